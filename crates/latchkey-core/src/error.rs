@@ -1,0 +1,102 @@
+//! The protocol error: RFC 6749 §5.2 error codes plus a human description.
+//!
+//! `Display` prints the RFC code only, so logging an error never leaks more than the client
+//! would see; the description is meant for the client (it never contains secrets).
+
+use std::fmt;
+
+/// RFC 6749 §5.2 (token endpoint) and RFC 6750 §3.1 (resource) error codes that Latchkey uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    /// RFC 6750 §3.1: the access token is expired, revoked, malformed or otherwise invalid.
+    InvalidToken,
+    /// RFC 6750 §3.1: the token lacks a scope the resource requires.
+    InsufficientScope,
+    /// RFC 6749 §4.1.2.1: the server cannot handle the request right now (database outage).
+    TemporarilyUnavailable,
+    /// RFC 6749 §4.1.2.1: an unexpected condition; details go to the log, never to the client.
+    ServerError,
+}
+
+impl ErrorCode {
+    /// The code exactly as the RFC spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::ServerError => "server_error",
+        }
+    }
+}
+
+/// An OAuth protocol error with an optional `error_description` for the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    pub code: ErrorCode,
+    pub description: Option<String>,
+}
+
+impl OAuthError {
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: Some(description.into()),
+        }
+    }
+
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, description)
+    }
+
+    pub fn invalid_client(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidClient, description)
+    }
+
+    pub fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidGrant, description)
+    }
+
+    pub fn invalid_scope(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidScope, description)
+    }
+
+    pub fn unauthorized_client(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::UnauthorizedClient, description)
+    }
+
+    pub fn unsupported_grant_type(description: impl Into<String>) -> Self {
+        Self::new(ErrorCode::UnsupportedGrantType, description)
+    }
+
+    pub fn temporarily_unavailable() -> Self {
+        Self::new(
+            ErrorCode::TemporarilyUnavailable,
+            "the service is temporarily unavailable; retry shortly",
+        )
+    }
+
+    pub fn server_error() -> Self {
+        Self::new(ErrorCode::ServerError, "an unexpected error occurred")
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code.as_str())
+    }
+}
+
+impl std::error::Error for OAuthError {}

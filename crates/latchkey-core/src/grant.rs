@@ -1,0 +1,43 @@
+//! Grant types (RFC 6749 §4, §6) that Latchkey implements.
+
+use std::fmt;
+
+use crate::OAuthError;
+
+/// A grant type a client may be allowed to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GrantType {
+    /// RFC 6749 §4.3, for first-party clients that were explicitly given it.
+    Password,
+    /// RFC 6749 §6.
+    RefreshToken,
+    /// RFC 6749 §4.4, confidential clients only.
+    ClientCredentials,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 3] = [Self::Password, Self::RefreshToken, Self::ClientCredentials];
+
+    /// The `grant_type` value as the RFC spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, OAuthError> {
+        Self::ALL.into_iter().find(|g| g.as_str() == raw).ok_or_else(|| {
+            OAuthError::unsupported_grant_type(format!(
+                "grant_type {raw:?} is not supported; use one of: password, refresh_token, client_credentials"
+            ))
+        })
+    }
+}
+
+impl fmt::Display for GrantType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,153 @@
+//! What a refresh-token presentation means once the rotation compare-and-swap has failed.
+//!
+//! Rotation (DESIGN.md, "Refresh tokens") is one compare-and-swap on the session row that
+//! moves generation `g` to `g + 1`. When it does not match, the session row tells why:
+//! a concurrent duplicate of the winning request (answer with the same successor, never a
+//! logout), a replay of a rotated token (theft: revoke the whole family, RFC 9700 §4.14.2),
+//! or a session that simply ended.
+
+/// The facts about a session that the decision needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionState {
+    pub generation: i64,
+    pub rotated_at: Option<i64>,
+    pub revoked: bool,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+}
+
+/// Why a presentation of an old generation is treated as theft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReuseCause {
+    /// The token's successor exists but the reuse window has passed.
+    ReplayAfterWindow,
+    /// The token's successor was itself already used.
+    SuccessorAlreadyUsed,
+}
+
+impl ReuseCause {
+    /// Stable name for audit events and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReplayAfterWindow => "replay_after_window",
+            Self::SuccessorAlreadyUsed => "successor_already_used",
+        }
+    }
+}
+
+/// The meaning of a presentation whose rotation did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedRotation {
+    /// A concurrent duplicate: answer with the successor generation's token.
+    Duplicate { successor_generation: i64 },
+    /// Theft: revoke the session and answer `invalid_grant`.
+    Reuse(ReuseCause),
+    /// The session was revoked before; answer `invalid_grant`.
+    Revoked,
+    /// Idle timeout or absolute lifetime reached; answer `invalid_grant`.
+    Expired,
+    /// The session is still at the presented generation: the compare-and-swap lost to a
+    /// transient condition (e.g. an expiry instant between the two reads); answer
+    /// `invalid_grant` without revoking.
+    Stale,
+}
+
+/// Classifies a presentation of `presented` generation against the session as it is now.
+/// `reuse_window` is in seconds; 0 disables the duplicate grace entirely.
+pub fn classify_failed_rotation(
+    session: &SessionState,
+    presented: i64,
+    now: i64,
+    reuse_window: i64,
+) -> FailedRotation {
+    if session.revoked {
+        return FailedRotation::Revoked;
+    }
+    if session.idle_expires_at <= now || session.absolute_expires_at <= now {
+        return FailedRotation::Expired;
+    }
+    if presented >= session.generation {
+        return FailedRotation::Stale;
+    }
+    if presented + 1 < session.generation {
+        return FailedRotation::Reuse(ReuseCause::SuccessorAlreadyUsed);
+    }
+    let within_window = session
+        .rotated_at
+        .is_some_and(|rotated_at| reuse_window > 0 && now - rotated_at <= reuse_window);
+    if within_window {
+        FailedRotation::Duplicate {
+            successor_generation: session.generation,
+        }
+    } else {
+        FailedRotation::Reuse(ReuseCause::ReplayAfterWindow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(generation: i64, rotated_at: i64) -> SessionState {
+        SessionState {
+            generation,
+            rotated_at: Some(rotated_at),
+            revoked: false,
+            idle_expires_at: 10_000,
+            absolute_expires_at: 20_000,
+        }
+    }
+
+    #[test]
+    fn duplicate_within_window_gets_the_successor() {
+        let s = session(5, 100);
+        assert_eq!(
+            classify_failed_rotation(&s, 4, 110, 10),
+            FailedRotation::Duplicate {
+                successor_generation: 5
+            }
+        );
+    }
+
+    #[test]
+    fn duplicate_after_window_is_replay() {
+        let s = session(5, 100);
+        assert_eq!(
+            classify_failed_rotation(&s, 4, 111, 10),
+            FailedRotation::Reuse(ReuseCause::ReplayAfterWindow)
+        );
+    }
+
+    #[test]
+    fn zero_window_turns_grace_off() {
+        let s = session(5, 100);
+        assert_eq!(
+            classify_failed_rotation(&s, 4, 100, 0),
+            FailedRotation::Reuse(ReuseCause::ReplayAfterWindow)
+        );
+    }
+
+    #[test]
+    fn older_generation_is_theft_even_inside_window() {
+        let s = session(5, 100);
+        assert_eq!(
+            classify_failed_rotation(&s, 3, 101, 10),
+            FailedRotation::Reuse(ReuseCause::SuccessorAlreadyUsed)
+        );
+    }
+
+    #[test]
+    fn revoked_and_expired_sessions_are_not_reclassified() {
+        let mut s = session(5, 100);
+        s.revoked = true;
+        assert_eq!(
+            classify_failed_rotation(&s, 4, 101, 10),
+            FailedRotation::Revoked
+        );
+        let s = session(5, 100);
+        assert_eq!(
+            classify_failed_rotation(&s, 4, 10_000, 10),
+            FailedRotation::Expired
+        );
+    }
+}
