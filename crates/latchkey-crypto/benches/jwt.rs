@@ -1,0 +1,110 @@
+//! JWT signing and verification cost, against the raw signature primitive.
+//!
+//! For each algorithm: `raw_verify` (the aws-lc-rs signature check over a token's signing
+//! input), `verify_jwt` (the whole verification of that token into RFC 9068 claims),
+//! `raw_sign` and `sign_jwt`. The gap between `verify_jwt` and `raw_verify` is what the JOSE
+//! layer costs; it should stay within ~10%.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use divan::{black_box, Bencher};
+use latchkey_crypto::{verify_jwt, Algorithm, JwkSet, KeySet, SigningKey};
+use serde::{Deserialize, Serialize};
+
+fn main() {
+    divan::main();
+}
+
+const ALGS: [Algorithm; 3] = [Algorithm::ES256, Algorithm::EdDSA, Algorithm::RS256];
+
+/// RFC 9068 §2.2 access token claims as Latchkey issues them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AccessClaims {
+    iss: String,
+    sub: String,
+    aud: String,
+    exp: u64,
+    iat: u64,
+    jti: String,
+    client_id: String,
+    scope: String,
+    sid: String,
+    preferred_username: String,
+    roles: Vec<String>,
+}
+
+fn claims() -> AccessClaims {
+    AccessClaims {
+        iss: "https://id.example.com".into(),
+        sub: "7f3c9a4e-0b1d-4c55-9a2e-3f1b6d0e8c21".into(),
+        aud: "https://bank.example.com".into(),
+        exp: 1_900_000_300,
+        iat: 1_900_000_000,
+        jti: "q5Yw3vR1uK8mN2pL0sT7xZ4aB6cD".into(),
+        client_id: "bank-web".into(),
+        scope: "openid profile email accounts:read payments:write".into(),
+        sid: "s-4b1e0f6a9c2d7e8f".into(),
+        preferred_username: "alice".into(),
+        roles: vec!["customer".into(), "beta-tester".into()],
+    }
+}
+
+struct Fixture {
+    key: SigningKey,
+    /// The key set a resource server builds from the published JWKS JSON.
+    set: KeySet,
+    token: String,
+    signing_input: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+fn fixture(alg: Algorithm) -> Fixture {
+    let key = SigningKey::generate(alg).unwrap();
+    let jwks = serde_json::to_string(&JwkSet {
+        keys: vec![key.public_jwk()],
+    })
+    .unwrap();
+    let (set, errors) = KeySet::from_jwks(&serde_json::from_str(&jwks).unwrap());
+    assert!(errors.is_empty());
+    let token = key.sign_jwt("at+jwt", &claims()).unwrap();
+    let (input, _) = token.rsplit_once('.').unwrap();
+    let signing_input = input.as_bytes().to_vec();
+    let signature = key.sign_raw(&signing_input).unwrap();
+    Fixture {
+        key,
+        set,
+        token,
+        signing_input,
+        signature,
+    }
+}
+
+#[divan::bench(args = ALGS)]
+fn raw_verify(bencher: Bencher, alg: Algorithm) {
+    let f = fixture(alg);
+    let vk = f.set.get(f.key.kid()).unwrap().clone();
+    bencher.bench_local(|| {
+        vk.verify_raw(black_box(&f.signing_input), black_box(&f.signature))
+            .unwrap()
+    });
+}
+
+#[divan::bench(args = ALGS)]
+fn verify_jwt_full(bencher: Bencher, alg: Algorithm) {
+    let f = fixture(alg);
+    bencher.bench_local(|| {
+        verify_jwt::<AccessClaims>(black_box(&f.token), black_box(&f.set)).unwrap()
+    });
+}
+
+#[divan::bench(args = ALGS)]
+fn raw_sign(bencher: Bencher, alg: Algorithm) {
+    let f = fixture(alg);
+    bencher.bench_local(|| f.key.sign_raw(black_box(&f.signing_input)).unwrap());
+}
+
+#[divan::bench(args = ALGS)]
+fn sign_jwt(bencher: Bencher, alg: Algorithm) {
+    let f = fixture(alg);
+    let c = claims();
+    bencher.bench_local(|| f.key.sign_jwt(black_box("at+jwt"), black_box(&c)).unwrap());
+}

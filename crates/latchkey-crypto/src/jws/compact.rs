@@ -1,0 +1,214 @@
+//! Splitting and decoding the three parts of a compact JWS (RFC 7515 §7.1):
+//! `BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature)`.
+//!
+//! Nothing here allocates for tokens of ordinary size: the parts are borrowed from the token,
+//! and decoding goes into stack buffers, falling back to the heap only for unusually large
+//! parts.
+
+use std::borrow::Cow;
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer};
+
+use super::{JwsError, JwsHeader, MAX_TOKEN_LEN};
+use crate::b64;
+
+pub(super) use crate::b64::{decode_into, decoded_len_bound};
+
+/// Room for the largest signature we can verify (RSA-8192: 1024 bytes).
+pub(super) const SIG_BUF_LEN: usize = 1024;
+/// Headers and payloads up to this size (decoded) are decoded on the stack.
+const STACK_BUF_LEN: usize = 2048;
+
+/// The parts of a compact JWS, borrowed from the token.
+pub(super) struct Parts<'a> {
+    pub header: &'a str,
+    pub payload: &'a str,
+    pub signature: &'a str,
+    /// `header '.' payload`: the bytes the signature covers (RFC 7515 §5.2 step 8).
+    pub signing_input: &'a str,
+}
+
+fn malformed(reason: &str) -> JwsError {
+    JwsError::Malformed(reason.to_owned())
+}
+
+/// Splits a token into its three parts, checking size and shape only.
+pub(super) fn split(token: &str) -> Result<Parts<'_>, JwsError> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(JwsError::TooLarge);
+    }
+    let not_compact =
+        || malformed("expected three base64url parts separated by dots (header.payload.signature)");
+    let (header, rest) = token.split_once('.').ok_or_else(not_compact)?;
+    let (payload, signature) = rest.split_once('.').ok_or_else(not_compact)?;
+    if signature.contains('.') {
+        return Err(malformed(
+            "it has more than three parts; encrypted (JWE) and JSON-serialized tokens are not accepted",
+        ));
+    }
+    if header.is_empty() {
+        return Err(malformed("the header part is empty"));
+    }
+    if payload.is_empty() {
+        return Err(malformed("the payload part is empty"));
+    }
+    let signing_input = token
+        .get(..header.len() + 1 + payload.len())
+        .ok_or_else(not_compact)?;
+    Ok(Parts {
+        header,
+        payload,
+        signature,
+        signing_input,
+    })
+}
+
+/// Whether `text` is valid base64url without padding.
+pub(super) fn is_base64url(text: &str) -> bool {
+    with_decoded(text, |_| ()).is_some()
+}
+
+/// Decodes `segment` and hands the bytes to `f`; `None` if it is not valid base64url.
+pub(super) fn with_decoded<R>(segment: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    if decoded_len_bound(segment.len()) <= STACK_BUF_LEN {
+        let mut buf = [0u8; STACK_BUF_LEN];
+        let n = decode_into(segment.as_bytes(), &mut buf)?;
+        Some(f(buf.get(..n)?))
+    } else {
+        let bytes = b64::decode(segment)?;
+        Some(f(&bytes))
+    }
+}
+
+/// The header as parsed: the public members plus whether `crit` was present.
+pub(super) struct ParsedHeader {
+    pub alg: String,
+    pub typ: Option<String>,
+    pub kid: Option<String>,
+    pub crit: bool,
+}
+
+impl ParsedHeader {
+    pub(super) fn into_public(self) -> JwsHeader {
+        JwsHeader {
+            alg: self.alg,
+            typ: self.typ,
+            kid: self.kid,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawHeader<'a> {
+    #[serde(borrow)]
+    alg: Cow<'a, str>,
+    #[serde(default, borrow)]
+    typ: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    kid: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
+}
+
+/// `true` whenever the member is present, whatever its value (even `null`).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// Decodes and parses the protected header (RFC 7515 §5.2 steps 2-4): base64url, then a JSON
+/// object with a string `alg`. Duplicate members are refused (§5.2 step 4 allows that, and it
+/// removes any doubt about which `alg` or `kid` counts).
+pub(super) fn parse_header(segment: &str) -> Result<ParsedHeader, JwsError> {
+    with_decoded(segment, |bytes| {
+        // serde would also accept a JSON array for a struct; a JOSE header must be an object.
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return Err(malformed("the header is not a JSON object"));
+        }
+        let raw: RawHeader<'_> = serde_json::from_slice(bytes)
+            .map_err(|e| JwsError::Malformed(format!("the header is not valid: {e}")))?;
+        Ok(ParsedHeader {
+            alg: raw.alg.into_owned(),
+            typ: raw.typ.map(Cow::into_owned),
+            kid: raw.kid.map(Cow::into_owned),
+            crit: raw.crit,
+        })
+    })
+    .ok_or_else(|| malformed("the header is not valid base64url"))?
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &str) -> String {
+        b64::encode(s.as_bytes())
+    }
+
+    #[test]
+    fn split_borrows_the_signing_input() {
+        let token = format!("{}.{}.c2ln", enc("{}"), enc("{}"));
+        let parts = split(&token).unwrap();
+        assert_eq!(parts.signing_input, format!("{}.{}", enc("{}"), enc("{}")));
+        assert_eq!(parts.signature, "c2ln");
+    }
+
+    #[test]
+    fn split_refuses_wrong_shapes() {
+        for token in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", ".b.c", "a..c"] {
+            assert!(
+                matches!(split(token), Err(JwsError::Malformed(_))),
+                "{token}"
+            );
+        }
+        assert_eq!(
+            split(&"a".repeat(MAX_TOKEN_LEN + 1)).err(),
+            Some(JwsError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn header_must_be_a_json_object_with_string_alg() {
+        for bad in [
+            r#"["ES256",null,"k"]"#,
+            "null",
+            r#""x""#,
+            "{",
+            r#"{"typ":"JWT"}"#,
+            r#"{"alg":1}"#,
+        ] {
+            assert!(
+                matches!(parse_header(&enc(bad)), Err(JwsError::Malformed(_))),
+                "{bad}"
+            );
+        }
+        let dup = r#"{"alg":"ES256","alg":"none","kid":"k"}"#;
+        assert!(matches!(
+            parse_header(&enc(dup)),
+            Err(JwsError::Malformed(_))
+        ));
+        assert!(matches!(parse_header("***"), Err(JwsError::Malformed(_))));
+    }
+
+    #[test]
+    fn header_detects_crit_even_when_null() {
+        for crit in [r#"["exp"]"#, "[]", "null", "1"] {
+            let json = format!(r#"{{"alg":"ES256","kid":"k","crit":{crit}}}"#);
+            assert!(parse_header(&enc(&json)).unwrap().crit, "{crit}");
+        }
+        let plain =
+            parse_header(&enc(r#"{"alg":"ES256","kid":"k","x5u":"https://evil"}"#)).unwrap();
+        assert!(!plain.crit);
+        assert_eq!(plain.kid.as_deref(), Some("k"));
+    }
+
+    #[test]
+    fn large_parts_decode_on_the_heap() {
+        let big = "x".repeat(STACK_BUF_LEN * 2);
+        let seen = with_decoded(&enc(&big), |bytes| bytes.len()).unwrap();
+        assert_eq!(seen, big.len());
+        assert!(with_decoded("a", |_| ()).is_none());
+        assert!(with_decoded("YQ==", |_| ()).is_none(), "padding is refused");
+    }
+}

@@ -1,0 +1,154 @@
+//! Administrative operations shared by the CLI and `serve --demo`: creating users and
+//! clients with the same validation whichever way they arrive.
+
+use anyhow::{bail, ensure, Context};
+use latchkey_core::client::ClientKind;
+use latchkey_core::grant::GrantType;
+use latchkey_core::scope::Scope;
+use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
+use latchkey_crypto::{random, PasswordHasher};
+use latchkey_store::{Client, NewClient, NewUser, Store, User};
+
+use crate::password_pool::PasswordPool;
+use crate::tokens::client_secret::ClientSecrets;
+
+/// Shortest password accepted for a new account (NIST SP 800-63B §5.1.1.2: at least 8).
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// A user to create.
+pub struct UserSpec {
+    pub username: String,
+    pub email: Option<String>,
+    pub roles: Vec<String>,
+}
+
+fn check_username(username: &str) -> anyhow::Result<()> {
+    ensure!(!username.is_empty(), "the username is empty");
+    ensure!(username.len() <= MAX_USERNAME_LEN, "the username is longer than {MAX_USERNAME_LEN} bytes");
+    ensure!(
+        !username.chars().any(|c| c.is_whitespace() || c.is_control()),
+        "the username {username:?} contains whitespace or control characters"
+    );
+    Ok(())
+}
+
+/// Checks a new password's length.
+pub fn check_password(password: &Secret) -> anyhow::Result<()> {
+    let chars = password.expose().chars().count();
+    ensure!(chars >= MIN_PASSWORD_LEN, "the password must have at least {MIN_PASSWORD_LEN} characters");
+    ensure!(password.expose().len() <= MAX_PASSWORD_LEN, "the password is longer than {MAX_PASSWORD_LEN} bytes");
+    Ok(())
+}
+
+fn new_user_id() -> anyhow::Result<String> {
+    Ok(random::token(16)?)
+}
+
+/// Creates a user with an Argon2id hash of `password`.
+pub async fn add_user(
+    store: &dyn Store,
+    passwords: &PasswordPool,
+    spec: UserSpec,
+    password: &Secret,
+    now: i64,
+) -> anyhow::Result<User> {
+    check_username(&spec.username)?;
+    check_password(password)?;
+    let hash = passwords.hash(password.expose().to_owned()).await?;
+    insert_user(store, spec, hash, now).await
+}
+
+/// Creates a user from an existing hash (bcrypt or Argon2 PHC), as `users import` does; the
+/// hash is upgraded to Argon2id at the user's first login.
+pub async fn import_user(store: &dyn Store, spec: UserSpec, password_hash: String, now: i64) -> anyhow::Result<User> {
+    check_username(&spec.username)?;
+    if !PasswordHasher::is_supported_hash(&password_hash) {
+        bail!("password_hash is neither bcrypt ($2a$/$2b$/$2y$) nor an Argon2 PHC string");
+    }
+    insert_user(store, spec, password_hash, now).await
+}
+
+async fn insert_user(store: &dyn Store, spec: UserSpec, password_hash: String, now: i64) -> anyhow::Result<User> {
+    let user = NewUser {
+        id: new_user_id()?,
+        username: spec.username,
+        email: spec.email,
+        roles: spec.roles,
+        password_hash,
+    };
+    Ok(store.create_user(&user, now).await?)
+}
+
+/// Sets a new password and ends every session of the user.
+pub async fn set_password(
+    store: &dyn Store,
+    passwords: &PasswordPool,
+    user: &User,
+    password: &Secret,
+    now: i64,
+) -> anyhow::Result<u64> {
+    check_password(password)?;
+    let hash = passwords.hash(password.expose().to_owned()).await?;
+    store.set_password_hash(&user.id, &hash, now).await?;
+    Ok(store.revoke_user_sessions(&user.id, now, "password_changed", None).await?)
+}
+
+/// Disables a user and ends every session of theirs.
+pub async fn disable_user(store: &dyn Store, user: &User, now: i64) -> anyhow::Result<u64> {
+    store.set_user_disabled(&user.id, true, now).await?;
+    Ok(store.revoke_user_sessions(&user.id, now, "user_disabled", None).await?)
+}
+
+/// A client to register. Lifetimes in seconds; `None` takes the server default.
+pub struct ClientSpec {
+    pub name: String,
+    pub kind: ClientKind,
+    pub grant_types: Vec<GrantType>,
+    pub scope: Scope,
+    pub access_token_ttl: Option<i64>,
+    pub refresh_idle_ttl: Option<i64>,
+    pub refresh_absolute_ttl: Option<i64>,
+    pub reuse_window: Option<i64>,
+}
+
+/// Registers a client; returns it and, for a confidential client, its secret (shown once;
+/// only its MAC is stored).
+pub async fn add_client(
+    store: &dyn Store,
+    secrets: &ClientSecrets,
+    spec: ClientSpec,
+    now: i64,
+) -> anyhow::Result<(Client, Option<String>)> {
+    ensure!(!spec.name.trim().is_empty(), "the client name is empty");
+    ensure!(!spec.grant_types.is_empty(), "give the client at least one grant (--grant)");
+    if spec.kind == ClientKind::Public && spec.grant_types.contains(&GrantType::ClientCredentials) {
+        bail!("client_credentials needs a confidential client: a public client cannot keep a secret");
+    }
+    for ttl in [spec.access_token_ttl, spec.refresh_idle_ttl, spec.refresh_absolute_ttl].into_iter().flatten() {
+        ensure!(ttl > 0, "token lifetimes must be longer than zero");
+    }
+    let (secret, secret_hash) = match spec.kind {
+        ClientKind::Confidential => {
+            let (secret, hash) = secrets.generate().context("cannot generate a client secret")?;
+            (Some(secret), Some(hash))
+        }
+        ClientKind::Public => (None, None),
+    };
+    let mut grant_types = spec.grant_types;
+    grant_types.sort();
+    grant_types.dedup();
+    let client = NewClient {
+        id: random::token(16)?,
+        name: spec.name,
+        kind: spec.kind,
+        secret_hash,
+        grant_types,
+        scopes: spec.scope.iter().map(str::to_owned).collect(),
+        access_token_ttl: spec.access_token_ttl,
+        refresh_idle_ttl: spec.refresh_idle_ttl,
+        refresh_absolute_ttl: spec.refresh_absolute_ttl,
+        reuse_window: spec.reuse_window,
+    };
+    let client = store.create_client(&client, now).await?;
+    Ok((client, secret))
+}

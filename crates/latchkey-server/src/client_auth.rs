@@ -1,0 +1,88 @@
+//! Client authentication at the token endpoint (RFC 6749 §2.3): `client_secret_basic`,
+//! `client_secret_post`, or `none` for public clients. Using two methods at once is refused
+//! (§2.3: "MUST NOT use more than one authentication method in each request").
+
+use axum::http::{header, HeaderMap};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use latchkey_core::client::{ClientId, ClientKind};
+use latchkey_core::token_request::Secret;
+use latchkey_core::OAuthError;
+use latchkey_store::Client;
+use percent_encoding::percent_decode_str;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The same answer for every authentication failure, so it reveals nothing about which
+/// part was wrong.
+fn failed() -> ApiError {
+    OAuthError::invalid_client("client authentication failed").into()
+}
+
+/// Credentials from the `Authorization: Basic` header, form-decoded per RFC 6749 §2.3.1.
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, Secret)>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| failed())?;
+    let (scheme, encoded) = value.split_once(' ').ok_or_else(failed)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(OAuthError::invalid_client(
+            "the token endpoint accepts only Basic authentication in the Authorization header",
+        )
+        .into());
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| failed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| failed())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(failed)?;
+    let form_decode = |s: &str| -> Result<String, ApiError> {
+        let s = s.replace('+', " ");
+        percent_decode_str(&s).decode_utf8().map(|c| c.into_owned()).map_err(|_| failed())
+    };
+    Ok(Some((form_decode(id)?, Secret::new(form_decode(secret)?))))
+}
+
+/// Authenticates the client of a token request and returns its registration.
+pub async fn authenticate_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    body_client_id: Option<&str>,
+    body_secret: Option<&Secret>,
+) -> Result<Client, ApiError> {
+    let basic = basic_credentials(headers)?;
+    let (client_id, secret) = match (basic, body_secret) {
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "send the client secret either in the Authorization header or in the body, not both",
+            )
+            .into())
+        }
+        (Some((id, secret)), None) => {
+            if body_client_id.is_some_and(|body_id| body_id != id) {
+                return Err(OAuthError::invalid_request(
+                    "client_id in the body differs from the one in the Authorization header",
+                )
+                .into());
+            }
+            (id, Some(secret))
+        }
+        (None, secret) => {
+            let id = body_client_id.ok_or_else(|| {
+                OAuthError::invalid_client("client authentication is required: send client_id")
+            })?;
+            (id.to_owned(), secret.cloned())
+        }
+    };
+    let client_id = ClientId::parse(&client_id).map_err(|_| failed())?;
+    let client = state.store.client_by_id(client_id.as_str()).await?.ok_or_else(failed)?;
+    match (client.kind, secret, client.secret_hash.as_deref()) {
+        (ClientKind::Public, None, _) => Ok(client),
+        (ClientKind::Confidential, Some(secret), Some(hash))
+            if state.client_secrets.verify(secret.expose(), hash) =>
+        {
+            Ok(client)
+        }
+        _ => Err(failed()),
+    }
+}

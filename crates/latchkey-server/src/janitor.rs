@@ -1,0 +1,43 @@
+//! Removes dead sessions in small batches, so storage grows with live sessions and never
+//! with the number of refreshes, without long locks that would block requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use latchkey_core::clock::Clock;
+use latchkey_store::Store;
+use tokio::task::JoinHandle;
+
+/// Sessions dead (expired or revoked) for less than this are kept, so operators can still
+/// see why a session ended.
+const RETENTION_SECS: i64 = 24 * 3600;
+/// Rows deleted per statement.
+const BATCH: i64 = 500;
+
+/// Deletes every session dead for longer than the retention period, one batch at a time.
+pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::StoreError> {
+    let mut total = 0;
+    loop {
+        let deleted = store.delete_dead_sessions(now - RETENTION_SECS, BATCH).await?;
+        total += deleted;
+        if deleted < BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Runs [`sweep`] every `interval` until the returned task is aborted.
+pub fn spawn(store: Arc<dyn Store>, clock: Arc<dyn Clock>, interval: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        loop {
+            ticker.tick().await;
+            match sweep(store.as_ref(), clock.now()).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "janitor removed dead sessions"),
+                Err(e) => tracing::warn!(error = %e, "janitor sweep failed; will retry"),
+            }
+        }
+    })
+}

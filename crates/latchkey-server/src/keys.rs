@@ -1,0 +1,77 @@
+//! The signing keys of this server: loaded from the store and decrypted with the master key,
+//! generated on first start, and published as a JWKS (RFC 7517 §5).
+
+use latchkey_crypto::{Algorithm, JwkSet, KeySet, MasterKey, SigningKey};
+use latchkey_store::{SigningKeyRecord, Store};
+
+/// The keys a running server signs with and publishes.
+pub struct KeyRing {
+    access_token_signer: SigningKey,
+    verifiers: KeySet,
+    jwks_json: String,
+}
+
+/// Additional authenticated data that binds a sealed private key to its key id.
+fn sealing_aad(kid: &str) -> Vec<u8> {
+    format!("latchkey signing key {kid}").into_bytes()
+}
+
+impl KeyRing {
+    /// Loads every unretired key; generates and stores a key of `access_alg` when none
+    /// exists. The oldest key of that algorithm signs, so processes that raced to create
+    /// one converge on the same signer after a restart.
+    pub async fn load_or_create(
+        store: &dyn Store,
+        master: &MasterKey,
+        access_alg: Algorithm,
+        now: i64,
+    ) -> anyhow::Result<Self> {
+        let mut records = store.signing_keys().await?;
+        if !records.iter().any(|r| r.alg == access_alg.as_str()) {
+            let key = SigningKey::generate(access_alg)?;
+            let record = SigningKeyRecord {
+                kid: key.kid().to_owned(),
+                alg: access_alg.as_str().to_owned(),
+                sealed_private_key: master.seal(&key.to_pkcs8()?, &sealing_aad(key.kid()))?,
+                public_jwk: serde_json::to_string(&key.public_jwk())?,
+                created_at: now,
+                retired_at: None,
+            };
+            store.insert_signing_key(&record).await?;
+            tracing::info!(kid = key.kid(), alg = %access_alg, "generated a signing key");
+            records = store.signing_keys().await?;
+        }
+        let mut keys = Vec::with_capacity(records.len());
+        for record in &records {
+            let alg: Algorithm = record.alg.parse()?;
+            let der = master.open(&record.sealed_private_key, &sealing_aad(&record.kid)).map_err(|e| {
+                anyhow::anyhow!("cannot decrypt signing key {}: {e}; is this the master key the keys were created with?", record.kid)
+            })?;
+            keys.push((record.created_at, SigningKey::from_pkcs8(alg, &der)?));
+        }
+        let jwks = JwkSet { keys: keys.iter().map(|(_, key)| key.public_jwk()).collect() };
+        let verifiers = KeySet::new(keys.iter().map(|(_, key)| key.verifying_key()).collect());
+        let access_token_signer = keys
+            .into_iter()
+            .filter(|(_, key)| key.alg() == access_alg)
+            .min_by_key(|(created_at, _)| *created_at)
+            .map(|(_, key)| key)
+            .ok_or_else(|| anyhow::anyhow!("no {access_alg} signing key after generating one"))?;
+        Ok(Self { access_token_signer, verifiers, jwks_json: serde_json::to_string(&jwks)? })
+    }
+
+    /// The key that signs access tokens.
+    pub fn access_token_signer(&self) -> &SigningKey {
+        &self.access_token_signer
+    }
+
+    /// Every published key, for verifying this server's own tokens.
+    pub fn verifiers(&self) -> &KeySet {
+        &self.verifiers
+    }
+
+    /// The JWKS document, serialized once.
+    pub fn jwks_json(&self) -> &str {
+        &self.jwks_json
+    }
+}

@@ -1,0 +1,109 @@
+//! The Latchkey HTTP server: axum routes over the protocol engine (`latchkey-core`), the
+//! cryptography (`latchkey-crypto`) and the storage (`latchkey-store`).
+//!
+//! [`App::build`] returns everything a server needs from a [`Config`], a master key and a
+//! store — no global state — so one test process can run many servers.
+
+pub mod admin;
+pub mod client_auth;
+pub mod config;
+pub mod error;
+pub mod janitor;
+pub mod keys;
+pub mod master_key;
+pub mod password_pool;
+mod request_log;
+mod routes;
+pub mod state;
+pub mod tokens;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use latchkey_core::clock::Clock;
+use latchkey_crypto::{random, MasterKey, PasswordHasher};
+use latchkey_store::Store;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use config::{Config, LogFormat};
+pub use routes::MAX_BODY_BYTES;
+
+use keys::KeyRing;
+use password_pool::PasswordPool;
+use state::AppState;
+use tokens::client_secret::ClientSecrets;
+use tokens::refresh_token::RefreshTokenCodec;
+
+/// Key-derivation labels: each MAC key has one purpose.
+const REFRESH_TOKEN_KEY_PURPOSE: &str = "latchkey refresh-token mac v1";
+const CLIENT_SECRET_KEY_PURPOSE: &str = "latchkey client-secret mac v1";
+
+/// The client-secret hasher for a master key (also used by the CLI to register clients).
+pub fn client_secrets(master: &MasterKey) -> ClientSecrets {
+    ClientSecrets::new(master.derive_mac_key(CLIENT_SECRET_KEY_PURPOSE))
+}
+
+/// How often dead sessions are swept.
+const JANITOR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A built server, ready to serve.
+pub struct App {
+    state: AppState,
+}
+
+impl App {
+    /// Loads (or creates) the signing keys and assembles the state. The store must already
+    /// be migrated.
+    pub async fn build(
+        config: Config,
+        master: &MasterKey,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let keys = KeyRing::load_or_create(
+            store.as_ref(),
+            master,
+            config.access_token_algorithm,
+            clock.now(),
+        )
+        .await?;
+        let hasher = PasswordHasher::new(config.argon2_params())?;
+        let state = AppState {
+            issuer: config.issuer().into(),
+            audience: config.audience().into(),
+            config: Arc::new(config),
+            store,
+            clock,
+            keys: Arc::new(keys),
+            passwords: PasswordPool::new(hasher),
+            refresh_tokens: RefreshTokenCodec::new(master.derive_mac_key(REFRESH_TOKEN_KEY_PURPOSE)),
+            client_secrets: client_secrets(master),
+        };
+        Ok(Self { state })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The full router with logging, request ids and panic safety.
+    pub fn router(&self) -> anyhow::Result<Router> {
+        let prefix = random::token(6)?;
+        let router = routes::router(self.state.clone()).layer(CatchPanicLayer::new());
+        Ok(request_log::layer(router, prefix))
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let router = self.router()?;
+        let janitor = janitor::spawn(self.state.store.clone(), self.state.clock.clone(), JANITOR_INTERVAL);
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        janitor.abort();
+        Ok(served?)
+    }
+}

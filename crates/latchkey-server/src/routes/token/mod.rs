@@ -1,0 +1,106 @@
+//! `POST /token` (RFC 6749 §3.2): parses the form strictly, authenticates the client,
+//! checks the client may use the grant, and hands over to one module per grant.
+
+mod client_credentials;
+mod password;
+mod refresh;
+mod response;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap};
+use axum::response::Response;
+use latchkey_core::form::FormParams;
+use latchkey_core::token_request::{TokenGrant, TokenRequest};
+use latchkey_core::OAuthError;
+use std::net::SocketAddr;
+
+use crate::client_auth::authenticate_client;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Where a request came from, recorded on the sessions it creates.
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Longest `User-Agent` kept on a session.
+const MAX_USER_AGENT_LEN: usize = 256;
+
+impl Origin {
+    fn from_request(peer: SocketAddr, headers: &HeaderMap) -> Self {
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(MAX_USER_AGENT_LEN).collect());
+        Self { ip: Some(peer.ip().to_string()), user_agent }
+    }
+}
+
+/// RFC 6749 §3.2: the token endpoint takes `application/x-www-form-urlencoded`.
+fn require_form_content_type(headers: &HeaderMap) -> Result<(), OAuthError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        Ok(())
+    } else {
+        Err(OAuthError::invalid_request(
+            "the token endpoint takes an application/x-www-form-urlencoded body",
+        ))
+    }
+}
+
+/// The bytes of the body, or the right error when it was too large or unreadable.
+pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| match rejection {
+        BytesRejection::FailedToBufferBody(inner)
+            if inner.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+        {
+            ApiError::PayloadTooLarge
+        }
+        other => OAuthError::invalid_request(format!("cannot read the request body: {other}")).into(),
+    })
+}
+
+pub async fn token(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body_bytes(body)?;
+    require_form_content_type(&headers)?;
+    let form = FormParams::parse(&body)?;
+    let request = TokenRequest::from_form(&form)?;
+    let client = authenticate_client(
+        &state,
+        &headers,
+        request.client_id.as_deref(),
+        request.client_secret.as_ref(),
+    )
+    .await?;
+    let grant_type = request.grant.grant_type();
+    if !client.grant_types.contains(&grant_type) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use the {grant_type} grant"
+        ))
+        .into());
+    }
+    let origin = Origin::from_request(peer, &headers);
+    match request.grant {
+        TokenGrant::Password { username, password, scope } => {
+            password::grant(&state, &client, &username, password, scope.as_ref(), origin).await
+        }
+        TokenGrant::RefreshToken { refresh_token, scope } => {
+            refresh::grant(&state, &client, refresh_token.expose(), scope.as_ref()).await
+        }
+        TokenGrant::ClientCredentials { scope } => {
+            client_credentials::grant(&state, &client, scope.as_ref())
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Everything a request handler needs, built once by [`crate::App::build`]; no globals.
+
+use std::sync::Arc;
+
+use latchkey_core::clock::Clock;
+use latchkey_store::{Client, Store};
+
+use crate::config::Config;
+use crate::keys::KeyRing;
+use crate::password_pool::PasswordPool;
+use crate::tokens::client_secret::ClientSecrets;
+use crate::tokens::refresh_token::RefreshTokenCodec;
+
+/// Shared, cheaply clonable application state.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub issuer: Arc<str>,
+    pub audience: Arc<str>,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub keys: Arc<KeyRing>,
+    pub passwords: PasswordPool,
+    pub refresh_tokens: RefreshTokenCodec,
+    pub client_secrets: ClientSecrets,
+}
+
+/// Token lifetimes for one client: its overrides, else the server defaults (seconds).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientPolicy {
+    pub access_token_ttl: i64,
+    pub refresh_idle_ttl: i64,
+    pub refresh_absolute_ttl: i64,
+    pub reuse_window: i64,
+}
+
+fn seconds(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+impl AppState {
+    pub fn policy(&self, client: &Client) -> ClientPolicy {
+        let config = &self.config;
+        ClientPolicy {
+            access_token_ttl: client.access_token_ttl.unwrap_or(seconds(config.access_token_ttl)),
+            refresh_idle_ttl: client.refresh_idle_ttl.unwrap_or(seconds(config.refresh_idle_ttl)),
+            refresh_absolute_ttl: client
+                .refresh_absolute_ttl
+                .unwrap_or(seconds(config.refresh_absolute_ttl)),
+            reuse_window: client.reuse_window.unwrap_or(seconds(config.refresh_reuse_window)),
+        }
+    }
+}

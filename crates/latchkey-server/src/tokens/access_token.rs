@@ -1,0 +1,49 @@
+//! JWT access tokens (RFC 9068): `typ: at+jwt`, signed with the server's access-token key.
+
+use latchkey_core::claims::{AccessTokenClaims, Audience, ACCESS_TOKEN_TYP};
+use latchkey_core::scope::Scope;
+use latchkey_crypto::random;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Whom and what an access token is for.
+pub struct AccessTokenSpec<'a> {
+    /// The user id, or the client id for client credentials.
+    pub subject: &'a str,
+    pub client_id: &'a str,
+    pub scope: &'a Scope,
+    pub session_id: Option<&'a str>,
+    pub auth_time: Option<i64>,
+    pub username: Option<&'a str>,
+    pub roles: &'a [String],
+    pub ttl: i64,
+}
+
+/// A signed access token and its lifetime in seconds.
+pub struct IssuedAccessToken {
+    pub token: String,
+    pub expires_in: i64,
+}
+
+/// Signs an access token for `spec`, valid from now for `spec.ttl` seconds.
+pub fn issue(state: &AppState, spec: &AccessTokenSpec<'_>) -> Result<IssuedAccessToken, ApiError> {
+    let now = state.clock.now();
+    let claims = AccessTokenClaims {
+        iss: state.issuer.to_string(),
+        sub: spec.subject.to_owned(),
+        aud: Audience::One(state.audience.to_string()),
+        exp: now + spec.ttl,
+        iat: now,
+        nbf: None,
+        jti: random::token(16)?,
+        client_id: spec.client_id.to_owned(),
+        scope: (!spec.scope.is_empty()).then(|| spec.scope.to_string()),
+        sid: spec.session_id.map(str::to_owned),
+        auth_time: spec.auth_time,
+        preferred_username: spec.username.map(str::to_owned),
+        roles: spec.roles.to_vec(),
+    };
+    let token = state.keys.access_token_signer().sign_jwt(ACCESS_TOKEN_TYP, &claims)?;
+    Ok(IssuedAccessToken { token, expires_in: spec.ttl })
+}

@@ -1,0 +1,213 @@
+//! Starts a real Latchkey server on a free port, over a fresh database, with a clock the
+//! test controls, and drives it over HTTP.
+
+use std::sync::Arc;
+
+use latchkey_core::client::ClientKind;
+use latchkey_core::clock::{Clock, ManualClock};
+use latchkey_core::grant::GrantType;
+use latchkey_core::scope::Scope;
+use latchkey_core::token_request::Secret;
+use latchkey_crypto::{JwkSet, KeySet, MasterKey};
+use latchkey_server::admin::{self, ClientSpec, UserSpec};
+use latchkey_server::{App, Config};
+use latchkey_store::testing::TestDatabase;
+use latchkey_store::{SqlStore, Store};
+use reqwest::Response;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Expands each listed async test fn into a SQLite and a PostgreSQL test.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(server) = $crate::testkit::TestServer::start($crate::testkit::Backend::Sqlite).await {
+                    super::$name(server).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(server) = $crate::testkit::TestServer::start($crate::testkit::Backend::Postgres).await {
+                    super::$name(server).await;
+                }
+            }
+        }
+    )*};
+}
+
+pub const START: i64 = 1_800_000_000;
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestServer {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<ManualClock>,
+    pub master: MasterKey,
+    pub issuer: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    _db: TestDatabase,
+}
+
+/// Small Argon2 parameters: the tests exercise the logic, not the cost.
+pub fn test_config() -> Config {
+    Config { argon2_memory_kib: 1024, argon2_iterations: 1, argon2_parallelism: 1, ..Config::default() }
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, test_config()).await
+    }
+
+    pub async fn start_with(backend: Backend, config: Config) -> Option<Self> {
+        let db = match backend {
+            Backend::Sqlite => TestDatabase::sqlite(),
+            Backend::Postgres => TestDatabase::postgres()?,
+        };
+        Some(Self::start_on(db, None, config).await)
+    }
+
+    /// Starts a server on `db`, reached through `url` when given (e.g. through a proxy).
+    pub async fn start_on(db: TestDatabase, url: Option<String>, mut config: Config) -> Self {
+        let store = SqlStore::connect(url.as_deref().unwrap_or(&db.url)).await.unwrap();
+        store.migrate().await.unwrap();
+        let store: Arc<dyn Store> = Arc::new(store);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        config.listen = addr;
+        let issuer = format!("http://{addr}");
+        config.issuer = Some(issuer.clone());
+        let clock = Arc::new(ManualClock::new(START));
+        let master = MasterKey::generate().unwrap();
+        let app = App::build(config, &master, store.clone(), clock.clone()).await.unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(app.serve(listener, async move {
+            let _ = rx.await;
+        }));
+        Self {
+            base: issuer.clone(),
+            http: reqwest::Client::new(),
+            store,
+            clock,
+            master,
+            issuer,
+            shutdown: Some(tx),
+            _db: db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn add_user(&self, username: &str, roles: &[&str]) -> latchkey_store::User {
+        let passwords = latchkey_server::password_pool::PasswordPool::new(
+            latchkey_crypto::PasswordHasher::new(test_config().argon2_params()).unwrap(),
+        );
+        let spec = UserSpec {
+            username: username.into(),
+            email: Some(format!("{username}@example.com")),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        };
+        admin::add_user(self.store.as_ref(), &passwords, spec, &Secret::new(PASSWORD), self.clock.now())
+            .await
+            .unwrap()
+    }
+
+    /// Registers a client; returns its id and secret (confidential only).
+    pub async fn add_client(&self, kind: ClientKind, grants: &[GrantType], scope: &str) -> (String, Option<String>) {
+        self.add_client_with(kind, grants, scope, |_| {}).await
+    }
+
+    pub async fn add_client_with(
+        &self,
+        kind: ClientKind,
+        grants: &[GrantType],
+        scope: &str,
+        adjust: impl FnOnce(&mut ClientSpec),
+    ) -> (String, Option<String>) {
+        let mut spec = ClientSpec {
+            name: "test client".into(),
+            kind,
+            grant_types: grants.to_vec(),
+            scope: Scope::parse(scope).unwrap(),
+            access_token_ttl: None,
+            refresh_idle_ttl: None,
+            refresh_absolute_ttl: None,
+            reuse_window: None,
+        };
+        adjust(&mut spec);
+        let secrets = latchkey_server::client_secrets(&self.master);
+        let (client, secret) = admin::add_client(self.store.as_ref(), &secrets, spec, self.clock.now()).await.unwrap();
+        (client.id, secret)
+    }
+
+    /// A public client with the password and refresh grants, and a user `alice`.
+    pub async fn with_app_and_alice(&self) -> String {
+        self.add_user("alice", &["customer"]).await;
+        self.add_client(ClientKind::Public, &[GrantType::Password, GrantType::RefreshToken], "profile bank:read bank:write")
+            .await
+            .0
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.http.post(self.url(path)).form(form).send().await.unwrap()
+    }
+
+    pub async fn password_login(&self, client_id: &str, username: &str, password: &str) -> Response {
+        self.post_form(
+            "/token",
+            &[("grant_type", "password"), ("client_id", client_id), ("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, client_id: &str, refresh_token: &str) -> Response {
+        self.post_form(
+            "/token",
+            &[("grant_type", "refresh_token"), ("client_id", client_id), ("refresh_token", refresh_token)],
+        )
+        .await
+    }
+
+    /// Logs alice in and returns the token response.
+    pub async fn login_alice(&self, client_id: &str) -> Value {
+        let response = self.password_login(client_id, "alice", PASSWORD).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn jwks(&self) -> KeySet {
+        let set: JwkSet = self.http.get(self.url("/jwks.json")).send().await.unwrap().json().await.unwrap();
+        KeySet::from_jwks(&set).0
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Asserts an RFC 6749 §5.2 error response and returns its body.
+pub async fn assert_oauth_error(response: Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("application/json"), "{content_type}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], code, "{body}");
+    body
+}

@@ -1,0 +1,140 @@
+//! The rows the store reads and writes. Times are Unix seconds chosen by the caller: the store
+//! never reads the clock, so expiry is testable and consistent across processes.
+
+use latchkey_core::client::ClientKind;
+use latchkey_core::grant::GrantType;
+
+/// A user account. `password_hash` is a PHC string (Argon2id, or a legacy bcrypt hash that the
+/// server upgrades at the next login); it is never logged.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub roles: Vec<String>,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub roles: Vec<String>,
+    pub password_hash: String,
+}
+
+/// A registered OAuth client (RFC 6749 §2). `secret_hash` is a keyed hash of the
+/// server-generated secret, `None` for public clients. The TTLs override the server defaults
+/// when set (seconds).
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    pub kind: ClientKind,
+    pub secret_hash: Option<Vec<u8>>,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Vec<String>,
+    pub access_token_ttl: Option<i64>,
+    pub refresh_idle_ttl: Option<i64>,
+    pub refresh_absolute_ttl: Option<i64>,
+    pub reuse_window: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub id: String,
+    pub name: String,
+    pub kind: ClientKind,
+    pub secret_hash: Option<Vec<u8>>,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Vec<String>,
+    pub access_token_ttl: Option<i64>,
+    pub refresh_idle_ttl: Option<i64>,
+    pub refresh_absolute_ttl: Option<i64>,
+    pub reuse_window: Option<i64>,
+}
+
+/// A session (refresh-token family) to create; it starts at generation 0.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: String,
+    pub user_id: String,
+    pub client_id: String,
+    pub scope: String,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// One row per refresh-token family (DESIGN.md, "Refresh tokens"). Nothing secret is stored:
+/// the refresh token is a MAC over (id, generation) under a server key.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    pub client_id: String,
+    pub scope: String,
+    /// Bumped by every successful rotation; the refresh token names the generation it was
+    /// issued for.
+    pub generation: i64,
+    /// When the current generation was issued (None before the first rotation); the reuse
+    /// window is measured from here.
+    pub rotated_at: Option<i64>,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Session {
+    /// Not revoked and neither expiry reached at `now` (the same rule the store's queries use).
+    pub fn is_live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.idle_expires_at > now && self.absolute_expires_at > now
+    }
+}
+
+/// A session together with what an access token needs about its user.
+#[derive(Debug, Clone)]
+pub struct SessionWithUser {
+    pub session: Session,
+    pub username: String,
+    pub email: Option<String>,
+    pub roles: Vec<String>,
+    pub user_disabled: bool,
+}
+
+/// A JWS signing key. `sealed_private_key` is encrypted by the crypto crate before it gets
+/// here; it is never logged.
+#[derive(Debug, Clone)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub alg: String,
+    pub sealed_private_key: Vec<u8>,
+    pub public_jwk: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+/// Something security-relevant that happened: a login, a reuse detection, a revocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub at: i64,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub client_id: Option<String>,
+    pub session_id: Option<String>,
+    pub detail: Option<String>,
+}

@@ -1,0 +1,131 @@
+//! Narrow storage capabilities, combined into [`Store`], the one object the server holds
+//! (`Arc<dyn Store>`). All are object safe.
+
+use async_trait::async_trait;
+
+use crate::error::{Backend, StoreError};
+use crate::model::{
+    AuditEvent, Client, NewClient, NewSession, NewUser, Session, SessionWithUser, SigningKeyRecord,
+    User,
+};
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// [`StoreError::Conflict`] when the username (or id) is taken.
+    async fn create_user(&self, user: &NewUser, now: i64) -> Result<User, StoreError>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError>;
+    /// Ordered by username.
+    async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// False when there is no such user.
+    async fn set_password_hash(
+        &self,
+        user_id: &str,
+        hash: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Compare-and-swap used to upgrade a legacy hash at login: only replaces when the stored
+    /// hash is still `old_hash`, so it cannot undo a password change that raced with the login.
+    async fn replace_password_hash(
+        &self,
+        user_id: &str,
+        old_hash: &str,
+        new_hash: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// False when there is no such user.
+    async fn set_user_disabled(
+        &self,
+        user_id: &str,
+        disabled: bool,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// [`StoreError::Conflict`] when the id is taken.
+    async fn create_client(&self, client: &NewClient, now: i64) -> Result<Client, StoreError>;
+    async fn client_by_id(&self, id: &str) -> Result<Option<Client>, StoreError>;
+    /// Ordered by id.
+    async fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
+    /// Deletes the client and (by `ON DELETE CASCADE`) its sessions; false when absent.
+    async fn remove_client(&self, id: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Generation starts at 0 and `last_used_at` = `created_at`.
+    async fn create_session(&self, session: &NewSession) -> Result<Session, StoreError>;
+    /// The session whatever its state (revoked and expired ones too: the caller needs them to
+    /// tell reuse from expiry), with its user.
+    async fn session(&self, id: &str) -> Result<Option<SessionWithUser>, StoreError>;
+    /// The rotation compare-and-swap of DESIGN.md, in ONE statement: where `id` matches,
+    /// `generation = expected_generation`, `revoked_at IS NULL`, `idle_expires_at > now` and
+    /// `absolute_expires_at > now`, set `generation += 1`, `rotated_at = now`,
+    /// `last_used_at = now`, `idle_expires_at = min(new_idle_expires_at, absolute_expires_at)`.
+    /// Returns the updated row with its user, or None when the CAS did not match. Exactly one
+    /// of N concurrent callers with the same `expected_generation` wins, on both backends and
+    /// across processes. One round trip on PostgreSQL.
+    async fn rotate_session(
+        &self,
+        id: &str,
+        expected_generation: i64,
+        now: i64,
+        new_idle_expires_at: i64,
+    ) -> Result<Option<SessionWithUser>, StoreError>;
+    /// Sets `revoked_at`/`revoke_reason` if not already revoked; true when this call revoked it.
+    async fn revoke_session(&self, id: &str, now: i64, reason: &str) -> Result<bool, StoreError>;
+    /// Revokes every unrevoked session of the user except `except_session`; returns how many.
+    async fn revoke_user_sessions(
+        &self,
+        user_id: &str,
+        now: i64,
+        reason: &str,
+        except_session: Option<&str>,
+    ) -> Result<u64, StoreError>;
+    /// Live sessions (not revoked, idle and absolute expiry > now), newest first; all users'
+    /// when `user_id` is None.
+    async fn list_live_sessions(
+        &self,
+        user_id: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<Session>, StoreError>;
+    /// Janitor: deletes up to `limit` sessions that were already dead at `cutoff` (an expiry
+    /// `<= cutoff`, or `revoked_at <= cutoff`); returns how many. One short statement; call it
+    /// in a loop until it returns less than `limit`. Pass `cutoff = now - grace` to keep dead
+    /// sessions around long enough to recognise (and audit) a late reuse.
+    async fn delete_dead_sessions(&self, cutoff: i64, limit: i64) -> Result<u64, StoreError>;
+}
+
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// [`StoreError::Conflict`] when the kid is taken.
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError>;
+    /// Keys not retired, newest first.
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn record_audit_event(&self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// Newest first, at most `limit`; only the session's when `session_id` is given.
+    async fn audit_events(
+        &self,
+        session_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// Everything the server needs, as one object-safe trait (the server holds `Arc<dyn Store>`).
+#[async_trait]
+pub trait Store:
+    UserStore + ClientStore + SessionStore + KeyStore + AuditStore + Send + Sync
+{
+    fn backend(&self) -> Backend;
+    /// `SELECT 1`; [`StoreError::Unavailable`] when the database is down.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Applies the backend's pending migrations (idempotent, safe to run from several
+    /// processes at once on PostgreSQL, which takes an advisory lock).
+    async fn migrate(&self) -> Result<(), StoreError>;
+}

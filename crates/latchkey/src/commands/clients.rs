@@ -1,0 +1,82 @@
+//! `latchkey clients add|list|remove`.
+
+use anyhow::bail;
+use latchkey_core::client::ClientKind;
+use latchkey_core::grant::GrantType;
+use latchkey_core::scope::Scope;
+use latchkey_server::admin::{self, ClientSpec};
+
+use super::parse_seconds;
+use crate::cli::{ClientTypeArg, ClientsCommand};
+use crate::context::Context;
+use crate::output::{client_json, print_json};
+
+fn optional_seconds(raw: Option<String>) -> anyhow::Result<Option<i64>> {
+    raw.as_deref().map(parse_seconds).transpose()
+}
+
+pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
+    match command {
+        ClientsCommand::Add {
+            name,
+            kind,
+            grants,
+            scopes,
+            access_token_ttl,
+            refresh_token_ttl,
+            session_max_lifetime,
+            reuse_window,
+            json,
+        } => {
+            let grant_types = grants
+                .iter()
+                .map(|g| GrantType::parse(g.trim()).map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default())))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let scope = Scope::parse(&scopes.join(" "))
+                .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))?;
+            let spec = ClientSpec {
+                name,
+                kind: match kind {
+                    ClientTypeArg::Public => ClientKind::Public,
+                    ClientTypeArg::Confidential => ClientKind::Confidential,
+                },
+                grant_types,
+                scope,
+                access_token_ttl: optional_seconds(access_token_ttl)?,
+                refresh_idle_ttl: optional_seconds(refresh_token_ttl)?,
+                refresh_absolute_ttl: optional_seconds(session_max_lifetime)?,
+                reuse_window: optional_seconds(reuse_window)?,
+            };
+            let secrets = latchkey_server::client_secrets(&ctx.master_key()?);
+            let (client, secret) = admin::add_client(ctx.store.as_ref(), &secrets, spec, ctx.now()).await?;
+            if json {
+                let mut value = client_json(&client);
+                value["client_secret"] = secret.into();
+                return print_json(&value);
+            }
+            println!("client_id:     {}", client.id);
+            if let Some(secret) = secret {
+                println!("client_secret: {secret}\n(shown once: only a hash is stored)");
+            }
+            Ok(())
+        }
+        ClientsCommand::List { json } => {
+            let clients = ctx.store.list_clients().await?;
+            if json {
+                return print_json(&clients.iter().map(client_json).collect());
+            }
+            for client in &clients {
+                let grants: Vec<&str> = client.grant_types.iter().map(|g| g.as_str()).collect();
+                println!("{}\t{}\t{}\t{}\t{}", client.id, client.name, client.kind, grants.join(","), client.scopes.join(" "));
+            }
+            Ok(())
+        }
+        ClientsCommand::Remove { client_id } => {
+            if !ctx.store.remove_client(&client_id).await? {
+                bail!("no client with id {client_id:?}");
+            }
+            println!("removed client {client_id} and its sessions");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! One module per subcommand.
+
+pub mod clients;
+pub mod serve;
+pub mod token;
+pub mod users;
+
+use std::io::Read;
+
+use anyhow::Context;
+use latchkey_core::token_request::Secret;
+
+/// Reads a password from standard input: the first line, without its line ending.
+pub fn read_password_stdin() -> anyhow::Result<Secret> {
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input).context("cannot read the password from standard input")?;
+    let line = input.lines().next().unwrap_or_default();
+    anyhow::ensure!(!line.is_empty(), "no password on standard input");
+    Ok(Secret::new(line))
+}
+
+/// Parses a human duration ("90s", "5m", "14days") into whole seconds.
+pub fn parse_seconds(raw: &str) -> anyhow::Result<i64> {
+    let duration = humantime::parse_duration(raw)
+        .with_context(|| format!("{raw:?} is not a duration; write e.g. 30s, 5m, 12h or 14days"))?;
+    i64::try_from(duration.as_secs()).context("duration too long")
+}

@@ -1,0 +1,113 @@
+//! `latchkey serve [--demo]`: migrate, load or create the keys, print how to log in, serve
+//! until SIGTERM or Ctrl-C, then let in-flight requests finish and exit 0.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use latchkey_core::client::ClientKind;
+use latchkey_core::grant::GrantType;
+use latchkey_core::scope::Scope;
+use latchkey_core::token_request::Secret;
+use latchkey_crypto::{random, MasterKey};
+use latchkey_server::admin::{self, ClientSpec, UserSpec};
+use latchkey_server::App;
+use tokio::net::TcpListener;
+
+use crate::context::Context;
+
+const DEMO_USER: &str = "demo";
+const DEMO_CLIENT: &str = "demo-app";
+const DEMO_SCOPE: &str = "profile bank:read bank:write";
+
+struct Demo {
+    password: String,
+    client_id: String,
+}
+
+/// Creates the demo user and client, or gives the existing demo user a fresh password.
+async fn prepare_demo(ctx: &Context, master: &MasterKey) -> anyhow::Result<Demo> {
+    let store = ctx.store.as_ref();
+    let passwords = ctx.password_pool()?;
+    let password = random::token(12)?;
+    let secret = Secret::new(password.clone());
+    match store.user_by_username(DEMO_USER).await? {
+        Some(user) => {
+            admin::set_password(store, &passwords, &user, &secret, ctx.now()).await?;
+        }
+        None => {
+            let spec = UserSpec { username: DEMO_USER.into(), email: Some("demo@example.com".into()), roles: vec!["customer".into()] };
+            admin::add_user(store, &passwords, spec, &secret, ctx.now()).await?;
+        }
+    }
+    let existing = store.list_clients().await?.into_iter().find(|c| c.name == DEMO_CLIENT);
+    let client_id = match existing {
+        Some(client) => client.id,
+        None => {
+            let spec = ClientSpec {
+                name: DEMO_CLIENT.into(),
+                kind: ClientKind::Public,
+                grant_types: vec![GrantType::Password, GrantType::RefreshToken],
+                scope: Scope::parse(DEMO_SCOPE)?,
+                access_token_ttl: None,
+                refresh_idle_ttl: None,
+                refresh_absolute_ttl: None,
+                reuse_window: None,
+            };
+            admin::add_client(store, &latchkey_server::client_secrets(master), spec, ctx.now()).await?.0.id
+        }
+    };
+    Ok(Demo { password, client_id })
+}
+
+fn print_demo(issuer: &str, demo: &Demo) {
+    let Demo { password, client_id } = demo;
+    println!(
+        "\nDemo user:   {DEMO_USER} / {password}\nDemo client: {client_id} (public; password and refresh_token grants)\n\n\
+         1. Log in (password grant):\n   curl -s {issuer}/token -d grant_type=password -d client_id={client_id} -d username={DEMO_USER} -d password={password}\n\n\
+         2. Decode and verify the access token:\n   cargo run --release -p latchkey -- token inspect ACCESS_TOKEN\n\n\
+         3. Refresh (each refresh token works once; the answer carries the next one):\n   curl -s {issuer}/token -d grant_type=refresh_token -d client_id={client_id} -d refresh_token=REFRESH_TOKEN\n"
+    );
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+pub async fn run(ctx: Context, demo: bool) -> anyhow::Result<()> {
+    let master = ctx.master_key()?;
+    let demo = if demo { Some(prepare_demo(&ctx, &master).await?) } else { None };
+    let listen = ctx.config.listen;
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let config = ctx.config.clone();
+    let app = App::build(config, &master, ctx.store.clone(), Arc::new(ctx.clock)).await?;
+    let issuer = app.state().issuer.clone();
+    println!("Latchkey is listening on http://{} (issuer {issuer})", listener.local_addr()?);
+    if let Some(demo) = &demo {
+        print_demo(&issuer, demo);
+    }
+    tracing::info!(listen = %listener.local_addr()?, issuer = %issuer, "listening");
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! `latchkey users add|list|disable|set-password|import`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use anyhow::{bail, Context as _};
+use indicatif::{ProgressBar, ProgressStyle};
+use latchkey_server::admin::{self, UserSpec};
+use latchkey_store::User;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::read_password_stdin;
+use crate::cli::UsersCommand;
+use crate::context::Context;
+use crate::output::{print_json, user_json};
+
+pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::Add { username, email, roles, password_stdin: _, json } => {
+            let password = read_password_stdin()?;
+            let spec = UserSpec { username, email, roles };
+            let user = admin::add_user(ctx.store.as_ref(), &ctx.password_pool()?, spec, &password, ctx.now()).await?;
+            if json {
+                print_json(&user_json(&user))
+            } else {
+                println!("created user {} (id {})", user.username, user.id);
+                Ok(())
+            }
+        }
+        UsersCommand::List { json } => {
+            let users = ctx.store.list_users().await?;
+            if json {
+                return print_json(&users.iter().map(user_json).collect());
+            }
+            for user in &users {
+                let state = if user.disabled { "disabled" } else { "active" };
+                let email = user.email.as_deref().unwrap_or("-");
+                println!("{}\t{}\t{email}\t{state}\t{}", user.id, user.username, user.roles.join(","));
+            }
+            Ok(())
+        }
+        UsersCommand::Disable { username } => {
+            let user = find(ctx, &username).await?;
+            let ended = admin::disable_user(ctx.store.as_ref(), &user, ctx.now()).await?;
+            println!("disabled {username}; ended {ended} session(s)");
+            Ok(())
+        }
+        UsersCommand::SetPassword { username, password_stdin: _ } => {
+            let password = read_password_stdin()?;
+            let user = find(ctx, &username).await?;
+            let ended = admin::set_password(ctx.store.as_ref(), &ctx.password_pool()?, &user, &password, ctx.now()).await?;
+            println!("password of {username} changed; ended {ended} session(s)");
+            Ok(())
+        }
+        UsersCommand::Import { file, json } => import(ctx, &file, json).await,
+    }
+}
+
+async fn find(ctx: &Context, username: &str) -> anyhow::Result<User> {
+    match ctx.store.user_by_username(username).await? {
+        Some(user) => Ok(user),
+        None => bail!("no user named {username:?}"),
+    }
+}
+
+/// One line of an import file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportLine {
+    username: String,
+    #[serde(default)]
+    email: Option<String>,
+    password_hash: String,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// Imports JSON lines; each line is created whole or not at all, and every rejected line is
+/// reported with its number. Exits non-zero when any line was rejected.
+async fn import(ctx: &Context, path: &Path, json: bool) -> anyhow::Result<()> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let lines: Vec<String> = BufReader::new(file)
+        .lines()
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot read {} (is it UTF-8 text?)", path.display()))?;
+    let progress = ProgressBar::new(lines.len() as u64);
+    progress.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} users {msg}")?);
+    let mut imported = 0usize;
+    let mut rejected = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        progress.inc(1);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let result = match serde_json::from_str::<ImportLine>(line) {
+            Ok(entry) => {
+                let spec = UserSpec { username: entry.username, email: entry.email, roles: entry.roles };
+                admin::import_user(ctx.store.as_ref(), spec, entry.password_hash, ctx.now()).await.map(|_| ())
+            }
+            Err(e) => Err(anyhow::anyhow!("not a valid user record: {e}")),
+        };
+        match result {
+            Ok(()) => imported += 1,
+            Err(e) => rejected.push((index + 1, format!("{e:#}"))),
+        }
+    }
+    progress.finish_and_clear();
+    if json {
+        let rejected: Vec<_> = rejected.iter().map(|(line, reason)| json!({"line": line, "reason": reason})).collect();
+        print_json(&json!({ "imported": imported, "rejected": rejected }))?;
+    } else {
+        println!("imported {imported} user(s), rejected {}", rejected.len());
+        for (line, reason) in &rejected {
+            println!("line {line}: {reason}");
+        }
+    }
+    if rejected.is_empty() {
+        Ok(())
+    } else {
+        bail!("{} line(s) rejected", rejected.len())
+    }
+}

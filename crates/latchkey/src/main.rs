@@ -1,0 +1,64 @@
+//! `latchkey`: the server binary and its administration commands.
+
+mod cli;
+mod commands;
+mod context;
+mod output;
+mod settings;
+
+use clap::Parser;
+use latchkey_server::LogFormat;
+use tracing_subscriber::EnvFilter;
+
+use cli::{Cli, Command};
+use context::Context;
+
+/// Logs go to stderr (stdout is for results and `--json`); `RUST_LOG` or `LATCHKEY_LOG`
+/// picks the level, `info` by default.
+fn init_logging(format: LogFormat) {
+    let filter = std::env::var("LATCHKEY_LOG")
+        .ok()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .or_else(|| EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let serve_args = match &cli.command {
+        Command::Serve(args) => Some(args.clone()),
+        _ => None,
+    };
+    let config = settings::load(&cli.global, serve_args.as_ref())?;
+    init_logging(config.log_format);
+    match cli.command {
+        Command::Serve(args) => commands::serve::run(Context::open(config).await?, args.demo).await,
+        Command::Migrate => {
+            Context::open(config).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Users(command) => commands::users::run(&Context::open(config).await?, command).await,
+        Command::Clients(command) => commands::clients::run(&Context::open(config).await?, command).await,
+        Command::Token(command) => {
+            let needs_store = matches!(&command, cli::TokenCommand::Inspect { jwks: None, .. });
+            let ctx = if needs_store { Some(Context::open(config).await?) } else { None };
+            commands::token::run(ctx.as_ref(), command).await
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

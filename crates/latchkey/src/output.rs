@@ -1,0 +1,39 @@
+//! Printing results: one JSON document on stdout with `--json`, plain text otherwise.
+//! Progress and logs go to stderr, so stdout stays machine-readable.
+
+use latchkey_store::{Client, User};
+use serde_json::{json, Value};
+
+/// Prints one JSON document on stdout.
+pub fn print_json(value: &Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// A user as shown to an operator: never the password hash.
+pub fn user_json(user: &User) -> Value {
+    json!({
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "roles": user.roles,
+        "disabled": user.disabled,
+        "created_at": user.created_at,
+    })
+}
+
+/// A client as shown to an operator: never the secret hash.
+pub fn client_json(client: &Client) -> Value {
+    json!({
+        "client_id": client.id,
+        "name": client.name,
+        "type": client.kind.as_str(),
+        "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "scopes": client.scopes,
+        "access_token_ttl": client.access_token_ttl,
+        "refresh_token_ttl": client.refresh_idle_ttl,
+        "session_max_lifetime": client.refresh_absolute_ttl,
+        "reuse_window": client.reuse_window,
+        "created_at": client.created_at,
+    })
+}
