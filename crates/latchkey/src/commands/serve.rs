@@ -1,6 +1,7 @@
 //! `latchkey serve [--demo]`: migrate, load or create the keys, print how to log in, serve
 //! until SIGTERM or Ctrl-C, then let in-flight requests finish and exit 0.
 
+use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -59,12 +60,14 @@ async fn prepare_demo(ctx: &Context, master: &MasterKey) -> anyhow::Result<Demo>
     Ok(Demo { password, client_id })
 }
 
-fn print_demo(issuer: &str, demo: &Demo) {
+fn print_demo(issuer: &str, audience: &str, demo: &Demo) {
     let Demo { password, client_id } = demo;
-    println!(
+    // A closed stdout (e.g. a supervisor that stopped reading) must not stop the server.
+    let _ = writeln!(
+        std::io::stdout(),
         "\nDemo user:   {DEMO_USER} / {password}\nDemo client: {client_id} (public; password and refresh_token grants)\n\n\
          1. Log in (password grant):\n   curl -s {issuer}/token -d grant_type=password -d client_id={client_id} -d username={DEMO_USER} -d password={password}\n\n\
-         2. Decode and verify the access token:\n   cargo run --release -p latchkey -- token inspect ACCESS_TOKEN\n\n\
+         2. Decode and verify the access token:\n   cargo run --release -p latchkey -- token inspect --issuer {issuer} --audience {audience} ACCESS_TOKEN\n\n\
          3. Refresh (each refresh token works once; the answer carries the next one):\n   curl -s {issuer}/token -d grant_type=refresh_token -d client_id={client_id} -d refresh_token=REFRESH_TOKEN\n"
     );
 }
@@ -99,12 +102,16 @@ pub async fn run(ctx: Context, demo: bool) -> anyhow::Result<()> {
     let demo = if demo { Some(prepare_demo(&ctx, &master).await?) } else { None };
     let listen = ctx.config.listen;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    let config = ctx.config.clone();
+    let mut config = ctx.config.clone();
+    if config.issuer.is_none() {
+        // With `--listen 127.0.0.1:0` only the bound address says where we are.
+        config.issuer = Some(format!("http://{}", listener.local_addr()?));
+    }
     let app = App::build(config, &master, ctx.store.clone(), Arc::new(ctx.clock)).await?;
     let issuer = app.state().issuer.clone();
-    println!("Latchkey is listening on http://{} (issuer {issuer})", listener.local_addr()?);
+    let _ = writeln!(std::io::stdout(), "Latchkey is listening on http://{} (issuer {issuer})", listener.local_addr()?);
     if let Some(demo) = &demo {
-        print_demo(&issuer, demo);
+        print_demo(&issuer, &app.state().audience, demo);
     }
     tracing::info!(listen = %listener.local_addr()?, issuer = %issuer, "listening");
     app.serve(listener, shutdown_signal()).await?;

@@ -1,0 +1,244 @@
+//! The `latchkey` binary as a user runs it: real processes, real HTTP, on SQLite and
+//! PostgreSQL (set LATCHKEY_TEST_POSTGRES_URL).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use latchkey_store::testing::TestDatabase;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
+
+/// A data directory and database for one test, and how to run the binary against them.
+struct Env {
+    dir: tempfile::TempDir,
+    database_url: Option<String>,
+    _db: Option<TestDatabase>,
+}
+
+impl Env {
+    fn sqlite() -> Self {
+        Self { dir: tempfile::tempdir().unwrap(), database_url: None, _db: None }
+    }
+
+    fn postgres() -> Option<Self> {
+        let db = TestDatabase::postgres()?;
+        Some(Self { dir: tempfile::tempdir().unwrap(), database_url: Some(db.url.clone()), _db: Some(db) })
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .current_dir(self.dir.path())
+            .env_remove("LATCHKEY_MASTER_KEY")
+            .env("LATCHKEY_ARGON2_MEMORY_KIB", "1024")
+            .env("LATCHKEY_ARGON2_ITERATIONS", "1")
+            .arg("--data-dir")
+            .arg(self.dir.path().join("data"));
+        if let Some(url) = &self.database_url {
+            command.arg("--database-url").arg(url);
+        }
+        command.args(args);
+        command
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn run_ok_json(&self, args: &[&str], stdin: &str) -> Value {
+        let output = self.run(args, stdin);
+        assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("stdout of {args:?} is not one JSON document ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(super::Env::sqlite());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(env) = super::Env::postgres() {
+                    super::$name(env);
+                }
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm,
+    users_and_clients_commands_print_json,
+    users_import_reports_rejected_lines_and_imports_the_rest,
+);
+
+/// Reads the server's stdout until the demo instructions are printed; returns (issuer,
+/// password, client id).
+fn read_demo_banner(child: &mut Child) -> (String, String, String) {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut issuer, mut password, mut client_id) = (None, None, None);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("Latchkey is listening on ") {
+            issuer = rest.split("(issuer ").nth(1).map(|s| s.trim_end_matches(')').to_owned());
+        } else if let Some(rest) = line.strip_prefix("Demo user:   demo / ") {
+            password = Some(rest.to_owned());
+        } else if let Some(rest) = line.strip_prefix("Demo client: ") {
+            client_id = rest.split(' ').next().map(str::to_owned);
+            break;
+        }
+    }
+    // Keep draining stdout so the server never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (issuer.unwrap(), password.unwrap(), client_id.unwrap())
+}
+
+fn serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm(env: Env) {
+    let config = env.dir.path().join("latchkey.toml");
+    std::fs::write(&config, "access_token_ttl = \"10m\"\nlog_format = \"json\"\n").unwrap();
+    let mut child = env
+        .command(&["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env("LATCHKEY_ACCESS_TOKEN_TTL", "2m") // environment beats the file
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (issuer, password, client_id) = read_demo_banner(&mut child);
+
+    let http = reqwest::blocking::Client::new();
+    let login: Value = http
+        .post(format!("{issuer}/token"))
+        .form(&[("grant_type", "password"), ("client_id", &client_id), ("username", "demo"), ("password", &password)])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(login["expires_in"], 120, "{login}");
+    let token = login["access_token"].as_str().unwrap();
+
+    let inspect = env.run(&["token", "inspect", "--issuer", &issuer, "--audience", &issuer, token], "");
+    let report = String::from_utf8_lossy(&inspect.stdout);
+    assert!(inspect.status.success() && report.contains("VALID: signature verified"), "{report}");
+
+    let (head, _) = token.rsplit_once('.').unwrap();
+    let tampered = format!("{head}.{}", "A".repeat(86));
+    let inspect = env.run(&["token", "inspect", "--issuer", &issuer, &tampered], "");
+    let report = String::from_utf8_lossy(&inspect.stdout);
+    assert_eq!(inspect.status.code(), Some(1));
+    assert!(report.contains("INVALID") && report.contains("signature"), "{report}");
+
+    let jwks = env.run(&["token", "inspect", "--jwks", &format!("{issuer}/jwks.json"), "--json", token], "");
+    let verdict: Value = serde_json::from_slice(&jwks.stdout).unwrap();
+    assert_eq!(verdict["valid"], true, "{verdict}");
+
+    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let status = wait_with_timeout(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "SIGTERM ends the server with exit code 0");
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the server did not stop within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn users_and_clients_commands_print_json(env: Env) {
+    let user = env.run_ok_json(&["users", "add", "carol", "--email", "carol@example.com", "--role", "admin", "--role", "teller", "--password-stdin", "--json"], "a long enough password\n");
+    assert_eq!(user["username"], "carol");
+    assert_eq!(user["roles"], serde_json::json!(["admin", "teller"]));
+    assert!(user.get("password_hash").is_none());
+
+    let short = env.run(&["users", "add", "dave", "--password-stdin"], "short\n");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8"));
+
+    let users = env.run_ok_json(&["users", "list", "--json"], "");
+    assert_eq!(users.as_array().unwrap().len(), 1);
+
+    let service = env.run_ok_json(&["clients", "add", "reports", "--type", "confidential", "--grant", "client_credentials", "--scope", "reports:read", "--access-token-ttl", "10m", "--json"], "");
+    let secret = service["client_secret"].as_str().unwrap();
+    assert!(secret.len() >= 43, "at least 256 bits");
+    assert_eq!(service["access_token_ttl"], 600);
+    let app = env.run_ok_json(&["clients", "add", "app", "--type", "public", "--grant", "password,refresh_token", "--json"], "");
+    assert!(app["client_secret"].is_null());
+
+    let refused = env.run(&["clients", "add", "bad", "--type", "public", "--grant", "client_credentials"], "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("confidential"));
+
+    let clients = env.run_ok_json(&["clients", "list", "--json"], "");
+    assert_eq!(clients.as_array().unwrap().len(), 2);
+    assert!(!clients.to_string().contains(secret), "the secret is shown once only");
+    let removed = env.run(&["clients", "remove", app["client_id"].as_str().unwrap()], "");
+    assert!(removed.status.success());
+    assert_eq!(env.run_ok_json(&["clients", "list", "--json"], "").as_array().unwrap().len(), 1);
+
+    let disabled = env.run(&["users", "disable", "carol"], "");
+    assert!(disabled.status.success());
+    assert_eq!(env.run_ok_json(&["users", "list", "--json"], "")[0]["disabled"], true);
+}
+
+fn write_lines(path: &Path, lines: &[String]) {
+    std::fs::write(path, lines.join("\n")).unwrap();
+}
+
+fn users_import_reports_rejected_lines_and_imports_the_rest(env: Env) {
+    let bcrypt_hash = bcrypt::hash("imported password", 4).unwrap();
+    let file = env.dir.path().join("users.jsonl");
+    write_lines(
+        &file,
+        &[
+            serde_json::json!({"username": "erin", "email": "erin@example.com", "password_hash": bcrypt_hash}).to_string(),
+            "{not json".into(),
+            serde_json::json!({"username": "frank", "password_hash": "md5:abc"}).to_string(),
+            serde_json::json!({"username": "erin", "password_hash": bcrypt_hash}).to_string(),
+            serde_json::json!({"username": "grace", "password_hash": bcrypt_hash.replacen("$2b$", "$2y$", 1)}).to_string(),
+        ],
+    );
+    let output = env.run(&["users", "import", file.to_str().unwrap(), "--json"], "");
+    assert!(!output.status.success(), "rejected lines make the command fail");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["imported"], 2, "{report}");
+    let lines: Vec<i64> = report["rejected"].as_array().unwrap().iter().map(|r| r["line"].as_i64().unwrap()).collect();
+    assert_eq!(lines, [2, 3, 4], "{report}");
+    let users = env.run_ok_json(&["users", "list", "--json"], "");
+    let names: Vec<&str> = users.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    assert_eq!(names, ["erin", "grace"]);
+}
+
+#[test]
+fn unknown_configuration_key_is_named() {
+    let env = Env::sqlite();
+    std::fs::write(env.dir.path().join("latchkey.toml"), "listen = \"127.0.0.1:9\"\nacess_token_ttl = \"5m\"\n").unwrap();
+    let output = env.run(&["migrate"], "");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("acess_token_ttl"), "{stderr}");
+}
+
+#[test]
+fn every_serve_option_is_documented_in_help() {
+    let output = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in ["--demo", "--listen", "--issuer", "--data-dir", "--database-url", "--access-token-ttl", "--refresh-idle-ttl", "--refresh-absolute-ttl", "--refresh-reuse-window", "--access-token-algorithm", "--argon2-memory-kib", "--log-format", "--config"] {
+        assert!(help.contains(flag), "serve --help does not mention {flag}");
+    }
+}
