@@ -76,11 +76,20 @@ pub enum ClaimProblem {
 impl fmt::Display for ClaimProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::WrongType(None) => write!(f, "the header has no typ; access tokens carry typ \"at+jwt\" (RFC 9068 §2.1)"),
-            Self::WrongType(Some(typ)) => write!(f, "the header typ is {typ:?}, not \"at+jwt\": this is not an access token (RFC 9068 §4)"),
+            Self::WrongType(None) => {
+                write!(f, "the header has no typ; access tokens carry typ \"at+jwt\" (RFC 9068 §2.1)")
+            }
+            Self::WrongType(Some(typ)) => write!(
+                f,
+                "the header typ is {typ:?}, not \"at+jwt\": this is not an access token (RFC 9068 §4)"
+            ),
             Self::Expired { exp, now } => write!(f, "expired {} s ago (exp {exp}, now {now})", now - exp),
-            Self::NotYetValid { nbf, now } => write!(f, "not valid for another {} s (nbf {nbf}, now {now})", nbf - now),
-            Self::IssuedInFuture { iat, now } => write!(f, "issued {} s in the future (iat {iat}, now {now}); check the clocks", iat - now),
+            Self::NotYetValid { nbf, now } => {
+                write!(f, "not valid for another {} s (nbf {nbf}, now {now})", nbf - now)
+            }
+            Self::IssuedInFuture { iat, now } => {
+                write!(f, "issued {} s in the future (iat {iat}, now {now}); check the clocks", iat - now)
+            }
             Self::WrongIssuer { expected, found } => write!(f, "issued by {found:?}, expected {expected:?}"),
             Self::WrongAudience { expected } => write!(f, "the audience does not include {expected:?}"),
         }
@@ -99,33 +108,19 @@ pub fn check_access_token(
         problems.push(ClaimProblem::WrongType(typ.map(str::to_owned)));
     }
     if claims.exp + checks.leeway <= now {
-        problems.push(ClaimProblem::Expired {
-            exp: claims.exp,
-            now,
-        });
+        problems.push(ClaimProblem::Expired { exp: claims.exp, now });
     }
     if let Some(nbf) = claims.nbf.filter(|nbf| *nbf > now + checks.leeway) {
         problems.push(ClaimProblem::NotYetValid { nbf, now });
     }
     if claims.iat > now + checks.leeway {
-        problems.push(ClaimProblem::IssuedInFuture {
-            iat: claims.iat,
-            now,
-        });
+        problems.push(ClaimProblem::IssuedInFuture { iat: claims.iat, now });
     }
     if let Some(expected) = checks.issuer.filter(|expected| *expected != claims.iss) {
-        problems.push(ClaimProblem::WrongIssuer {
-            expected: expected.to_owned(),
-            found: claims.iss.clone(),
-        });
+        problems.push(ClaimProblem::WrongIssuer { expected: expected.to_owned(), found: claims.iss.clone() });
     }
-    if let Some(expected) = checks
-        .audience
-        .filter(|expected| !claims.aud.contains(expected))
-    {
-        problems.push(ClaimProblem::WrongAudience {
-            expected: expected.to_owned(),
-        });
+    if let Some(expected) = checks.audience.filter(|expected| !claims.aud.contains(expected)) {
+        problems.push(ClaimProblem::WrongAudience { expected: expected.to_owned() });
     }
     problems
 }
@@ -159,19 +154,13 @@ mod tests {
     }
 
     fn checks() -> ClaimChecks<'static> {
-        ClaimChecks {
-            issuer: Some("https://id.example"),
-            audience: Some("api"),
-            leeway: 5,
-        }
+        ClaimChecks { issuer: Some("https://id.example"), audience: Some("api"), leeway: 5 }
     }
 
     #[test]
     fn valid_token_has_no_problems() {
         assert!(check_access_token(Some("at+jwt"), &claims(), &checks(), 800).is_empty());
-        assert!(
-            check_access_token(Some("application/AT+JWT"), &claims(), &checks(), 800).is_empty()
-        );
+        assert!(check_access_token(Some("application/AT+JWT"), &claims(), &checks(), 800).is_empty());
     }
 
     #[test]

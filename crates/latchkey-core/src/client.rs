@@ -47,9 +47,8 @@ impl ClientId {
     pub const MAX_LEN: usize = 128;
 
     pub fn parse(raw: &str) -> Result<Self, OAuthError> {
-        let valid = !raw.is_empty()
-            && raw.len() <= Self::MAX_LEN
-            && raw.bytes().all(|b| (0x20..=0x7E).contains(&b));
+        let valid =
+            !raw.is_empty() && raw.len() <= Self::MAX_LEN && raw.bytes().all(|b| (0x20..=0x7E).contains(&b));
         if valid {
             Ok(Self(raw.to_owned()))
         } else {

@@ -51,10 +51,7 @@ pub struct OAuthError {
 
 impl OAuthError {
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
-        Self {
-            code,
-            description: Some(description.into()),
-        }
+        Self { code, description: Some(description.into()) }
     }
 
     pub fn invalid_request(description: impl Into<String>) -> Self {
@@ -82,10 +79,7 @@ impl OAuthError {
     }
 
     pub fn temporarily_unavailable() -> Self {
-        Self::new(
-            ErrorCode::TemporarilyUnavailable,
-            "the service is temporarily unavailable; retry shortly",
-        )
+        Self::new(ErrorCode::TemporarilyUnavailable, "the service is temporarily unavailable; retry shortly")
     }
 
     pub fn server_error() -> Self {

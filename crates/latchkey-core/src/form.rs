@@ -45,27 +45,19 @@ impl FormParams {
 
     /// The parameter's value; an empty value counts as absent (RFC 6749 §3.1).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(n, v)| n == name && !v.is_empty())
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
     }
 
     /// The parameter's value, or `invalid_request` naming the missing parameter.
     pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
-        self.get(name)
-            .ok_or_else(|| OAuthError::invalid_request(format!("the {name} parameter is required")))
+        self.get(name).ok_or_else(|| OAuthError::invalid_request(format!("the {name} parameter is required")))
     }
 }
 
 fn decode_component(raw: &[u8]) -> Result<String, OAuthError> {
-    let plus_as_space: Vec<u8> = raw
-        .iter()
-        .map(|b| if *b == b'+' { b' ' } else { *b })
-        .collect();
+    let plus_as_space: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
     let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
-    String::from_utf8(bytes)
-        .map_err(|_| OAuthError::invalid_request("the request body is not valid UTF-8"))
+    String::from_utf8(bytes).map_err(|_| OAuthError::invalid_request("the request body is not valid UTF-8"))
 }
 
 #[cfg(test)]

@@ -72,13 +72,10 @@ pub fn classify_failed_rotation(
     if presented + 1 < session.generation {
         return FailedRotation::Reuse(ReuseCause::SuccessorAlreadyUsed);
     }
-    let within_window = session
-        .rotated_at
-        .is_some_and(|rotated_at| reuse_window > 0 && now - rotated_at <= reuse_window);
+    let within_window =
+        session.rotated_at.is_some_and(|rotated_at| reuse_window > 0 && now - rotated_at <= reuse_window);
     if within_window {
-        FailedRotation::Duplicate {
-            successor_generation: session.generation,
-        }
+        FailedRotation::Duplicate { successor_generation: session.generation }
     } else {
         FailedRotation::Reuse(ReuseCause::ReplayAfterWindow)
     }
@@ -103,9 +100,7 @@ mod tests {
         let s = session(5, 100);
         assert_eq!(
             classify_failed_rotation(&s, 4, 110, 10),
-            FailedRotation::Duplicate {
-                successor_generation: 5
-            }
+            FailedRotation::Duplicate { successor_generation: 5 }
         );
     }
 
@@ -140,14 +135,8 @@ mod tests {
     fn revoked_and_expired_sessions_are_not_reclassified() {
         let mut s = session(5, 100);
         s.revoked = true;
-        assert_eq!(
-            classify_failed_rotation(&s, 4, 101, 10),
-            FailedRotation::Revoked
-        );
+        assert_eq!(classify_failed_rotation(&s, 4, 101, 10), FailedRotation::Revoked);
         let s = session(5, 100);
-        assert_eq!(
-            classify_failed_rotation(&s, 4, 10_000, 10),
-            FailedRotation::Expired
-        );
+        assert_eq!(classify_failed_rotation(&s, 4, 10_000, 10), FailedRotation::Expired);
     }
 }

@@ -37,18 +37,9 @@ impl fmt::Debug for Secret {
 /// What the client asks for, by grant.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TokenGrant {
-    Password {
-        username: String,
-        password: Secret,
-        scope: Option<Scope>,
-    },
-    RefreshToken {
-        refresh_token: Secret,
-        scope: Option<Scope>,
-    },
-    ClientCredentials {
-        scope: Option<Scope>,
-    },
+    Password { username: String, password: Secret, scope: Option<Scope> },
+    RefreshToken { refresh_token: Secret, scope: Option<Scope> },
+    ClientCredentials { scope: Option<Scope> },
 }
 
 impl TokenGrant {
@@ -97,9 +88,7 @@ impl TokenRequest {
 fn bounded<'f>(form: &'f FormParams, name: &str, max: usize) -> Result<&'f str, OAuthError> {
     let value = form.require(name)?;
     if value.len() > max {
-        return Err(OAuthError::invalid_request(format!(
-            "the {name} parameter is longer than {max} bytes"
-        )));
+        return Err(OAuthError::invalid_request(format!("the {name} parameter is longer than {max} bytes")));
     }
     Ok(value)
 }
@@ -116,8 +105,7 @@ mod tests {
 
     #[test]
     fn password_grant_parses_and_hides_password() {
-        let req =
-            parse("grant_type=password&username=alice&password=s3cret&client_id=app").unwrap();
+        let req = parse("grant_type=password&username=alice&password=s3cret&client_id=app").unwrap();
         assert_eq!(req.client_id.as_deref(), Some("app"));
         assert!(!format!("{req:?}").contains("s3cret"));
     }
@@ -130,18 +118,12 @@ mod tests {
 
     #[test]
     fn missing_grant_type_is_invalid_request() {
-        assert_eq!(
-            parse("username=a").unwrap_err().code,
-            ErrorCode::InvalidRequest
-        );
+        assert_eq!(parse("username=a").unwrap_err().code, ErrorCode::InvalidRequest);
     }
 
     #[test]
     fn oversized_password_is_refused() {
-        let body = format!(
-            "grant_type=password&username=a&password={}",
-            "x".repeat(2000)
-        );
+        let body = format!("grant_type=password&username=a&password={}", "x".repeat(2000));
         assert_eq!(parse(&body).unwrap_err().code, ErrorCode::InvalidRequest);
     }
 

@@ -36,7 +36,10 @@ fn check_username(username: &str) -> anyhow::Result<()> {
 pub fn check_password(password: &Secret) -> anyhow::Result<()> {
     let chars = password.expose().chars().count();
     ensure!(chars >= MIN_PASSWORD_LEN, "the password must have at least {MIN_PASSWORD_LEN} characters");
-    ensure!(password.expose().len() <= MAX_PASSWORD_LEN, "the password is longer than {MAX_PASSWORD_LEN} bytes");
+    ensure!(
+        password.expose().len() <= MAX_PASSWORD_LEN,
+        "the password is longer than {MAX_PASSWORD_LEN} bytes"
+    );
     Ok(())
 }
 
@@ -60,7 +63,12 @@ pub async fn add_user(
 
 /// Creates a user from an existing hash (bcrypt or Argon2 PHC), as `users import` does; the
 /// hash is upgraded to Argon2id at the user's first login.
-pub async fn import_user(store: &dyn Store, spec: UserSpec, password_hash: String, now: i64) -> anyhow::Result<User> {
+pub async fn import_user(
+    store: &dyn Store,
+    spec: UserSpec,
+    password_hash: String,
+    now: i64,
+) -> anyhow::Result<User> {
     check_username(&spec.username)?;
     if !PasswordHasher::is_supported_hash(&password_hash) {
         bail!("password_hash is neither bcrypt ($2a$/$2b$/$2y$) nor an Argon2 PHC string");
@@ -68,7 +76,12 @@ pub async fn import_user(store: &dyn Store, spec: UserSpec, password_hash: Strin
     insert_user(store, spec, password_hash, now).await
 }
 
-async fn insert_user(store: &dyn Store, spec: UserSpec, password_hash: String, now: i64) -> anyhow::Result<User> {
+async fn insert_user(
+    store: &dyn Store,
+    spec: UserSpec,
+    password_hash: String,
+    now: i64,
+) -> anyhow::Result<User> {
     let user = NewUser {
         id: new_user_id()?,
         username: spec.username,
@@ -124,7 +137,8 @@ pub async fn add_client(
     if spec.kind == ClientKind::Public && spec.grant_types.contains(&GrantType::ClientCredentials) {
         bail!("client_credentials needs a confidential client: a public client cannot keep a secret");
     }
-    for ttl in [spec.access_token_ttl, spec.refresh_idle_ttl, spec.refresh_absolute_ttl].into_iter().flatten() {
+    for ttl in [spec.access_token_ttl, spec.refresh_idle_ttl, spec.refresh_absolute_ttl].into_iter().flatten()
+    {
         ensure!(ttl > 0, "token lifetimes must be longer than zero");
     }
     let (secret, secret_hash) = match spec.kind {

@@ -96,9 +96,8 @@ impl IntoResponse for ApiError {
         match self {
             Self::OAuth(error) => oauth_error_response(&error),
             Self::PayloadTooLarge => {
-                let mut response = oauth_error_response(&OAuthError::invalid_request(
-                    "the request body is too large",
-                ));
+                let mut response =
+                    oauth_error_response(&OAuthError::invalid_request("the request body is too large"));
                 *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
                 response
             }

@@ -45,7 +45,10 @@ impl KeyRing {
         for record in &records {
             let alg: Algorithm = record.alg.parse()?;
             let der = master.open(&record.sealed_private_key, &sealing_aad(&record.kid)).map_err(|e| {
-                anyhow::anyhow!("cannot decrypt signing key {}: {e}; is this the master key the keys were created with?", record.kid)
+                anyhow::anyhow!(
+                    "cannot decrypt signing key {}: {e}; is this the master key the keys were created with?",
+                    record.kid
+                )
             })?;
             keys.push((record.created_at, SigningKey::from_pkcs8(alg, &der)?));
         }

@@ -63,13 +63,9 @@ impl App {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        let keys = KeyRing::load_or_create(
-            store.as_ref(),
-            master,
-            config.access_token_algorithm,
-            clock.now(),
-        )
-        .await?;
+        let keys =
+            KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
+                .await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
         let state = AppState {
             issuer: config.issuer().into(),
@@ -97,7 +93,11 @@ impl App {
     }
 
     /// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let router = self.router()?;
         let janitor = janitor::spawn(self.state.store.clone(), self.state.clock.clone(), JANITOR_INTERVAL);
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

@@ -31,11 +31,8 @@ impl PasswordPool {
         T: Send + 'static,
         F: FnOnce(&PasswordHasher) -> T + Send + 'static,
     {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ApiError::Internal("password pool closed".into()))?;
+        let _permit =
+            self.permits.acquire().await.map_err(|_| ApiError::Internal("password pool closed".into()))?;
         let hasher = self.hasher.clone();
         tokio::task::spawn_blocking(move || work(&hasher))
             .await

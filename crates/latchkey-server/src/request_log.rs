@@ -34,16 +34,16 @@ pub fn layer(router: Router, prefix: String) -> Router {
     let ids = SequentialRequestId { prefix: prefix.into(), next: Arc::new(AtomicU64::new(1)) };
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<Body>| {
-            let id = request
-                .headers()
-                .get(&REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
+            let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
         })
         .on_request(())
         .on_response(|response: &Response<Body>, latency: Duration, _span: &Span| {
-            tracing::info!(status = response.status().as_u16(), latency_us = latency.as_micros() as u64, "served");
+            tracing::info!(
+                status = response.status().as_u16(),
+                latency_us = latency.as_micros() as u64,
+                "served"
+            );
         })
         .on_failure(());
     router

@@ -44,9 +44,7 @@ impl AppState {
         ClientPolicy {
             access_token_ttl: client.access_token_ttl.unwrap_or(seconds(config.access_token_ttl)),
             refresh_idle_ttl: client.refresh_idle_ttl.unwrap_or(seconds(config.refresh_idle_ttl)),
-            refresh_absolute_ttl: client
-                .refresh_absolute_ttl
-                .unwrap_or(seconds(config.refresh_absolute_ttl)),
+            refresh_absolute_ttl: client.refresh_absolute_ttl.unwrap_or(seconds(config.refresh_absolute_ttl)),
             reuse_window: client.reuse_window.unwrap_or(seconds(config.refresh_reuse_window)),
         }
     }

@@ -46,7 +46,13 @@ impl Env {
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }
@@ -54,8 +60,12 @@ impl Env {
     fn run_ok_json(&self, args: &[&str], stdin: &str) -> Value {
         let output = self.run(args, stdin);
         assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-        serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|e| panic!("stdout of {args:?} is not one JSON document ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout of {args:?} is not one JSON document ({e}): {}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        })
     }
 }
 
@@ -118,7 +128,12 @@ fn serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm(env: Env) {
     let http = reqwest::blocking::Client::new();
     let login: Value = http
         .post(format!("{issuer}/token"))
-        .form(&[("grant_type", "password"), ("client_id", &client_id), ("username", "demo"), ("password", &password)])
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", &client_id),
+            ("username", "demo"),
+            ("password", &password),
+        ])
         .send()
         .unwrap()
         .json()
@@ -161,7 +176,22 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::Exit
 }
 
 fn users_and_clients_commands_print_json(env: Env) {
-    let user = env.run_ok_json(&["users", "add", "carol", "--email", "carol@example.com", "--role", "admin", "--role", "teller", "--password-stdin", "--json"], "a long enough password\n");
+    let user = env.run_ok_json(
+        &[
+            "users",
+            "add",
+            "carol",
+            "--email",
+            "carol@example.com",
+            "--role",
+            "admin",
+            "--role",
+            "teller",
+            "--password-stdin",
+            "--json",
+        ],
+        "a long enough password\n",
+    );
     assert_eq!(user["username"], "carol");
     assert_eq!(user["roles"], serde_json::json!(["admin", "teller"]));
     assert!(user.get("password_hash").is_none());
@@ -173,14 +203,34 @@ fn users_and_clients_commands_print_json(env: Env) {
     let users = env.run_ok_json(&["users", "list", "--json"], "");
     assert_eq!(users.as_array().unwrap().len(), 1);
 
-    let service = env.run_ok_json(&["clients", "add", "reports", "--type", "confidential", "--grant", "client_credentials", "--scope", "reports:read", "--access-token-ttl", "10m", "--json"], "");
+    let service = env.run_ok_json(
+        &[
+            "clients",
+            "add",
+            "reports",
+            "--type",
+            "confidential",
+            "--grant",
+            "client_credentials",
+            "--scope",
+            "reports:read",
+            "--access-token-ttl",
+            "10m",
+            "--json",
+        ],
+        "",
+    );
     let secret = service["client_secret"].as_str().unwrap();
     assert!(secret.len() >= 43, "at least 256 bits");
     assert_eq!(service["access_token_ttl"], 600);
-    let app = env.run_ok_json(&["clients", "add", "app", "--type", "public", "--grant", "password,refresh_token", "--json"], "");
+    let app = env.run_ok_json(
+        &["clients", "add", "app", "--type", "public", "--grant", "password,refresh_token", "--json"],
+        "",
+    );
     assert!(app["client_secret"].is_null());
 
-    let refused = env.run(&["clients", "add", "bad", "--type", "public", "--grant", "client_credentials"], "");
+    let refused =
+        env.run(&["clients", "add", "bad", "--type", "public", "--grant", "client_credentials"], "");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("confidential"));
 
@@ -217,17 +267,23 @@ fn users_import_reports_rejected_lines_and_imports_the_rest(env: Env) {
     assert!(!output.status.success(), "rejected lines make the command fail");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["imported"], 2, "{report}");
-    let lines: Vec<i64> = report["rejected"].as_array().unwrap().iter().map(|r| r["line"].as_i64().unwrap()).collect();
+    let lines: Vec<i64> =
+        report["rejected"].as_array().unwrap().iter().map(|r| r["line"].as_i64().unwrap()).collect();
     assert_eq!(lines, [2, 3, 4], "{report}");
     let users = env.run_ok_json(&["users", "list", "--json"], "");
-    let names: Vec<&str> = users.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        users.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
     assert_eq!(names, ["erin", "grace"]);
 }
 
 #[test]
 fn unknown_configuration_key_is_named() {
     let env = Env::sqlite();
-    std::fs::write(env.dir.path().join("latchkey.toml"), "listen = \"127.0.0.1:9\"\nacess_token_ttl = \"5m\"\n").unwrap();
+    std::fs::write(
+        env.dir.path().join("latchkey.toml"),
+        "listen = \"127.0.0.1:9\"\nacess_token_ttl = \"5m\"\n",
+    )
+    .unwrap();
     let output = env.run(&["migrate"], "");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -238,7 +294,21 @@ fn unknown_configuration_key_is_named() {
 fn every_serve_option_is_documented_in_help() {
     let output = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
-    for flag in ["--demo", "--listen", "--issuer", "--data-dir", "--database-url", "--access-token-ttl", "--refresh-idle-ttl", "--refresh-absolute-ttl", "--refresh-reuse-window", "--access-token-algorithm", "--argon2-memory-kib", "--log-format", "--config"] {
+    for flag in [
+        "--demo",
+        "--listen",
+        "--issuer",
+        "--data-dir",
+        "--database-url",
+        "--access-token-ttl",
+        "--refresh-idle-ttl",
+        "--refresh-absolute-ttl",
+        "--refresh-reuse-window",
+        "--access-token-algorithm",
+        "--argon2-memory-kib",
+        "--log-format",
+        "--config",
+    ] {
         assert!(help.contains(flag), "serve --help does not mention {flag}");
     }
 }

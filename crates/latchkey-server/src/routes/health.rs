@@ -14,9 +14,7 @@ pub async fn healthz() -> Json<Value> {
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.ping().await {
-        Ok(()) if !state.keys.verifiers().is_empty() => {
-            (StatusCode::OK, Json(json!({ "status": "ready" })))
-        }
+        Ok(()) if !state.keys.verifiers().is_empty() => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Ok(()) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "unavailable", "reason": "no signing keys loaded" })),

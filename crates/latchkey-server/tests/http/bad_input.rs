@@ -15,7 +15,14 @@ on_both_backends!(
 );
 
 async fn post_raw(server: &TestServer, content_type: &str, body: Vec<u8>) -> reqwest::Response {
-    server.http.post(server.url("/token")).header("content-type", content_type).body(body).send().await.unwrap()
+    server
+        .http
+        .post(server.url("/token"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -46,7 +53,8 @@ async fn oversized_body_is_413(server: TestServer) {
 }
 
 async fn non_utf8_body_is_invalid_request(server: TestServer) {
-    let response = post_raw(&server, FORM, b"grant_type=password&username=%FF%FE&password=\xff".to_vec()).await;
+    let response =
+        post_raw(&server, FORM, b"grant_type=password&username=%FF%FE&password=\xff".to_vec()).await;
     let body = assert_oauth_error(response, 400, "invalid_request").await;
     assert!(body["error_description"].as_str().unwrap().contains("UTF-8"));
 }

@@ -24,7 +24,8 @@ fn basic(id: &str, secret: &str) -> String {
 }
 
 async fn service(server: &TestServer) -> (String, String) {
-    let (id, secret) = server.add_client(ClientKind::Confidential, &[GrantType::ClientCredentials], "reports:read").await;
+    let (id, secret) =
+        server.add_client(ClientKind::Confidential, &[GrantType::ClientCredentials], "reports:read").await;
     (id, secret.unwrap())
 }
 
@@ -41,14 +42,20 @@ async fn basic_and_post_authentication_both_work(server: TestServer) {
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert!(body.get("refresh_token").is_none(), "no refresh token for client credentials");
-    let claims = verify_jwt::<AccessTokenClaims>(body["access_token"].as_str().unwrap(), &server.jwks().await).unwrap().claims;
+    let claims =
+        verify_jwt::<AccessTokenClaims>(body["access_token"].as_str().unwrap(), &server.jwks().await)
+            .unwrap()
+            .claims;
     assert_eq!(claims.sub, id);
     assert_eq!(claims.client_id, id);
     assert_eq!(claims.scope.as_deref(), Some("reports:read"));
     assert!(claims.sid.is_none());
 
     let post = server
-        .post_form("/token", &[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret)])
+        .post_form(
+            "/token",
+            &[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret)],
+        )
         .await;
     assert_eq!(post.status(), 200);
 }
@@ -67,7 +74,8 @@ async fn wrong_secret_is_401_with_www_authenticate(server: TestServer) {
     assert!(challenge.starts_with("Basic"), "{challenge}");
     assert_oauth_error(response, 401, "invalid_client").await;
 
-    let missing_secret = server.post_form("/token", &[("grant_type", "client_credentials"), ("client_id", &id)]).await;
+    let missing_secret =
+        server.post_form("/token", &[("grant_type", "client_credentials"), ("client_id", &id)]).await;
     assert_oauth_error(missing_secret, 401, "invalid_client").await;
 }
 
@@ -86,12 +94,14 @@ async fn two_authentication_methods_at_once_are_refused(server: TestServer) {
 
 async fn public_client_cannot_use_client_credentials(server: TestServer) {
     let (id, _) = server.add_client(ClientKind::Public, &[GrantType::Password], "").await;
-    let response = server.post_form("/token", &[("grant_type", "client_credentials"), ("client_id", &id)]).await;
+    let response =
+        server.post_form("/token", &[("grant_type", "client_credentials"), ("client_id", &id)]).await;
     assert_oauth_error(response, 400, "unauthorized_client").await;
 }
 
 async fn unknown_client_is_invalid_client(server: TestServer) {
-    let response = server.post_form("/token", &[("grant_type", "client_credentials"), ("client_id", "nobody")]).await;
+    let response =
+        server.post_form("/token", &[("grant_type", "client_credentials"), ("client_id", "nobody")]).await;
     assert_oauth_error(response, 401, "invalid_client").await;
     let response = server
         .http

@@ -5,7 +5,11 @@ use serde_json::Value;
 use crate::on_both_backends;
 use crate::testkit::TestServer;
 
-on_both_backends!(metadata_lists_only_what_is_implemented, jwks_publishes_public_keys_only, health_and_readiness);
+on_both_backends!(
+    metadata_lists_only_what_is_implemented,
+    jwks_publishes_public_keys_only,
+    health_and_readiness
+);
 
 async fn metadata_lists_only_what_is_implemented(server: TestServer) {
     for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] {
@@ -13,7 +17,8 @@ async fn metadata_lists_only_what_is_implemented(server: TestServer) {
         assert_eq!(body["issuer"], server.issuer);
         assert_eq!(body["token_endpoint"], format!("{}/token", server.issuer));
         assert_eq!(body["jwks_uri"], format!("{}/jwks.json", server.issuer));
-        let grants: Vec<&str> = body["grant_types_supported"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
+        let grants: Vec<&str> =
+            body["grant_types_supported"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
         assert_eq!(grants, ["password", "refresh_token", "client_credentials"]);
         assert!(body.get("authorization_endpoint").is_none(), "no authorization endpoint exists yet");
         assert!(body.get("introspection_endpoint").is_none());

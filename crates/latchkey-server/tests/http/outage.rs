@@ -59,7 +59,8 @@ impl CuttableProxy {
 async fn database_outage_is_503_and_the_server_recovers() {
     let Some(db) = TestDatabase::postgres() else { return };
     let mut url = reqwest::Url::parse(&db.url).unwrap();
-    let upstream: SocketAddr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432)).parse().unwrap();
+    let upstream: SocketAddr =
+        format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432)).parse().unwrap();
     let proxy = CuttableProxy::start(upstream).await;
     url.set_port(Some(proxy.addr.port())).unwrap();
     let server = TestServer::start_on(db, Some(url.to_string()), test_config()).await;
@@ -74,7 +75,11 @@ async fn database_outage_is_503_and_the_server_recovers() {
     let login = server.password_login(&client_id, "alice", PASSWORD).await;
     assert!(login.headers().get("retry-after").is_some());
     assert_oauth_error(login, 503, "temporarily_unavailable").await;
-    assert_eq!(server.http.get(server.url("/healthz")).send().await.unwrap().status(), 200, "alive while the database is down");
+    assert_eq!(
+        server.http.get(server.url("/healthz")).send().await.unwrap().status(),
+        200,
+        "alive while the database is down"
+    );
 
     proxy.restore().await;
     let mut recovered = false;

@@ -49,8 +49,18 @@ async fn login_issues_rfc9068_access_token_and_refresh_token(server: TestServer)
 
 async fn every_login_failure_looks_the_same(server: TestServer) {
     let client_id = server.with_app_and_alice().await;
-    let wrong_password = assert_oauth_error(server.password_login(&client_id, "alice", "wrong password").await, 400, "invalid_grant").await;
-    let unknown_user = assert_oauth_error(server.password_login(&client_id, "mallory", PASSWORD).await, 400, "invalid_grant").await;
+    let wrong_password = assert_oauth_error(
+        server.password_login(&client_id, "alice", "wrong password").await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    let unknown_user = assert_oauth_error(
+        server.password_login(&client_id, "mallory", PASSWORD).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
     assert_eq!(wrong_password, unknown_user, "the body must not reveal which usernames exist");
 }
 
@@ -66,7 +76,13 @@ async fn scope_wider_than_client_is_refused(server: TestServer) {
     let response = server
         .post_form(
             "/token",
-            &[("grant_type", "password"), ("client_id", &client_id), ("username", "alice"), ("password", PASSWORD), ("scope", "bank:read admin")],
+            &[
+                ("grant_type", "password"),
+                ("client_id", &client_id),
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("scope", "bank:read admin"),
+            ],
         )
         .await;
     assert_oauth_error(response, 400, "invalid_scope").await;
@@ -74,19 +90,35 @@ async fn scope_wider_than_client_is_refused(server: TestServer) {
 
 async fn bcrypt_user_logs_in_and_hash_is_upgraded(server: TestServer) {
     let legacy = bcrypt::hash(PASSWORD, 4).unwrap().replacen("$2b$", "$2y$", 1);
-    let user = NewUser { id: "legacy-1".into(), username: "bob".into(), email: None, roles: vec![], password_hash: legacy.clone() };
+    let user = NewUser {
+        id: "legacy-1".into(),
+        username: "bob".into(),
+        email: None,
+        roles: vec![],
+        password_hash: legacy.clone(),
+    };
     server.store.create_user(&user, START).await.unwrap();
     let (client_id, _) = server.add_client(ClientKind::Public, &[GrantType::Password], "").await;
     assert_eq!(server.password_login(&client_id, "bob", PASSWORD).await.status(), 200);
     let stored = server.store.user_by_username("bob").await.unwrap().unwrap().password_hash;
     assert!(stored.starts_with("$argon2id$"), "hash not upgraded: {stored}");
-    assert_eq!(server.password_login(&client_id, "bob", PASSWORD).await.status(), 200, "upgraded hash verifies");
-    assert_oauth_error(server.password_login(&client_id, "bob", "not the password").await, 400, "invalid_grant").await;
+    assert_eq!(
+        server.password_login(&client_id, "bob", PASSWORD).await.status(),
+        200,
+        "upgraded hash verifies"
+    );
+    assert_oauth_error(
+        server.password_login(&client_id, "bob", "not the password").await,
+        400,
+        "invalid_grant",
+    )
+    .await;
 }
 
 async fn disabled_user_cannot_log_in(server: TestServer) {
     let client_id = server.with_app_and_alice().await;
     let alice = server.store.user_by_username("alice").await.unwrap().unwrap();
     server.store.set_user_disabled(&alice.id, true, START).await.unwrap();
-    assert_oauth_error(server.password_login(&client_id, "alice", PASSWORD).await, 400, "invalid_grant").await;
+    assert_oauth_error(server.password_login(&client_id, "alice", PASSWORD).await, 400, "invalid_grant")
+        .await;
 }

@@ -124,7 +124,12 @@ async fn forged_and_truncated_tokens_are_refused(server: TestServer) {
     let mut forged = token.clone().into_bytes();
     let i = forged.len() / 2;
     forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
-    for bad in [String::from_utf8(forged).unwrap(), token[..token.len() - 4].to_owned(), "garbage".into(), "x".repeat(600)] {
+    for bad in [
+        String::from_utf8(forged).unwrap(),
+        token[..token.len() - 4].to_owned(),
+        "garbage".into(),
+        "x".repeat(600),
+    ] {
         let response = server.refresh(&client_id, &bad).await;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap();
@@ -138,11 +143,27 @@ async fn refresh_may_narrow_scope_but_not_widen(server: TestServer) {
     let client_id = server.with_app_and_alice().await;
     let token = refresh_token_of(&server.login_alice(&client_id).await);
     let wider = server
-        .post_form("/token", &[("grant_type", "refresh_token"), ("client_id", &client_id), ("refresh_token", &token), ("scope", "bank:read admin")])
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", &client_id),
+                ("refresh_token", &token),
+                ("scope", "bank:read admin"),
+            ],
+        )
         .await;
     assert_oauth_error(wider, 400, "invalid_scope").await;
     let narrower = server
-        .post_form("/token", &[("grant_type", "refresh_token"), ("client_id", &client_id), ("refresh_token", &token), ("scope", "bank:read")])
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", &client_id),
+                ("refresh_token", &token),
+                ("scope", "bank:read"),
+            ],
+        )
         .await;
     let body = ok_json(narrower).await;
     assert_eq!(body["scope"], "bank:read");

@@ -125,7 +125,12 @@ impl TestServer {
     }
 
     /// Registers a client; returns its id and secret (confidential only).
-    pub async fn add_client(&self, kind: ClientKind, grants: &[GrantType], scope: &str) -> (String, Option<String>) {
+    pub async fn add_client(
+        &self,
+        kind: ClientKind,
+        grants: &[GrantType],
+        scope: &str,
+    ) -> (String, Option<String>) {
         self.add_client_with(kind, grants, scope, |_| {}).await
     }
 
@@ -148,16 +153,21 @@ impl TestServer {
         };
         adjust(&mut spec);
         let secrets = latchkey_server::client_secrets(&self.master);
-        let (client, secret) = admin::add_client(self.store.as_ref(), &secrets, spec, self.clock.now()).await.unwrap();
+        let (client, secret) =
+            admin::add_client(self.store.as_ref(), &secrets, spec, self.clock.now()).await.unwrap();
         (client.id, secret)
     }
 
     /// A public client with the password and refresh grants, and a user `alice`.
     pub async fn with_app_and_alice(&self) -> String {
         self.add_user("alice", &["customer"]).await;
-        self.add_client(ClientKind::Public, &[GrantType::Password, GrantType::RefreshToken], "profile bank:read bank:write")
-            .await
-            .0
+        self.add_client(
+            ClientKind::Public,
+            &[GrantType::Password, GrantType::RefreshToken],
+            "profile bank:read bank:write",
+        )
+        .await
+        .0
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
@@ -167,7 +177,12 @@ impl TestServer {
     pub async fn password_login(&self, client_id: &str, username: &str, password: &str) -> Response {
         self.post_form(
             "/token",
-            &[("grant_type", "password"), ("client_id", client_id), ("username", username), ("password", password)],
+            &[
+                ("grant_type", "password"),
+                ("client_id", client_id),
+                ("username", username),
+                ("password", password),
+            ],
         )
         .await
     }

@@ -30,7 +30,10 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
         } => {
             let grant_types = grants
                 .iter()
-                .map(|g| GrantType::parse(g.trim()).map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default())))
+                .map(|g| {
+                    GrantType::parse(g.trim())
+                        .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let scope = Scope::parse(&scopes.join(" "))
                 .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))?;
@@ -67,7 +70,14 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             }
             for client in &clients {
                 let grants: Vec<&str> = client.grant_types.iter().map(|g| g.as_str()).collect();
-                println!("{}\t{}\t{}\t{}\t{}", client.id, client.name, client.kind, grants.join(","), client.scopes.join(" "));
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    client.id,
+                    client.name,
+                    client.kind,
+                    grants.join(","),
+                    client.scopes.join(" ")
+                );
             }
             Ok(())
         }

@@ -36,7 +36,11 @@ async fn prepare_demo(ctx: &Context, master: &MasterKey) -> anyhow::Result<Demo>
             admin::set_password(store, &passwords, &user, &secret, ctx.now()).await?;
         }
         None => {
-            let spec = UserSpec { username: DEMO_USER.into(), email: Some("demo@example.com".into()), roles: vec!["customer".into()] };
+            let spec = UserSpec {
+                username: DEMO_USER.into(),
+                email: Some("demo@example.com".into()),
+                roles: vec!["customer".into()],
+            };
             admin::add_user(store, &passwords, spec, &secret, ctx.now()).await?;
         }
     }
@@ -109,7 +113,11 @@ pub async fn run(ctx: Context, demo: bool) -> anyhow::Result<()> {
     }
     let app = App::build(config, &master, ctx.store.clone(), Arc::new(ctx.clock)).await?;
     let issuer = app.state().issuer.clone();
-    let _ = writeln!(std::io::stdout(), "Latchkey is listening on http://{} (issuer {issuer})", listener.local_addr()?);
+    let _ = writeln!(
+        std::io::stdout(),
+        "Latchkey is listening on http://{} (issuer {issuer})",
+        listener.local_addr()?
+    );
     if let Some(demo) = &demo {
         print_demo(&issuer, &app.state().audience, demo);
     }

@@ -37,7 +37,9 @@ pub async fn run(ctx: Option<&Context>, command: TokenCommand) -> anyhow::Result
     let (header, claims) = decode_unverified(token).map_err(|e| anyhow::anyhow!("this is not a JWT: {e}"))?;
     let (jwk_set, default_issuer, default_audience) = match (&jwks, ctx) {
         (Some(url), _) => (fetch_jwks(url).await?, None, None),
-        (None, Some(ctx)) => (server_keys(ctx).await?, Some(ctx.config.issuer()), Some(ctx.config.audience())),
+        (None, Some(ctx)) => {
+            (server_keys(ctx).await?, Some(ctx.config.issuer()), Some(ctx.config.audience()))
+        }
         (None, None) => bail!("give --jwks URL, or run where the server's database is reachable"),
     };
     let (keys, _unusable) = KeySet::from_jwks(&jwk_set);
@@ -61,7 +63,9 @@ pub async fn run(ctx: Option<&Context>, command: TokenCommand) -> anyhow::Result
     }
     let valid = problems.is_empty();
     if json {
-        print_json(&json!({ "valid": valid, "header": header, "claims": claims, "problems": problems, "verified_with_kid": verified_with }))?;
+        print_json(
+            &json!({ "valid": valid, "header": header, "claims": claims, "problems": problems, "verified_with_kid": verified_with }),
+        )?;
     } else {
         println!("header: {}", serde_json::to_string_pretty(&header)?);
         println!("claims: {}", serde_json::to_string_pretty(&claims)?);

@@ -21,7 +21,8 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
         UsersCommand::Add { username, email, roles, password_stdin: _, json } => {
             let password = read_password_stdin()?;
             let spec = UserSpec { username, email, roles };
-            let user = admin::add_user(ctx.store.as_ref(), &ctx.password_pool()?, spec, &password, ctx.now()).await?;
+            let user = admin::add_user(ctx.store.as_ref(), &ctx.password_pool()?, spec, &password, ctx.now())
+                .await?;
             if json {
                 print_json(&user_json(&user))
             } else {
@@ -50,7 +51,9 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
         UsersCommand::SetPassword { username, password_stdin: _ } => {
             let password = read_password_stdin()?;
             let user = find(ctx, &username).await?;
-            let ended = admin::set_password(ctx.store.as_ref(), &ctx.password_pool()?, &user, &password, ctx.now()).await?;
+            let ended =
+                admin::set_password(ctx.store.as_ref(), &ctx.password_pool()?, &user, &password, ctx.now())
+                    .await?;
             println!("password of {username} changed; ended {ended} session(s)");
             Ok(())
         }
@@ -108,7 +111,8 @@ async fn import(ctx: &Context, path: &Path, json: bool) -> anyhow::Result<()> {
     }
     progress.finish_and_clear();
     if json {
-        let rejected: Vec<_> = rejected.iter().map(|(line, reason)| json!({"line": line, "reason": reason})).collect();
+        let rejected: Vec<_> =
+            rejected.iter().map(|(line, reason)| json!({"line": line, "reason": reason})).collect();
         print_json(&json!({ "imported": imported, "rejected": rejected }))?;
     } else {
         println!("imported {imported} user(s), rejected {}", rejected.len());

@@ -14,10 +14,9 @@ use crate::tokens::access_token::{self, AccessTokenSpec};
 
 pub fn grant(state: &AppState, client: &Client, requested: Option<&Scope>) -> Result<Response, ApiError> {
     if client.kind != ClientKind::Confidential {
-        return Err(OAuthError::unauthorized_client(
-            "client_credentials is for confidential clients only",
-        )
-        .into());
+        return Err(
+            OAuthError::unauthorized_client("client_credentials is for confidential clients only").into()
+        );
     }
     let allowed = Scope::from_tokens(&client.scopes)?;
     let scope = Scope::grant(requested, &allowed)?;

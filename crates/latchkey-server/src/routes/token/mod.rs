@@ -41,17 +41,12 @@ impl Origin {
 
 /// RFC 6749 §3.2: the token endpoint takes `application/x-www-form-urlencoded`.
 fn require_form_content_type(headers: &HeaderMap) -> Result<(), OAuthError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
         Ok(())
     } else {
-        Err(OAuthError::invalid_request(
-            "the token endpoint takes an application/x-www-form-urlencoded body",
-        ))
+        Err(OAuthError::invalid_request("the token endpoint takes an application/x-www-form-urlencoded body"))
     }
 }
 
@@ -77,13 +72,9 @@ pub async fn token(
     require_form_content_type(&headers)?;
     let form = FormParams::parse(&body)?;
     let request = TokenRequest::from_form(&form)?;
-    let client = authenticate_client(
-        &state,
-        &headers,
-        request.client_id.as_deref(),
-        request.client_secret.as_ref(),
-    )
-    .await?;
+    let client =
+        authenticate_client(&state, &headers, request.client_id.as_deref(), request.client_secret.as_ref())
+            .await?;
     let grant_type = request.grant.grant_type();
     if !client.grant_types.contains(&grant_type) {
         return Err(OAuthError::unauthorized_client(format!(
@@ -99,8 +90,6 @@ pub async fn token(
         TokenGrant::RefreshToken { refresh_token, scope } => {
             refresh::grant(&state, &client, refresh_token.expose(), scope.as_ref()).await
         }
-        TokenGrant::ClientCredentials { scope } => {
-            client_credentials::grant(&state, &client, scope.as_ref())
-        }
+        TokenGrant::ClientCredentials { scope } => client_credentials::grant(&state, &client, scope.as_ref()),
     }
 }

@@ -24,7 +24,11 @@ fn bad_credentials() -> ApiError {
 }
 
 /// Checks the password of `username`; `None` for every kind of failure.
-async fn authenticate_user(state: &AppState, username: &str, password: Secret) -> Result<Option<User>, ApiError> {
+async fn authenticate_user(
+    state: &AppState,
+    username: &str,
+    password: Secret,
+) -> Result<Option<User>, ApiError> {
     let user = state.store.user_by_username(username).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         state.passwords.dummy_verify(password.expose().to_owned()).await?;

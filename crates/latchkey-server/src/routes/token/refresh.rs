@@ -56,10 +56,7 @@ pub async fn grant(
     }
 
     let now = state.clock.now();
-    let rotated = state
-        .store
-        .rotate_session(&sid, generation, now, now + policy.refresh_idle_ttl)
-        .await?;
+    let rotated = state.store.rotate_session(&sid, generation, now, now + policy.refresh_idle_ttl).await?;
     let (session, new_generation) = match rotated {
         Some(session) => {
             let generation = session.session.generation;
