@@ -56,9 +56,7 @@ impl Backend {
         } else {
             // Only the scheme is echoed: the rest may hold a password.
             let scheme = url.split_once(':').map_or("(none)", |(scheme, _)| scheme);
-            Err(StoreError::InvalidUrl(format!(
-                "unsupported scheme {scheme:?}; use sqlite: or postgres://"
-            )))
+            Err(StoreError::InvalidUrl(format!("unsupported scheme {scheme:?}; use sqlite: or postgres://")))
         }
     }
 
@@ -83,19 +81,16 @@ pub(crate) fn map_sqlx(err: sqlx::Error, what: impl FnOnce() -> String) -> Store
         sqlx::Error::Database(db) => map_database(db.as_ref(), what),
         sqlx::Error::Io(e) => StoreError::Unavailable(e.to_string()),
         sqlx::Error::Tls(e) => StoreError::Unavailable(format!("TLS: {e}")),
-        sqlx::Error::PoolTimedOut => {
-            StoreError::Unavailable("timed out waiting for a connection".into())
-        }
+        sqlx::Error::PoolTimedOut => StoreError::Unavailable("timed out waiting for a connection".into()),
         sqlx::Error::PoolClosed => StoreError::Unavailable("connection pool closed".into()),
-        sqlx::Error::WorkerCrashed => {
-            StoreError::Unavailable("SQLite worker thread crashed".into())
-        }
+        sqlx::Error::WorkerCrashed => StoreError::Unavailable("SQLite worker thread crashed".into()),
         sqlx::Error::Migrate(m) => match *m {
-            sqlx::migrate::MigrateError::Execute(e)
-            | sqlx::migrate::MigrateError::ExecuteMigration(e, _) => match map_sqlx(e, what) {
-                unavailable @ StoreError::Unavailable(_) => unavailable,
-                other => StoreError::Database(format!("migration failed: {other}")),
-            },
+            sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _) => {
+                match map_sqlx(e, what) {
+                    unavailable @ StoreError::Unavailable(_) => unavailable,
+                    other => StoreError::Database(format!("migration failed: {other}")),
+                }
+            }
             other => StoreError::Database(format!("migration failed: {other}")),
         },
         other => StoreError::Database(other.to_string()),
@@ -107,10 +102,7 @@ fn map_database(db: &dyn DatabaseError, what: impl FnOnce() -> String) -> StoreE
         return StoreError::Conflict(what());
     }
     let code = db.code().unwrap_or(Cow::Borrowed(""));
-    let unavailable = if db
-        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-        .is_some()
-    {
+    let unavailable = if db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() {
         pg_unavailable(&code)
     } else {
         sqlite_unavailable(&code)
@@ -136,8 +128,7 @@ fn pg_unavailable(sqlstate: &str) -> bool {
 /// SQLite primary result codes (the low byte of the extended code) that are transient or
 /// environmental: BUSY (5), LOCKED (6), IOERR (10), FULL (13), CANTOPEN (14).
 fn sqlite_unavailable(code: &str) -> bool {
-    code.parse::<i64>()
-        .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14))
+    code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14))
 }
 
 #[cfg(test)]
@@ -148,18 +139,9 @@ mod tests {
     #[test]
     fn backend_from_url() {
         assert_eq!(Backend::from_url("sqlite:x.db").ok(), Some(Backend::Sqlite));
-        assert_eq!(
-            Backend::from_url("sqlite://x.db").ok(),
-            Some(Backend::Sqlite)
-        );
-        assert_eq!(
-            Backend::from_url("postgres://h/db").ok(),
-            Some(Backend::Postgres)
-        );
-        assert_eq!(
-            Backend::from_url("postgresql://h/db").ok(),
-            Some(Backend::Postgres)
-        );
+        assert_eq!(Backend::from_url("sqlite://x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("postgres://h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("postgresql://h/db").ok(), Some(Backend::Postgres));
         let err = Backend::from_url("mysql://root:hunter2@h/db").unwrap_err();
         assert!(matches!(err, StoreError::InvalidUrl(_)));
         assert!(!err.to_string().contains("hunter2"));

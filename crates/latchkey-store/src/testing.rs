@@ -34,10 +34,7 @@ pub struct TestDatabase {
 
 impl std::fmt::Debug for TestDatabase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestDatabase")
-            .field("backend", &self.backend)
-            .field("url", &self.url)
-            .finish()
+        f.debug_struct("TestDatabase").field("backend", &self.backend).field("url", &self.url).finish()
     }
 }
 
@@ -90,10 +87,7 @@ impl TestDatabase {
         let store = SqlStore::connect(&self.url)
             .await
             .unwrap_or_else(|e| panic!("connect to the {} test database: {e}", self.backend));
-        store
-            .migrate()
-            .await
-            .unwrap_or_else(|e| panic!("migrate the {} test database: {e}", self.backend));
+        store.migrate().await.unwrap_or_else(|e| panic!("migrate the {} test database: {e}", self.backend));
         store
     }
 }
@@ -118,10 +112,8 @@ fn with_search_path(base: &str, schema: &str) -> String {
 /// that it works from synchronous code, from `Drop`, and from inside another runtime alike.
 fn execute_detached(url: String, sql: String) -> Result<(), String> {
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
         runtime
             .block_on(async {
                 let mut conn = sqlx::PgConnection::connect(&url).await?;
@@ -138,9 +130,8 @@ fn execute_detached(url: String, sql: String) -> Result<(), String> {
 fn random_hex() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let mut out = String::with_capacity(32);
     for half in 0..2u8 {
         let mut hasher = RandomState::new().build_hasher();

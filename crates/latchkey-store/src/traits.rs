@@ -5,8 +5,7 @@ use async_trait::async_trait;
 
 use crate::error::{Backend, StoreError};
 use crate::model::{
-    AuditEvent, Client, NewClient, NewSession, NewUser, Session, SessionWithUser, SigningKeyRecord,
-    User,
+    AuditEvent, Client, NewClient, NewSession, NewUser, Session, SessionWithUser, SigningKeyRecord, User,
 };
 
 #[async_trait]
@@ -18,12 +17,7 @@ pub trait UserStore: Send + Sync {
     /// Ordered by username.
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
     /// False when there is no such user.
-    async fn set_password_hash(
-        &self,
-        user_id: &str,
-        hash: &str,
-        now: i64,
-    ) -> Result<bool, StoreError>;
+    async fn set_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError>;
     /// Compare-and-swap used to upgrade a legacy hash at login: only replaces when the stored
     /// hash is still `old_hash`, so it cannot undo a password change that raced with the login.
     async fn replace_password_hash(
@@ -34,12 +28,7 @@ pub trait UserStore: Send + Sync {
         now: i64,
     ) -> Result<bool, StoreError>;
     /// False when there is no such user.
-    async fn set_user_disabled(
-        &self,
-        user_id: &str,
-        disabled: bool,
-        now: i64,
-    ) -> Result<bool, StoreError>;
+    async fn set_user_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -86,11 +75,7 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// Live sessions (not revoked, idle and absolute expiry > now), newest first; all users'
     /// when `user_id` is None.
-    async fn list_live_sessions(
-        &self,
-        user_id: Option<&str>,
-        now: i64,
-    ) -> Result<Vec<Session>, StoreError>;
+    async fn list_live_sessions(&self, user_id: Option<&str>, now: i64) -> Result<Vec<Session>, StoreError>;
     /// Janitor: deletes up to `limit` sessions that were already dead at `cutoff` (an expiry
     /// `<= cutoff`, or `revoked_at <= cutoff`); returns how many. One short statement; call it
     /// in a loop until it returns less than `limit`. Pass `cutoff = now - grace` to keep dead
@@ -110,18 +95,13 @@ pub trait KeyStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     async fn record_audit_event(&self, event: &AuditEvent) -> Result<(), StoreError>;
     /// Newest first, at most `limit`; only the session's when `session_id` is given.
-    async fn audit_events(
-        &self,
-        session_id: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<AuditEvent>, StoreError>;
+    async fn audit_events(&self, session_id: Option<&str>, limit: i64)
+        -> Result<Vec<AuditEvent>, StoreError>;
 }
 
 /// Everything the server needs, as one object-safe trait (the server holds `Arc<dyn Store>`).
 #[async_trait]
-pub trait Store:
-    UserStore + ClientStore + SessionStore + KeyStore + AuditStore + Send + Sync
-{
+pub trait Store: UserStore + ClientStore + SessionStore + KeyStore + AuditStore + Send + Sync {
     fn backend(&self) -> Backend;
     /// `SELECT 1`; [`StoreError::Unavailable`] when the database is down.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -6,13 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{
-    AuditEvent, AuditStore, Backend, ClientKind, ClientStore, GrantType, KeyStore, NewClient,
-    NewSession, NewUser, SessionStore, SigningKeyRecord, SqlStore, Store, StoreError, UserStore,
+    AuditEvent, AuditStore, ClientKind, ClientStore, GrantType, KeyStore, NewClient, NewSession, NewUser,
+    SessionStore, SigningKeyRecord, SqlStore, Store, StoreError, UserStore,
 };
 
 macro_rules! conformance {
@@ -110,10 +109,7 @@ fn new_session(id: &str, user_id: &str, client_id: &str, created_at: i64) -> New
 /// A migrated store with user `u1` (alice) and client `c1`.
 async fn seeded(db: &TestDatabase) -> SqlStore {
     let store = db.store().await;
-    store
-        .create_user(&new_user("u1", "alice"), NOW)
-        .await
-        .unwrap();
+    store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
     store.create_client(&new_client("c1"), NOW).await.unwrap();
     store
 }
@@ -124,12 +120,7 @@ async fn migrate_ping_and_backend(db: &TestDatabase) {
     store.ping().await.unwrap();
     // Migrating again is a no-op, as is migrating from a second pool (a second process).
     store.migrate().await.unwrap();
-    SqlStore::connect(&db.url)
-        .await
-        .unwrap()
-        .migrate()
-        .await
-        .unwrap();
+    SqlStore::connect(&db.url).await.unwrap().migrate().await.unwrap();
     // The server holds it as `Arc<dyn Store>`.
     let dynamic: Arc<dyn Store> = Arc::new(store);
     dynamic.ping().await.unwrap();
@@ -138,10 +129,7 @@ async fn migrate_ping_and_backend(db: &TestDatabase) {
 
 async fn users_crud(db: &TestDatabase) {
     let store = db.store().await;
-    let bob = store
-        .create_user(&new_user("u2", "bob"), NOW)
-        .await
-        .unwrap();
+    let bob = store.create_user(&new_user("u2", "bob"), NOW).await.unwrap();
     assert_eq!(bob.username, "bob");
     assert!(!bob.disabled);
     assert_eq!((bob.created_at, bob.updated_at), (NOW, NOW));
@@ -149,10 +137,7 @@ async fn users_crud(db: &TestDatabase) {
     carol.email = None;
     carol.roles = vec![];
     store.create_user(&carol, NOW).await.unwrap();
-    store
-        .create_user(&new_user("u1", "alice"), NOW)
-        .await
-        .unwrap();
+    store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
 
     let alice = store.user_by_username("alice").await.unwrap().unwrap();
     assert_eq!(alice.id, "u1");
@@ -164,19 +149,10 @@ async fn users_crud(db: &TestDatabase) {
     assert!(store.user_by_username("nobody").await.unwrap().is_none());
     assert!(store.user_by_id("nobody").await.unwrap().is_none());
 
-    let names: Vec<String> = store
-        .list_users()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|u| u.username)
-        .collect();
+    let names: Vec<String> = store.list_users().await.unwrap().into_iter().map(|u| u.username).collect();
     assert_eq!(names, ["alice", "bob", "carol"]);
 
-    assert!(store
-        .set_password_hash("u2", "$argon2id$new", NOW + 10)
-        .await
-        .unwrap());
+    assert!(store.set_password_hash("u2", "$argon2id$new", NOW + 10).await.unwrap());
     let bob = store.user_by_id("u2").await.unwrap().unwrap();
     assert_eq!(
         (bob.password_hash.as_str(), bob.updated_at, bob.created_at),
@@ -188,77 +164,38 @@ async fn users_crud(db: &TestDatabase) {
     let bob = store.user_by_id("u2").await.unwrap().unwrap();
     assert!(bob.disabled);
     assert_eq!(bob.updated_at, NOW + 20);
-    assert!(store
-        .set_user_disabled("u2", false, NOW + 30)
-        .await
-        .unwrap());
+    assert!(store.set_user_disabled("u2", false, NOW + 30).await.unwrap());
     assert!(!store.user_by_id("u2").await.unwrap().unwrap().disabled);
     assert!(!store.set_user_disabled("nobody", true, NOW).await.unwrap());
 }
 
 async fn duplicate_username_conflicts(db: &TestDatabase) {
     let store = db.store().await;
-    store
-        .create_user(&new_user("u1", "alice"), NOW)
-        .await
-        .unwrap();
-    let err = store
-        .create_user(&new_user("u2", "alice"), NOW)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, StoreError::Conflict(what) if what == "user alice"),
-        "{err:?}"
-    );
+    store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
+    let err = store.create_user(&new_user("u2", "alice"), NOW).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict(what) if what == "user alice"), "{err:?}");
     assert_eq!(err.to_string(), "user alice already exists");
     assert!(!err.is_unavailable());
     // A duplicate id is a conflict too.
-    let err = store
-        .create_user(&new_user("u1", "alicia"), NOW)
-        .await
-        .unwrap_err();
+    let err = store.create_user(&new_user("u1", "alicia"), NOW).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert_eq!(store.list_users().await.unwrap().len(), 1);
 }
 
 async fn replace_password_hash_is_compare_and_swap(db: &TestDatabase) {
     let store = db.store().await;
-    store
-        .create_user(&new_user("u1", "alice"), NOW)
-        .await
-        .unwrap();
+    store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
     let legacy = new_user("u1", "alice").password_hash;
     // Stale expectation: nothing changes.
-    assert!(!store
-        .replace_password_hash("u1", "$2b$12$other", "$argon2id$a", NOW + 1)
-        .await
-        .unwrap());
-    assert_eq!(
-        store.user_by_id("u1").await.unwrap().unwrap().password_hash,
-        legacy
-    );
+    assert!(!store.replace_password_hash("u1", "$2b$12$other", "$argon2id$a", NOW + 1).await.unwrap());
+    assert_eq!(store.user_by_id("u1").await.unwrap().unwrap().password_hash, legacy);
     // Matching expectation: replaced once.
-    assert!(store
-        .replace_password_hash("u1", &legacy, "$argon2id$a", NOW + 2)
-        .await
-        .unwrap());
+    assert!(store.replace_password_hash("u1", &legacy, "$argon2id$a", NOW + 2).await.unwrap());
     let alice = store.user_by_id("u1").await.unwrap().unwrap();
-    assert_eq!(
-        (alice.password_hash.as_str(), alice.updated_at),
-        ("$argon2id$a", NOW + 2)
-    );
-    assert!(!store
-        .replace_password_hash("u1", &legacy, "$argon2id$b", NOW + 3)
-        .await
-        .unwrap());
-    assert!(!store
-        .replace_password_hash("nobody", &legacy, "$argon2id$b", NOW)
-        .await
-        .unwrap());
-    assert_eq!(
-        store.user_by_id("u1").await.unwrap().unwrap().password_hash,
-        "$argon2id$a"
-    );
+    assert_eq!((alice.password_hash.as_str(), alice.updated_at), ("$argon2id$a", NOW + 2));
+    assert!(!store.replace_password_hash("u1", &legacy, "$argon2id$b", NOW + 3).await.unwrap());
+    assert!(!store.replace_password_hash("nobody", &legacy, "$argon2id$b", NOW).await.unwrap());
+    assert_eq!(store.user_by_id("u1").await.unwrap().unwrap().password_hash, "$argon2id$a");
 }
 
 async fn clients_round_trip(db: &TestDatabase) {
@@ -284,19 +221,11 @@ async fn clients_round_trip(db: &TestDatabase) {
     let zeta = store.client_by_id("zeta").await.unwrap().unwrap();
     assert_eq!(zeta.name, "client zeta");
     assert_eq!(zeta.kind, ClientKind::Confidential);
-    assert_eq!(
-        zeta.secret_hash.as_deref(),
-        Some(&[0u8, 1, 2, 254, 255][..])
-    );
+    assert_eq!(zeta.secret_hash.as_deref(), Some(&[0u8, 1, 2, 254, 255][..]));
     assert_eq!(zeta.grant_types, GrantType::ALL);
     assert_eq!(zeta.scopes, ["openid", "accounts:read"]);
     assert_eq!(
-        (
-            zeta.access_token_ttl,
-            zeta.refresh_idle_ttl,
-            zeta.refresh_absolute_ttl,
-            zeta.reuse_window
-        ),
+        (zeta.access_token_ttl, zeta.refresh_idle_ttl, zeta.refresh_absolute_ttl, zeta.reuse_window),
         (Some(300), Some(IDLE), Some(ABSOLUTE), Some(5))
     );
     assert_eq!(zeta.created_at, NOW);
@@ -306,48 +235,25 @@ async fn clients_round_trip(db: &TestDatabase) {
     assert_eq!(alpha.secret_hash, None);
     assert!(alpha.grant_types.is_empty() && alpha.scopes.is_empty());
     assert_eq!(
-        (
-            alpha.access_token_ttl,
-            alpha.refresh_idle_ttl,
-            alpha.refresh_absolute_ttl,
-            alpha.reuse_window
-        ),
+        (alpha.access_token_ttl, alpha.refresh_idle_ttl, alpha.refresh_absolute_ttl, alpha.reuse_window),
         (None, None, None, None)
     );
     assert_eq!(alpha.created_at, NOW + 1);
 
-    let ids: Vec<String> = store
-        .list_clients()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+    let ids: Vec<String> = store.list_clients().await.unwrap().into_iter().map(|c| c.id).collect();
     assert_eq!(ids, ["alpha", "zeta"]);
     assert!(store.client_by_id("nobody").await.unwrap().is_none());
 
     let err = store.create_client(&public, NOW).await.unwrap_err();
-    assert!(
-        matches!(&err, StoreError::Conflict(what) if what == "client alpha"),
-        "{err:?}"
-    );
+    assert!(matches!(&err, StoreError::Conflict(what) if what == "client alpha"), "{err:?}");
 }
 
 async fn remove_client_cascades_to_sessions(db: &TestDatabase) {
     let store = seeded(db).await;
     store.create_client(&new_client("c2"), NOW).await.unwrap();
-    store
-        .create_session(&new_session("s1", "u1", "c1", NOW))
-        .await
-        .unwrap();
-    store
-        .create_session(&new_session("s2", "u1", "c1", NOW))
-        .await
-        .unwrap();
-    store
-        .create_session(&new_session("s3", "u1", "c2", NOW))
-        .await
-        .unwrap();
+    store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
+    store.create_session(&new_session("s2", "u1", "c1", NOW)).await.unwrap();
+    store.create_session(&new_session("s3", "u1", "c2", NOW)).await.unwrap();
 
     assert!(store.remove_client("c1").await.unwrap());
     assert!(store.client_by_id("c1").await.unwrap().is_none());
@@ -359,43 +265,17 @@ async fn remove_client_cascades_to_sessions(db: &TestDatabase) {
 
 async fn create_and_read_session(db: &TestDatabase) {
     let store = seeded(db).await;
-    let created = store
-        .create_session(&new_session("s1", "u1", "c1", NOW))
-        .await
-        .unwrap();
-    assert_eq!(
-        (created.generation, created.last_used_at, created.rotated_at),
-        (0, NOW, None)
-    );
+    let created = store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
+    assert_eq!((created.generation, created.last_used_at, created.rotated_at), (0, NOW, None));
 
     let read = store.session("s1").await.unwrap().unwrap();
     let s = &read.session;
-    assert_eq!(
-        (s.id.as_str(), s.user_id.as_str(), s.client_id.as_str()),
-        ("s1", "u1", "c1")
-    );
+    assert_eq!((s.id.as_str(), s.user_id.as_str(), s.client_id.as_str()), ("s1", "u1", "c1"));
     assert_eq!(s.scope, "openid accounts:read");
-    assert_eq!(
-        (
-            s.generation,
-            s.rotated_at,
-            s.revoked_at,
-            s.revoke_reason.as_deref()
-        ),
-        (0, None, None, None)
-    );
-    assert_eq!(
-        (s.auth_time, s.created_at, s.last_used_at),
-        (NOW - 1, NOW, NOW)
-    );
-    assert_eq!(
-        (s.idle_expires_at, s.absolute_expires_at),
-        (NOW + IDLE, NOW + ABSOLUTE)
-    );
-    assert_eq!(
-        (s.ip.as_deref(), s.user_agent.as_deref()),
-        (Some("192.0.2.7"), Some("test-agent/1.0"))
-    );
+    assert_eq!((s.generation, s.rotated_at, s.revoked_at, s.revoke_reason.as_deref()), (0, None, None, None));
+    assert_eq!((s.auth_time, s.created_at, s.last_used_at), (NOW - 1, NOW, NOW));
+    assert_eq!((s.idle_expires_at, s.absolute_expires_at), (NOW + IDLE, NOW + ABSOLUTE));
+    assert_eq!((s.ip.as_deref(), s.user_agent.as_deref()), (Some("192.0.2.7"), Some("test-agent/1.0")));
     assert!(s.is_live(NOW));
     assert_eq!(read.username, "alice");
     assert_eq!(read.email.as_deref(), Some("alice@example.com"));
@@ -409,157 +289,63 @@ async fn create_and_read_session(db: &TestDatabase) {
     assert_eq!((s2.ip, s2.user_agent), (None, None));
 
     assert!(store.session("nobody").await.unwrap().is_none());
-    let err = store
-        .create_session(&new_session("s1", "u1", "c1", NOW))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, StoreError::Conflict(what) if what == "session s1"),
-        "{err:?}"
-    );
+    let err = store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict(what) if what == "session s1"), "{err:?}");
     // Foreign keys are enforced (SQLite needs `foreign_keys=ON` for that).
-    let err = store
-        .create_session(&new_session("s3", "ghost", "c1", NOW))
-        .await
-        .unwrap_err();
+    let err = store.create_session(&new_session("s3", "ghost", "c1", NOW)).await.unwrap_err();
     assert!(matches!(err, StoreError::Database(_)), "{err:?}");
-    let err = store
-        .create_session(&new_session("s3", "u1", "ghost", NOW))
-        .await
-        .unwrap_err();
+    let err = store.create_session(&new_session("s3", "u1", "ghost", NOW)).await.unwrap_err();
     assert!(matches!(err, StoreError::Database(_)), "{err:?}");
 }
 
 async fn rotate_wins_once_per_generation(db: &TestDatabase) {
     let store = seeded(db).await;
-    store
-        .create_session(&new_session("s1", "u1", "c1", NOW))
-        .await
-        .unwrap();
+    store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
 
     let t1 = NOW + 60;
-    let rotated = store
-        .rotate_session("s1", 0, t1, t1 + IDLE)
-        .await
-        .unwrap()
-        .unwrap();
+    let rotated = store.rotate_session("s1", 0, t1, t1 + IDLE).await.unwrap().unwrap();
     let s = &rotated.session;
-    assert_eq!(
-        (
-            s.generation,
-            s.rotated_at,
-            s.last_used_at,
-            s.idle_expires_at
-        ),
-        (1, Some(t1), t1, t1 + IDLE)
-    );
-    assert_eq!(
-        (s.created_at, s.auth_time, s.absolute_expires_at),
-        (NOW, NOW - 1, NOW + ABSOLUTE)
-    );
+    assert_eq!((s.generation, s.rotated_at, s.last_used_at, s.idle_expires_at), (1, Some(t1), t1, t1 + IDLE));
+    assert_eq!((s.created_at, s.auth_time, s.absolute_expires_at), (NOW, NOW - 1, NOW + ABSOLUTE));
     assert_eq!(rotated.username, "alice");
     assert_eq!(rotated.roles, ["admin", "teller"]);
     assert_eq!(rotated.email.as_deref(), Some("alice@example.com"));
 
     // The stale generation loses, now and later; the row is untouched.
-    assert!(store
-        .rotate_session("s1", 0, t1, t1 + IDLE)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(store
-        .rotate_session("s1", 0, t1 + 1, t1 + 1 + IDLE)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(store.rotate_session("s1", 0, t1, t1 + IDLE).await.unwrap().is_none());
+    assert!(store.rotate_session("s1", 0, t1 + 1, t1 + 1 + IDLE).await.unwrap().is_none());
     // A generation from the future loses too.
-    assert!(store
-        .rotate_session("s1", 5, t1 + 1, t1 + 1 + IDLE)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(store.rotate_session("s1", 5, t1 + 1, t1 + 1 + IDLE).await.unwrap().is_none());
     let stored = store.session("s1").await.unwrap().unwrap().session;
-    assert_eq!(
-        (stored.generation, stored.rotated_at, stored.last_used_at),
-        (1, Some(t1), t1)
-    );
+    assert_eq!((stored.generation, stored.rotated_at, stored.last_used_at), (1, Some(t1), t1));
 
     let t2 = NOW + 120;
-    let again = store
-        .rotate_session("s1", 1, t2, t2 + IDLE)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (again.session.generation, again.session.rotated_at),
-        (2, Some(t2))
-    );
-    assert!(store
-        .rotate_session("nobody", 0, t2, t2 + IDLE)
-        .await
-        .unwrap()
-        .is_none());
+    let again = store.rotate_session("s1", 1, t2, t2 + IDLE).await.unwrap().unwrap();
+    assert_eq!((again.session.generation, again.session.rotated_at), (2, Some(t2)));
+    assert!(store.rotate_session("nobody", 0, t2, t2 + IDLE).await.unwrap().is_none());
 }
 
 async fn rotate_refused_on_dead_sessions(db: &TestDatabase) {
     let store = seeded(db).await;
     // Revoked.
-    store
-        .create_session(&new_session("revoked", "u1", "c1", NOW))
-        .await
-        .unwrap();
-    assert!(store
-        .revoke_session("revoked", NOW + 1, "logout")
-        .await
-        .unwrap());
-    assert!(store
-        .rotate_session("revoked", 0, NOW + 2, NOW + 2 + IDLE)
-        .await
-        .unwrap()
-        .is_none());
+    store.create_session(&new_session("revoked", "u1", "c1", NOW)).await.unwrap();
+    assert!(store.revoke_session("revoked", NOW + 1, "logout").await.unwrap());
+    assert!(store.rotate_session("revoked", 0, NOW + 2, NOW + 2 + IDLE).await.unwrap().is_none());
 
     // Idle-expired: at the expiry instant it is already dead (live means `> now`).
-    store
-        .create_session(&new_session("idle", "u1", "c1", NOW))
-        .await
-        .unwrap();
+    store.create_session(&new_session("idle", "u1", "c1", NOW)).await.unwrap();
     let at = NOW + IDLE;
-    assert!(store
-        .rotate_session("idle", 0, at, at + IDLE)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(store
-        .rotate_session("idle", 0, at - 1, at - 1 + IDLE)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(store.rotate_session("idle", 0, at, at + IDLE).await.unwrap().is_none());
+    assert!(store.rotate_session("idle", 0, at - 1, at - 1 + IDLE).await.unwrap().is_some());
 
     // Absolutely expired, although the idle expiry would still allow it.
     let mut old = new_session("old", "u1", "c1", NOW);
     old.absolute_expires_at = NOW + 100;
     old.idle_expires_at = NOW + 1_000;
     store.create_session(&old).await.unwrap();
-    assert!(store
-        .rotate_session("old", 0, NOW + 100, NOW + 200)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(store
-        .rotate_session("old", 0, NOW + 500, NOW + 600)
-        .await
-        .unwrap()
-        .is_none());
-    assert_eq!(
-        store
-            .session("old")
-            .await
-            .unwrap()
-            .unwrap()
-            .session
-            .generation,
-        0
-    );
+    assert!(store.rotate_session("old", 0, NOW + 100, NOW + 200).await.unwrap().is_none());
+    assert!(store.rotate_session("old", 0, NOW + 500, NOW + 600).await.unwrap().is_none());
+    assert_eq!(store.session("old").await.unwrap().unwrap().session.generation, 0);
 }
 
 async fn rotate_caps_idle_at_absolute(db: &TestDatabase) {
@@ -568,103 +354,50 @@ async fn rotate_caps_idle_at_absolute(db: &TestDatabase) {
     s.absolute_expires_at = NOW + 1_000;
     s.idle_expires_at = NOW + 500;
     store.create_session(&s).await.unwrap();
-    let rotated = store
-        .rotate_session("s1", 0, NOW + 400, NOW + 400 + IDLE)
-        .await
-        .unwrap()
-        .unwrap();
+    let rotated = store.rotate_session("s1", 0, NOW + 400, NOW + 400 + IDLE).await.unwrap().unwrap();
     assert_eq!(rotated.session.idle_expires_at, NOW + 1_000);
     // Below the cap, the new idle expiry is taken as is (it may even shrink).
-    let rotated = store
-        .rotate_session("s1", 1, NOW + 401, NOW + 900)
-        .await
-        .unwrap()
-        .unwrap();
+    let rotated = store.rotate_session("s1", 1, NOW + 401, NOW + 900).await.unwrap().unwrap();
     assert_eq!(rotated.session.idle_expires_at, NOW + 900);
-    assert_eq!(
-        store
-            .session("s1")
-            .await
-            .unwrap()
-            .unwrap()
-            .session
-            .idle_expires_at,
-        NOW + 900
-    );
+    assert_eq!(store.session("s1").await.unwrap().unwrap().session.idle_expires_at, NOW + 900);
 }
 
 async fn rotate_reports_user_state(db: &TestDatabase) {
     let store = seeded(db).await;
-    store
-        .create_session(&new_session("s1", "u1", "c1", NOW))
-        .await
-        .unwrap();
+    store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     store.set_user_disabled("u1", true, NOW + 1).await.unwrap();
     // The store rotates regardless; refusing a disabled user is the server's decision.
-    let rotated = store
-        .rotate_session("s1", 0, NOW + 2, NOW + 2 + IDLE)
-        .await
-        .unwrap()
-        .unwrap();
+    let rotated = store.rotate_session("s1", 0, NOW + 2, NOW + 2 + IDLE).await.unwrap().unwrap();
     assert!(rotated.user_disabled);
     assert!(store.session("s1").await.unwrap().unwrap().user_disabled);
 }
 
 async fn revoke_is_idempotent(db: &TestDatabase) {
     let store = seeded(db).await;
-    store
-        .create_session(&new_session("s1", "u1", "c1", NOW))
-        .await
-        .unwrap();
-    assert!(store
-        .revoke_session("s1", NOW + 5, "reuse_detected")
-        .await
-        .unwrap());
+    store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
+    assert!(store.revoke_session("s1", NOW + 5, "reuse_detected").await.unwrap());
     assert!(!store.revoke_session("s1", NOW + 9, "logout").await.unwrap());
     let s = store.session("s1").await.unwrap().unwrap().session;
-    assert_eq!(
-        (s.revoked_at, s.revoke_reason.as_deref()),
-        (Some(NOW + 5), Some("reuse_detected"))
-    );
+    assert_eq!((s.revoked_at, s.revoke_reason.as_deref()), (Some(NOW + 5), Some("reuse_detected")));
     assert!(!s.is_live(NOW + 6));
     assert!(!store.revoke_session("nobody", NOW, "logout").await.unwrap());
 }
 
 async fn revoke_user_sessions_with_except(db: &TestDatabase) {
     let store = seeded(db).await;
-    store
-        .create_user(&new_user("u2", "bob"), NOW)
-        .await
-        .unwrap();
+    store.create_user(&new_user("u2", "bob"), NOW).await.unwrap();
     for id in ["a1", "a2", "a3", "a4"] {
-        store
-            .create_session(&new_session(id, "u1", "c1", NOW))
-            .await
-            .unwrap();
+        store.create_session(&new_session(id, "u1", "c1", NOW)).await.unwrap();
     }
-    store
-        .create_session(&new_session("b1", "u2", "c1", NOW))
-        .await
-        .unwrap();
+    store.create_session(&new_session("b1", "u2", "c1", NOW)).await.unwrap();
     store.revoke_session("a4", NOW + 1, "logout").await.unwrap();
 
     // Password change from session a1: the others go, a1 stays.
-    let n = store
-        .revoke_user_sessions("u1", NOW + 2, "password_changed", Some("a1"))
-        .await
-        .unwrap();
+    let n = store.revoke_user_sessions("u1", NOW + 2, "password_changed", Some("a1")).await.unwrap();
     assert_eq!(n, 2);
     let reason = |id: &'static str| {
         let store = store.clone();
-        async move {
-            store
-                .session(id)
-                .await
-                .unwrap()
-                .unwrap()
-                .session
-                .revoke_reason
-        }
+        async move { store.session(id).await.unwrap().unwrap().session.revoke_reason }
     };
     assert_eq!(reason("a1").await, None);
     assert_eq!(reason("a2").await.as_deref(), Some("password_changed"));
@@ -673,57 +406,21 @@ async fn revoke_user_sessions_with_except(db: &TestDatabase) {
     assert_eq!(reason("b1").await, None);
 
     // Account disabled: everything.
-    assert_eq!(
-        store
-            .revoke_user_sessions("u1", NOW + 3, "disabled", None)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(store.revoke_user_sessions("u1", NOW + 3, "disabled", None).await.unwrap(), 1);
     assert_eq!(reason("a1").await.as_deref(), Some("disabled"));
-    assert_eq!(
-        store
-            .revoke_user_sessions("u1", NOW + 4, "disabled", None)
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        store
-            .revoke_user_sessions("nobody", NOW, "disabled", None)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(store.revoke_user_sessions("u1", NOW + 4, "disabled", None).await.unwrap(), 0);
+    assert_eq!(store.revoke_user_sessions("nobody", NOW, "disabled", None).await.unwrap(), 0);
     assert_eq!(reason("b1").await, None);
 }
 
 async fn list_live_sessions_filters(db: &TestDatabase) {
     let store = seeded(db).await;
-    store
-        .create_user(&new_user("u2", "bob"), NOW)
-        .await
-        .unwrap();
-    store
-        .create_session(&new_session("old", "u1", "c1", NOW))
-        .await
-        .unwrap();
-    store
-        .create_session(&new_session("new", "u1", "c1", NOW + 10))
-        .await
-        .unwrap();
-    store
-        .create_session(&new_session("bob", "u2", "c1", NOW + 5))
-        .await
-        .unwrap();
-    store
-        .create_session(&new_session("revoked", "u1", "c1", NOW + 20))
-        .await
-        .unwrap();
-    store
-        .revoke_session("revoked", NOW + 21, "logout")
-        .await
-        .unwrap();
+    store.create_user(&new_user("u2", "bob"), NOW).await.unwrap();
+    store.create_session(&new_session("old", "u1", "c1", NOW)).await.unwrap();
+    store.create_session(&new_session("new", "u1", "c1", NOW + 10)).await.unwrap();
+    store.create_session(&new_session("bob", "u2", "c1", NOW + 5)).await.unwrap();
+    store.create_session(&new_session("revoked", "u1", "c1", NOW + 20)).await.unwrap();
+    store.revoke_session("revoked", NOW + 21, "logout").await.unwrap();
     let mut idle = new_session("idle", "u1", "c1", NOW + 30);
     idle.idle_expires_at = NOW + 40;
     store.create_session(&idle).await.unwrap();
@@ -740,49 +437,27 @@ async fn list_live_sessions_filters(db: &TestDatabase) {
         ids(store.list_live_sessions(Some("u1"), now).await.unwrap()),
         ["idle", "absolute", "new", "old"]
     );
-    assert_eq!(
-        ids(store.list_live_sessions(Some("u2"), now).await.unwrap()),
-        ["bob"]
-    );
+    assert_eq!(ids(store.list_live_sessions(Some("u2"), now).await.unwrap()), ["bob"]);
     assert_eq!(
         ids(store.list_live_sessions(None, now).await.unwrap()),
         ["idle", "absolute", "new", "bob", "old"]
     );
     // At NOW + 40 both short-lived sessions are dead.
-    assert_eq!(
-        ids(store.list_live_sessions(None, NOW + 40).await.unwrap()),
-        ["new", "bob", "old"]
-    );
-    assert!(store
-        .list_live_sessions(Some("nobody"), now)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(ids(store.list_live_sessions(None, NOW + 40).await.unwrap()), ["new", "bob", "old"]);
+    assert!(store.list_live_sessions(Some("nobody"), now).await.unwrap().is_empty());
 }
 
 async fn janitor_deletes_only_dead_sessions_and_respects_limit(db: &TestDatabase) {
     let store = seeded(db).await;
     // Live at the cutoff.
-    store
-        .create_session(&new_session("live", "u1", "c1", NOW))
-        .await
-        .unwrap();
+    store.create_session(&new_session("live", "u1", "c1", NOW)).await.unwrap();
     // Revoked after the cutoff: kept for now (reuse detection, audit).
-    store
-        .create_session(&new_session("recently-revoked", "u1", "c1", NOW))
-        .await
-        .unwrap();
-    store
-        .revoke_session("recently-revoked", NOW + 200, "logout")
-        .await
-        .unwrap();
+    store.create_session(&new_session("recently-revoked", "u1", "c1", NOW)).await.unwrap();
+    store.revoke_session("recently-revoked", NOW + 200, "logout").await.unwrap();
     // Dead at the cutoff, three ways, twice each.
     for i in 0..2 {
         let id = format!("revoked-{i}");
-        store
-            .create_session(&new_session(&id, "u1", "c1", NOW))
-            .await
-            .unwrap();
+        store.create_session(&new_session(&id, "u1", "c1", NOW)).await.unwrap();
         store.revoke_session(&id, NOW + 50, "logout").await.unwrap();
         let mut idle = new_session(&format!("idle-{i}"), "u1", "c1", NOW);
         idle.idle_expires_at = NOW + 60;
@@ -798,18 +473,11 @@ async fn janitor_deletes_only_dead_sessions_and_respects_limit(db: &TestDatabase
     assert_eq!(store.delete_dead_sessions(cutoff, 4).await.unwrap(), 0);
     assert_eq!(store.delete_dead_sessions(cutoff, 0).await.unwrap(), 0);
     for id in ["live", "recently-revoked"] {
-        assert!(
-            store.session(id).await.unwrap().is_some(),
-            "{id} was deleted"
-        );
+        assert!(store.session(id).await.unwrap().is_some(), "{id} was deleted");
     }
     for i in 0..2 {
         for kind in ["revoked", "idle", "absolute"] {
-            assert!(store
-                .session(&format!("{kind}-{i}"))
-                .await
-                .unwrap()
-                .is_none());
+            assert!(store.session(&format!("{kind}-{i}")).await.unwrap().is_none());
         }
     }
     // Later, the recently revoked one goes too.
@@ -832,9 +500,7 @@ async fn race(stores: &[SqlStore]) {
                 let barrier = barrier.clone();
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    store
-                        .rotate_session("s1", generation, now, now + IDLE)
-                        .await
+                    store.rotate_session("s1", generation, now, now + IDLE).await
                 })
             })
             .collect();
@@ -844,12 +510,7 @@ async fn race(stores: &[SqlStore]) {
                 winners.push(won);
             }
         }
-        assert_eq!(
-            winners.len(),
-            1,
-            "generation {generation}: {} winners",
-            winners.len()
-        );
+        assert_eq!(winners.len(), 1, "generation {generation}: {} winners", winners.len());
         assert_eq!(winners[0].session.generation, generation + 1);
         assert_eq!(winners[0].username, "alice");
     }
@@ -859,20 +520,14 @@ async fn race(stores: &[SqlStore]) {
 
 async fn concurrent_rotation_one_pool(db: &TestDatabase) {
     let store = seeded(db).await;
-    store
-        .create_session(&new_session("s1", "u1", "c1", NOW))
-        .await
-        .unwrap();
+    store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     race(&[store]).await;
 }
 
 async fn concurrent_rotation_two_pools(db: &TestDatabase) {
     // Two pools on one database: two server processes.
     let first = seeded(db).await;
-    first
-        .create_session(&new_session("s1", "u1", "c1", NOW))
-        .await
-        .unwrap();
+    first.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     let second = db.store().await;
     race(&[first, second]).await;
 }
@@ -887,47 +542,20 @@ async fn signing_keys_round_trip(db: &TestDatabase) {
         created_at,
         retired_at,
     };
-    store
-        .insert_signing_key(&key("k1", NOW, None))
-        .await
-        .unwrap();
-    store
-        .insert_signing_key(&key("k2", NOW + 10, None))
-        .await
-        .unwrap();
-    store
-        .insert_signing_key(&key("k0", NOW - 10, Some(NOW)))
-        .await
-        .unwrap();
+    store.insert_signing_key(&key("k1", NOW, None)).await.unwrap();
+    store.insert_signing_key(&key("k2", NOW + 10, None)).await.unwrap();
+    store.insert_signing_key(&key("k0", NOW - 10, Some(NOW))).await.unwrap();
     let keys = store.signing_keys().await.unwrap();
     let kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
     assert_eq!(kids, ["k2", "k1"]);
     let k2 = &keys[0];
     let expected = key("k2", NOW + 10, None);
     assert_eq!(
-        (
-            &k2.alg,
-            &k2.sealed_private_key,
-            &k2.public_jwk,
-            k2.created_at,
-            k2.retired_at
-        ),
-        (
-            &expected.alg,
-            &expected.sealed_private_key,
-            &expected.public_jwk,
-            expected.created_at,
-            None
-        )
+        (&k2.alg, &k2.sealed_private_key, &k2.public_jwk, k2.created_at, k2.retired_at),
+        (&expected.alg, &expected.sealed_private_key, &expected.public_jwk, expected.created_at, None)
     );
-    let err = store
-        .insert_signing_key(&key("k1", NOW, None))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, StoreError::Conflict(what) if what == "signing key k1"),
-        "{err:?}"
-    );
+    let err = store.insert_signing_key(&key("k1", NOW, None)).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict(what) if what == "signing key k1"), "{err:?}");
 }
 
 async fn audit_events_round_trip(db: &TestDatabase) {
@@ -955,20 +583,11 @@ async fn audit_events_round_trip(db: &TestDatabase) {
     let expected: Vec<AuditEvent> = events.iter().rev().cloned().collect();
     assert_eq!(all, expected);
     assert_eq!(store.audit_events(None, 2).await.unwrap(), expected[..2]);
-    let s1: Vec<String> = store
-        .audit_events(Some("s1"), 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let s1: Vec<String> =
+        store.audit_events(Some("s1"), 100).await.unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(s1, ["reuse_detected", "refresh", "login"]);
     assert_eq!(store.audit_events(Some("s1"), 1).await.unwrap().len(), 1);
-    assert!(store
-        .audit_events(Some("nobody"), 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(store.audit_events(Some("nobody"), 10).await.unwrap().is_empty());
     assert!(store.audit_events(None, 0).await.unwrap().is_empty());
 }
 
@@ -982,118 +601,6 @@ async fn closed_store_is_unavailable(db: &TestDatabase) {
     assert!(err.is_unavailable(), "{err:?}");
 }
 
-// ---- Backend-specific behaviour (connection setup), outside the shared suite. ----
-
-#[tokio::test]
-async fn invalid_urls_are_rejected() {
-    let err = SqlStore::connect("mysql://root:hunter2@localhost/db")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::InvalidUrl(_)), "{err:?}");
-    assert!(!err.to_string().contains("hunter2"));
-    assert_eq!(
-        Backend::from_url("postgresql://h/db").unwrap(),
-        Backend::Postgres
-    );
-}
-
-#[tokio::test]
-async fn unreachable_postgres_is_unavailable() {
-    // Nothing listens on port 1: connection refused, surfaced within the acquire timeout.
-    let started = std::time::Instant::now();
-    let err = SqlStore::connect("postgres://postgres@127.0.0.1:1/test")
-        .await
-        .unwrap_err();
-    assert!(err.is_unavailable(), "{err:?}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
-}
-
-#[tokio::test]
-async fn sqlite_file_is_created_in_wal_mode() {
-    use sqlx::{Connection, Row};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("fresh.db");
-    // No `mode=rwc` in the URL: the store adds it.
-    let store = SqlStore::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    store
-        .create_user(&new_user("u1", "alice"), NOW)
-        .await
-        .unwrap();
-    assert!(path.exists());
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let mode: String = sqlx::query("PRAGMA journal_mode")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(mode, "wal");
-    store.close().await;
-}
-
-#[tokio::test]
-async fn sqlite_in_memory_is_one_database() {
-    let store = SqlStore::connect("sqlite::memory:").await.unwrap();
-    store.migrate().await.unwrap();
-    store
-        .create_user(&new_user("u1", "alice"), NOW)
-        .await
-        .unwrap();
-    // Concurrent callers share the single connection, hence the same database.
-    let reads: Vec<_> = (0..8)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move { store.user_by_username("alice").await })
-        })
-        .collect();
-    let mut ids = HashSet::new();
-    for read in reads {
-        ids.insert(read.await.unwrap().unwrap().unwrap().id);
-    }
-    assert_eq!(ids.into_iter().collect::<Vec<_>>(), ["u1"]);
-}
-
-#[test]
-fn postgres_test_database_drops_its_schema() {
-    let Some(db) = TestDatabase::postgres() else {
-        return;
-    };
-    let schema_of = |url: &str| -> String {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            use sqlx::{Connection, Row};
-            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query("SELECT current_schema()::text")
-                .fetch_one(&mut conn)
-                .await
-                .unwrap()
-                .get(0)
-        })
-    };
-    let schema = schema_of(&db.url);
-    assert!(schema.starts_with("lk_test_"), "{schema}");
-    drop(db);
-    let base = std::env::var(latchkey_store::testing::POSTGRES_URL_VAR).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let exists: bool = runtime.block_on(async {
-        use sqlx::{Connection, Row};
-        let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
-        sqlx::query("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
-            .bind(&schema)
-            .fetch_one(&mut conn)
-            .await
-            .unwrap()
-            .get(0)
-    });
-    assert!(!exists, "schema {schema} survived the drop");
-}
+// Connection setup and failure behaviour, backend by backend (not part of the shared suite).
+#[path = "conformance/setup.rs"]
+mod setup;

@@ -6,7 +6,7 @@ use latchkey_core::grant::GrantType;
 use sqlx::any::AnyRow;
 
 use super::{col, from_json, to_json, SqlStore};
-use crate::error::{map_sqlx, StoreError};
+use crate::error::StoreError;
 use crate::model::{Client, NewClient};
 use crate::traits::ClientStore;
 
@@ -59,9 +59,9 @@ impl ClientStore for SqlStore {
         .bind(client.refresh_absolute_ttl)
         .bind(client.reuse_window)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
-        .map_err(|e| map_sqlx(e, || format!("client {}", client.id)))?;
+        .map_err(|e| self.fail(e, || format!("client {}", client.id)))?;
         Ok(Client {
             id: client.id.clone(),
             name: client.name.clone(),
@@ -78,41 +78,33 @@ impl ClientStore for SqlStore {
     }
 
     async fn client_by_id(&self, id: &str) -> Result<Option<Client>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            client_columns!(),
-            " FROM clients WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(|e| map_sqlx(e, || format!("client {id}")))?
-        .as_ref()
-        .map(client_from_row)
-        .transpose()
+        sqlx::query(concat!("SELECT ", client_columns!(), " FROM clients WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || format!("client {id}")))?
+            .as_ref()
+            .map(client_from_row)
+            .transpose()
     }
 
     async fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            client_columns!(),
-            " FROM clients ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| map_sqlx(e, || "clients".into()))?
-        .iter()
-        .map(client_from_row)
-        .collect()
+        sqlx::query(concat!("SELECT ", client_columns!(), " FROM clients ORDER BY id"))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || "clients".into()))?
+            .iter()
+            .map(client_from_row)
+            .collect()
     }
 
     async fn remove_client(&self, id: &str) -> Result<bool, StoreError> {
         // Sessions go with it through `ON DELETE CASCADE` (indexed by sessions.client_id).
         let done = sqlx::query("DELETE FROM clients WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
-            .map_err(|e| map_sqlx(e, || format!("client {id}")))?;
+            .map_err(|e| self.fail(e, || format!("client {id}")))?;
         Ok(done.rows_affected() > 0)
     }
 }

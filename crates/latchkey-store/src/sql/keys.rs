@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
 use super::{col, SqlStore};
-use crate::error::{map_sqlx, StoreError};
+use crate::error::StoreError;
 use crate::model::{AuditEvent, SigningKeyRecord};
 use crate::traits::{AuditStore, KeyStore};
 
@@ -43,9 +43,9 @@ impl KeyStore for SqlStore {
         .bind(&key.public_jwk)
         .bind(key.created_at)
         .bind(key.retired_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
-        .map_err(|e| map_sqlx(e, || format!("signing key {}", key.kid)))?;
+        .map_err(|e| self.fail(e, || format!("signing key {}", key.kid)))?;
         Ok(())
     }
 
@@ -54,9 +54,9 @@ impl KeyStore for SqlStore {
             "SELECT kid, alg, sealed_private_key, public_jwk, created_at, retired_at \
              FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await
-        .map_err(|e| map_sqlx(e, || "signing keys".into()))?
+        .map_err(|e| self.fail(e, || "signing keys".into()))?
         .iter()
         .map(key_from_row)
         .collect()
@@ -76,9 +76,9 @@ impl AuditStore for SqlStore {
         .bind(&event.client_id)
         .bind(&event.session_id)
         .bind(&event.detail)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
-        .map_err(|e| map_sqlx(e, || "audit event".into()))?;
+        .map_err(|e| self.fail(e, || "audit event".into()))?;
         Ok(())
     }
 
@@ -102,9 +102,9 @@ impl AuditStore for SqlStore {
             .bind(limit),
         };
         query
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await
-            .map_err(|e| map_sqlx(e, || "audit events".into()))?
+            .map_err(|e| self.fail(e, || "audit events".into()))?
             .iter()
             .map(audit_from_row)
             .collect()

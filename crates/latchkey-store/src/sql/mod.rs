@@ -5,7 +5,9 @@ mod keys;
 mod sessions;
 mod users;
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
@@ -21,12 +23,12 @@ static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// How long a caller waits for a pooled connection before the store answers
 /// [`StoreError::Unavailable`]: short, so an outage becomes a quick 503, not a hung request.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
-/// SQLite allows one writer at a time; a few connections are enough to overlap reads with it.
-const SQLITE_MAX_CONNECTIONS: u32 = 4;
+/// SQLite readers; in WAL mode they never block the writer nor each other.
+const SQLITE_READERS: u32 = 4;
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;
-/// A PostgreSQL connection idle for this long is pinged before use (a restart of the server
-/// while it sat in the pool would otherwise cost one failed request). Busy connections are not
-/// pinged, so a rotation stays one round trip.
+/// A PostgreSQL connection idle for this long is pinged before use, in case the server went
+/// away meanwhile. Busy connections are not pinged (sqlx's default pings before every use: a
+/// second round trip), so a rotation stays one round trip; see [`OutageClock`] for the rest.
 const POSTGRES_IDLE_PING: Duration = Duration::from_secs(10);
 
 /// Per-connection SQLite settings. `busy_timeout` first, so the rest wait for locks;
@@ -37,12 +39,54 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
                               PRAGMA synchronous = FULL; \
                               PRAGMA foreign_keys = ON;";
 
-/// The SQL implementation of [`Store`] for SQLite and PostgreSQL. Cheap to clone (the pool is
-/// reference counted).
+/// The SQL implementation of [`Store`] for SQLite and PostgreSQL. Cheap to clone (the pools
+/// are reference counted).
+///
+/// Reads go to `reader`, writes to `writer`. On PostgreSQL both are the same pool. On SQLite,
+/// which allows one writer at a time, `writer` holds a single connection: writers of this
+/// process queue in the pool (first come, first served) instead of contending for the file
+/// lock, where SQLite's busy handler would make them sleep and retry (measured: concurrent
+/// rotations ran at half the sequential rate that way). Other processes still contend
+/// through the lock and `busy_timeout`.
 #[derive(Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
+    reader: AnyPool,
+    writer: AnyPool,
     backend: Backend,
+    outages: OutageClock,
+}
+
+/// When this store last saw the database unavailable. A pooled connection that sat idle
+/// through that moment may be dead (its server restarted, its link cut), so it is pinged
+/// before its next use; connections in steady use are not. Without this, every idle
+/// connection would fail one request after an outage; with it, only the request that
+/// discovered the outage does.
+#[derive(Clone, Debug)]
+struct OutageClock {
+    epoch: Instant,
+    /// Milliseconds since `epoch` of the last outage seen; 0 for none.
+    last_ms: Arc<AtomicU64>,
+}
+
+impl OutageClock {
+    fn new() -> Self {
+        Self { epoch: Instant::now(), last_ms: Arc::new(AtomicU64::new(0)) }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn record(&self) {
+        self.last_ms.store(self.now_ms().max(1), Ordering::Relaxed);
+    }
+
+    /// True when an outage was seen within the last `window` (e.g. while a connection idled).
+    fn seen_within(&self, window: Duration) -> bool {
+        let last = self.last_ms.load(Ordering::Relaxed);
+        let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
+        last != 0 && self.now_ms().saturating_sub(last) <= window
+    }
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -50,81 +94,101 @@ impl std::fmt::Debug for SqlStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqlStore")
             .field("backend", &self.backend)
-            .field("pool_size", &self.pool.size())
+            .field("reader_connections", &self.reader.size())
+            .field("writer_connections", &self.writer.size())
             .finish()
     }
 }
 
 impl SqlStore {
-    /// Opens a connection pool (and checks that one connection can be made).
+    /// Opens the connection pools (and checks that a connection can be made).
     ///
     /// SQLite: the file is created if missing (`mode=rwc` unless the URL sets a mode), WAL,
-    /// `synchronous=FULL`, `busy_timeout=5000`, `foreign_keys=ON`, at most 4 connections.
-    /// An in-memory URL (`sqlite::memory:`) gets a single connection that is never recycled,
-    /// since every connection would otherwise open a database of its own.
+    /// `synchronous=FULL`, `busy_timeout=5000`, `foreign_keys=ON`; one writer connection and
+    /// up to 4 readers. An in-memory URL (`sqlite::memory:`) gets a single connection that is
+    /// never recycled, since every connection would otherwise open a database of its own.
     ///
-    /// PostgreSQL: at most 10 connections; `?options=-c search_path=...` in the URL is honoured.
+    /// PostgreSQL: up to 10 connections; `?options=-c search_path=...` in the URL is honoured.
     ///
     /// Acquiring a connection waits at most 3 s, then fails with [`StoreError::Unavailable`];
     /// the pool reconnects by itself once the database is back.
     pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let pool_options = AnyPoolOptions::new()
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            // sqlx would otherwise ping before every acquire: a second round trip per query.
-            .test_before_acquire(false);
-        let (url, pool_options) = match backend {
-            Backend::Sqlite => {
-                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-                let pool_options =
-                    pool_options.after_connect(|conn, _meta| Box::pin(sqlite_pragmas(conn)));
-                if in_memory {
-                    let pool_options = pool_options
-                        .max_connections(1)
-                        .min_connections(1)
-                        .idle_timeout(None)
-                        .max_lifetime(None);
-                    (url.to_owned(), pool_options)
-                } else {
-                    (
-                        sqlite_url_with_mode(url),
-                        pool_options.max_connections(SQLITE_MAX_CONNECTIONS),
-                    )
-                }
-            }
+        let outages = OutageClock::new();
+        let store = match backend {
             Backend::Postgres => {
-                let pool_options = pool_options
-                    .max_connections(POSTGRES_MAX_CONNECTIONS)
-                    .before_acquire(|conn, meta| {
+                let clock = outages.clone();
+                let options = pool_options().max_connections(POSTGRES_MAX_CONNECTIONS).before_acquire(
+                    move |conn, meta| {
+                        let suspect = meta.idle_for >= POSTGRES_IDLE_PING || clock.seen_within(meta.idle_for);
                         Box::pin(async move {
-                            if meta.idle_for >= POSTGRES_IDLE_PING {
+                            if suspect {
                                 conn.ping().await?;
                             }
                             Ok(true)
                         })
-                    });
-                (url.to_owned(), pool_options)
+                    },
+                );
+                let pool = open(url, options).await?;
+                SqlStore { reader: pool.clone(), writer: pool, backend, outages }
+            }
+            Backend::Sqlite if url.contains(":memory:") || url.contains("mode=memory") => {
+                let options = sqlite_pool_options()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+                let pool = open(url, options).await?;
+                SqlStore { reader: pool.clone(), writer: pool, backend, outages }
+            }
+            Backend::Sqlite => {
+                let url = sqlite_url_with_mode(url);
+                // The writer first: it creates the file and switches it to WAL (which takes an
+                // exclusive lock) before any reader has it open.
+                let writer = open(&url, sqlite_pool_options().max_connections(1)).await?;
+                let reader = open(&url, sqlite_pool_options().max_connections(SQLITE_READERS)).await?;
+                SqlStore { reader, writer, backend, outages }
             }
         };
-        let connect_options: AnyConnectOptions = url
-            .parse()
-            .map_err(|e: sqlx::Error| StoreError::InvalidUrl(e.to_string()))?;
-        let pool = pool_options
-            .connect_with(connect_options)
-            .await
-            .map_err(|e| match e {
-                sqlx::Error::Configuration(e) => StoreError::InvalidUrl(e.to_string()),
-                e => map_sqlx(e, || "database".into()),
-            })?;
-        tracing::debug!(%backend, "database pool opened");
-        Ok(SqlStore { pool, backend })
+        tracing::debug!(%backend, "database pools opened");
+        Ok(store)
     }
 
     /// Closes every connection; later calls fail with [`StoreError::Unavailable`].
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.writer.close().await;
+        self.reader.close().await;
     }
+
+    /// Maps a sqlx error (see [`map_sqlx`]) and remembers an outage.
+    fn fail(&self, err: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+        let err = map_sqlx(err, what);
+        if err.is_unavailable() {
+            self.outages.record();
+        }
+        err
+    }
+}
+
+fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // sqlx would otherwise ping before every acquire: a second round trip per query.
+        .test_before_acquire(false)
+}
+
+fn sqlite_pool_options() -> AnyPoolOptions {
+    pool_options().after_connect(|conn, _meta| Box::pin(sqlite_pragmas(conn)))
+}
+
+async fn open(url: &str, options: AnyPoolOptions) -> Result<AnyPool, StoreError> {
+    let connect_options: AnyConnectOptions =
+        url.parse().map_err(|e: sqlx::Error| StoreError::InvalidUrl(e.to_string()))?;
+    options.connect_with(connect_options).await.map_err(|e| match e {
+        sqlx::Error::Configuration(e) => StoreError::InvalidUrl(e.to_string()),
+        e => map_sqlx(e, || "database".into()),
+    })
 }
 
 async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
@@ -134,9 +198,8 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
 
 /// Adds `mode=rwc` (create if missing) unless the URL already says which mode it wants.
 fn sqlite_url_with_mode(url: &str) -> String {
-    let has_mode = url
-        .split_once('?')
-        .is_some_and(|(_, query)| query.split('&').any(|pair| pair.starts_with("mode=")));
+    let has_mode =
+        url.split_once('?').is_some_and(|(_, query)| query.split('&').any(|pair| pair.starts_with("mode=")));
     if has_mode {
         url.to_owned()
     } else if url.contains('?') {
@@ -153,10 +216,7 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(|e| map_sqlx(e, || "ping".into()))?;
+        sqlx::query("SELECT 1").execute(&self.reader).await.map_err(|e| self.fail(e, || "ping".into()))?;
         Ok(())
     }
 
@@ -166,9 +226,9 @@ impl Store for SqlStore {
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
         migrator
-            .run(&self.pool)
+            .run(&self.writer)
             .await
-            .map_err(|e| map_sqlx(sqlx::Error::Migrate(Box::new(e)), || "migration".into()))
+            .map_err(|e| self.fail(sqlx::Error::Migrate(Box::new(e)), || "migration".into()))
     }
 }
 
@@ -177,8 +237,7 @@ fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, StoreError>
 where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
-    row.try_get(name)
-        .map_err(|e| StoreError::corrupt("row", format!("column {name}: {e}")))
+    row.try_get(name).map_err(|e| StoreError::corrupt("row", format!("column {name}: {e}")))
 }
 
 /// Lists are stored as JSON arrays of strings in a TEXT column.
@@ -189,8 +248,7 @@ fn to_json(list: &[impl AsRef<str>]) -> String {
 
 fn from_json(row: &AnyRow, name: &str) -> Result<Vec<String>, StoreError> {
     let raw: String = col(row, name)?;
-    serde_json::from_str(&raw)
-        .map_err(|e| StoreError::corrupt("row", format!("column {name}: {e}")))
+    serde_json::from_str(&raw).map_err(|e| StoreError::corrupt("row", format!("column {name}: {e}")))
 }
 
 /// Booleans are stored as BIGINT 0/1 (the Any driver has no portable boolean).
@@ -206,14 +264,8 @@ mod tests {
     #[test]
     fn sqlite_mode_is_added_once() {
         assert_eq!(sqlite_url_with_mode("sqlite:a.db"), "sqlite:a.db?mode=rwc");
-        assert_eq!(
-            sqlite_url_with_mode("sqlite://a.db?cache=shared"),
-            "sqlite://a.db?cache=shared&mode=rwc"
-        );
-        assert_eq!(
-            sqlite_url_with_mode("sqlite:a.db?mode=ro"),
-            "sqlite:a.db?mode=ro"
-        );
+        assert_eq!(sqlite_url_with_mode("sqlite://a.db?cache=shared"), "sqlite://a.db?cache=shared&mode=rwc");
+        assert_eq!(sqlite_url_with_mode("sqlite:a.db?mode=ro"), "sqlite:a.db?mode=ro");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
 use super::{col, from_json, SqlStore};
-use crate::error::{map_sqlx, StoreError};
+use crate::error::StoreError;
 use crate::model::{NewSession, Session, SessionWithUser};
 use crate::traits::SessionStore;
 
@@ -30,12 +30,7 @@ macro_rules! session_columns_s {
 /// [`Session::is_live`]).
 macro_rules! live_at {
     ($n:literal) => {
-        concat!(
-            "revoked_at IS NULL AND idle_expires_at > ",
-            $n,
-            " AND absolute_expires_at > ",
-            $n
-        )
+        concat!("revoked_at IS NULL AND idle_expires_at > ", $n, " AND absolute_expires_at > ", $n)
     };
 }
 
@@ -90,9 +85,8 @@ fn session_with_user_from_row(row: &AnyRow) -> Result<SessionWithUser, StoreErro
     let session = session_from_row(row)?;
     // NULL only if the user vanished, which `ON DELETE CASCADE` rules out.
     let username: Option<String> = col(row, "username")?;
-    let username = username.ok_or_else(|| {
-        StoreError::corrupt("session", format!("session {} has no user", session.id))
-    })?;
+    let username = username
+        .ok_or_else(|| StoreError::corrupt("session", format!("session {} has no user", session.id)))?;
     Ok(SessionWithUser {
         session,
         username,
@@ -120,9 +114,9 @@ impl SessionStore for SqlStore {
         .bind(s.absolute_expires_at)
         .bind(&s.ip)
         .bind(&s.user_agent)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
-        .map_err(|e| map_sqlx(e, || format!("session {}", s.id)))?;
+        .map_err(|e| self.fail(e, || format!("session {}", s.id)))?;
         Ok(Session {
             id: s.id.clone(),
             user_id: s.user_id.clone(),
@@ -150,9 +144,9 @@ impl SessionStore for SqlStore {
             "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await
-        .map_err(|e| map_sqlx(e, || format!("session {id}")))?
+        .map_err(|e| self.fail(e, || format!("session {id}")))?
         .as_ref()
         .map(session_with_user_from_row)
         .transpose()
@@ -170,9 +164,9 @@ impl SessionStore for SqlStore {
             .bind(expected_generation)
             .bind(now)
             .bind(new_idle_expires_at)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
-            .map_err(|e| map_sqlx(e, || format!("session {id}")))?
+            .map_err(|e| self.fail(e, || format!("session {id}")))?
             .as_ref()
             .map(session_with_user_from_row)
             .transpose()
@@ -186,9 +180,9 @@ impl SessionStore for SqlStore {
         .bind(id)
         .bind(now)
         .bind(reason)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
-        .map_err(|e| map_sqlx(e, || format!("session {id}")))?;
+        .map_err(|e| self.fail(e, || format!("session {id}")))?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -208,7 +202,7 @@ impl SessionStore for SqlStore {
                 .bind(user_id)
                 .bind(now)
                 .bind(reason)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
             }
             Some(except) => {
@@ -220,19 +214,15 @@ impl SessionStore for SqlStore {
                 .bind(now)
                 .bind(reason)
                 .bind(except)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
             }
         }
-        .map_err(|e| map_sqlx(e, || format!("sessions of user {user_id}")))?;
+        .map_err(|e| self.fail(e, || format!("sessions of user {user_id}")))?;
         Ok(done.rows_affected())
     }
 
-    async fn list_live_sessions(
-        &self,
-        user_id: Option<&str>,
-        now: i64,
-    ) -> Result<Vec<Session>, StoreError> {
+    async fn list_live_sessions(&self, user_id: Option<&str>, now: i64) -> Result<Vec<Session>, StoreError> {
         let query = match user_id {
             Some(user_id) => sqlx::query(concat!(
                 "SELECT ",
@@ -253,9 +243,9 @@ impl SessionStore for SqlStore {
             .bind(now),
         };
         query
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await
-            .map_err(|e| map_sqlx(e, || "sessions".into()))?
+            .map_err(|e| self.fail(e, || "sessions".into()))?
             .iter()
             .map(session_from_row)
             .collect()
@@ -272,9 +262,9 @@ impl SessionStore for SqlStore {
         )
         .bind(cutoff)
         .bind(limit.max(0))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
-        .map_err(|e| map_sqlx(e, || "sessions".into()))?;
+        .map_err(|e| self.fail(e, || "sessions".into()))?;
         Ok(done.rows_affected())
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
 use super::{col, flag, from_json, to_json, SqlStore};
-use crate::error::{map_sqlx, StoreError};
+use crate::error::StoreError;
 use crate::model::{NewUser, User};
 use crate::traits::UserStore;
 
@@ -40,9 +40,9 @@ impl UserStore for SqlStore {
         .bind(to_json(&user.roles))
         .bind(&user.password_hash)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
-        .map_err(|e| map_sqlx(e, || format!("user {}", user.username)))?;
+        .map_err(|e| self.fail(e, || format!("user {}", user.username)))?;
         Ok(User {
             id: user.id.clone(),
             username: user.username.clone(),
@@ -56,63 +56,45 @@ impl UserStore for SqlStore {
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE username = $1"
-        ))
-        .bind(username)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(|e| map_sqlx(e, || format!("user {username}")))?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
+        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || format!("user {username}")))?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
     }
 
     async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(|e| map_sqlx(e, || format!("user {id}")))?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
+        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || format!("user {id}")))?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
     }
 
     async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users ORDER BY username, id"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| map_sqlx(e, || "users".into()))?
-        .iter()
-        .map(user_from_row)
-        .collect()
+        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users ORDER BY username, id"))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || "users".into()))?
+            .iter()
+            .map(user_from_row)
+            .collect()
     }
 
-    async fn set_password_hash(
-        &self,
-        user_id: &str,
-        hash: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-                .bind(user_id)
-                .bind(hash)
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(|e| map_sqlx(e, || format!("user {user_id}")))?;
+    async fn set_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .bind(now)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || format!("user {user_id}")))?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -131,25 +113,20 @@ impl UserStore for SqlStore {
         .bind(old_hash)
         .bind(new_hash)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
-        .map_err(|e| map_sqlx(e, || format!("user {user_id}")))?;
+        .map_err(|e| self.fail(e, || format!("user {user_id}")))?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn set_user_disabled(
-        &self,
-        user_id: &str,
-        disabled: bool,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+    async fn set_user_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1")
             .bind(user_id)
             .bind(flag(disabled))
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
-            .map_err(|e| map_sqlx(e, || format!("user {user_id}")))?;
+            .map_err(|e| self.fail(e, || format!("user {user_id}")))?;
         Ok(done.rows_affected() > 0)
     }
 }

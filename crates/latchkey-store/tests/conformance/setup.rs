@@ -1,0 +1,199 @@
+//! Connection setup and failure behaviour, which differ by backend by nature.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use latchkey_store::testing::TestDatabase;
+use latchkey_store::{Backend, SqlStore, Store, StoreError, UserStore};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use super::{new_user, NOW};
+
+#[tokio::test]
+async fn invalid_urls_are_rejected() {
+    let err = SqlStore::connect("mysql://root:hunter2@localhost/db").await.unwrap_err();
+    assert!(matches!(err, StoreError::InvalidUrl(_)), "{err:?}");
+    assert!(!err.to_string().contains("hunter2"));
+    assert_eq!(Backend::from_url("postgresql://h/db").unwrap(), Backend::Postgres);
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_unavailable() {
+    // Nothing listens on port 1: connection refused, surfaced within the acquire timeout.
+    let started = std::time::Instant::now();
+    let err = SqlStore::connect("postgres://postgres@127.0.0.1:1/test").await.unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn sqlite_file_is_created_in_wal_mode() {
+    use sqlx::{Connection, Row};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.db");
+    // No `mode=rwc` in the URL: the store adds it.
+    let store = SqlStore::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    store.migrate().await.unwrap();
+    store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
+    assert!(path.exists());
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut conn).await.unwrap().get(0);
+    assert_eq!(mode, "wal");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_in_memory_is_one_database() {
+    let store = SqlStore::connect("sqlite::memory:").await.unwrap();
+    store.migrate().await.unwrap();
+    store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
+    // Concurrent callers share the single connection, hence the same database.
+    let reads: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.user_by_username("alice").await })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for read in reads {
+        ids.insert(read.await.unwrap().unwrap().unwrap().id);
+    }
+    assert_eq!(ids.into_iter().collect::<Vec<_>>(), ["u1"]);
+}
+
+#[test]
+fn postgres_test_database_drops_its_schema() {
+    let Some(db) = TestDatabase::postgres() else {
+        return;
+    };
+    let schema_of = |url: &str| -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            use sqlx::{Connection, Row};
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query("SELECT current_schema()::text").fetch_one(&mut conn).await.unwrap().get(0)
+        })
+    };
+    let schema = schema_of(&db.url);
+    assert!(schema.starts_with("lk_test_"), "{schema}");
+    drop(db);
+    let base = std::env::var(latchkey_store::testing::POSTGRES_URL_VAR).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let exists: bool = runtime.block_on(async {
+        use sqlx::{Connection, Row};
+        let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
+        sqlx::query("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(&schema)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            .get(0)
+    });
+    assert!(!exists, "schema {schema} survived the drop");
+}
+
+/// A TCP proxy in front of PostgreSQL whose link can be cut (every connection dropped, new
+/// ones refused) and restored on the same port: a database outage, seen from the store.
+struct CuttableProxy {
+    addr: SocketAddr,
+    upstream: SocketAddr,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl CuttableProxy {
+    async fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = Self { addr: listener.local_addr().unwrap(), upstream, tasks: Arc::default() };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&self, listener: TcpListener) {
+        let (upstream, tasks) = (self.upstream, self.tasks.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                tasks.lock().unwrap().push(link);
+            }
+        });
+        self.tasks.lock().unwrap().push(accept);
+    }
+
+    async fn cut(&self) {
+        let tasks: Vec<_> = self.tasks.lock().unwrap().drain(..).collect();
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    async fn restore(&self) {
+        self.serve(TcpListener::bind(self.addr).await.unwrap());
+    }
+}
+
+/// `postgres://user@host:port/db?...` -> (host:port, the URL with `port` instead).
+fn split_pg_url(url: &str, port: u16) -> (SocketAddr, String) {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (userinfo, host_port) = match authority.rsplit_once('@') {
+        Some((userinfo, host_port)) => (format!("{userinfo}@"), host_port),
+        None => (String::new(), authority),
+    };
+    let (host, upstream_port) = host_port.rsplit_once(':').unwrap_or((host_port, "5432"));
+    let host = if host == "localhost" { "127.0.0.1" } else { host };
+    let upstream = format!("{host}:{upstream_port}").parse().unwrap();
+    (upstream, format!("{scheme}://{userinfo}127.0.0.1:{port}{path}"))
+}
+
+/// After an outage the store recovers by itself, and connections that sat idle in the pool
+/// through it are not handed out dead: at most the request that discovered the outage fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_recovers_after_an_outage() {
+    let Some(db) = TestDatabase::postgres() else {
+        return;
+    };
+    let (upstream, _) = split_pg_url(&db.url, 0);
+    let proxy = CuttableProxy::start(upstream).await;
+    let (_, url) = split_pg_url(&db.url, proxy.addr.port());
+    let store = SqlStore::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
+    // Fill the pool with several idle connections.
+    let reads: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.user_by_username("alice").await })
+        })
+        .collect();
+    for read in reads {
+        read.await.unwrap().unwrap().unwrap();
+    }
+
+    proxy.cut().await;
+    let err = store.ping().await.unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+    let err = store.user_by_username("alice").await.unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+
+    proxy.restore().await;
+    for _ in 0..10 {
+        store.ping().await.unwrap();
+        assert!(store.user_by_username("alice").await.unwrap().is_some());
+    }
+    drop(store);
+    proxy.cut().await;
+}
+
+#[test]
+fn pg_url_is_split() {
+    let (upstream, url) = split_pg_url("postgres://u:p@localhost:5433/test?options=x", 9);
+    assert_eq!(upstream, "127.0.0.1:5433".parse().unwrap());
+    assert_eq!(url, "postgres://u:p@127.0.0.1:9/test?options=x");
+}
