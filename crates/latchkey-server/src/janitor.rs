@@ -21,10 +21,14 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
         let deleted = store.delete_dead_sessions(now - RETENTION_SECS, BATCH).await?;
         total += deleted;
         if deleted < BATCH as u64 {
-            return Ok(total);
+            break;
         }
         tokio::task::yield_now().await;
     }
+    while store.delete_expired_token_revocations(now, BATCH).await? == BATCH as u64 {
+        tokio::task::yield_now().await;
+    }
+    Ok(total)
 }
 
 /// Runs [`sweep`] every `interval` until the returned task is aborted.

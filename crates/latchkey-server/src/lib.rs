@@ -5,12 +5,14 @@
 //! store — no global state — so one test process can run many servers.
 
 pub mod admin;
+pub mod bearer;
 pub mod client_auth;
 pub mod config;
 pub mod error;
 pub mod janitor;
 pub mod keys;
 pub mod master_key;
+pub mod metrics;
 pub mod password_pool;
 mod request_log;
 mod routes;
@@ -77,6 +79,7 @@ impl App {
             passwords: PasswordPool::new(hasher),
             refresh_tokens: RefreshTokenCodec::new(master.derive_mac_key(REFRESH_TOKEN_KEY_PURPOSE)),
             client_secrets: client_secrets(master),
+            metrics: Arc::default(),
         };
         Ok(Self { state })
     }

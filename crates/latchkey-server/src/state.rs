@@ -7,6 +7,7 @@ use latchkey_store::{Client, Store};
 
 use crate::config::Config;
 use crate::keys::KeyRing;
+use crate::metrics::Metrics;
 use crate::password_pool::PasswordPool;
 use crate::tokens::client_secret::ClientSecrets;
 use crate::tokens::refresh_token::RefreshTokenCodec;
@@ -23,6 +24,7 @@ pub struct AppState {
     pub passwords: PasswordPool,
     pub refresh_tokens: RefreshTokenCodec,
     pub client_secrets: ClientSecrets,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).
@@ -39,13 +41,25 @@ fn seconds(duration: std::time::Duration) -> i64 {
 }
 
 impl AppState {
-    pub fn policy(&self, client: &Client) -> ClientPolicy {
+    /// The server-wide defaults.
+    pub fn policy_defaults(&self) -> ClientPolicy {
         let config = &self.config;
         ClientPolicy {
-            access_token_ttl: client.access_token_ttl.unwrap_or(seconds(config.access_token_ttl)),
-            refresh_idle_ttl: client.refresh_idle_ttl.unwrap_or(seconds(config.refresh_idle_ttl)),
-            refresh_absolute_ttl: client.refresh_absolute_ttl.unwrap_or(seconds(config.refresh_absolute_ttl)),
-            reuse_window: client.reuse_window.unwrap_or(seconds(config.refresh_reuse_window)),
+            access_token_ttl: seconds(config.access_token_ttl),
+            refresh_idle_ttl: seconds(config.refresh_idle_ttl),
+            refresh_absolute_ttl: seconds(config.refresh_absolute_ttl),
+            reuse_window: seconds(config.refresh_reuse_window),
+        }
+    }
+
+    /// The defaults with the client's overrides applied.
+    pub fn policy(&self, client: &Client) -> ClientPolicy {
+        let defaults = self.policy_defaults();
+        ClientPolicy {
+            access_token_ttl: client.access_token_ttl.unwrap_or(defaults.access_token_ttl),
+            refresh_idle_ttl: client.refresh_idle_ttl.unwrap_or(defaults.refresh_idle_ttl),
+            refresh_absolute_ttl: client.refresh_absolute_ttl.unwrap_or(defaults.refresh_absolute_ttl),
+            reuse_window: client.reuse_window.unwrap_or(defaults.reuse_window),
         }
     }
 }

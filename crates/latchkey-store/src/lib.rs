@@ -63,7 +63,8 @@ pub use error::{Backend, StoreError};
 pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
-    AuditEvent, Client, NewClient, NewSession, NewUser, Session, SessionWithUser, SigningKeyRecord, User,
+    AuditEvent, Client, NewClient, NewSession, NewUser, Revocation, RevocationKind, Session, SessionWithUser,
+    SigningKeyRecord, User,
 };
 pub use sql::SqlStore;
-pub use traits::{AuditStore, ClientStore, KeyStore, SessionStore, Store, UserStore};
+pub use traits::{AuditStore, ClientStore, KeyStore, RevocationStore, SessionStore, Store, UserStore};

@@ -138,3 +138,23 @@ pub struct AuditEvent {
     pub session_id: Option<String>,
     pub detail: Option<String>,
 }
+
+/// What a revocation-feed entry names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationKind {
+    /// A session (its `sid`): every access token carrying it is revoked.
+    Session,
+    /// One access token (its `jti`).
+    AccessToken,
+}
+
+/// One entry of the revocation feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub kind: RevocationKind,
+    /// The session id or the token's `jti`.
+    pub id: String,
+    pub revoked_at: i64,
+    /// For a token, when it expires anyway (after which the entry no longer matters).
+    pub expires_at: Option<i64>,
+}

@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use crate::error::{Backend, StoreError};
 use crate::model::{
-    AuditEvent, Client, NewClient, NewSession, NewUser, Session, SessionWithUser, SigningKeyRecord, User,
+    AuditEvent, Client, NewClient, NewSession, NewUser, Revocation, Session, SessionWithUser,
+    SigningKeyRecord, User,
 };
 
 #[async_trait]
@@ -99,9 +100,29 @@ pub trait AuditStore: Send + Sync {
         -> Result<Vec<AuditEvent>, StoreError>;
 }
 
+/// Revoked access tokens (RFC 7009 §2.1) and the feed resource servers poll.
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Denies one access token until `expires_at`; true when this call revoked it.
+    async fn revoke_access_token(
+        &self,
+        jti: &str,
+        session_id: Option<&str>,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    async fn is_access_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+    /// Sessions and access tokens revoked at or after `since`, oldest first, at most `limit`.
+    async fn revocations_since(&self, since: i64, limit: i64) -> Result<Vec<Revocation>, StoreError>;
+    /// Janitor: forgets up to `limit` token revocations whose token expired before `now`.
+    async fn delete_expired_token_revocations(&self, now: i64, limit: i64) -> Result<u64, StoreError>;
+}
+
 /// Everything the server needs, as one object-safe trait (the server holds `Arc<dyn Store>`).
 #[async_trait]
-pub trait Store: UserStore + ClientStore + SessionStore + KeyStore + AuditStore + Send + Sync {
+pub trait Store:
+    UserStore + ClientStore + SessionStore + KeyStore + AuditStore + RevocationStore + Send + Sync
+{
     fn backend(&self) -> Backend;
     /// `SELECT 1`; [`StoreError::Unavailable`] when the database is down.
     async fn ping(&self) -> Result<(), StoreError>;

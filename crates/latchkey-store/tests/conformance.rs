@@ -11,7 +11,8 @@ use std::sync::Arc;
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{
     AuditEvent, AuditStore, ClientKind, ClientStore, GrantType, KeyStore, NewClient, NewSession, NewUser,
-    SessionStore, SigningKeyRecord, SqlStore, Store, StoreError, UserStore,
+    Revocation, RevocationKind, RevocationStore, SessionStore, SigningKeyRecord, SqlStore, Store, StoreError,
+    UserStore,
 };
 
 macro_rules! conformance {
@@ -60,6 +61,8 @@ conformance!(
     signing_keys_round_trip,
     audit_events_round_trip,
     closed_store_is_unavailable,
+    access_token_revocation_is_idempotent_and_expires,
+    revocation_feed_lists_sessions_and_tokens_since_a_time,
 );
 
 const NOW: i64 = 1_700_000_000;
@@ -604,3 +607,46 @@ async fn closed_store_is_unavailable(db: &TestDatabase) {
 // Connection setup and failure behaviour, backend by backend (not part of the shared suite).
 #[path = "conformance/setup.rs"]
 mod setup;
+
+async fn access_token_revocation_is_idempotent_and_expires(db: &TestDatabase) {
+    let store = seeded(db).await;
+    assert!(!store.is_access_token_revoked("j1").await.unwrap());
+    assert!(store.revoke_access_token("j1", Some("s1"), NOW + 300, NOW).await.unwrap());
+    assert!(!store.revoke_access_token("j1", Some("s1"), NOW + 300, NOW + 1).await.unwrap());
+    assert!(store.is_access_token_revoked("j1").await.unwrap());
+    store.revoke_access_token("j2", None, NOW + 900, NOW).await.unwrap();
+    // Only the entry whose token has expired is forgotten.
+    assert_eq!(store.delete_expired_token_revocations(NOW + 301, 100).await.unwrap(), 1);
+    assert!(!store.is_access_token_revoked("j1").await.unwrap());
+    assert!(store.is_access_token_revoked("j2").await.unwrap());
+}
+
+async fn revocation_feed_lists_sessions_and_tokens_since_a_time(db: &TestDatabase) {
+    let store = seeded(db).await;
+    for id in ["s1", "s2", "s3"] {
+        store.create_session(&new_session(id, "u1", "c1", NOW)).await.unwrap();
+    }
+    store.revoke_session("s1", NOW + 10, "logout").await.unwrap();
+    store.revoke_session("s2", NOW + 30, "logout").await.unwrap();
+    store.revoke_access_token("j1", Some("s3"), NOW + 400, NOW + 20).await.unwrap();
+    let feed = store.revocations_since(NOW + 15, 100).await.unwrap();
+    assert_eq!(
+        feed,
+        vec![
+            Revocation {
+                kind: RevocationKind::AccessToken,
+                id: "j1".into(),
+                revoked_at: NOW + 20,
+                expires_at: Some(NOW + 400)
+            },
+            Revocation {
+                kind: RevocationKind::Session,
+                id: "s2".into(),
+                revoked_at: NOW + 30,
+                expires_at: None
+            },
+        ]
+    );
+    assert_eq!(store.revocations_since(NOW, 100).await.unwrap().len(), 3);
+    assert_eq!(store.revocations_since(NOW, 1).await.unwrap().len(), 1, "limit");
+}

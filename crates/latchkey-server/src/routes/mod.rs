@@ -1,12 +1,18 @@
 //! The HTTP routes, one module per area.
 
+mod account;
 mod discovery;
+mod form_body;
 mod health;
+mod introspect;
 mod jwks;
+mod metrics;
+mod revocations;
+mod revoke;
 mod token;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 use crate::state::AppState;
@@ -20,6 +26,14 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/oauth-authorization-server", get(discovery::metadata))
         .route("/jwks.json", get(jwks::jwks))
         .route("/token", post(token::token))
+        .route("/revoke", post(revoke::revoke))
+        .route("/introspect", post(introspect::introspect))
+        .route("/revocations", get(revocations::feed))
+        .route("/account/sessions", get(account::list_sessions))
+        .route("/account/sessions/{id}", delete(account::end_session))
+        .route("/account/logout", post(account::logout))
+        .route("/account/password", post(account::change_password))
+        .route("/metrics", get(metrics::metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

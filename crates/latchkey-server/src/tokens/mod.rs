@@ -2,5 +2,6 @@
 
 pub mod access_token;
 pub mod client_secret;
+pub mod presented;
 pub mod refresh_token;
 pub mod session_id;

@@ -4,9 +4,12 @@
 
 mod testkit;
 
+mod account;
 mod bad_input;
 mod client_credentials;
 mod discovery;
+mod janitor;
 mod outage;
 mod password;
 mod refresh;
+mod revocation;

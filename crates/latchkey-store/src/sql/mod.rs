@@ -2,6 +2,7 @@
 
 mod clients;
 mod keys;
+mod revocations;
 mod sessions;
 mod users;
 

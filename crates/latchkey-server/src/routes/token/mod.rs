@@ -11,11 +11,11 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
-use latchkey_core::form::FormParams;
 use latchkey_core::token_request::{TokenGrant, TokenRequest};
 use latchkey_core::OAuthError;
 use std::net::SocketAddr;
 
+use super::form_body::read_form;
 use crate::client_auth::authenticate_client;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -39,38 +39,13 @@ impl Origin {
     }
 }
 
-/// RFC 6749 §3.2: the token endpoint takes `application/x-www-form-urlencoded`.
-fn require_form_content_type(headers: &HeaderMap) -> Result<(), OAuthError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-        Ok(())
-    } else {
-        Err(OAuthError::invalid_request("the token endpoint takes an application/x-www-form-urlencoded body"))
-    }
-}
-
-/// The bytes of the body, or the right error when it was too large or unreadable.
-pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    body.map_err(|rejection| match rejection {
-        BytesRejection::FailedToBufferBody(inner)
-            if inner.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-        {
-            ApiError::PayloadTooLarge
-        }
-        other => OAuthError::invalid_request(format!("cannot read the request body: {other}")).into(),
-    })
-}
-
 pub async fn token(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body_bytes(body)?;
-    require_form_content_type(&headers)?;
-    let form = FormParams::parse(&body)?;
+    let form = read_form(&headers, body)?;
     let request = TokenRequest::from_form(&form)?;
     let client =
         authenticate_client(&state, &headers, request.client_id.as_deref(), request.client_secret.as_ref())

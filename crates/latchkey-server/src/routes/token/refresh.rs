@@ -59,14 +59,19 @@ pub async fn grant(
     let rotated = state.store.rotate_session(&sid, generation, now, now + policy.refresh_idle_ttl).await?;
     let (session, new_generation) = match rotated {
         Some(session) => {
+            state.metrics.record_rotation();
             let generation = session.session.generation;
             (session, generation)
         }
         None => {
             let found = state.store.session(&sid).await?.ok_or_else(invalid_token)?;
             match classify_failed_rotation(&state_of(&found), generation, now, policy.reuse_window) {
-                FailedRotation::Duplicate { successor_generation } => (found, successor_generation),
+                FailedRotation::Duplicate { successor_generation } => {
+                    state.metrics.record_duplicate();
+                    (found, successor_generation)
+                }
                 FailedRotation::Reuse(cause) => {
+                    state.metrics.record_reuse(cause);
                     revoke_for_reuse(state, &found, cause.as_str(), generation, now).await?;
                     return Err(OAuthError::invalid_grant(
                         "the refresh token was already used; the session has been ended",

@@ -1,0 +1,8 @@
+//! `/account/...`: what a signed-in user can see and do about their own sessions, with the
+//! access token of one of them. Every way a session can be stolen has a way to end it here.
+
+mod password;
+mod sessions;
+
+pub use password::change_password;
+pub use sessions::{end_session, list_sessions, logout};

@@ -1,0 +1,44 @@
+//! `POST /revoke` (RFC 7009). A refresh token ends its whole session (and through `sid`
+//! every access token of it); an access token is denied until it expires. Unknown tokens and
+//! tokens of other clients are left alone, and the answer is 200 either way (§2.2), so the
+//! endpoint reveals nothing about tokens the caller does not own.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::token_request::Secret;
+
+use super::form_body::read_form;
+use crate::client_auth::authenticate_client;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::tokens::presented::{identify, PresentedToken};
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let form = read_form(&headers, body)?;
+    let secret = form.get("client_secret").map(Secret::new);
+    let client = authenticate_client(&state, &headers, form.get("client_id"), secret.as_ref()).await?;
+    let token = form.require("token")?;
+    let now = state.clock.now();
+    match identify(&state, token, &client.id) {
+        PresentedToken::Refresh { session_id, .. } => {
+            let sid = session_id.to_string();
+            if state.store.revoke_session(&sid, now, "revoked_by_client").await? {
+                tracing::info!(%sid, client_id = %client.id, "session revoked by its client");
+            }
+        }
+        PresentedToken::Access { claims, .. } if claims.client_id == client.id && claims.exp > now => {
+            state.store.revoke_access_token(&claims.jti, claims.sid.as_deref(), claims.exp, now).await?;
+        }
+        PresentedToken::Access { .. } | PresentedToken::Unknown => {}
+    }
+    let mut response = StatusCode::OK.into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
