@@ -99,10 +99,7 @@ mod tests {
         for bad in ["none", "HS256", "es256", "Ed25519", ""] {
             let err = bad.parse::<Algorithm>().unwrap_err();
             let msg = err.to_string();
-            assert!(
-                msg.contains("ES256") && msg.contains("RS256") && msg.contains("EdDSA"),
-                "{msg}"
-            );
+            assert!(msg.contains("ES256") && msg.contains("RS256") && msg.contains("EdDSA"), "{msg}");
             assert!(serde_json::from_str::<Algorithm>(&format!("\"{bad}\"")).is_err());
         }
     }

@@ -60,7 +60,9 @@ pub enum CryptoError {
     Seal,
 
     /// Decryption failed: wrong key, wrong associated data, altered or truncated ciphertext.
-    #[error("decryption failed: the data was altered, truncated, or sealed under a different key or purpose")]
+    #[error(
+        "decryption failed: the data was altered, truncated, or sealed under a different key or purpose"
+    )]
     Open,
 
     /// Argon2 parameters outside what the algorithm or this server accepts.

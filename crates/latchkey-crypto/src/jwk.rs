@@ -72,9 +72,7 @@ impl Jwk {
             name: &str,
             kid: Option<&str>,
         ) -> Result<&'a str, CryptoError> {
-            field
-                .as_deref()
-                .ok_or_else(|| CryptoError::invalid_jwk(kid, format!("\"{name}\" is missing")))
+            field.as_deref().ok_or_else(|| CryptoError::invalid_jwk(kid, format!("\"{name}\" is missing")))
         }
         let members: Vec<(&str, &str)> = match self.kty.as_str() {
             "EC" => vec![
@@ -83,22 +81,11 @@ impl Jwk {
                 ("x", need(&self.x, "x", kid)?),
                 ("y", need(&self.y, "y", kid)?),
             ],
-            "RSA" => vec![
-                ("e", need(&self.e, "e", kid)?),
-                ("kty", "RSA"),
-                ("n", need(&self.n, "n", kid)?),
-            ],
-            "OKP" => vec![
-                ("crv", need(&self.crv, "crv", kid)?),
-                ("kty", "OKP"),
-                ("x", need(&self.x, "x", kid)?),
-            ],
-            other => {
-                return Err(CryptoError::invalid_jwk(
-                    kid,
-                    format!("unsupported key type \"{other}\""),
-                ))
+            "RSA" => vec![("e", need(&self.e, "e", kid)?), ("kty", "RSA"), ("n", need(&self.n, "n", kid)?)],
+            "OKP" => {
+                vec![("crv", need(&self.crv, "crv", kid)?), ("kty", "OKP"), ("x", need(&self.x, "x", kid)?)]
             }
+            other => return Err(CryptoError::invalid_jwk(kid, format!("unsupported key type \"{other}\""))),
         };
         // serde_json writes the string values with the escaping RFC 7638 §3.3 asks for
         // (RFC 8259 minimal escaping); base64url values never need any in practice.
@@ -111,8 +98,8 @@ impl Jwk {
             out.push('"');
             out.push_str(name);
             out.push_str("\":");
-            let quoted = serde_json::to_string(value)
-                .map_err(|e| CryptoError::Serialization(e.to_string()))?;
+            let quoted =
+                serde_json::to_string(value).map_err(|e| CryptoError::Serialization(e.to_string()))?;
             out.push_str(&quoted);
         }
         out.push('}');
@@ -141,10 +128,7 @@ mod tests {
 
     #[test]
     fn rfc7638_section_3_1_example_thumbprint() {
-        assert_eq!(
-            rfc7638_example().thumbprint().unwrap(),
-            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
-        );
+        assert_eq!(rfc7638_example().thumbprint().unwrap(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     }
 
     #[test]
@@ -182,10 +166,7 @@ mod tests {
             e: None,
         };
         let json = serde_json::to_string(&jwk).unwrap();
-        assert_eq!(
-            json,
-            r#"{"kty":"OKP","kid":"k","alg":"EdDSA","use":"sig","crv":"Ed25519","x":"abc"}"#
-        );
+        assert_eq!(json, r#"{"kty":"OKP","kid":"k","alg":"EdDSA","use":"sig","crv":"Ed25519","x":"abc"}"#);
         let back: Jwk = serde_json::from_str(&json).unwrap();
         assert_eq!(back, jwk);
     }
@@ -197,9 +178,6 @@ mod tests {
         )
         .unwrap();
         let json = serde_json::to_string(&jwk).unwrap();
-        assert!(
-            !json.contains("secret") && !json.contains("\"d\""),
-            "{json}"
-        );
+        assert!(!json.contains("secret") && !json.contains("\"d\""), "{json}");
     }
 }

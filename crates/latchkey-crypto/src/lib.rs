@@ -32,3 +32,20 @@ pub use keys::{KeySet, SigningKey, VerifyingKey};
 pub use mac::MacKey;
 pub use password::{Argon2Params, PasswordCheck, PasswordHasher};
 pub use sealed::MasterKey;
+
+#[cfg(test)]
+mod tests {
+    /// The server shares these across tasks and threads.
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::SigningKey>();
+        assert_send_sync::<crate::VerifyingKey>();
+        assert_send_sync::<crate::KeySet>();
+        assert_send_sync::<crate::MasterKey>();
+        assert_send_sync::<crate::MacKey>();
+        assert_send_sync::<crate::PasswordHasher>();
+        assert_send_sync::<crate::JwsError>();
+        assert_send_sync::<crate::CryptoError>();
+    }
+}

@@ -51,11 +51,7 @@ pub struct Argon2Params {
 impl Default for Argon2Params {
     /// OWASP's first Argon2id configuration: m = 19456 KiB, t = 2, p = 1.
     fn default() -> Self {
-        Argon2Params {
-            memory_kib: 19 * 1024,
-            iterations: 2,
-            parallelism: 1,
-        }
+        Argon2Params { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
     }
 }
 
@@ -69,16 +65,10 @@ impl Argon2Params {
             ));
         }
         if self.iterations > MAX_ITERATIONS {
-            return Err(format!(
-                "{} iterations exceed the maximum of {MAX_ITERATIONS}",
-                self.iterations
-            ));
+            return Err(format!("{} iterations exceed the maximum of {MAX_ITERATIONS}", self.iterations));
         }
         if self.parallelism > MAX_PARALLELISM {
-            return Err(format!(
-                "parallelism {} exceeds the maximum of {MAX_PARALLELISM}",
-                self.parallelism
-            ));
+            return Err(format!("parallelism {} exceeds the maximum of {MAX_PARALLELISM}", self.parallelism));
         }
         Params::new(self.memory_kib, self.iterations, self.parallelism, None).map_err(|e| {
             format!("{e} (memory must be at least 8 KiB per lane, iterations and parallelism at least 1)")
@@ -108,9 +98,7 @@ pub struct PasswordHasher {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher")
-            .field("params", &self.params)
-            .finish_non_exhaustive()
+        f.debug_struct("PasswordHasher").field("params", &self.params).finish_non_exhaustive()
     }
 }
 
@@ -118,9 +106,7 @@ impl PasswordHasher {
     /// A hasher for `params`, which are validated here. Also precomputes the dummy hash used by
     /// [`PasswordHasher::dummy_verify`], so creating one costs one hash.
     pub fn new(params: Argon2Params) -> Result<Self, CryptoError> {
-        let argon_params = params
-            .to_params()
-            .map_err(CryptoError::InvalidPasswordParams)?;
+        let argon_params = params.to_params().map_err(CryptoError::InvalidPasswordParams)?;
         let mut hasher = PasswordHasher {
             params,
             argon2: Argon2::new(argon2::Algorithm::Argon2id, Version::V0x13, argon_params),
@@ -139,8 +125,8 @@ impl PasswordHasher {
     /// salt. Blocking and slow on purpose.
     pub fn hash(&self, password: &str) -> Result<String, CryptoError> {
         let salt_bytes = random::bytes::<SALT_LEN>()?;
-        let salt = SaltString::encode_b64(&salt_bytes)
-            .map_err(|e| CryptoError::PasswordHash(e.to_string()))?;
+        let salt =
+            SaltString::encode_b64(&salt_bytes).map_err(|e| CryptoError::PasswordHash(e.to_string()))?;
         self.argon2
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| hash.to_string())
@@ -167,11 +153,7 @@ impl PasswordHasher {
             return PasswordCheck::Invalid;
         };
         // The verifier recomputes with the algorithm, version and parameters in the hash.
-        if self
-            .argon2
-            .verify_password(password.as_bytes(), &hash)
-            .is_err()
-        {
+        if self.argon2.verify_password(password.as_bytes(), &hash).is_err() {
             return PasswordCheck::Invalid;
         }
         let current = hash.algorithm.as_str() == "argon2id"
@@ -227,15 +209,12 @@ fn parse_argon2(stored_hash: &str) -> Option<(PasswordHash<'_>, Argon2Params)> {
 /// `$2a$`, `$2b$` or `$2y$`, a two-digit cost in 04..=31, `$`, then 22 characters of salt
 /// (16 bytes) and 31 of hash (23 bytes) in bcrypt's base64, canonically encoded.
 fn is_bcrypt(stored_hash: &str) -> bool {
-    let Some(rest) = ["$2a$", "$2b$", "$2y$"]
-        .iter()
-        .find_map(|prefix| stored_hash.strip_prefix(prefix))
+    let Some(rest) = ["$2a$", "$2b$", "$2y$"].iter().find_map(|prefix| stored_hash.strip_prefix(prefix))
     else {
         return false;
     };
     let (Some(cost), Some(b'$'), Some(body)) = (
-        rest.get(..2)
-            .filter(|c| c.bytes().all(|b| b.is_ascii_digit())),
+        rest.get(..2).filter(|c| c.bytes().all(|b| b.is_ascii_digit())),
         rest.as_bytes().get(2),
         rest.get(3..),
     ) else {
@@ -258,49 +237,19 @@ mod tests {
 
     #[test]
     fn params_are_validated() {
-        let ok = Argon2Params {
-            memory_kib: 256,
-            iterations: 1,
-            parallelism: 1,
-        };
+        let ok = Argon2Params { memory_kib: 256, iterations: 1, parallelism: 1 };
         assert!(ok.to_params().is_ok());
         for bad in [
-            Argon2Params {
-                memory_kib: 4,
-                ..ok
-            },
-            Argon2Params {
-                iterations: 0,
-                ..ok
-            },
-            Argon2Params {
-                parallelism: 0,
-                ..ok
-            },
-            Argon2Params {
-                memory_kib: 64,
-                parallelism: 16,
-                ..ok
-            },
-            Argon2Params {
-                memory_kib: MAX_MEMORY_KIB + 1,
-                ..ok
-            },
-            Argon2Params {
-                iterations: MAX_ITERATIONS + 1,
-                ..ok
-            },
-            Argon2Params {
-                parallelism: MAX_PARALLELISM + 1,
-                memory_kib: 8 * 1024,
-                ..ok
-            },
+            Argon2Params { memory_kib: 4, ..ok },
+            Argon2Params { iterations: 0, ..ok },
+            Argon2Params { parallelism: 0, ..ok },
+            Argon2Params { memory_kib: 64, parallelism: 16, ..ok },
+            Argon2Params { memory_kib: MAX_MEMORY_KIB + 1, ..ok },
+            Argon2Params { iterations: MAX_ITERATIONS + 1, ..ok },
+            Argon2Params { parallelism: MAX_PARALLELISM + 1, memory_kib: 8 * 1024, ..ok },
         ] {
             assert!(bad.to_params().is_err(), "{bad:?}");
-            assert!(matches!(
-                PasswordHasher::new(bad),
-                Err(CryptoError::InvalidPasswordParams(_))
-            ));
+            assert!(matches!(PasswordHasher::new(bad), Err(CryptoError::InvalidPasswordParams(_))));
         }
     }
 

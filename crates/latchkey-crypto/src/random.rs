@@ -12,9 +12,7 @@ use crate::error::CryptoError;
 
 /// Fills `buf` with random bytes.
 pub fn fill(buf: &mut [u8]) -> Result<(), CryptoError> {
-    SystemRandom::new()
-        .fill(buf)
-        .map_err(|_| CryptoError::Random)
+    SystemRandom::new().fill(buf).map_err(|_| CryptoError::Random)
 }
 
 /// `N` random bytes.
@@ -46,9 +44,7 @@ mod tests {
         let b = token(32).unwrap();
         assert_eq!(a.len(), 43);
         assert_ne!(a, b);
-        assert!(a
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_eq!(token(0).unwrap(), "");
     }
 

@@ -99,9 +99,10 @@ impl MasterKey {
         let mut seal_bytes = hkdf_sha256(bytes.as_ref(), SEAL_PURPOSE.as_bytes());
         let unbound = UnboundKey::new(&AES_256_GCM, &seal_bytes);
         seal_bytes.zeroize();
-        let seal_key = LessSafeKey::new(unbound.map_err(|_| {
-            CryptoError::InvalidMasterKey("the AES-256-GCM key could not be set up".into())
-        })?);
+        let seal_key =
+            LessSafeKey::new(unbound.map_err(|_| {
+                CryptoError::InvalidMasterKey("the AES-256-GCM key could not be set up".into())
+            })?);
         Ok(MasterKey { bytes, seal_key })
     }
 
@@ -161,10 +162,7 @@ fn hkdf_sha256(ikm: &[u8], info: &[u8]) -> [u8; 32] {
     let prk = Salt::new(HKDF_SHA256, &[]).extract(ikm);
     let info = [info];
     let mut out = [0u8; 32];
-    match prk
-        .expand(&info, HKDF_SHA256)
-        .and_then(|okm| okm.fill(&mut out))
-    {
+    match prk.expand(&info, HKDF_SHA256).and_then(|okm| okm.fill(&mut out)) {
         Ok(()) => out,
         // aws-lc-rs only fails for outputs over 255 * 32 bytes, so this arm is unreachable;
         // it computes the same bytes by the RFC's definition instead of panicking.
@@ -203,10 +201,7 @@ mod tests {
         let expected = "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d";
         assert_eq!(hex(&hkdf_sha256(&ikm, &[])), expected);
         assert_eq!(hex(&hkdf_sha256_by_definition(&ikm, &[])), expected);
-        assert_eq!(
-            hkdf_sha256(&ikm, b"purpose"),
-            hkdf_sha256_by_definition(&ikm, b"purpose")
-        );
+        assert_eq!(hkdf_sha256(&ikm, b"purpose"), hkdf_sha256_by_definition(&ikm, b"purpose"));
     }
 
     #[test]

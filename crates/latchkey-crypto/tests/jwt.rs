@@ -48,9 +48,7 @@ fn b64(bytes: &[u8]) -> String {
 
 /// The key set a resource server builds: JWKS serialized to JSON and parsed back.
 fn published(keys: &[&SigningKey]) -> KeySet {
-    let jwks = JwkSet {
-        keys: keys.iter().map(|k| k.public_jwk()).collect(),
-    };
+    let jwks = JwkSet { keys: keys.iter().map(|k| k.public_jwk()).collect() };
     let json = serde_json::to_string(&jwks).unwrap();
     let parsed: JwkSet = serde_json::from_str(&json).unwrap();
     let (set, errors) = KeySet::from_jwks(&parsed);
@@ -61,9 +59,7 @@ fn published(keys: &[&SigningKey]) -> KeySet {
 /// A token with an arbitrary header and payload, signed by `signer` (or with `sig` appended).
 fn forge(header: &str, payload: &str, signer: Option<&SigningKey>) -> String {
     let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
-    let sig = signer
-        .map(|k| k.sign_raw(input.as_bytes()).unwrap())
-        .unwrap_or_default();
+    let sig = signer.map(|k| k.sign_raw(input.as_bytes()).unwrap()).unwrap_or_default();
     format!("{input}.{}", b64(&sig))
 }
 
@@ -72,10 +68,7 @@ fn payload_json() -> String {
 }
 
 fn keys() -> Vec<SigningKey> {
-    Algorithm::ALL
-        .iter()
-        .map(|&alg| SigningKey::generate(alg).unwrap())
-        .collect()
+    Algorithm::ALL.iter().map(|&alg| SigningKey::generate(alg).unwrap()).collect()
 }
 
 #[test]
@@ -107,10 +100,7 @@ fn published_kid_is_the_rfc7638_thumbprint() {
 #[test]
 fn rfc7638_example_key_thumbprint() {
     let jwk: latchkey_crypto::Jwk = serde_json::from_str(r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}"#).unwrap();
-    assert_eq!(
-        jwk.thumbprint().unwrap(),
-        "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
-    );
+    assert_eq!(jwk.thumbprint().unwrap(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
 }
 
 #[test]
@@ -143,16 +133,10 @@ fn alg_none_with_empty_signature_is_refused() {
         assert!(token.ends_with('.'));
         assert_eq!(
             verify_jwt::<AccessClaims>(&token, &set).unwrap_err(),
-            JwsError::AlgorithmMismatch {
-                header: "none".into(),
-                key: key.alg().as_str().into()
-            }
+            JwsError::AlgorithmMismatch { header: "none".into(), key: key.alg().as_str().into() }
         );
         let no_kid = forge(r#"{"alg":"none"}"#, &payload_json(), None);
-        assert_eq!(
-            verify_jwt::<AccessClaims>(&no_kid, &set).unwrap_err(),
-            JwsError::MissingKid
-        );
+        assert_eq!(verify_jwt::<AccessClaims>(&no_kid, &set).unwrap_err(), JwsError::MissingKid);
     }
 }
 
@@ -167,17 +151,9 @@ fn hs256_keyed_with_the_public_key_is_refused() {
             .flatten()
             .flat_map(|part| URL_SAFE_NO_PAD.decode(part).unwrap())
             .collect::<Vec<u8>>();
-        for secret in [
-            jwk_json.as_bytes(),
-            raw_public.as_slice(),
-            key.kid().as_bytes(),
-        ] {
+        for secret in [jwk_json.as_bytes(), raw_public.as_slice(), key.kid().as_bytes()] {
             let header = format!(r#"{{"alg":"HS256","typ":"at+jwt","kid":"{}"}}"#, key.kid());
-            let input = format!(
-                "{}.{}",
-                b64(header.as_bytes()),
-                b64(payload_json().as_bytes())
-            );
+            let input = format!("{}.{}", b64(header.as_bytes()), b64(payload_json().as_bytes()));
             let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret), input.as_bytes());
             let token = format!("{input}.{}", b64(tag.as_ref()));
             assert!(matches!(
@@ -212,12 +188,8 @@ fn header_alg_swapped_to_another_asymmetric_algorithm_is_refused() {
             let mut parts = genuine.split('.');
             let _ = parts.next();
             let header = format!(r#"{{"alg":"{}","kid":"{}"}}"#, attacker.alg(), victim.kid());
-            let swapped = format!(
-                "{}.{}.{}",
-                b64(header.as_bytes()),
-                parts.next().unwrap(),
-                parts.next().unwrap()
-            );
+            let swapped =
+                format!("{}.{}.{}", b64(header.as_bytes()), parts.next().unwrap(), parts.next().unwrap());
             assert!(matches!(
                 verify_jwt::<AccessClaims>(&swapped, &set),
                 Err(JwsError::AlgorithmMismatch { .. })
@@ -231,10 +203,7 @@ fn same_kid_from_a_different_key_is_a_bad_signature() {
     for alg in Algorithm::ALL {
         let victim = SigningKey::generate(alg).unwrap();
         let attacker = SigningKey::generate(alg).unwrap();
-        let header = format!(
-            r#"{{"alg":"{alg}","typ":"at+jwt","kid":"{}"}}"#,
-            victim.kid()
-        );
+        let header = format!(r#"{{"alg":"{alg}","typ":"at+jwt","kid":"{}"}}"#, victim.kid());
         let token = forge(&header, &payload_json(), Some(&attacker));
         assert_eq!(
             verify_jwt::<AccessClaims>(&token, &published(&[&victim])).unwrap_err(),
@@ -253,16 +222,9 @@ fn tampered_payload_is_a_bad_signature() {
         let mut evil = claims();
         evil.sub = "admin".into();
         evil.roles.push("admin".into());
-        let tampered = format!(
-            "{}.{}.{}",
-            parts[0],
-            b64(serde_json::to_string(&evil).unwrap().as_bytes()),
-            parts[2]
-        );
-        assert_eq!(
-            verify_jwt::<AccessClaims>(&tampered, &set).unwrap_err(),
-            JwsError::BadSignature
-        );
+        let tampered =
+            format!("{}.{}.{}", parts[0], b64(serde_json::to_string(&evil).unwrap().as_bytes()), parts[2]);
+        assert_eq!(verify_jwt::<AccessClaims>(&tampered, &set).unwrap_err(), JwsError::BadSignature);
     }
 }
 
@@ -295,16 +257,10 @@ fn truncated_or_reencoded_signatures_are_refused() {
         );
         // Padded base64 is not base64url (RFC 7515 §2).
         let padded = format!("{token}==");
-        assert!(matches!(
-            verify_jwt::<AccessClaims>(&padded, &set),
-            Err(JwsError::Malformed(_))
-        ));
+        assert!(matches!(verify_jwt::<AccessClaims>(&padded, &set), Err(JwsError::Malformed(_))));
         // A signature longer than any RSA-8192 signature.
         let long = format!("{input}.{}", b64(&[7u8; 1100]));
-        assert_eq!(
-            verify_jwt::<AccessClaims>(&long, &set).unwrap_err(),
-            JwsError::BadSignature
-        );
+        assert_eq!(verify_jwt::<AccessClaims>(&long, &set).unwrap_err(), JwsError::BadSignature);
     }
 }
 
@@ -329,10 +285,7 @@ fn es256_der_signatures_are_refused() {
     der.extend(r);
     der.extend(s);
     let token = format!("{input}.{}", b64(&der));
-    assert_eq!(
-        verify_jwt::<AccessClaims>(&token, &published(&[&key])).unwrap_err(),
-        JwsError::BadSignature
-    );
+    assert_eq!(verify_jwt::<AccessClaims>(&token, &published(&[&key])).unwrap_err(), JwsError::BadSignature);
 }
 
 #[test]
@@ -348,15 +301,8 @@ fn unknown_and_missing_kid() {
         verify_jwt::<AccessClaims>(&token, &KeySet::default()).unwrap_err(),
         JwsError::UnknownKid(other.kid().to_owned())
     );
-    let no_kid = forge(
-        r#"{"alg":"ES256","typ":"at+jwt"}"#,
-        &payload_json(),
-        Some(&key),
-    );
-    assert_eq!(
-        verify_jwt::<AccessClaims>(&no_kid, &published(&[&key])).unwrap_err(),
-        JwsError::MissingKid
-    );
+    let no_kid = forge(r#"{"alg":"ES256","typ":"at+jwt"}"#, &payload_json(), Some(&key));
+    assert_eq!(verify_jwt::<AccessClaims>(&no_kid, &published(&[&key])).unwrap_err(), JwsError::MissingKid);
     let long_kid = format!(r#"{{"alg":"ES256","kid":"{}"}}"#, "k".repeat(5000));
     match verify_jwt::<AccessClaims>(&forge(&long_kid, "{}", None), &published(&[&key])) {
         Err(JwsError::UnknownKid(kid)) => assert!(kid.len() < 100, "kid echoed in full"),
@@ -372,10 +318,7 @@ fn oversized_tokens_are_refused_before_parsing() {
     big.scope = "x".repeat(MAX_TOKEN_LEN);
     let token = key.sign_jwt("at+jwt", &big).unwrap();
     assert!(token.len() > MAX_TOKEN_LEN);
-    assert_eq!(
-        verify_jwt::<AccessClaims>(&token, &set).unwrap_err(),
-        JwsError::TooLarge
-    );
+    assert_eq!(verify_jwt::<AccessClaims>(&token, &set).unwrap_err(), JwsError::TooLarge);
     assert_eq!(decode_unverified(&token).unwrap_err(), JwsError::TooLarge);
     assert_eq!(
         verify_jwt::<AccessClaims>(&"a".repeat(MAX_TOKEN_LEN + 1), &set).unwrap_err(),
@@ -386,10 +329,7 @@ fn oversized_tokens_are_refused_before_parsing() {
     fits.scope = "x".repeat(MAX_TOKEN_LEN / 2);
     let token = key.sign_jwt("at+jwt", &fits).unwrap();
     assert!(token.len() <= MAX_TOKEN_LEN);
-    assert_eq!(
-        verify_jwt::<AccessClaims>(&token, &set).unwrap().claims,
-        fits
-    );
+    assert_eq!(verify_jwt::<AccessClaims>(&token, &set).unwrap().claims, fits);
 }
 
 #[test]
@@ -425,10 +365,7 @@ fn malformed_tokens_are_refused_with_malformed() {
 #[test]
 fn crit_header_fails_verification_even_when_signed() {
     let key = SigningKey::generate(Algorithm::ES256).unwrap();
-    let header = format!(
-        r#"{{"alg":"ES256","kid":"{}","crit":["exp"],"exp":1}}"#,
-        key.kid()
-    );
+    let header = format!(r#"{{"alg":"ES256","kid":"{}","crit":["exp"],"exp":1}}"#, key.kid());
     let token = forge(&header, &payload_json(), Some(&key));
     assert_eq!(
         verify_jwt::<AccessClaims>(&token, &published(&[&key])).unwrap_err(),
@@ -449,10 +386,7 @@ fn unknown_header_fields_and_embedded_keys_are_ignored() {
     );
     // Signed by the attacker with its embedded key: refused.
     let token = forge(&header, &payload_json(), Some(&attacker));
-    assert_eq!(
-        verify_jwt::<AccessClaims>(&token, &published(&[&key])).unwrap_err(),
-        JwsError::BadSignature
-    );
+    assert_eq!(verify_jwt::<AccessClaims>(&token, &published(&[&key])).unwrap_err(), JwsError::BadSignature);
     // Signed by the real key: the extra members do not matter.
     let token = forge(&header, &payload_json(), Some(&key));
     assert!(verify_jwt::<AccessClaims>(&token, &published(&[&key])).is_ok());
@@ -462,32 +396,93 @@ fn unknown_header_fields_and_embedded_keys_are_ignored() {
 fn claims_of_the_wrong_shape_are_invalid_claims_after_a_good_signature() {
     let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
     let set = published(&[&key]);
-    let token = key
-        .sign_jwt("at+jwt", &serde_json::json!({"sub": 5}))
-        .unwrap();
-    assert!(matches!(
-        verify_jwt::<AccessClaims>(&token, &set),
-        Err(JwsError::InvalidClaims(_))
-    ));
+    let token = key.sign_jwt("at+jwt", &serde_json::json!({"sub": 5})).unwrap();
+    assert!(matches!(verify_jwt::<AccessClaims>(&token, &set), Err(JwsError::InvalidClaims(_))));
     let header = format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, key.kid());
     let not_json = forge(&header, "not json", Some(&key));
-    assert!(matches!(
-        verify_jwt::<serde_json::Value>(&not_json, &set),
-        Err(JwsError::InvalidClaims(_))
-    ));
-    assert!(matches!(
-        decode_unverified(&not_json),
-        Err(JwsError::InvalidClaims(_))
-    ));
+    assert!(matches!(verify_jwt::<serde_json::Value>(&not_json, &set), Err(JwsError::InvalidClaims(_))));
+    assert!(matches!(decode_unverified(&not_json), Err(JwsError::InvalidClaims(_))));
 }
 
 #[test]
 fn errors_read_as_plain_words() {
-    let msg = JwsError::AlgorithmMismatch {
-        header: "none".into(),
-        key: "ES256".into(),
-    }
-    .to_string();
+    let msg = JwsError::AlgorithmMismatch { header: "none".into(), key: "ES256".into() }.to_string();
     assert!(msg.contains("none") && msg.contains("ES256"), "{msg}");
     assert!(JwsError::TooLarge.to_string().contains("16384"));
+}
+
+/// After a genuine token verified, the key remembers its header encoding and later tokens with
+/// the same header skip parsing it. The attacks must fail exactly as before on that path.
+#[test]
+fn attacks_still_fail_once_the_header_memo_is_warm() {
+    for alg in Algorithm::ALL {
+        let victim = SigningKey::generate(alg).unwrap();
+        let set = published(&[&victim]);
+        let genuine = victim.sign_jwt("at+jwt", &claims()).unwrap();
+        let first = verify_jwt::<AccessClaims>(&genuine, &set).unwrap();
+        let second = verify_jwt::<AccessClaims>(&genuine, &set).unwrap();
+        assert_eq!(first, second, "memoized and parsed headers must agree");
+
+        // Same kid, alg and typ, hence a byte-identical header, signed by another key.
+        let attacker = SigningKey::generate(alg).unwrap();
+        let header_segment = genuine.split('.').next().unwrap();
+        let input = format!("{header_segment}.{}", b64(payload_json().as_bytes()));
+        let forged = format!("{input}.{}", b64(&attacker.sign_raw(input.as_bytes()).unwrap()));
+        assert_eq!(verify_jwt::<AccessClaims>(&forged, &set).unwrap_err(), JwsError::BadSignature, "{alg}");
+
+        // Tampered payload under the genuine header and signature.
+        let parts: Vec<&str> = genuine.split('.').collect();
+        let mut evil = claims();
+        evil.sub = "admin".into();
+        let tampered =
+            format!("{}.{}.{}", parts[0], b64(serde_json::to_string(&evil).unwrap().as_bytes()), parts[2]);
+        assert_eq!(verify_jwt::<AccessClaims>(&tampered, &set).unwrap_err(), JwsError::BadSignature);
+
+        // Truncated, empty and oversized signatures.
+        let sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+        for bad in [&sig[..sig.len() - 1], &[][..], &[0u8; 1100][..]] {
+            let token = format!("{}.{}.{}", parts[0], parts[1], b64(bad));
+            assert_eq!(verify_jwt::<AccessClaims>(&token, &set).unwrap_err(), JwsError::BadSignature);
+        }
+
+        // Other headers still go through the full checks.
+        let none = forge(
+            &format!(r#"{{"alg":"none","typ":"at+jwt","kid":"{}"}}"#, victim.kid()),
+            &payload_json(),
+            None,
+        );
+        assert!(matches!(verify_jwt::<AccessClaims>(&none, &set), Err(JwsError::AlgorithmMismatch { .. })));
+        let crit = forge(
+            &format!(r#"{{"alg":"{alg}","kid":"{}","crit":["b64"]}}"#, victim.kid()),
+            &payload_json(),
+            Some(&victim),
+        );
+        assert_eq!(verify_jwt::<AccessClaims>(&crit, &set).unwrap_err(), JwsError::CriticalHeader);
+        // A token with a new `typ` verifies, and so does the first kind still.
+        let id_token = victim.sign_jwt("JWT", &claims()).unwrap();
+        let verified = verify_jwt::<AccessClaims>(&id_token, &set).unwrap();
+        assert_eq!(verified.header.typ.as_deref(), Some("JWT"));
+        assert!(verify_jwt::<AccessClaims>(&genuine, &set).is_ok());
+    }
+}
+
+#[test]
+fn many_header_variants_verify_correctly_whether_remembered_or_not() {
+    let victim = SigningKey::generate(Algorithm::ES256).unwrap();
+    let attacker = SigningKey::generate(Algorithm::ES256).unwrap();
+    let set = published(&[&victim]);
+    // Many forged tokens with distinct headers (enough to fill every slot if they counted).
+    for i in 0..10 {
+        let header = format!(r#"{{"alg":"ES256","kid":"{}","n":{i}}}"#, victim.kid());
+        let forged = forge(&header, &payload_json(), Some(&attacker));
+        assert_eq!(verify_jwt::<AccessClaims>(&forged, &set).unwrap_err(), JwsError::BadSignature);
+        assert_eq!(verify_jwt::<AccessClaims>(&forged, &set).unwrap_err(), JwsError::BadSignature);
+    }
+    // Genuine tokens with many header variants: all verify, memo full or not.
+    for i in 0..10 {
+        let header = format!(r#"{{"alg":"ES256","kid":"{}","n":{i}}}"#, victim.kid());
+        let token = forge(&header, &payload_json(), Some(&victim));
+        assert!(verify_jwt::<AccessClaims>(&token, &set).is_ok());
+        assert!(verify_jwt::<AccessClaims>(&token, &set).is_ok());
+    }
 }

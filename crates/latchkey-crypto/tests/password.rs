@@ -3,11 +3,7 @@
 
 use latchkey_crypto::{Argon2Params, PasswordCheck, PasswordHasher};
 
-const FAST: Argon2Params = Argon2Params {
-    memory_kib: 256,
-    iterations: 1,
-    parallelism: 1,
-};
+const FAST: Argon2Params = Argon2Params { memory_kib: 256, iterations: 1, parallelism: 1 };
 
 fn hasher() -> PasswordHasher {
     PasswordHasher::new(FAST).unwrap()
@@ -18,51 +14,27 @@ fn argon2id_hash_verifies_and_wrong_password_is_invalid() {
     let h = hasher();
     let hash = h.hash("correct horse battery staple").unwrap();
     assert!(hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{hash}");
-    assert_eq!(
-        h.verify("correct horse battery staple", &hash),
-        PasswordCheck::Valid
-    );
-    assert_eq!(
-        h.verify("correct horse battery stapler", &hash),
-        PasswordCheck::Invalid
-    );
+    assert_eq!(h.verify("correct horse battery staple", &hash), PasswordCheck::Valid);
+    assert_eq!(h.verify("correct horse battery stapler", &hash), PasswordCheck::Invalid);
     assert_eq!(h.verify("", &hash), PasswordCheck::Invalid);
-    assert_ne!(
-        h.hash("same").unwrap(),
-        h.hash("same").unwrap(),
-        "salts must differ"
-    );
+    assert_ne!(h.hash("same").unwrap(), h.hash("same").unwrap(), "salts must differ");
     assert!(PasswordHasher::is_supported_hash(&hash));
 }
 
 #[test]
 fn default_params_are_owasp_and_work() {
     let params = Argon2Params::default();
-    assert_eq!(
-        params,
-        Argon2Params {
-            memory_kib: 19456,
-            iterations: 2,
-            parallelism: 1
-        }
-    );
+    assert_eq!(params, Argon2Params { memory_kib: 19456, iterations: 2, parallelism: 1 });
     let h = PasswordHasher::new(params).unwrap();
     let hash = h.hash("pw").unwrap();
-    assert!(
-        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-        "{hash}"
-    );
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
     assert_eq!(h.verify("pw", &hash), PasswordCheck::Valid);
     h.dummy_verify("pw");
 }
 
 #[test]
 fn other_argon2_params_or_variants_need_rehash() {
-    let old = PasswordHasher::new(Argon2Params {
-        memory_kib: 512,
-        ..FAST
-    })
-    .unwrap();
+    let old = PasswordHasher::new(Argon2Params { memory_kib: 512, ..FAST }).unwrap();
     let hash = old.hash("pw").unwrap();
     let h = hasher();
     assert_eq!(h.verify("pw", &hash), PasswordCheck::ValidNeedsRehash);
@@ -148,19 +120,13 @@ fn is_supported_hash_accepts_real_hashes_only() {
         "$2b$03$UuTkLRZZ6QofpDOlMz32MuuxEHA43WOemOYHPz6.SjsVsyO1tDU96"
     ));
     assert!(!PasswordHasher::is_supported_hash("plaintext-password"));
-    assert!(!PasswordHasher::is_supported_hash(
-        "{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="
-    ));
+    assert!(!PasswordHasher::is_supported_hash("{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="));
 }
 
 #[test]
 fn dummy_verify_costs_about_as_much_as_a_real_verify() {
     use std::time::Instant;
-    let h = PasswordHasher::new(Argon2Params {
-        memory_kib: 4096,
-        ..FAST
-    })
-    .unwrap();
+    let h = PasswordHasher::new(Argon2Params { memory_kib: 4096, ..FAST }).unwrap();
     let hash = h.hash("pw").unwrap();
     // Interleaved, keeping the fastest run of each: robust against a busy machine.
     let time = |f: &dyn Fn()| {
@@ -181,10 +147,5 @@ fn dummy_verify_costs_about_as_much_as_a_real_verify() {
 
 #[test]
 fn invalid_params_are_refused() {
-    assert!(PasswordHasher::new(Argon2Params {
-        memory_kib: 1,
-        iterations: 1,
-        parallelism: 1
-    })
-    .is_err());
+    assert!(PasswordHasher::new(Argon2Params { memory_kib: 1, iterations: 1, parallelism: 1 }).is_err());
 }

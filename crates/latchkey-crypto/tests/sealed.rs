@@ -47,11 +47,7 @@ fn truncated_input_fails() {
     let master = MasterKey::generate().unwrap();
     let sealed = master.seal(b"secret", b"aad").unwrap();
     for len in 0..sealed.len() {
-        assert_eq!(
-            master.open(&sealed[..len], b"aad"),
-            Err(CryptoError::Open),
-            "len {len}"
-        );
+        assert_eq!(master.open(&sealed[..len], b"aad"), Err(CryptoError::Open), "len {len}");
     }
     let mut longer = sealed.clone();
     longer.push(0);

@@ -49,9 +49,33 @@ pub enum Command {
     /// Manage OAuth clients
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// See and end sessions (refresh-token families)
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
     /// Work with tokens
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SessionsCommand {
+    /// List live sessions
+    List {
+        /// Only this user's sessions
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End one session, or every session of a user
+    Revoke {
+        /// The session id (the `sid` of its access tokens)
+        #[arg(required_unless_present = "user", conflicts_with = "user")]
+        id: Option<String>,
+        /// End all sessions of this user
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
+    },
 }
 
 #[derive(Args, Clone, Default)]

@@ -44,6 +44,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Users(command) => commands::users::run(&Context::open(config).await?, command).await,
         Command::Clients(command) => commands::clients::run(&Context::open(config).await?, command).await,
+        Command::Sessions(command) => commands::sessions::run(&Context::open(config).await?, command).await,
         Command::Token(command) => {
             let needs_store = matches!(&command, cli::TokenCommand::Inspect { jwks: None, .. });
             let ctx = if needs_store { Some(Context::open(config).await?) } else { None };

@@ -2,10 +2,11 @@
 //! `BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature)`.
 //!
 //! Nothing here allocates for tokens of ordinary size: the parts are borrowed from the token,
-//! and decoding goes into stack buffers, falling back to the heap only for unusually large
-//! parts.
+//! and decoding goes into uninitialized stack buffers, falling back to the heap only for
+//! unusually large parts.
 
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
@@ -13,10 +14,8 @@ use serde::{Deserialize, Deserializer};
 use super::{JwsError, JwsHeader, MAX_TOKEN_LEN};
 use crate::b64;
 
-pub(super) use crate::b64::{decode_into, decoded_len_bound};
-
 /// Room for the largest signature we can verify (RSA-8192: 1024 bytes).
-pub(super) const SIG_BUF_LEN: usize = 1024;
+const SIG_BUF_LEN: usize = 1024;
 /// Headers and payloads up to this size (decoded) are decoded on the stack.
 const STACK_BUF_LEN: usize = 2048;
 
@@ -40,9 +39,20 @@ pub(super) fn split(token: &str) -> Result<Parts<'_>, JwsError> {
     }
     let not_compact =
         || malformed("expected three base64url parts separated by dots (header.payload.signature)");
-    let (header, rest) = token.split_once('.').ok_or_else(not_compact)?;
-    let (payload, signature) = rest.split_once('.').ok_or_else(not_compact)?;
-    if signature.contains('.') {
+    // Vectorized searches from both ends: the first dot ends the header, the last starts the
+    // signature, and the payload between them must hold no further dot.
+    let bytes = token.as_bytes();
+    let first = memchr::memchr(b'.', bytes).ok_or_else(not_compact)?;
+    let last = memchr::memrchr(b'.', bytes).ok_or_else(not_compact)?;
+    if first == last {
+        return Err(not_compact());
+    }
+    let (Some(header), Some(payload), Some(signature), Some(signing_input)) =
+        (token.get(..first), token.get(first + 1..last), token.get(last + 1..), token.get(..last))
+    else {
+        return Err(not_compact());
+    };
+    if memchr::memchr(b'.', payload.as_bytes()).is_some() {
         return Err(malformed(
             "it has more than three parts; encrypted (JWE) and JSON-serialized tokens are not accepted",
         ));
@@ -53,15 +63,7 @@ pub(super) fn split(token: &str) -> Result<Parts<'_>, JwsError> {
     if payload.is_empty() {
         return Err(malformed("the payload part is empty"));
     }
-    let signing_input = token
-        .get(..header.len() + 1 + payload.len())
-        .ok_or_else(not_compact)?;
-    Ok(Parts {
-        header,
-        payload,
-        signature,
-        signing_input,
-    })
+    Ok(Parts { header, payload, signature, signing_input })
 }
 
 /// Whether `text` is valid base64url without padding.
@@ -71,14 +73,26 @@ pub(super) fn is_base64url(text: &str) -> bool {
 
 /// Decodes `segment` and hands the bytes to `f`; `None` if it is not valid base64url.
 pub(super) fn with_decoded<R>(segment: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-    if decoded_len_bound(segment.len()) <= STACK_BUF_LEN {
-        let mut buf = [0u8; STACK_BUF_LEN];
-        let n = decode_into(segment.as_bytes(), &mut buf)?;
-        Some(f(buf.get(..n)?))
+    let len = b64::decoded_len(segment.as_bytes())?;
+    if len <= STACK_BUF_LEN {
+        let mut buf = [MaybeUninit::<u8>::uninit(); STACK_BUF_LEN];
+        Some(f(b64::decode_into(segment.as_bytes(), &mut buf)?))
     } else {
-        let bytes = b64::decode(segment)?;
-        Some(f(&bytes))
+        Some(f(&b64::decode(segment)?))
     }
+}
+
+/// Decodes a signature into a stack buffer and hands it to `f`.
+pub(super) fn with_signature<R>(segment: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, JwsError> {
+    let not_base64 = || malformed("the signature is not valid base64url");
+    let len = b64::decoded_len(segment.as_bytes()).ok_or_else(not_base64)?;
+    if len > SIG_BUF_LEN {
+        // Longer than any signature we can verify (RSA-8192: 1024 bytes).
+        return Err(JwsError::BadSignature);
+    }
+    let mut buf = [MaybeUninit::<u8>::uninit(); SIG_BUF_LEN];
+    let sig = b64::decode_into(segment.as_bytes(), &mut buf).ok_or_else(not_base64)?;
+    Ok(f(sig))
 }
 
 /// The header as parsed: the public members plus whether `crit` was present.
@@ -91,11 +105,7 @@ pub(super) struct ParsedHeader {
 
 impl ParsedHeader {
     pub(super) fn into_public(self) -> JwsHeader {
-        JwsHeader {
-            alg: self.alg,
-            typ: self.typ,
-            kid: self.kid,
-        }
+        JwsHeader { alg: self.alg, typ: self.typ, kid: self.kid }
     }
 }
 
@@ -157,37 +167,18 @@ mod tests {
     #[test]
     fn split_refuses_wrong_shapes() {
         for token in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", ".b.c", "a..c"] {
-            assert!(
-                matches!(split(token), Err(JwsError::Malformed(_))),
-                "{token}"
-            );
+            assert!(matches!(split(token), Err(JwsError::Malformed(_))), "{token}");
         }
-        assert_eq!(
-            split(&"a".repeat(MAX_TOKEN_LEN + 1)).err(),
-            Some(JwsError::TooLarge)
-        );
+        assert_eq!(split(&"a".repeat(MAX_TOKEN_LEN + 1)).err(), Some(JwsError::TooLarge));
     }
 
     #[test]
     fn header_must_be_a_json_object_with_string_alg() {
-        for bad in [
-            r#"["ES256",null,"k"]"#,
-            "null",
-            r#""x""#,
-            "{",
-            r#"{"typ":"JWT"}"#,
-            r#"{"alg":1}"#,
-        ] {
-            assert!(
-                matches!(parse_header(&enc(bad)), Err(JwsError::Malformed(_))),
-                "{bad}"
-            );
+        for bad in [r#"["ES256",null,"k"]"#, "null", r#""x""#, "{", r#"{"typ":"JWT"}"#, r#"{"alg":1}"#] {
+            assert!(matches!(parse_header(&enc(bad)), Err(JwsError::Malformed(_))), "{bad}");
         }
         let dup = r#"{"alg":"ES256","alg":"none","kid":"k"}"#;
-        assert!(matches!(
-            parse_header(&enc(dup)),
-            Err(JwsError::Malformed(_))
-        ));
+        assert!(matches!(parse_header(&enc(dup)), Err(JwsError::Malformed(_))));
         assert!(matches!(parse_header("***"), Err(JwsError::Malformed(_))));
     }
 
@@ -197,10 +188,16 @@ mod tests {
             let json = format!(r#"{{"alg":"ES256","kid":"k","crit":{crit}}}"#);
             assert!(parse_header(&enc(&json)).unwrap().crit, "{crit}");
         }
-        let plain =
-            parse_header(&enc(r#"{"alg":"ES256","kid":"k","x5u":"https://evil"}"#)).unwrap();
+        let plain = parse_header(&enc(r#"{"alg":"ES256","kid":"k","x5u":"https://evil"}"#)).unwrap();
         assert!(!plain.crit);
         assert_eq!(plain.kid.as_deref(), Some("k"));
+    }
+
+    #[test]
+    fn header_strings_with_json_escapes_are_unescaped() {
+        let header = parse_header(&enc(r#"{"alg":"ES256","typ":"at+jwt","kid":"k\/1\u0041"}"#)).unwrap();
+        assert_eq!(header.kid.as_deref(), Some("k/1A"));
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::fmt;
 use super::verifying::VerifyingKey;
 use crate::error::CryptoError;
 use crate::jwk::JwkSet;
+use crate::jws::JwsHeader;
 
 /// Verifying keys by `kid`. Each kid appears once; the first key with a given kid wins.
 #[derive(Clone, Default)]
@@ -25,9 +26,7 @@ impl fmt::Debug for KeySet {
 impl KeySet {
     /// A set of `keys`; later keys whose kid is already present are dropped.
     pub fn new(keys: Vec<VerifyingKey>) -> Self {
-        let mut set = KeySet {
-            keys: Vec::with_capacity(keys.len()),
-        };
+        let mut set = KeySet { keys: Vec::with_capacity(keys.len()) };
         for key in keys {
             // Duplicates are dropped silently here; `from_jwks` reports them.
             let _ = set.insert(key);
@@ -71,6 +70,13 @@ impl KeySet {
         self.keys.iter().find(|key| key.kid() == kid)
     }
 
+    /// The key that has already verified a token with exactly this header segment, and the
+    /// header it parsed to (see [`VerifyingKey::known_header`]).
+    #[inline]
+    pub(crate) fn find_by_header(&self, segment: &str) -> Option<(&VerifyingKey, &JwsHeader)> {
+        self.keys.iter().find_map(|key| key.known_header(segment).map(|header| (key, header)))
+    }
+
     /// Whether the set has no keys.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
@@ -93,9 +99,7 @@ impl KeySet {
 
     /// The public JWKS of these keys, for serving at a `jwks_uri`.
     pub fn to_jwks(&self) -> JwkSet {
-        JwkSet {
-            keys: self.keys.iter().map(|key| key.jwk().clone()).collect(),
-        }
+        JwkSet { keys: self.keys.iter().map(|key| key.jwk().clone()).collect() }
     }
 }
 
@@ -111,30 +115,21 @@ mod tests {
         let mut enc = SigningKey::generate(Algorithm::ES256).unwrap().public_jwk();
         enc.use_ = Some("enc".into());
         let oct: Jwk = serde_json::from_str(r#"{"kty":"oct","kid":"h","k":"c2VjcmV0"}"#).unwrap();
-        let set = JwkSet {
-            keys: vec![good.clone(), enc, oct, good.clone()],
-        };
+        let set = JwkSet { keys: vec![good.clone(), enc, oct, good.clone()] };
         let (keys, errors) = KeySet::from_jwks(&set);
         assert_eq!(keys.len(), 1);
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(matches!(errors[2], CryptoError::DuplicateKid(_)));
         assert!(keys.get(good.kid.as_deref().unwrap()).is_some());
         assert!(keys.get("nope").is_none());
-        assert_eq!(
-            keys.kids().collect::<Vec<_>>(),
-            vec![good.kid.as_deref().unwrap()]
-        );
+        assert_eq!(keys.kids().collect::<Vec<_>>(), vec![good.kid.as_deref().unwrap()]);
         assert_eq!(keys.to_jwks().keys, vec![good]);
     }
 
     #[test]
     fn new_keeps_the_first_of_duplicate_kids() {
-        let a = SigningKey::generate(Algorithm::ES256)
-            .unwrap()
-            .verifying_key();
-        let b = SigningKey::generate(Algorithm::EdDSA)
-            .unwrap()
-            .verifying_key();
+        let a = SigningKey::generate(Algorithm::ES256).unwrap().verifying_key();
+        let b = SigningKey::generate(Algorithm::EdDSA).unwrap().verifying_key();
         let set = KeySet::new(vec![a.clone(), b.clone(), a.clone()]);
         assert_eq!(set.len(), 2);
         assert!(!set.is_empty());

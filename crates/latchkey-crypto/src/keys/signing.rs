@@ -60,9 +60,9 @@ impl SigningKey {
             Algorithm::ES256 => EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
                 .map(Pair::Ec)
                 .map_err(|_| CryptoError::KeyGeneration("P-256"))?,
-            Algorithm::EdDSA => Ed25519KeyPair::generate()
-                .map(Pair::Ed)
-                .map_err(|_| CryptoError::KeyGeneration("Ed25519"))?,
+            Algorithm::EdDSA => {
+                Ed25519KeyPair::generate().map(Pair::Ed).map_err(|_| CryptoError::KeyGeneration("Ed25519"))?
+            }
             Algorithm::RS256 => RsaKeyPair::generate(KeySize::Rsa2048)
                 .map(Pair::Rsa)
                 .map_err(|_| CryptoError::KeyGeneration("RSA 2048"))?,
@@ -79,8 +79,7 @@ impl SigningKey {
         };
         let pair = match alg {
             Algorithm::ES256 => Pair::Ec(
-                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8_der)
-                    .map_err(rejected)?,
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8_der).map_err(rejected)?,
             ),
             Algorithm::EdDSA => Pair::Ed(Ed25519KeyPair::from_pkcs8(pkcs8_der).map_err(rejected)?),
             Algorithm::RS256 => Pair::Rsa(RsaKeyPair::from_pkcs8(pkcs8_der).map_err(rejected)?),
@@ -92,16 +91,14 @@ impl SigningKey {
     fn from_pair(pair: Pair) -> Result<Self, CryptoError> {
         let mut jwk = public_jwk_of(&pair)?;
         jwk.kid = Some(jwk.thumbprint()?);
-        let verifying = VerifyingKey::from_jwk(&jwk).map_err(|e| {
-            CryptoError::InvalidPrivateKey(format!("its public key is refused: {e}"))
-        })?;
+        let verifying = VerifyingKey::from_jwk(&jwk)
+            .map_err(|e| CryptoError::InvalidPrivateKey(format!("its public key is refused: {e}")))?;
         Ok(SigningKey { pair, verifying })
     }
 
     /// The private key as unencrypted PKCS#8 v1 DER, wiped from memory when dropped.
     pub fn to_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        let failed =
-            |_| CryptoError::InvalidPrivateKey("could not encode the key as PKCS#8".into());
+        let failed = |_| CryptoError::InvalidPrivateKey("could not encode the key as PKCS#8".into());
         let der = match &self.pair {
             Pair::Ec(k) => Zeroizing::new(k.to_pkcs8v1().map_err(failed)?.as_ref().to_vec()),
             Pair::Ed(k) => Zeroizing::new(k.to_pkcs8v1().map_err(failed)?.as_ref().to_vec()),
@@ -137,14 +134,9 @@ impl SigningKey {
     /// `{"alg":..,"typ":..,"kid":..}` in that order; the payload is the claims' JSON.
     /// ES256 signatures are the 64-byte `R || S` form of RFC 7518 §3.4.
     pub fn sign_jwt<C: Serialize>(&self, typ: &str, claims: &C) -> Result<String, CryptoError> {
-        let header = serde_json::to_vec(&Header {
-            alg: self.alg().as_str(),
-            typ,
-            kid: self.kid(),
-        })
-        .map_err(|e| CryptoError::Serialization(e.to_string()))?;
-        let payload =
-            serde_json::to_vec(claims).map_err(|e| CryptoError::Serialization(e.to_string()))?;
+        let header = serde_json::to_vec(&Header { alg: self.alg().as_str(), typ, kid: self.kid() })
+            .map_err(|e| CryptoError::Serialization(e.to_string()))?;
+        let payload = serde_json::to_vec(claims).map_err(|e| CryptoError::Serialization(e.to_string()))?;
 
         let sig_len = match &self.pair {
             Pair::Rsa(k) => k.public_modulus_len(),
@@ -167,10 +159,9 @@ impl SigningKey {
                 .sign(&SystemRandom::new(), message)
                 .map(|sig| sig.as_ref().to_vec())
                 .map_err(|_| CryptoError::Signing),
-            Pair::Ed(k) => k
-                .try_sign(message)
-                .map(|sig| sig.as_ref().to_vec())
-                .map_err(|_| CryptoError::Signing),
+            Pair::Ed(k) => {
+                k.try_sign(message).map(|sig| sig.as_ref().to_vec()).map_err(|_| CryptoError::Signing)
+            }
             Pair::Rsa(k) => {
                 let mut sig = vec![0u8; k.public_modulus_len()];
                 k.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
@@ -198,20 +189,13 @@ fn public_jwk_of(pair: &Pair) -> Result<Jwk, CryptoError> {
         Pair::Ec(k) => {
             // SEC 1 uncompressed point: 0x04 || X (32 bytes) || Y (32 bytes).
             let point = k.public_key().as_ref();
-            match (
-                point.first(),
-                point.get(1..33),
-                point.get(33..65),
-                point.len(),
-            ) {
+            match (point.first(), point.get(1..33), point.get(33..65), point.len()) {
                 (Some(0x04), Some(x), Some(y), 65) => {
                     jwk.x = Some(b64::encode(x));
                     jwk.y = Some(b64::encode(y));
                 }
                 _ => {
-                    return Err(CryptoError::InvalidPrivateKey(
-                        "unexpected P-256 public key encoding".into(),
-                    ))
+                    return Err(CryptoError::InvalidPrivateKey("unexpected P-256 public key encoding".into()))
                 }
             }
             Algorithm::ES256
@@ -252,10 +236,7 @@ mod tests {
 
     #[test]
     fn pkcs8_of_another_algorithm_is_refused() {
-        let ec = SigningKey::generate(Algorithm::ES256)
-            .unwrap()
-            .to_pkcs8()
-            .unwrap();
+        let ec = SigningKey::generate(Algorithm::ES256).unwrap().to_pkcs8().unwrap();
         assert!(SigningKey::from_pkcs8(Algorithm::EdDSA, &ec).is_err());
         assert!(SigningKey::from_pkcs8(Algorithm::RS256, &ec).is_err());
         assert!(SigningKey::from_pkcs8(Algorithm::ES256, b"not der").is_err());
@@ -277,11 +258,7 @@ mod tests {
 
     #[test]
     fn raw_signatures_verify_and_have_the_jose_sizes() {
-        for (alg, len) in [
-            (Algorithm::ES256, 64),
-            (Algorithm::EdDSA, 64),
-            (Algorithm::RS256, 256),
-        ] {
+        for (alg, len) in [(Algorithm::ES256, 64), (Algorithm::EdDSA, 64), (Algorithm::RS256, 256)] {
             let key = SigningKey::generate(alg).unwrap();
             let sig = key.sign_raw(b"message").unwrap();
             assert_eq!(sig.len(), len);
@@ -293,9 +270,7 @@ mod tests {
     #[test]
     fn header_fields_are_in_order() {
         let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
-        let token = key
-            .sign_jwt("at+jwt", &serde_json::json!({"sub": "a"}))
-            .unwrap();
+        let token = key.sign_jwt("at+jwt", &serde_json::json!({"sub": "a"})).unwrap();
         let header = b64::decode(token.split('.').next().unwrap()).unwrap();
         assert_eq!(
             String::from_utf8(header).unwrap(),

@@ -8,17 +8,17 @@
 //! (RFC 7518 §3.3) or over 8192, and coordinates of the wrong length (RFC 7518 §6.2.1.2).
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aws_lc_rs::signature::{
-    ParsedPublicKey, RsaPublicKeyComponents, ECDSA_P256_SHA256_FIXED, ED25519,
-    RSA_PKCS1_2048_8192_SHA256,
+    ParsedPublicKey, RsaPublicKeyComponents, ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256,
 };
 
 use crate::algorithm::Algorithm;
 use crate::b64;
 use crate::error::CryptoError;
 use crate::jwk::Jwk;
+use crate::jws::JwsHeader;
 
 /// Smallest RSA modulus accepted, in bits (RFC 7518 §3.3).
 const RSA_MIN_BITS: usize = 2048;
@@ -36,14 +36,22 @@ struct Inner {
     kid: String,
     key: ParsedPublicKey,
     jwk: Jwk,
+    /// Encoded JWS headers that have already verified with this key, with their parse.
+    known_headers: [OnceLock<KnownHeader>; KNOWN_HEADERS],
+}
+
+/// How many distinct header encodings a key remembers (e.g. `at+jwt`, `JWT`, `logout+jwt`).
+const KNOWN_HEADERS: usize = 4;
+
+/// A base64url header segment and what it parses to.
+struct KnownHeader {
+    segment: Box<str>,
+    header: JwsHeader,
 }
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyingKey")
-            .field("kid", &self.inner.kid)
-            .field("alg", &self.inner.alg)
-            .finish()
+        f.debug_struct("VerifyingKey").field("kid", &self.inner.kid).field("alg", &self.inner.alg).finish()
     }
 }
 
@@ -55,35 +63,23 @@ impl VerifyingKey {
     pub fn from_jwk(jwk: &Jwk) -> Result<Self, CryptoError> {
         let kid = match jwk.kid.as_deref() {
             Some(kid) if !kid.is_empty() => kid,
-            _ => {
-                return Err(CryptoError::invalid_jwk(
-                    None,
-                    "it has no \"kid\", so no token could name it",
-                ))
-            }
+            _ => return Err(CryptoError::invalid_jwk(None, "it has no \"kid\", so no token could name it")),
         };
         let fail = |reason: String| CryptoError::invalid_jwk(Some(kid), reason);
 
         if let Some(use_) = jwk.use_.as_deref() {
             if use_ != "sig" {
-                return Err(fail(format!(
-                    "its \"use\" is \"{use_}\"; only \"sig\" keys verify signatures"
-                )));
+                return Err(fail(format!("its \"use\" is \"{use_}\"; only \"sig\" keys verify signatures")));
             }
         }
 
         let inferred = infer_algorithm(jwk).map_err(fail)?;
         if let Some(alg) = jwk.alg.as_deref() {
             let declared: Algorithm = alg.parse().map_err(|_| {
-                fail(format!(
-                    "its \"alg\" \"{alg}\" is not supported (supported: ES256, RS256, EdDSA)"
-                ))
+                fail(format!("its \"alg\" \"{alg}\" is not supported (supported: ES256, RS256, EdDSA)"))
             })?;
             if declared != inferred {
-                return Err(fail(format!(
-                    "its \"alg\" \"{alg}\" does not fit a {} key",
-                    describe(inferred)
-                )));
+                return Err(fail(format!("its \"alg\" \"{alg}\" does not fit a {} key", describe(inferred))));
             }
         }
 
@@ -103,6 +99,7 @@ impl VerifyingKey {
                 kid: kid.to_owned(),
                 key,
                 jwk: normalized,
+                known_headers: Default::default(),
             }),
         })
     }
@@ -126,10 +123,36 @@ impl VerifyingKey {
     /// 64-byte `R || S` form of RFC 7518 §3.4, not DER.
     #[inline]
     pub fn verify_raw(&self, message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
+        self.inner.key.verify_sig(message, signature).map_err(|_| CryptoError::BadSignature)
+    }
+}
+
+/// A memo of header segments, so verifying the next token with the same header skips parsing
+/// it. Only headers of tokens that verified with this key are recorded, so an attacker cannot
+/// fill the slots; a byte-identical segment parses to the same header, so the memo changes no
+/// outcome (see `crate::jws::verify_jwt`).
+impl VerifyingKey {
+    /// The parsed header recorded for exactly this base64url `segment`, if any.
+    #[inline]
+    pub(crate) fn known_header(&self, segment: &str) -> Option<&JwsHeader> {
         self.inner
-            .key
-            .verify_sig(message, signature)
-            .map_err(|_| CryptoError::BadSignature)
+            .known_headers
+            .iter()
+            .map_while(OnceLock::get)
+            .find(|known| *known.segment == *segment)
+            .map(|known| &known.header)
+    }
+
+    /// Records `segment` and its parse after a token with it verified with this key. Does
+    /// nothing when already recorded or when all slots are taken.
+    pub(crate) fn remember_header(&self, segment: &str, header: &JwsHeader) {
+        if self.known_header(segment).is_some() {
+            return;
+        }
+        if let Some(slot) = self.inner.known_headers.iter().find(|s| s.get().is_none()) {
+            // Losing a race to another thread just means that thread's header is kept.
+            let _ = slot.set(KnownHeader { segment: segment.into(), header: header.clone() });
+        }
     }
 }
 
@@ -153,9 +176,7 @@ fn infer_algorithm(jwk: &Jwk) -> Result<Algorithm, String> {
             "curve \"{crv}\" is not supported for kty \"{}\" (supported: EC P-256, OKP Ed25519)",
             jwk.kty
         )),
-        (kty, _) => Err(format!(
-            "key type \"{kty}\" is not supported (supported: EC, RSA, OKP)"
-        )),
+        (kty, _) => Err(format!("key type \"{kty}\" is not supported (supported: EC, RSA, OKP)")),
     }
 }
 
@@ -164,10 +185,7 @@ fn fixed_member(value: Option<&str>, name: &str, len: usize) -> Result<Vec<u8>, 
     let text = value.ok_or_else(|| format!("\"{name}\" is missing"))?;
     let bytes = b64::decode(text).ok_or_else(|| format!("\"{name}\" is not valid base64url"))?;
     if bytes.len() != len {
-        return Err(format!(
-            "\"{name}\" is {} bytes long, expected {len}",
-            bytes.len()
-        ));
+        return Err(format!("\"{name}\" is {} bytes long, expected {len}", bytes.len()));
     }
     Ok(bytes)
 }
@@ -186,8 +204,7 @@ fn parse_p256(jwk: &Jwk) -> Result<ParsedPublicKey, String> {
 
 fn parse_ed25519(jwk: &Jwk) -> Result<ParsedPublicKey, String> {
     let x = fixed_member(jwk.x.as_deref(), "x", 32)?;
-    ParsedPublicKey::new(&ED25519, x)
-        .map_err(|e| format!("\"x\" is not a valid Ed25519 public key ({e})"))
+    ParsedPublicKey::new(&ED25519, x).map_err(|e| format!("\"x\" is not a valid Ed25519 public key ({e})"))
 }
 
 /// Big-endian integer without leading zero bytes. RFC 7518 §6.3.1.1 forbids them in `n`, but a
@@ -212,14 +229,10 @@ fn parse_rsa(jwk: &Jwk) -> Result<ParsedPublicKey, String> {
     let e = unsigned_member(jwk.e.as_deref(), "e")?;
     let bits = bit_len(&n);
     if bits < RSA_MIN_BITS {
-        return Err(format!(
-            "the RSA modulus has {bits} bits; at least {RSA_MIN_BITS} are required"
-        ));
+        return Err(format!("the RSA modulus has {bits} bits; at least {RSA_MIN_BITS} are required"));
     }
     if bits > RSA_MAX_BITS {
-        return Err(format!(
-            "the RSA modulus has {bits} bits; at most {RSA_MAX_BITS} are supported"
-        ));
+        return Err(format!("the RSA modulus has {bits} bits; at most {RSA_MAX_BITS} are supported"));
     }
     let e_odd = e.last().is_some_and(|&low| low & 1 == 1);
     if e.len() > 4 || !e_odd || bit_len(&e) < 2 {
@@ -308,9 +321,7 @@ mod tests {
 
     #[test]
     fn refuses_ec_points_off_the_curve_or_of_wrong_length() {
-        let good = crate::SigningKey::generate(Algorithm::ES256)
-            .unwrap()
-            .public_jwk();
+        let good = crate::SigningKey::generate(Algorithm::ES256).unwrap().public_jwk();
         assert!(VerifyingKey::from_jwk(&good).is_ok());
 
         let mut off_curve = good.clone();
@@ -326,6 +337,22 @@ mod tests {
         let mut other_curve = good;
         other_curve.crv = Some("P-384".into());
         assert!(VerifyingKey::from_jwk(&other_curve).is_err());
+    }
+
+    #[test]
+    fn header_memo_records_distinct_segments_up_to_its_size() {
+        let key = VerifyingKey::from_jwk(&rsa_example()).unwrap();
+        let header = JwsHeader { alg: "RS256".into(), typ: None, kid: Some("2011-04-29".into()) };
+        assert!(key.known_header("a").is_none());
+        for segment in ["a", "b", "a", "c", "d", "e", "f"] {
+            key.remember_header(segment, &header);
+        }
+        for segment in ["a", "b", "c", "d"] {
+            assert_eq!(key.known_header(segment), Some(&header), "{segment}");
+        }
+        assert!(key.known_header("e").is_none() && key.known_header("f").is_none());
+        // Clones share the memo.
+        assert!(key.clone().known_header("a").is_some());
     }
 
     #[test]

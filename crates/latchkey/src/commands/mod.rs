@@ -2,6 +2,7 @@
 
 pub mod clients;
 pub mod serve;
+pub mod sessions;
 pub mod token;
 pub mod users;
 

@@ -61,7 +61,7 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
     }
 }
 
-async fn find(ctx: &Context, username: &str) -> anyhow::Result<User> {
+pub async fn find(ctx: &Context, username: &str) -> anyhow::Result<User> {
     match ctx.store.user_by_username(username).await? {
         Some(user) => Ok(user),
         None => bail!("no user named {username:?}"),

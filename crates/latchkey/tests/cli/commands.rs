@@ -1,90 +1,13 @@
-//! The `latchkey` binary as a user runs it: real processes, real HTTP, on SQLite and
-//! PostgreSQL (set LATCHKEY_TEST_POSTGRES_URL).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Administration commands and `serve --demo`, as a user types them.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use latchkey_store::testing::TestDatabase;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
-
-/// A data directory and database for one test, and how to run the binary against them.
-struct Env {
-    dir: tempfile::TempDir,
-    database_url: Option<String>,
-    _db: Option<TestDatabase>,
-}
-
-impl Env {
-    fn sqlite() -> Self {
-        Self { dir: tempfile::tempdir().unwrap(), database_url: None, _db: None }
-    }
-
-    fn postgres() -> Option<Self> {
-        let db = TestDatabase::postgres()?;
-        Some(Self { dir: tempfile::tempdir().unwrap(), database_url: Some(db.url.clone()), _db: Some(db) })
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
-        command
-            .current_dir(self.dir.path())
-            .env_remove("LATCHKEY_MASTER_KEY")
-            .env("LATCHKEY_ARGON2_MEMORY_KIB", "1024")
-            .env("LATCHKEY_ARGON2_ITERATIONS", "1")
-            .arg("--data-dir")
-            .arg(self.dir.path().join("data"));
-        if let Some(url) = &self.database_url {
-            command.arg("--database-url").arg(url);
-        }
-        command.args(args);
-        command
-    }
-
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn run_ok_json(&self, args: &[&str], stdin: &str) -> Value {
-        let output = self.run(args, stdin);
-        assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout of {args:?} is not one JSON document ({e}): {}",
-                String::from_utf8_lossy(&output.stdout)
-            )
-        })
-    }
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                super::$name(super::Env::sqlite());
-            }
-            #[test]
-            fn postgres() {
-                if let Some(env) = super::Env::postgres() {
-                    super::$name(env);
-                }
-            }
-        }
-    )*};
-}
+use crate::{on_both_backends, Env, BIN};
 
 on_both_backends!(
     serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm,

@@ -1,0 +1,145 @@
+//! Refresh rotation across real server processes: two processes sharing one database
+//! rotate exactly once under concurrent duplicates, and a SIGKILL in the middle of a refresh
+//! load loses no session.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use latchkey_store::{SessionStore, SqlStore};
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use crate::{metric, on_both_backends, Env, ServerProcess, PASSWORD};
+
+on_both_backends!(
+    two_processes_rotate_exactly_once_under_100_concurrent_refreshes,
+    sigkill_during_refresh_load_loses_no_session
+);
+
+async fn login(http: &reqwest::Client, server: &ServerProcess, app: &str) -> Value {
+    let form =
+        [("grant_type", "password"), ("client_id", app), ("username", "alice"), ("password", PASSWORD)];
+    let response = http.post(server.url("/token")).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+async fn refresh(
+    http: &reqwest::Client,
+    server: &ServerProcess,
+    app: &str,
+    token: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let form = [("grant_type", "refresh_token"), ("client_id", app), ("refresh_token", token)];
+    http.post(server.url("/token")).form(&form).send().await
+}
+
+async fn rotations(http: &reqwest::Client, server: &ServerProcess) -> u64 {
+    let text = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    metric(&text, "latchkey_refresh_total{outcome=\"rotated\"}")
+}
+
+fn two_processes_rotate_exactly_once_under_100_concurrent_refreshes(env: Env) {
+    let app = env.alice_and_app();
+    let a = ServerProcess::start(&env, &[]);
+    let b = ServerProcess::start(&env, &[]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let token = login(&http, &a, &app).await["refresh_token"].as_str().unwrap().to_owned();
+        let requests = (0..100).map(|i| {
+            let server = if i % 2 == 0 { &a } else { &b };
+            refresh(&http, server, &app, &token)
+        });
+        let mut successors = Vec::new();
+        for response in join_all(requests).await {
+            let response = response.unwrap();
+            assert_eq!(response.status(), 200, "no concurrent duplicate is treated as theft");
+            let body: Value = response.json().await.unwrap();
+            successors.push(body["refresh_token"].as_str().unwrap().to_owned());
+        }
+        successors.sort();
+        successors.dedup();
+        assert_eq!(successors.len(), 1, "all 100 got the same successor");
+        assert_eq!(rotations(&http, &a).await + rotations(&http, &b).await, 1, "exactly one rotation");
+        assert_eq!(refresh(&http, &b, &app, &successors[0]).await.unwrap().status(), 200);
+    });
+}
+
+/// What a client knows about its session: the last refresh token it received.
+struct Known {
+    sid: String,
+    latest: String,
+}
+
+fn sigkill_during_refresh_load_loses_no_session(env: Env) {
+    let app = env.alice_and_app();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    let mut server = ServerProcess::start(&env, &[]);
+    let sessions: Vec<Arc<Mutex<Known>>> = runtime.block_on(async {
+        let mut sessions = Vec::new();
+        for _ in 0..8 {
+            let body = login(&http, &server, &app).await;
+            let claims =
+                latchkey_crypto::decode_unverified(body["access_token"].as_str().unwrap()).unwrap().1;
+            sessions.push(Arc::new(Mutex::new(Known {
+                sid: claims["sid"].as_str().unwrap().to_owned(),
+                latest: body["refresh_token"].as_str().unwrap().to_owned(),
+            })));
+        }
+        sessions
+    });
+
+    // Each session refreshes in a loop, keeping the token of every 200 it receives, until the
+    // server dies under it.
+    let load = runtime.spawn({
+        let (http, app, sessions, url) = (http.clone(), app.clone(), sessions.clone(), server.url("/token"));
+        async move {
+            let workers = sessions.into_iter().map(|known| {
+                let (http, app, url) = (http.clone(), app.clone(), url.clone());
+                async move {
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    while Instant::now() < deadline {
+                        let token = known.lock().await.latest.clone();
+                        let form = [
+                            ("grant_type", "refresh_token"),
+                            ("client_id", app.as_str()),
+                            ("refresh_token", token.as_str()),
+                        ];
+                        let Ok(response) = http.post(&url).form(&form).send().await else { break };
+                        assert_eq!(response.status(), 200);
+                        let Ok(body) = response.json::<Value>().await else { break };
+                        known.lock().await.latest = body["refresh_token"].as_str().unwrap().to_owned();
+                    }
+                }
+            });
+            join_all(workers).await;
+        }
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    server.signal("KILL");
+    server.wait(Duration::from_secs(5));
+    runtime.block_on(load).unwrap();
+
+    let restarted = ServerProcess::start(&env, &[]);
+    runtime.block_on(async {
+        let store = SqlStore::connect(&env.database_url()).await.unwrap();
+        for known in &sessions {
+            let known = known.lock().await;
+            let status = refresh(&http, &restarted, &app, &known.latest).await.unwrap().status();
+            if status != 200 {
+                let session =
+                    store.session(&known.sid).await.unwrap().expect("the session row survived").session;
+                assert!(
+                    session.revoke_reason.is_some(),
+                    "session {} neither works nor was revoked for a recorded cause",
+                    known.sid
+                );
+            }
+        }
+        let rotated = rotations(&http, &restarted).await;
+        assert!(rotated >= 1, "the surviving sessions still rotate");
+    });
+}
