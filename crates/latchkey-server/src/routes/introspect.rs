@@ -42,9 +42,7 @@ pub async fn introspect(
         PresentedToken::Refresh { session_id, generation } => {
             refresh_token_info(&state, &session_id, generation).await?
         }
-        PresentedToken::Access { header, claims } => {
-            access_token_info(&state, header.typ.as_deref(), claims).await?
-        }
+        PresentedToken::Access { typ, claims } => access_token_info(&state, typ.as_deref(), *claims).await?,
         PresentedToken::Unknown => inactive(),
     };
     let mut response = Json(answer).into_response();
