@@ -1,0 +1,15 @@
+//! A small bank API protected by `latchkey-guard`: the worked example of Latchkey.
+//!
+//! Users deposit, withdraw, transfer to one another and read their balance and history.
+//! Amounts are integer minor units; a balance never goes below zero; a transfer is one
+//! database transaction; every write carries an `Idempotency-Key`, so a retried request
+//! never moves money twice.
+
+pub mod db;
+pub mod error;
+pub mod money;
+pub mod operations;
+pub mod routes;
+
+pub use db::Ledger;
+pub use routes::router;

@@ -1,0 +1,68 @@
+//! `bank`: runs the example bank API against a running Latchkey.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use latchkey_bank::{router, Ledger};
+use latchkey_guard::Guard;
+
+#[derive(Parser)]
+#[command(about = "The Latchkey example bank: an API protected by latchkey-guard")]
+struct Args {
+    /// Latchkey's issuer URL (its metadata and JWKS are found from it)
+    #[arg(long, env = "BANK_ISSUER", default_value = "http://127.0.0.1:8080")]
+    issuer: String,
+    /// The audience access tokens must carry [default: the issuer]
+    #[arg(long, env = "BANK_AUDIENCE")]
+    audience: Option<String>,
+    /// Address to listen on
+    #[arg(long, env = "BANK_LISTEN", default_value = "127.0.0.1:8081")]
+    listen: SocketAddr,
+    /// sqlite://FILE or postgres://...
+    #[arg(long, env = "BANK_DATABASE_URL", default_value = "sqlite://bank.db")]
+    database_url: String,
+    /// Confidential client for Latchkey's revocation feed (optional)
+    #[arg(long, env = "BANK_FEED_CLIENT_ID", requires = "feed_client_secret")]
+    feed_client_id: Option<String>,
+    /// Its secret
+    #[arg(long, env = "BANK_FEED_CLIENT_SECRET")]
+    feed_client_secret: Option<String>,
+    /// How often to poll the revocation feed
+    #[arg(long, default_value = "2s", value_parser = humantime_duration)]
+    feed_interval: Duration,
+}
+
+fn humantime_duration(raw: &str) -> Result<Duration, String> {
+    let digits: String = raw.chars().take_while(char::is_ascii_digit).collect();
+    let unit = &raw[digits.len()..];
+    let n: u64 = digits.parse().map_err(|_| format!("{raw:?} is not a duration like 2s or 500ms"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" | "" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("{raw:?} is not a duration like 2s or 500ms")),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt().with_env_filter("info").with_writer(std::io::stderr).init();
+    let args = Args::parse();
+    let audience = args.audience.clone().unwrap_or_else(|| args.issuer.clone());
+    let mut builder = Guard::builder().issuer(&args.issuer).audience(audience).public_paths(["/healthz"]);
+    if let (Some(id), Some(secret)) = (&args.feed_client_id, &args.feed_client_secret) {
+        builder = builder.revocation_feed(id, secret, args.feed_interval);
+    }
+    let guard = builder.build().await.with_context(|| format!("cannot reach Latchkey at {}", args.issuer))?;
+    let ledger = Ledger::open(&args.database_url).await.context("cannot open the bank database")?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    println!("bank listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(ledger, &guard))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! Latchkey + the bank + the client SDK, end to end over real HTTP: the scenario of the
+//! guide. Latchkey runs on SQLite, and on PostgreSQL when LATCHKEY_TEST_POSTGRES_URL is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures::future::join_all;
+use latchkey_bank::{router, Ledger};
+use latchkey_client::{AuthorizedClient, Credentials, OAuthClient, TokenManager};
+use latchkey_core::client::ClientKind;
+use latchkey_core::clock::{Clock, ManualClock};
+use latchkey_core::grant::GrantType;
+use latchkey_core::scope::Scope;
+use latchkey_core::token_request::Secret;
+use latchkey_crypto::{MasterKey, PasswordHasher};
+use latchkey_guard::Guard;
+use latchkey_server::admin::{self, ClientSpec, UserSpec};
+use latchkey_server::password_pool::PasswordPool;
+use latchkey_server::{App, Config};
+use latchkey_store::testing::TestDatabase;
+use latchkey_store::{SqlStore, Store};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn wall_clock() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Latchkey, the bank in front of it, and what a test needs to drive them.
+struct World {
+    issuer: String,
+    bank: String,
+    app_client_id: String,
+    clock: Arc<ManualClock>,
+    http: reqwest::Client,
+    _db: TestDatabase,
+    _bank_dir: tempfile::TempDir,
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+async fn world(db: TestDatabase) -> World {
+    let store = SqlStore::connect(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let config = Config {
+        issuer: Some(issuer.clone()),
+        argon2_memory_kib: 1024,
+        argon2_iterations: 1,
+        argon2_parallelism: 1,
+        ..Config::default()
+    };
+    let clock = Arc::new(ManualClock::new(wall_clock()));
+    let master = MasterKey::generate().unwrap();
+    let passwords = PasswordPool::new(PasswordHasher::new(config.argon2_params()).unwrap());
+    for name in ["alice", "bob"] {
+        let spec = UserSpec { username: name.into(), email: None, roles: vec![] };
+        admin::add_user(store.as_ref(), &passwords, spec, &Secret::new(PASSWORD), clock.now()).await.unwrap();
+    }
+    let secrets = latchkey_server::client_secrets(&master);
+    let spec = |name: &str, kind, grants: Vec<GrantType>| ClientSpec {
+        name: name.into(),
+        kind,
+        grant_types: grants,
+        scope: Scope::parse("bank:read bank:write").unwrap(),
+        access_token_ttl: None,
+        refresh_idle_ttl: None,
+        refresh_absolute_ttl: None,
+        reuse_window: None,
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        require_consent: false,
+    };
+    let (app, _) = admin::add_client(
+        store.as_ref(),
+        &secrets,
+        spec("bank app", ClientKind::Public, vec![GrantType::Password, GrantType::RefreshToken]),
+        clock.now(),
+    )
+    .await
+    .unwrap();
+    let (feed, feed_secret) = admin::add_client(
+        store.as_ref(),
+        &secrets,
+        spec("bank api", ClientKind::Confidential, vec![GrantType::ClientCredentials]),
+        clock.now(),
+    )
+    .await
+    .unwrap();
+    let latchkey = App::build(config, &master, store, clock.clone()).await.unwrap();
+    tokio::spawn(latchkey.serve(listener, std::future::pending()));
+
+    let guard = Guard::builder()
+        .issuer(&issuer)
+        .audience(&issuer)
+        .public_paths(["/healthz"])
+        .revocation_feed(&feed.id, &feed_secret.unwrap(), Duration::from_millis(200))
+        .build()
+        .await
+        .unwrap();
+    let bank_dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&format!("sqlite://{}", bank_dir.path().join("bank.db").display())).await.unwrap();
+    let bank = serve(router(ledger, &guard)).await;
+    World { issuer, bank, app_client_id: app.id, clock, http: reqwest::Client::new(), _db: db, _bank_dir: bank_dir }
+}
+
+impl World {
+    async fn sdk(&self, username: &str, scope: &str) -> (AuthorizedClient, TokenManager) {
+        let credentials = Credentials { client_id: self.app_client_id.clone(), client_secret: None };
+        let client = OAuthClient::discover(self.http.clone(), &self.issuer, credentials).await.unwrap();
+        let tokens = TokenManager::new(client);
+        tokens.password_login(username, PASSWORD, Some(scope)).await.unwrap();
+        (AuthorizedClient::new(self.http.clone(), tokens.clone()), tokens)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.bank)
+    }
+
+    async fn write(&self, api: &AuthorizedClient, path: &str, key: &str, body: Value) -> (u16, Value) {
+        let request = api.post(self.url(path)).header("idempotency-key", key).json(&body);
+        let response = api.send(request).await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn balance(&self, api: &AuthorizedClient) -> i64 {
+        let response = api.send(api.get(self.url("/balance"))).await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()["balance"].as_i64().unwrap()
+    }
+
+    async fn refreshes(&self) -> (u64, u64) {
+        let text = self.http.get(format!("{}/metrics", self.issuer)).send().await.unwrap().text().await.unwrap();
+        let count = |series: &str| {
+            text.lines().find_map(|l| l.strip_prefix(series)).and_then(|v| v.trim().parse().ok()).unwrap()
+        };
+        (count("latchkey_refresh_total{outcome=\"rotated\"}"), count("latchkey_refresh_total{outcome=\"duplicate\"}"))
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::world(latchkey_store::testing::TestDatabase::sqlite()).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = latchkey_store::testing::TestDatabase::postgres() {
+                    super::$name(super::world(db).await).await;
+                }
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    deposit_transfer_withdraw_and_history,
+    retried_writes_never_move_money_twice,
+    read_only_token_cannot_write_and_no_token_is_401,
+    fifty_concurrent_calls_with_an_expired_token_cause_one_refresh,
+    revoked_session_is_refused_by_the_bank_within_the_poll_interval,
+);
+
+async fn deposit_transfer_withdraw_and_history(w: World) {
+    let (alice, _) = w.sdk("alice", "bank:read bank:write").await;
+    let (bob, _) = w.sdk("bob", "bank:read bank:write").await;
+    assert_eq!(w.balance(&bob).await, 0, "bob's account opens on first use");
+
+    assert_eq!(w.write(&alice, "/deposit", "d1", json!({"amount": 10_000})).await.0, 200);
+    let (status, body) = w.write(&alice, "/transfer", "t1", json!({"to": "bob", "amount": 2_500})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["balance"], 7_500);
+    assert_eq!(w.balance(&bob).await, 2_500);
+
+    let (status, body) = w.write(&alice, "/withdraw", "w1", json!({"amount": 7_501})).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("insufficient_funds")), "a balance never goes below zero");
+    assert_eq!(w.write(&alice, "/withdraw", "w2", json!({"amount": 7_500})).await.0, 200);
+    assert_eq!(w.balance(&alice).await, 0);
+
+    let (status, _) = w.write(&alice, "/transfer", "t2", json!({"to": "carol", "amount": 1})).await;
+    assert_eq!(status, 404, "no account for an unknown recipient");
+    for bad in [json!({"amount": 0}), json!({"amount": -5}), json!({"amount": 1.5}), json!({"amount": "10"})] {
+        assert_eq!(w.write(&alice, "/deposit", &format!("bad-{bad}"), bad).await.0, 400);
+    }
+
+    let history: Value = alice.send(alice.get(w.url("/history"))).await.unwrap().json().await.unwrap();
+    let kinds: Vec<&str> = history["transactions"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 3);
+    assert!(kinds.contains(&"deposit") && kinds.contains(&"transfer_out") && kinds.contains(&"withdrawal"));
+    let bob_history: Value = bob.send(bob.get(w.url("/history"))).await.unwrap().json().await.unwrap();
+    assert_eq!(bob_history["transactions"][0]["kind"], "transfer_in");
+    assert_eq!(bob_history["transactions"][0]["counterparty"], "alice");
+}
+
+async fn retried_writes_never_move_money_twice(w: World) {
+    let (alice, _) = w.sdk("alice", "bank:read bank:write").await;
+    let first = w.write(&alice, "/deposit", "same-key", json!({"amount": 500})).await;
+    let retries = join_all((0..10).map(|_| w.write(&alice, "/deposit", "same-key", json!({"amount": 500})))).await;
+    for retry in &retries {
+        assert_eq!(retry, &first, "a retry gets the first answer");
+    }
+    assert_eq!(w.balance(&alice).await, 500, "the money moved once");
+    let (status, _) = w.write(&alice, "/deposit", "same-key", json!({"amount": 501})).await;
+    assert_eq!(status, 422, "a key reused for another request is refused");
+    let missing = alice.send(alice.post(w.url("/deposit")).json(&json!({"amount": 1}))).await.unwrap();
+    assert_eq!(missing.status(), 400, "writes need an Idempotency-Key");
+}
+
+async fn read_only_token_cannot_write_and_no_token_is_401(w: World) {
+    let (reader, _) = w.sdk("alice", "bank:read").await;
+    assert_eq!(w.balance(&reader).await, 0);
+    let response = reader.send(reader.post(w.url("/deposit")).header("idempotency-key", "k").json(&json!({"amount": 1}))).await.unwrap();
+    assert_eq!(response.status(), 403);
+    let challenge = response.headers().get("www-authenticate").unwrap().to_str().unwrap().to_owned();
+    assert!(challenge.contains("insufficient_scope"), "{challenge}");
+    let anonymous = w.http.get(w.url("/balance")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(w.http.get(w.url("/healthz")).send().await.unwrap().status(), 200, "public path");
+}
+
+async fn fifty_concurrent_calls_with_an_expired_token_cause_one_refresh(w: World) {
+    // Log in "400 s ago": the access token (300 s) has expired by the bank's clock, while the
+    // SDK, which just received it, still believes it fresh — the case where only the
+    // resource server's 401 reveals the expiry.
+    w.clock.set(wall_clock() - 400);
+    let (alice, _) = w.sdk("alice", "bank:read bank:write").await;
+    w.clock.set(wall_clock());
+    let before = w.refreshes().await;
+    let answers = join_all((0..50).map(|_| alice.send(alice.get(w.url("/balance"))))).await;
+    for answer in answers {
+        assert_eq!(answer.unwrap().status(), 200, "no error reaches the caller");
+    }
+    let after = w.refreshes().await;
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, 0), "exactly one refresh reached the server");
+}
+
+async fn revoked_session_is_refused_by_the_bank_within_the_poll_interval(w: World) {
+    let (alice, tokens) = w.sdk("alice", "bank:read bank:write").await;
+    assert_eq!(w.balance(&alice).await, 0);
+    let access_token = tokens.access_token().await.unwrap();
+    let logout = w.http.post(format!("{}/account/logout", w.issuer)).bearer_auth(&access_token).send().await.unwrap();
+    assert_eq!(logout.status(), 204);
+    let started = Instant::now();
+    loop {
+        let status = w.http.get(w.url("/balance")).bearer_auth(&access_token).send().await.unwrap().status();
+        if status == 401 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the bank still accepts a revoked session's token");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
