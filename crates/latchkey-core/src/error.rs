@@ -20,6 +20,18 @@ pub enum ErrorCode {
     InsufficientScope,
     /// RFC 6749 §4.1.2.1: the server cannot handle the request right now (database outage).
     TemporarilyUnavailable,
+    /// RFC 6749 §4.1.2.1: the authorization server does not support this `response_type`.
+    UnsupportedResponseType,
+    /// RFC 6749 §4.1.2.1: the user (or the server) denied the request.
+    AccessDenied,
+    /// OpenID Connect Core §3.1.2.6: `prompt=none` but the user must log in.
+    LoginRequired,
+    /// OpenID Connect Core §3.1.2.6: `prompt=none` but the user must consent.
+    ConsentRequired,
+    /// OpenID Connect Core §6.1: the `request` parameter is not supported.
+    RequestNotSupported,
+    /// OpenID Connect Core §6.2: the `request_uri` parameter is not supported.
+    RequestUriNotSupported,
     /// RFC 6749 §4.1.2.1: an unexpected condition; details go to the log, never to the client.
     ServerError,
 }
@@ -38,6 +50,12 @@ impl ErrorCode {
             Self::InsufficientScope => "insufficient_scope",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::ServerError => "server_error",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::AccessDenied => "access_denied",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
         }
     }
 }

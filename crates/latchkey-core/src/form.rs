@@ -22,6 +22,21 @@ impl FormParams {
     /// Decodes a form body. Refuses repeated parameter names, invalid UTF-8 and more than
     /// [`MAX_PARAMS`] parameters with `invalid_request`.
     pub fn parse(body: &[u8]) -> Result<Self, OAuthError> {
+        let pairs = Self::parse_all(body)?;
+        for (i, (name, _)) in pairs.iter().enumerate() {
+            if pairs[..i].iter().any(|(existing, _)| existing == name) {
+                return Err(OAuthError::invalid_request(format!(
+                    "parameter {name:?} is repeated; RFC 6749 §3.2 allows each parameter once"
+                )));
+            }
+        }
+        Ok(Self { pairs })
+    }
+
+    /// Decodes every pair, repeated names included (for the authorization endpoint, which
+    /// must know `client_id` and `redirect_uri` before it can report a repeated parameter).
+    /// Refuses invalid UTF-8 and more than [`MAX_PARAMS`] parameters.
+    pub fn parse_all(body: &[u8]) -> Result<Vec<(String, String)>, OAuthError> {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for field in body.split(|b| *b == b'&').filter(|f| !f.is_empty()) {
             if pairs.len() == MAX_PARAMS {
@@ -31,16 +46,9 @@ impl FormParams {
                 Some(eq) => (&field[..eq], &field[eq + 1..]),
                 None => (field, &[][..]),
             };
-            let name = decode_component(raw_name)?;
-            let value = decode_component(raw_value)?;
-            if pairs.iter().any(|(existing, _)| *existing == name) {
-                return Err(OAuthError::invalid_request(format!(
-                    "parameter {name:?} is repeated; RFC 6749 §3.2 allows each parameter once"
-                )));
-            }
-            pairs.push((name, value));
+            pairs.push((decode_component(raw_name)?, decode_component(raw_value)?));
         }
-        Ok(Self { pairs })
+        Ok(pairs)
     }
 
     /// The parameter's value; an empty value counts as absent (RFC 6749 §3.1).

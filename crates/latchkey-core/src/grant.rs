@@ -13,10 +13,13 @@ pub enum GrantType {
     RefreshToken,
     /// RFC 6749 §4.4, confidential clients only.
     ClientCredentials,
+    /// RFC 6749 §4.1 with PKCE (RFC 7636), the flow for browsers and third-party apps.
+    AuthorizationCode,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 3] = [Self::Password, Self::RefreshToken, Self::ClientCredentials];
+    pub const ALL: [GrantType; 4] =
+        [Self::AuthorizationCode, Self::Password, Self::RefreshToken, Self::ClientCredentials];
 
     /// The `grant_type` value as the RFC spells it.
     pub fn as_str(self) -> &'static str {
@@ -24,13 +27,14 @@ impl GrantType {
             Self::Password => "password",
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
+            Self::AuthorizationCode => "authorization_code",
         }
     }
 
     pub fn parse(raw: &str) -> Result<Self, OAuthError> {
         Self::ALL.into_iter().find(|g| g.as_str() == raw).ok_or_else(|| {
             OAuthError::unsupported_grant_type(format!(
-                "grant_type {raw:?} is not supported; use one of: password, refresh_token, client_credentials"
+                "grant_type {raw:?} is not supported; use one of: authorization_code, password, refresh_token, client_credentials"
             ))
         })
     }

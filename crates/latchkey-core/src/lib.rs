@@ -5,12 +5,15 @@
 //! Values that reach this crate's functions are already valid: [`client::ClientId`],
 //! [`scope::Scope`] and [`grant::GrantType`] can only be built by their fallible `parse`.
 
+pub mod authorize;
 pub mod claims;
 pub mod client;
 pub mod clock;
 pub mod error;
 pub mod form;
 pub mod grant;
+pub mod pkce;
+pub mod redirect_uri;
 pub mod refresh;
 pub mod scope;
 pub mod token_request;

@@ -13,6 +13,8 @@ pub const MAX_USERNAME_LEN: usize = 256;
 pub const MAX_PASSWORD_LEN: usize = 1024;
 /// Longest refresh token accepted; Latchkey's are 76 characters.
 pub const MAX_REFRESH_TOKEN_LEN: usize = 512;
+/// Longest authorization code accepted; Latchkey's are 43 characters.
+pub const MAX_CODE_LEN: usize = 256;
 
 /// A value that must never be printed: `Debug` shows `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -37,9 +39,24 @@ impl fmt::Debug for Secret {
 /// What the client asks for, by grant.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TokenGrant {
-    Password { username: String, password: Secret, scope: Option<Scope> },
-    RefreshToken { refresh_token: Secret, scope: Option<Scope> },
-    ClientCredentials { scope: Option<Scope> },
+    Password {
+        username: String,
+        password: Secret,
+        scope: Option<Scope>,
+    },
+    RefreshToken {
+        refresh_token: Secret,
+        scope: Option<Scope>,
+    },
+    ClientCredentials {
+        scope: Option<Scope>,
+    },
+    /// RFC 6749 §4.1.3 with the PKCE `code_verifier` (RFC 7636 §4.5).
+    AuthorizationCode {
+        code: Secret,
+        redirect_uri: Option<String>,
+        code_verifier: Option<Secret>,
+    },
 }
 
 impl TokenGrant {
@@ -48,6 +65,7 @@ impl TokenGrant {
             Self::Password { .. } => GrantType::Password,
             Self::RefreshToken { .. } => GrantType::RefreshToken,
             Self::ClientCredentials { .. } => GrantType::ClientCredentials,
+            Self::AuthorizationCode { .. } => GrantType::AuthorizationCode,
         }
     }
 }
@@ -76,6 +94,11 @@ impl TokenRequest {
                 scope,
             },
             GrantType::ClientCredentials => TokenGrant::ClientCredentials { scope },
+            GrantType::AuthorizationCode => TokenGrant::AuthorizationCode {
+                code: Secret::new(bounded(form, "code", MAX_CODE_LEN)?),
+                redirect_uri: form.get("redirect_uri").map(str::to_owned),
+                code_verifier: form.get("code_verifier").map(Secret::new),
+            },
         };
         Ok(Self {
             grant,

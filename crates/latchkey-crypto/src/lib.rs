@@ -15,6 +15,7 @@
 
 pub mod algorithm;
 mod b64;
+pub mod digest;
 pub mod error;
 pub mod jwk;
 pub mod jws;

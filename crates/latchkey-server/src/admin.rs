@@ -4,6 +4,7 @@
 use anyhow::{bail, ensure, Context};
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
+use latchkey_core::redirect_uri::RedirectUri;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
 use latchkey_crypto::{random, PasswordHasher};
@@ -122,6 +123,35 @@ pub struct ClientSpec {
     pub refresh_idle_ttl: Option<i64>,
     pub refresh_absolute_ttl: Option<i64>,
     pub reuse_window: Option<i64>,
+    /// Exact redirect URIs (https, or http on 127.0.0.1 / [::1] for native apps; no fragment).
+    pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send the browser afterwards (same rules).
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Ask users to consent; first-party clients can skip it.
+    pub require_consent: bool,
+}
+
+/// Checks and de-duplicates a list of redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7.3).
+fn check_redirect_uris(uris: Vec<String>) -> anyhow::Result<Vec<String>> {
+    let mut checked: Vec<String> = Vec::with_capacity(uris.len());
+    for uri in uris {
+        let uri = RedirectUri::parse(&uri).map_err(anyhow::Error::msg)?;
+        if !checked.iter().any(|u| u == uri.as_str()) {
+            checked.push(uri.as_str().to_owned());
+        }
+    }
+    Ok(checked)
+}
+
+/// A random client id (128 bits, base64url) that does not start with `-`, so that it can be
+/// passed to command-line tools (`latchkey clients remove ID`) without being read as a flag.
+fn new_client_id() -> anyhow::Result<String> {
+    loop {
+        let id = random::token(16)?;
+        if !id.starts_with('-') {
+            return Ok(id);
+        }
+    }
 }
 
 /// Registers a client; returns it and, for a confidential client, its secret (shown once;
@@ -141,6 +171,14 @@ pub async fn add_client(
     {
         ensure!(ttl > 0, "token lifetimes must be longer than zero");
     }
+    let redirect_uris = check_redirect_uris(spec.redirect_uris)?;
+    let post_logout_redirect_uris = check_redirect_uris(spec.post_logout_redirect_uris)?;
+    if spec.grant_types.contains(&GrantType::AuthorizationCode) {
+        ensure!(
+            !redirect_uris.is_empty(),
+            "authorization_code needs at least one redirect URI (--redirect-uri)"
+        );
+    }
     let (secret, secret_hash) = match spec.kind {
         ClientKind::Confidential => {
             let (secret, hash) = secrets.generate().context("cannot generate a client secret")?;
@@ -152,7 +190,7 @@ pub async fn add_client(
     grant_types.sort();
     grant_types.dedup();
     let client = NewClient {
-        id: random::token(16)?,
+        id: new_client_id()?,
         name: spec.name,
         kind: spec.kind,
         secret_hash,
@@ -162,6 +200,9 @@ pub async fn add_client(
         refresh_idle_ttl: spec.refresh_idle_ttl,
         refresh_absolute_ttl: spec.refresh_absolute_ttl,
         reuse_window: spec.reuse_window,
+        redirect_uris,
+        post_logout_redirect_uris,
+        require_consent: spec.require_consent,
     };
     let client = store.create_client(&client, now).await?;
     Ok((client, secret))

@@ -69,7 +69,12 @@ impl IntoResponse for BearerError {
 /// The token from `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110
 /// §11.1).
 pub fn bearer_token(parts: &Parts) -> Result<&str, BearerError> {
-    let value = parts.headers.get(header::AUTHORIZATION).ok_or(BearerError::Missing)?;
+    bearer_token_from_headers(&parts.headers)
+}
+
+/// [`bearer_token`] from the headers alone.
+pub fn bearer_token_from_headers(headers: &axum::http::HeaderMap) -> Result<&str, BearerError> {
+    let value = headers.get(header::AUTHORIZATION).ok_or(BearerError::Missing)?;
     let value =
         value.to_str().map_err(|_| BearerError::Invalid("the Authorization header is not ASCII".into()))?;
     match value.split_once(' ') {

@@ -75,7 +75,7 @@ pub async fn authenticate_client(
         }
     };
     let client_id = ClientId::parse(&client_id).map_err(|_| failed())?;
-    let client = state.store.client_by_id(client_id.as_str()).await?.ok_or_else(failed)?;
+    let client = state.clients.get(state.store.as_ref(), client_id.as_str()).await?.ok_or_else(failed)?;
     match (client.kind, secret, client.secret_hash.as_deref()) {
         (ClientKind::Public, None, _) => Ok(client),
         (ClientKind::Confidential, Some(secret), Some(hash))

@@ -28,6 +28,10 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
     while store.delete_expired_token_revocations(now, BATCH).await? == BATCH as u64 {
         tokio::task::yield_now().await;
     }
+    // Codes live 60 s; kept a day longer so a late replay is still recognised as one.
+    while store.delete_expired_authorization_codes(now - RETENTION_SECS, BATCH).await? == BATCH as u64 {
+        tokio::task::yield_now().await;
+    }
     Ok(total)
 }
 

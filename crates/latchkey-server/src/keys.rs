@@ -1,12 +1,18 @@
 //! The signing keys of this server: loaded from the store and decrypted with the master key,
 //! generated on first start, and published as a JWKS (RFC 7517 §5).
 
+use std::sync::Arc;
+
 use latchkey_crypto::{Algorithm, JwkSet, KeySet, MasterKey, SigningKey};
 use latchkey_store::{SigningKeyRecord, Store};
 
+/// The algorithm of ID tokens: RS256, the default of OpenID Connect Core §3.1.3.7.
+pub const ID_TOKEN_ALGORITHM: Algorithm = Algorithm::RS256;
+
 /// The keys a running server signs with and publishes.
 pub struct KeyRing {
-    access_token_signer: SigningKey,
+    access_token_signer: Arc<SigningKey>,
+    id_token_signer: Arc<SigningKey>,
     verifiers: KeySet,
     jwks_json: String,
 }
@@ -18,8 +24,9 @@ fn sealing_aad(kid: &str) -> Vec<u8> {
 
 impl KeyRing {
     /// Loads every unretired key; generates and stores a key of `access_alg` when none
-    /// exists. The oldest key of that algorithm signs, so processes that raced to create
-    /// one converge on the same signer after a restart.
+    /// exists, and an RS256 key for ID tokens (OpenID Connect Core §15.1: RS256 is the
+    /// algorithm every relying party supports). The oldest key of an algorithm signs, so
+    /// processes that raced to create one converge on the same signer after a restart.
     pub async fn load_or_create(
         store: &dyn Store,
         master: &MasterKey,
@@ -27,19 +34,21 @@ impl KeyRing {
         now: i64,
     ) -> anyhow::Result<Self> {
         let mut records = store.signing_keys().await?;
-        if !records.iter().any(|r| r.alg == access_alg.as_str()) {
-            let key = SigningKey::generate(access_alg)?;
-            let record = SigningKeyRecord {
-                kid: key.kid().to_owned(),
-                alg: access_alg.as_str().to_owned(),
-                sealed_private_key: master.seal(&key.to_pkcs8()?, &sealing_aad(key.kid()))?,
-                public_jwk: serde_json::to_string(&key.public_jwk())?,
-                created_at: now,
-                retired_at: None,
-            };
-            store.insert_signing_key(&record).await?;
-            tracing::info!(kid = key.kid(), alg = %access_alg, "generated a signing key");
-            records = store.signing_keys().await?;
+        for alg in [access_alg, ID_TOKEN_ALGORITHM] {
+            if !records.iter().any(|r| r.alg == alg.as_str()) {
+                let key = SigningKey::generate(alg)?;
+                let record = SigningKeyRecord {
+                    kid: key.kid().to_owned(),
+                    alg: alg.as_str().to_owned(),
+                    sealed_private_key: master.seal(&key.to_pkcs8()?, &sealing_aad(key.kid()))?,
+                    public_jwk: serde_json::to_string(&key.public_jwk())?,
+                    created_at: now,
+                    retired_at: None,
+                };
+                store.insert_signing_key(&record).await?;
+                tracing::info!(kid = key.kid(), alg = %alg, "generated a signing key");
+                records = store.signing_keys().await?;
+            }
         }
         let mut keys = Vec::with_capacity(records.len());
         for record in &records {
@@ -50,22 +59,30 @@ impl KeyRing {
                     record.kid
                 )
             })?;
-            keys.push((record.created_at, SigningKey::from_pkcs8(alg, &der)?));
+            keys.push((record.created_at, Arc::new(SigningKey::from_pkcs8(alg, &der)?)));
         }
         let jwks = JwkSet { keys: keys.iter().map(|(_, key)| key.public_jwk()).collect() };
         let verifiers = KeySet::new(keys.iter().map(|(_, key)| key.verifying_key()).collect());
-        let access_token_signer = keys
-            .into_iter()
-            .filter(|(_, key)| key.alg() == access_alg)
-            .min_by_key(|(created_at, _)| *created_at)
-            .map(|(_, key)| key)
-            .ok_or_else(|| anyhow::anyhow!("no {access_alg} signing key after generating one"))?;
-        Ok(Self { access_token_signer, verifiers, jwks_json: serde_json::to_string(&jwks)? })
+        let oldest = |alg: Algorithm| {
+            keys.iter()
+                .filter(|(_, key)| key.alg() == alg)
+                .min_by_key(|(created_at, _)| *created_at)
+                .map(|(_, key)| Arc::clone(key))
+                .ok_or_else(|| anyhow::anyhow!("no {alg} signing key after generating one"))
+        };
+        let access_token_signer = oldest(access_alg)?;
+        let id_token_signer = oldest(ID_TOKEN_ALGORITHM)?;
+        Ok(Self { access_token_signer, id_token_signer, verifiers, jwks_json: serde_json::to_string(&jwks)? })
     }
 
     /// The key that signs access tokens.
     pub fn access_token_signer(&self) -> &SigningKey {
         &self.access_token_signer
+    }
+
+    /// The key that signs ID tokens (RS256).
+    pub fn id_token_signer(&self) -> &SigningKey {
+        &self.id_token_signer
     }
 
     /// Every published key, for verifying this server's own tokens.

@@ -6,17 +6,21 @@
 
 pub mod admin;
 pub mod bearer;
+pub mod browser;
 pub mod client_auth;
+pub mod client_cache;
 pub mod config;
 pub mod error;
 pub mod janitor;
 pub mod keys;
 pub mod master_key;
 pub mod metrics;
+pub mod pages;
 pub mod password_pool;
 mod request_log;
 mod routes;
 pub mod state;
+pub mod throttle;
 pub mod tokens;
 
 use std::future::Future;
@@ -42,6 +46,7 @@ use tokens::refresh_token::RefreshTokenCodec;
 /// Key-derivation labels: each MAC key has one purpose.
 const REFRESH_TOKEN_KEY_PURPOSE: &str = "latchkey refresh-token mac v1";
 const CLIENT_SECRET_KEY_PURPOSE: &str = "latchkey client-secret mac v1";
+const PAGES_KEY_PURPOSE: &str = "latchkey hosted-pages mac v1";
 
 /// The client-secret hasher for a master key (also used by the CLI to register clients).
 pub fn client_secrets(master: &MasterKey) -> ClientSecrets {
@@ -69,7 +74,11 @@ impl App {
             KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
                 .await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
+        let cookies = Arc::new(browser::CookiePolicy::for_issuer(&config.issuer()));
         let state = AppState {
+            cookies,
+            page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
+            login_throttle: Arc::default(),
             issuer: config.issuer().into(),
             audience: config.audience().into(),
             config: Arc::new(config),
@@ -80,6 +89,7 @@ impl App {
             refresh_tokens: RefreshTokenCodec::new(master.derive_mac_key(REFRESH_TOKEN_KEY_PURPOSE)),
             client_secrets: client_secrets(master),
             metrics: Arc::default(),
+            clients: Arc::default(),
         };
         Ok(Self { state })
     }

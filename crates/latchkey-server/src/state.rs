@@ -5,10 +5,15 @@ use std::sync::Arc;
 use latchkey_core::clock::Clock;
 use latchkey_store::{Client, Store};
 
+use latchkey_crypto::MacKey;
+
+use crate::browser::CookiePolicy;
+use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
 use crate::password_pool::PasswordPool;
+use crate::throttle::LoginThrottle;
 use crate::tokens::client_secret::ClientSecrets;
 use crate::tokens::refresh_token::RefreshTokenCodec;
 
@@ -25,6 +30,13 @@ pub struct AppState {
     pub refresh_tokens: RefreshTokenCodec,
     pub client_secrets: ClientSecrets,
     pub metrics: Arc<Metrics>,
+    /// Client registrations, remembered for a few seconds.
+    pub clients: Arc<ClientCache>,
+    /// Cookie names and attributes of the hosted pages, chosen from the issuer.
+    pub cookies: Arc<CookiePolicy>,
+    /// Signs CSRF tokens and the interactions carried through login and consent.
+    pub page_mac: MacKey,
+    pub login_throttle: Arc<LoginThrottle>,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

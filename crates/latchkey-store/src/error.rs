@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use sqlx::error::DatabaseError;
 
 /// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Connection refused or closed, pool timeout, I/O error, server shutting down, SQLite busy
     /// for longer than the busy timeout: transient, the server answers 503.

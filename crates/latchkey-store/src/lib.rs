@@ -63,8 +63,10 @@ pub use error::{Backend, StoreError};
 pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
-    AuditEvent, Client, NewClient, NewSession, NewUser, Revocation, RevocationKind, Session, SessionWithUser,
-    SigningKeyRecord, User,
+    AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
+    NewUser, Revocation, RevocationKind, Session, SessionWithUser, SigningKeyRecord, User,
 };
 pub use sql::SqlStore;
-pub use traits::{AuditStore, ClientStore, KeyStore, RevocationStore, SessionStore, Store, UserStore};
+pub use traits::{
+    AuditStore, AuthorizationStore, ClientStore, KeyStore, RevocationStore, SessionStore, Store, UserStore,
+};

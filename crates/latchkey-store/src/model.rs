@@ -42,6 +42,12 @@ pub struct Client {
     pub refresh_idle_ttl: Option<i64>,
     pub refresh_absolute_ttl: Option<i64>,
     pub reuse_window: Option<i64>,
+    /// Registered redirect URIs, compared as exact strings (loopback ports excepted).
+    pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send the browser afterwards.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Whether users are asked to consent; first-party clients may skip it.
+    pub require_consent: bool,
     pub created_at: i64,
 }
 
@@ -57,6 +63,12 @@ pub struct NewClient {
     pub refresh_idle_ttl: Option<i64>,
     pub refresh_absolute_ttl: Option<i64>,
     pub reuse_window: Option<i64>,
+    /// Registered redirect URIs, compared as exact strings (loopback ports excepted).
+    pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send the browser afterwards.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Whether users are asked to consent; first-party clients may skip it.
+    pub require_consent: bool,
 }
 
 /// A session (refresh-token family) to create; it starts at generation 0.
@@ -72,6 +84,9 @@ pub struct NewSession {
     pub absolute_expires_at: i64,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The browser (single-sign-on) session this session was started from, if any: ending
+    /// that browser session ends this one too.
+    pub browser_session_id: Option<String>,
 }
 
 /// One row per refresh-token family (DESIGN.md, "Refresh tokens"). Nothing secret is stored:
@@ -157,4 +172,46 @@ pub struct Revocation {
     pub revoked_at: i64,
     /// For a token, when it expires anyway (after which the entry no longer matters).
     pub expires_at: Option<i64>,
+}
+
+/// An authorization code to store (RFC 6749 §4.1.2). Only the code's hash is kept.
+#[derive(Debug, Clone)]
+pub struct NewAuthorizationCode {
+    pub hash: String,
+    pub client_id: String,
+    pub user_id: String,
+    /// The redirect URI the response went to.
+    pub redirect_uri: String,
+    /// Whether the request named it (then the token request must repeat it, RFC 6749 §4.1.3).
+    pub redirect_uri_given: bool,
+    pub scope: String,
+    pub nonce: Option<String>,
+    /// The S256 PKCE challenge (RFC 7636 §4.4).
+    pub code_challenge: Option<String>,
+    pub auth_time: i64,
+    pub browser_session_id: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A stored authorization code.
+#[derive(Debug, Clone)]
+pub struct AuthorizationCode {
+    pub code: NewAuthorizationCode,
+    /// When it was redeemed; a code is redeemed at most once.
+    pub used_at: Option<i64>,
+    /// The session its redemption started.
+    pub session_id: Option<String>,
+}
+
+/// A browser's single-sign-on session at the hosted login pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserSession {
+    /// Public identifier: the `sid` of ID tokens.
+    pub id: String,
+    pub user_id: String,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
 }

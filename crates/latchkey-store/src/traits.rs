@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use crate::error::{Backend, StoreError};
 use crate::model::{
-    AuditEvent, Client, NewClient, NewSession, NewUser, Revocation, Session, SessionWithUser,
-    SigningKeyRecord, User,
+    AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
+    NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, User,
 };
 
 #[async_trait]
@@ -118,10 +118,73 @@ pub trait RevocationStore: Send + Sync {
     async fn delete_expired_token_revocations(&self, now: i64, limit: i64) -> Result<u64, StoreError>;
 }
 
+/// The authorization-code flow: codes, browser (single-sign-on) sessions and consents.
+#[async_trait]
+pub trait AuthorizationStore: Send + Sync {
+    async fn create_authorization_code(&self, code: &NewAuthorizationCode) -> Result<(), StoreError>;
+    /// The single-use compare-and-swap, in ONE statement: where `hash` and `client_id` match,
+    /// the code is unused and `expires_at > now`, set `used_at = now` and
+    /// `session_id = session_id`, and return the code. Exactly one of N concurrent callers
+    /// gets `Some`, on both backends and across processes.
+    async fn redeem_authorization_code(
+        &self,
+        hash: &str,
+        client_id: &str,
+        now: i64,
+        session_id: &str,
+    ) -> Result<Option<AuthorizationCode>, StoreError>;
+    /// The code whatever its state (to tell a replay from an unknown code).
+    async fn authorization_code(&self, hash: &str) -> Result<Option<AuthorizationCode>, StoreError>;
+    /// Janitor: deletes up to `limit` codes that expired before `cutoff`; returns how many.
+    async fn delete_expired_authorization_codes(&self, cutoff: i64, limit: i64) -> Result<u64, StoreError>;
+
+    async fn create_browser_session(
+        &self,
+        session: &BrowserSession,
+        secret_hash: &str,
+    ) -> Result<(), StoreError>;
+    /// The live (not ended, `expires_at > now`) browser session whose secret hashes to
+    /// `secret_hash`.
+    async fn browser_session_by_secret(
+        &self,
+        secret_hash: &str,
+        now: i64,
+    ) -> Result<Option<BrowserSession>, StoreError>;
+    /// The browser session whatever its state.
+    async fn browser_session(&self, id: &str) -> Result<Option<BrowserSession>, StoreError>;
+    /// Ends a browser session; true when this call ended it.
+    async fn end_browser_session(&self, id: &str, now: i64) -> Result<bool, StoreError>;
+    /// Revokes every unrevoked refresh session started from the browser session.
+    async fn revoke_browser_session_sessions(
+        &self,
+        browser_session_id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<u64, StoreError>;
+
+    /// Remembers that the user consented to `scope` (a normalized scope string) for the client.
+    async fn grant_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    async fn has_consent(&self, user_id: &str, client_id: &str, scope: &str) -> Result<bool, StoreError>;
+}
+
 /// Everything the server needs, as one object-safe trait (the server holds `Arc<dyn Store>`).
 #[async_trait]
 pub trait Store:
-    UserStore + ClientStore + SessionStore + KeyStore + AuditStore + RevocationStore + Send + Sync
+    UserStore
+    + ClientStore
+    + SessionStore
+    + KeyStore
+    + AuditStore
+    + RevocationStore
+    + AuthorizationStore
+    + Send
+    + Sync
 {
     fn backend(&self) -> Backend;
     /// `SELECT 1`; [`StoreError::Unavailable`] when the database is down.

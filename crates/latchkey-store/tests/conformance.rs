@@ -63,7 +63,20 @@ conformance!(
     closed_store_is_unavailable,
     access_token_revocation_is_idempotent_and_expires,
     revocation_feed_lists_sessions_and_tokens_since_a_time,
+    authorization_code_redeems_once,
+    authorization_code_concurrent_redemption_has_one_winner,
+    authorization_code_janitor,
+    browser_sessions_and_their_refresh_sessions,
+    consents_are_remembered_per_scope_set,
 );
+
+#[path = "conformance/authorization.rs"]
+mod authorization;
+use authorization::{
+    authorization_code_concurrent_redemption_has_one_winner, authorization_code_janitor,
+    authorization_code_redeems_once, browser_sessions_and_their_refresh_sessions,
+    consents_are_remembered_per_scope_set,
+};
 
 const NOW: i64 = 1_700_000_000;
 const IDLE: i64 = 3_600;
@@ -91,6 +104,9 @@ fn new_client(id: &str) -> NewClient {
         refresh_idle_ttl: Some(IDLE),
         refresh_absolute_ttl: Some(ABSOLUTE),
         reuse_window: Some(5),
+        redirect_uris: vec!["https://app.example/cb".into(), "http://127.0.0.1/cb".into()],
+        post_logout_redirect_uris: vec!["https://app.example/bye".into()],
+        require_consent: true,
     }
 }
 
@@ -106,6 +122,7 @@ fn new_session(id: &str, user_id: &str, client_id: &str, created_at: i64) -> New
         absolute_expires_at: created_at + ABSOLUTE,
         ip: Some("192.0.2.7".into()),
         user_agent: Some("test-agent/1.0".into()),
+        browser_session_id: None,
     }
 }
 
@@ -218,6 +235,9 @@ async fn clients_round_trip(db: &TestDatabase) {
         refresh_idle_ttl: None,
         refresh_absolute_ttl: None,
         reuse_window: None,
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        require_consent: false,
     };
     store.create_client(&public, NOW + 1).await.unwrap();
 
@@ -232,11 +252,15 @@ async fn clients_round_trip(db: &TestDatabase) {
         (Some(300), Some(IDLE), Some(ABSOLUTE), Some(5))
     );
     assert_eq!(zeta.created_at, NOW);
+    assert_eq!(zeta.redirect_uris, ["https://app.example/cb", "http://127.0.0.1/cb"]);
+    assert_eq!(zeta.post_logout_redirect_uris, ["https://app.example/bye"]);
+    assert!(zeta.require_consent);
 
     let alpha = store.client_by_id("alpha").await.unwrap().unwrap();
     assert_eq!(alpha.kind, ClientKind::Public);
     assert_eq!(alpha.secret_hash, None);
     assert!(alpha.grant_types.is_empty() && alpha.scopes.is_empty());
+    assert!(alpha.redirect_uris.is_empty() && !alpha.require_consent);
     assert_eq!(
         (alpha.access_token_ttl, alpha.refresh_idle_ttl, alpha.refresh_absolute_ttl, alpha.reuse_window),
         (None, None, None, None)

@@ -172,7 +172,8 @@ pub enum ClientsCommand {
         /// public (browser/mobile apps) or confidential (servers that keep a secret)
         #[arg(long = "type", value_enum)]
         kind: ClientTypeArg,
-        /// Grants: password, refresh_token, client_credentials (comma-separated or repeated)
+        /// Grants: authorization_code, password, refresh_token, client_credentials
+        /// (comma-separated or repeated)
         #[arg(long = "grant", value_delimiter = ',', required = true, value_name = "GRANT")]
         grants: Vec<String>,
         /// Scopes the client may ask for (space- or comma-separated, or repeated)
@@ -190,6 +191,16 @@ pub enum ClientsCommand {
         /// Refresh reuse window for this client, e.g. 10s (0s turns it off)
         #[arg(long, value_name = "DURATION")]
         reuse_window: Option<String>,
+        /// A redirect URI for the authorization-code flow, compared exactly (repeatable):
+        /// https, or http://127.0.0.1 / http://[::1] (any port) for native apps; no fragment
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+        /// Where RP-initiated logout may return the browser (repeatable; same rules)
+        #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+        post_logout_redirect_uris: Vec<String>,
+        /// Do not ask users to consent (first-party clients)
+        #[arg(long)]
+        skip_consent: bool,
         #[arg(long)]
         json: bool,
     },

@@ -34,6 +34,9 @@ pub fn client_json(client: &Client) -> Value {
         "refresh_token_ttl": client.refresh_idle_ttl,
         "session_max_lifetime": client.refresh_absolute_ttl,
         "reuse_window": client.reuse_window,
+        "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "require_consent": client.require_consent,
         "created_at": client.created_at,
     })
 }

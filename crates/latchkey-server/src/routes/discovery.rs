@@ -1,5 +1,5 @@
 //! Server metadata (RFC 8414 §2, OpenID Connect Discovery 1.0 §3). Lists only what this
-//! server implements: no authorization endpoint is advertised until one exists.
+//! server implements.
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
@@ -8,6 +8,7 @@ use axum::Json;
 use latchkey_core::grant::GrantType;
 use serde_json::json;
 
+use crate::keys::ID_TOKEN_ALGORITHM;
 use crate::state::AppState;
 
 pub async fn metadata(State(state): State<AppState>) -> Response {
@@ -17,9 +18,26 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "issuer": issuer.as_ref(),
         "token_endpoint": format!("{issuer}/token"),
         "jwks_uri": format!("{issuer}/jwks.json"),
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "userinfo_endpoint": format!("{issuer}/userinfo"),
+        "end_session_endpoint": format!("{issuer}/logout"),
         "grant_types_supported": grants,
-        "response_types_supported": [],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "id_token_signing_alg_values_supported": [ID_TOKEN_ALGORITHM.as_str()],
+        "subject_types_supported": ["public"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "claims_supported": [
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "azp",
+            "preferred_username", "updated_at", "email", "email_verified"
+        ],
+        "prompt_values_supported": ["none", "login", "consent"],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
     });
     let mut response = Json(body).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));

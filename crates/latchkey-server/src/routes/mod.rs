@@ -1,15 +1,18 @@
 //! The HTTP routes, one module per area.
 
 mod account;
+mod authorize;
 mod discovery;
 mod form_body;
 mod health;
 mod introspect;
 mod jwks;
+mod logout;
 mod metrics;
 mod revocations;
 mod revoke;
 mod token;
+mod userinfo;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
@@ -26,6 +29,12 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/oauth-authorization-server", get(discovery::metadata))
         .route("/jwks.json", get(jwks::jwks))
         .route("/token", post(token::token))
+        .route("/authorize", get(authorize::authorize_get).post(authorize::authorize_post))
+        .route("/authorize/resume", get(authorize::resume))
+        .route("/login", post(authorize::login))
+        .route("/consent", post(authorize::consent))
+        .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
+        .route("/logout", get(logout::logout).post(logout::logout))
         .route("/revoke", post(revoke::revoke))
         .route("/introspect", post(introspect::introspect))
         .route("/revocations", get(revocations::feed))

@@ -2,6 +2,7 @@
 
 pub mod access_token;
 pub mod client_secret;
+pub mod id_token;
 pub mod presented;
 pub mod refresh_token;
 pub mod session_id;

@@ -19,9 +19,24 @@ async fn metadata_lists_only_what_is_implemented(server: TestServer) {
         assert_eq!(body["jwks_uri"], format!("{}/jwks.json", server.issuer));
         let grants: Vec<&str> =
             body["grant_types_supported"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
-        assert_eq!(grants, ["password", "refresh_token", "client_credentials"]);
-        assert!(body.get("authorization_endpoint").is_none(), "no authorization endpoint exists yet");
+        assert_eq!(grants, ["authorization_code", "password", "refresh_token", "client_credentials"]);
+        assert_eq!(body["authorization_endpoint"], format!("{}/authorize", server.issuer));
+        assert_eq!(body["userinfo_endpoint"], format!("{}/userinfo", server.issuer));
+        assert_eq!(body["end_session_endpoint"], format!("{}/logout", server.issuer));
+        assert_eq!(body["response_types_supported"], serde_json::json!(["code"]));
+        assert_eq!(body["response_modes_supported"], serde_json::json!(["query"]));
+        assert_eq!(body["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+        assert_eq!(body["authorization_response_iss_parameter_supported"], true);
+        assert_eq!(body["id_token_signing_alg_values_supported"], serde_json::json!(["RS256"]));
+        assert_eq!(body["subject_types_supported"], serde_json::json!(["public"]));
+        assert_eq!(body["prompt_values_supported"], serde_json::json!(["none", "login", "consent"]));
+        let scopes = body["scopes_supported"].as_array().unwrap();
+        for scope in ["openid", "profile", "email", "offline_access"] {
+            assert!(scopes.iter().any(|s| s == scope), "{scope} not advertised");
+        }
+        assert!(body["claims_supported"].as_array().unwrap().iter().any(|c| c == "email"));
         assert!(body.get("introspection_endpoint").is_none());
+        assert!(body.get("registration_endpoint").is_none(), "no dynamic registration");
     }
 }
 
@@ -31,9 +46,11 @@ async fn jwks_publishes_public_keys_only(server: TestServer) {
     assert!(response.headers().get("cache-control").unwrap().to_str().unwrap().contains("max-age"));
     let body: Value = response.json().await.unwrap();
     let keys = body["keys"].as_array().unwrap();
-    assert!(!keys.is_empty());
+    let algs: Vec<&str> = keys.iter().map(|k| k["alg"].as_str().unwrap()).collect();
+    assert!(algs.contains(&"ES256"), "access-token key: {algs:?}");
+    assert!(algs.contains(&"RS256"), "ID-token key: {algs:?}");
     for key in keys {
-        assert!(key["kid"].is_string() && key["alg"] == "ES256" && key["use"] == "sig", "{key}");
+        assert!(key["kid"].is_string() && key["use"] == "sig", "{key}");
         assert!(key.get("d").is_none() && key.get("p").is_none(), "private parameter published: {key}");
     }
 }

@@ -2,13 +2,18 @@
 //! (set LATCHKEY_TEST_POSTGRES_URL), one test binary for compile time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod flow;
 mod testkit;
 
 mod account;
+mod authorize;
 mod bad_input;
 mod client_credentials;
+mod code_exchange;
 mod discovery;
+mod e2e;
 mod janitor;
+mod oidc;
 mod outage;
 mod password;
 mod refresh;

@@ -150,12 +150,26 @@ impl TestServer {
             refresh_idle_ttl: None,
             refresh_absolute_ttl: None,
             reuse_window: None,
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            require_consent: true,
         };
         adjust(&mut spec);
         let secrets = latchkey_server::client_secrets(&self.master);
         let (client, secret) =
             admin::add_client(self.store.as_ref(), &secrets, spec, self.clock.now()).await.unwrap();
         (client.id, secret)
+    }
+
+    /// A public client with the password and refresh grants (alice must exist).
+    pub async fn with_app_and_alice_client(&self) -> String {
+        self.add_client(
+            ClientKind::Public,
+            &[GrantType::Password, GrantType::RefreshToken],
+            "profile bank:read bank:write",
+        )
+        .await
+        .0
     }
 
     /// A public client with the password and refresh grants, and a user `alice`.

@@ -5,7 +5,7 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use sqlx::any::AnyRow;
 
-use super::{col, from_json, to_json, SqlStore};
+use super::{col, flag, from_json, to_json, SqlStore};
 use crate::error::StoreError;
 use crate::model::{Client, NewClient};
 use crate::traits::ClientStore;
@@ -13,7 +13,8 @@ use crate::traits::ClientStore;
 macro_rules! client_columns {
     () => {
         "id, name, kind, secret_hash, grant_types, scopes, access_token_ttl, refresh_idle_ttl, \
-         refresh_absolute_ttl, reuse_window, created_at"
+         refresh_absolute_ttl, reuse_window, created_at, redirect_uris, post_logout_redirect_uris, \
+         require_consent"
     };
 }
 
@@ -36,6 +37,9 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         refresh_absolute_ttl: col(row, "refresh_absolute_ttl")?,
         reuse_window: col(row, "reuse_window")?,
         created_at: col(row, "created_at")?,
+        redirect_uris: from_json(row, "redirect_uris")?,
+        post_logout_redirect_uris: from_json(row, "post_logout_redirect_uris")?,
+        require_consent: col::<i64>(row, "require_consent")? != 0,
     })
 }
 
@@ -46,7 +50,7 @@ impl ClientStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO clients (",
             client_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         ))
         .bind(&client.id)
         .bind(&client.name)
@@ -59,6 +63,9 @@ impl ClientStore for SqlStore {
         .bind(client.refresh_absolute_ttl)
         .bind(client.reuse_window)
         .bind(now)
+        .bind(to_json(&client.redirect_uris))
+        .bind(to_json(&client.post_logout_redirect_uris))
+        .bind(flag(client.require_consent))
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("client {}", client.id)))?;
@@ -74,6 +81,9 @@ impl ClientStore for SqlStore {
             refresh_absolute_ttl: client.refresh_absolute_ttl,
             reuse_window: client.reuse_window,
             created_at: now,
+            redirect_uris: client.redirect_uris.clone(),
+            post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
+            require_consent: client.require_consent,
         })
     }
 

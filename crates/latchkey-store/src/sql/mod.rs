@@ -1,6 +1,8 @@
 //! [`SqlStore`]: the one implementation of the storage traits, over `sqlx::AnyPool`.
 
+mod authorization;
 mod clients;
+mod group_commit;
 mod keys;
 mod revocations;
 mod sessions;
@@ -55,6 +57,8 @@ pub struct SqlStore {
     writer: AnyPool,
     backend: Backend,
     outages: OutageClock,
+    /// SQLite files only: rotations are group-committed (see [`group_commit`]).
+    rotations: Option<group_commit::RotationQueue>,
 }
 
 /// When this store last saw the database unavailable. A pooled connection that sat idle
@@ -132,7 +136,7 @@ impl SqlStore {
                     },
                 );
                 let pool = open(url, options).await?;
-                SqlStore { reader: pool.clone(), writer: pool, backend, outages }
+                SqlStore { reader: pool.clone(), writer: pool, backend, outages, rotations: None }
             }
             Backend::Sqlite if url.contains(":memory:") || url.contains("mode=memory") => {
                 let options = sqlite_pool_options()
@@ -141,7 +145,7 @@ impl SqlStore {
                     .idle_timeout(None)
                     .max_lifetime(None);
                 let pool = open(url, options).await?;
-                SqlStore { reader: pool.clone(), writer: pool, backend, outages }
+                SqlStore { reader: pool.clone(), writer: pool, backend, outages, rotations: None }
             }
             Backend::Sqlite => {
                 let url = sqlite_url_with_mode(url);
@@ -149,7 +153,8 @@ impl SqlStore {
                 // exclusive lock) before any reader has it open.
                 let writer = open(&url, sqlite_pool_options().max_connections(1)).await?;
                 let reader = open(&url, sqlite_pool_options().max_connections(SQLITE_READERS)).await?;
-                SqlStore { reader, writer, backend, outages }
+                let rotations = Some(group_commit::RotationQueue::start(writer.clone(), sessions::ROTATE));
+                SqlStore { reader, writer, backend, outages, rotations }
             }
         };
         tracing::debug!(%backend, "database pools opened");
@@ -164,7 +169,11 @@ impl SqlStore {
 
     /// Maps a sqlx error (see [`map_sqlx`]) and remembers an outage.
     fn fail(&self, err: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
-        let err = map_sqlx(err, what);
+        self.note(map_sqlx(err, what))
+    }
+
+    /// Remembers an outage reported by an already mapped error.
+    fn note(&self, err: StoreError) -> StoreError {
         if err.is_unavailable() {
             self.outages.record();
         }

@@ -47,7 +47,7 @@ macro_rules! live_at {
 /// the winner's committed version (generation moved on: no match); SQLite runs writers one at
 /// a time, and a single-statement write takes the write lock before reading, so the busy
 /// timeout applies and no stale snapshot is ever updated.
-const ROTATE: &str = concat!(
+pub(super) const ROTATE: &str = concat!(
     "UPDATE sessions SET generation = generation + 1, rotated_at = $3, last_used_at = $3, ",
     "idle_expires_at = CASE WHEN $4 < absolute_expires_at THEN $4 ELSE absolute_expires_at END ",
     "WHERE id = $1 AND generation = $2 AND ",
@@ -102,7 +102,7 @@ impl SessionStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO sessions (",
             session_columns!(),
-            ") VALUES ($1, $2, $3, $4, 0, NULL, $5, $6, $6, $7, $8, NULL, NULL, $9, $10)"
+            ", browser_session_id) VALUES ($1, $2, $3, $4, 0, NULL, $5, $6, $6, $7, $8, NULL, NULL, $9, $10, $11)"
         ))
         .bind(&s.id)
         .bind(&s.user_id)
@@ -114,6 +114,7 @@ impl SessionStore for SqlStore {
         .bind(s.absolute_expires_at)
         .bind(&s.ip)
         .bind(&s.user_agent)
+        .bind(&s.browser_session_id)
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("session {}", s.id)))?;
@@ -159,17 +160,21 @@ impl SessionStore for SqlStore {
         now: i64,
         new_idle_expires_at: i64,
     ) -> Result<Option<SessionWithUser>, StoreError> {
-        sqlx::query(ROTATE)
-            .bind(id)
-            .bind(expected_generation)
-            .bind(now)
-            .bind(new_idle_expires_at)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(|e| self.fail(e, || format!("session {id}")))?
-            .as_ref()
-            .map(session_with_user_from_row)
-            .transpose()
+        let row = match &self.rotations {
+            Some(queue) => queue
+                .rotate(id, expected_generation, now, new_idle_expires_at)
+                .await
+                .map_err(|e| self.note(e))?,
+            None => sqlx::query(ROTATE)
+                .bind(id)
+                .bind(expected_generation)
+                .bind(now)
+                .bind(new_idle_expires_at)
+                .fetch_optional(&self.writer)
+                .await
+                .map_err(|e| self.fail(e, || format!("session {id}")))?,
+        };
+        row.as_ref().map(session_with_user_from_row).transpose()
     }
 
     async fn revoke_session(&self, id: &str, now: i64, reason: &str) -> Result<bool, StoreError> {

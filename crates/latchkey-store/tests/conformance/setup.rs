@@ -1,13 +1,9 @@
 //! Connection setup and failure behaviour, which differ by backend by nature.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 
-use latchkey_store::testing::TestDatabase;
+use latchkey_store::testing::{CuttableProxy, TestDatabase};
 use latchkey_store::{Backend, SqlStore, Store, StoreError, UserStore};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
 
 use super::{new_user, NOW};
 
@@ -94,64 +90,6 @@ fn postgres_test_database_drops_its_schema() {
     assert!(!exists, "schema {schema} survived the drop");
 }
 
-/// A TCP proxy in front of PostgreSQL whose link can be cut (every connection dropped, new
-/// ones refused) and restored on the same port: a database outage, seen from the store.
-struct CuttableProxy {
-    addr: SocketAddr,
-    upstream: SocketAddr,
-    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
-}
-
-impl CuttableProxy {
-    async fn start(upstream: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let proxy = Self { addr: listener.local_addr().unwrap(), upstream, tasks: Arc::default() };
-        proxy.serve(listener);
-        proxy
-    }
-
-    fn serve(&self, listener: TcpListener) {
-        let (upstream, tasks) = (self.upstream, self.tasks.clone());
-        let accept = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let link = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-                tasks.lock().unwrap().push(link);
-            }
-        });
-        self.tasks.lock().unwrap().push(accept);
-    }
-
-    async fn cut(&self) {
-        let tasks: Vec<_> = self.tasks.lock().unwrap().drain(..).collect();
-        for task in tasks {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-
-    async fn restore(&self) {
-        self.serve(TcpListener::bind(self.addr).await.unwrap());
-    }
-}
-
-/// `postgres://user@host:port/db?...` -> (host:port, the URL with `port` instead).
-fn split_pg_url(url: &str, port: u16) -> (SocketAddr, String) {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let (userinfo, host_port) = match authority.rsplit_once('@') {
-        Some((userinfo, host_port)) => (format!("{userinfo}@"), host_port),
-        None => (String::new(), authority),
-    };
-    let (host, upstream_port) = host_port.rsplit_once(':').unwrap_or((host_port, "5432"));
-    let host = if host == "localhost" { "127.0.0.1" } else { host };
-    let upstream = format!("{host}:{upstream_port}").parse().unwrap();
-    (upstream, format!("{scheme}://{userinfo}127.0.0.1:{port}{path}"))
-}
-
 /// After an outage the store recovers by itself, and connections that sat idle in the pool
 /// through it are not handed out dead: at most the request that discovered the outage fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,9 +97,7 @@ async fn postgres_recovers_after_an_outage() {
     let Some(db) = TestDatabase::postgres() else {
         return;
     };
-    let (upstream, _) = split_pg_url(&db.url, 0);
-    let proxy = CuttableProxy::start(upstream).await;
-    let (_, url) = split_pg_url(&db.url, proxy.addr.port());
+    let (proxy, url) = CuttableProxy::in_front_of(&db).await.unwrap();
     let store = SqlStore::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
     store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
@@ -182,18 +118,11 @@ async fn postgres_recovers_after_an_outage() {
     let err = store.user_by_username("alice").await.unwrap_err();
     assert!(err.is_unavailable(), "{err:?}");
 
-    proxy.restore().await;
+    proxy.restore().await.unwrap();
     for _ in 0..10 {
         store.ping().await.unwrap();
         assert!(store.user_by_username("alice").await.unwrap().is_some());
     }
     drop(store);
     proxy.cut().await;
-}
-
-#[test]
-fn pg_url_is_split() {
-    let (upstream, url) = split_pg_url("postgres://u:p@localhost:5433/test?options=x", 9);
-    assert_eq!(upstream, "127.0.0.1:5433".parse().unwrap());
-    assert_eq!(url, "postgres://u:p@127.0.0.1:9/test?options=x");
 }

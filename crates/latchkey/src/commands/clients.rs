@@ -26,6 +26,9 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             refresh_token_ttl,
             session_max_lifetime,
             reuse_window,
+            redirect_uris,
+            post_logout_redirect_uris,
+            skip_consent,
             json,
         } => {
             let grant_types = grants
@@ -49,6 +52,9 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                 refresh_idle_ttl: optional_seconds(refresh_token_ttl)?,
                 refresh_absolute_ttl: optional_seconds(session_max_lifetime)?,
                 reuse_window: optional_seconds(reuse_window)?,
+                redirect_uris,
+                post_logout_redirect_uris,
+                require_consent: !skip_consent,
             };
             let secrets = latchkey_server::client_secrets(&ctx.master_key()?);
             let (client, secret) = admin::add_client(ctx.store.as_ref(), &secrets, spec, ctx.now()).await?;

@@ -57,6 +57,9 @@ async fn prepare_demo(ctx: &Context, master: &MasterKey) -> anyhow::Result<Demo>
                 refresh_idle_ttl: None,
                 refresh_absolute_ttl: None,
                 reuse_window: None,
+                redirect_uris: vec![],
+                post_logout_redirect_uris: vec![],
+                require_consent: true,
             };
             admin::add_client(store, &latchkey_server::client_secrets(master), spec, ctx.now()).await?.0.id
         }

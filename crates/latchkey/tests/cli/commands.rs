@@ -151,6 +151,53 @@ fn users_and_clients_commands_print_json(env: Env) {
         "",
     );
     assert!(app["client_secret"].is_null());
+    assert_eq!(app["require_consent"], true);
+    assert_eq!(app["redirect_uris"], serde_json::json!([]));
+
+    // The authorization-code flow: redirect URIs, post-logout URIs, consent.
+    let spa = env.run_ok_json(
+        &[
+            "clients",
+            "add",
+            "spa",
+            "--type",
+            "public",
+            "--grant",
+            "authorization_code,refresh_token",
+            "--scope",
+            "openid profile",
+            "--redirect-uri",
+            "https://app.example/cb",
+            "--redirect-uri",
+            "http://127.0.0.1/native",
+            "--post-logout-redirect-uri",
+            "https://app.example/bye",
+            "--skip-consent",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(
+        spa["redirect_uris"],
+        serde_json::json!(["https://app.example/cb", "http://127.0.0.1/native"])
+    );
+    assert_eq!(spa["post_logout_redirect_uris"], serde_json::json!(["https://app.example/bye"]));
+    assert_eq!(spa["require_consent"], false);
+    assert_eq!(spa["grant_types"], serde_json::json!(["refresh_token", "authorization_code"]));
+    for (bad, words) in [
+        (&["--redirect-uri", "http://app.example/cb"][..], "https"),
+        (&["--redirect-uri", "https://app.example/cb#frag"][..], "fragment"),
+        (&[][..], "redirect URI"),
+    ] {
+        let mut args = vec!["clients", "add", "bad", "--type", "public", "--grant", "authorization_code"];
+        args.extend_from_slice(bad);
+        let refused = env.run(&args, "");
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(words), "{words}: {stderr}");
+    }
+    let removed = env.run(&["clients", "remove", spa["client_id"].as_str().unwrap()], "");
+    assert!(removed.status.success(), "{}", String::from_utf8_lossy(&removed.stderr));
 
     let refused =
         env.run(&["clients", "add", "bad", "--type", "public", "--grant", "client_credentials"], "");
@@ -161,7 +208,7 @@ fn users_and_clients_commands_print_json(env: Env) {
     assert_eq!(clients.as_array().unwrap().len(), 2);
     assert!(!clients.to_string().contains(secret), "the secret is shown once only");
     let removed = env.run(&["clients", "remove", app["client_id"].as_str().unwrap()], "");
-    assert!(removed.status.success());
+    assert!(removed.status.success(), "{}", String::from_utf8_lossy(&removed.stderr));
     assert_eq!(env.run_ok_json(&["clients", "list", "--json"], "").as_array().unwrap().len(), 1);
 
     let disabled = env.run(&["users", "disable", "carol"], "");

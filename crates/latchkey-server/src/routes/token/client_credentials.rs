@@ -40,6 +40,7 @@ pub fn grant(state: &AppState, client: &Client, requested: Option<&Scope>) -> Re
         expires_in: issued.expires_in,
         refresh_token: None,
         scope: (!scope.is_empty()).then(|| scope.to_string()),
+        id_token: None,
     }
     .into_response())
 }

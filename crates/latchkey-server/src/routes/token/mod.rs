@@ -1,10 +1,12 @@
 //! `POST /token` (RFC 6749 §3.2): parses the form strictly, authenticates the client,
 //! checks the client may use the grant, and hands over to one module per grant.
 
+pub(crate) mod authorization_code;
 mod client_credentials;
-mod password;
+pub(crate) mod password;
 mod refresh;
 mod response;
+mod session;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -30,7 +32,7 @@ pub struct Origin {
 const MAX_USER_AGENT_LEN: usize = 256;
 
 impl Origin {
-    fn from_request(peer: SocketAddr, headers: &HeaderMap) -> Self {
+    pub(crate) fn from_request(peer: SocketAddr, headers: &HeaderMap) -> Self {
         let user_agent = headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -66,5 +68,16 @@ pub async fn token(
             refresh::grant(&state, &client, refresh_token.expose(), scope.as_ref()).await
         }
         TokenGrant::ClientCredentials { scope } => client_credentials::grant(&state, &client, scope.as_ref()),
+        TokenGrant::AuthorizationCode { code, redirect_uri, code_verifier } => {
+            authorization_code::grant(
+                &state,
+                &client,
+                &code,
+                redirect_uri.as_deref(),
+                code_verifier.as_ref(),
+                origin,
+            )
+            .await
+        }
     }
 }

@@ -10,13 +10,13 @@ use latchkey_core::scope::Scope;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
 use latchkey_crypto::PasswordCheck;
-use latchkey_store::{Client, NewSession, User};
+use latchkey_store::{Client, User};
 
 use super::response::TokenResponse;
+use super::session::{self, Login};
 use super::Origin;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tokens::access_token::{self, AccessTokenSpec};
 use crate::tokens::session_id::SessionId;
 
 fn bad_credentials() -> ApiError {
@@ -24,7 +24,7 @@ fn bad_credentials() -> ApiError {
 }
 
 /// Checks the password of `username`; `None` for every kind of failure.
-async fn authenticate_user(
+pub(crate) async fn authenticate_user(
     state: &AppState,
     username: &str,
     password: Secret,
@@ -73,51 +73,34 @@ pub async fn grant(
     let allowed = Scope::from_tokens(&client.scopes)?;
     let scope = Scope::grant(requested, &allowed)?;
     let user = authenticate_user(state, username, password).await?.ok_or_else(bad_credentials)?;
-    let policy = state.policy(client);
     let now = state.clock.now();
-
-    let session = if client.grant_types.contains(&GrantType::RefreshToken) {
-        let id = SessionId::generate()?;
-        state
-            .store
-            .create_session(&NewSession {
-                id: id.to_string(),
-                user_id: user.id.clone(),
-                client_id: client.id.clone(),
-                scope: scope.to_string(),
-                auth_time: now,
-                created_at: now,
-                idle_expires_at: now + policy.refresh_idle_ttl.min(policy.refresh_absolute_ttl),
-                absolute_expires_at: now + policy.refresh_absolute_ttl,
-                ip: origin.ip,
-                user_agent: origin.user_agent,
-            })
-            .await?;
-        Some(id)
-    } else {
-        None
-    };
-    let sid = session.map(|id| id.to_string());
-    let issued = access_token::issue(
+    let with_refresh = client.grant_types.contains(&GrantType::RefreshToken);
+    let session_id = if with_refresh { Some(SessionId::generate()?) } else { None };
+    let started = session::start(
         state,
-        &AccessTokenSpec {
-            subject: &user.id,
-            client_id: &client.id,
-            scope: &scope,
-            session_id: sid.as_deref(),
-            auth_time: Some(now),
-            username: Some(&user.username),
+        client,
+        Login {
+            user_id: &user.id,
+            username: &user.username,
             roles: &user.roles,
-            ttl: policy.access_token_ttl,
+            scope: &scope,
+            auth_time: now,
+            origin,
+            browser_session_id: None,
         },
-    )?;
+        session_id,
+        with_refresh,
+    )
+    .await?;
+    let sid = started.session_id.map(|id| id.to_string());
     tracing::info!(user_id = %user.id, client_id = %client.id, sid = ?sid, "password login");
     Ok(TokenResponse {
-        access_token: issued.token,
+        access_token: started.access_token.token,
         token_type: "Bearer",
-        expires_in: issued.expires_in,
-        refresh_token: session.map(|id| state.refresh_tokens.mint(&id, 0, &client.id)),
+        expires_in: started.access_token.expires_in,
+        refresh_token: started.refresh_token,
         scope: (!scope.is_empty()).then(|| scope.to_string()),
+        id_token: None,
     }
     .into_response())
 }

@@ -110,6 +110,7 @@ pub async fn grant(
         expires_in: issued.expires_in,
         refresh_token: Some(state.refresh_tokens.mint(&session_id, new_generation, &client.id)),
         scope: (!scope.is_empty()).then(|| scope.to_string()),
+        id_token: None,
     }
     .into_response())
 }

@@ -18,6 +18,9 @@ use sqlx::Connection;
 
 use crate::{Backend, SqlStore, Store};
 
+mod proxy;
+pub use proxy::CuttableProxy;
+
 /// The environment variable naming the PostgreSQL database the tests may create schemas in.
 pub const POSTGRES_URL_VAR: &str = "LATCHKEY_TEST_POSTGRES_URL";
 

@@ -1,0 +1,116 @@
+//! Redirect URIs (RFC 6749 §3.1.2, RFC 9700 §4.1): registered ahead of time and compared as
+//! exact strings. `https` is required, except for native apps on the loopback interface
+//! (`http://127.0.0.1` and `http://[::1]`), whose port may differ at request time
+//! (RFC 8252 §7.3). Fragments are refused (RFC 6749 §3.1.2).
+
+use std::fmt;
+
+/// Longest redirect URI accepted.
+pub const MAX_LEN: usize = 2048;
+
+/// A redirect URI that passed the registration rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri(String);
+
+/// The host part of a loopback `http` URI: the text before and after the port.
+fn loopback_parts(uri: &str) -> Option<(&'static str, &str)> {
+    for prefix in ["http://127.0.0.1", "http://[::1]"] {
+        if let Some(rest) = uri.strip_prefix(prefix) {
+            let path_start = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (port, path) = rest.split_at(path_start);
+            let port_ok = port.is_empty()
+                || port
+                    .strip_prefix(':')
+                    .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+            return port_ok.then_some((prefix, path));
+        }
+    }
+    None
+}
+
+impl RedirectUri {
+    /// Checks a URI for registration; the error says what is wrong in plain words.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.is_empty() || raw.len() > MAX_LEN {
+            return Err(format!("redirect URI must be 1 to {MAX_LEN} characters"));
+        }
+        if raw.bytes().any(|b| b <= b' ' || b == 0x7F || b == b'"' || b == b'<' || b == b'>' || b == b'\\') {
+            return Err(format!("redirect URI {raw:?} contains spaces, control or unsafe characters"));
+        }
+        if raw.contains('#') {
+            return Err(format!("redirect URI {raw:?} has a fragment; RFC 6749 §3.1.2 forbids them"));
+        }
+        if let Some(rest) = raw.strip_prefix("https://") {
+            let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+            if authority.is_empty() || authority.contains('@') {
+                return Err(format!("redirect URI {raw:?} needs a host and no user information"));
+            }
+            return Ok(Self(raw.to_owned()));
+        }
+        if raw.starts_with("http://") {
+            if loopback_parts(raw).is_some() {
+                return Ok(Self(raw.to_owned()));
+            }
+            return Err(format!(
+                "redirect URI {raw:?} must use https (plain http only for http://127.0.0.1 or http://[::1])"
+            ));
+        }
+        Err(format!("redirect URI {raw:?} must be an absolute https URL"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether a `redirect_uri` presented in a request matches this registered one: the same
+    /// string, or for loopback `http` URIs the same string but for the port (RFC 8252 §7.3).
+    pub fn matches(&self, presented: &str) -> bool {
+        if self.0 == presented {
+            return true;
+        }
+        match (loopback_parts(&self.0), loopback_parts(presented)) {
+            (Some((host_a, path_a)), Some((host_b, path_b))) => host_a == host_b && path_a == path_b,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for RedirectUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn registration_rules() {
+        assert!(RedirectUri::parse("https://app.example/cb").is_ok());
+        assert!(RedirectUri::parse("https://app.example/cb?x=1").is_ok());
+        assert!(RedirectUri::parse("http://127.0.0.1/cb").is_ok());
+        assert!(RedirectUri::parse("http://127.0.0.1:8000/cb").is_ok());
+        assert!(RedirectUri::parse("http://[::1]:8000/cb").is_ok());
+        assert!(RedirectUri::parse("http://app.example/cb").is_err());
+        assert!(RedirectUri::parse("http://127.0.0.1.evil.example/cb").is_err());
+        assert!(RedirectUri::parse("https://app.example/cb#frag").is_err());
+        assert!(RedirectUri::parse("https://user@app.example/cb").is_err());
+        assert!(RedirectUri::parse("javascript:alert(1)").is_err());
+        assert!(RedirectUri::parse("/relative").is_err());
+    }
+
+    #[test]
+    fn matching_is_exact_except_loopback_port() {
+        let https = RedirectUri::parse("https://app.example/cb").unwrap();
+        assert!(https.matches("https://app.example/cb"));
+        assert!(!https.matches("https://app.example/cb/"));
+        assert!(!https.matches("https://APP.example/cb"));
+        assert!(!https.matches("https://app.example/cb?x=1"));
+        let loopback = RedirectUri::parse("http://127.0.0.1/cb").unwrap();
+        assert!(loopback.matches("http://127.0.0.1:51234/cb"));
+        assert!(!loopback.matches("http://127.0.0.1:51234/other"));
+        assert!(!loopback.matches("http://[::1]:51234/cb"));
+    }
+}

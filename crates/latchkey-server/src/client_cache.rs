@@ -1,0 +1,41 @@
+//! A few seconds of memory for client registrations, so the token endpoint does not read
+//! the database for the client on every request (on PostgreSQL that was a second round trip
+//! per grant). Registrations change rarely; a change made by another process (the CLI, a
+//! second server) is seen within [`TTL`]. Unknown ids are remembered too, so random client
+//! ids cannot turn into database load; the map is cleared when it grows past [`MAX_ENTRIES`].
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use latchkey_store::{Client, Store, StoreError};
+
+/// How long a registration is trusted without reading it again.
+pub const TTL: Duration = Duration::from_secs(5);
+const MAX_ENTRIES: usize = 10_000;
+
+#[derive(Default)]
+pub struct ClientCache {
+    entries: Mutex<HashMap<String, (Instant, Option<Client>)>>,
+}
+
+impl ClientCache {
+    /// The registration of `id`, from memory when read less than [`TTL`] ago.
+    pub async fn get(&self, store: &dyn Store, id: &str) -> Result<Option<Client>, StoreError> {
+        if let Ok(entries) = self.entries.lock() {
+            if let Some((read_at, client)) = entries.get(id) {
+                if read_at.elapsed() < TTL {
+                    return Ok(client.clone());
+                }
+            }
+        }
+        let client = store.client_by_id(id).await?;
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(id.to_owned(), (Instant::now(), client.clone()));
+        }
+        Ok(client)
+    }
+}

@@ -1,0 +1,136 @@
+//! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) at the `end_session_endpoint`,
+//! GET and POST.
+//!
+//! A `post_logout_redirect_uri` must be registered for the client (exactly, but for the port
+//! of a loopback URI, as with redirect URIs), named by the
+//! `id_token_hint`'s audience or by `client_id`; otherwise an error page, never a redirect.
+//! With a valid `id_token_hint` (signed by this server; it may have expired) the browser
+//! session is ended at once; without one the user confirms on a page (a form with a CSRF
+//! token). Ending a browser session also revokes every refresh session it started.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use latchkey_core::form::FormParams;
+use latchkey_core::redirect_uri::RedirectUri;
+use latchkey_crypto::verify_jwt;
+use latchkey_store::BrowserSession;
+
+use super::authorize::{login_forms, redirect};
+use crate::browser;
+use crate::error::ApiError;
+use crate::pages;
+use crate::state::AppState;
+use crate::tokens::id_token::IdTokenClaims;
+
+fn bad(message: &str) -> Response {
+    pages::error_page(StatusCode::BAD_REQUEST, "Cannot sign out", message)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let form = if method == Method::POST {
+        match login_forms::read_page_form(&headers, body) {
+            Ok(form) => form,
+            Err(page) => return Ok(*page),
+        }
+    } else {
+        match FormParams::parse(query.unwrap_or_default().as_bytes()) {
+            Ok(form) => form,
+            Err(_) => return Ok(bad("The sign-out request is malformed.")),
+        }
+    };
+
+    let hint = match form.get("id_token_hint") {
+        Some(hint) => match verify_jwt::<IdTokenClaims>(hint, state.keys.verifiers()) {
+            Ok(verified) if verified.claims.iss == *state.issuer => Some(verified.claims),
+            _ => return Ok(bad("The id_token_hint is not an ID token issued here.")),
+        },
+        None => None,
+    };
+    let client_id = match (hint.as_ref().map(|h| h.aud.as_str()), form.get("client_id")) {
+        (Some(aud), Some(id)) if aud != id => return Ok(bad("client_id does not match the id_token_hint.")),
+        (Some(aud), _) => Some(aud.to_owned()),
+        (None, id) => id.map(str::to_owned),
+    };
+    let post_logout = match form.get("post_logout_redirect_uri") {
+        Some(uri) => {
+            let client = match &client_id {
+                Some(id) => state.store.client_by_id(id).await?,
+                None => return Ok(bad("post_logout_redirect_uri needs an id_token_hint or a client_id.")),
+            };
+            match client {
+                Some(client)
+                    if client
+                        .post_logout_redirect_uris
+                        .iter()
+                        .filter_map(|u| RedirectUri::parse(u).ok())
+                        .any(|u| u.matches(uri)) =>
+                {
+                    Some(uri.to_owned())
+                }
+                _ => return Ok(bad("The application asked to return to an address it has not registered.")),
+            }
+        }
+        None => None,
+    };
+
+    let current = browser::current_session(&state, &headers).await?;
+    let to_end: Option<BrowserSession> = match &hint {
+        Some(hint) => match current {
+            Some(current) if current.user_id == hint.sub => Some(current),
+            _ => match &hint.sid {
+                Some(sid) => state.store.browser_session(sid).await?.filter(|s| s.user_id == hint.sub),
+                None => None,
+            },
+        },
+        None => {
+            let confirmed = method == Method::POST && form.get("confirm") == Some("yes");
+            if !confirmed {
+                let (cookie, set) = browser::csrf_cookie(&state, &headers)?;
+                let csrf = browser::csrf_token(&state.page_mac, &cookie);
+                let mut fields = Vec::new();
+                for name in ["post_logout_redirect_uri", "state", "client_id"] {
+                    if let Some(value) = form.get(name) {
+                        fields.push((name, value));
+                    }
+                }
+                let mut response = pages::logout_confirm_page(&fields, &csrf);
+                if let Some(set) = set {
+                    response.headers_mut().append(header::SET_COOKIE, set);
+                }
+                return Ok(response);
+            }
+            if !browser::check_form_post(&state, &headers, form.get("csrf")) {
+                return Ok(login_forms::forbidden_page());
+            }
+            current
+        }
+    };
+
+    let now = state.clock.now();
+    if let Some(session) = &to_end {
+        state.store.end_browser_session(&session.id, now).await?;
+        let revoked = state.store.revoke_browser_session_sessions(&session.id, now, "logout").await?;
+        tracing::info!(user_id = %session.user_id, revoked, "signed out");
+    }
+    let mut response = match post_logout {
+        Some(uri) => {
+            let mut params = Vec::new();
+            if let Some(s) = form.get("state") {
+                params.push(("state", s));
+            }
+            redirect::redirect_to(&uri, &params)
+        }
+        None => pages::signed_out_page(),
+    };
+    response.headers_mut().append(header::SET_COOKIE, browser::clear_session_cookie(&state));
+    Ok(response)
+}

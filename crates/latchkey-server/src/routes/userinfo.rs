@@ -1,0 +1,56 @@
+//! The UserInfo endpoint (OpenID Connect Core §5.3), GET and POST, with a bearer access
+//! token (RFC 6750 §2.1) that was granted the `openid` scope. The standard claims returned
+//! follow the scopes (Core §5.4): `profile` gives `preferred_username` and `updated_at`,
+//! `email` gives `email` and `email_verified` (Latchkey does not verify addresses: false).
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use crate::bearer::{bearer_token_from_headers, verify_access_token, BearerError};
+use crate::state::AppState;
+
+fn insufficient_scope() -> Response {
+    let mut response = (
+        StatusCode::FORBIDDEN,
+        Json(json!({"error": "insufficient_scope", "error_description": "the access token lacks the openid scope"})),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"latchkey\", error=\"insufficient_scope\", scope=\"openid\""),
+    );
+    response
+}
+
+pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, BearerError> {
+    let token = bearer_token_from_headers(&headers)?;
+    let claims = verify_access_token(&state, token).await?;
+    let scopes: Vec<&str> = claims.scope.as_deref().unwrap_or_default().split(' ').collect();
+    if !scopes.contains(&"openid") {
+        return Ok(insufficient_scope());
+    }
+    let user = state
+        .store
+        .user_by_id(&claims.sub)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(|| BearerError::Invalid("the user of this access token no longer exists".into()))?;
+    let mut body = Map::new();
+    body.insert("sub".into(), Value::from(user.id.clone()));
+    if scopes.contains(&"profile") {
+        body.insert("preferred_username".into(), Value::from(user.username.clone()));
+        body.insert("updated_at".into(), Value::from(user.updated_at));
+    }
+    if scopes.contains(&"email") {
+        if let Some(email) = &user.email {
+            body.insert("email".into(), Value::from(email.clone()));
+            body.insert("email_verified".into(), Value::from(false));
+        }
+    }
+    let mut response = Json(Value::Object(body)).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -1,0 +1,65 @@
+//! OpenID Connect ID tokens (Core §2, §3.1.3.6): signed with the RS256 key, `typ: JWT`.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use latchkey_crypto::digest::sha256;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The claims of an ID token issued by Latchkey.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdTokenClaims {
+    pub iss: String,
+    pub sub: String,
+    /// The client id (Core §2: the audience is the relying party).
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub auth_time: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_hash: Option<String>,
+    /// The browser (single-sign-on) session, for RP-initiated logout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// The authorized party: the client the token was issued to (Core §2).
+    pub azp: String,
+}
+
+/// Core §3.1.3.6: base64url of the left half of the SHA-256 of the access token's ASCII.
+pub fn at_hash(access_token: &str) -> String {
+    let digest = sha256(access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+/// What an ID token says.
+pub struct IdTokenSpec<'a> {
+    pub subject: &'a str,
+    pub client_id: &'a str,
+    pub auth_time: i64,
+    pub nonce: Option<&'a str>,
+    pub access_token: &'a str,
+    pub browser_session_id: Option<&'a str>,
+    pub ttl: i64,
+}
+
+/// Signs an ID token for `spec`, valid from now for `spec.ttl` seconds.
+pub fn issue(state: &AppState, spec: &IdTokenSpec<'_>) -> Result<String, ApiError> {
+    let now = state.clock.now();
+    let claims = IdTokenClaims {
+        iss: state.issuer.to_string(),
+        sub: spec.subject.to_owned(),
+        aud: spec.client_id.to_owned(),
+        exp: now + spec.ttl,
+        iat: now,
+        auth_time: spec.auth_time,
+        nonce: spec.nonce.map(str::to_owned),
+        at_hash: Some(at_hash(spec.access_token)),
+        sid: spec.browser_session_id.map(str::to_owned),
+        azp: spec.client_id.to_owned(),
+    };
+    Ok(state.keys.id_token_signer().sign_jwt("JWT", &claims)?)
+}

@@ -1,0 +1,128 @@
+//! End-to-end: the Node scripts in `e2e/` against a server started here.
+//!
+//! - `openid-client.mjs`: panva's openid-client (OpenID-certified) does discovery, the
+//!   authorization-code flow with PKCE through the hosted pages, the token exchange with
+//!   ID-token validation, UserInfo and a refresh.
+//! - `browser.mjs`: headless Chromium driven by Playwright signs in to a small relying
+//!   party, consents, and signs out; a failure leaves `target/e2e-screenshots/failure.png`.
+//!
+//! They need `npm ci --prefix e2e` (and `/usr/bin/chromium` for the browser). Without them
+//! the tests print "skipped" and pass, unless `LATCHKEY_TEST_E2E=required` (as `.ci/run` sets).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use latchkey_core::client::ClientKind;
+use latchkey_core::clock::{Clock, SystemClock};
+use latchkey_core::grant::GrantType;
+
+use crate::testkit::{Backend, TestServer, PASSWORD};
+
+fn e2e_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
+}
+
+fn required() -> bool {
+    std::env::var("LATCHKEY_TEST_E2E").is_ok_and(|v| v == "required")
+}
+
+/// Whether the script can run here; prints why not.
+fn available(needs_chromium: bool) -> bool {
+    let mut missing = Vec::new();
+    if !e2e_dir().join("node_modules/openid-client").exists() {
+        missing.push("e2e/node_modules (run `npm ci --prefix e2e`)");
+    }
+    if needs_chromium && !std::path::Path::new("/usr/bin/chromium").exists() {
+        missing.push("/usr/bin/chromium (apt-get install chromium)");
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(!required(), "LATCHKEY_TEST_E2E=required but missing: {}", missing.join(", "));
+    eprintln!("skipped: missing {}", missing.join(", "));
+    false
+}
+
+/// A server whose clock reads the real time (the scripts check `iat` and `exp`), with
+/// alice and a public client for `http://127.0.0.1/...` (any port: a loopback redirect).
+async fn server_and_client() -> (TestServer, String) {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    server.clock.set(SystemClock.now());
+    server.add_user("alice", &[]).await;
+    let (client_id, _) = server
+        .add_client_with(
+            ClientKind::Public,
+            &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            "openid profile email offline_access",
+            |spec| {
+                spec.name = "Example RP".into();
+                spec.redirect_uris = vec!["http://127.0.0.1/callback".into()];
+                spec.post_logout_redirect_uris = vec!["http://127.0.0.1/signed-out".into()];
+            },
+        )
+        .await;
+    (server, client_id)
+}
+
+async fn run_node(script: &str, env: &[(&str, String)]) {
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg(script)
+        .current_dir(e2e_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let child = command.spawn().expect("cannot start node");
+    let output = tokio::time::timeout(Duration::from_secs(180), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{script} did not finish within 180 s"))
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    assert!(output.status.success(), "{script} failed ({}):\n{stdout}\n{stderr}", output.status);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openid_client_drives_the_code_flow() {
+    if !available(false) {
+        return;
+    }
+    let (server, client_id) = server_and_client().await;
+    run_node(
+        "openid-client.mjs",
+        &[
+            ("ISSUER", server.issuer.clone()),
+            ("CLIENT_ID", client_id),
+            ("REDIRECT_URI", "http://127.0.0.1/callback".into()),
+            ("USERNAME", "alice".into()),
+            ("PASSWORD", PASSWORD.into()),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_signs_in_consents_and_signs_out() {
+    if !available(true) {
+        return;
+    }
+    let (server, client_id) = server_and_client().await;
+    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+    run_node(
+        "browser.mjs",
+        &[
+            ("ISSUER", server.issuer.clone()),
+            ("CLIENT_ID", client_id),
+            ("USERNAME", "alice".into()),
+            ("PASSWORD", PASSWORD.into()),
+            ("SCREENSHOT_DIR", screenshots.display().to_string()),
+        ],
+    )
+    .await;
+}

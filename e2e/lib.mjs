@@ -1,0 +1,83 @@
+// Shared helpers for the end-to-end scripts: a tiny cookie jar and the hosted login form,
+// driven with fetch exactly as a browser without JavaScript would drive it.
+
+export class CookieJar {
+  constructor() {
+    this.cookies = new Map();
+  }
+
+  absorb(response) {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (/max-age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  header() {
+    return [...this.cookies].map(([n, v]) => `${n}=${v}`).join('; ');
+  }
+}
+
+/** The value of a hidden input in a hosted page. */
+export function hidden(html, name) {
+  const match = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
+  if (!match) throw new Error(`no hidden input ${name} in page:\n${html}`);
+  return match[1].replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+}
+
+/**
+ * Follows the hosted pages from an authorization URL to the redirect back to the client:
+ * logs in with the form (CSRF token, Origin header, cookies) and consents when asked.
+ * Returns the final redirect URL.
+ */
+export async function signInThroughPages(authorizationUrl, redirectPrefix, username, password) {
+  const jar = new CookieJar();
+  const origin = new URL(authorizationUrl).origin;
+  let url = authorizationUrl.toString();
+  let init = { method: 'GET' };
+  for (let step = 0; step < 10; step++) {
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers ?? {}), cookie: jar.header() },
+    });
+    jar.absorb(response);
+    if (response.status === 303 || response.status === 302) {
+      const next = new URL(response.headers.get('location'), url).toString();
+      if (next.startsWith(redirectPrefix)) return next;
+      url = next;
+      init = { method: 'GET' };
+      continue;
+    }
+    const html = await response.text();
+    if (response.status !== 200) throw new Error(`unexpected ${response.status} at ${url}:\n${html}`);
+    const form = new URLSearchParams({ interaction: hidden(html, 'interaction'), csrf: hidden(html, 'csrf') });
+    if (html.includes('action="/login"')) {
+      form.set('username', username);
+      form.set('password', password);
+      url = `${origin}/login`;
+    } else if (html.includes('action="/consent"')) {
+      form.set('decision', 'allow');
+      url = `${origin}/consent`;
+    } else {
+      throw new Error(`unexpected page at ${url}:\n${html}`);
+    }
+    init = {
+      method: 'POST',
+      body: form,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+    };
+  }
+  throw new Error('too many steps');
+}
+
+export function env(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`set ${name}`);
+  return value;
+}
