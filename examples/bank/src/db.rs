@@ -202,7 +202,11 @@ pub struct StoredResponse {
     pub body: String,
 }
 
-pub async fn stored_response(tx: &mut Tx, user_id: &str, key: &str) -> Result<Option<StoredResponse>, BankError> {
+pub async fn stored_response(
+    tx: &mut Tx,
+    user_id: &str,
+    key: &str,
+) -> Result<Option<StoredResponse>, BankError> {
     let row = sqlx::query("SELECT request, status, body FROM idempotency WHERE user_id = $1 AND key = $2")
         .bind(user_id)
         .bind(key)

@@ -27,7 +27,9 @@ impl TryFrom<i64> for Amount {
 
     fn try_from(value: i64) -> Result<Self, BankError> {
         if value <= 0 {
-            return Err(BankError::BadRequest("amount must be a positive integer of minor units (cents)".into()));
+            return Err(BankError::BadRequest(
+                "amount must be a positive integer of minor units (cents)".into(),
+            ));
         }
         if value > MAX_AMOUNT {
             return Err(BankError::BadRequest(format!("amount must not exceed {MAX_AMOUNT}")));

@@ -32,7 +32,15 @@ pub struct Actor<'a> {
     pub key: &'a str,
 }
 
-fn entry(actor: &Actor<'_>, suffix: &str, kind: &str, amount: i64, counterparty: Option<&str>, balance_after: i64, now: i64) -> Entry {
+fn entry(
+    actor: &Actor<'_>,
+    suffix: &str,
+    kind: &str,
+    amount: i64,
+    counterparty: Option<&str>,
+    balance_after: i64,
+    now: i64,
+) -> Entry {
     Entry {
         // Unique without randomness: (user, key) is unique and the suffix tells the lines of
         // one request apart.
@@ -46,7 +54,12 @@ fn entry(actor: &Actor<'_>, suffix: &str, kind: &str, amount: i64, counterparty:
 }
 
 /// Applies `operation` for `actor`; returns the response body.
-pub async fn apply(tx: &mut Tx, actor: &Actor<'_>, operation: &Operation, now: i64) -> Result<Value, BankError> {
+pub async fn apply(
+    tx: &mut Tx,
+    actor: &Actor<'_>,
+    operation: &Operation,
+    now: i64,
+) -> Result<Value, BankError> {
     match operation {
         Operation::Deposit(amount) => {
             let balance = db::credit(tx, actor.user_id, *amount).await?;
@@ -64,13 +77,14 @@ pub async fn apply(tx: &mut Tx, actor: &Actor<'_>, operation: &Operation, now: i
             if to == actor.username {
                 return Err(BankError::BadRequest("a transfer needs another user as recipient".into()));
             }
-            let recipient = db::account_of(tx, to)
-                .await?
-                .ok_or_else(|| BankError::NotFound(format!("{to} has no account (they have not used the bank yet)")))?;
+            let recipient = db::account_of(tx, to).await?.ok_or_else(|| {
+                BankError::NotFound(format!("{to} has no account (they have not used the bank yet)"))
+            })?;
             let balance = db::debit(tx, actor.user_id, *amount).await?;
             let recipient_balance = db::credit(tx, &recipient, *amount).await?;
             let out = entry(actor, "out", "transfer_out", -amount.get(), Some(to), balance, now);
-            let incoming = entry(actor, "in", "transfer_in", amount.get(), Some(actor.username), recipient_balance, now);
+            let incoming =
+                entry(actor, "in", "transfer_in", amount.get(), Some(actor.username), recipient_balance, now);
             db::record(tx, actor.user_id, &out).await?;
             db::record(tx, &recipient, &incoming).await?;
             Ok(json!({ "balance": balance, "transaction": out }))

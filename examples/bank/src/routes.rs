@@ -53,12 +53,20 @@ fn username(claims: &Claims) -> &str {
     claims.preferred_username.as_deref().unwrap_or(&claims.sub)
 }
 
-async fn balance(State(ledger): State<Ledger>, claims: Claims, _: RequireScope<BankRead>) -> Result<Json<Value>, BankError> {
+async fn balance(
+    State(ledger): State<Ledger>,
+    claims: Claims,
+    _: RequireScope<BankRead>,
+) -> Result<Json<Value>, BankError> {
     ledger.ensure_account(&claims.sub, username(&claims), now()).await?;
     Ok(Json(json!({ "balance": ledger.balance(&claims.sub).await? })))
 }
 
-async fn history(State(ledger): State<Ledger>, claims: Claims, _: RequireScope<BankRead>) -> Result<Json<Value>, BankError> {
+async fn history(
+    State(ledger): State<Ledger>,
+    claims: Claims,
+    _: RequireScope<BankRead>,
+) -> Result<Json<Value>, BankError> {
     Ok(Json(json!({ "transactions": ledger.history(&claims.sub, 100).await? })))
 }
 
@@ -115,11 +123,17 @@ async fn transfer(
 fn idempotency_key(headers: &HeaderMap) -> Result<&str, BankError> {
     let key = headers
         .get("idempotency-key")
-        .ok_or_else(|| BankError::BadRequest("writes need an Idempotency-Key header (any unique string per operation)".into()))?
+        .ok_or_else(|| {
+            BankError::BadRequest(
+                "writes need an Idempotency-Key header (any unique string per operation)".into(),
+            )
+        })?
         .to_str()
         .map_err(|_| BankError::BadRequest("the Idempotency-Key must be visible ASCII".into()))?;
     if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(BankError::BadRequest(format!("the Idempotency-Key must have 1 to {MAX_KEY_LEN} characters")));
+        return Err(BankError::BadRequest(format!(
+            "the Idempotency-Key must have 1 to {MAX_KEY_LEN} characters"
+        )));
     }
     Ok(key)
 }
@@ -138,7 +152,12 @@ fn replay(stored: &StoredResponse, request: &str) -> Result<Response, BankError>
 /// Runs `operation` at most once per (user, key): the money movement and the stored answer
 /// commit together. Failed operations are not stored (nothing happened), so a retry is
 /// evaluated afresh.
-async fn idempotent(ledger: &Ledger, claims: &Claims, headers: &HeaderMap, operation: Operation) -> Result<Response, BankError> {
+async fn idempotent(
+    ledger: &Ledger,
+    claims: &Claims,
+    headers: &HeaderMap,
+    operation: Operation,
+) -> Result<Response, BankError> {
     let key = idempotency_key(headers)?;
     let request = operation.canonical();
     let now = now();

@@ -43,7 +43,9 @@ async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .await
+            .unwrap();
     });
     format!("http://{addr}")
 }
@@ -110,9 +112,18 @@ async fn world(db: TestDatabase) -> World {
         .await
         .unwrap();
     let bank_dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&format!("sqlite://{}", bank_dir.path().join("bank.db").display())).await.unwrap();
+    let ledger =
+        Ledger::open(&format!("sqlite://{}", bank_dir.path().join("bank.db").display())).await.unwrap();
     let bank = serve(router(ledger, &guard)).await;
-    World { issuer, bank, app_client_id: app.id, clock, http: reqwest::Client::new(), _db: db, _bank_dir: bank_dir }
+    World {
+        issuer,
+        bank,
+        app_client_id: app.id,
+        clock,
+        http: reqwest::Client::new(),
+        _db: db,
+        _bank_dir: bank_dir,
+    }
 }
 
 impl World {
@@ -141,11 +152,15 @@ impl World {
     }
 
     async fn refreshes(&self) -> (u64, u64) {
-        let text = self.http.get(format!("{}/metrics", self.issuer)).send().await.unwrap().text().await.unwrap();
+        let text =
+            self.http.get(format!("{}/metrics", self.issuer)).send().await.unwrap().text().await.unwrap();
         let count = |series: &str| {
             text.lines().find_map(|l| l.strip_prefix(series)).and_then(|v| v.trim().parse().ok()).unwrap()
         };
-        (count("latchkey_refresh_total{outcome=\"rotated\"}"), count("latchkey_refresh_total{outcome=\"duplicate\"}"))
+        (
+            count("latchkey_refresh_total{outcome=\"rotated\"}"),
+            count("latchkey_refresh_total{outcome=\"duplicate\"}"),
+        )
     }
 }
 
@@ -186,18 +201,24 @@ async fn deposit_transfer_withdraw_and_history(w: World) {
     assert_eq!(w.balance(&bob).await, 2_500);
 
     let (status, body) = w.write(&alice, "/withdraw", "w1", json!({"amount": 7_501})).await;
-    assert_eq!((status, body["error"].as_str()), (409, Some("insufficient_funds")), "a balance never goes below zero");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("insufficient_funds")),
+        "a balance never goes below zero"
+    );
     assert_eq!(w.write(&alice, "/withdraw", "w2", json!({"amount": 7_500})).await.0, 200);
     assert_eq!(w.balance(&alice).await, 0);
 
     let (status, _) = w.write(&alice, "/transfer", "t2", json!({"to": "carol", "amount": 1})).await;
     assert_eq!(status, 404, "no account for an unknown recipient");
-    for bad in [json!({"amount": 0}), json!({"amount": -5}), json!({"amount": 1.5}), json!({"amount": "10"})] {
+    for bad in [json!({"amount": 0}), json!({"amount": -5}), json!({"amount": 1.5}), json!({"amount": "10"})]
+    {
         assert_eq!(w.write(&alice, "/deposit", &format!("bad-{bad}"), bad).await.0, 400);
     }
 
     let history: Value = alice.send(alice.get(w.url("/history"))).await.unwrap().json().await.unwrap();
-    let kinds: Vec<&str> = history["transactions"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        history["transactions"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.len(), 3);
     assert!(kinds.contains(&"deposit") && kinds.contains(&"transfer_out") && kinds.contains(&"withdrawal"));
     let bob_history: Value = bob.send(bob.get(w.url("/history"))).await.unwrap().json().await.unwrap();
@@ -208,7 +229,8 @@ async fn deposit_transfer_withdraw_and_history(w: World) {
 async fn retried_writes_never_move_money_twice(w: World) {
     let (alice, _) = w.sdk("alice", "bank:read bank:write").await;
     let first = w.write(&alice, "/deposit", "same-key", json!({"amount": 500})).await;
-    let retries = join_all((0..10).map(|_| w.write(&alice, "/deposit", "same-key", json!({"amount": 500})))).await;
+    let retries =
+        join_all((0..10).map(|_| w.write(&alice, "/deposit", "same-key", json!({"amount": 500})))).await;
     for retry in &retries {
         assert_eq!(retry, &first, "a retry gets the first answer");
     }
@@ -222,7 +244,10 @@ async fn retried_writes_never_move_money_twice(w: World) {
 async fn read_only_token_cannot_write_and_no_token_is_401(w: World) {
     let (reader, _) = w.sdk("alice", "bank:read").await;
     assert_eq!(w.balance(&reader).await, 0);
-    let response = reader.send(reader.post(w.url("/deposit")).header("idempotency-key", "k").json(&json!({"amount": 1}))).await.unwrap();
+    let response = reader
+        .send(reader.post(w.url("/deposit")).header("idempotency-key", "k").json(&json!({"amount": 1})))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
     let challenge = response.headers().get("www-authenticate").unwrap().to_str().unwrap().to_owned();
     assert!(challenge.contains("insufficient_scope"), "{challenge}");
@@ -251,7 +276,8 @@ async fn revoked_session_is_refused_by_the_bank_within_the_poll_interval(w: Worl
     let (alice, tokens) = w.sdk("alice", "bank:read bank:write").await;
     assert_eq!(w.balance(&alice).await, 0);
     let access_token = tokens.access_token().await.unwrap();
-    let logout = w.http.post(format!("{}/account/logout", w.issuer)).bearer_auth(&access_token).send().await.unwrap();
+    let logout =
+        w.http.post(format!("{}/account/logout", w.issuer)).bearer_auth(&access_token).send().await.unwrap();
     assert_eq!(logout.status(), 204);
     let started = Instant::now();
     loop {
@@ -259,7 +285,10 @@ async fn revoked_session_is_refused_by_the_bank_within_the_poll_interval(w: Worl
         if status == 401 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "the bank still accepts a revoked session's token");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the bank still accepts a revoked session's token"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -35,7 +35,13 @@ async fn metadata_lists_only_what_is_implemented(server: TestServer) {
             assert!(scopes.iter().any(|s| s == scope), "{scope} not advertised");
         }
         assert!(body["claims_supported"].as_array().unwrap().iter().any(|c| c == "email"));
-        assert!(body.get("introspection_endpoint").is_none());
+        assert_eq!(body["revocation_endpoint"], format!("{}/revoke", server.issuer));
+        assert_eq!(body["introspection_endpoint"], format!("{}/introspect", server.issuer));
+        assert_eq!(
+            body["introspection_endpoint_auth_methods_supported"],
+            serde_json::json!(["client_secret_basic", "client_secret_post"]),
+            "introspection is for confidential clients only"
+        );
         assert!(body.get("registration_endpoint").is_none(), "no dynamic registration");
     }
 }
