@@ -36,6 +36,8 @@ const SALT_LEN: usize = 16;
 
 /// The bcrypt variant of base64 (`./A-Za-z0-9`), as the `bcrypt` crate decodes it.
 const BCRYPT_B64: GeneralPurpose = GeneralPurpose::new(&alphabet::BCRYPT, NO_PAD);
+/// The PHC string format's "B64": the standard alphabet without padding.
+const PHC_B64: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, NO_PAD);
 
 /// Argon2id cost parameters (RFC 9106 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,17 +105,23 @@ impl std::fmt::Debug for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// A hasher for `params`, which are validated here. Also precomputes the dummy hash used by
-    /// [`PasswordHasher::dummy_verify`], so creating one costs one hash.
+    /// A hasher for `params`, which are validated here. The dummy hash used by
+    /// [`PasswordHasher::dummy_verify`] is a PHC string with our parameters, a random salt and a
+    /// random output: verifying against it costs exactly a real verify, and building it costs
+    /// no hashing (so starting a server does not allocate Argon2's memory).
     pub fn new(params: Argon2Params) -> Result<Self, CryptoError> {
         let argon_params = params.to_params().map_err(CryptoError::InvalidPasswordParams)?;
-        let mut hasher = PasswordHasher {
+        let salt = SaltString::encode_b64(&random::bytes::<SALT_LEN>()?)
+            .map_err(|e| CryptoError::PasswordHash(e.to_string()))?;
+        let output = PHC_B64.encode(random::bytes::<{ Params::DEFAULT_OUTPUT_LEN }>()?);
+        let Argon2Params { memory_kib, iterations, parallelism } = params;
+        let dummy_hash =
+            format!("$argon2id$v=19$m={memory_kib},t={iterations},p={parallelism}${salt}${output}");
+        Ok(PasswordHasher {
             params,
             argon2: Argon2::new(argon2::Algorithm::Argon2id, Version::V0x13, argon_params),
-            dummy_hash: String::new(),
-        };
-        hasher.dummy_hash = hasher.hash(&random::token(SALT_LEN)?)?;
-        Ok(hasher)
+            dummy_hash,
+        })
     }
 
     /// The parameters new hashes are made with.
@@ -234,6 +242,17 @@ fn is_bcrypt(stored_hash: &str) -> bool {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dummy_hash_is_a_current_argon2id_hash_nothing_verifies_against() {
+        let params = Argon2Params { memory_kib: 256, iterations: 1, parallelism: 1 };
+        let hasher = PasswordHasher::new(params).unwrap();
+        let (hash, parsed) = parse_argon2(&hasher.dummy_hash).unwrap();
+        assert_eq!(parsed, params, "same parameters, so the same work as a real verify");
+        assert_eq!(hash.algorithm.as_str(), "argon2id");
+        assert_eq!(hasher.verify("", &hasher.dummy_hash), PasswordCheck::Invalid);
+        assert_ne!(PasswordHasher::new(params).unwrap().dummy_hash, hasher.dummy_hash, "random per hasher");
+    }
 
     #[test]
     fn params_are_validated() {
