@@ -202,6 +202,7 @@ pub struct StoredResponse {
     pub body: String,
 }
 
+/// The stored answer for (user, key), if a request with that key has committed.
 pub async fn stored_response(
     tx: &mut Tx,
     user_id: &str,
@@ -222,24 +223,43 @@ pub async fn stored_response(
     .transpose()
 }
 
-pub async fn store_response(
+/// Claims (user, key) for this transaction. `false` when another request already holds it:
+/// on PostgreSQL the insert waits for a concurrent holder to commit or roll back, so two
+/// racing requests with one key never both run.
+pub async fn claim_key(
     tx: &mut Tx,
     user_id: &str,
     key: &str,
-    response: &StoredResponse,
+    request: &str,
     now: i64,
-) -> Result<(), BankError> {
-    sqlx::query(
+) -> Result<bool, BankError> {
+    let done = sqlx::query(
         "INSERT INTO idempotency (user_id, key, request, status, body, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (user_id, key) DO NOTHING",
     )
     .bind(user_id)
     .bind(key)
-    .bind(&response.request)
-    .bind(i64::from(response.status))
-    .bind(&response.body)
+    .bind(request)
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records the answer of the request that claimed (user, key).
+pub async fn finish_key(
+    tx: &mut Tx,
+    user_id: &str,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> Result<(), BankError> {
+    sqlx::query("UPDATE idempotency SET status = $3, body = $4 WHERE user_id = $1 AND key = $2")
+        .bind(user_id)
+        .bind(key)
+        .bind(i64::from(status))
+        .bind(body)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

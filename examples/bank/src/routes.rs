@@ -149,9 +149,10 @@ fn replay(stored: &StoredResponse, request: &str) -> Result<Response, BankError>
     Ok((status, [("idempotent-replayed", "true")], Json(body)).into_response())
 }
 
-/// Runs `operation` at most once per (user, key): the money movement and the stored answer
-/// commit together. Failed operations are not stored (nothing happened), so a retry is
-/// evaluated afresh.
+/// Runs `operation` at most once per (user, key): the key is claimed, the money moved and
+/// the answer recorded in one transaction. A failed operation rolls the claim back too
+/// (nothing happened), so a retry is evaluated afresh; a request that finds the key taken
+/// answers as the request that took it did.
 async fn idempotent(
     ledger: &Ledger,
     claims: &Claims,
@@ -165,24 +166,16 @@ async fn idempotent(
     let actor = Actor { user_id: &claims.sub, username: username(claims), key };
 
     let mut tx = ledger.begin().await?;
-    if let Some(stored) = db::stored_response(&mut tx, actor.user_id, key).await? {
-        return replay(&stored, &request);
+    if !db::claim_key(&mut tx, actor.user_id, key, &request, now).await? {
+        return match db::stored_response(&mut tx, actor.user_id, key).await? {
+            Some(stored) => replay(&stored, &request),
+            None => Err(BankError::Conflict(
+                "this Idempotency-Key is in use by a request in progress; retry".into(),
+            )),
+        };
     }
     let answer = operations::apply(&mut tx, &actor, &operation, now).await?;
-    let stored = StoredResponse { request: request.clone(), status: 200, body: answer.to_string() };
-    match db::store_response(&mut tx, actor.user_id, key, &stored, now).await {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Json(answer).into_response())
-        }
-        // A concurrent request with the same key committed first: answer as it did.
-        Err(_) => {
-            drop(tx);
-            let mut tx = ledger.begin().await?;
-            match db::stored_response(&mut tx, actor.user_id, key).await? {
-                Some(stored) => replay(&stored, &request),
-                None => Err(BankError::Conflict("the request could not be recorded; retry it".into())),
-            }
-        }
-    }
+    db::finish_key(&mut tx, actor.user_id, key, 200, &answer.to_string()).await?;
+    tx.commit().await?;
+    Ok(Json(answer).into_response())
 }

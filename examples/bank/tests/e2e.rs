@@ -1,5 +1,6 @@
 //! Latchkey + the bank + the client SDK, end to end over real HTTP: the scenario of the
-//! guide. Latchkey runs on SQLite, and on PostgreSQL when LATCHKEY_TEST_POSTGRES_URL is set.
+//! guide. Latchkey and the bank's ledger run on SQLite, and on PostgreSQL when
+//! LATCHKEY_TEST_POSTGRES_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -36,7 +37,7 @@ struct World {
     clock: Arc<ManualClock>,
     http: reqwest::Client,
     _db: TestDatabase,
-    _bank_dir: tempfile::TempDir,
+    _bank_db: TestDatabase,
 }
 
 async fn serve(router: axum::Router) -> String {
@@ -50,7 +51,8 @@ async fn serve(router: axum::Router) -> String {
     format!("http://{addr}")
 }
 
-async fn world(db: TestDatabase) -> World {
+/// Latchkey on `db`, the bank's ledger on `bank_db` (same backend).
+async fn world(db: TestDatabase, bank_db: TestDatabase) -> World {
     let store = SqlStore::connect(&db.url).await.unwrap();
     store.migrate().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
@@ -111,9 +113,7 @@ async fn world(db: TestDatabase) -> World {
         .build()
         .await
         .unwrap();
-    let bank_dir = tempfile::tempdir().unwrap();
-    let ledger =
-        Ledger::open(&format!("sqlite://{}", bank_dir.path().join("bank.db").display())).await.unwrap();
+    let ledger = Ledger::open(&bank_db.url).await.unwrap();
     let bank = serve(router(ledger, &guard)).await;
     World {
         issuer,
@@ -122,7 +122,7 @@ async fn world(db: TestDatabase) -> World {
         clock,
         http: reqwest::Client::new(),
         _db: db,
-        _bank_dir: bank_dir,
+        _bank_db: bank_db,
     }
 }
 
@@ -169,12 +169,14 @@ macro_rules! on_both_backends {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name(super::world(latchkey_store::testing::TestDatabase::sqlite()).await).await;
+                use latchkey_store::testing::TestDatabase;
+                super::$name(super::world(TestDatabase::sqlite(), TestDatabase::sqlite()).await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(db) = latchkey_store::testing::TestDatabase::postgres() {
-                    super::$name(super::world(db).await).await;
+                use latchkey_store::testing::TestDatabase;
+                if let (Some(db), Some(bank_db)) = (TestDatabase::postgres(), TestDatabase::postgres()) {
+                    super::$name(super::world(db, bank_db).await).await;
                 }
             }
         }
@@ -235,6 +237,12 @@ async fn retried_writes_never_move_money_twice(w: World) {
         assert_eq!(retry, &first, "a retry gets the first answer");
     }
     assert_eq!(w.balance(&alice).await, 500, "the money moved once");
+    // Concurrent first attempts with one new key: the money still moves once.
+    let racing =
+        join_all((0..10).map(|_| w.write(&alice, "/deposit", "racing-key", json!({"amount": 100})))).await;
+    assert!(racing.iter().all(|(status, _)| *status == 200), "{racing:?}");
+    assert!(racing.windows(2).all(|pair| pair[0] == pair[1]), "every racer gets the winner's answer");
+    assert_eq!(w.balance(&alice).await, 600);
     let (status, _) = w.write(&alice, "/deposit", "same-key", json!({"amount": 501})).await;
     assert_eq!(status, 422, "a key reused for another request is refused");
     let missing = alice.send(alice.post(w.url("/deposit")).json(&json!({"amount": 1}))).await.unwrap();
