@@ -46,8 +46,10 @@ pub struct IdTokenSpec<'a> {
     pub ttl: i64,
 }
 
-/// Signs an ID token for `spec`, valid from now for `spec.ttl` seconds.
-pub fn issue(state: &AppState, spec: &IdTokenSpec<'_>) -> Result<String, ApiError> {
+/// Signs an ID token for `spec`, valid from now for `spec.ttl` seconds. An RS256 signature
+/// costs ~0.65 ms of CPU (BENCHMARKS.md), long enough to stall the requests sharing an async
+/// worker, so it runs on the blocking pool.
+pub async fn issue(state: &AppState, spec: &IdTokenSpec<'_>) -> Result<String, ApiError> {
     let now = state.clock.now();
     let claims = IdTokenClaims {
         iss: state.issuer.to_string(),
@@ -61,5 +63,9 @@ pub fn issue(state: &AppState, spec: &IdTokenSpec<'_>) -> Result<String, ApiErro
         sid: spec.browser_session_id.map(str::to_owned),
         azp: spec.client_id.to_owned(),
     };
-    Ok(state.keys.id_token_signer().sign_jwt("JWT", &claims)?)
+    let keys = state.keys.clone();
+    tokio::task::spawn_blocking(move || keys.id_token_signer().sign_jwt("JWT", &claims))
+        .await
+        .map_err(|e| ApiError::Internal(format!("ID-token signing task failed: {e}")))?
+        .map_err(ApiError::from)
 }

@@ -129,18 +129,21 @@ pub async fn grant(
     )
     .await?;
     let id_token = if scope.contains("openid") {
-        Some(id_token::issue(
-            state,
-            &IdTokenSpec {
-                subject: &user.id,
-                client_id: &client.id,
-                auth_time: stored.auth_time,
-                nonce: stored.nonce.as_deref(),
-                access_token: &started.access_token.token,
-                browser_session_id: stored.browser_session_id.as_deref(),
-                ttl: state.policy(client).access_token_ttl,
-            },
-        )?)
+        Some(
+            id_token::issue(
+                state,
+                &IdTokenSpec {
+                    subject: &user.id,
+                    client_id: &client.id,
+                    auth_time: stored.auth_time,
+                    nonce: stored.nonce.as_deref(),
+                    access_token: &started.access_token.token,
+                    browser_session_id: stored.browser_session_id.as_deref(),
+                    ttl: state.policy(client).access_token_ttl,
+                },
+            )
+            .await?,
+        )
     } else {
         None
     };
