@@ -62,7 +62,9 @@ impl FormParams {
     }
 }
 
-fn decode_component(raw: &[u8]) -> Result<String, OAuthError> {
+/// Decodes one form-encoded component (`+` is a space, then percent-decoding), refusing
+/// invalid UTF-8. Also the decoding of HTTP Basic client credentials (RFC 6749 §2.3.1).
+pub fn decode_component(raw: &[u8]) -> Result<String, OAuthError> {
     let plus_as_space: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
     let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
     String::from_utf8(bytes).map_err(|_| OAuthError::invalid_request("the request body is not valid UTF-8"))

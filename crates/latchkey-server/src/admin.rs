@@ -131,6 +131,26 @@ pub struct ClientSpec {
     pub require_consent: bool,
 }
 
+impl ClientSpec {
+    /// A client with the server's default lifetimes, no redirect URIs, and consent required;
+    /// set other fields with struct-update syntax (`ClientSpec { .., ..ClientSpec::new(..) }`).
+    pub fn new(name: impl Into<String>, kind: ClientKind, grant_types: &[GrantType], scope: Scope) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            grant_types: grant_types.to_vec(),
+            scope,
+            access_token_ttl: None,
+            refresh_idle_ttl: None,
+            refresh_absolute_ttl: None,
+            reuse_window: None,
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            require_consent: true,
+        }
+    }
+}
+
 /// Checks and de-duplicates a list of redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7.3).
 fn check_redirect_uris(uris: Vec<String>) -> anyhow::Result<Vec<String>> {
     let mut checked: Vec<String> = Vec::with_capacity(uris.len());

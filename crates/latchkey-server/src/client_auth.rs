@@ -6,10 +6,10 @@ use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use latchkey_core::client::{ClientId, ClientKind};
+use latchkey_core::form::decode_component;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
 use latchkey_store::Client;
-use percent_encoding::percent_decode_str;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -36,10 +36,7 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, Secret)>, Ap
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| failed())?;
     let decoded = String::from_utf8(decoded).map_err(|_| failed())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(failed)?;
-    let form_decode = |s: &str| -> Result<String, ApiError> {
-        let s = s.replace('+', " ");
-        percent_decode_str(&s).decode_utf8().map(|c| c.into_owned()).map_err(|_| failed())
-    };
+    let form_decode = |s: &str| decode_component(s.as_bytes()).map_err(|_| failed());
     Ok(Some((form_decode(id)?, Secret::new(form_decode(secret)?))))
 }
 

@@ -32,11 +32,6 @@ impl Metrics {
         self.refresh_duplicate.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Rotations so far (tests and benchmarks count refreshes at the server with it).
-    pub fn rotations(&self) -> u64 {
-        self.refresh_rotated.load(Ordering::Relaxed)
-    }
-
     /// The Prometheus text exposition of every counter.
     pub fn render(&self) -> String {
         let mut out = String::new();

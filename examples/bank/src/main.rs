@@ -30,20 +30,8 @@ struct Args {
     #[arg(long, env = "BANK_FEED_CLIENT_SECRET")]
     feed_client_secret: Option<String>,
     /// How often to poll the revocation feed
-    #[arg(long, default_value = "2s", value_parser = humantime_duration)]
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
     feed_interval: Duration,
-}
-
-fn humantime_duration(raw: &str) -> Result<Duration, String> {
-    let digits: String = raw.chars().take_while(char::is_ascii_digit).collect();
-    let unit = &raw[digits.len()..];
-    let n: u64 = digits.parse().map_err(|_| format!("{raw:?} is not a duration like 2s or 500ms"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" | "" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        _ => Err(format!("{raw:?} is not a duration like 2s or 500ms")),
-    }
 }
 
 #[tokio::main]

@@ -73,18 +73,8 @@ async fn world(db: TestDatabase, bank_db: TestDatabase) -> World {
         admin::add_user(store.as_ref(), &passwords, spec, &Secret::new(PASSWORD), clock.now()).await.unwrap();
     }
     let secrets = latchkey_server::client_secrets(&master);
-    let spec = |name: &str, kind, grants: Vec<GrantType>| ClientSpec {
-        name: name.into(),
-        kind,
-        grant_types: grants,
-        scope: Scope::parse("bank:read bank:write").unwrap(),
-        access_token_ttl: None,
-        refresh_idle_ttl: None,
-        refresh_absolute_ttl: None,
-        reuse_window: None,
-        redirect_uris: vec![],
-        post_logout_redirect_uris: vec![],
-        require_consent: false,
+    let spec = |name: &str, kind, grants: Vec<GrantType>| {
+        ClientSpec::new(name, kind, &grants, Scope::parse("bank:read bank:write").unwrap())
     };
     let (app, _) = admin::add_client(
         store.as_ref(),

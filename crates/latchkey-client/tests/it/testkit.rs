@@ -123,17 +123,9 @@ impl TestServer {
         redirect_uris: Vec<String>,
     ) -> Credentials {
         let spec = ClientSpec {
-            name: "sdk test".into(),
-            kind,
-            grant_types: grants.to_vec(),
-            scope: Scope::parse(scope).unwrap(),
-            access_token_ttl: None,
-            refresh_idle_ttl: None,
-            refresh_absolute_ttl: None,
-            reuse_window: None,
             redirect_uris,
-            post_logout_redirect_uris: vec![],
             require_consent: false,
+            ..ClientSpec::new("sdk test", kind, grants, Scope::parse(scope).unwrap())
         };
         let secrets = latchkey_server::client_secrets(&self.master);
         let (client, secret) =

@@ -89,18 +89,8 @@ impl Latchkey {
         let user = UserSpec { username: "alice".into(), email: None, roles: vec!["customer".into()] };
         admin::add_user(store.as_ref(), &passwords, user, &Secret::new(PASSWORD), now).await.unwrap();
         let secrets = latchkey_server::client_secrets(&master);
-        let spec = |kind, grant_types: Vec<GrantType>, scope: &str| ClientSpec {
-            name: "guard test".into(),
-            kind,
-            grant_types,
-            scope: Scope::parse(scope).unwrap(),
-            access_token_ttl: None,
-            refresh_idle_ttl: None,
-            refresh_absolute_ttl: None,
-            reuse_window: None,
-            redirect_uris: vec![],
-            post_logout_redirect_uris: vec![],
-            require_consent: false,
+        let spec = |kind, grant_types: Vec<GrantType>, scope: &str| {
+            ClientSpec::new("guard test", kind, &grant_types, Scope::parse(scope).unwrap())
         };
         let app_spec = spec(
             ClientKind::Public,

@@ -209,17 +209,8 @@ async fn logout_without_hint_asks_first(server: TestServer) {
 async fn redirect_uris_are_checked_at_registration(server: TestServer) {
     let secrets = latchkey_server::client_secrets(&server.master);
     let spec = |uris: &[&str], grants: &[GrantType]| ClientSpec {
-        name: "app".into(),
-        kind: ClientKind::Public,
-        grant_types: grants.to_vec(),
-        scope: Scope::parse("openid").unwrap(),
-        access_token_ttl: None,
-        refresh_idle_ttl: None,
-        refresh_absolute_ttl: None,
-        reuse_window: None,
         redirect_uris: uris.iter().map(|u| u.to_string()).collect(),
-        post_logout_redirect_uris: vec![],
-        require_consent: true,
+        ..ClientSpec::new("app", ClientKind::Public, grants, Scope::parse("openid").unwrap())
     };
     let code = [GrantType::AuthorizationCode];
     for bad in

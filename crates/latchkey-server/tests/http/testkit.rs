@@ -141,19 +141,7 @@ impl TestServer {
         scope: &str,
         adjust: impl FnOnce(&mut ClientSpec),
     ) -> (String, Option<String>) {
-        let mut spec = ClientSpec {
-            name: "test client".into(),
-            kind,
-            grant_types: grants.to_vec(),
-            scope: Scope::parse(scope).unwrap(),
-            access_token_ttl: None,
-            refresh_idle_ttl: None,
-            refresh_absolute_ttl: None,
-            reuse_window: None,
-            redirect_uris: vec![],
-            post_logout_redirect_uris: vec![],
-            require_consent: true,
-        };
+        let mut spec = ClientSpec::new("test client", kind, grants, Scope::parse(scope).unwrap());
         adjust(&mut spec);
         let secrets = latchkey_server::client_secrets(&self.master);
         let (client, secret) =

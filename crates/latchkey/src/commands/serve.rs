@@ -48,19 +48,8 @@ async fn prepare_demo(ctx: &Context, master: &MasterKey) -> anyhow::Result<Demo>
     let client_id = match existing {
         Some(client) => client.id,
         None => {
-            let spec = ClientSpec {
-                name: DEMO_CLIENT.into(),
-                kind: ClientKind::Public,
-                grant_types: vec![GrantType::Password, GrantType::RefreshToken],
-                scope: Scope::parse(DEMO_SCOPE)?,
-                access_token_ttl: None,
-                refresh_idle_ttl: None,
-                refresh_absolute_ttl: None,
-                reuse_window: None,
-                redirect_uris: vec![],
-                post_logout_redirect_uris: vec![],
-                require_consent: true,
-            };
+            let grants = [GrantType::Password, GrantType::RefreshToken];
+            let spec = ClientSpec::new(DEMO_CLIENT, ClientKind::Public, &grants, Scope::parse(DEMO_SCOPE)?);
             admin::add_client(store, &latchkey_server::client_secrets(master), spec, ctx.now()).await?.0.id
         }
     };

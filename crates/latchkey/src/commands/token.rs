@@ -87,6 +87,6 @@ pub async fn run(ctx: Option<&Context>, command: TokenCommand) -> anyhow::Result
     if valid {
         Ok(())
     } else {
-        std::process::exit(1)
+        bail!("the token is not valid (see above)")
     }
 }
