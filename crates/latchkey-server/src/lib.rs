@@ -20,6 +20,8 @@ pub mod password_pool;
 mod request_log;
 mod routes;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod throttle;
 pub mod tokens;
 

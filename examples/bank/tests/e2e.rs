@@ -13,14 +13,11 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, ManualClock};
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
-use latchkey_core::token_request::Secret;
-use latchkey_crypto::{MasterKey, PasswordHasher};
 use latchkey_guard::Guard;
-use latchkey_server::admin::{self, ClientSpec, UserSpec};
-use latchkey_server::password_pool::PasswordPool;
-use latchkey_server::{App, Config};
+use latchkey_server::admin::ClientSpec;
+use latchkey_server::testing::{test_config, TestLatchkey};
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{SqlStore, Store};
+use latchkey_store::Store;
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -36,6 +33,7 @@ struct World {
     app_client_id: String,
     clock: Arc<ManualClock>,
     http: reqwest::Client,
+    _latchkey: TestLatchkey,
     _db: TestDatabase,
     _bank_db: TestDatabase,
 }
@@ -53,47 +51,20 @@ async fn serve(router: axum::Router) -> String {
 
 /// Latchkey on `db`, the bank's ledger on `bank_db` (same backend).
 async fn world(db: TestDatabase, bank_db: TestDatabase) -> World {
-    let store = SqlStore::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer = format!("http://{}", listener.local_addr().unwrap());
-    let config = Config {
-        issuer: Some(issuer.clone()),
-        argon2_memory_kib: 1024,
-        argon2_iterations: 1,
-        argon2_parallelism: 1,
-        ..Config::default()
-    };
+    let store: Arc<dyn Store> = Arc::new(db.store().await);
     let clock = Arc::new(ManualClock::new(wall_clock()));
-    let master = MasterKey::generate().unwrap();
-    let passwords = PasswordPool::new(PasswordHasher::new(config.argon2_params()).unwrap());
+    let latchkey = TestLatchkey::start(store, clock.clone(), test_config()).await.unwrap();
     for name in ["alice", "bob"] {
-        let spec = UserSpec { username: name.into(), email: None, roles: vec![] };
-        admin::add_user(store.as_ref(), &passwords, spec, &Secret::new(PASSWORD), clock.now()).await.unwrap();
+        latchkey.add_user(name, &[], PASSWORD, clock.now()).await.unwrap();
     }
-    let secrets = latchkey_server::client_secrets(&master);
-    let spec = |name: &str, kind, grants: Vec<GrantType>| {
-        ClientSpec::new(name, kind, &grants, Scope::parse("bank:read bank:write").unwrap())
-    };
-    let (app, _) = admin::add_client(
-        store.as_ref(),
-        &secrets,
-        spec("bank app", ClientKind::Public, vec![GrantType::Password, GrantType::RefreshToken]),
-        clock.now(),
-    )
-    .await
-    .unwrap();
-    let (feed, feed_secret) = admin::add_client(
-        store.as_ref(),
-        &secrets,
-        spec("bank api", ClientKind::Confidential, vec![GrantType::ClientCredentials]),
-        clock.now(),
-    )
-    .await
-    .unwrap();
-    let latchkey = App::build(config, &master, store, clock.clone()).await.unwrap();
-    tokio::spawn(latchkey.serve(listener, std::future::pending()));
+    let scope = || Scope::parse("bank:read bank:write").unwrap();
+    let grants = [GrantType::Password, GrantType::RefreshToken];
+    let app_spec = ClientSpec::new("bank app", ClientKind::Public, &grants, scope());
+    let (app, _) = latchkey.add_client(app_spec, clock.now()).await.unwrap();
+    let feed_spec =
+        ClientSpec::new("bank api", ClientKind::Confidential, &[GrantType::ClientCredentials], scope());
+    let (feed, feed_secret) = latchkey.add_client(feed_spec, clock.now()).await.unwrap();
+    let issuer = latchkey.issuer.clone();
 
     let guard = Guard::builder()
         .issuer(&issuer)
@@ -111,6 +82,7 @@ async fn world(db: TestDatabase, bank_db: TestDatabase) -> World {
         app_client_id: app.id,
         clock,
         http: reqwest::Client::new(),
+        _latchkey: latchkey,
         _db: db,
         _bank_db: bank_db,
     }

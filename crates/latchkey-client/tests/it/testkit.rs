@@ -1,7 +1,6 @@
 //! A Latchkey server on a free port with a manual clock, and a count of the requests its
 //! token endpoint received, to prove how many refreshes a client sent.
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -12,14 +11,10 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::clock::Clock;
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
-use latchkey_core::token_request::Secret;
-use latchkey_crypto::{MasterKey, PasswordHasher};
-use latchkey_server::admin::{self, ClientSpec, UserSpec};
-use latchkey_server::password_pool::PasswordPool;
-use latchkey_server::{App, Config};
+use latchkey_server::admin::ClientSpec;
+use latchkey_server::testing::{test_config, TestLatchkey};
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{SqlStore, Store};
-use tokio::sync::oneshot;
+use latchkey_store::Store;
 
 pub const START: i64 = 1_800_000_000;
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -29,57 +24,37 @@ pub const ACCESS_TTL: i64 = 300;
 pub struct TestServer {
     pub issuer: String,
     pub http: reqwest::Client,
-    pub store: Arc<dyn Store>,
     /// The server's clock.
     pub clock: Arc<ManualClock>,
-    master: MasterKey,
     token_requests: Arc<AtomicUsize>,
-    shutdown: Option<oneshot::Sender<()>>,
+    latchkey: TestLatchkey,
     _db: TestDatabase,
-}
-
-fn test_config() -> Config {
-    Config { argon2_memory_kib: 1024, argon2_iterations: 1, argon2_parallelism: 1, ..Config::default() }
 }
 
 impl TestServer {
     pub async fn start() -> Self {
         let db = TestDatabase::sqlite();
-        let store = SqlStore::connect(&db.url).await.unwrap();
-        store.migrate().await.unwrap();
-        let store: Arc<dyn Store> = Arc::new(store);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let issuer = format!("http://{addr}");
-        let config = Config { listen: addr, issuer: Some(issuer.clone()), ..test_config() };
+        let store: Arc<dyn Store> = Arc::new(db.store().await);
         let clock = Arc::new(ManualClock::new(START));
-        let master = MasterKey::generate().unwrap();
-        let app = App::build(config, &master, store.clone(), clock.clone()).await.unwrap();
         let token_requests = Arc::new(AtomicUsize::new(0));
         let counter = token_requests.clone();
-        let router =
-            app.router().unwrap().layer(axum::middleware::from_fn(move |request: Request, next: Next| {
+        let count_token_requests = move |router: axum::Router| {
+            router.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
                 if request.uri().path() == "/token" {
                     counter.fetch_add(1, Ordering::SeqCst);
                 }
                 next.run(request)
-            }));
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await
-        });
+            }))
+        };
+        let latchkey = TestLatchkey::start_wrapped(store, clock.clone(), test_config(), count_token_requests)
+            .await
+            .unwrap();
         Self {
-            issuer,
+            issuer: latchkey.issuer.clone(),
             http: reqwest::Client::new(),
-            store,
             clock,
-            master,
             token_requests,
-            shutdown: Some(tx),
+            latchkey,
             _db: db,
         }
     }
@@ -102,11 +77,7 @@ impl TestServer {
     }
 
     pub async fn add_alice(&self) {
-        let passwords = PasswordPool::new(PasswordHasher::new(test_config().argon2_params()).unwrap());
-        let spec = UserSpec { username: "alice".into(), email: None, roles: vec!["customer".into()] };
-        admin::add_user(self.store.as_ref(), &passwords, spec, &Secret::new(PASSWORD), self.clock.now())
-            .await
-            .unwrap();
+        self.latchkey.add_user("alice", &["customer"], PASSWORD, self.clock.now()).await.unwrap();
     }
 
     /// Registers a client; returns its credentials.
@@ -127,9 +98,7 @@ impl TestServer {
             require_consent: false,
             ..ClientSpec::new("sdk test", kind, grants, Scope::parse(scope).unwrap())
         };
-        let secrets = latchkey_server::client_secrets(&self.master);
-        let (client, secret) =
-            admin::add_client(self.store.as_ref(), &secrets, spec, self.clock.now()).await.unwrap();
+        let (client, secret) = self.latchkey.add_client(spec, self.clock.now()).await.unwrap();
         Credentials { client_id: client.id, client_secret: secret }
     }
 
@@ -162,13 +131,5 @@ impl TestServer {
             .build();
         manager.password_login("alice", PASSWORD, None).await.unwrap();
         (manager, clock, store)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }

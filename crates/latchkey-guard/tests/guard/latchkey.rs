@@ -8,15 +8,11 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
-use latchkey_core::token_request::Secret;
-use latchkey_crypto::MasterKey;
-use latchkey_server::admin::{self, ClientSpec, UserSpec};
-use latchkey_server::password_pool::PasswordPool;
-use latchkey_server::{App, Config};
+use latchkey_server::admin::ClientSpec;
+use latchkey_server::testing::{test_config, TestLatchkey};
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{SqlStore, Store};
+use latchkey_store::Store;
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug)]
@@ -55,7 +51,7 @@ pub struct Latchkey {
     pub app_client: String,
     pub resource_server: (String, String),
     http: reqwest::Client,
-    _shutdown: oneshot::Sender<()>,
+    _latchkey: TestLatchkey,
     _db: TestDatabase,
 }
 
@@ -65,53 +61,29 @@ impl Latchkey {
             Backend::Sqlite => TestDatabase::sqlite(),
             Backend::Postgres => TestDatabase::postgres()?,
         };
-        let store = SqlStore::connect(&db.url).await.unwrap();
-        store.migrate().await.unwrap();
-        let store: Arc<dyn Store> = Arc::new(store);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let issuer = format!("http://{addr}");
-        // Small Argon2 parameters: the tests exercise the guard, not the password cost.
-        let config = Config {
-            argon2_memory_kib: 1024,
-            argon2_iterations: 1,
-            argon2_parallelism: 1,
-            listen: addr,
-            issuer: Some(issuer.clone()),
-            ..Config::default()
-        };
-        let passwords =
-            PasswordPool::new(latchkey_crypto::PasswordHasher::new(config.argon2_params()).unwrap());
-        let master = MasterKey::generate().unwrap();
+        let store: Arc<dyn Store> = Arc::new(db.store().await);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let latchkey = TestLatchkey::start(store, clock.clone(), test_config()).await.unwrap();
         let now = clock.now();
-
-        let user = UserSpec { username: "alice".into(), email: None, roles: vec!["customer".into()] };
-        admin::add_user(store.as_ref(), &passwords, user, &Secret::new(PASSWORD), now).await.unwrap();
-        let secrets = latchkey_server::client_secrets(&master);
-        let spec = |kind, grant_types: Vec<GrantType>, scope: &str| {
-            ClientSpec::new("guard test", kind, &grant_types, Scope::parse(scope).unwrap())
-        };
-        let app_spec = spec(
-            ClientKind::Public,
-            vec![GrantType::Password, GrantType::RefreshToken],
-            "profile bank:read bank:write",
+        latchkey.add_user("alice", &["customer"], PASSWORD, now).await.unwrap();
+        let scope = |s: &str| Scope::parse(s).unwrap();
+        let grants = [GrantType::Password, GrantType::RefreshToken];
+        let app_spec =
+            ClientSpec::new("guard test", ClientKind::Public, &grants, scope("profile bank:read bank:write"));
+        let (app_client, _) = latchkey.add_client(app_spec, now).await.unwrap();
+        let rs_spec = ClientSpec::new(
+            "guard test",
+            ClientKind::Confidential,
+            &[GrantType::ClientCredentials],
+            scope(""),
         );
-        let (app_client, _) = admin::add_client(store.as_ref(), &secrets, app_spec, now).await.unwrap();
-        let rs_spec = spec(ClientKind::Confidential, vec![GrantType::ClientCredentials], "");
-        let (rs_client, rs_secret) = admin::add_client(store.as_ref(), &secrets, rs_spec, now).await.unwrap();
-
-        let app = App::build(config, &master, store, clock).await.unwrap();
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(app.serve(listener, async move {
-            let _ = rx.await;
-        }));
+        let (rs_client, rs_secret) = latchkey.add_client(rs_spec, now).await.unwrap();
         Some(Self {
-            issuer,
+            issuer: latchkey.issuer.clone(),
             app_client: app_client.id,
             resource_server: (rs_client.id, rs_secret.unwrap()),
             http: reqwest::Client::new(),
-            _shutdown: tx,
+            _latchkey: latchkey,
             _db: db,
         })
     }

@@ -207,7 +207,7 @@ async fn logout_without_hint_asks_first(server: TestServer) {
 }
 
 async fn redirect_uris_are_checked_at_registration(server: TestServer) {
-    let secrets = latchkey_server::client_secrets(&server.master);
+    let secrets = latchkey_server::client_secrets(&server.latchkey.master);
     let spec = |uris: &[&str], grants: &[GrantType]| ClientSpec {
         redirect_uris: uris.iter().map(|u| u.to_string()).collect(),
         ..ClientSpec::new("app", ClientKind::Public, grants, Scope::parse("openid").unwrap())

@@ -7,15 +7,15 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, ManualClock};
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
-use latchkey_core::token_request::Secret;
-use latchkey_crypto::{JwkSet, KeySet, MasterKey};
-use latchkey_server::admin::{self, ClientSpec, UserSpec};
-use latchkey_server::{App, Config};
+use latchkey_crypto::{JwkSet, KeySet};
+use latchkey_server::admin::ClientSpec;
+pub use latchkey_server::testing::test_config;
+use latchkey_server::testing::TestLatchkey;
+use latchkey_server::Config;
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{SqlStore, Store};
 use reqwest::Response;
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug)]
@@ -53,15 +53,9 @@ pub struct TestServer {
     pub http: reqwest::Client,
     pub store: Arc<dyn Store>,
     pub clock: Arc<ManualClock>,
-    pub master: MasterKey,
     pub issuer: String,
-    shutdown: Option<oneshot::Sender<()>>,
+    pub latchkey: TestLatchkey,
     _db: TestDatabase,
-}
-
-/// Small Argon2 parameters: the tests exercise the logic, not the cost.
-pub fn test_config() -> Config {
-    Config { argon2_memory_kib: 1024, argon2_iterations: 1, argon2_parallelism: 1, ..Config::default() }
 }
 
 impl TestServer {
@@ -78,30 +72,19 @@ impl TestServer {
     }
 
     /// Starts a server on `db`, reached through `url` when given (e.g. through a proxy).
-    pub async fn start_on(db: TestDatabase, url: Option<String>, mut config: Config) -> Self {
+    pub async fn start_on(db: TestDatabase, url: Option<String>, config: Config) -> Self {
         let store = SqlStore::connect(url.as_deref().unwrap_or(&db.url)).await.unwrap();
         store.migrate().await.unwrap();
         let store: Arc<dyn Store> = Arc::new(store);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        config.listen = addr;
-        let issuer = format!("http://{addr}");
-        config.issuer = Some(issuer.clone());
         let clock = Arc::new(ManualClock::new(START));
-        let master = MasterKey::generate().unwrap();
-        let app = App::build(config, &master, store.clone(), clock.clone()).await.unwrap();
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(app.serve(listener, async move {
-            let _ = rx.await;
-        }));
+        let latchkey = TestLatchkey::start(store.clone(), clock.clone(), config).await.unwrap();
         Self {
-            base: issuer.clone(),
+            base: latchkey.issuer.clone(),
+            issuer: latchkey.issuer.clone(),
             http: reqwest::Client::new(),
             store,
             clock,
-            master,
-            issuer,
-            shutdown: Some(tx),
+            latchkey,
             _db: db,
         }
     }
@@ -111,17 +94,7 @@ impl TestServer {
     }
 
     pub async fn add_user(&self, username: &str, roles: &[&str]) -> latchkey_store::User {
-        let passwords = latchkey_server::password_pool::PasswordPool::new(
-            latchkey_crypto::PasswordHasher::new(test_config().argon2_params()).unwrap(),
-        );
-        let spec = UserSpec {
-            username: username.into(),
-            email: Some(format!("{username}@example.com")),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-        };
-        admin::add_user(self.store.as_ref(), &passwords, spec, &Secret::new(PASSWORD), self.clock.now())
-            .await
-            .unwrap()
+        self.latchkey.add_user(username, roles, PASSWORD, self.clock.now()).await.unwrap()
     }
 
     /// Registers a client; returns its id and secret (confidential only).
@@ -143,9 +116,7 @@ impl TestServer {
     ) -> (String, Option<String>) {
         let mut spec = ClientSpec::new("test client", kind, grants, Scope::parse(scope).unwrap());
         adjust(&mut spec);
-        let secrets = latchkey_server::client_secrets(&self.master);
-        let (client, secret) =
-            admin::add_client(self.store.as_ref(), &secrets, spec, self.clock.now()).await.unwrap();
+        let (client, secret) = self.latchkey.add_client(spec, self.clock.now()).await.unwrap();
         (client.id, secret)
     }
 
@@ -207,14 +178,6 @@ impl TestServer {
     pub async fn jwks(&self) -> KeySet {
         let set: JwkSet = self.http.get(self.url("/jwks.json")).send().await.unwrap().json().await.unwrap();
         KeySet::from_jwks(&set).0
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 

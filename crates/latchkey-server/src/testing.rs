@@ -1,0 +1,100 @@
+//! An in-process Latchkey for other crates' tests (feature `testing`): real HTTP on a free
+//! loopback port, with whatever store and clock the test chooses. The server's own tests,
+//! the guard's, the client SDK's and the bank example's all start Latchkey this way.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use latchkey_core::clock::Clock;
+use latchkey_core::token_request::Secret;
+use latchkey_crypto::{MasterKey, PasswordHasher};
+use latchkey_store::{Client, Store, User};
+use tokio::sync::oneshot;
+
+use crate::admin::{self, ClientSpec, UserSpec};
+use crate::password_pool::PasswordPool;
+use crate::{App, Config};
+
+/// The defaults with small Argon2 parameters: tests exercise logic, not password cost.
+pub fn test_config() -> Config {
+    Config { argon2_memory_kib: 1024, argon2_iterations: 1, argon2_parallelism: 1, ..Config::default() }
+}
+
+/// A served Latchkey; dropping it stops the server.
+pub struct TestLatchkey {
+    /// `http://127.0.0.1:<port>`, also the issuer and default audience.
+    pub issuer: String,
+    pub store: Arc<dyn Store>,
+    pub master: MasterKey,
+    config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl TestLatchkey {
+    /// Serves `config` (its `listen` and `issuer` are replaced) over `store`.
+    pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> anyhow::Result<Self> {
+        Self::start_wrapped(store, clock, config, |router| router).await
+    }
+
+    /// Like [`TestLatchkey::start`], with `wrap` applied to the router (e.g. a layer that counts
+    /// requests at the server).
+    pub async fn start_wrapped(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        mut config: Config,
+        wrap: impl FnOnce(Router) -> Router,
+    ) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let issuer = format!("http://{addr}");
+        config.listen = addr;
+        config.issuer = Some(issuer.clone());
+        let master = MasterKey::generate()?;
+        let app = App::build(config.clone(), &master, store.clone(), clock).await?;
+        let router = wrap(app.router()?);
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Self { issuer, store, master, config, shutdown: Some(shutdown) })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    /// Creates a user with `password`.
+    pub async fn add_user(
+        &self,
+        username: &str,
+        roles: &[&str],
+        password: &str,
+        now: i64,
+    ) -> anyhow::Result<User> {
+        let passwords = PasswordPool::new(PasswordHasher::new(self.config.argon2_params())?);
+        let spec = UserSpec {
+            username: username.into(),
+            email: Some(format!("{username}@example.com")),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        };
+        admin::add_user(self.store.as_ref(), &passwords, spec, &Secret::new(password), now).await
+    }
+
+    /// Registers a client; returns it and its secret (confidential clients only).
+    pub async fn add_client(&self, spec: ClientSpec, now: i64) -> anyhow::Result<(Client, Option<String>)> {
+        admin::add_client(self.store.as_ref(), &crate::client_secrets(&self.master), spec, now).await
+    }
+}
+
+impl Drop for TestLatchkey {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
