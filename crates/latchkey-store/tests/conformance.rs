@@ -1,8 +1,8 @@
 //! The store conformance suite: every case is written once and run against every backend.
 //!
-//! `conformance!` expands each case into `sqlite::<case>` and `postgres::<case>`. The
+//! `on_both_backends!` expands each case into `<case>::sqlite` and `<case>::postgres`. The
 //! PostgreSQL variants need `LATCHKEY_TEST_POSTGRES_URL` (each test gets a schema of its own);
-//! without it they print "skipped: ..." and pass.
+//! without it they print `skipped: ...` and pass.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -15,32 +15,7 @@ use latchkey_store::{
     UserStore,
 };
 
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            use latchkey_store::testing::TestDatabase;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let db = TestDatabase::sqlite();
-                    super::$case(&db).await;
-                }
-            )*
-        }
-        mod postgres {
-            use latchkey_store::testing::TestDatabase;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some(db) = TestDatabase::postgres() else { return };
-                    super::$case(&db).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+latchkey_store::on_both_backends!(
     migrate_ping_and_backend,
     users_crud,
     duplicate_username_conflicts,
@@ -134,7 +109,7 @@ async fn seeded(db: &TestDatabase) -> SqlStore {
     store
 }
 
-async fn migrate_ping_and_backend(db: &TestDatabase) {
+async fn migrate_ping_and_backend(db: TestDatabase) {
     let store = db.store().await;
     assert_eq!(store.backend(), db.backend());
     store.ping().await.unwrap();
@@ -147,7 +122,7 @@ async fn migrate_ping_and_backend(db: &TestDatabase) {
     assert!(dynamic.list_users().await.unwrap().is_empty());
 }
 
-async fn users_crud(db: &TestDatabase) {
+async fn users_crud(db: TestDatabase) {
     let store = db.store().await;
     let bob = store.create_user(&new_user("u2", "bob"), NOW).await.unwrap();
     assert_eq!(bob.username, "bob");
@@ -189,7 +164,7 @@ async fn users_crud(db: &TestDatabase) {
     assert!(!store.set_user_disabled("nobody", true, NOW).await.unwrap());
 }
 
-async fn duplicate_username_conflicts(db: &TestDatabase) {
+async fn duplicate_username_conflicts(db: TestDatabase) {
     let store = db.store().await;
     store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
     let err = store.create_user(&new_user("u2", "alice"), NOW).await.unwrap_err();
@@ -202,7 +177,7 @@ async fn duplicate_username_conflicts(db: &TestDatabase) {
     assert_eq!(store.list_users().await.unwrap().len(), 1);
 }
 
-async fn replace_password_hash_is_compare_and_swap(db: &TestDatabase) {
+async fn replace_password_hash_is_compare_and_swap(db: TestDatabase) {
     let store = db.store().await;
     store.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
     let legacy = new_user("u1", "alice").password_hash;
@@ -218,7 +193,7 @@ async fn replace_password_hash_is_compare_and_swap(db: &TestDatabase) {
     assert_eq!(store.user_by_id("u1").await.unwrap().unwrap().password_hash, "$argon2id$a");
 }
 
-async fn clients_round_trip(db: &TestDatabase) {
+async fn clients_round_trip(db: TestDatabase) {
     let store = db.store().await;
     let mut all_grants = new_client("zeta");
     all_grants.grant_types = GrantType::ALL.to_vec();
@@ -275,8 +250,8 @@ async fn clients_round_trip(db: &TestDatabase) {
     assert!(matches!(&err, StoreError::Conflict(what) if what == "client alpha"), "{err:?}");
 }
 
-async fn remove_client_cascades_to_sessions(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn remove_client_cascades_to_sessions(db: TestDatabase) {
+    let store = seeded(&db).await;
     store.create_client(&new_client("c2"), NOW).await.unwrap();
     store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     store.create_session(&new_session("s2", "u1", "c1", NOW)).await.unwrap();
@@ -290,8 +265,8 @@ async fn remove_client_cascades_to_sessions(db: &TestDatabase) {
     assert!(!store.remove_client("c1").await.unwrap());
 }
 
-async fn create_and_read_session(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn create_and_read_session(db: TestDatabase) {
+    let store = seeded(&db).await;
     let created = store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     assert_eq!((created.generation, created.last_used_at, created.rotated_at), (0, NOW, None));
 
@@ -325,8 +300,8 @@ async fn create_and_read_session(db: &TestDatabase) {
     assert!(matches!(err, StoreError::Database(_)), "{err:?}");
 }
 
-async fn rotate_wins_once_per_generation(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn rotate_wins_once_per_generation(db: TestDatabase) {
+    let store = seeded(&db).await;
     store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
 
     let t1 = NOW + 60;
@@ -352,8 +327,8 @@ async fn rotate_wins_once_per_generation(db: &TestDatabase) {
     assert!(store.rotate_session("nobody", 0, t2, t2 + IDLE).await.unwrap().is_none());
 }
 
-async fn rotate_refused_on_dead_sessions(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn rotate_refused_on_dead_sessions(db: TestDatabase) {
+    let store = seeded(&db).await;
     // Revoked.
     store.create_session(&new_session("revoked", "u1", "c1", NOW)).await.unwrap();
     assert!(store.revoke_session("revoked", NOW + 1, "logout").await.unwrap());
@@ -375,8 +350,8 @@ async fn rotate_refused_on_dead_sessions(db: &TestDatabase) {
     assert_eq!(store.session("old").await.unwrap().unwrap().session.generation, 0);
 }
 
-async fn rotate_caps_idle_at_absolute(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn rotate_caps_idle_at_absolute(db: TestDatabase) {
+    let store = seeded(&db).await;
     let mut s = new_session("s1", "u1", "c1", NOW);
     s.absolute_expires_at = NOW + 1_000;
     s.idle_expires_at = NOW + 500;
@@ -389,8 +364,8 @@ async fn rotate_caps_idle_at_absolute(db: &TestDatabase) {
     assert_eq!(store.session("s1").await.unwrap().unwrap().session.idle_expires_at, NOW + 900);
 }
 
-async fn rotate_reports_user_state(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn rotate_reports_user_state(db: TestDatabase) {
+    let store = seeded(&db).await;
     store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     store.set_user_disabled("u1", true, NOW + 1).await.unwrap();
     // The store rotates regardless; refusing a disabled user is the server's decision.
@@ -399,8 +374,8 @@ async fn rotate_reports_user_state(db: &TestDatabase) {
     assert!(store.session("s1").await.unwrap().unwrap().user_disabled);
 }
 
-async fn revoke_is_idempotent(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn revoke_is_idempotent(db: TestDatabase) {
+    let store = seeded(&db).await;
     store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     assert!(store.revoke_session("s1", NOW + 5, "reuse_detected").await.unwrap());
     assert!(!store.revoke_session("s1", NOW + 9, "logout").await.unwrap());
@@ -410,8 +385,8 @@ async fn revoke_is_idempotent(db: &TestDatabase) {
     assert!(!store.revoke_session("nobody", NOW, "logout").await.unwrap());
 }
 
-async fn revoke_user_sessions_with_except(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn revoke_user_sessions_with_except(db: TestDatabase) {
+    let store = seeded(&db).await;
     store.create_user(&new_user("u2", "bob"), NOW).await.unwrap();
     for id in ["a1", "a2", "a3", "a4"] {
         store.create_session(&new_session(id, "u1", "c1", NOW)).await.unwrap();
@@ -440,8 +415,8 @@ async fn revoke_user_sessions_with_except(db: &TestDatabase) {
     assert_eq!(reason("b1").await, None);
 }
 
-async fn list_live_sessions_filters(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn list_live_sessions_filters(db: TestDatabase) {
+    let store = seeded(&db).await;
     store.create_user(&new_user("u2", "bob"), NOW).await.unwrap();
     store.create_session(&new_session("old", "u1", "c1", NOW)).await.unwrap();
     store.create_session(&new_session("new", "u1", "c1", NOW + 10)).await.unwrap();
@@ -474,8 +449,8 @@ async fn list_live_sessions_filters(db: &TestDatabase) {
     assert!(store.list_live_sessions(Some("nobody"), now).await.unwrap().is_empty());
 }
 
-async fn janitor_deletes_only_dead_sessions_and_respects_limit(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn janitor_deletes_only_dead_sessions_and_respects_limit(db: TestDatabase) {
+    let store = seeded(&db).await;
     // Live at the cutoff.
     store.create_session(&new_session("live", "u1", "c1", NOW)).await.unwrap();
     // Revoked after the cutoff: kept for now (reuse detection, audit).
@@ -545,21 +520,21 @@ async fn race(stores: &[SqlStore]) {
     assert_eq!(final_state.generation, rounds);
 }
 
-async fn concurrent_rotation_one_pool(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn concurrent_rotation_one_pool(db: TestDatabase) {
+    let store = seeded(&db).await;
     store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     race(&[store]).await;
 }
 
-async fn concurrent_rotation_two_pools(db: &TestDatabase) {
+async fn concurrent_rotation_two_pools(db: TestDatabase) {
     // Two pools on one database: two server processes.
-    let first = seeded(db).await;
+    let first = seeded(&db).await;
     first.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     let second = db.store().await;
     race(&[first, second]).await;
 }
 
-async fn signing_keys_round_trip(db: &TestDatabase) {
+async fn signing_keys_round_trip(db: TestDatabase) {
     let store = db.store().await;
     let key = |kid: &str, created_at: i64, retired_at: Option<i64>| SigningKeyRecord {
         kid: kid.into(),
@@ -585,7 +560,7 @@ async fn signing_keys_round_trip(db: &TestDatabase) {
     assert!(matches!(&err, StoreError::Conflict(what) if what == "signing key k1"), "{err:?}");
 }
 
-async fn audit_events_round_trip(db: &TestDatabase) {
+async fn audit_events_round_trip(db: TestDatabase) {
     let store = db.store().await;
     let event = |at: i64, kind: &str, session: Option<&str>| AuditEvent {
         at,
@@ -618,7 +593,7 @@ async fn audit_events_round_trip(db: &TestDatabase) {
     assert!(store.audit_events(None, 0).await.unwrap().is_empty());
 }
 
-async fn closed_store_is_unavailable(db: &TestDatabase) {
+async fn closed_store_is_unavailable(db: TestDatabase) {
     let store = db.store().await;
     store.ping().await.unwrap();
     store.close().await;
@@ -632,8 +607,8 @@ async fn closed_store_is_unavailable(db: &TestDatabase) {
 #[path = "conformance/setup.rs"]
 mod setup;
 
-async fn access_token_revocation_is_idempotent_and_expires(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn access_token_revocation_is_idempotent_and_expires(db: TestDatabase) {
+    let store = seeded(&db).await;
     assert!(!store.is_access_token_revoked("j1").await.unwrap());
     assert!(store.revoke_access_token("j1", Some("s1"), NOW + 300, NOW).await.unwrap());
     assert!(!store.revoke_access_token("j1", Some("s1"), NOW + 300, NOW + 1).await.unwrap());
@@ -645,8 +620,8 @@ async fn access_token_revocation_is_idempotent_and_expires(db: &TestDatabase) {
     assert!(store.is_access_token_revoked("j2").await.unwrap());
 }
 
-async fn revocation_feed_lists_sessions_and_tokens_since_a_time(db: &TestDatabase) {
-    let store = seeded(db).await;
+async fn revocation_feed_lists_sessions_and_tokens_since_a_time(db: TestDatabase) {
+    let store = seeded(&db).await;
     for id in ["s1", "s2", "s3"] {
         store.create_session(&new_session(id, "u1", "c1", NOW)).await.unwrap();
     }

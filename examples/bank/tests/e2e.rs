@@ -16,8 +16,8 @@ use latchkey_core::scope::Scope;
 use latchkey_guard::Guard;
 use latchkey_server::admin::ClientSpec;
 use latchkey_server::testing::{test_config, TestLatchkey};
-use latchkey_store::testing::TestDatabase;
-use latchkey_store::Store;
+use latchkey_store::testing::{Fixture, TestDatabase};
+use latchkey_store::{on_both_backends, Store};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -49,7 +49,15 @@ async fn serve(router: axum::Router) -> String {
     format!("http://{addr}")
 }
 
-/// Latchkey on `db`, the bank's ledger on `bank_db` (same backend).
+/// What `on_both_backends!` hands each test: Latchkey on `db`, the bank's ledger on a second
+/// database of the same backend.
+impl Fixture for World {
+    async fn on(db: TestDatabase) -> Self {
+        let bank_db = TestDatabase::of(db.backend()).expect("the backend of the first database is available");
+        world(db, bank_db).await
+    }
+}
+
 async fn world(db: TestDatabase, bank_db: TestDatabase) -> World {
     let store: Arc<dyn Store> = Arc::new(db.store().await);
     let clock = Arc::new(ManualClock::new(wall_clock()));
@@ -124,25 +132,6 @@ impl World {
             count("latchkey_refresh_total{outcome=\"duplicate\"}"),
         )
     }
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                use latchkey_store::testing::TestDatabase;
-                super::$name(super::world(TestDatabase::sqlite(), TestDatabase::sqlite()).await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                use latchkey_store::testing::TestDatabase;
-                if let (Some(db), Some(bank_db)) = (TestDatabase::postgres(), TestDatabase::postgres()) {
-                    super::$name(super::world(db, bank_db).await).await;
-                }
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

@@ -4,8 +4,8 @@
 //! signed but wrong (expired, other audience, an ID token) come from a fake issuer whose key
 //! the test holds.
 //!
-//! CI installs their packages (`.ci/run`); on a machine without `node`/`python3` or those
-//! packages the tests say `skipped: ...` and pass.
+//! `scripts/test.sh` installs their packages; on a machine without `node`/`python3` or those
+//! packages the tests say `skipped: ...` and pass, unless `LATCHKEY_TEST_E2E=required`.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -15,12 +15,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_crypto::{Algorithm, SigningKey};
 use latchkey_guard::Guard;
+use latchkey_store::testing::{skip_unless_required, Fixture, TestDatabase};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::fake_issuer::{now, FakeIssuer, AUDIENCE};
-use crate::latchkey::{Backend, Latchkey};
+use crate::latchkey::Latchkey;
 
 fn interop_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop")
@@ -36,6 +37,18 @@ async fn succeeds(dir: &str, program: &str, args: &[&str]) -> bool {
         .status()
         .await
         .is_ok_and(|status| status.success())
+}
+
+/// Whether every check `(program, args, what is missing if it fails)` succeeds in
+/// `interop/<dir>`; at the first that does not, skips the test (fails it, when required).
+async fn ready(dir: &str, checks: &[(&str, &[&str], &str)]) -> bool {
+    for (program, args, missing) in checks {
+        if !succeeds(dir, program, args).await {
+            skip_unless_required(missing);
+            return false;
+        }
+    }
+    true
 }
 
 /// A started interop server; killed when dropped.
@@ -167,17 +180,15 @@ async fn refuses_well_signed_but_wrong_tokens(fake: &FakeIssuer, interop: &Inter
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn express_jwt_with_jwks_rsa_accepts_latchkey_tokens_and_refuses_tampered_ones() {
-    if !succeeds("node", "node", &["--version"]).await {
-        eprintln!("skipped: node is not installed");
+    let packages = "require('express'); require('express-jwt'); require('jwks-rsa')";
+    let checks: [(&str, &[&str], &str); 2] = [
+        ("node", &["--version"], "node is not installed"),
+        ("node", &["-e", packages], "interop/node packages are not installed (cd interop/node && npm ci)"),
+    ];
+    if !ready("node", &checks).await {
         return;
     }
-    if !succeeds("node", "node", &["-e", "require('express'); require('express-jwt'); require('jwks-rsa')"])
-        .await
-    {
-        eprintln!("skipped: interop/node packages are not installed (cd interop/node && npm ci)");
-        return;
-    }
-    let server = Latchkey::start(Backend::Sqlite).await.unwrap();
+    let server = Latchkey::on(TestDatabase::sqlite()).await;
     let interop = spawn("node", "node", "server.js", &server.issuer, &server.issuer).await;
     accepts_genuine_and_refuses_tampered(&server, &interop, "express-jwt").await;
     let fake = FakeIssuer::start().await;
@@ -187,15 +198,18 @@ async fn express_jwt_with_jwks_rsa_accepts_latchkey_tokens_and_refuses_tampered_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pyjwt_with_pyjwkclient_accepts_latchkey_tokens_and_refuses_tampered_ones() {
-    if !succeeds("python", "python3", &["--version"]).await {
-        eprintln!("skipped: python3 is not installed");
+    let checks: [(&str, &[&str], &str); 2] = [
+        ("python3", &["--version"], "python3 is not installed"),
+        (
+            "python3",
+            &["-c", "import jwt, cryptography"],
+            "PyJWT[crypto] is not installed (pip install -r interop/python/requirements.txt)",
+        ),
+    ];
+    if !ready("python", &checks).await {
         return;
     }
-    if !succeeds("python", "python3", &["-c", "import jwt, cryptography"]).await {
-        eprintln!("skipped: PyJWT[crypto] is not installed (pip install -r interop/python/requirements.txt)");
-        return;
-    }
-    let server = Latchkey::start(Backend::Sqlite).await.unwrap();
+    let server = Latchkey::on(TestDatabase::sqlite()).await;
     let interop = spawn("python", "python3", "server.py", &server.issuer, &server.issuer).await;
     accepts_genuine_and_refuses_tampered(&server, &interop, "PyJWT").await;
     let fake = FakeIssuer::start().await;

@@ -10,37 +10,9 @@ use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_server::admin::ClientSpec;
 use latchkey_server::testing::{test_config, TestLatchkey};
-use latchkey_store::testing::TestDatabase;
+use latchkey_store::testing::{Fixture, TestDatabase};
 use latchkey_store::Store;
 use serde_json::Value;
-
-/// Which database a test runs on.
-#[derive(Clone, Copy, Debug)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Expands each listed async test fn into a SQLite and a PostgreSQL test.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                if let Some(server) = $crate::latchkey::Latchkey::start($crate::latchkey::Backend::Sqlite).await {
-                    super::$name(server).await;
-                }
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(server) = $crate::latchkey::Latchkey::start($crate::latchkey::Backend::Postgres).await {
-                    super::$name(server).await;
-                }
-            }
-        }
-    )*};
-}
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -55,12 +27,8 @@ pub struct Latchkey {
     _db: TestDatabase,
 }
 
-impl Latchkey {
-    pub async fn start(backend: Backend) -> Option<Self> {
-        let db = match backend {
-            Backend::Sqlite => TestDatabase::sqlite(),
-            Backend::Postgres => TestDatabase::postgres()?,
-        };
+impl Fixture for Latchkey {
+    async fn on(db: TestDatabase) -> Self {
         let store: Arc<dyn Store> = Arc::new(db.store().await);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let latchkey = TestLatchkey::start(store, clock.clone(), test_config()).await.unwrap();
@@ -78,16 +46,18 @@ impl Latchkey {
             scope(""),
         );
         let (rs_client, rs_secret) = latchkey.add_client(rs_spec, now).await.unwrap();
-        Some(Self {
+        Self {
             issuer: latchkey.issuer.clone(),
             app_client: app_client.id,
             resource_server: (rs_client.id, rs_secret.unwrap()),
             http: reqwest::Client::new(),
             _latchkey: latchkey,
             _db: db,
-        })
+        }
     }
+}
 
+impl Latchkey {
     /// Alice logs in with the password grant; returns the token response.
     pub async fn login(&self) -> Value {
         let form = [

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use latchkey_guard::{Guard, GuardError};
 
 use crate::latchkey::Latchkey;
-use crate::on_both_backends;
 use crate::protected::Protected;
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     latchkey_access_tokens_pass_the_guard,

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::on_both_backends;
 use crate::testkit::{TestServer, PASSWORD};
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     user_lists_sessions_and_sees_which_is_current,

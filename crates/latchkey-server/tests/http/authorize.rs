@@ -6,8 +6,8 @@ use reqwest::Response;
 use crate::flow::{
     answer_consent, authorize_as_alice, hidden, location, query_of, sign_in, Browser, Rp, REDIRECT_URI,
 };
-use crate::on_both_backends;
 use crate::testkit::{TestServer, PASSWORD};
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     login_and_consent_pages_lead_to_a_code,

@@ -2,8 +2,8 @@
 
 use latchkey_server::MAX_BODY_BYTES;
 
-use crate::on_both_backends;
 use crate::testkit::{assert_oauth_error, TestServer};
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     wrong_content_type_is_invalid_request,

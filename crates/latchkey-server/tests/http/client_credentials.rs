@@ -8,8 +8,8 @@ use latchkey_core::grant::GrantType;
 use latchkey_crypto::verify_jwt;
 use serde_json::Value;
 
-use crate::on_both_backends;
 use crate::testkit::{assert_oauth_error, TestServer};
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     basic_and_post_authentication_both_work,

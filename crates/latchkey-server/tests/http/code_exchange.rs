@@ -5,8 +5,8 @@ use latchkey_core::grant::GrantType;
 use serde_json::Value;
 
 use crate::flow::{authorize_as_alice, pkce, tokens_for_alice, Browser, Rp, REDIRECT_URI};
-use crate::on_both_backends;
 use crate::testkit::{assert_oauth_error, TestServer};
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     code_replay_ends_the_first_session,

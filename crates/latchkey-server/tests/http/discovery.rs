@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::on_both_backends;
 use crate::testkit::TestServer;
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     metadata_lists_only_what_is_implemented,

@@ -6,8 +6,9 @@
 //! - `browser.mjs`: headless Chromium driven by Playwright signs in to a small relying
 //!   party, consents, and signs out; a failure leaves `target/e2e-screenshots/failure.png`.
 //!
-//! They need `npm ci --prefix e2e` (and `/usr/bin/chromium` for the browser). Without them
-//! the tests print "skipped" and pass, unless `LATCHKEY_TEST_E2E=required` (as `.ci/run` sets).
+//! They need `npm ci --prefix e2e` (and `/usr/bin/chromium` for the browser), which
+//! `scripts/test.sh` installs. Without them the tests print `skipped: ...` and pass, unless
+//! `LATCHKEY_TEST_E2E=required` (as `scripts/test.sh` sets).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -17,17 +18,15 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_core::grant::GrantType;
 
-use crate::testkit::{Backend, TestServer, PASSWORD};
+use latchkey_store::testing::{skip_unless_required, Fixture, TestDatabase};
+
+use crate::testkit::{TestServer, PASSWORD};
 
 fn e2e_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
 }
 
-fn required() -> bool {
-    std::env::var("LATCHKEY_TEST_E2E").is_ok_and(|v| v == "required")
-}
-
-/// Whether the script can run here; prints why not.
+/// Whether the script can run here; skips the test (or fails it, when required) if not.
 fn available(needs_chromium: bool) -> bool {
     let mut missing = Vec::new();
     if !e2e_dir().join("node_modules/openid-client").exists() {
@@ -39,15 +38,14 @@ fn available(needs_chromium: bool) -> bool {
     if missing.is_empty() {
         return true;
     }
-    assert!(!required(), "LATCHKEY_TEST_E2E=required but missing: {}", missing.join(", "));
-    eprintln!("skipped: missing {}", missing.join(", "));
+    skip_unless_required(&format!("missing {}", missing.join(", ")));
     false
 }
 
 /// A server whose clock reads the real time (the scripts check `iat` and `exp`), with
 /// alice and a public client for `http://127.0.0.1/...` (any port: a loopback redirect).
 async fn server_and_client() -> (TestServer, String) {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let server = TestServer::on(TestDatabase::sqlite()).await;
     server.clock.set(SystemClock.now());
     server.add_user("alice", &[]).await;
     let (client_id, _) = server

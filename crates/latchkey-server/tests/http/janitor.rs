@@ -1,8 +1,8 @@
 //! The janitor removes dead sessions in batches and leaves live ones alone: storage grows with
 //! live sessions, not with refreshes.
 
-use crate::on_both_backends;
 use crate::testkit::TestServer;
+use latchkey_store::on_both_backends;
 
 on_both_backends!(janitor_removes_only_long_dead_sessions, refreshes_do_not_grow_storage);
 

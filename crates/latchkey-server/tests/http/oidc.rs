@@ -12,8 +12,8 @@ use latchkey_server::tokens::id_token::IdTokenClaims;
 use serde_json::Value;
 
 use crate::flow::{location, query_of, tokens_for_alice, Browser, Rp, LOGOUT_URI};
-use crate::on_both_backends;
 use crate::testkit::{assert_oauth_error, TestServer, START};
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     id_token_has_the_required_claims,

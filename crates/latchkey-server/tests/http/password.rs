@@ -7,8 +7,8 @@ use latchkey_crypto::verify_jwt;
 use latchkey_store::NewUser;
 use serde_json::Value;
 
-use crate::on_both_backends;
 use crate::testkit::{assert_oauth_error, TestServer, PASSWORD, START};
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     login_issues_rfc9068_access_token_and_refresh_token,

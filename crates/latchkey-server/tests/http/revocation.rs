@@ -6,8 +6,8 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use serde_json::{json, Value};
 
-use crate::on_both_backends;
 use crate::testkit::TestServer;
+use latchkey_store::on_both_backends;
 
 on_both_backends!(
     revoking_a_refresh_token_ends_the_session_and_its_access_tokens,

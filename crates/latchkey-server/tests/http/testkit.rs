@@ -12,38 +12,10 @@ use latchkey_server::admin::ClientSpec;
 pub use latchkey_server::testing::test_config;
 use latchkey_server::testing::TestLatchkey;
 use latchkey_server::Config;
-use latchkey_store::testing::TestDatabase;
+use latchkey_store::testing::{Fixture, TestDatabase};
 use latchkey_store::{SqlStore, Store};
 use reqwest::Response;
 use serde_json::Value;
-
-/// Which database a test runs on.
-#[derive(Clone, Copy, Debug)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Expands each listed async test fn into a SQLite and a PostgreSQL test.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                if let Some(server) = $crate::testkit::TestServer::start($crate::testkit::Backend::Sqlite).await {
-                    super::$name(server).await;
-                }
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(server) = $crate::testkit::TestServer::start($crate::testkit::Backend::Postgres).await {
-                    super::$name(server).await;
-                }
-            }
-        }
-    )*};
-}
 
 pub const START: i64 = 1_800_000_000;
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -58,19 +30,15 @@ pub struct TestServer {
     _db: TestDatabase,
 }
 
+/// What `latchkey_store::on_both_backends!` hands each HTTP test: a server with the test
+/// configuration on the backend under test.
+impl Fixture for TestServer {
+    async fn on(db: TestDatabase) -> Self {
+        Self::start_on(db, None, test_config()).await
+    }
+}
+
 impl TestServer {
-    pub async fn start(backend: Backend) -> Option<Self> {
-        Self::start_with(backend, test_config()).await
-    }
-
-    pub async fn start_with(backend: Backend, config: Config) -> Option<Self> {
-        let db = match backend {
-            Backend::Sqlite => TestDatabase::sqlite(),
-            Backend::Postgres => TestDatabase::postgres()?,
-        };
-        Some(Self::start_on(db, None, config).await)
-    }
-
     /// Starts a server on `db`, reached through `url` when given (e.g. through a proxy).
     pub async fn start_on(db: TestDatabase, url: Option<String>, config: Config) -> Self {
         let store = SqlStore::connect(url.as_deref().unwrap_or(&db.url)).await.unwrap();

@@ -1,13 +1,16 @@
-//! Throwaway databases for tests (feature `testing`).
+//! Test support for every crate of the workspace (feature `testing`): throwaway databases,
+//! one test run on both backends ([`on_both_backends!`](crate::on_both_backends)), and
+//! skipping that is seen ([`skip`]).
 //!
 //! [`TestDatabase::sqlite`] is a fresh file in a new temporary directory;
 //! [`TestDatabase::postgres`] is a fresh schema in the database named by
-//! `LATCHKEY_TEST_POSTGRES_URL`, or `None` (with a "skipped" line on stderr) when that variable
-//! is not set. Either way [`TestDatabase::url`] is a self-contained URL that other processes
-//! (a server under test) can use, and dropping the value removes the database.
+//! `LATCHKEY_TEST_POSTGRES_URL`, or `None` (with a `skipped:` line) when that variable is not
+//! set. Either way [`TestDatabase::url`] is a self-contained URL that other processes (a server
+//! under test) can use, and dropping the value removes the database.
 //!
-//! Test support fails loudly: a database that was asked for but cannot be made is a broken
-//! test environment, not something to skip silently, hence the panics allowed below.
+//! Test support fails loudly: a database that was asked for but cannot be made (the variable
+//! is set, the server does not answer) is a broken test environment, not something to skip,
+//! hence the panics allowed below.
 #![allow(clippy::panic, clippy::expect_used)]
 
 use std::collections::hash_map::RandomState;
@@ -18,8 +21,13 @@ use sqlx::Connection;
 
 use crate::{Backend, SqlStore, Store};
 
+mod backends;
 mod proxy;
+mod skip;
+
+pub use backends::{run, run_blocking, Fixture};
 pub use proxy::CuttableProxy;
+pub use skip::{required, skip, skip_unless_required, REQUIRE_VAR, SKIP_LOG_VAR};
 
 /// The environment variable naming the PostgreSQL database the tests may create schemas in.
 pub const POSTGRES_URL_VAR: &str = "LATCHKEY_TEST_POSTGRES_URL";
@@ -57,28 +65,42 @@ impl TestDatabase {
         }
     }
 
-    /// A new schema `lk_test_<random hex>` in `$LATCHKEY_TEST_POSTGRES_URL`, or `None` when the
-    /// variable is not set. The URL selects the schema with
-    /// `options=-c search_path=<schema>`.
+    /// A new database of `backend`, or `None` when the test is skipped (PostgreSQL without
+    /// `LATCHKEY_TEST_POSTGRES_URL`).
+    pub fn of(backend: Backend) -> Option<TestDatabase> {
+        match backend {
+            Backend::Sqlite => Some(Self::sqlite()),
+            Backend::Postgres => Self::postgres(),
+        }
+    }
+
+    /// A new schema `lk_test_<random hex>` in `$LATCHKEY_TEST_POSTGRES_URL`, or `None` (the test
+    /// is [`skip`]ped) when the variable is not set. The URL selects the schema with
+    /// `options=-c search_path=<schema>`. Panics when the variable is set but the schema cannot
+    /// be made: a PostgreSQL test that cannot reach its database fails.
     pub fn postgres() -> Option<TestDatabase> {
-        let base = match std::env::var(POSTGRES_URL_VAR) {
-            Ok(url) if !url.trim().is_empty() => url,
+        match std::env::var(POSTGRES_URL_VAR) {
+            Ok(url) if !url.trim().is_empty() => Some(Self::postgres_in(url)),
             _ => {
-                eprintln!("skipped: {POSTGRES_URL_VAR} not set");
-                return None;
+                skip(&format!("{POSTGRES_URL_VAR} not set"));
+                None
             }
-        };
+        }
+    }
+
+    /// A new schema in the PostgreSQL database at `base`.
+    fn postgres_in(base: String) -> TestDatabase {
         let schema = format!("lk_test_{}", random_hex());
         let create = format!("CREATE SCHEMA {schema}");
         if let Err(e) = execute_detached(base.clone(), create) {
             panic!("{POSTGRES_URL_VAR} is set but schema {schema} could not be created: {e}");
         }
-        Some(TestDatabase {
+        TestDatabase {
             url: with_search_path(&base, &schema),
             backend: Backend::Postgres,
             _dir: None,
             schema: Some((base, schema)),
-        })
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -162,6 +184,13 @@ mod tests {
             with_search_path("postgres://u@h/db?sslmode=disable", "s"),
             "postgres://u@h/db?sslmode=disable&options=-c%20search_path%3Ds"
         );
+    }
+
+    /// Nothing listens on port 1: with the variable set, an unreachable server is a failure.
+    #[test]
+    #[should_panic(expected = "could not be created")]
+    fn unreachable_postgres_fails_instead_of_skipping() {
+        TestDatabase::postgres_in("postgres://postgres@127.0.0.1:1/test".to_owned());
     }
 
     #[test]

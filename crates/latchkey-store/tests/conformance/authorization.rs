@@ -22,8 +22,8 @@ fn code(hash: &str) -> NewAuthorizationCode {
     }
 }
 
-pub async fn authorization_code_redeems_once(db: &TestDatabase) {
-    let store = seeded(db).await;
+pub async fn authorization_code_redeems_once(db: TestDatabase) {
+    let store = seeded(&db).await;
     store.create_authorization_code(&code("h1")).await.unwrap();
     assert!(
         store.redeem_authorization_code("h1", "other", NOW, "s1").await.unwrap().is_none(),
@@ -44,8 +44,8 @@ pub async fn authorization_code_redeems_once(db: &TestDatabase) {
     assert!(store.authorization_code("nope").await.unwrap().is_none());
 }
 
-pub async fn authorization_code_concurrent_redemption_has_one_winner(db: &TestDatabase) {
-    let store = seeded(db).await;
+pub async fn authorization_code_concurrent_redemption_has_one_winner(db: TestDatabase) {
+    let store = seeded(&db).await;
     let second = db.store().await;
     store.create_authorization_code(&code("h1")).await.unwrap();
     let mut tasks = Vec::new();
@@ -62,8 +62,8 @@ pub async fn authorization_code_concurrent_redemption_has_one_winner(db: &TestDa
     assert_eq!(winners, 1);
 }
 
-pub async fn authorization_code_janitor(db: &TestDatabase) {
-    let store = seeded(db).await;
+pub async fn authorization_code_janitor(db: TestDatabase) {
+    let store = seeded(&db).await;
     store.create_authorization_code(&code("h1")).await.unwrap();
     let mut later = code("h2");
     later.expires_at = NOW + 600;
@@ -73,8 +73,8 @@ pub async fn authorization_code_janitor(db: &TestDatabase) {
     assert!(store.authorization_code("h2").await.unwrap().is_some());
 }
 
-pub async fn browser_sessions_and_their_refresh_sessions(db: &TestDatabase) {
-    let store = seeded(db).await;
+pub async fn browser_sessions_and_their_refresh_sessions(db: TestDatabase) {
+    let store = seeded(&db).await;
     let browser = BrowserSession {
         id: "b1".into(),
         user_id: "u1".into(),
@@ -102,8 +102,8 @@ pub async fn browser_sessions_and_their_refresh_sessions(db: &TestDatabase) {
     assert!(store.session("s2").await.unwrap().unwrap().session.revoked_at.is_none());
 }
 
-pub async fn consents_are_remembered_per_scope_set(db: &TestDatabase) {
-    let store = seeded(db).await;
+pub async fn consents_are_remembered_per_scope_set(db: TestDatabase) {
+    let store = seeded(&db).await;
     assert!(!store.has_consent("u1", "c1", "openid profile").await.unwrap());
     store.grant_consent("u1", "c1", "openid profile", NOW).await.unwrap();
     store.grant_consent("u1", "c1", "openid profile", NOW + 1).await.unwrap();

@@ -5,11 +5,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use latchkey_store::on_both_backends;
 use serde_json::Value;
 
-use crate::{on_both_backends, Env, BIN};
+use crate::{Env, BIN};
 
 on_both_backends!(
+    blocking;
     serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm,
     users_and_clients_commands_print_json,
     users_import_reports_rejected_lines_and_imports_the_rest,

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use latchkey_store::{SessionStore, SqlStore};
+use latchkey_store::{on_both_backends, SessionStore, SqlStore};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::{metric, on_both_backends, Env, ServerProcess, PASSWORD};
+use crate::{metric, Env, ServerProcess, PASSWORD};
 
 on_both_backends!(
+    blocking;
     two_processes_rotate_exactly_once_under_100_concurrent_refreshes,
     sigkill_during_refresh_load_loses_no_session,
     sessions_cli_lists_and_revokes_what_the_server_sees,

@@ -9,7 +9,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use latchkey_store::testing::TestDatabase;
+use latchkey_store::testing::{Fixture, TestDatabase};
+use latchkey_store::Backend;
 use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
@@ -24,11 +25,6 @@ pub struct Env {
 impl Env {
     pub fn sqlite() -> Self {
         Self { dir: tempfile::tempdir().unwrap(), database_url: None, _db: None }
-    }
-
-    pub fn postgres() -> Option<Self> {
-        let db = TestDatabase::postgres()?;
-        Some(Self { dir: tempfile::tempdir().unwrap(), database_url: Some(db.url.clone()), _db: Some(db) })
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
@@ -71,22 +67,17 @@ impl Env {
     }
 }
 
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                super::$name($crate::Env::sqlite());
-            }
-            #[test]
-            fn postgres() {
-                if let Some(env) = $crate::Env::postgres() {
-                    super::$name(env);
-                }
+/// What `latchkey_store::on_both_backends!` hands each test. On SQLite the binary uses its
+/// default database in the data directory, as a user's would; on PostgreSQL, the test's schema.
+impl Fixture for Env {
+    async fn on(db: TestDatabase) -> Self {
+        match db.backend() {
+            Backend::Sqlite => Self::sqlite(),
+            Backend::Postgres => {
+                Self { dir: tempfile::tempdir().unwrap(), database_url: Some(db.url.clone()), _db: Some(db) }
             }
         }
-    )*};
+    }
 }
 
 impl Env {
