@@ -1,8 +1,8 @@
 //! What a refresh-token presentation means once the rotation compare-and-swap has failed.
 //!
-//! Rotation (DESIGN.md, "Refresh tokens") is one compare-and-swap on the session row that
-//! moves generation `g` to `g + 1`. When it does not match, the session row tells why:
-//! a concurrent duplicate of the winning request (answer with the same successor, never a
+//! Rotation (`docs/architecture.md`, "Refresh tokens") is one compare-and-swap on the session
+//! row that moves generation `g` to `g + 1`. When it does not match, the session row tells
+//! why: a concurrent duplicate of the winning request (answer with the same successor, never a
 //! logout), a replay of a rotated token (theft: revoke the whole family, RFC 9700 §4.14.2),
 //! or a session that simply ended.
 

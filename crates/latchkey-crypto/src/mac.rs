@@ -2,8 +2,8 @@
 //!
 //! This is what makes refresh tokens unforgeable without storing them: a refresh token is
 //! `session_id || generation || HMAC(k, session_id || generation)`, so a database dump alone
-//! cannot mint tokens, and checking one is a constant-time compare (see DESIGN.md, "Refresh
-//! tokens"). Keys come from [`crate::MasterKey::derive_mac_key`], one per purpose.
+//! cannot mint tokens, and checking one is a constant-time compare (see `docs/architecture.md`,
+//! "Refresh tokens"). Keys come from [`crate::MasterKey::derive_mac_key`], one per purpose.
 
 use std::fmt;
 

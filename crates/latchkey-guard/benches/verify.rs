@@ -4,7 +4,8 @@
 //! signing input; `guard` is everything the guard does for a request — find the bearer token
 //! in the headers, verify the JWS with the cached key set, check `typ`, `iss`, `aud`, `exp`,
 //! `nbf`, and look the `sid` and `jti` up in a revocation cache holding 1,000 revoked
-//! sessions. Budget (DESIGN.md): `guard` within 10 % of `raw_verify`.
+//! sessions. Budget (`docs/architecture.md`, "Performance budgets"): `guard` within 10 % of
+//! `raw_verify`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::future::Future;

@@ -89,8 +89,8 @@ pub struct NewSession {
     pub browser_session_id: Option<String>,
 }
 
-/// One row per refresh-token family (DESIGN.md, "Refresh tokens"). Nothing secret is stored:
-/// the refresh token is a MAC over (id, generation) under a server key.
+/// One row per refresh-token family (`docs/architecture.md`, "Refresh tokens"). Nothing
+/// secret is stored: the refresh token is a MAC over (id, generation) under a server key.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id: String,

@@ -50,10 +50,11 @@ pub trait SessionStore: Send + Sync {
     /// The session whatever its state (revoked and expired ones too: the caller needs them to
     /// tell reuse from expiry), with its user.
     async fn session(&self, id: &str) -> Result<Option<SessionWithUser>, StoreError>;
-    /// The rotation compare-and-swap of DESIGN.md, in ONE statement: where `id` matches,
-    /// `generation = expected_generation`, `revoked_at IS NULL`, `idle_expires_at > now` and
-    /// `absolute_expires_at > now`, set `generation += 1`, `rotated_at = now`,
-    /// `last_used_at = now`, `idle_expires_at = min(new_idle_expires_at, absolute_expires_at)`.
+    /// The rotation compare-and-swap (`docs/architecture.md`, "Refresh tokens"), in ONE
+    /// statement: where `id` matches, `generation = expected_generation`, `revoked_at IS NULL`,
+    /// `idle_expires_at > now` and `absolute_expires_at > now`, set `generation += 1`,
+    /// `rotated_at = now`, `last_used_at = now`,
+    /// `idle_expires_at = min(new_idle_expires_at, absolute_expires_at)`.
     /// Returns the updated row with its user, or None when the CAS did not match. Exactly one
     /// of N concurrent callers with the same `expected_generation` wins, on both backends and
     /// across processes. One round trip on PostgreSQL.

@@ -1,5 +1,6 @@
 //! Refresh tokens that name their session and generation and carry a MAC over them
-//! (DESIGN.md, "Refresh tokens"): `base64url(version || session_id || generation || tag)`.
+//! (`docs/architecture.md`, "Refresh tokens"):
+//! `base64url(version || session_id || generation || tag)`.
 //!
 //! The tag is HMAC-SHA256 under a key derived from the master key, over the fields *and the
 //! client id*, so the database holds nothing from which a token can be made, a token is
