@@ -10,7 +10,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use divan::{black_box, Bencher};
 use latchkey_crypto::{Algorithm, JwkSet, KeySet, SigningKey};
-use serde::{Deserialize, Serialize};
 
 fn main() {
     divan::main();
@@ -18,37 +17,9 @@ fn main() {
 
 const ALGS: [Algorithm; 3] = [Algorithm::ES256, Algorithm::EdDSA, Algorithm::RS256];
 
-/// RFC 9068 §2.2 access token claims as Latchkey issues them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct AccessClaims {
-    iss: String,
-    sub: String,
-    aud: String,
-    exp: u64,
-    iat: u64,
-    jti: String,
-    client_id: String,
-    scope: String,
-    sid: String,
-    preferred_username: String,
-    roles: Vec<String>,
-}
-
-fn claims() -> AccessClaims {
-    AccessClaims {
-        iss: "https://id.example.com".into(),
-        sub: "7f3c9a4e-0b1d-4c55-9a2e-3f1b6d0e8c21".into(),
-        aud: "https://bank.example.com".into(),
-        exp: 1_900_000_300,
-        iat: 1_900_000_000,
-        jti: "q5Yw3vR1uK8mN2pL0sT7xZ4aB6cD".into(),
-        client_id: "bank-web".into(),
-        scope: "openid profile email accounts:read payments:write".into(),
-        sid: "s-4b1e0f6a9c2d7e8f".into(),
-        preferred_username: "alice".into(),
-        roles: vec!["customer".into(), "beta-tester".into()],
-    }
-}
+#[path = "../tests/support/access_claims.rs"]
+mod access_claims;
+use access_claims::{claims, AccessClaims};
 
 struct Fixture {
     key: SigningKey,

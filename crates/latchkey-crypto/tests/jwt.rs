@@ -8,39 +8,10 @@ use base64::Engine;
 use latchkey_crypto::{
     decode_unverified, verify_jwt, Algorithm, JwkSet, JwsError, KeySet, SigningKey, MAX_TOKEN_LEN,
 };
-use serde::{Deserialize, Serialize};
 
-/// RFC 9068 §2.2 access token claims, plus the ones Latchkey adds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct AccessClaims {
-    iss: String,
-    sub: String,
-    aud: String,
-    exp: u64,
-    iat: u64,
-    jti: String,
-    client_id: String,
-    scope: String,
-    sid: String,
-    preferred_username: String,
-    roles: Vec<String>,
-}
-
-fn claims() -> AccessClaims {
-    AccessClaims {
-        iss: "https://id.example.com".into(),
-        sub: "7f3c9a4e-0b1d-4c55-9a2e-3f1b6d0e8c21".into(),
-        aud: "https://bank.example.com".into(),
-        exp: 1_900_000_300,
-        iat: 1_900_000_000,
-        jti: "q5Yw3vR1uK8mN2pL0sT7xZ".into(),
-        client_id: "bank-web".into(),
-        scope: "openid profile accounts:read payments:write".into(),
-        sid: "s-4b1e0f6a".into(),
-        preferred_username: "alice".into(),
-        roles: vec!["customer".into(), "beta".into()],
-    }
-}
+#[path = "support/access_claims.rs"]
+mod access_claims;
+use access_claims::{claims, AccessClaims};
 
 fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)

@@ -14,6 +14,8 @@ use latchkey_guard::{Guard, GuardBuilder};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
+use crate::serve::serve;
+
 pub const AUDIENCE: &str = "https://bank.example.com";
 
 #[derive(Clone, Default)]
@@ -44,18 +46,10 @@ impl FakeIssuer {
             .route("/.well-known/oauth-authorization-server", get(metadata))
             .route("/jwks.json", get(jwks))
             .with_state(published.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (url, shutdown) = serve(app).await;
+        // Set before any request can arrive: nobody knows the URL yet.
         *published.issuer.lock().unwrap() = url.clone();
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await
-        });
-        Self { url, key, published, _shutdown: tx }
+        Self { url, key, published, _shutdown: shutdown }
     }
 
     /// A guard for this issuer, discovered through its metadata.

@@ -8,6 +8,7 @@
 mod fake_issuer;
 mod latchkey;
 mod protected;
+mod serve;
 
 mod attacks;
 mod builder;

@@ -6,6 +6,8 @@ use latchkey_guard::{Claims, Guard, Introspected, Rejection, RequireScope, Scope
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
+use crate::serve::serve;
+
 pub struct BankRead;
 impl ScopeName for BankRead {
     const NAME: &'static str = "bank:read";
@@ -82,17 +84,8 @@ impl Protected {
             .route("/healthz", get(|| async { "up" }))
             .route("/docs/{*rest}", get(|| async { "docs" }))
             .layer(guard.layer());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await
-        });
-        Self { url, http: reqwest::Client::new(), _shutdown: tx }
+        let (url, shutdown) = serve(app).await;
+        Self { url, http: reqwest::Client::new(), _shutdown: shutdown }
     }
 
     /// `GET path` with `Authorization: Bearer token`.

@@ -65,28 +65,22 @@ pub fn run_blocking<F: Fixture>(backend: Backend, test: impl FnOnce(F)) {
 /// `skipped: ...` and passes; with it, a database it cannot reach fails the test.
 #[macro_export]
 macro_rules! on_both_backends {
-    (blocking; $($name:ident),* $(,)?) => {$(
+    (blocking; $($name:ident),* $(,)?) => {
+        $crate::on_both_backends!(@with run_blocking; $($name),*);
+    };
+    (@with $runner:ident; $($name:ident),*) => {$(
         mod $name {
             #[test]
             fn sqlite() {
-                $crate::testing::run_blocking($crate::Backend::Sqlite, super::$name);
+                $crate::testing::$runner($crate::Backend::Sqlite, super::$name);
             }
             #[test]
             fn postgres() {
-                $crate::testing::run_blocking($crate::Backend::Postgres, super::$name);
+                $crate::testing::$runner($crate::Backend::Postgres, super::$name);
             }
         }
     )*};
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                $crate::testing::run($crate::Backend::Sqlite, super::$name);
-            }
-            #[test]
-            fn postgres() {
-                $crate::testing::run($crate::Backend::Postgres, super::$name);
-            }
-        }
-    )*};
+    ($($name:ident),* $(,)?) => {
+        $crate::on_both_backends!(@with run; $($name),*);
+    };
 }
