@@ -15,7 +15,8 @@
 # Then `cargo test` with LATCHKEY_TEST_POSTGRES_URL set (the PostgreSQL variants run, and fail
 # if the database cannot be reached) and LATCHKEY_TEST_E2E=required (the e2e/ and interop/
 # suites fail instead of skipping when a tool is missing). Any test that still skipped is
-# listed at the end and fails the run. Arguments go to `cargo test` (default: --workspace).
+# listed at the end and fails the run. Arguments go to `cargo test` (default: --workspace
+# --no-fail-fast, so that one failing suite does not hide the others).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -52,7 +53,7 @@ for dir in e2e interop/node; do
 done
 
 # --- Python packages (interop/python: PyJWT) ---
-python3 -m pip install --quiet --disable-pip-version-check -r interop/python/requirements.txt
+PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check -r interop/python/requirements.txt
 
 # --- PostgreSQL ---
 if [ -z "${LATCHKEY_TEST_POSTGRES_URL:-}" ]; then
@@ -80,7 +81,7 @@ mkdir -p "$target_dir"
 export LATCHKEY_TEST_SKIP_LOG=$skip_log
 
 status=0
-if [ $# -eq 0 ]; then set -- --workspace; fi
+if [ $# -eq 0 ]; then set -- --workspace --no-fail-fast; fi
 say "cargo test $*"
 cargo test "$@" || status=$?
 

@@ -15,7 +15,7 @@ use crate::cli::{GlobalArgs, LogFormatArg, ServeArgs};
 const DEFAULT_CONFIG_FILE: &str = "latchkey.toml";
 
 /// `LATCHKEY_*` variables that are not configuration keys.
-const NON_CONFIG_ENV: &[&str] = &["MASTER_KEY", "TEST_POSTGRES_URL", "TEST_E2E", "LOG"];
+const NON_CONFIG_ENV: &[&str] = &["MASTER_KEY", "TEST_POSTGRES_URL", "TEST_E2E", "TEST_SKIP_LOG", "LOG"];
 
 /// Flags, as a layer: only the ones given are serialized.
 #[derive(Serialize, Default)]
