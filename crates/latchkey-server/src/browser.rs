@@ -192,7 +192,7 @@ pub struct Interaction {
 
 impl Interaction {
     pub fn seal(&self, mac: &MacKey) -> Result<String, ApiError> {
-        let json = serde_json::to_vec(self).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let json = serde_json::to_vec(self).map_err(ApiError::internal)?;
         let tag = mac.tag(&[b"latchkey interaction v1\0".as_slice(), &json].concat());
         Ok(format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), URL_SAFE_NO_PAD.encode(tag)))
     }
