@@ -19,6 +19,7 @@ pub(crate) mod bearer;
 pub(crate) mod browser;
 pub(crate) mod client_auth;
 pub(crate) mod client_cache;
+pub(crate) mod cookie_policy;
 pub(crate) mod error;
 pub(crate) mod keys;
 pub(crate) mod metrics;
@@ -79,7 +80,7 @@ impl App {
             KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
                 .await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
-        let cookies = Arc::new(browser::CookiePolicy::for_issuer(&config.issuer()));
+        let cookies = Arc::new(cookie_policy::CookiePolicy::for_issuer(&config.issuer()));
         let state = AppState {
             cookies,
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),

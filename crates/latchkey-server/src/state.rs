@@ -7,7 +7,7 @@ use latchkey_store::{Client, Store};
 
 use latchkey_crypto::MacKey;
 
-use crate::browser::CookiePolicy;
+use crate::cookie_policy::CookiePolicy;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::keys::KeyRing;
