@@ -6,6 +6,7 @@
 //! [`scope::Scope`] and [`grant::GrantType`] can only be built by their fallible `parse`.
 
 pub mod authorize;
+pub mod bearer;
 pub mod claims;
 pub mod client;
 pub mod clock;

@@ -1,89 +1,44 @@
-//! Finding the bearer token in a request: the `Authorization` header (RFC 6750 §2.1) or,
-//! when configured, a cookie (for browser clients that keep the token in an HttpOnly cookie).
+//! Finding the bearer token in a request: the `Authorization` header, by the rules of
+//! [`latchkey_core::bearer`] (RFC 6750 §2.1, shared with the Latchkey server) or, when
+//! configured, a cookie (for browser clients that keep the token in an HttpOnly cookie).
 //!
-//! Size is checked first, on the raw bytes, so a far-too-large header is refused before any
-//! parsing. The form-body and query-parameter methods (RFC 6750 §2.2, §2.3) are not
-//! supported: §2.3 is discouraged because URLs end up in logs, and §2.2 would make the guard
-//! read bodies.
+//! The form-body and query-parameter methods (RFC 6750 §2.2, §2.3) are not supported: §2.3
+//! is discouraged because URLs end up in logs, and §2.2 would make the guard read bodies.
 
 use axum::http::header::{AUTHORIZATION, COOKIE};
-use axum::http::HeaderMap;
-
-use crate::error::Rejection;
-use crate::MAX_TOKEN_LEN;
-
-/// Room for the scheme and spaces in front of the token.
-const MAX_HEADER_LEN: usize = MAX_TOKEN_LEN + 64;
+use axum::http::{HeaderMap, HeaderValue};
+use latchkey_core::bearer::{checked_token, token_from_authorization, BearerError};
 
 /// The token a request presents; the `Authorization` header wins over the cookie.
-pub(crate) fn token<'a>(headers: &'a HeaderMap, cookie: Option<&str>) -> Result<&'a str, Rejection> {
-    let mut authorization = headers.get_all(AUTHORIZATION).iter();
-    if let Some(value) = authorization.next() {
-        if authorization.next().is_some() {
-            return Err(Rejection::InvalidRequest("more than one Authorization header".into()));
-        }
-        if value.len() > MAX_HEADER_LEN {
-            return Err(too_large());
-        }
-        // UTF-8 (word-at-a-time) rather than `to_str`'s byte-by-byte visible-ASCII check: the
-        // JWS parser refuses every character outside base64url anyway.
-        let value = std::str::from_utf8(value.as_bytes())
-            .map_err(|_| Rejection::InvalidRequest("the Authorization header is not text".into()))?;
-        return from_authorization(value);
+pub(crate) fn token<'a>(headers: &'a HeaderMap, cookie: Option<&str>) -> Result<&'a str, BearerError> {
+    let authorization = headers.get_all(AUTHORIZATION).iter().map(HeaderValue::as_bytes);
+    if let Some(token) = token_from_authorization(authorization)? {
+        return Ok(token);
     }
     match cookie {
         Some(name) => from_cookie(headers, name),
-        None => Err(Rejection::MissingToken),
+        None => Err(BearerError::MissingToken),
     }
-}
-
-/// RFC 6750 §2.1: `Bearer 1*SP b64token`; the scheme is case-insensitive (RFC 9110 §11.1).
-/// Another scheme (e.g. `Basic`) is not a bearer token: the answer is the bare challenge.
-fn from_authorization(value: &str) -> Result<&str, Rejection> {
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(Rejection::MissingToken);
-    }
-    checked(rest.trim_matches(' '))
 }
 
 /// The value of cookie `name`, from any `Cookie` header (HTTP/2 may send several).
-fn from_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, Rejection> {
+fn from_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, BearerError> {
     for value in headers.get_all(COOKIE) {
         let Ok(value) = value.to_str() else { continue };
         for pair in value.split(';') {
             if let Some((key, token)) = pair.trim().split_once('=') {
                 if key == name {
-                    return checked(token.trim_matches('"'));
+                    return checked_token(token.trim_matches('"'));
                 }
             }
         }
     }
-    Err(Rejection::MissingToken)
-}
-
-/// Presence and size. The `b64token` syntax (RFC 6750 §2.1) is not checked here: the JWS
-/// parser accepts only base64url and dots, a strict subset, and refuses anything else as a
-/// malformed token (`invalid_token`) without a second pass over the bytes.
-fn checked(token: &str) -> Result<&str, Rejection> {
-    if token.is_empty() {
-        return Err(Rejection::InvalidRequest("the bearer token is empty".into()));
-    }
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(too_large());
-    }
-    Ok(token)
-}
-
-/// `400 invalid_request`: refused by size alone (RFC 6750 §3.1).
-pub(crate) fn too_large() -> Rejection {
-    Rejection::InvalidRequest(format!("the bearer token is longer than {MAX_TOKEN_LEN} bytes"))
+    Err(BearerError::MissingToken)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -94,35 +49,22 @@ mod tests {
     }
 
     #[test]
-    fn scheme_is_case_insensitive_and_other_schemes_are_no_token() {
+    fn the_header_rules_are_core_s() {
         assert_eq!(token(&headers(&[("authorization", "bEaReR  a.b.c")]), None), Ok("a.b.c"));
-        assert_eq!(token(&headers(&[("authorization", "Basic dTpw")]), None), Err(Rejection::MissingToken));
-        assert_eq!(token(&headers(&[]), None), Err(Rejection::MissingToken));
-    }
-
-    #[test]
-    fn two_authorization_headers_are_a_bad_request() {
+        assert_eq!(token(&headers(&[("authorization", "Basic dTpw")]), None), Err(BearerError::MissingToken));
+        assert_eq!(token(&headers(&[]), None), Err(BearerError::MissingToken));
         let map = headers(&[("authorization", "Bearer a"), ("authorization", "Bearer b")]);
-        assert!(matches!(token(&map, None), Err(Rejection::InvalidRequest(_))));
+        assert!(matches!(token(&map, None), Err(BearerError::InvalidRequest(_))));
     }
 
     #[test]
     fn cookie_is_read_only_when_configured_and_the_header_wins() {
         let map = headers(&[("cookie", "theme=dark; at=x.y.z")]);
         assert_eq!(token(&map, Some("at")), Ok("x.y.z"));
-        assert_eq!(token(&map, None), Err(Rejection::MissingToken));
+        assert_eq!(token(&map, None), Err(BearerError::MissingToken));
         let map = headers(&[("cookie", "at=x.y.z"), ("authorization", "Bearer h.h.h")]);
         assert_eq!(token(&map, Some("at")), Ok("h.h.h"));
-    }
-
-    #[test]
-    fn oversized_and_empty_tokens_are_bad_requests() {
-        let long = format!("Bearer {}", "a".repeat(MAX_TOKEN_LEN + 1));
-        assert!(matches!(
-            token(&headers(&[("authorization", &long)]), None),
-            Err(Rejection::InvalidRequest(_))
-        ));
-        let empty = headers(&[("authorization", "Bearer ")]);
-        assert!(matches!(token(&empty, None), Err(Rejection::InvalidRequest(_))));
+        let map = headers(&[("cookie", "at=")]);
+        assert!(matches!(token(&map, Some("at")), Err(BearerError::InvalidRequest(_))));
     }
 }

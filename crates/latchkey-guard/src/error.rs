@@ -1,9 +1,12 @@
 //! The two ways the guard says no: [`GuardError`] when it cannot be built (configuration,
 //! discovery, the first key fetch), and [`Rejection`] when a request is refused.
 //!
-//! A [`Rejection`] names its RFC 6750 §3.1 error code; `challenge.rs` turns it into the
-//! status, `WWW-Authenticate` header and JSON body.
+//! A [`Rejection`] is an RFC 6750 §3.1 [`BearerError`] (or a `503` when introspection cannot
+//! reach the server); `challenge.rs` turns it into the status, `WWW-Authenticate` header and
+//! JSON body.
 
+use latchkey_core::bearer::BearerError;
+use latchkey_core::ErrorCode;
 use thiserror::Error;
 
 /// Why a [`Guard`](crate::Guard) could not be built.
@@ -40,41 +43,38 @@ pub enum GuardError {
     NoUsableKeys(String),
 }
 
-/// Why a request was refused (RFC 6750 §3.1).
+/// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
-    /// No bearer token was sent: `401` with a bare challenge and no error code (§3.1).
-    MissingToken,
-    /// The request is malformed (two `Authorization` headers, a header far too large):
-    /// `400 invalid_request`.
-    InvalidRequest(String),
-    /// The token is malformed, forged, expired, for someone else or revoked:
-    /// `401 invalid_token`.
-    InvalidToken(String),
-    /// The token lacks the scope named here: `403 insufficient_scope`.
-    InsufficientScope(String),
+    /// An RFC 6750 §3.1 refusal: no token (`401`, bare challenge), a malformed request
+    /// (`400 invalid_request`), a bad token (`401 invalid_token`) or a missing scope
+    /// (`403 insufficient_scope`) — decided by [`latchkey_core::bearer`], the same rules as
+    /// the Latchkey server's own resources.
+    Bearer(BearerError),
     /// The authorization server could not be asked (introspection only): `503`.
     Unavailable(String),
 }
 
+impl From<BearerError> for Rejection {
+    fn from(error: BearerError) -> Self {
+        Self::Bearer(error)
+    }
+}
+
 impl Rejection {
-    /// The RFC 6750 §3.1 error code, if any.
+    /// The error code (RFC 6750 §3.1, or `temporarily_unavailable`), if any.
     pub fn code(&self) -> Option<&'static str> {
         match self {
-            Self::MissingToken => None,
-            Self::InvalidRequest(_) => Some("invalid_request"),
-            Self::InvalidToken(_) => Some("invalid_token"),
-            Self::InsufficientScope(_) => Some("insufficient_scope"),
-            Self::Unavailable(_) => Some("temporarily_unavailable"),
+            Self::Bearer(error) => error.code().map(ErrorCode::as_str),
+            Self::Unavailable(_) => Some(ErrorCode::TemporarilyUnavailable.as_str()),
         }
     }
 
     /// A human-readable description, for `error_description`.
     pub fn description(&self) -> String {
         match self {
-            Self::MissingToken => "this resource needs a bearer access token".to_owned(),
-            Self::InvalidRequest(why) | Self::InvalidToken(why) | Self::Unavailable(why) => why.clone(),
-            Self::InsufficientScope(scope) => format!("this resource needs the scope {scope}"),
+            Self::Bearer(error) => error.description(),
+            Self::Unavailable(why) => why.clone(),
         }
     }
 }

@@ -5,13 +5,15 @@
 use std::marker::PhantomData;
 use std::ops::Deref;
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use latchkey_core::bearer::BearerError;
 use latchkey_core::claims::AccessTokenClaims;
 
-use crate::bearer;
 use crate::error::Rejection;
-use crate::guard::Guard;
+use crate::verifier::Verifier;
 
 /// The verified access-token claims of the request. Refuses with `401` when the request did
 /// not pass the guard (a public path, or a router without the layer).
@@ -30,7 +32,7 @@ impl Claims {
         if self.has_scope(scope) {
             Ok(())
         } else {
-            Err(Rejection::InsufficientScope(scope.to_owned()))
+            Err(BearerError::InsufficientScope(scope.to_owned()).into())
         }
     }
 }
@@ -69,7 +71,7 @@ impl<S: ScopeName, St: Send + Sync> FromRequestParts<St> for RequireScope<S> {
         if has_scope(verified(parts)?, S::NAME) {
             Ok(Self(PhantomData))
         } else {
-            Err(Rejection::InsufficientScope(S::NAME.to_owned()))
+            Err(BearerError::InsufficientScope(S::NAME.to_owned()).into())
         }
     }
 }
@@ -84,11 +86,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Introspected {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
-        let Some(guard) = parts.extensions.get::<Guard>().cloned() else {
+        let Some(guard) = parts.extensions.get::<Arc<Verifier>>().cloned() else {
             tracing::error!("Introspected is used on a route without the guard layer");
             return Err(Rejection::Unavailable("token introspection is not configured".into()));
         };
-        let token = bearer::token(&parts.headers, guard.inner.cookie.as_deref())?;
+        let token = guard.token(&parts.headers)?;
         let claims = match parts.extensions.get::<AccessTokenClaims>() {
             Some(claims) => claims.clone(),
             None => guard.verify(token).await?,
@@ -99,7 +101,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Introspected {
 }
 
 fn verified(parts: &Parts) -> Result<&AccessTokenClaims, Rejection> {
-    parts.extensions.get::<AccessTokenClaims>().ok_or(Rejection::MissingToken)
+    parts.extensions.get::<AccessTokenClaims>().ok_or(BearerError::MissingToken.into())
 }
 
 fn has_scope(claims: &AccessTokenClaims, scope: &str) -> bool {

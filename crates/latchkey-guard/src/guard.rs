@@ -1,54 +1,32 @@
-//! [`Guard`]: one resource server's view of one issuer — keys, expectations, revocations —
-//! and the per-request verification, which never touches the network (except for an unknown
-//! `kid`, rate-limited; see `keys.rs`).
-//!
-//! The order of checks follows RFC 9068 §4: the signature with a key of the issuer's JWKS
-//! (the algorithm is the key's, RFC 8725 §3.1), `typ` = `at+jwt`, `iss`, `aud`, `exp`/`nbf`
-//! with leeway; then the revocation cache. Claims are deserialized only after the signature
-//! verifies.
+//! The public face of the crate: [`Guard`], which verifies access tokens for one resource
+//! server, and [`GuardBuilder`], which configures it. The verification itself is
+//! `verifier.rs`; discovery and the first fetches are `setup.rs`; the tower middleware is
+//! `layer.rs`. Nothing here is imported back by those modules.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::HeaderMap;
-use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
-use latchkey_core::clock::{Clock, SystemClock};
-use latchkey_crypto::{verify_jwt, JwsError, KeySet};
+use latchkey_core::claims::AccessTokenClaims;
+use latchkey_core::clock::Clock;
+use reqwest::Client;
 
-use crate::builder::GuardBuilder;
-use crate::error::Rejection;
-use crate::introspect::Introspection;
-use crate::keys::KeyCache;
+use crate::error::{GuardError, Rejection};
+use crate::fetch::Credentials;
 use crate::layer::GuardLayer;
-use crate::paths::PublicPaths;
-use crate::revocation::Revocations;
-use crate::{bearer, MAX_TOKEN_LEN};
+use crate::setup::{self, Settings};
+use crate::verifier::Verifier;
 
 /// Verifies access tokens for one resource server. Cheap to clone (one `Arc`); background
 /// tasks (key refresh, revocation feed) stop when the last clone is dropped.
 #[derive(Clone)]
 pub struct Guard {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) keys: Arc<KeyCache>,
-    pub(crate) revocations: Arc<Revocations>,
-    pub(crate) issuer: Option<String>,
-    pub(crate) audience: String,
-    pub(crate) leeway: i64,
-    pub(crate) public: PublicPaths,
-    pub(crate) cookie: Option<String>,
-    pub(crate) realm: String,
-    pub(crate) introspection: Option<Introspection>,
+    verifier: Arc<Verifier>,
 }
 
 impl std::fmt::Debug for Guard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Guard")
-            .field("issuer", &self.inner.issuer)
-            .field("audience", &self.inner.audience)
-            .field("realm", &self.inner.realm)
-            .finish_non_exhaustive()
+        self.verifier.fmt(f)
     }
 }
 
@@ -60,81 +38,126 @@ impl Guard {
 
     /// The tower layer that protects a router with this guard.
     pub fn layer(&self) -> GuardLayer {
-        GuardLayer::new(self.clone())
+        GuardLayer::new(self.verifier.clone())
     }
 
     /// The `realm` of this guard's `WWW-Authenticate` challenges (RFC 6750 §3).
     pub fn realm(&self) -> &str {
-        &self.inner.realm
+        &self.verifier.realm
     }
 
     /// Finds the bearer token in `headers` (or the configured cookie) and verifies it.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<AccessTokenClaims, Rejection> {
-        let token = bearer::token(headers, self.inner.cookie.as_deref())?;
-        self.verify(token).await
+        self.verifier.authenticate(headers).await
     }
 
     /// Verifies `token` offline: signature, `typ`, `iss`, `aud`, `exp`/`nbf`, revocation.
     /// An unknown `kid` makes the guard refetch the JWKS (at most once per interval) and try
     /// once more, so keys rotated at the issuer are picked up without a restart.
     pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, Rejection> {
-        if token.len() > MAX_TOKEN_LEN {
-            return Err(bearer::too_large());
-        }
-        let keys = self.inner.keys.current();
-        match self.verify_with(token, &keys) {
-            Err(JwsOrClaims::Jws(JwsError::UnknownKid(_)))
-                if self.inner.keys.refetch_after_unknown_kid(&keys).await =>
-            {
-                self.verify_with(token, &self.inner.keys.current()).map_err(Rejection::from)
-            }
-            outcome => outcome.map_err(Rejection::from),
-        }
+        self.verifier.verify(token).await
     }
 
-    /// The offline checks against one key set.
-    #[inline]
-    fn verify_with(&self, token: &str, keys: &KeySet) -> Result<AccessTokenClaims, JwsOrClaims> {
-        let verified = verify_jwt::<AccessTokenClaims>(token, keys).map_err(JwsOrClaims::Jws)?;
-        let checks = ClaimChecks {
-            issuer: self.inner.issuer.as_deref(),
-            audience: Some(&self.inner.audience),
-            leeway: self.inner.leeway,
-        };
-        let problems =
-            check_access_token(verified.header.typ.as_deref(), &verified.claims, &checks, unix_now());
-        if !problems.is_empty() {
-            let described: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            return Err(JwsOrClaims::Claims(described.join("; ")));
-        }
-        if self.inner.revocations.is_revoked(&verified.claims) {
-            return Err(JwsOrClaims::Claims("the token or its session has been revoked".into()));
-        }
-        Ok(verified.claims)
-    }
-
-    pub(crate) fn is_public(&self, path: &str) -> bool {
-        self.inner.public.is_public(path)
+    /// Verifies `token` offline, then asks the authorization server whether it is still
+    /// active (RFC 7662). Needs [`GuardBuilder::introspection`].
+    pub async fn introspect(&self, token: &str) -> Result<AccessTokenClaims, Rejection> {
+        let claims = self.verifier.verify(token).await?;
+        self.verifier.confirm_active(token).await?;
+        Ok(claims)
     }
 }
 
-/// A verification failure, before it becomes a [`Rejection`].
-enum JwsOrClaims {
-    Jws(JwsError),
-    Claims(String),
+/// Configures a [`Guard`]; see [`Guard::builder`].
+#[derive(Default)]
+pub struct GuardBuilder {
+    settings: Settings,
 }
 
-impl From<JwsOrClaims> for Rejection {
-    fn from(failure: JwsOrClaims) -> Self {
-        match failure {
-            JwsOrClaims::Jws(e) => Rejection::InvalidToken(e.to_string()),
-            JwsOrClaims::Claims(why) => Rejection::InvalidToken(why),
-        }
+impl GuardBuilder {
+    /// The issuer: tokens must carry exactly this `iss` (RFC 9068 §4), and, unless
+    /// [`jwks_uri`](Self::jwks_uri) is given, its `jwks_uri` is discovered from
+    /// `/.well-known/oauth-authorization-server` (RFC 8414 §3).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.settings.issuer = Some(issuer.into());
+        self
     }
-}
 
-/// Seconds since the Unix epoch (RFC 7519 §2 NumericDate).
-#[inline]
-pub(crate) fn unix_now() -> i64 {
-    SystemClock.now()
+    /// Fetch keys from this JWKS URL instead of discovering it. Without
+    /// [`issuer`](Self::issuer) too, `iss` is not checked: any token signed by these keys is
+    /// accepted whatever issuer it names.
+    pub fn jwks_uri(mut self, jwks_uri: impl Into<String>) -> Self {
+        self.settings.jwks_uri = Some(jwks_uri.into());
+        self
+    }
+
+    /// This resource server's identifier; tokens whose `aud` does not contain it are refused
+    /// (RFC 9068 §4). Required.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.settings.audience = Some(audience.into());
+        self
+    }
+
+    /// Clock-skew allowance for `exp`, `nbf` and `iat`; 5 s by default. Keep it small: it
+    /// lengthens every token's life.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.settings.leeway = Some(leeway);
+        self
+    }
+
+    /// Paths that skip the check: exact (`/healthz`) or prefixes ending in `/*` (`/docs/*`).
+    pub fn public_paths<I, S>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.settings.public.extend(paths.into_iter().map(Into::into));
+        self
+    }
+
+    /// Also read the token from this cookie when the request has no `Authorization` header.
+    pub fn cookie(mut self, name: impl Into<String>) -> Self {
+        self.settings.cookie = Some(name.into());
+        self
+    }
+
+    /// The `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3); the audience by default.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.settings.realm = Some(realm.into());
+        self
+    }
+
+    /// Poll the issuer's revocation feed every `poll_interval` as this confidential client,
+    /// and refuse tokens of revoked sessions and revoked tokens. Needs [`issuer`](Self::issuer).
+    pub fn revocation_feed(mut self, client_id: &str, client_secret: &str, poll_interval: Duration) -> Self {
+        self.settings.feed = Some((Credentials::new(client_id, client_secret), poll_interval));
+        self
+    }
+
+    /// Enable [`Guard::introspect`] and the [`Introspected`](crate::Introspected) extractor,
+    /// as this confidential client (RFC 7662 §2.1). Needs [`issuer`](Self::issuer).
+    pub fn introspection(mut self, client_id: &str, client_secret: &str) -> Self {
+        self.settings.introspection = Some(Credentials::new(client_id, client_secret));
+        self
+    }
+
+    /// The clock `exp`, `nbf`, `iat` and revocation expiries are checked against; the
+    /// system clock by default. Tests inject a [`ManualClock`](latchkey_core::clock::ManualClock)
+    /// to see expiry without sleeping, as the Latchkey server does.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.settings.clock = Some(clock);
+        self
+    }
+
+    /// The HTTP client for the authorization server (e.g. one with TLS roots or a proxy).
+    pub fn http_client(mut self, http: Client) -> Self {
+        self.settings.http = Some(http);
+        self
+    }
+
+    /// Discovers, fetches the keys (and the revocations so far), and starts the background
+    /// refresh tasks.
+    pub async fn build(self) -> Result<Guard, GuardError> {
+        let verifier = setup::start(self.settings).await?;
+        Ok(Guard { verifier: Arc::new(verifier) })
+    }
 }

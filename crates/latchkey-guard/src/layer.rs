@@ -3,12 +3,13 @@
 //! Requests to public paths pass unchecked; all others must present a valid access token or
 //! are answered `401`/`400` with an RFC 6750 §3 challenge, without reaching the service. A
 //! verified request carries its [`AccessTokenClaims`] (read them with
-//! [`Claims`](crate::Claims)) and the [`Guard`] itself (for the scope and introspection
-//! extractors) in its extensions. On the way out, challenges made by those extractors get
+//! [`Claims`](crate::Claims)) and the guard's verifier (for the introspection extractor) in
+//! its extensions. On the way out, challenges made by those extractors get
 //! the guard's realm.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::http::Request;
@@ -17,16 +18,17 @@ use latchkey_core::claims::AccessTokenClaims;
 use tower::{Layer, Service};
 
 use crate::challenge::add_realm;
-use crate::guard::Guard;
+use crate::verifier::Verifier;
 
-/// Protects a service with a [`Guard`]; made by [`Guard::layer`].
+/// Protects a service with a [`Guard`](crate::Guard); made by
+/// [`Guard::layer`](crate::Guard::layer).
 #[derive(Clone, Debug)]
 pub struct GuardLayer {
-    guard: Guard,
+    guard: Arc<Verifier>,
 }
 
 impl GuardLayer {
-    pub(crate) fn new(guard: Guard) -> Self {
+    pub(crate) fn new(guard: Arc<Verifier>) -> Self {
         Self { guard }
     }
 }
@@ -42,7 +44,7 @@ impl<S> Layer<S> for GuardLayer {
 /// The service [`GuardLayer`] wraps around `S`.
 #[derive(Clone, Debug)]
 pub struct GuardService<S> {
-    guard: Guard,
+    guard: Arc<Verifier>,
     inner: S,
 }
 
@@ -73,14 +75,14 @@ where
                     }
                     Err(rejection) => {
                         let mut response = rejection.into_response();
-                        add_realm(&mut response, guard.realm());
+                        add_realm(&mut response, &guard.realm);
                         return Ok(response);
                     }
                 }
             }
             request.extensions_mut().insert(guard.clone());
             let mut response = inner.call(request).await?;
-            add_realm(&mut response, guard.realm());
+            add_realm(&mut response, &guard.realm);
             Ok(response)
         })
     }

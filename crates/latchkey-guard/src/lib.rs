@@ -41,7 +41,6 @@
 //! ```
 
 mod bearer;
-mod builder;
 mod challenge;
 mod error;
 mod extract;
@@ -52,15 +51,12 @@ mod keys;
 mod layer;
 mod paths;
 mod revocation;
+mod setup;
+mod verifier;
 
-pub use builder::GuardBuilder;
 pub use error::{GuardError, Rejection};
 pub use extract::{Claims, Introspected, RequireScope, ScopeName};
-pub use guard::Guard;
+pub use guard::{Guard, GuardBuilder};
+pub use latchkey_core::bearer::{BearerError, MAX_TOKEN_LEN};
 pub use latchkey_core::claims::{AccessTokenClaims, Audience};
 pub use layer::{GuardLayer, GuardService};
-
-/// Longest access token accepted, in bytes. Latchkey's are under 2 KiB; anything longer is
-/// refused before it is parsed (RFC 6750 §3.1 `invalid_request`), bounding the work a request
-/// can cause.
-pub const MAX_TOKEN_LEN: usize = 8 * 1024;

@@ -10,15 +10,15 @@
 //! still alive. The feed's cursor (`next_since`) overlaps pages; entries are idempotent.
 
 use std::collections::HashMap;
-use std::sync::{RwLock, Weak};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use latchkey_core::claims::AccessTokenClaims;
+use latchkey_core::clock::Clock;
 use reqwest::Client;
 use serde::Deserialize;
 
 use crate::fetch::{get_json, Credentials};
-use crate::guard::unix_now;
 
 /// Pages read in one poll, at most; the rest waits for the next poll.
 const MAX_PAGES_PER_POLL: usize = 100;
@@ -99,6 +99,8 @@ pub(crate) struct Feed {
     pub(crate) http: Client,
     pub(crate) credentials: Credentials,
     pub(crate) interval: Duration,
+    /// The guard's clock: entries are dropped once it passes their `expires_at`.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Feed {
@@ -107,7 +109,7 @@ impl Feed {
         for _ in 0..MAX_PAGES_PER_POLL {
             let url = format!("{}?since={since}", self.url);
             let page = get_json::<Page>(&self.http, &url, Some(&self.credentials)).await?.value;
-            revocations.apply(page.revocations, unix_now());
+            revocations.apply(page.revocations, self.clock.now());
             since = page.next_since;
             if !page.more {
                 break;

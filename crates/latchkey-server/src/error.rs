@@ -2,12 +2,15 @@
 //!
 //! RFC 6749 §5.2: errors are JSON `{"error", "error_description"}` with `Cache-Control:
 //! no-store`; `invalid_client` is 401 with `WWW-Authenticate` (the scheme the client used,
-//! Basic). A database outage is 503 `temporarily_unavailable`. Internal details go to the log
+//! Basic). A bearer token refused at the server's own resources answers as RFC 6750 §3 says
+//! ([`latchkey_core::bearer`], shared with `latchkey-guard`). A database outage is 503
+//! `temporarily_unavailable`. Internal details, with their whole cause chain, go to the log
 //! only, never to the client.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use latchkey_core::bearer::BearerError;
 use latchkey_core::{ErrorCode, OAuthError};
 use latchkey_crypto::CryptoError;
 use latchkey_store::StoreError;
@@ -19,15 +22,35 @@ pub enum ApiError {
     /// A protocol error for the client.
     #[error("{}", .0.description.as_deref().unwrap_or(.0.code.as_str()))]
     OAuth(OAuthError),
+    /// A bearer token refused at `/userinfo` or `/account/*` (RFC 6750 §3.1).
+    #[error("{}", .0.description())]
+    Bearer(BearerError),
     /// The body was larger than the endpoint accepts.
     #[error("the request body is too large")]
     PayloadTooLarge,
-    /// The database cannot be reached; the client should retry.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// A bug or an unexpected failure; logged, answered with a generic 500.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// The database cannot be reached; the client should retry. `Display` prints the whole
+    /// cause chain (`{:#}`), for the log.
+    #[error("database unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
+    /// A bug or an unexpected failure; logged with its cause chain, answered with a generic
+    /// 500.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    /// An unexpected failure, kept whole (with what caused it) for the log:
+    /// `.map_err(ApiError::internal)`. To say what was being done, use anyhow's
+    /// `.context(..)` instead and let `?` convert.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Internal(error)
+    }
 }
 
 impl From<OAuthError> for ApiError {
@@ -36,19 +59,25 @@ impl From<OAuthError> for ApiError {
     }
 }
 
+impl From<BearerError> for ApiError {
+    fn from(error: BearerError) -> Self {
+        Self::Bearer(error)
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         if error.is_unavailable() {
-            Self::Unavailable(error.to_string())
+            Self::Unavailable(error.into())
         } else {
-            Self::Internal(error.to_string())
+            Self::Internal(error.into())
         }
     }
 }
 
 impl From<CryptoError> for ApiError {
     fn from(error: CryptoError) -> Self {
-        Self::Internal(error.to_string())
+        Self::Internal(error.into())
     }
 }
 
@@ -91,24 +120,81 @@ pub fn oauth_error_response(error: &OAuthError) -> Response {
     response
 }
 
+/// The realm of the server's own protected resources (RFC 6750 §3).
+const BEARER_REALM: &str = "latchkey";
+
+/// The RFC 6750 §3 response: the status, challenge and body that [`BearerError`] decides.
+fn bearer_error_response(error: &BearerError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let mut response = (status, Json(error.body())).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(challenge) = HeaderValue::from_str(&error.challenge(Some(BEARER_REALM))) {
+        headers.insert(header::WWW_AUTHENTICATE, challenge);
+    }
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             Self::OAuth(error) => oauth_error_response(&error),
+            Self::Bearer(error) => bearer_error_response(&error),
             Self::PayloadTooLarge => {
                 let mut response =
                     oauth_error_response(&OAuthError::invalid_request("the request body is too large"));
                 *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
                 response
             }
-            Self::Unavailable(detail) => {
-                tracing::warn!(%detail, "database unavailable");
+            Self::Unavailable(_) => {
+                tracing::warn!(error = %self, "database unavailable");
                 oauth_error_response(&OAuthError::temporarily_unavailable())
             }
-            Self::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
+            Self::Internal(_) => {
+                tracing::error!(error = %self, "internal error");
                 oauth_error_response(&OAuthError::server_error())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use anyhow::Context;
+
+    fn read_the_signing_key() -> Result<(), ApiError> {
+        let cause = std::io::Error::other("disk sector 7 unreadable");
+        Err(cause).context("reading the signing key")?;
+        Ok(())
+    }
+
+    async fn body_of(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn internal_errors_keep_their_cause_for_the_log_but_not_for_the_client() {
+        let error = read_the_signing_key().unwrap_err();
+        // What the log line prints (`error = %self`): the context and its cause.
+        let logged = error.to_string();
+        assert!(logged.contains("reading the signing key"), "{logged}");
+        assert!(logged.contains("disk sector 7 unreadable"), "{logged}");
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_of(response).await;
+        assert!(!body.contains("signing key") && !body.contains("sector"), "{body}");
+        assert!(body.contains("server_error"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn store_outages_keep_their_cause_for_the_log_but_not_for_the_client() {
+        let error = ApiError::from(StoreError::Unavailable("connection refused by 10.0.0.5".into()));
+        assert!(error.to_string().contains("connection refused by 10.0.0.5"), "{error}");
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!body_of(response).await.contains("10.0.0.5"));
     }
 }

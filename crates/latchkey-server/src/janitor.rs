@@ -36,7 +36,7 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
 }
 
 /// Runs [`sweep`] every `interval` until the returned task is aborted.
-pub fn spawn(store: Arc<dyn Store>, clock: Arc<dyn Clock>, interval: Duration) -> JoinHandle<()> {
+pub(crate) fn spawn(store: Arc<dyn Store>, clock: Arc<dyn Clock>, interval: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         loop {

@@ -4,26 +4,30 @@
 //! [`App::build`] returns everything a server needs from a [`Config`], a master key and a
 //! store — no global state — so one test process can run many servers.
 
+// Public: what the `latchkey` binary, the `testing` feature and the tests use. The rest is
+// the server's own business.
 pub mod admin;
-pub mod bearer;
-pub mod browser;
-pub mod client_auth;
-pub mod client_cache;
 pub mod config;
-pub mod error;
 pub mod janitor;
-pub mod keys;
 pub mod master_key;
-pub mod metrics;
-pub mod pages;
 pub mod password_pool;
-mod request_log;
-mod routes;
-pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod throttle;
 pub mod tokens;
+
+pub(crate) mod bearer;
+pub(crate) mod browser;
+pub(crate) mod client_auth;
+pub(crate) mod client_cache;
+pub(crate) mod cookie_policy;
+pub(crate) mod error;
+pub(crate) mod keys;
+pub(crate) mod metrics;
+pub(crate) mod pages;
+mod request_log;
+mod routes;
+pub(crate) mod state;
+pub(crate) mod throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -76,7 +80,7 @@ impl App {
             KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
                 .await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
-        let cookies = Arc::new(browser::CookiePolicy::for_issuer(&config.issuer()));
+        let cookies = Arc::new(cookie_policy::CookiePolicy::for_issuer(&config.issuer()));
         let state = AppState {
             cookies,
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
@@ -96,8 +100,14 @@ impl App {
         Ok(Self { state })
     }
 
-    pub fn state(&self) -> &AppState {
-        &self.state
+    /// The issuer URL this server answers as.
+    pub fn issuer(&self) -> &str {
+        &self.state.issuer
+    }
+
+    /// The audience of the access tokens it issues.
+    pub fn audience(&self) -> &str {
+        &self.state.audience
     }
 
     /// The full router with logging, request ids and panic safety.

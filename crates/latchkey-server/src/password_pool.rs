@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use latchkey_crypto::{PasswordCheck, PasswordHasher};
 use tokio::sync::Semaphore;
 
@@ -31,12 +32,12 @@ impl PasswordPool {
         T: Send + 'static,
         F: FnOnce(&PasswordHasher) -> T + Send + 'static,
     {
-        let _permit =
-            self.permits.acquire().await.map_err(|_| ApiError::Internal("password pool closed".into()))?;
+        let _permit = self.permits.acquire().await.context("the password pool is closed")?;
         let hasher = self.hasher.clone();
         tokio::task::spawn_blocking(move || work(&hasher))
             .await
-            .map_err(|e| ApiError::Internal(format!("password task failed: {e}")))
+            .context("the password task failed")
+            .map_err(ApiError::from)
     }
 
     /// Verifies `password` against a stored hash.

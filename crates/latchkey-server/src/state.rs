@@ -7,9 +7,9 @@ use latchkey_store::{Client, Store};
 
 use latchkey_crypto::MacKey;
 
-use crate::browser::CookiePolicy;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
+use crate::cookie_policy::CookiePolicy;
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
 use crate::password_pool::PasswordPool;

@@ -51,3 +51,19 @@ async fn a_jwks_uri_skips_discovery() {
         .unwrap();
     assert!(guard.verify(&issuer.token()).await.is_ok());
 }
+
+#[tokio::test]
+async fn an_injected_clock_decides_expiry() {
+    use std::sync::Arc;
+
+    use latchkey_core::clock::ManualClock;
+
+    let issuer = FakeIssuer::start().await;
+    let token = issuer.token();
+    let clock = Arc::new(ManualClock::new(crate::fake_issuer::now()));
+    let guard = issuer.guard().clock(clock.clone()).build().await.unwrap();
+    assert!(guard.verify(&token).await.is_ok());
+    clock.advance(3600);
+    let refused = guard.verify(&token).await.unwrap_err();
+    assert!(refused.description().contains("expired"), "{}", refused.description());
+}

@@ -16,3 +16,4 @@ mod interop;
 mod keys;
 mod revocation;
 mod routing;
+mod same_answers;

@@ -68,7 +68,7 @@ async fn access_token_info(
             return Ok(inactive());
         }
     }
-    let mut info = serde_json::to_value(&claims).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut info = serde_json::to_value(&claims).map_err(ApiError::internal)?;
     info["active"] = true.into();
     info["token_type"] = "Bearer".into();
     if let Some(username) = &claims.preferred_username {

@@ -1,5 +1,6 @@
 //! OpenID Connect ID tokens (Core §2, §3.1.3.6): signed with the RS256 key, `typ: JWT`.
 
+use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_crypto::digest::sha256;
@@ -66,6 +67,6 @@ pub async fn issue(state: &AppState, spec: &IdTokenSpec<'_>) -> Result<String, A
     let keys = state.keys.clone();
     tokio::task::spawn_blocking(move || keys.id_token_signer().sign_jwt("JWT", &claims))
         .await
-        .map_err(|e| ApiError::Internal(format!("ID-token signing task failed: {e}")))?
+        .context("the ID-token signing task failed")?
         .map_err(ApiError::from)
 }

@@ -8,6 +8,7 @@ mod testkit;
 mod account;
 mod authorize;
 mod bad_input;
+mod bearer;
 mod client_credentials;
 mod code_exchange;
 mod discovery;

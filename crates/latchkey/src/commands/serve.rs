@@ -104,14 +104,14 @@ pub async fn run(ctx: Context, demo: bool) -> anyhow::Result<()> {
         config.issuer = Some(format!("http://{}", listener.local_addr()?));
     }
     let app = App::build(config, &master, ctx.store.clone(), Arc::new(ctx.clock)).await?;
-    let issuer = app.state().issuer.clone();
+    let issuer = app.issuer().to_owned();
     let _ = writeln!(
         std::io::stdout(),
         "Latchkey is listening on http://{} (issuer {issuer})",
         listener.local_addr()?
     );
     if let Some(demo) = &demo {
-        print_demo(&issuer, &app.state().audience, demo);
+        print_demo(&issuer, app.audience(), demo);
     }
     tracing::info!(listen = %listener.local_addr()?, issuer = %issuer, "listening");
     app.serve(listener, shutdown_signal()).await?;

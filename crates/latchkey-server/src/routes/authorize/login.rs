@@ -113,7 +113,7 @@ pub async fn login(
         Interaction { q: interaction.q, bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };
     let location =
         super::redirect::with_query("/authorize/resume", &[("interaction", &next.seal(&state.page_mac)?)]);
-    let location = HeaderValue::from_str(&location).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let location = HeaderValue::from_str(&location).map_err(ApiError::internal)?;
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     pages::add_security_headers(&mut response);
     Ok(with_cookie(response, cookie))

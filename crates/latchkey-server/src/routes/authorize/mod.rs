@@ -174,9 +174,7 @@ pub async fn process(
     }
     let allowed = match Scope::from_tokens(&client.scopes) {
         Ok(allowed) => allowed,
-        Err(_) => {
-            return Err(ApiError::Internal(format!("client {} has an invalid stored scope", client.id)))
-        }
+        Err(_) => return Err(anyhow::anyhow!("client {} has an invalid stored scope", client.id).into()),
     };
     let scope = match Scope::grant(request.scope.as_ref(), &allowed) {
         Ok(scope) => scope,

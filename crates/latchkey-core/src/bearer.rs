@@ -1,0 +1,245 @@
+//! RFC 6750, the bearer-token rules shared by every Latchkey resource: the server's own
+//! (`/userinfo`, `/account/*`) and the ones `latchkey-guard` protects. One place decides how
+//! a token is found in the `Authorization` header (§2.1), which error a refusal is (§3.1),
+//! its HTTP status, its JSON body and its `WWW-Authenticate` challenge (§3), so the two
+//! sides answer the same bad request the same way. No HTTP types: the callers put the
+//! status, challenge and body into their own responses.
+
+use serde_json::{json, Value};
+
+use crate::error::ErrorCode;
+
+/// Longest access token accepted, in bytes. Latchkey's are under 2 KiB; anything longer is
+/// refused before it is parsed (§3.1 `invalid_request`), bounding the work a request can
+/// cause.
+pub const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// Room for the scheme and spaces in front of the token.
+const MAX_HEADER_LEN: usize = MAX_TOKEN_LEN + 64;
+
+/// Why a request to a protected resource is refused (RFC 6750 §3.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BearerError {
+    /// No bearer token at all (no `Authorization` header, or another scheme): `401` with a
+    /// bare challenge and no error code (§3.1: "the resource server SHOULD NOT include an
+    /// error code or other error information").
+    MissingToken,
+    /// The request is malformed (two `Authorization` headers, an empty or far too large
+    /// token, a header that is not text): `400 invalid_request`.
+    InvalidRequest(String),
+    /// The token is malformed, forged, expired, for someone else or revoked:
+    /// `401 invalid_token`.
+    InvalidToken(String),
+    /// The token lacks the scope named here: `403 insufficient_scope`, naming it (§3).
+    InsufficientScope(String),
+}
+
+impl BearerError {
+    /// `400 invalid_request`: refused by size alone.
+    pub fn too_large() -> Self {
+        Self::InvalidRequest(format!("the bearer token is longer than {MAX_TOKEN_LEN} bytes"))
+    }
+
+    /// The HTTP status of §3.1.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::MissingToken | Self::InvalidToken(_) => 401,
+            Self::InvalidRequest(_) => 400,
+            Self::InsufficientScope(_) => 403,
+        }
+    }
+
+    /// The §3.1 error code; none when no credentials were sent.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::MissingToken => None,
+            Self::InvalidRequest(_) => Some(ErrorCode::InvalidRequest),
+            Self::InvalidToken(_) => Some(ErrorCode::InvalidToken),
+            Self::InsufficientScope(_) => Some(ErrorCode::InsufficientScope),
+        }
+    }
+
+    /// A human-readable description, for `error_description`.
+    pub fn description(&self) -> String {
+        match self {
+            Self::MissingToken => "this resource needs a bearer access token".to_owned(),
+            Self::InvalidRequest(why) | Self::InvalidToken(why) => why.clone(),
+            Self::InsufficientScope(scope) => format!("this resource needs the scope {scope}"),
+        }
+    }
+
+    /// The JSON body: `error` and `error_description` as in RFC 6749 §5.2, without `error`
+    /// when no credentials were sent.
+    pub fn body(&self) -> Value {
+        match self.code() {
+            Some(code) => json!({ "error": code.as_str(), "error_description": self.description() }),
+            None => json!({ "error_description": self.description() }),
+        }
+    }
+
+    /// The `WWW-Authenticate` value (§3): `Bearer` with the realm, and for a refused token
+    /// the error code, its description and (for `insufficient_scope`) the scope needed.
+    /// Without credentials the challenge is bare: only the realm.
+    pub fn challenge(&self, realm: Option<&str>) -> String {
+        let mut params = Vec::new();
+        if let Some(realm) = realm {
+            params.push(format!("realm={}", quoted_string(realm)));
+        }
+        if let Some(code) = self.code() {
+            params.push(format!("error=\"{}\"", code.as_str()));
+            params.push(format!("error_description=\"{}\"", restricted(&self.description())));
+        }
+        if let Self::InsufficientScope(scope) = self {
+            params.push(format!("scope=\"{}\"", restricted(scope)));
+        }
+        if params.is_empty() {
+            "Bearer".to_owned()
+        } else {
+            format!("Bearer {}", params.join(", "))
+        }
+    }
+}
+
+/// The bearer token of a request, from all its `Authorization` header values (RFC 6750
+/// §2.1: `Bearer 1*SP b64token`; the scheme is case-insensitive, RFC 9110 §11.1).
+///
+/// `Ok(None)` when there is no `Authorization` header (the caller may look elsewhere, e.g.
+/// a cookie); [`BearerError::MissingToken`] for another scheme (e.g. `Basic`): not a bearer
+/// token, so the answer is the bare challenge. Size is checked first, on the raw bytes, so a
+/// far-too-large header is refused before any parsing.
+pub fn token_from_authorization<'a, I>(values: I) -> Result<Option<&'a str>, BearerError>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    let mut values = values.into_iter();
+    let Some(value) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(BearerError::InvalidRequest("more than one Authorization header".into()));
+    }
+    if value.len() > MAX_HEADER_LEN {
+        return Err(BearerError::too_large());
+    }
+    // UTF-8 (word-at-a-time) rather than a byte-by-byte visible-ASCII check: the JWS parser
+    // refuses every character outside base64url anyway.
+    let value = std::str::from_utf8(value)
+        .map_err(|_| BearerError::InvalidRequest("the Authorization header is not text".into()))?;
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(BearerError::MissingToken);
+    }
+    checked_token(rest.trim_matches(' ')).map(Some)
+}
+
+/// Presence and size of a token found anywhere (header or cookie). The `b64token` syntax
+/// (§2.1) is not checked here: the JWS parser accepts only base64url and dots, a strict
+/// subset, and refuses anything else as a malformed token (`invalid_token`) without a second
+/// pass over the bytes.
+pub fn checked_token(token: &str) -> Result<&str, BearerError> {
+    if token.is_empty() {
+        return Err(BearerError::InvalidRequest("the bearer token is empty".into()));
+    }
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(BearerError::too_large());
+    }
+    Ok(token)
+}
+
+/// An auth-param value as an RFC 9110 §5.6.4 `quoted-string`: `"` and `\` are escaped with
+/// a backslash (§11.2 allows either token or quoted-string; quoted always parses). Control
+/// characters and non-ASCII, which a header value cannot carry as text, become `?`.
+fn quoted_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                quoted.push('\\');
+                quoted.push(c);
+            }
+            ' '..='~' | '\t' => quoted.push(c),
+            _ => quoted.push('?'),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// RFC 6750 §3: `error_description` and `scope` may only use %x20-21 / %x23-5B / %x5D-7E,
+/// printable ASCII without `"` and `\` (no escaping). Those two become `'`, anything else
+/// `?`, so an attacker-chosen `kid` echoed in a description cannot break the header.
+fn restricted(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' => '\'',
+            ' '..='~' => c,
+            _ => '?',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn token(values: &[&'static str]) -> Result<Option<&'static str>, BearerError> {
+        token_from_authorization(values.iter().map(|value| value.as_bytes()))
+    }
+
+    #[test]
+    fn scheme_is_case_insensitive_and_other_schemes_are_no_token() {
+        assert_eq!(token(&["bEaReR  a.b.c"]), Ok(Some("a.b.c")));
+        assert_eq!(token(&["Basic dTpw"]), Err(BearerError::MissingToken));
+        assert_eq!(token(&["Bearer"]), Err(BearerError::InvalidRequest("the bearer token is empty".into())));
+        assert_eq!(token(&[]), Ok(None));
+    }
+
+    #[test]
+    fn two_authorization_headers_are_a_bad_request() {
+        assert!(matches!(token(&["Bearer a", "Bearer b"]), Err(BearerError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn oversized_empty_and_binary_tokens_are_bad_requests() {
+        let long = format!("Bearer {}", "a".repeat(MAX_TOKEN_LEN + 1));
+        assert_eq!(token_from_authorization([long.as_bytes()]), Err(BearerError::too_large()));
+        assert!(matches!(token(&["Bearer "]), Err(BearerError::InvalidRequest(_))));
+        let binary: &[u8] = b"Bearer \xff\xfe";
+        assert!(matches!(token_from_authorization([binary]), Err(BearerError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn status_code_and_body_per_error() {
+        assert_eq!(BearerError::MissingToken.status(), 401);
+        assert_eq!(BearerError::MissingToken.body().get("error"), None);
+        assert_eq!(BearerError::InvalidRequest("x".into()).status(), 400);
+        assert_eq!(BearerError::InvalidToken("x".into()).body()["error"], "invalid_token");
+        let scope = BearerError::InsufficientScope("openid".into());
+        assert_eq!((scope.status(), scope.body()["error"].as_str()), (403, Some("insufficient_scope")));
+    }
+
+    #[test]
+    fn missing_token_gets_a_bare_challenge() {
+        assert_eq!(BearerError::MissingToken.challenge(Some("api")), "Bearer realm=\"api\"");
+        assert_eq!(BearerError::MissingToken.challenge(None), "Bearer");
+    }
+
+    #[test]
+    fn descriptions_cannot_break_out_of_the_quoted_string() {
+        let error = BearerError::InvalidToken("no key \"a\\\"\r\nX-Evil: 1\" é".into());
+        assert_eq!(
+            error.challenge(Some("api")),
+            "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"no key 'a''??X-Evil: 1' ?\""
+        );
+    }
+
+    #[test]
+    fn the_realm_is_escaped_and_the_scope_named() {
+        let error = BearerError::InsufficientScope("openid".into());
+        assert_eq!(
+            error.challenge(Some("a \"b\" \\ c\n")),
+            "Bearer realm=\"a \\\"b\\\" \\\\ c?\", error=\"insufficient_scope\", \
+             error_description=\"this resource needs the scope openid\", scope=\"openid\""
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! [`Verifier`]: one resource server's view of one issuer — keys, expectations, revocations —
+//! and the per-request verification, which never touches the network (except for an unknown
+//! `kid`, rate-limited; see `keys.rs`, and for introspection when a route asks for it).
+//!
+//! The order of checks follows RFC 9068 §4: the signature with a key of the issuer's JWKS
+//! (the algorithm is the key's, RFC 8725 §3.1), `typ` = `at+jwt`, `iss`, `aud`, `exp`/`nbf`
+//! with leeway; then the revocation cache. Claims are deserialized only after the signature
+//! verifies.
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use latchkey_core::bearer::{BearerError, MAX_TOKEN_LEN};
+use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
+use latchkey_core::clock::Clock;
+use latchkey_crypto::{verify_jwt, JwsError, KeySet};
+
+use crate::bearer;
+use crate::error::Rejection;
+use crate::introspect::Introspection;
+use crate::keys::KeyCache;
+use crate::paths::PublicPaths;
+use crate::revocation::Revocations;
+
+/// Everything a [`Guard`](crate::Guard) knows, built once by `setup.rs`.
+pub(crate) struct Verifier {
+    pub(crate) keys: Arc<KeyCache>,
+    pub(crate) revocations: Arc<Revocations>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) audience: String,
+    pub(crate) leeway: i64,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) public: PublicPaths,
+    pub(crate) cookie: Option<String>,
+    pub(crate) realm: String,
+    pub(crate) introspection: Option<Introspection>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// The bearer token of the request (header, else the configured cookie).
+    pub(crate) fn token<'h>(&self, headers: &'h HeaderMap) -> Result<&'h str, Rejection> {
+        Ok(bearer::token(headers, self.cookie.as_deref())?)
+    }
+
+    /// Finds the bearer token in `headers` and verifies it.
+    pub(crate) async fn authenticate(&self, headers: &HeaderMap) -> Result<AccessTokenClaims, Rejection> {
+        self.verify(self.token(headers)?).await
+    }
+
+    /// Verifies `token` offline. An unknown `kid` makes the guard refetch the JWKS (at most
+    /// once per interval) and try once more, so keys rotated at the issuer are picked up
+    /// without a restart.
+    pub(crate) async fn verify(&self, token: &str) -> Result<AccessTokenClaims, Rejection> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(BearerError::too_large().into());
+        }
+        let keys = self.keys.current();
+        match self.verify_with(token, &keys) {
+            Err(JwsOrClaims::Jws(JwsError::UnknownKid(_)))
+                if self.keys.refetch_after_unknown_kid(&keys).await =>
+            {
+                self.verify_with(token, &self.keys.current()).map_err(Rejection::from)
+            }
+            outcome => outcome.map_err(Rejection::from),
+        }
+    }
+
+    /// The offline checks against one key set.
+    #[inline]
+    fn verify_with(&self, token: &str, keys: &KeySet) -> Result<AccessTokenClaims, JwsOrClaims> {
+        let verified = verify_jwt::<AccessTokenClaims>(token, keys).map_err(JwsOrClaims::Jws)?;
+        let checks = ClaimChecks {
+            issuer: self.issuer.as_deref(),
+            audience: Some(&self.audience),
+            leeway: self.leeway,
+        };
+        let problems =
+            check_access_token(verified.header.typ.as_deref(), &verified.claims, &checks, self.clock.now());
+        if !problems.is_empty() {
+            let described: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(JwsOrClaims::Claims(described.join("; ")));
+        }
+        if self.revocations.is_revoked(&verified.claims) {
+            return Err(JwsOrClaims::Claims("the token or its session has been revoked".into()));
+        }
+        Ok(verified.claims)
+    }
+
+    /// Asks the authorization server about a token that already verified offline; fails
+    /// closed (`503`) when introspection was not configured.
+    pub(crate) async fn confirm_active(&self, token: &str) -> Result<(), Rejection> {
+        match &self.introspection {
+            Some(introspection) => introspection.confirm_active(token).await,
+            None => {
+                tracing::error!(
+                    "a route asks for introspection, but the guard was built without .introspection(..)"
+                );
+                Err(Rejection::Unavailable("token introspection is not configured".into()))
+            }
+        }
+    }
+
+    pub(crate) fn is_public(&self, path: &str) -> bool {
+        self.public.is_public(path)
+    }
+}
+
+/// A verification failure, before it becomes a [`Rejection`].
+enum JwsOrClaims {
+    Jws(JwsError),
+    Claims(String),
+}
+
+impl From<JwsOrClaims> for Rejection {
+    fn from(failure: JwsOrClaims) -> Self {
+        let why = match failure {
+            JwsOrClaims::Jws(e) => e.to_string(),
+            JwsOrClaims::Claims(why) => why,
+        };
+        BearerError::InvalidToken(why).into()
+    }
+}
