@@ -1,6 +1,7 @@
-//! Command-line definitions. Global options (`--config`, `--data-dir`, `--database-url`,
-//! `--log-format`) apply to every subcommand, so `latchkey users add` writes to the same
-//! database the server uses.
+//! Command-line definitions. The settings (`--data-dir`, `--listen`, ...) are not written
+//! here: [`crate::settings::command`] adds them from [`latchkey_server::Config`]. Global
+//! options apply to every subcommand, so `latchkey users add` writes to the same database the
+//! server uses.
 
 use std::path::PathBuf;
 
@@ -20,21 +21,6 @@ pub struct GlobalArgs {
     /// Configuration file [default: ./latchkey.toml when it exists]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Directory for the SQLite database and the master-key file [default: ./latchkey-data]
-    #[arg(long, global = true, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://<data-dir>/latchkey.db]
-    #[arg(long, global = true, value_name = "URL")]
-    pub database_url: Option<String>,
-    /// Log format
-    #[arg(long, global = true, value_enum)]
-    pub log_format: Option<LogFormatArg>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum LogFormatArg {
-    Text,
-    Json,
 }
 
 #[derive(Subcommand)]
@@ -78,46 +64,15 @@ pub enum SessionsCommand {
     },
 }
 
+/// `serve`'s own flag; the server settings (`--listen`, `--issuer`, ...) are added from
+/// [`latchkey_server::Config`] by [`crate::settings::command`].
 #[derive(Args, Clone, Default)]
 pub struct ServeArgs {
-    /// Create (or reset) a demo user with a random password and a demo public client that
-    /// may use the password grant, and print how to get a token with curl
+    /// Create the demo user (with a random password) and a demo public client that may use
+    /// the password grant, and print how to get a token with curl. When they exist already
+    /// (a restart), the password and sessions are kept
     #[arg(long)]
     pub demo: bool,
-    /// Address to listen on [default: 127.0.0.1:8080]
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<String>,
-    /// Issuer URL: the `iss` of every token [default: http://<listen>]
-    #[arg(long, value_name = "URL")]
-    pub issuer: Option<String>,
-    /// `aud` of access tokens [default: the issuer]
-    #[arg(long, value_name = "AUD")]
-    pub audience: Option<String>,
-    /// Access-token lifetime, e.g. 5m [default: 5m]
-    #[arg(long, value_name = "DURATION")]
-    pub access_token_ttl: Option<String>,
-    /// Refresh idle timeout: a session unused this long ends [default: 14days]
-    #[arg(long, value_name = "DURATION")]
-    pub refresh_idle_ttl: Option<String>,
-    /// Absolute session lifetime from login [default: 90days]
-    #[arg(long, value_name = "DURATION")]
-    pub refresh_absolute_ttl: Option<String>,
-    /// Grace period in which a rotated refresh token presented again gets the same
-    /// successor instead of ending the session; 0s turns it off [default: 10s]
-    #[arg(long, value_name = "DURATION")]
-    pub refresh_reuse_window: Option<String>,
-    /// Access-token signature algorithm: ES256, EdDSA or RS256 [default: ES256]
-    #[arg(long, value_name = "ALG")]
-    pub access_token_algorithm: Option<String>,
-    /// Argon2id memory cost in KiB [default: 19456]
-    #[arg(long, value_name = "KIB")]
-    pub argon2_memory_kib: Option<u32>,
-    /// Argon2id iterations [default: 2]
-    #[arg(long, value_name = "N")]
-    pub argon2_iterations: Option<u32>,
-    /// Argon2id parallelism [default: 1]
-    #[arg(long, value_name = "N")]
-    pub argon2_parallelism: Option<u32>,
 }
 
 #[derive(Subcommand)]
