@@ -10,7 +10,7 @@ use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::Secret;
 use latchkey_crypto::{random, MasterKey};
-use latchkey_server::admin::{self, ClientSpec, UserSpec};
+use latchkey_server::admin::{self, NewClient, UserSpec};
 use latchkey_server::App;
 use tokio::net::TcpListener;
 
@@ -49,7 +49,7 @@ async fn prepare_demo(ctx: &Context, master: &MasterKey) -> anyhow::Result<Demo>
         Some(client) => client.id,
         None => {
             let grants = [GrantType::Password, GrantType::RefreshToken];
-            let spec = ClientSpec::new(DEMO_CLIENT, ClientKind::Public, &grants, Scope::parse(DEMO_SCOPE)?);
+            let spec = NewClient::new(DEMO_CLIENT, ClientKind::Public, &grants, Scope::parse(DEMO_SCOPE)?);
             admin::add_client(store, &latchkey_server::client_secrets(master), spec, ctx.now()).await?.0.id
         }
     };
