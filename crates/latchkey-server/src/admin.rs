@@ -152,7 +152,8 @@ pub async fn add_client(
     if client.kind == ClientKind::Public && client.grant_types.contains(&GrantType::ClientCredentials) {
         bail!("client_credentials needs a confidential client: a public client cannot keep a secret");
     }
-    for ttl in [client.access_token_ttl, client.refresh_idle_ttl, client.refresh_absolute_ttl].into_iter().flatten()
+    for ttl in
+        [client.access_token_ttl, client.refresh_idle_ttl, client.refresh_absolute_ttl].into_iter().flatten()
     {
         ensure!(ttl > 0, "token lifetimes must be longer than zero");
     }

@@ -55,8 +55,8 @@ pub enum SessionsCommand {
     },
     /// End one session, or every session of a user
     Revoke {
-        /// The session id (the `sid` of its access tokens)
-        #[arg(required_unless_present = "user", conflicts_with = "user")]
+        /// The session id (the `sid` of its access tokens); it may start with `-`
+        #[arg(required_unless_present = "user", conflicts_with = "user", allow_hyphen_values = true)]
         id: Option<String>,
         /// End all sessions of this user
         #[arg(long, value_name = "USERNAME")]
@@ -105,9 +105,14 @@ pub enum UsersCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// Import users from JSON lines {"username", "email", "password_hash"} (bcrypt or Argon2)
+    /// Import users from JSON lines {"username", "email", "password_hash", "roles"} (bcrypt
+    /// or Argon2); a line with any other field is rejected, naming the field
     Import {
         file: PathBuf,
+        /// Leave users that already exist as they are (counted as skipped) instead of
+        /// rejecting their lines, so an import can be run again
+        #[arg(long)]
+        skip_existing: bool,
         #[arg(long)]
         json: bool,
     },

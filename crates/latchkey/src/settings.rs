@@ -75,7 +75,9 @@ impl FlagLayer {
                 continue;
             }
             let Some(raw) = leaf.get_raw(id.as_str()).and_then(|mut values| values.next()) else { continue };
-            let Some(value) = raw.to_str() else { bail!("the value of --{} is not UTF-8", id.as_str().replace('_', "-")) };
+            let Some(value) = raw.to_str() else {
+                bail!("the value of --{} is not UTF-8", id.as_str().replace('_', "-"))
+            };
             dict.insert(id.as_str().to_owned(), Value::from(value.to_owned()));
         }
         Ok(Self(dict))
@@ -140,7 +142,8 @@ mod tests {
         let file = dir.path().join("l.toml");
         std::fs::write(&file, "access_token_ttl = \"10m\"\nissuer = \"https://file.example\"\n").unwrap();
         let file = file.to_str().unwrap();
-        let config = load_args(&["latchkey", "--config", file, "serve", "--issuer", "https://flag.example"]).unwrap();
+        let config =
+            load_args(&["latchkey", "--config", file, "serve", "--issuer", "https://flag.example"]).unwrap();
         assert_eq!(config.access_token_ttl, Duration::from_secs(600));
         assert_eq!(config.issuer(), "https://flag.example");
     }
@@ -159,20 +162,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("l.toml");
         std::fs::write(&file, "acess_token_ttl = \"10m\"\n").unwrap();
-        let error = format!("{:#}", load_args(&["latchkey", "--config", file.to_str().unwrap(), "migrate"]).unwrap_err());
+        let error = format!(
+            "{:#}",
+            load_args(&["latchkey", "--config", file.to_str().unwrap(), "migrate"]).unwrap_err()
+        );
         assert!(error.contains("acess_token_ttl"), "{error}");
     }
 
     #[test]
     fn missing_explicit_file_is_an_error() {
-        let error = load_args(&["latchkey", "--config", "/nonexistent/latchkey.toml", "migrate"]).unwrap_err();
+        let error =
+            load_args(&["latchkey", "--config", "/nonexistent/latchkey.toml", "migrate"]).unwrap_err();
         assert!(error.to_string().contains("does not exist"));
     }
 
     #[test]
     fn help_shows_each_default_and_environment_variable() {
         let help = command().find_subcommand_mut("serve").unwrap().render_long_help().to_string();
-        for shown in ["[default: 5m]", "[default: 90days]", "[default: 127.0.0.1:8080]", "LATCHKEY_ACCESS_TOKEN_TTL"] {
+        for shown in
+            ["[default: 5m]", "[default: 90days]", "[default: 127.0.0.1:8080]", "LATCHKEY_ACCESS_TOKEN_TTL"]
+        {
             assert!(help.contains(shown), "{shown} missing from:\n{help}");
         }
     }

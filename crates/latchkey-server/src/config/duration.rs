@@ -38,7 +38,9 @@ mod tests {
 
     #[test]
     fn formats_in_the_largest_whole_unit_and_reads_back() {
-        for (secs, text) in [(0, "0s"), (10, "10s"), (300, "5m"), (5400, "90m"), (7200, "2h"), (90 * 86400, "90days")] {
+        for (secs, text) in
+            [(0, "0s"), (10, "10s"), (300, "5m"), (5400, "90m"), (7200, "2h"), (90 * 86400, "90days")]
+        {
             assert_eq!(format(Duration::from_secs(secs)), text);
             assert_eq!(humantime::parse_duration(text).unwrap(), Duration::from_secs(secs));
         }
