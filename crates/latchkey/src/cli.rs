@@ -85,7 +85,8 @@ pub enum UsersCommand {
         /// A role to give the user (repeatable)
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,
-        /// Read the password from standard input (required: passwords never go in arguments)
+        /// Read the password from standard input, or ask for it without echo when standard
+        /// input is a terminal (required: passwords never go in arguments)
         #[arg(long, required = true)]
         password_stdin: bool,
         /// Print the result as JSON
@@ -102,6 +103,8 @@ pub enum UsersCommand {
     /// Set a user's password (read from standard input) and end all their sessions
     SetPassword {
         username: String,
+        /// Read the password from standard input, or ask for it without echo when standard
+        /// input is a terminal
         #[arg(long, required = true)]
         password_stdin: bool,
     },
