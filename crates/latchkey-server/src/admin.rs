@@ -8,7 +8,10 @@ use latchkey_core::redirect_uri::RedirectUri;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
 use latchkey_crypto::{random, PasswordHasher};
-use latchkey_store::{Client, NewClient, NewUser, Store, User};
+use latchkey_store::{Client, NewUser, Store, User};
+
+/// What [`add_client`] takes; re-exported so callers of this module need no store import.
+pub use latchkey_store::NewClient;
 
 use crate::password_pool::PasswordPool;
 use crate::tokens::client_secret::ClientSecrets;
@@ -113,44 +116,6 @@ pub async fn disable_user(store: &dyn Store, user: &User, now: i64) -> anyhow::R
     Ok(store.revoke_user_sessions(&user.id, now, "user_disabled", None).await?)
 }
 
-/// A client to register. Lifetimes in seconds; `None` takes the server default.
-pub struct ClientSpec {
-    pub name: String,
-    pub kind: ClientKind,
-    pub grant_types: Vec<GrantType>,
-    pub scope: Scope,
-    pub access_token_ttl: Option<i64>,
-    pub refresh_idle_ttl: Option<i64>,
-    pub refresh_absolute_ttl: Option<i64>,
-    pub reuse_window: Option<i64>,
-    /// Exact redirect URIs (https, or http on 127.0.0.1 / [::1] for native apps; no fragment).
-    pub redirect_uris: Vec<String>,
-    /// Where RP-initiated logout may send the browser afterwards (same rules).
-    pub post_logout_redirect_uris: Vec<String>,
-    /// Ask users to consent; first-party clients can skip it.
-    pub require_consent: bool,
-}
-
-impl ClientSpec {
-    /// A client with the server's default lifetimes, no redirect URIs, and consent required;
-    /// set other fields with struct-update syntax (`ClientSpec { .., ..ClientSpec::new(..) }`).
-    pub fn new(name: impl Into<String>, kind: ClientKind, grant_types: &[GrantType], scope: Scope) -> Self {
-        Self {
-            name: name.into(),
-            kind,
-            grant_types: grant_types.to_vec(),
-            scope,
-            access_token_ttl: None,
-            refresh_idle_ttl: None,
-            refresh_absolute_ttl: None,
-            reuse_window: None,
-            redirect_uris: Vec::new(),
-            post_logout_redirect_uris: Vec::new(),
-            require_consent: true,
-        }
-    }
-}
-
 /// Checks and de-duplicates a list of redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7.3).
 fn check_redirect_uris(uris: Vec<String>) -> anyhow::Result<Vec<String>> {
     let mut checked: Vec<String> = Vec::with_capacity(uris.len());
@@ -174,55 +139,52 @@ fn new_client_id() -> anyhow::Result<String> {
     }
 }
 
-/// Registers a client; returns it and, for a confidential client, its secret (shown once;
-/// only its MAC is stored).
+/// Registers a client: checks it, assigns its id and, for a confidential client, its secret.
+/// Returns the stored client and the secret (shown once; only its MAC is stored).
 pub async fn add_client(
     store: &dyn Store,
     secrets: &ClientSecrets,
-    spec: ClientSpec,
+    client: NewClient,
     now: i64,
 ) -> anyhow::Result<(Client, Option<String>)> {
-    ensure!(!spec.name.trim().is_empty(), "the client name is empty");
-    ensure!(!spec.grant_types.is_empty(), "give the client at least one grant (--grant)");
-    if spec.kind == ClientKind::Public && spec.grant_types.contains(&GrantType::ClientCredentials) {
+    ensure!(!client.name.trim().is_empty(), "the client name is empty");
+    ensure!(!client.grant_types.is_empty(), "give the client at least one grant (--grant)");
+    if client.kind == ClientKind::Public && client.grant_types.contains(&GrantType::ClientCredentials) {
         bail!("client_credentials needs a confidential client: a public client cannot keep a secret");
     }
-    for ttl in [spec.access_token_ttl, spec.refresh_idle_ttl, spec.refresh_absolute_ttl].into_iter().flatten()
+    for ttl in
+        [client.access_token_ttl, client.refresh_idle_ttl, client.refresh_absolute_ttl].into_iter().flatten()
     {
         ensure!(ttl > 0, "token lifetimes must be longer than zero");
     }
-    let redirect_uris = check_redirect_uris(spec.redirect_uris)?;
-    let post_logout_redirect_uris = check_redirect_uris(spec.post_logout_redirect_uris)?;
-    if spec.grant_types.contains(&GrantType::AuthorizationCode) {
+    let scope = Scope::parse(&client.scopes.join(" "))
+        .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))?;
+    let redirect_uris = check_redirect_uris(client.redirect_uris)?;
+    let post_logout_redirect_uris = check_redirect_uris(client.post_logout_redirect_uris)?;
+    if client.grant_types.contains(&GrantType::AuthorizationCode) {
         ensure!(
             !redirect_uris.is_empty(),
             "authorization_code needs at least one redirect URI (--redirect-uri)"
         );
     }
-    let (secret, secret_hash) = match spec.kind {
+    let (secret, secret_hash) = match client.kind {
         ClientKind::Confidential => {
             let (secret, hash) = secrets.generate().context("cannot generate a client secret")?;
             (Some(secret), Some(hash))
         }
         ClientKind::Public => (None, None),
     };
-    let mut grant_types = spec.grant_types;
+    let mut grant_types = client.grant_types;
     grant_types.sort();
     grant_types.dedup();
     let client = NewClient {
         id: new_client_id()?,
-        name: spec.name,
-        kind: spec.kind,
         secret_hash,
         grant_types,
-        scopes: spec.scope.iter().map(str::to_owned).collect(),
-        access_token_ttl: spec.access_token_ttl,
-        refresh_idle_ttl: spec.refresh_idle_ttl,
-        refresh_absolute_ttl: spec.refresh_absolute_ttl,
-        reuse_window: spec.reuse_window,
+        scopes: scope.iter().map(str::to_owned).collect(),
         redirect_uris,
         post_logout_redirect_uris,
-        require_consent: spec.require_consent,
+        ..client
     };
     let client = store.create_client(&client, now).await?;
     Ok((client, secret))

@@ -1,6 +1,16 @@
-//! Server configuration: every setting with its default. The binary layers `latchkey.toml`,
-//! `LATCHKEY_*` environment variables and flags over these defaults (figment); unknown keys
-//! are refused by name thanks to `deny_unknown_fields`.
+//! Server configuration: every setting once, with its default, its documentation and its
+//! names. The one [`Config`] struct is at the same time
+//! - the `latchkey.toml` schema (serde; unknown keys are refused by name with
+//!   `deny_unknown_fields`),
+//! - the `LATCHKEY_<KEY>` environment variables (the key upper-cased),
+//! - the command-line flags `--<key>` and their `--help` text (clap derive; the doc comment of
+//!   each field is its help, the [`Default`] value its `[default: ...]`).
+//!
+//! The binary layers them: defaults < file < environment < flags. Settings marked
+//! `global = true` apply to every subcommand (they say where the database is); the others
+//! are flags of `latchkey serve`.
+
+mod duration;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,51 +20,67 @@ use latchkey_crypto::{Algorithm, Argon2Params};
 use serde::{Deserialize, Serialize};
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// One human-readable line per event.
     #[default]
     Text,
+    /// One JSON object per line.
     Json,
 }
 
 /// All settings of a Latchkey server.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Address to listen on.
+    /// Address to listen on
+    #[arg(long, value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// The `iss` of every token and the base of every advertised URL. Defaults to
-    /// `http://<listen>`.
+    /// Issuer URL: the `iss` of every token and the base of every advertised URL
+    /// [default: http://<listen>]
+    #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
-    /// Directory for the SQLite database and the master-key file.
+    /// Directory for the SQLite database and the master-key file
+    #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: PathBuf,
-    /// `sqlite://...` or `postgres://...`. Defaults to `sqlite://<data_dir>/latchkey.db`.
+    /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://<data-dir>/latchkey.db]
+    #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
-    /// Default access-token lifetime (per-client override).
-    #[serde(with = "humantime_serde")]
+    /// Access-token lifetime (each client may override it)
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
     pub access_token_ttl: Duration,
-    /// Default refresh idle timeout: a session unused this long ends (per-client override).
-    #[serde(with = "humantime_serde")]
+    /// Refresh idle timeout: a session unused this long ends (each client may override it)
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
     pub refresh_idle_ttl: Duration,
-    /// Default absolute session lifetime, counted from login; refreshing never extends it.
-    #[serde(with = "humantime_serde")]
+    /// Absolute session lifetime, counted from login; refreshing never extends it
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
     pub refresh_absolute_ttl: Duration,
-    /// How long a rotated refresh token still gets the same successor when presented again
-    /// (concurrent duplicates); 0 turns the grace off.
-    #[serde(with = "humantime_serde")]
+    /// Grace period in which a rotated refresh token presented again (a concurrent
+    /// duplicate) gets the same successor instead of ending the session; 0s turns it off
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
     pub refresh_reuse_window: Duration,
-    /// Signature algorithm of access tokens.
+    /// Access-token signature algorithm: ES256, EdDSA or RS256
+    #[arg(long, value_name = "ALG")]
     pub access_token_algorithm: Algorithm,
-    /// `aud` of access tokens. Defaults to the issuer.
+    /// `aud` of access tokens [default: the issuer]
+    #[arg(long, value_name = "AUD")]
     pub audience: Option<String>,
-    /// Argon2id memory cost in KiB.
+    /// Argon2id memory cost in KiB
+    #[arg(long, value_name = "KIB")]
     pub argon2_memory_kib: u32,
-    /// Argon2id iterations.
+    /// Argon2id iterations
+    #[arg(long, value_name = "N")]
     pub argon2_iterations: u32,
-    /// Argon2id lanes.
+    /// Argon2id parallelism (lanes)
+    #[arg(long, value_name = "N")]
     pub argon2_parallelism: u32,
-    /// `text` or `json`.
+    /// Log format
+    #[arg(long, global = true, value_enum)]
     pub log_format: LogFormat,
 }
 

@@ -12,7 +12,7 @@ use latchkey_crypto::{MasterKey, PasswordHasher};
 use latchkey_store::{Client, Store, User};
 use tokio::sync::oneshot;
 
-use crate::admin::{self, ClientSpec, UserSpec};
+use crate::admin::{self, NewClient, UserSpec};
 use crate::password_pool::PasswordPool;
 use crate::{App, Config};
 
@@ -86,7 +86,7 @@ impl TestLatchkey {
     }
 
     /// Registers a client; returns it and its secret (confidential clients only).
-    pub async fn add_client(&self, spec: ClientSpec, now: i64) -> anyhow::Result<(Client, Option<String>)> {
+    pub async fn add_client(&self, spec: NewClient, now: i64) -> anyhow::Result<(Client, Option<String>)> {
         admin::add_client(self.store.as_ref(), &crate::client_secrets(&self.master), spec, now).await
     }
 }

@@ -3,6 +3,7 @@
 
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
+use latchkey_core::scope::Scope;
 
 /// A user account. `password_hash` is a PHC string (Argon2id, or a legacy bcrypt hash that the
 /// server upgrades at the next login); it is never logged.
@@ -27,9 +28,9 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
-/// A registered OAuth client (RFC 6749 §2). `secret_hash` is a keyed hash of the
-/// server-generated secret, `None` for public clients. The TTLs override the server defaults
-/// when set (seconds).
+/// A registered OAuth client (RFC 6749 §2) as read back: a [`NewClient`] plus when it was
+/// created. `secret_hash` is a keyed hash of the server-generated secret, `None` for public
+/// clients. The TTLs override the server defaults when set (seconds).
 #[derive(Debug, Clone)]
 pub struct Client {
     pub id: String,
@@ -51,11 +52,17 @@ pub struct Client {
     pub created_at: i64,
 }
 
+/// A client to register: the one type every way of creating a client goes through (the CLI,
+/// `serve --demo`, the test harnesses), built with [`NewClient::new`]'s defaults and struct
+/// update syntax (`NewClient { redirect_uris, ..NewClient::new(..) }`). Lifetimes are in
+/// seconds; `None` takes the server default.
 #[derive(Debug, Clone)]
 pub struct NewClient {
+    /// Assigned at registration (`latchkey_server::admin::add_client`); empty until then.
     pub id: String,
     pub name: String,
     pub kind: ClientKind,
+    /// Assigned at registration for a confidential client; `None` until then.
     pub secret_hash: Option<Vec<u8>>,
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<String>,
@@ -69,6 +76,27 @@ pub struct NewClient {
     pub post_logout_redirect_uris: Vec<String>,
     /// Whether users are asked to consent; first-party clients may skip it.
     pub require_consent: bool,
+}
+
+impl NewClient {
+    /// A client with the server's default lifetimes, no redirect URIs, and consent required.
+    pub fn new(name: impl Into<String>, kind: ClientKind, grant_types: &[GrantType], scope: Scope) -> Self {
+        Self {
+            id: String::new(),
+            name: name.into(),
+            kind,
+            secret_hash: None,
+            grant_types: grant_types.to_vec(),
+            scopes: scope.iter().map(str::to_owned).collect(),
+            access_token_ttl: None,
+            refresh_idle_ttl: None,
+            refresh_absolute_ttl: None,
+            reuse_window: None,
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            require_consent: true,
+        }
+    }
 }
 
 /// A session (refresh-token family) to create; it starts at generation 0.

@@ -1,6 +1,7 @@
-//! Command-line definitions. Global options (`--config`, `--data-dir`, `--database-url`,
-//! `--log-format`) apply to every subcommand, so `latchkey users add` writes to the same
-//! database the server uses.
+//! Command-line definitions. The settings (`--data-dir`, `--listen`, ...) are not written
+//! here: [`crate::settings::command`] adds them from [`latchkey_server::Config`]. Global
+//! options apply to every subcommand, so `latchkey users add` writes to the same database the
+//! server uses.
 
 use std::path::PathBuf;
 
@@ -20,21 +21,6 @@ pub struct GlobalArgs {
     /// Configuration file [default: ./latchkey.toml when it exists]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Directory for the SQLite database and the master-key file [default: ./latchkey-data]
-    #[arg(long, global = true, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://<data-dir>/latchkey.db]
-    #[arg(long, global = true, value_name = "URL")]
-    pub database_url: Option<String>,
-    /// Log format
-    #[arg(long, global = true, value_enum)]
-    pub log_format: Option<LogFormatArg>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum LogFormatArg {
-    Text,
-    Json,
 }
 
 #[derive(Subcommand)]
@@ -69,8 +55,8 @@ pub enum SessionsCommand {
     },
     /// End one session, or every session of a user
     Revoke {
-        /// The session id (the `sid` of its access tokens)
-        #[arg(required_unless_present = "user", conflicts_with = "user")]
+        /// The session id (the `sid` of its access tokens); it may start with `-`
+        #[arg(required_unless_present = "user", conflicts_with = "user", allow_hyphen_values = true)]
         id: Option<String>,
         /// End all sessions of this user
         #[arg(long, value_name = "USERNAME")]
@@ -78,46 +64,15 @@ pub enum SessionsCommand {
     },
 }
 
+/// `serve`'s own flag; the server settings (`--listen`, `--issuer`, ...) are added from
+/// [`latchkey_server::Config`] by [`crate::settings::command`].
 #[derive(Args, Clone, Default)]
 pub struct ServeArgs {
-    /// Create (or reset) a demo user with a random password and a demo public client that
-    /// may use the password grant, and print how to get a token with curl
+    /// Create the demo user (with a random password) and a demo public client that may use
+    /// the password grant, and print how to get a token with curl. When they exist already
+    /// (a restart), the password and sessions are kept
     #[arg(long)]
     pub demo: bool,
-    /// Address to listen on [default: 127.0.0.1:8080]
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<String>,
-    /// Issuer URL: the `iss` of every token [default: http://<listen>]
-    #[arg(long, value_name = "URL")]
-    pub issuer: Option<String>,
-    /// `aud` of access tokens [default: the issuer]
-    #[arg(long, value_name = "AUD")]
-    pub audience: Option<String>,
-    /// Access-token lifetime, e.g. 5m [default: 5m]
-    #[arg(long, value_name = "DURATION")]
-    pub access_token_ttl: Option<String>,
-    /// Refresh idle timeout: a session unused this long ends [default: 14days]
-    #[arg(long, value_name = "DURATION")]
-    pub refresh_idle_ttl: Option<String>,
-    /// Absolute session lifetime from login [default: 90days]
-    #[arg(long, value_name = "DURATION")]
-    pub refresh_absolute_ttl: Option<String>,
-    /// Grace period in which a rotated refresh token presented again gets the same
-    /// successor instead of ending the session; 0s turns it off [default: 10s]
-    #[arg(long, value_name = "DURATION")]
-    pub refresh_reuse_window: Option<String>,
-    /// Access-token signature algorithm: ES256, EdDSA or RS256 [default: ES256]
-    #[arg(long, value_name = "ALG")]
-    pub access_token_algorithm: Option<String>,
-    /// Argon2id memory cost in KiB [default: 19456]
-    #[arg(long, value_name = "KIB")]
-    pub argon2_memory_kib: Option<u32>,
-    /// Argon2id iterations [default: 2]
-    #[arg(long, value_name = "N")]
-    pub argon2_iterations: Option<u32>,
-    /// Argon2id parallelism [default: 1]
-    #[arg(long, value_name = "N")]
-    pub argon2_parallelism: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -130,7 +85,8 @@ pub enum UsersCommand {
         /// A role to give the user (repeatable)
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,
-        /// Read the password from standard input (required: passwords never go in arguments)
+        /// Read the password from standard input, or ask for it without echo when standard
+        /// input is a terminal (required: passwords never go in arguments)
         #[arg(long, required = true)]
         password_stdin: bool,
         /// Print the result as JSON
@@ -147,12 +103,19 @@ pub enum UsersCommand {
     /// Set a user's password (read from standard input) and end all their sessions
     SetPassword {
         username: String,
+        /// Read the password from standard input, or ask for it without echo when standard
+        /// input is a terminal
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// Import users from JSON lines {"username", "email", "password_hash"} (bcrypt or Argon2)
+    /// Import users from JSON lines {"username", "email", "password_hash", "roles"} (bcrypt
+    /// or Argon2); a line with any other field is rejected, naming the field
     Import {
         file: PathBuf,
+        /// Leave users that already exist as they are (counted as skipped) instead of
+        /// rejecting their lines, so an import can be run again
+        #[arg(long)]
+        skip_existing: bool,
         #[arg(long)]
         json: bool,
     },

@@ -6,7 +6,9 @@ mod context;
 mod output;
 mod settings;
 
-use clap::Parser;
+use std::io::IsTerminal;
+
+use clap::FromArgMatches;
 use latchkey_server::LogFormat;
 use tracing_subscriber::EnvFilter;
 
@@ -21,19 +23,20 @@ fn init_logging(format: LogFormat) {
         .and_then(|f| EnvFilter::try_new(f).ok())
         .or_else(|| EnvFilter::try_from_default_env().ok())
         .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only for a person at a terminal: not in a log file or a pipe.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let serve_args = match &cli.command {
-        Command::Serve(args) => Some(args.clone()),
-        _ => None,
-    };
-    let config = settings::load(&cli.global, serve_args.as_ref())?;
+async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let config = settings::load(&matches, cli.global.config.as_deref())?;
     init_logging(config.log_format);
     match cli.command {
         Command::Serve(args) => commands::serve::run(Context::open(config).await?, args.demo).await,
@@ -55,7 +58,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Cli::parse()).await {
+    match run(settings::command().get_matches()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

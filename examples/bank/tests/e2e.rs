@@ -14,7 +14,7 @@ use latchkey_core::clock::{Clock, ManualClock};
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_guard::Guard;
-use latchkey_server::admin::ClientSpec;
+use latchkey_server::admin::NewClient;
 use latchkey_server::testing::{test_config, TestLatchkey};
 use latchkey_store::testing::{Fixture, TestDatabase};
 use latchkey_store::{on_both_backends, Store};
@@ -67,10 +67,10 @@ async fn world(db: TestDatabase, bank_db: TestDatabase) -> World {
     }
     let scope = || Scope::parse("bank:read bank:write").unwrap();
     let grants = [GrantType::Password, GrantType::RefreshToken];
-    let app_spec = ClientSpec::new("bank app", ClientKind::Public, &grants, scope());
+    let app_spec = NewClient::new("bank app", ClientKind::Public, &grants, scope());
     let (app, _) = latchkey.add_client(app_spec, clock.now()).await.unwrap();
     let feed_spec =
-        ClientSpec::new("bank api", ClientKind::Confidential, &[GrantType::ClientCredentials], scope());
+        NewClient::new("bank api", ClientKind::Confidential, &[GrantType::ClientCredentials], scope());
     let (feed, feed_secret) = latchkey.add_client(feed_spec, clock.now()).await.unwrap();
     let issuer = latchkey.issuer.clone();
 

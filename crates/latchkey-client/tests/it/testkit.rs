@@ -11,7 +11,7 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::clock::Clock;
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
-use latchkey_server::admin::ClientSpec;
+use latchkey_server::admin::NewClient;
 use latchkey_server::testing::{test_config, TestLatchkey};
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::Store;
@@ -93,10 +93,10 @@ impl TestServer {
         scope: &str,
         redirect_uris: Vec<String>,
     ) -> Credentials {
-        let spec = ClientSpec {
+        let spec = NewClient {
             redirect_uris,
             require_consent: false,
-            ..ClientSpec::new("sdk test", kind, grants, Scope::parse(scope).unwrap())
+            ..NewClient::new("sdk test", kind, grants, Scope::parse(scope).unwrap())
         };
         let (client, secret) = self.latchkey.add_client(spec, self.clock.now()).await.unwrap();
         Credentials { client_id: client.id, client_secret: secret }

@@ -8,7 +8,7 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
-use latchkey_server::admin::ClientSpec;
+use latchkey_server::admin::NewClient;
 use latchkey_server::testing::{test_config, TestLatchkey};
 use latchkey_store::testing::{Fixture, TestDatabase};
 use latchkey_store::Store;
@@ -37,9 +37,9 @@ impl Fixture for Latchkey {
         let scope = |s: &str| Scope::parse(s).unwrap();
         let grants = [GrantType::Password, GrantType::RefreshToken];
         let app_spec =
-            ClientSpec::new("guard test", ClientKind::Public, &grants, scope("profile bank:read bank:write"));
+            NewClient::new("guard test", ClientKind::Public, &grants, scope("profile bank:read bank:write"));
         let (app_client, _) = latchkey.add_client(app_spec, now).await.unwrap();
-        let rs_spec = ClientSpec::new(
+        let rs_spec = NewClient::new(
             "guard test",
             ClientKind::Confidential,
             &[GrantType::ClientCredentials],

@@ -9,7 +9,7 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use latchkey_crypto::digest::sha256;
 use latchkey_crypto::random;
-use latchkey_server::admin::ClientSpec;
+use latchkey_server::admin::NewClient;
 use reqwest::redirect::Policy;
 use reqwest::Response;
 use serde_json::Value;
@@ -150,7 +150,7 @@ impl Rp {
         server: &TestServer,
         kind: ClientKind,
         scope: &str,
-        adjust: impl FnOnce(&mut ClientSpec),
+        adjust: impl FnOnce(&mut NewClient),
     ) -> Self {
         let (client_id, secret) = server
             .add_client_with(kind, &[GrantType::AuthorizationCode, GrantType::RefreshToken], scope, |spec| {

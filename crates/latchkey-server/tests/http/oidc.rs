@@ -7,7 +7,7 @@ use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_crypto::digest::sha256;
 use latchkey_crypto::verify_jwt;
-use latchkey_server::admin::{self, ClientSpec};
+use latchkey_server::admin::{self, NewClient};
 use latchkey_server::tokens::id_token::IdTokenClaims;
 use serde_json::Value;
 
@@ -208,9 +208,9 @@ async fn logout_without_hint_asks_first(server: TestServer) {
 
 async fn redirect_uris_are_checked_at_registration(server: TestServer) {
     let secrets = latchkey_server::client_secrets(&server.latchkey.master);
-    let spec = |uris: &[&str], grants: &[GrantType]| ClientSpec {
+    let spec = |uris: &[&str], grants: &[GrantType]| NewClient {
         redirect_uris: uris.iter().map(|u| u.to_string()).collect(),
-        ..ClientSpec::new("app", ClientKind::Public, grants, Scope::parse("openid").unwrap())
+        ..NewClient::new("app", ClientKind::Public, grants, Scope::parse("openid").unwrap())
     };
     let code = [GrantType::AuthorizationCode];
     for bad in

@@ -8,7 +8,7 @@ use latchkey_core::clock::{Clock, ManualClock};
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_crypto::{JwkSet, KeySet};
-use latchkey_server::admin::ClientSpec;
+use latchkey_server::admin::NewClient;
 pub use latchkey_server::testing::test_config;
 use latchkey_server::testing::TestLatchkey;
 use latchkey_server::Config;
@@ -80,9 +80,9 @@ impl TestServer {
         kind: ClientKind,
         grants: &[GrantType],
         scope: &str,
-        adjust: impl FnOnce(&mut ClientSpec),
+        adjust: impl FnOnce(&mut NewClient),
     ) -> (String, Option<String>) {
-        let mut spec = ClientSpec::new("test client", kind, grants, Scope::parse(scope).unwrap());
+        let mut spec = NewClient::new("test client", kind, grants, Scope::parse(scope).unwrap());
         adjust(&mut spec);
         let (client, secret) = self.latchkey.add_client(spec, self.clock.now()).await.unwrap();
         (client.id, secret)

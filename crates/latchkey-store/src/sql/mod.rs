@@ -135,6 +135,7 @@ impl SqlStore {
                         })
                     },
                 );
+                connect_once(url).await?;
                 let pool = open(url, options).await?;
                 SqlStore { reader: pool.clone(), writer: pool, backend, outages, rotations: None }
             }
@@ -192,13 +193,32 @@ fn sqlite_pool_options() -> AnyPoolOptions {
     pool_options().after_connect(|conn, _meta| Box::pin(sqlite_pragmas(conn)))
 }
 
-async fn open(url: &str, options: AnyPoolOptions) -> Result<AnyPool, StoreError> {
-    let connect_options: AnyConnectOptions =
-        url.parse().map_err(|e: sqlx::Error| StoreError::InvalidUrl(e.to_string()))?;
-    options.connect_with(connect_options).await.map_err(|e| match e {
+fn connect_options(url: &str) -> Result<AnyConnectOptions, StoreError> {
+    url.parse().map_err(|e: sqlx::Error| StoreError::InvalidUrl(e.to_string()))
+}
+
+fn map_connect_error(err: sqlx::Error) -> StoreError {
+    match err {
         sqlx::Error::Configuration(e) => StoreError::InvalidUrl(e.to_string()),
         e => map_sqlx(e, || "database".into()),
-    })
+    }
+}
+
+async fn open(url: &str, options: AnyPoolOptions) -> Result<AnyPool, StoreError> {
+    options.connect_with(connect_options(url)?).await.map_err(map_connect_error)
+}
+
+/// Makes one connection before the pool, which retries until [`ACQUIRE_TIMEOUT`] and then only
+/// says "timed out": a database that is not there reports the real cause at start
+/// ("connection refused", "password authentication failed"). A server that does not answer
+/// at all is left to the pool's timeout.
+async fn connect_once(url: &str) -> Result<(), StoreError> {
+    let options = connect_options(url)?;
+    match tokio::time::timeout(ACQUIRE_TIMEOUT, sqlx::AnyConnection::connect_with(&options)).await {
+        Ok(Ok(connection)) => connection.close().await.map_err(map_connect_error),
+        Ok(Err(e)) => Err(map_connect_error(e)),
+        Err(_elapsed) => Ok(()),
+    }
 }
 
 async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {

@@ -4,7 +4,7 @@ use anyhow::bail;
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
-use latchkey_server::admin::{self, ClientSpec};
+use latchkey_server::admin::{self, NewClient};
 
 use super::parse_seconds;
 use crate::cli::{ClientTypeArg, ClientsCommand};
@@ -40,14 +40,11 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let scope = Scope::parse(&scopes.join(" "))
                 .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))?;
-            let spec = ClientSpec {
-                name,
-                kind: match kind {
-                    ClientTypeArg::Public => ClientKind::Public,
-                    ClientTypeArg::Confidential => ClientKind::Confidential,
-                },
-                grant_types,
-                scope,
+            let kind = match kind {
+                ClientTypeArg::Public => ClientKind::Public,
+                ClientTypeArg::Confidential => ClientKind::Confidential,
+            };
+            let client = NewClient {
                 access_token_ttl: optional_seconds(access_token_ttl)?,
                 refresh_idle_ttl: optional_seconds(refresh_token_ttl)?,
                 refresh_absolute_ttl: optional_seconds(session_max_lifetime)?,
@@ -55,9 +52,10 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                 redirect_uris,
                 post_logout_redirect_uris,
                 require_consent: !skip_consent,
+                ..NewClient::new(name, kind, &grant_types, scope)
             };
             let secrets = latchkey_server::client_secrets(&ctx.master_key()?);
-            let (client, secret) = admin::add_client(ctx.store.as_ref(), &secrets, spec, ctx.now()).await?;
+            let (client, secret) = admin::add_client(ctx.store.as_ref(), &secrets, client, ctx.now()).await?;
             if json {
                 let mut value = client_json(&client);
                 value["client_secret"] = secret.into();

@@ -6,16 +6,23 @@ pub mod sessions;
 pub mod token;
 pub mod users;
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 
 use anyhow::Context;
 use latchkey_core::token_request::Secret;
 
-/// Reads a password from standard input: the first line, without its line ending.
+/// Reads a password from standard input: the first line, without its line ending. When
+/// standard input is a terminal, a person is typing: ask for it, without echoing it.
 pub fn read_password_stdin() -> anyhow::Result<Secret> {
-    let mut input = String::new();
-    std::io::stdin().read_to_string(&mut input).context("cannot read the password from standard input")?;
-    let line = input.lines().next().unwrap_or_default();
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ").context("cannot read the password from the terminal")?
+    } else {
+        let mut input = String::new();
+        std::io::stdin()
+            .read_to_string(&mut input)
+            .context("cannot read the password from standard input")?;
+        input.lines().next().unwrap_or_default().to_owned()
+    };
     anyhow::ensure!(!line.is_empty(), "no password on standard input");
     Ok(Secret::new(line))
 }

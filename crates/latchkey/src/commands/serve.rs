@@ -10,7 +10,7 @@ use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::Secret;
 use latchkey_crypto::{random, MasterKey};
-use latchkey_server::admin::{self, ClientSpec, UserSpec};
+use latchkey_server::admin::{self, NewClient, UserSpec};
 use latchkey_server::App;
 use tokio::net::TcpListener;
 
@@ -21,47 +21,57 @@ const DEMO_CLIENT: &str = "demo-app";
 const DEMO_SCOPE: &str = "profile bank:read bank:write";
 
 struct Demo {
-    password: String,
+    /// The new demo user's password; `None` when the user existed already (a restart).
+    password: Option<String>,
     client_id: String,
 }
 
-/// Creates the demo user and client, or gives the existing demo user a fresh password.
+/// Creates the demo user and client when they do not exist. An existing demo user keeps its
+/// password and sessions: a restart must not log out whoever is trying the demo.
 async fn prepare_demo(ctx: &Context, master: &MasterKey) -> anyhow::Result<Demo> {
     let store = ctx.store.as_ref();
-    let passwords = ctx.password_pool()?;
-    let password = random::token(12)?;
-    let secret = Secret::new(password.clone());
-    match store.user_by_username(DEMO_USER).await? {
-        Some(user) => {
-            admin::set_password(store, &passwords, &user, &secret, ctx.now()).await?;
-        }
+    let password = match store.user_by_username(DEMO_USER).await? {
+        Some(_) => None,
         None => {
+            let password = random::token(12)?;
             let spec = UserSpec {
                 username: DEMO_USER.into(),
                 email: Some("demo@example.com".into()),
                 roles: vec!["customer".into()],
             };
-            admin::add_user(store, &passwords, spec, &secret, ctx.now()).await?;
+            let secret = Secret::new(password.clone());
+            admin::add_user(store, &ctx.password_pool()?, spec, &secret, ctx.now()).await?;
+            Some(password)
         }
-    }
+    };
     let existing = store.list_clients().await?.into_iter().find(|c| c.name == DEMO_CLIENT);
     let client_id = match existing {
         Some(client) => client.id,
         None => {
             let grants = [GrantType::Password, GrantType::RefreshToken];
-            let spec = ClientSpec::new(DEMO_CLIENT, ClientKind::Public, &grants, Scope::parse(DEMO_SCOPE)?);
-            admin::add_client(store, &latchkey_server::client_secrets(master), spec, ctx.now()).await?.0.id
+            let client = NewClient::new(DEMO_CLIENT, ClientKind::Public, &grants, Scope::parse(DEMO_SCOPE)?);
+            admin::add_client(store, &latchkey_server::client_secrets(master), client, ctx.now()).await?.0.id
         }
     };
     Ok(Demo { password, client_id })
 }
 
 fn print_demo(issuer: &str, audience: &str, demo: &Demo) {
-    let Demo { password, client_id } = demo;
+    let client_id = &demo.client_id;
+    let (user_line, password) = match &demo.password {
+        Some(password) => (format!("{DEMO_USER} / {password}"), password.as_str()),
+        None => (
+            format!(
+                "{DEMO_USER} (exists already: its password and sessions are kept; \
+                 `latchkey users set-password {DEMO_USER} --password-stdin` sets a new password)"
+            ),
+            "PASSWORD",
+        ),
+    };
     // A closed stdout (e.g. a supervisor that stopped reading) must not stop the server.
     let _ = writeln!(
         std::io::stdout(),
-        "\nDemo user:   {DEMO_USER} / {password}\nDemo client: {client_id} (public; password and refresh_token grants)\n\n\
+        "\nDemo user:   {user_line}\nDemo client: {client_id} (public; password and refresh_token grants)\n\n\
          1. Log in (password grant):\n   curl -s {issuer}/token -d grant_type=password -d client_id={client_id} -d username={DEMO_USER} -d password={password}\n\n\
          2. Decode and verify the access token:\n   cargo run --release -p latchkey -- token inspect --issuer {issuer} --audience {audience} ACCESS_TOKEN\n\n\
          3. Refresh (each refresh token works once; the answer carries the next one):\n   curl -s {issuer}/token -d grant_type=refresh_token -d client_id={client_id} -d refresh_token=REFRESH_TOKEN\n"

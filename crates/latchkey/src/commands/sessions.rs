@@ -1,6 +1,8 @@
 //! `latchkey sessions list|revoke`: an operator's view of sessions, e.g. to end every session
 //! of a user whose device was stolen.
 
+use std::time::{Duration, UNIX_EPOCH};
+
 use anyhow::bail;
 use latchkey_store::Session;
 use serde_json::{json, Value};
@@ -24,6 +26,30 @@ fn session_json(session: &Session) -> Value {
     })
 }
 
+/// A Unix time as RFC 3339 in UTC, to the second (`2026-12-01T09:50:51Z`).
+fn rfc3339(unix: i64) -> String {
+    let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0));
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+/// One line per session under a header, tab-separated (`--json` keeps the Unix times).
+fn print_table(sessions: &[Session]) {
+    println!("SESSION\tUSER\tCLIENT\tCREATED\tLAST USED\tEXPIRES\tIP\tUSER AGENT");
+    for s in sessions {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            s.id,
+            s.user_id,
+            s.client_id,
+            rfc3339(s.created_at),
+            rfc3339(s.last_used_at),
+            rfc3339(s.idle_expires_at.min(s.absolute_expires_at)),
+            s.ip.as_deref().unwrap_or("-"),
+            s.user_agent.as_deref().unwrap_or("-"),
+        );
+    }
+}
+
 pub async fn run(ctx: &Context, command: SessionsCommand) -> anyhow::Result<()> {
     match command {
         SessionsCommand::List { user, json } => {
@@ -35,14 +61,7 @@ pub async fn run(ctx: &Context, command: SessionsCommand) -> anyhow::Result<()> 
             if json {
                 return print_json(&sessions.iter().map(session_json).collect());
             }
-            for s in &sessions {
-                let agent = s.user_agent.as_deref().unwrap_or("-");
-                let ip = s.ip.as_deref().unwrap_or("-");
-                println!(
-                    "{}\t{}\t{}\tlast used {}\t{ip}\t{agent}",
-                    s.id, s.user_id, s.client_id, s.last_used_at
-                );
-            }
+            print_table(&sessions);
             Ok(())
         }
         SessionsCommand::Revoke { id: Some(id), .. } => {

@@ -57,7 +57,7 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
             println!("password of {username} changed; ended {ended} session(s)");
             Ok(())
         }
-        UsersCommand::Import { file, json } => import(ctx, &file, json).await,
+        UsersCommand::Import { file, skip_existing, json } => import(ctx, &file, skip_existing, json).await,
     }
 }
 
@@ -80,9 +80,26 @@ struct ImportLine {
     roles: Vec<String>,
 }
 
+/// What became of one import line.
+enum Outcome {
+    Imported,
+    Skipped,
+}
+
+/// Imports one line: a user record with only the known fields (serde names an unknown one).
+async fn import_line(ctx: &Context, line: &str, skip_existing: bool) -> anyhow::Result<Outcome> {
+    let entry = serde_json::from_str::<ImportLine>(line).context("not a valid user record")?;
+    if skip_existing && ctx.store.user_by_username(&entry.username).await?.is_some() {
+        return Ok(Outcome::Skipped);
+    }
+    let spec = UserSpec { username: entry.username, email: entry.email, roles: entry.roles };
+    admin::import_user(ctx.store.as_ref(), spec, entry.password_hash, ctx.now()).await?;
+    Ok(Outcome::Imported)
+}
+
 /// Imports JSON lines; each line is created whole or not at all, and every rejected line is
 /// reported with its number. Exits non-zero when any line was rejected.
-async fn import(ctx: &Context, path: &Path, json: bool) -> anyhow::Result<()> {
+async fn import(ctx: &Context, path: &Path, skip_existing: bool, json: bool) -> anyhow::Result<()> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let lines: Vec<String> = BufReader::new(file)
         .lines()
@@ -90,22 +107,16 @@ async fn import(ctx: &Context, path: &Path, json: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {} (is it UTF-8 text?)", path.display()))?;
     let progress = ProgressBar::new(lines.len() as u64);
     progress.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} users {msg}")?);
-    let mut imported = 0usize;
+    let (mut imported, mut skipped) = (0usize, 0usize);
     let mut rejected = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         progress.inc(1);
         if line.trim().is_empty() {
             continue;
         }
-        let result = match serde_json::from_str::<ImportLine>(line) {
-            Ok(entry) => {
-                let spec = UserSpec { username: entry.username, email: entry.email, roles: entry.roles };
-                admin::import_user(ctx.store.as_ref(), spec, entry.password_hash, ctx.now()).await.map(|_| ())
-            }
-            Err(e) => Err(anyhow::anyhow!("not a valid user record: {e}")),
-        };
-        match result {
-            Ok(()) => imported += 1,
+        match import_line(ctx, line, skip_existing).await {
+            Ok(Outcome::Imported) => imported += 1,
+            Ok(Outcome::Skipped) => skipped += 1,
             Err(e) => rejected.push((index + 1, format!("{e:#}"))),
         }
     }
@@ -113,9 +124,9 @@ async fn import(ctx: &Context, path: &Path, json: bool) -> anyhow::Result<()> {
     if json {
         let rejected: Vec<_> =
             rejected.iter().map(|(line, reason)| json!({"line": line, "reason": reason})).collect();
-        print_json(&json!({ "imported": imported, "rejected": rejected }))?;
+        print_json(&json!({ "imported": imported, "skipped": skipped, "rejected": rejected }))?;
     } else {
-        println!("imported {imported} user(s), rejected {}", rejected.len());
+        println!("imported {imported} user(s), skipped {skipped} existing, rejected {}", rejected.len());
         for (line, reason) in &rejected {
             println!("line {line}: {reason}");
         }

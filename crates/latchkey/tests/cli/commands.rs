@@ -17,17 +17,31 @@ on_both_backends!(
     users_import_reports_rejected_lines_and_imports_the_rest,
 );
 
-/// Reads the server's stdout until the demo instructions are printed; returns (issuer,
-/// password, client id).
-fn read_demo_banner(child: &mut Child) -> (String, String, String) {
+/// What `serve --demo` prints about the demo user and client.
+pub struct DemoBanner {
+    pub issuer: String,
+    /// The text after `Demo user:`: `demo / PASSWORD` on first start.
+    pub user: String,
+    pub client_id: String,
+}
+
+impl DemoBanner {
+    /// The password, when the banner shows one.
+    pub fn password(&self) -> Option<&str> {
+        self.user.strip_prefix("demo / ")
+    }
+}
+
+/// Reads the server's stdout until the demo instructions are printed.
+pub fn read_demo_banner(child: &mut Child) -> DemoBanner {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut issuer, mut password, mut client_id) = (None, None, None);
+    let (mut issuer, mut user, mut client_id) = (None, None, None);
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("Latchkey is listening on ") {
             issuer = rest.split("(issuer ").nth(1).map(|s| s.trim_end_matches(')').to_owned());
-        } else if let Some(rest) = line.strip_prefix("Demo user:   demo / ") {
-            password = Some(rest.to_owned());
+        } else if let Some(rest) = line.strip_prefix("Demo user:   ") {
+            user = Some(rest.to_owned());
         } else if let Some(rest) = line.strip_prefix("Demo client: ") {
             client_id = rest.split(' ').next().map(str::to_owned);
             break;
@@ -35,7 +49,7 @@ fn read_demo_banner(child: &mut Child) -> (String, String, String) {
     }
     // Keep draining stdout so the server never writes into a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    (issuer.unwrap(), password.unwrap(), client_id.unwrap())
+    DemoBanner { issuer: issuer.unwrap(), user: user.unwrap(), client_id: client_id.unwrap() }
 }
 
 fn serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm(env: Env) {
@@ -48,16 +62,18 @@ fn serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm(env: Env) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let (issuer, password, client_id) = read_demo_banner(&mut child);
+    let banner = read_demo_banner(&mut child);
+    let (issuer, password, client_id) =
+        (banner.issuer.clone(), banner.password().unwrap(), &banner.client_id);
 
     let http = reqwest::blocking::Client::new();
     let login: Value = http
         .post(format!("{issuer}/token"))
         .form(&[
             ("grant_type", "password"),
-            ("client_id", &client_id),
+            ("client_id", client_id),
             ("username", "demo"),
-            ("password", &password),
+            ("password", password),
         ])
         .send()
         .unwrap()
@@ -86,7 +102,7 @@ fn serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm(env: Env) {
     assert_eq!(status.code(), Some(0), "SIGTERM ends the server with exit code 0");
 }
 
-fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+pub fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
     let deadline = std::time::Instant::now() + timeout;
     loop {
         if let Some(status) = child.try_wait().unwrap() {

@@ -169,7 +169,19 @@ fn sessions_cli_lists_and_revokes_what_the_server_sees(env: Env) {
     let phone_sid = phone_sid.as_str().unwrap();
     assert!(ids.contains(&phone_sid));
 
-    assert!(env.run(&["sessions", "revoke", phone_sid], "").status.success());
+    // For a person: a header, and times they can read (RFC 3339, UTC).
+    let table = env.run(&["sessions", "list", "--user", "alice"], "");
+    let text = String::from_utf8_lossy(&table.stdout);
+    let mut rows = text.lines();
+    let header = rows.next().unwrap();
+    assert_eq!(header, "SESSION\tUSER\tCLIENT\tCREATED\tLAST USED\tEXPIRES\tIP\tUSER AGENT", "{text}");
+    let row = rows.next().unwrap();
+    for time in row.split('\t').skip(3).take(3) {
+        assert!(humantime::parse_rfc3339(time).is_ok(), "{time:?} is not an RFC 3339 time in {row}");
+    }
+
+    let revoked = env.run(&["sessions", "revoke", phone_sid], "");
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
     let status = |body: &Value| {
         let token = body["refresh_token"].as_str().unwrap().to_owned();
         runtime.block_on(async { refresh(&http, &server, &app, &token).await.unwrap().status().as_u16() })
