@@ -7,9 +7,12 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::commands::{read_demo_banner, wait_with_timeout};
-use crate::{on_both_backends, Env, BIN};
+use latchkey_store::on_both_backends;
+
+use crate::{Env, BIN};
 
 on_both_backends!(
+    blocking;
     users_import_names_an_unknown_field_and_can_skip_existing_users,
     serve_demo_restart_keeps_the_password_and_the_sessions,
 );
