@@ -125,7 +125,9 @@ pub fn check_token_request(stored: &str, given: bool, presented: Option<&str>) -
         Some(uri) if uri != stored => {
             Err(OAuthError::invalid_grant("redirect_uri does not match the authorization request"))
         }
-        None if given => Err(OAuthError::invalid_grant("redirect_uri is required: the authorization request had one")),
+        None if given => {
+            Err(OAuthError::invalid_grant("redirect_uri is required: the authorization request had one"))
+        }
         _ => Ok(()),
     }
 }

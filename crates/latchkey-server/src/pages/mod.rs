@@ -210,7 +210,11 @@ pub fn logout_confirm_page(fields: &[(&str, &str)], csrf: &str) -> Response {
 }
 
 pub fn signed_out_page() -> Response {
-    render(StatusCode::OK, "Signed out", html! { h1 { "You are signed out" } p { "You can close this window." } })
+    render(
+        StatusCode::OK,
+        "Signed out",
+        html! { h1 { "You are signed out" } p { "You can close this window." } },
+    )
 }
 
 #[cfg(test)]
@@ -236,7 +240,8 @@ mod tests {
 
     #[test]
     fn autofocus_goes_to_the_first_empty_field() {
-        let mut form = LoginForm { client_name: "App", interaction: "i", csrf: "c", username: "", error: None };
+        let mut form =
+            LoginForm { client_name: "App", interaction: "i", csrf: "c", username: "", error: None };
         assert!(login_markup(&form).into_string().contains("spellcheck=\"false\" required autofocus>"));
         form.username = "alice";
         assert!(login_markup(&form).into_string().contains("current-password\" required autofocus>"));
@@ -246,8 +251,13 @@ mod tests {
     fn consent_lists_standard_scopes_first() {
         assert_eq!(described_scopes(&["x<y", "openid"])[0], describe_scope("openid"));
         assert_eq!(described_scopes(&[]), ["Sign you in (no other access)"]);
-        let form =
-            ConsentForm { client_name: "App", username: "u", scopes: vec!["x<y"], interaction: "i", csrf: "c" };
+        let form = ConsentForm {
+            client_name: "App",
+            username: "u",
+            scopes: vec!["x<y"],
+            interaction: "i",
+            csrf: "c",
+        };
         assert!(consent_markup(&form).into_string().contains("\u{201c}x&lt;y\u{201d}"));
     }
 }

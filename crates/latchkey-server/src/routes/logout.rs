@@ -12,13 +12,13 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use latchkey_core::form::FormParams;
-use latchkey_core::redirect_uri::RedirectUri;
+use latchkey_core::redirect_uri;
 use latchkey_crypto::verify_jwt;
 use latchkey_store::BrowserSession;
 
-use super::authorize::{login_forms, redirect};
+use super::authorize::{forms, redirect};
 use crate::browser;
 use crate::error::ApiError;
 use crate::pages;
@@ -37,9 +37,9 @@ pub async fn logout(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let form = if method == Method::POST {
-        match login_forms::read_page_form(&headers, body) {
+        match forms::read_page_form(&headers, body) {
             Ok(form) => form,
-            Err(page) => return Ok(*page),
+            Err(page) => return Ok(page.into_response()),
         }
     } else {
         match FormParams::parse(query.unwrap_or_default().as_bytes()) {
@@ -67,13 +67,7 @@ pub async fn logout(
                 None => return Ok(bad("post_logout_redirect_uri needs an id_token_hint or a client_id.")),
             };
             match client {
-                Some(client)
-                    if client
-                        .post_logout_redirect_uris
-                        .iter()
-                        .filter_map(|u| RedirectUri::parse(u).ok())
-                        .any(|u| u.matches(uri)) =>
-                {
+                Some(client) if redirect_uri::is_registered(&client.post_logout_redirect_uris, uri) => {
                     Some(uri.to_owned())
                 }
                 _ => return Ok(bad("The application asked to return to an address it has not registered.")),
@@ -109,7 +103,7 @@ pub async fn logout(
                 return Ok(response);
             }
             if !browser::check_form_post(&state, &headers, form.get("csrf")) {
-                return Ok(login_forms::forbidden_page());
+                return Ok(forms::forbidden_page().into_response());
             }
             current
         }
