@@ -7,12 +7,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
+use latchkey_core::{ErrorCode, OAuthError};
 use latchkey_crypto::verify_jwt;
-use serde_json::json;
 
-use crate::error::ApiError;
+use crate::error::{oauth_error_json, ApiError};
 use crate::state::AppState;
 
 /// Why a request carries no acceptable bearer token.
@@ -41,11 +40,11 @@ impl From<latchkey_store::StoreError> for BearerError {
 
 impl IntoResponse for BearerError {
     fn into_response(self) -> Response {
-        let (challenge, body) = match self {
+        let (challenge, error) = match self {
             Self::Api(error) => return error.into_response(),
             Self::Missing => (
                 "Bearer realm=\"latchkey\"".to_owned(),
-                json!({ "error": "invalid_request", "error_description": "an access token is required" }),
+                OAuthError::invalid_request("an access token is required"),
             ),
             Self::Invalid(description) => {
                 let quoted = description.replace(['"', '\\'], "'");
@@ -53,15 +52,14 @@ impl IntoResponse for BearerError {
                     format!(
                         "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{quoted}\""
                     ),
-                    json!({ "error": "invalid_token", "error_description": description }),
+                    OAuthError::new(ErrorCode::InvalidToken, description),
                 )
             }
         };
-        let mut response = (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+        let mut response = oauth_error_json(StatusCode::UNAUTHORIZED, &error);
         if let Ok(value) = HeaderValue::from_str(&challenge) {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
 }

@@ -95,11 +95,6 @@ impl IntoResponse for ErrorPage {
     }
 }
 
-/// [`ErrorPage`] as a response.
-pub fn error_page(status: StatusCode, title: &'static str, message: &str) -> Response {
-    ErrorPage::new(status, title, message.to_owned()).into_response()
-}
-
 /// What the login form needs.
 pub struct LoginForm<'a> {
     pub client_name: &'a str,
