@@ -22,6 +22,8 @@ pub enum BearerError {
     Missing,
     /// `invalid_token`, with a description for the developer.
     Invalid(String),
+    /// `insufficient_scope` (RFC 6750 §3.1): the token lacks `scope`, which this resource needs.
+    InsufficientScope { scope: &'static str },
     /// The token is fine but the request needs something else (e.g. the database).
     Api(ApiError),
 }
@@ -40,15 +42,25 @@ impl From<latchkey_store::StoreError> for BearerError {
 
 impl IntoResponse for BearerError {
     fn into_response(self) -> Response {
-        let (challenge, error) = match self {
+        let (status, challenge, error) = match self {
             Self::Api(error) => return error.into_response(),
+            Self::InsufficientScope { scope } => (
+                StatusCode::FORBIDDEN,
+                format!("Bearer realm=\"latchkey\", error=\"insufficient_scope\", scope=\"{scope}\""),
+                OAuthError::new(
+                    ErrorCode::InsufficientScope,
+                    format!("the access token lacks the {scope} scope"),
+                ),
+            ),
             Self::Missing => (
+                StatusCode::UNAUTHORIZED,
                 "Bearer realm=\"latchkey\"".to_owned(),
                 OAuthError::invalid_request("an access token is required"),
             ),
             Self::Invalid(description) => {
                 let quoted = description.replace(['"', '\\'], "'");
                 (
+                    StatusCode::UNAUTHORIZED,
                     format!(
                         "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{quoted}\""
                     ),
@@ -56,7 +68,7 @@ impl IntoResponse for BearerError {
                 )
             }
         };
-        let mut response = oauth_error_json(StatusCode::UNAUTHORIZED, &error);
+        let mut response = oauth_error_json(status, &error);
         if let Ok(value) = HeaderValue::from_str(&challenge) {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }

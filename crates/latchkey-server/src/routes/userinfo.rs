@@ -4,33 +4,20 @@
 //! `email` gives `email` and `email_verified` (Latchkey does not verify addresses: false).
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::bearer::{bearer_token_from_headers, verify_access_token, BearerError};
 use crate::state::AppState;
-
-fn insufficient_scope() -> Response {
-    let mut response = (
-        StatusCode::FORBIDDEN,
-        Json(json!({"error": "insufficient_scope", "error_description": "the access token lacks the openid scope"})),
-    )
-        .into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"latchkey\", error=\"insufficient_scope\", scope=\"openid\""),
-    );
-    response
-}
 
 pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, BearerError> {
     let token = bearer_token_from_headers(&headers)?;
     let claims = verify_access_token(&state, token).await?;
     let scopes: Vec<&str> = claims.scope.as_deref().unwrap_or_default().split(' ').collect();
     if !scopes.contains(&"openid") {
-        return Ok(insufficient_scope());
+        return Err(BearerError::InsufficientScope { scope: "openid" });
     }
     let user = state
         .store

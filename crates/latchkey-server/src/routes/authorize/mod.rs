@@ -159,3 +159,25 @@ pub async fn resume(
     };
     run(&state, &headers, &interaction.q, &step).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_counts_as_fresh_only_for_its_own_session() {
+        let after_login = Step::AfterLogin { bs: "s1".to_owned() };
+        assert!(after_login.logged_in_as("s1") && !after_login.logged_in_as("s2"));
+        assert!(!Step::Start.logged_in_as("s1"));
+        let consent = |fresh| Step::Consent { bs: "s1".to_owned(), allow: true, fresh };
+        assert!(consent(true).logged_in_as("s1") && !consent(false).logged_in_as("s1"));
+    }
+
+    #[test]
+    fn a_consent_answer_counts_only_for_its_own_session() {
+        let deny = Step::Consent { bs: "s1".to_owned(), allow: false, fresh: false };
+        assert_eq!(deny.consent_answer("s1"), Some(false));
+        assert_eq!(deny.consent_answer("s2"), None);
+        assert_eq!(Step::AfterLogin { bs: "s1".to_owned() }.consent_answer("s1"), None);
+    }
+}
