@@ -1,9 +1,19 @@
-//! Redirect URIs (RFC 6749 §3.1.2, RFC 9700 §4.1): registered ahead of time and compared as
-//! exact strings. `https` is required, except for native apps on the loopback interface
-//! (`http://127.0.0.1` and `http://[::1]`), whose port may differ at request time
-//! (RFC 8252 §7.3). Fragments are refused (RFC 6749 §3.1.2).
+//! Redirect URIs (RFC 6749 §3.1.2, RFC 9700 §4.1): every rule about them, in one place.
+//!
+//! - **Registration** ([`RedirectUri::parse`]): `https` is required, except for native apps on
+//!   the loopback interface (`http://127.0.0.1` and `http://[::1]`); fragments are refused
+//!   (RFC 6749 §3.1.2).
+//! - **Matching** ([`RedirectUri::matches`], [`is_registered`]): exact string comparison
+//!   (RFC 9700 §4.1.3), but for the port of a loopback URI (RFC 8252 §7.3). Post-logout
+//!   redirect URIs follow the same rule.
+//! - **The authorization request** ([`resolve`]): the URI the request names, or the only
+//!   registered one when it names none (RFC 6749 §3.1.2.3).
+//! - **The token request** ([`check_token_request`]): the same `redirect_uri` again, required
+//!   when the authorization request had one (RFC 6749 §4.1.3).
 
 use std::fmt;
+
+use crate::OAuthError;
 
 /// Longest redirect URI accepted.
 pub const MAX_LEN: usize = 2048;
@@ -75,6 +85,53 @@ impl RedirectUri {
     }
 }
 
+/// Whether `presented` matches one of the `registered` URIs (entries that no longer pass the
+/// registration rules match nothing).
+pub fn is_registered(registered: &[String], presented: &str) -> bool {
+    registered.iter().filter_map(|uri| RedirectUri::parse(uri).ok()).any(|uri| uri.matches(presented))
+}
+
+/// Why an authorization request has no redirect URI to return to. Both are shown on an error
+/// page, never redirected to (RFC 6749 §4.1.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unresolved {
+    /// The request named a URI the client has not registered.
+    NotRegistered,
+    /// The request named none and the client registered several (or none).
+    Missing,
+}
+
+/// RFC 6749 §3.1.2.3: where the response of an authorization request goes, the presented
+/// `redirect_uri` if registered, or the only registered one when none was presented.
+pub fn resolve(registered: &[String], presented: Option<&str>) -> Result<String, Unresolved> {
+    match presented {
+        Some(presented) if is_registered(registered, presented) => Ok(presented.to_owned()),
+        Some(_) => Err(Unresolved::NotRegistered),
+        None => {
+            let valid: Vec<RedirectUri> =
+                registered.iter().filter_map(|uri| RedirectUri::parse(uri).ok()).collect();
+            match valid.as_slice() {
+                [only] => Ok(only.as_str().to_owned()),
+                _ => Err(Unresolved::Missing),
+            }
+        }
+    }
+}
+
+/// RFC 6749 §4.1.3: the token request repeats the authorization request's `redirect_uri`
+/// (`stored`, and whether the request named it: `given`) byte for byte.
+pub fn check_token_request(stored: &str, given: bool, presented: Option<&str>) -> Result<(), OAuthError> {
+    match presented {
+        Some(uri) if uri != stored => {
+            Err(OAuthError::invalid_grant("redirect_uri does not match the authorization request"))
+        }
+        None if given => {
+            Err(OAuthError::invalid_grant("redirect_uri is required: the authorization request had one"))
+        }
+        _ => Ok(()),
+    }
+}
+
 impl fmt::Display for RedirectUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -112,5 +169,27 @@ mod tests {
         assert!(loopback.matches("http://127.0.0.1:51234/cb"));
         assert!(!loopback.matches("http://127.0.0.1:51234/other"));
         assert!(!loopback.matches("http://[::1]:51234/cb"));
+    }
+
+    #[test]
+    fn resolving_the_request_uri() {
+        let one = vec!["https://app.example/cb".to_owned()];
+        let two = vec!["https://app.example/cb".to_owned(), "http://127.0.0.1/cb".to_owned()];
+        assert_eq!(resolve(&one, None).unwrap(), "https://app.example/cb");
+        assert_eq!(resolve(&two, None), Err(Unresolved::Missing));
+        assert_eq!(resolve(&[], None), Err(Unresolved::Missing));
+        assert_eq!(resolve(&two, Some("http://127.0.0.1:4000/cb")).unwrap(), "http://127.0.0.1:4000/cb");
+        assert_eq!(resolve(&one, Some("https://app.example/cb2")), Err(Unresolved::NotRegistered));
+        assert!(is_registered(&two, "http://127.0.0.1:9/cb"));
+        assert!(!is_registered(&["not a uri".to_owned()], "not a uri"));
+    }
+
+    #[test]
+    fn token_request_repeats_the_uri() {
+        let stored = "https://app.example/cb";
+        assert!(check_token_request(stored, true, Some(stored)).is_ok());
+        assert!(check_token_request(stored, false, None).is_ok());
+        assert!(check_token_request(stored, true, None).is_err());
+        assert!(check_token_request(stored, false, Some("https://app.example/other")).is_err());
     }
 }

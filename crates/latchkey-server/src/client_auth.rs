@@ -1,12 +1,15 @@
-//! Client authentication at the token endpoint (RFC 6749 §2.3): `client_secret_basic`,
-//! `client_secret_post`, or `none` for public clients. Using two methods at once is refused
-//! (§2.3: "MUST NOT use more than one authentication method in each request").
+//! Client authentication (RFC 6749 §2.3), the one place for it: every endpoint a client
+//! calls with its credentials (token, RFC 6749 §3.2.1; revocation, RFC 7009 §2.1;
+//! introspection, RFC 7662 §2.1; the revocation feed) goes through [`authenticate_client`].
+//! Methods: `client_secret_basic`, `client_secret_post`, or `none` for public clients (which
+//! prove possession through PKCE instead, `latchkey_core::pkce`). Using two methods at once
+//! is refused (§2.3: "MUST NOT use more than one authentication method in each request").
 
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use latchkey_core::client::{ClientId, ClientKind};
-use latchkey_core::form::decode_component;
+use latchkey_core::form::{decode_component, FormParams};
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
 use latchkey_store::Client;
@@ -40,7 +43,18 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, Secret)>, Ap
     Ok(Some((form_decode(id)?, Secret::new(form_decode(secret)?))))
 }
 
-/// Authenticates the client of a token request and returns its registration.
+/// Authenticates the client of a form-body request (`client_id` and `client_secret` in the
+/// form, or Basic credentials) and returns its registration.
+pub async fn authenticate_form_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &FormParams,
+) -> Result<Client, ApiError> {
+    let secret = form.get("client_secret").map(Secret::new);
+    authenticate_client(state, headers, form.get("client_id"), secret.as_ref()).await
+}
+
+/// Authenticates a client and returns its registration.
 pub async fn authenticate_client(
     state: &AppState,
     headers: &HeaderMap,

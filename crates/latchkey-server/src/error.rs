@@ -1,4 +1,6 @@
-//! The edge error: how a protocol error, a storage failure or a bug becomes an HTTP response.
+//! The edge error: how a protocol error, a storage failure or a bug becomes an HTTP response
+//! at the API endpoints. (The browser endpoints answer with a page or a redirect instead:
+//! `routes::authorize::AuthorizeError`.)
 //!
 //! RFC 6749 §5.2: errors are JSON `{"error", "error_description"}` with `Cache-Control:
 //! no-store`; `invalid_client` is 401 with `WWW-Authenticate` (the scheme the client used,
@@ -98,13 +100,22 @@ fn status_of(code: ErrorCode) -> StatusCode {
     }
 }
 
-/// The JSON error response of RFC 6749 §5.2.
-pub fn oauth_error_response(error: &OAuthError) -> Response {
+/// The JSON error body of RFC 6749 §5.2 (also used by RFC 6750 §3 and RFC 7009 §2.2.1) with
+/// `status`, and `Cache-Control: no-store`: every JSON error of the server goes out here.
+pub fn oauth_error_json(status: StatusCode, error: &OAuthError) -> Response {
     let body = ErrorBody { error: error.code.as_str(), error_description: error.description.as_deref() };
-    let mut response = (status_of(error.code), Json(body)).into_response();
+    let mut response = (status, Json(body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The JSON error response of RFC 6749 §5.2: the status that goes with the code, and the
+/// `WWW-Authenticate` or `Retry-After` header it calls for.
+pub fn oauth_error_response(error: &OAuthError) -> Response {
+    let mut response = oauth_error_json(status_of(error.code), error);
+    let headers = response.headers_mut();
     match error.code {
         ErrorCode::InvalidClient => {
             headers.insert(

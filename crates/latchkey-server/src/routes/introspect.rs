@@ -11,12 +11,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
 use latchkey_core::client::ClientKind;
-use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
 use serde_json::{json, Value};
 
 use super::form_body::read_form;
-use crate::client_auth::authenticate_client;
+use crate::client_auth::authenticate_form_client;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tokens::presented::{identify, PresentedToken};
@@ -32,8 +31,7 @@ pub async fn introspect(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let form = read_form(&headers, body)?;
-    let secret = form.get("client_secret").map(Secret::new);
-    let client = authenticate_client(&state, &headers, form.get("client_id"), secret.as_ref()).await?;
+    let client = authenticate_form_client(&state, &headers, &form).await?;
     if client.kind != ClientKind::Confidential {
         return Err(OAuthError::invalid_client("introspection is for confidential clients").into());
     }

@@ -11,22 +11,21 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method};
 use axum::response::Response;
 use latchkey_core::form::FormParams;
-use latchkey_core::redirect_uri::RedirectUri;
+use latchkey_core::redirect_uri;
 use latchkey_crypto::verify_jwt;
 use latchkey_store::BrowserSession;
 
-use super::authorize::{login_forms, redirect};
+use super::authorize::{forms, redirect, AuthorizeError};
 use crate::browser;
-use crate::error::ApiError;
-use crate::pages;
+use crate::pages::{self, ErrorPage};
 use crate::state::AppState;
 use crate::tokens::id_token::IdTokenClaims;
 
-fn bad(message: &str) -> Response {
-    pages::error_page(StatusCode::BAD_REQUEST, "Cannot sign out", message)
+fn bad(message: &'static str) -> AuthorizeError {
+    ErrorPage::bad_request("Cannot sign out", message).into()
 }
 
 pub async fn logout(
@@ -35,28 +34,25 @@ pub async fn logout(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AuthorizeError> {
     let form = if method == Method::POST {
-        match login_forms::read_page_form(&headers, body) {
-            Ok(form) => form,
-            Err(page) => return Ok(*page),
-        }
+        forms::read_page_form(&headers, body)?
     } else {
         match FormParams::parse(query.unwrap_or_default().as_bytes()) {
             Ok(form) => form,
-            Err(_) => return Ok(bad("The sign-out request is malformed.")),
+            Err(_) => return Err(bad("The sign-out request is malformed.")),
         }
     };
 
     let hint = match form.get("id_token_hint") {
         Some(hint) => match verify_jwt::<IdTokenClaims>(hint, state.keys.verifiers()) {
             Ok(verified) if verified.claims.iss == *state.issuer => Some(verified.claims),
-            _ => return Ok(bad("The id_token_hint is not an ID token issued here.")),
+            _ => return Err(bad("The id_token_hint is not an ID token issued here.")),
         },
         None => None,
     };
     let client_id = match (hint.as_ref().map(|h| h.aud.as_str()), form.get("client_id")) {
-        (Some(aud), Some(id)) if aud != id => return Ok(bad("client_id does not match the id_token_hint.")),
+        (Some(aud), Some(id)) if aud != id => return Err(bad("client_id does not match the id_token_hint.")),
         (Some(aud), _) => Some(aud.to_owned()),
         (None, id) => id.map(str::to_owned),
     };
@@ -64,19 +60,13 @@ pub async fn logout(
         Some(uri) => {
             let client = match &client_id {
                 Some(id) => state.store.client_by_id(id).await?,
-                None => return Ok(bad("post_logout_redirect_uri needs an id_token_hint or a client_id.")),
+                None => return Err(bad("post_logout_redirect_uri needs an id_token_hint or a client_id.")),
             };
             match client {
-                Some(client)
-                    if client
-                        .post_logout_redirect_uris
-                        .iter()
-                        .filter_map(|u| RedirectUri::parse(u).ok())
-                        .any(|u| u.matches(uri)) =>
-                {
+                Some(client) if redirect_uri::is_registered(&client.post_logout_redirect_uris, uri) => {
                     Some(uri.to_owned())
                 }
-                _ => return Ok(bad("The application asked to return to an address it has not registered.")),
+                _ => return Err(bad("The application asked to return to an address it has not registered.")),
             }
         }
         None => None,
@@ -94,22 +84,18 @@ pub async fn logout(
         None => {
             let confirmed = method == Method::POST && form.get("confirm") == Some("yes");
             if !confirmed {
-                let (cookie, set) = browser::csrf_cookie(&state, &headers)?;
-                let csrf = browser::csrf_token(&state.page_mac, &cookie);
                 let mut fields = Vec::new();
                 for name in ["post_logout_redirect_uri", "state", "client_id"] {
                     if let Some(value) = form.get(name) {
                         fields.push((name, value));
                     }
                 }
-                let mut response = pages::logout_confirm_page(&fields, &csrf);
-                if let Some(set) = set {
-                    response.headers_mut().append(header::SET_COOKIE, set);
-                }
-                return Ok(response);
+                return Ok(forms::with_csrf(&state, &headers, |csrf| {
+                    pages::logout_confirm_page(&fields, csrf)
+                })?);
             }
             if !browser::check_form_post(&state, &headers, form.get("csrf")) {
-                return Ok(login_forms::forbidden_page());
+                return Err(forms::forbidden_page().into());
             }
             current
         }

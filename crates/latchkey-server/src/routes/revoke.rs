@@ -8,10 +8,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::token_request::Secret;
 
 use super::form_body::read_form;
-use crate::client_auth::authenticate_client;
+use crate::client_auth::authenticate_form_client;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tokens::presented::{identify, PresentedToken};
@@ -22,8 +21,7 @@ pub async fn revoke(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let form = read_form(&headers, body)?;
-    let secret = form.get("client_secret").map(Secret::new);
-    let client = authenticate_client(&state, &headers, form.get("client_id"), secret.as_ref()).await?;
+    let client = authenticate_form_client(&state, &headers, &form).await?;
     let token = form.require("token")?;
     let now = state.clock.now();
     match identify(&state, token, &client.id) {

@@ -6,6 +6,7 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use latchkey_store::testing::{CuttableProxy, TestDatabase};
 
+use crate::flow::Rp;
 use crate::testkit::{assert_oauth_error, test_config, TestServer, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,4 +42,22 @@ async fn database_outage_is_503_and_the_server_recovers() {
     }
     assert!(recovered, "readiness came back after the database did");
     assert_eq!(server.password_login(&client_id, "alice", PASSWORD).await.status(), 200);
+}
+
+/// The authorization endpoint is a browser's: an outage there is an error page (503, with the
+/// pages' security headers), not a JSON body the user cannot read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_outage_at_authorize_is_an_error_page() {
+    let Some(db) = TestDatabase::postgres() else { return };
+    let (proxy, url) = CuttableProxy::in_front_of(&db).await.unwrap();
+    let server = TestServer::start_on(db, Some(url), test_config()).await;
+    let rp = Rp::register(&server, "openid").await;
+
+    proxy.cut().await;
+    let response = server.http.get(server.url(&rp.authorize_url(&[]))).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(response.headers().contains_key("content-security-policy"));
+    assert!(response.text().await.unwrap().contains("temporarily unavailable"));
 }

@@ -1,4 +1,4 @@
-//! `POST /login`: the hosted login form.
+//! The login page and `POST /login`, the hosted login form.
 //!
 //! Checked like every form: `Origin` and the CSRF token first (403 otherwise). Then the
 //! throttle (per account and per IP), then the password through the bounded hashing pool
@@ -11,16 +11,17 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use latchkey_core::authorize::Target;
-use latchkey_core::form::FormParams;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
+use latchkey_store::Client;
 
-use super::{bad_request_page, login_page, with_cookie};
+use super::error::AuthorizeError;
+use super::redirect::redirect_to;
+use super::{forms, resolve_client};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
 use crate::error::ApiError;
-use crate::pages;
+use crate::pages::{self, LoginForm};
 use crate::routes::token::password::authenticate_user;
 use crate::state::AppState;
 use crate::throttle::Key;
@@ -28,30 +29,23 @@ use crate::throttle::Key;
 /// The one message for every failed login.
 pub const LOGIN_FAILED: &str = "Wrong username or password.";
 
-pub(crate) fn forbidden_page() -> Response {
-    pages::error_page(
-        StatusCode::FORBIDDEN,
-        "Request refused",
-        "This form was not sent from this site, or it has expired. Go back, reload the page and try again.",
-    )
-}
-
-/// Reads a hosted form's body: its parameters, or the page to answer with.
-pub(crate) fn read_page_form(
+/// The login page for `interaction`, with `username` filled in; `error` makes it a 401.
+pub fn form_page(
+    state: &AppState,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<FormParams, Box<Response>> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let is_form = content_type
-        .split(';')
-        .next()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
-    match body {
-        Ok(body) if is_form => {
-            FormParams::parse(&body).map_err(|_| Box::new(bad_request_page("The form could not be read.")))
-        }
-        _ => Err(Box::new(bad_request_page("The form could not be read."))),
-    }
+    client: &Client,
+    interaction: &Interaction,
+    username: &str,
+    error: Option<&str>,
+) -> Result<Response, ApiError> {
+    let sealed = interaction.seal(&state.page_mac)?;
+    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    forms::with_csrf(state, headers, |csrf| {
+        pages::login_page(
+            status,
+            &LoginForm { client_name: &client.name, interaction: &sealed, csrf, username, error },
+        )
+    })
 }
 
 pub async fn login(
@@ -59,35 +53,24 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let form = match read_page_form(&headers, body) {
-        Ok(form) => form,
-        Err(page) => return Ok(*page),
-    };
-    if !browser::check_form_post(&state, &headers, form.get("csrf")) {
-        return Ok(forbidden_page());
-    }
+) -> Result<Response, AuthorizeError> {
+    let form = forms::read_checked_form(&state, &headers, body)?;
     let now = state.clock.now();
-    let Some(interaction) =
-        form.get("interaction").and_then(|sealed| Interaction::open(&state.page_mac, sealed, now))
-    else {
-        return Ok(bad_request_page(
-            "This sign-in form has expired. Go back to the application and try again.",
-        ));
-    };
-    let client =
-        match FormParams::parse_all(interaction.q.as_bytes()).ok().and_then(|p| Target::parse(&p).ok()) {
-            Some(target) => state.store.client_by_id(&target.client_id).await?,
-            None => None,
-        };
-    let Some(client) = client else {
-        return Ok(bad_request_page("The application that sent you here is not registered."));
-    };
+    let interaction = form
+        .get("interaction")
+        .and_then(|sealed| Interaction::open(&state.page_mac, sealed, now))
+        .ok_or_else(|| {
+            AuthorizeError::page("This sign-in form has expired. Go back to the application and try again.")
+        })?;
+    let client = resolve_client::resolve(&state, &interaction.q).await?.client;
 
+    // Authentication: the user, or the form again with the one failure message.
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    let fail =
-        |state: &AppState| login_page(state, &headers, &client, &interaction, username, Some(LOGIN_FAILED));
+    let fail = |state: &AppState| {
+        form_page(state, &headers, &client, &interaction, username, Some(LOGIN_FAILED))
+            .map_err(AuthorizeError::from)
+    };
     if username.is_empty()
         || password.is_empty()
         || username.len() > MAX_USERNAME_LEN
@@ -111,10 +94,7 @@ pub async fn login(
     tracing::info!(user_id = %user.id, client_id = %client.id, "hosted login");
     let next =
         Interaction { q: interaction.q, bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };
-    let location =
-        super::redirect::with_query("/authorize/resume", &[("interaction", &next.seal(&state.page_mac)?)]);
-    let location = HeaderValue::from_str(&location).map_err(ApiError::internal)?;
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
-    pages::add_security_headers(&mut response);
-    Ok(with_cookie(response, cookie))
+    let mut response = redirect_to("/authorize/resume", &[("interaction", &next.seal(&state.page_mac)?)]);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
 }

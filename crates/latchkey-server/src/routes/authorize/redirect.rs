@@ -4,10 +4,8 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::OAuthError;
 
-use crate::pages;
-use crate::state::AppState;
+use crate::pages::{self, ErrorPage};
 
 /// `uri` with `params` appended to its query.
 pub fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
@@ -34,31 +32,9 @@ pub fn redirect_to(uri: &str, params: &[(&str, &str)]) -> Response {
     let mut response = match HeaderValue::from_str(&location) {
         Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
         Err(_) => {
-            return pages::error_page(
-                StatusCode::BAD_REQUEST,
-                "Cannot return",
-                "The return address is invalid.",
-            )
+            return ErrorPage::bad_request("Cannot return", "The return address is invalid.").into_response()
         }
     };
     pages::add_security_headers(&mut response);
     response
-}
-
-/// RFC 6749 §4.1.2.1 with RFC 9207's `iss`.
-pub fn error_redirect(
-    state: &AppState,
-    uri: &str,
-    error: &OAuthError,
-    client_state: Option<&str>,
-) -> Response {
-    let mut params = vec![("error", error.code.as_str())];
-    if let Some(description) = error.description.as_deref() {
-        params.push(("error_description", description));
-    }
-    if let Some(s) = client_state {
-        params.push(("state", s));
-    }
-    params.push(("iss", &state.issuer));
-    redirect_to(uri, &params)
 }

@@ -1,5 +1,6 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6, OpenID Connect Core
-//! §3.1.3).
+//! §3.1.3). The redirect-URI and PKCE rules it applies live in `latchkey_core::redirect_uri`
+//! and `latchkey_core::pkce`.
 //!
 //! Redemption is one compare-and-swap on the code row that also records the id of the
 //! session about to be created, so of N concurrent redemptions exactly one wins, and a later
@@ -11,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_core::grant::GrantType;
 use latchkey_core::pkce;
+use latchkey_core::redirect_uri;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
@@ -45,12 +47,6 @@ pub fn refresh_allowed(client: &Client, scope: &Scope) -> bool {
         && (scope.contains("offline_access") || !client.scopes.iter().any(|s| s == "offline_access"))
 }
 
-/// RFC 7636 §4.6: `BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge`. (The
-/// challenge travelled through the browser, so comparing it needs no constant time.)
-fn verifier_matches(verifier: &str, challenge: &str) -> bool {
-    URL_SAFE_NO_PAD.encode(sha256(verifier.as_bytes())) == challenge
-}
-
 pub async fn grant(
     state: &AppState,
     client: &Client,
@@ -75,38 +71,8 @@ pub async fn grant(
     };
     let stored = redeemed.code;
 
-    // RFC 6749 §4.1.3: the same redirect_uri, required when the request had one.
-    match redirect_uri {
-        Some(uri) if uri != stored.redirect_uri => {
-            return Err(
-                OAuthError::invalid_grant("redirect_uri does not match the authorization request").into()
-            )
-        }
-        None if stored.redirect_uri_given => {
-            return Err(OAuthError::invalid_grant(
-                "redirect_uri is required: the authorization request had one",
-            )
-            .into())
-        }
-        _ => {}
-    }
-    // RFC 7636 §4.6; a verifier without a challenge is refused too (RFC 9700 §2.1.1: PKCE
-    // downgrade).
-    match (stored.code_challenge.as_deref(), code_verifier) {
-        (Some(challenge), Some(verifier)) => {
-            pkce::check_verifier(verifier.expose())?;
-            if !verifier_matches(verifier.expose(), challenge) {
-                return Err(
-                    OAuthError::invalid_grant("code_verifier does not match the code_challenge").into()
-                );
-            }
-        }
-        (Some(_), None) => return Err(OAuthError::invalid_grant("code_verifier is required").into()),
-        (None, Some(_)) => {
-            return Err(OAuthError::invalid_grant("the authorization request had no code_challenge").into())
-        }
-        (None, None) => {}
-    }
+    redirect_uri::check_token_request(&stored.redirect_uri, stored.redirect_uri_given, redirect_uri)?;
+    pkce::verify(stored.code_challenge.as_deref(), code_verifier.map(Secret::expose))?;
 
     let user =
         state.store.user_by_id(&stored.user_id).await?.filter(|u| !u.disabled).ok_or_else(invalid_code)?;

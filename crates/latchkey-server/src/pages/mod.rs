@@ -1,0 +1,258 @@
+//! The hosted pages: login, consent, error, logout confirmation and signed-out.
+//!
+//! Server-rendered HTML with no external assets and no JavaScript, written as `maud`
+//! templates: maud checks them at compile time and HTML-escapes every value it inserts, so no
+//! value can be left unescaped; the only raw text is the [`STYLE`] constant. Every page goes
+//! out through [`render`], which adds the headers of [`security_headers`].
+
+mod security_headers;
+
+use std::borrow::Cow;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+pub use security_headers::add_security_headers;
+
+/// The one stylesheet, inline and allowed by its hash in the Content-Security-Policy.
+const STYLE: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;\
+background:#f3f4f6;color:#111827;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}\
+main{width:100%;max-width:24rem;margin:1rem;padding:2rem;background:#fff;border-radius:12px;\
+box-shadow:0 1px 3px rgba(0,0,0,.1),0 8px 24px rgba(0,0,0,.06)}\
+h1{font-size:1.35rem;margin:0 0 .25rem}\
+p{margin:.5rem 0 1rem;color:#4b5563}\
+label{display:block;font-weight:600;font-size:.9rem;margin:1rem 0 .35rem}\
+input[type=text],input[type=password]{width:100%;padding:.6rem .75rem;border:1px solid #d1d5db;\
+border-radius:8px;font:inherit}\
+input:focus{outline:2px solid #2563eb;outline-offset:1px;border-color:#2563eb}\
+button{width:100%;margin-top:1.25rem;padding:.65rem;border:0;border-radius:8px;background:#2563eb;\
+color:#fff;font:inherit;font-weight:600;cursor:pointer}\
+button:hover{background:#1d4ed8}\
+button.secondary{background:#fff;color:#374151;border:1px solid #d1d5db;margin-top:.6rem}\
+button.secondary:hover{background:#f9fafb}\
+ul{padding-left:1.2rem;margin:.5rem 0 0}li{margin:.3rem 0}\
+.error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;border-radius:8px;padding:.6rem .75rem;margin:1rem 0 0}\
+.brand{font-size:.8rem;letter-spacing:.08em;text-transform:uppercase;color:#6b7280;margin-bottom:1rem}\
+code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}";
+
+/// A whole page around `content`, with the security headers.
+fn render(status: StatusCode, title: &str, content: Markup) -> Response {
+    let html = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                main {
+                    div class="brand" { "Latchkey" }
+                    (content)
+                }
+            }
+        }
+    };
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+        html.into_string(),
+    )
+        .into_response();
+    add_security_headers(&mut response);
+    response
+}
+
+/// An error shown to the user rather than sent to the client: for what must not be
+/// redirected (unknown client, unregistered redirect URI, RFC 6749 §4.1.2.1), for refused or
+/// expired forms, and for server failures in the browser flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub message: Cow<'static, str>,
+}
+
+impl ErrorPage {
+    pub fn new(status: StatusCode, title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self { status, title, message: message.into() }
+    }
+
+    /// 400: the request cannot be completed, for `message`'s reason.
+    pub fn bad_request(title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, title, message)
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        let content = html! { h1 { (self.title) } p { (self.message) } };
+        render(self.status, self.title, content)
+    }
+}
+
+/// What the login form needs.
+pub struct LoginForm<'a> {
+    pub client_name: &'a str,
+    pub interaction: &'a str,
+    pub csrf: &'a str,
+    pub username: &'a str,
+    pub error: Option<&'a str>,
+}
+
+fn login_markup(form: &LoginForm<'_>) -> Markup {
+    let has_username = !form.username.is_empty();
+    html! {
+        h1 { "Sign in" }
+        p { "to continue to " strong { (form.client_name) } }
+        @if let Some(error) = form.error {
+            div class="error" role="alert" { (error) }
+        }
+        form method="post" action="/login" {
+            input type="hidden" name="interaction" value=(form.interaction);
+            input type="hidden" name="csrf" value=(form.csrf);
+            label for="username" { "Username" }
+            input type="text" id="username" name="username" value=(form.username) autocomplete="username"
+                autocapitalize="none" spellcheck="false" required autofocus[!has_username];
+            label for="password" { "Password" }
+            input type="password" id="password" name="password" autocomplete="current-password" required
+                autofocus[has_username];
+            button type="submit" { "Sign in" }
+        }
+    }
+}
+
+pub fn login_page(status: StatusCode, form: &LoginForm<'_>) -> Response {
+    render(status, "Sign in", login_markup(form))
+}
+
+/// A scope in words, for the consent page.
+pub fn describe_scope(scope: &str) -> String {
+    match scope {
+        "openid" => "Know who you are (your account identifier)".to_owned(),
+        "profile" => "See your username and profile".to_owned(),
+        "email" => "See your email address".to_owned(),
+        "offline_access" => "Stay connected while you are away (keep access until you sign out)".to_owned(),
+        other => format!("Use the permission \u{201c}{other}\u{201d}"),
+    }
+}
+
+/// What the consent form needs.
+pub struct ConsentForm<'a> {
+    pub client_name: &'a str,
+    pub username: &'a str,
+    pub scopes: Vec<&'a str>,
+    pub interaction: &'a str,
+    pub csrf: &'a str,
+}
+
+/// The scopes in words, the standard ones first.
+fn described_scopes(scopes: &[&str]) -> Vec<String> {
+    if scopes.is_empty() {
+        return vec!["Sign you in (no other access)".to_owned()];
+    }
+    let standard = ["openid", "profile", "email", "offline_access"];
+    let mut scopes = scopes.to_vec();
+    scopes.sort_by_key(|s| standard.iter().position(|k| k == s).unwrap_or(standard.len()));
+    scopes.into_iter().map(describe_scope).collect()
+}
+
+fn consent_markup(form: &ConsentForm<'_>) -> Markup {
+    html! {
+        h1 { "Allow access?" }
+        p {
+            strong { (form.client_name) } " wants to access your account "
+            strong { (form.username) } ". It will be able to:"
+        }
+        ul {
+            @for item in described_scopes(&form.scopes) { li { (item) } }
+        }
+        form method="post" action="/consent" {
+            input type="hidden" name="interaction" value=(form.interaction);
+            input type="hidden" name="csrf" value=(form.csrf);
+            button type="submit" name="decision" value="allow" { "Allow" }
+            button type="submit" name="decision" value="deny" class="secondary" { "Deny" }
+        }
+    }
+}
+
+pub fn consent_page(form: &ConsentForm<'_>) -> Response {
+    render(StatusCode::OK, "Allow access?", consent_markup(form))
+}
+
+fn logout_confirm_markup(fields: &[(&str, &str)], csrf: &str) -> Markup {
+    html! {
+        h1 { "Sign out?" }
+        p { "Do you want to sign out of Latchkey?" }
+        form method="post" action="/logout" {
+            @for (name, value) in fields {
+                input type="hidden" name=(name) value=(value);
+            }
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="confirm" value="yes";
+            button type="submit" { "Sign out" }
+        }
+    }
+}
+
+/// Asks the user to confirm a logout that came without a valid `id_token_hint`.
+pub fn logout_confirm_page(fields: &[(&str, &str)], csrf: &str) -> Response {
+    render(StatusCode::OK, "Sign out?", logout_confirm_markup(fields, csrf))
+}
+
+pub fn signed_out_page() -> Response {
+    render(
+        StatusCode::OK,
+        "Signed out",
+        html! { h1 { "You are signed out" } p { "You can close this window." } },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped_by_construction() {
+        let form = LoginForm {
+            client_name: "<script>alert(1)</script>",
+            interaction: "i",
+            csrf: "c",
+            username: "\"><img src=x>",
+            error: Some("a & b"),
+        };
+        let html = login_markup(&form).into_string();
+        assert!(!html.contains("<script>alert") && !html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;script&gt;") && html.contains("a &amp; b"), "{html}");
+        assert!(html.contains("value=\"&quot;&gt;&lt;img src=x&gt;\" "), "{html}");
+        let confirm = logout_confirm_markup(&[("state\"", "\"x")], "c").into_string();
+        assert!(confirm.contains("name=\"state&quot;\" value=\"&quot;x\""), "{confirm}");
+    }
+
+    #[test]
+    fn autofocus_goes_to_the_first_empty_field() {
+        let mut form =
+            LoginForm { client_name: "App", interaction: "i", csrf: "c", username: "", error: None };
+        assert!(login_markup(&form).into_string().contains("spellcheck=\"false\" required autofocus>"));
+        form.username = "alice";
+        assert!(login_markup(&form).into_string().contains("current-password\" required autofocus>"));
+    }
+
+    #[test]
+    fn consent_lists_standard_scopes_first() {
+        assert_eq!(described_scopes(&["x<y", "openid"])[0], describe_scope("openid"));
+        assert_eq!(described_scopes(&[]), ["Sign you in (no other access)"]);
+        let form = ConsentForm {
+            client_name: "App",
+            username: "u",
+            scopes: vec!["x<y"],
+            interaction: "i",
+            csrf: "c",
+        };
+        assert!(consent_markup(&form).into_string().contains("\u{201c}x&lt;y\u{201d}"));
+    }
+}

@@ -1,0 +1,37 @@
+//! The security headers of every hosted page and of the redirects the pages answer with, in
+//! one place: a Content-Security-Policy that allows nothing but the one inline stylesheet (by
+//! its hash) and forbids framing, `X-Frame-Options: DENY` for older browsers (no clickjacking
+//! of the consent button), `Referrer-Policy: no-referrer` (no codes or `state` in Referer
+//! headers, RFC 9700 §4.2.4), `nosniff`, and `Cache-Control: no-store`.
+
+use std::sync::LazyLock;
+
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use latchkey_crypto::digest::sha256;
+
+use super::STYLE;
+
+/// The policy, computed once: the stylesheet's hash does not change while the server runs.
+static CONTENT_SECURITY_POLICY: LazyLock<Option<HeaderValue>> = LazyLock::new(|| {
+    let style_hash = STANDARD.encode(sha256(STYLE.as_bytes()));
+    HeaderValue::from_str(&format!(
+        "default-src 'none'; style-src 'sha256-{style_hash}'; img-src 'self'; base-uri 'none'; \
+         frame-ancestors 'none'"
+    ))
+    .ok()
+});
+
+/// Adds the hosted pages' security headers to `response`.
+pub fn add_security_headers(response: &mut Response) {
+    let headers = response.headers_mut();
+    if let Some(csp) = CONTENT_SECURITY_POLICY.as_ref() {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
