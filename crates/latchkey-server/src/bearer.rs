@@ -101,7 +101,7 @@ pub async fn verify_access_token(state: &AppState, token: &str) -> Result<Access
         return Err(BearerError::Invalid("the access token was revoked".into()));
     }
     if let Some(sid) = &claims.sid {
-        let live = state.store.session(sid).await?.is_some_and(|s| s.session.revoked_at.is_none());
+        let live = state.store.session(sid).await?.is_some_and(|s| s.session.is_live(state.clock.now()));
         if !live {
             return Err(BearerError::Invalid("the session of this access token has ended".into()));
         }

@@ -112,8 +112,15 @@ pub trait RevocationStore: Send + Sync {
         now: i64,
     ) -> Result<bool, StoreError>;
     async fn is_access_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
-    /// Sessions and access tokens revoked at or after `since`, oldest first, at most `limit`.
-    async fn revocations_since(&self, since: i64, limit: i64) -> Result<Vec<Revocation>, StoreError>;
+    /// Sessions and access tokens revoked at or after `since`, and sessions whose deadline
+    /// passed between `since` and `now` (an expired session is as dead as a revoked one; its
+    /// entry's `revoked_at` is the deadline), oldest first, at most `limit`.
+    async fn revocations_since(
+        &self,
+        since: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<Revocation>, StoreError>;
     /// Janitor: forgets up to `limit` token revocations whose token expired before `now`.
     async fn delete_expired_token_revocations(&self, now: i64, limit: i64) -> Result<u64, StoreError>;
 }

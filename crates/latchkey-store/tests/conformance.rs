@@ -68,7 +68,12 @@ conformance!(
     authorization_code_janitor,
     browser_sessions_and_their_refresh_sessions,
     consents_are_remembered_per_scope_set,
+    revocation_feed_lists_sessions_that_expired,
 );
+
+#[path = "conformance/liveness.rs"]
+mod liveness;
+use liveness::revocation_feed_lists_sessions_that_expired;
 
 #[path = "conformance/authorization.rs"]
 mod authorization;
@@ -653,7 +658,7 @@ async fn revocation_feed_lists_sessions_and_tokens_since_a_time(db: &TestDatabas
     store.revoke_session("s1", NOW + 10, "logout").await.unwrap();
     store.revoke_session("s2", NOW + 30, "logout").await.unwrap();
     store.revoke_access_token("j1", Some("s3"), NOW + 400, NOW + 20).await.unwrap();
-    let feed = store.revocations_since(NOW + 15, 100).await.unwrap();
+    let feed = store.revocations_since(NOW + 15, NOW + 40, 100).await.unwrap();
     assert_eq!(
         feed,
         vec![
@@ -671,6 +676,6 @@ async fn revocation_feed_lists_sessions_and_tokens_since_a_time(db: &TestDatabas
             },
         ]
     );
-    assert_eq!(store.revocations_since(NOW, 100).await.unwrap().len(), 3);
-    assert_eq!(store.revocations_since(NOW, 1).await.unwrap().len(), 1, "limit");
+    assert_eq!(store.revocations_since(NOW, NOW + 40, 100).await.unwrap().len(), 3);
+    assert_eq!(store.revocations_since(NOW, NOW + 40, 1).await.unwrap().len(), 1, "limit");
 }

@@ -46,7 +46,7 @@ pub async fn feed(
         query.map_err(|_| OAuthError::invalid_request("since must be a Unix time in seconds"))?;
     let now = state.clock.now();
     let longest_ttl = longest_access_token_ttl(&state).await?;
-    let entries = state.store.revocations_since(query.since, PAGE).await?;
+    let entries = state.store.revocations_since(query.since, now, PAGE).await?;
     let full_page = entries.len() as i64 == PAGE;
     let next_since = match entries.last() {
         Some(last) if full_page => last.revoked_at,

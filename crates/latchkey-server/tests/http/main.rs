@@ -18,3 +18,4 @@ mod outage;
 mod password;
 mod refresh;
 mod revocation;
+mod session_liveness;

@@ -26,13 +26,22 @@ macro_rules! session_columns_s {
     };
 }
 
-/// A live session at `$n`: the one definition used by every query (and by
-/// [`Session::is_live`]).
+/// A live session at `$n`: the SQL form of the one rule,
+/// [`latchkey_core::session::SessionLifetime`] (which [`crate::Session::is_live`] applies).
 macro_rules! live_at {
     ($n:literal) => {
         concat!("revoked_at IS NULL AND idle_expires_at > ", $n, " AND absolute_expires_at > ", $n)
     };
 }
+
+/// When an unrevoked session stops being live: its earlier deadline
+/// ([`latchkey_core::session::SessionLifetime::expires_at`]).
+macro_rules! expires_at {
+    () => {
+        "CASE WHEN idle_expires_at < absolute_expires_at THEN idle_expires_at ELSE absolute_expires_at END"
+    };
+}
+pub(super) use expires_at;
 
 /// The rotation compare-and-swap, written once for both backends.
 ///

@@ -22,13 +22,7 @@ fn invalid_token() -> ApiError {
 
 fn state_of(found: &SessionWithUser) -> SessionState {
     let s = &found.session;
-    SessionState {
-        generation: s.generation,
-        rotated_at: s.rotated_at,
-        revoked: s.revoked_at.is_some(),
-        idle_expires_at: s.idle_expires_at,
-        absolute_expires_at: s.absolute_expires_at,
-    }
+    SessionState { generation: s.generation, rotated_at: s.rotated_at, lifetime: s.lifetime() }
 }
 
 pub async fn grant(
