@@ -5,6 +5,7 @@
 //! store — no global state — so one test process can run many servers.
 
 pub mod admin;
+pub mod authn;
 pub mod bearer;
 pub mod browser;
 pub mod client_auth;
@@ -80,7 +81,7 @@ impl App {
         let state = AppState {
             cookies,
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
-            login_throttle: Arc::default(),
+            login_throttle: Arc::new(throttle::LoginThrottle::default()),
             issuer: config.issuer().into(),
             audience: config.audience().into(),
             config: Arc::new(config),

@@ -69,7 +69,17 @@ conformance!(
     browser_sessions_and_their_refresh_sessions,
     consents_are_remembered_per_scope_set,
     revocation_feed_lists_sessions_that_expired,
+    unit_of_work_commits_all_its_writes_at_once,
+    unit_of_work_dropped_without_commit_leaves_nothing,
+    failed_second_statement_undoes_the_first,
 );
+
+#[path = "conformance/unit_of_work.rs"]
+mod unit_of_work;
+use unit_of_work::{
+    failed_second_statement_undoes_the_first, unit_of_work_commits_all_its_writes_at_once,
+    unit_of_work_dropped_without_commit_leaves_nothing,
+};
 
 #[path = "conformance/liveness.rs"]
 mod liveness;

@@ -6,6 +6,8 @@ mod flow;
 mod testkit;
 
 mod account;
+mod atomic_writes;
+mod authn;
 mod authorize;
 mod bad_input;
 mod client_credentials;

@@ -18,7 +18,9 @@ use sqlx::Connection;
 
 use crate::{Backend, SqlStore, Store};
 
+mod faults;
 mod proxy;
+pub use faults::FailingSessionRevocations;
 pub use proxy::CuttableProxy;
 
 /// The environment variable naming the PostgreSQL database the tests may create schemas in.

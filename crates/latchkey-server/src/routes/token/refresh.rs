@@ -109,7 +109,7 @@ pub async fn grant(
     .into_response())
 }
 
-/// Ends a session whose rotated token came back, and records why.
+/// Ends a session whose rotated token came back, and records why, in one unit of work.
 async fn revoke_for_reuse(
     state: &AppState,
     found: &SessionWithUser,
@@ -118,21 +118,21 @@ async fn revoke_for_reuse(
     now: i64,
 ) -> Result<(), ApiError> {
     let session = &found.session;
-    state.store.revoke_session(&session.id, now, cause).await?;
+    let mut work = state.store.begin().await?;
+    work.revoke_session(&session.id, now, cause).await?;
+    work.record_audit_event(&AuditEvent {
+        at: now,
+        kind: "refresh_token_reuse".to_owned(),
+        user_id: Some(session.user_id.clone()),
+        client_id: Some(session.client_id.clone()),
+        session_id: Some(session.id.clone()),
+        detail: Some(format!(
+            "cause={cause} presented_generation={presented_generation} current_generation={}",
+            session.generation
+        )),
+    })
+    .await?;
+    work.commit().await?;
     tracing::warn!(sid = %session.id, user_id = %session.user_id, cause, "refresh token reuse: session revoked");
-    state
-        .store
-        .record_audit_event(&AuditEvent {
-            at: now,
-            kind: "refresh_token_reuse".to_owned(),
-            user_id: Some(session.user_id.clone()),
-            client_id: Some(session.client_id.clone()),
-            session_id: Some(session.id.clone()),
-            detail: Some(format!(
-                "cause={cause} presented_generation={presented_generation} current_generation={}",
-                session.generation
-            )),
-        })
-        .await?;
     Ok(())
 }

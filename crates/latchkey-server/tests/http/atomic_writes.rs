@@ -1,0 +1,45 @@
+//! Writes that belong together commit together: when the database fails to end the other
+//! sessions, a password change leaves the old password in force (not a new password with the
+//! old sessions still live). The failure is a trigger injected into the real database, on
+//! SQLite and PostgreSQL.
+
+use latchkey_store::testing::{FailingSessionRevocations, TestDatabase};
+use serde_json::json;
+
+use crate::testkit::{test_config, TestServer, PASSWORD};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_password_change_keeps_the_old_password_sqlite() {
+    failed_password_change_keeps_the_old_password(TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_password_change_keeps_the_old_password_postgres() {
+    if let Some(db) = TestDatabase::postgres() {
+        failed_password_change_keeps_the_old_password(db).await;
+    }
+}
+
+async fn failed_password_change_keeps_the_old_password(db: TestDatabase) {
+    let url = db.url.clone();
+    let server = TestServer::start_on(db, None, test_config()).await;
+    let app = server.with_app_and_alice().await;
+    let other = server.login_alice(&app).await;
+    let current = server.login_alice(&app).await;
+
+    let fault = FailingSessionRevocations::install(&url).await;
+    let response = server
+        .http
+        .post(server.url("/account/password"))
+        .bearer_auth(current["access_token"].as_str().unwrap())
+        .json(&json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_server_error(), "{}", response.status());
+    fault.remove().await;
+
+    assert_eq!(server.password_login(&app, "alice", "a brand new passphrase").await.status(), 400);
+    assert_eq!(server.password_login(&app, "alice", PASSWORD).await.status(), 200, "the old password stands");
+    assert_eq!(server.refresh(&app, other["refresh_token"].as_str().unwrap()).await.status(), 200);
+}
