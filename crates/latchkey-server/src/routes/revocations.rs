@@ -1,5 +1,7 @@
-//! `GET /revocations?since=T`: the revocation feed resource servers poll, so a revoked
-//! session's access tokens stop working within one poll interval instead of at expiry.
+//! `GET /revocations?since=T`: the revocation feed resource servers poll, so the access
+//! tokens of a session that ended — revoked, or past its idle or absolute deadline (the one
+//! liveness rule, `latchkey_core::session`) — stop working within one poll interval instead
+//! of at their own expiry.
 //!
 //! Authenticated like introspection (a confidential client, HTTP Basic). Each entry carries
 //! `expires_at`, after which it no longer matters: for a token, its own expiry; for a

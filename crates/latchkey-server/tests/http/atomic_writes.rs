@@ -1,8 +1,10 @@
 //! Writes that belong together commit together: when the database fails to end the other
 //! sessions, a password change leaves the old password in force (not a new password with the
-//! old sessions still live). The failure is a trigger injected into the real database, on
-//! SQLite and PostgreSQL.
+//! old sessions still live), and disabling a user leaves them enabled. The failure is a
+//! trigger injected into the real database, on SQLite and PostgreSQL.
 
+use latchkey_core::clock::Clock;
+use latchkey_server::admin;
 use latchkey_store::testing::{FailingSessionRevocations, TestDatabase};
 use serde_json::json;
 
@@ -18,6 +20,36 @@ async fn failed_password_change_keeps_the_old_password_postgres() {
     if let Some(db) = TestDatabase::postgres() {
         failed_password_change_keeps_the_old_password(db).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_disable_keeps_the_user_enabled_sqlite() {
+    failed_disable_keeps_the_user_enabled(TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_disable_keeps_the_user_enabled_postgres() {
+    if let Some(db) = TestDatabase::postgres() {
+        failed_disable_keeps_the_user_enabled(db).await;
+    }
+}
+
+/// `latchkey users disable` and the server share `admin::disable_user`.
+async fn failed_disable_keeps_the_user_enabled(db: TestDatabase) {
+    let url = db.url.clone();
+    let server = TestServer::start_on(db, None, test_config()).await;
+    let app = server.with_app_and_alice().await;
+    let login = server.login_alice(&app).await;
+    let alice = server.store.user_by_username("alice").await.unwrap().unwrap();
+
+    let fault = FailingSessionRevocations::install(&url).await;
+    assert!(admin::disable_user(server.store.as_ref(), &alice, server.clock.now()).await.is_err());
+    fault.remove().await;
+
+    assert!(!server.store.user_by_id(&alice.id).await.unwrap().unwrap().disabled);
+    assert_eq!(server.refresh(&app, login["refresh_token"].as_str().unwrap()).await.status(), 200);
+    assert_eq!(admin::disable_user(server.store.as_ref(), &alice, server.clock.now()).await.unwrap(), 1);
+    assert_eq!(server.password_login(&app, "alice", PASSWORD).await.status(), 400);
 }
 
 async fn failed_password_change_keeps_the_old_password(db: TestDatabase) {
