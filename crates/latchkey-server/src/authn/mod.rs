@@ -49,8 +49,8 @@ pub struct Attempt<'a> {
     pub channel: Channel,
 }
 
-/// The attempt was refused. Callers answer every refusal the same way; the cause is only
-/// logged.
+/// The attempt was refused. Callers answer every refusal the same way, so the response never
+/// tells a guesser which it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
     /// The account or the IP must wait; the password was not checked.
