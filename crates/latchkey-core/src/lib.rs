@@ -17,6 +17,7 @@ pub mod pkce;
 pub mod redirect_uri;
 pub mod refresh;
 pub mod scope;
+pub mod session;
 pub mod token_request;
 
 pub use error::{ErrorCode, OAuthError};

@@ -6,14 +6,14 @@
 //! logout), a replay of a rotated token (theft: revoke the whole family, RFC 9700 §4.14.2),
 //! or a session that simply ended.
 
+use crate::session::{SessionLifetime, SessionStatus};
+
 /// The facts about a session that the decision needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionState {
     pub generation: i64,
     pub rotated_at: Option<i64>,
-    pub revoked: bool,
-    pub idle_expires_at: i64,
-    pub absolute_expires_at: i64,
+    pub lifetime: SessionLifetime,
 }
 
 /// Why a presentation of an old generation is treated as theft.
@@ -60,11 +60,10 @@ pub fn classify_failed_rotation(
     now: i64,
     reuse_window: i64,
 ) -> FailedRotation {
-    if session.revoked {
-        return FailedRotation::Revoked;
-    }
-    if session.idle_expires_at <= now || session.absolute_expires_at <= now {
-        return FailedRotation::Expired;
+    match session.lifetime.status(now) {
+        SessionStatus::Revoked => return FailedRotation::Revoked,
+        SessionStatus::Expired => return FailedRotation::Expired,
+        SessionStatus::Live => {}
     }
     if presented >= session.generation {
         return FailedRotation::Stale;
@@ -89,9 +88,11 @@ mod tests {
         SessionState {
             generation,
             rotated_at: Some(rotated_at),
-            revoked: false,
-            idle_expires_at: 10_000,
-            absolute_expires_at: 20_000,
+            lifetime: SessionLifetime {
+                revoked_at: None,
+                idle_expires_at: 10_000,
+                absolute_expires_at: 20_000,
+            },
         }
     }
 
@@ -134,7 +135,7 @@ mod tests {
     #[test]
     fn revoked_and_expired_sessions_are_not_reclassified() {
         let mut s = session(5, 100);
-        s.revoked = true;
+        s.lifetime.revoked_at = Some(100);
         assert_eq!(classify_failed_rotation(&s, 4, 101, 10), FailedRotation::Revoked);
         let s = session(5, 100);
         assert_eq!(classify_failed_rotation(&s, 4, 10_000, 10), FailedRotation::Expired);

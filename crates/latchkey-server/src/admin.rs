@@ -96,7 +96,7 @@ async fn insert_user(
     Ok(store.create_user(&user, now).await?)
 }
 
-/// Sets a new password and ends every session of the user.
+/// Sets a new password and ends every session of the user, in one unit of work.
 pub async fn set_password(
     store: &dyn Store,
     passwords: &PasswordPool,
@@ -106,14 +106,20 @@ pub async fn set_password(
 ) -> anyhow::Result<u64> {
     check_password(password)?;
     let hash = passwords.hash(password.expose().to_owned()).await?;
-    store.set_password_hash(&user.id, &hash, now).await?;
-    Ok(store.revoke_user_sessions(&user.id, now, "password_changed", None).await?)
+    let mut work = store.begin().await?;
+    work.set_password_hash(&user.id, &hash, now).await?;
+    let ended = work.revoke_user_sessions(&user.id, now, "password_changed", None).await?;
+    work.commit().await?;
+    Ok(ended)
 }
 
-/// Disables a user and ends every session of theirs.
+/// Disables a user and ends every session of theirs, in one unit of work.
 pub async fn disable_user(store: &dyn Store, user: &User, now: i64) -> anyhow::Result<u64> {
-    store.set_user_disabled(&user.id, true, now).await?;
-    Ok(store.revoke_user_sessions(&user.id, now, "user_disabled", None).await?)
+    let mut work = store.begin().await?;
+    work.set_user_disabled(&user.id, true, now).await?;
+    let ended = work.revoke_user_sessions(&user.id, now, "user_disabled", None).await?;
+    work.commit().await?;
+    Ok(ended)
 }
 
 /// Checks and de-duplicates a list of redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7.3).

@@ -44,7 +44,7 @@ pub(crate) async fn verify_access_token(
         return Err(invalid("the access token was revoked"));
     }
     if let Some(sid) = &claims.sid {
-        let live = state.store.session(sid).await?.is_some_and(|s| s.session.revoked_at.is_none());
+        let live = state.store.session(sid).await?.is_some_and(|s| s.session.is_live(state.clock.now()));
         if !live {
             return Err(invalid("the session of this access token has ended"));
         }

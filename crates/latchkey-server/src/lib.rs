@@ -13,8 +13,10 @@ pub mod master_key;
 pub mod password_pool;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod throttle;
 pub mod tokens;
 
+pub(crate) mod authn;
 pub(crate) mod bearer;
 pub(crate) mod browser;
 pub(crate) mod client_auth;
@@ -27,7 +29,6 @@ pub(crate) mod pages;
 mod request_log;
 mod routes;
 pub(crate) mod state;
-pub(crate) mod throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -84,7 +85,7 @@ impl App {
         let state = AppState {
             cookies,
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
-            login_throttle: Arc::default(),
+            login_throttle: Arc::new(throttle::LoginThrottle::default()),
             issuer: config.issuer().into(),
             audience: config.audience().into(),
             config: Arc::new(config),

@@ -7,13 +7,13 @@ use latchkey_store::{Client, Store};
 
 use latchkey_crypto::MacKey;
 
+use crate::authn::Throttle;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::cookie_policy::CookiePolicy;
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
 use crate::password_pool::PasswordPool;
-use crate::throttle::LoginThrottle;
 use crate::tokens::client_secret::ClientSecrets;
 use crate::tokens::refresh_token::RefreshTokenCodec;
 
@@ -36,7 +36,8 @@ pub struct AppState {
     pub cookies: Arc<CookiePolicy>,
     /// Signs CSRF tokens and the interactions carried through login and consent.
     pub page_mac: MacKey,
-    pub login_throttle: Arc<LoginThrottle>,
+    /// Slows password guessing at every door of [`crate::authn`].
+    pub login_throttle: Arc<dyn Throttle>,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

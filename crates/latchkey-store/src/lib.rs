@@ -1,5 +1,7 @@
 //! Latchkey's storage: narrow traits per capability ([`UserStore`], [`ClientStore`],
-//! [`SessionStore`], [`KeyStore`], [`AuditStore`]) combined into one object-safe [`Store`],
+//! [`SessionStore`], [`KeyStore`], [`AuditStore`], [`RevocationStore`],
+//! [`AuthorizationCodeStore`], [`BrowserSessionStore`], [`ConsentStore`], and
+//! [`Transactional`] for units of work) combined into one object-safe [`Store`],
 //! and one implementation of them, [`SqlStore`], for SQLite and PostgreSQL.
 //!
 //! # One implementation, two backends
@@ -38,7 +40,8 @@
 //! Every operation is a single statement; none is read-then-write. On SQLite that matters: a
 //! deferred transaction that reads and then writes can fail with `SQLITE_BUSY` without waiting
 //! for the busy timeout, whereas a single writing statement takes the write lock first and
-//! waits. SQLite runs in WAL mode with `synchronous=FULL`: a refresh that returned 200 survives
+//! waits. Writes that must commit together go through a [`UnitOfWork`]: writes only, in a
+//! transaction that on SQLite begins `IMMEDIATE` (takes the write lock first, too). SQLite runs in WAL mode with `synchronous=FULL`: a refresh that returned 200 survives
 //! a crash. Its writes go through one dedicated connection, so that the writers of one process
 //! queue in the pool rather than sleep in SQLite's busy handler; readers have their own pool.
 //!
@@ -58,6 +61,7 @@ mod sql;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod traits;
+mod unit_of_work;
 
 pub use error::{Backend, StoreError};
 pub use latchkey_core::client::ClientKind;
@@ -68,5 +72,7 @@ pub use model::{
 };
 pub use sql::SqlStore;
 pub use traits::{
-    AuditStore, AuthorizationStore, ClientStore, KeyStore, RevocationStore, SessionStore, Store, UserStore,
+    AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, KeyStore,
+    RevocationStore, SessionStore, Store, UserStore,
 };
+pub use unit_of_work::{Transactional, UnitOfWork};

@@ -4,6 +4,7 @@
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
+use latchkey_core::session::SessionLifetime;
 
 /// A user account. `password_hash` is a PHC string (Argon2id, or a legacy bcrypt hash that the
 /// server upgrades at the next login); it is never logged.
@@ -143,9 +144,19 @@ pub struct Session {
 }
 
 impl Session {
-    /// Not revoked and neither expiry reached at `now` (the same rule the store's queries use).
+    /// What decides whether the session is live ([`SessionLifetime`], the one rule).
+    pub fn lifetime(&self) -> SessionLifetime {
+        SessionLifetime {
+            revoked_at: self.revoked_at,
+            idle_expires_at: self.idle_expires_at,
+            absolute_expires_at: self.absolute_expires_at,
+        }
+    }
+
+    /// Not revoked and neither deadline reached at `now` (the same rule the store's queries
+    /// use, `live_at!` in `sql/sessions.rs`).
     pub fn is_live(&self, now: i64) -> bool {
-        self.revoked_at.is_none() && self.idle_expires_at > now && self.absolute_expires_at > now
+        self.lifetime().is_live(now)
     }
 }
 
@@ -197,6 +208,7 @@ pub struct Revocation {
     pub kind: RevocationKind,
     /// The session id or the token's `jti`.
     pub id: String,
+    /// When it was revoked; for a session that expired unrevoked, its deadline.
     pub revoked_at: i64,
     /// For a token, when it expires anyway (after which the entry no longer matters).
     pub expires_at: Option<i64>,

@@ -8,6 +8,7 @@ use crate::model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
     NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, User,
 };
+use crate::unit_of_work::Transactional;
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -75,6 +76,13 @@ pub trait SessionStore: Send + Sync {
         reason: &str,
         except_session: Option<&str>,
     ) -> Result<u64, StoreError>;
+    /// Revokes every unrevoked session started from the browser session; returns how many.
+    async fn revoke_browser_session_sessions(
+        &self,
+        browser_session_id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<u64, StoreError>;
     /// Live sessions (not revoked, idle and absolute expiry > now), newest first; all users'
     /// when `user_id` is None.
     async fn list_live_sessions(&self, user_id: Option<&str>, now: i64) -> Result<Vec<Session>, StoreError>;
@@ -113,15 +121,22 @@ pub trait RevocationStore: Send + Sync {
         now: i64,
     ) -> Result<bool, StoreError>;
     async fn is_access_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
-    /// Sessions and access tokens revoked at or after `since`, oldest first, at most `limit`.
-    async fn revocations_since(&self, since: i64, limit: i64) -> Result<Vec<Revocation>, StoreError>;
+    /// Sessions and access tokens revoked at or after `since`, and sessions whose deadline
+    /// passed between `since` and `now` (an expired session is as dead as a revoked one; its
+    /// entry's `revoked_at` is the deadline), oldest first, at most `limit`.
+    async fn revocations_since(
+        &self,
+        since: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<Revocation>, StoreError>;
     /// Janitor: forgets up to `limit` token revocations whose token expired before `now`.
     async fn delete_expired_token_revocations(&self, now: i64, limit: i64) -> Result<u64, StoreError>;
 }
 
-/// The authorization-code flow: codes, browser (single-sign-on) sessions and consents.
+/// Authorization codes (RFC 6749 §4.1.2), each redeemed at most once.
 #[async_trait]
-pub trait AuthorizationStore: Send + Sync {
+pub trait AuthorizationCodeStore: Send + Sync {
     async fn create_authorization_code(&self, code: &NewAuthorizationCode) -> Result<(), StoreError>;
     /// The single-use compare-and-swap, in ONE statement: where `hash` and `client_id` match,
     /// the code is unused and `expires_at > now`, set `used_at = now` and
@@ -138,7 +153,11 @@ pub trait AuthorizationStore: Send + Sync {
     async fn authorization_code(&self, hash: &str) -> Result<Option<AuthorizationCode>, StoreError>;
     /// Janitor: deletes up to `limit` codes that expired before `cutoff`; returns how many.
     async fn delete_expired_authorization_codes(&self, cutoff: i64, limit: i64) -> Result<u64, StoreError>;
+}
 
+/// Browser (single-sign-on) sessions at the hosted login pages.
+#[async_trait]
+pub trait BrowserSessionStore: Send + Sync {
     async fn create_browser_session(
         &self,
         session: &BrowserSession,
@@ -155,14 +174,11 @@ pub trait AuthorizationStore: Send + Sync {
     async fn browser_session(&self, id: &str) -> Result<Option<BrowserSession>, StoreError>;
     /// Ends a browser session; true when this call ended it.
     async fn end_browser_session(&self, id: &str, now: i64) -> Result<bool, StoreError>;
-    /// Revokes every unrevoked refresh session started from the browser session.
-    async fn revoke_browser_session_sessions(
-        &self,
-        browser_session_id: &str,
-        now: i64,
-        reason: &str,
-    ) -> Result<u64, StoreError>;
+}
 
+/// Remembered consents: which scopes a user let a client have.
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
     /// Remembers that the user consented to `scope` (a normalized scope string) for the client.
     async fn grant_consent(
         &self,
@@ -183,7 +199,10 @@ pub trait Store:
     + KeyStore
     + AuditStore
     + RevocationStore
-    + AuthorizationStore
+    + AuthorizationCodeStore
+    + BrowserSessionStore
+    + ConsentStore
+    + Transactional
     + Send
     + Sync
 {

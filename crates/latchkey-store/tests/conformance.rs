@@ -43,7 +43,22 @@ latchkey_store::on_both_backends!(
     authorization_code_janitor,
     browser_sessions_and_their_refresh_sessions,
     consents_are_remembered_per_scope_set,
+    revocation_feed_lists_sessions_that_expired,
+    unit_of_work_commits_all_its_writes_at_once,
+    unit_of_work_dropped_without_commit_leaves_nothing,
+    failed_second_statement_undoes_the_first,
 );
+
+#[path = "conformance/unit_of_work.rs"]
+mod unit_of_work;
+use unit_of_work::{
+    failed_second_statement_undoes_the_first, unit_of_work_commits_all_its_writes_at_once,
+    unit_of_work_dropped_without_commit_leaves_nothing,
+};
+
+#[path = "conformance/liveness.rs"]
+mod liveness;
+use liveness::revocation_feed_lists_sessions_that_expired;
 
 #[path = "conformance/authorization.rs"]
 mod authorization;
@@ -628,7 +643,7 @@ async fn revocation_feed_lists_sessions_and_tokens_since_a_time(db: TestDatabase
     store.revoke_session("s1", NOW + 10, "logout").await.unwrap();
     store.revoke_session("s2", NOW + 30, "logout").await.unwrap();
     store.revoke_access_token("j1", Some("s3"), NOW + 400, NOW + 20).await.unwrap();
-    let feed = store.revocations_since(NOW + 15, 100).await.unwrap();
+    let feed = store.revocations_since(NOW + 15, NOW + 40, 100).await.unwrap();
     assert_eq!(
         feed,
         vec![
@@ -646,6 +661,6 @@ async fn revocation_feed_lists_sessions_and_tokens_since_a_time(db: TestDatabase
             },
         ]
     );
-    assert_eq!(store.revocations_since(NOW, 100).await.unwrap().len(), 3);
-    assert_eq!(store.revocations_since(NOW, 1).await.unwrap().len(), 1, "limit");
+    assert_eq!(store.revocations_since(NOW, NOW + 40, 100).await.unwrap().len(), 3);
+    assert_eq!(store.revocations_since(NOW, NOW + 40, 1).await.unwrap().len(), 1, "limit");
 }

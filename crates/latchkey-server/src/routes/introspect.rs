@@ -61,7 +61,7 @@ async fn access_token_info(
         return Ok(inactive());
     }
     if let Some(sid) = &claims.sid {
-        let live = state.store.session(sid).await?.is_some_and(|s| s.session.revoked_at.is_none());
+        let live = state.store.session(sid).await?.is_some_and(|s| s.session.is_live(now));
         if !live {
             return Ok(inactive());
         }
@@ -97,7 +97,7 @@ async fn refresh_token_info(
         "scope": session.scope,
         "sid": session.id,
         "iat": session.rotated_at.unwrap_or(session.created_at),
-        "exp": session.idle_expires_at.min(session.absolute_expires_at),
+        "exp": session.lifetime().expires_at(),
         "iss": state.issuer.as_ref(),
     }))
 }

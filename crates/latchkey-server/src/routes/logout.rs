@@ -6,7 +6,8 @@
 //! `id_token_hint`'s audience or by `client_id`; otherwise an error page, never a redirect.
 //! With a valid `id_token_hint` (signed by this server; it may have expired) the browser
 //! session is ended at once; without one the user confirms on a page (a form with a CSRF
-//! token). Ending a browser session also revokes every refresh session it started.
+//! token). Ending a browser session also revokes every refresh session it started, in the
+//! same unit of work.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -103,8 +104,10 @@ pub async fn logout(
 
     let now = state.clock.now();
     if let Some(session) = &to_end {
-        state.store.end_browser_session(&session.id, now).await?;
-        let revoked = state.store.revoke_browser_session_sessions(&session.id, now, "logout").await?;
+        let mut work = state.store.begin().await?;
+        work.end_browser_session(&session.id, now).await?;
+        let revoked = work.revoke_browser_session_sessions(&session.id, now, "logout").await?;
+        work.commit().await?;
         tracing::info!(user_id = %session.user_id, revoked, "signed out");
     }
     let mut response = match post_logout {

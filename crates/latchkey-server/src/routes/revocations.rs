@@ -1,5 +1,7 @@
-//! `GET /revocations?since=T`: the revocation feed resource servers poll, so a revoked
-//! session's access tokens stop working within one poll interval instead of at expiry.
+//! `GET /revocations?since=T`: the revocation feed resource servers poll, so the access
+//! tokens of a session that ended — revoked, or past its idle or absolute deadline (the one
+//! liveness rule, `latchkey_core::session`) — stop working within one poll interval instead
+//! of at their own expiry.
 //!
 //! Authenticated like introspection (a confidential client, HTTP Basic). Each entry carries
 //! `expires_at`, after which it no longer matters: for a token, its own expiry; for a
@@ -46,7 +48,7 @@ pub async fn feed(
         query.map_err(|_| OAuthError::invalid_request("since must be a Unix time in seconds"))?;
     let now = state.clock.now();
     let longest_ttl = longest_access_token_ttl(&state).await?;
-    let entries = state.store.revocations_since(query.since, PAGE).await?;
+    let entries = state.store.revocations_since(query.since, now, PAGE).await?;
     let full_page = entries.len() as i64 == PAGE;
     let next_since = match entries.last() {
         Some(last) if full_page => last.revoked_at,

@@ -6,6 +6,8 @@ mod flow;
 mod testkit;
 
 mod account;
+mod atomic_writes;
+mod authn;
 mod authorize;
 mod bad_input;
 mod bearer;
@@ -19,3 +21,4 @@ mod outage;
 mod password;
 mod refresh;
 mod revocation;
+mod session_liveness;

@@ -1,7 +1,9 @@
 //! [`KeyStore`] and [`AuditStore`] for [`SqlStore`].
 
 use async_trait::async_trait;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::Any;
 
 use super::{col, SqlStore};
 use crate::error::StoreError;
@@ -17,6 +19,20 @@ fn key_from_row(row: &AnyRow) -> Result<SigningKeyRecord, StoreError> {
         created_at: col(row, "created_at")?,
         retired_at: col(row, "retired_at")?,
     })
+}
+
+/// Records an audit event (shared with the unit of work).
+pub(super) fn insert_audit_event(event: &AuditEvent) -> Query<'_, Any, AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, kind, user_id, client_id, session_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(event.at)
+    .bind(&event.kind)
+    .bind(&event.user_id)
+    .bind(&event.client_id)
+    .bind(&event.session_id)
+    .bind(&event.detail)
 }
 
 fn audit_from_row(row: &AnyRow) -> Result<AuditEvent, StoreError> {
@@ -66,19 +82,10 @@ impl KeyStore for SqlStore {
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn record_audit_event(&self, event: &AuditEvent) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_events (at, kind, user_id, client_id, session_id, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(event.at)
-        .bind(&event.kind)
-        .bind(&event.user_id)
-        .bind(&event.client_id)
-        .bind(&event.session_id)
-        .bind(&event.detail)
-        .execute(&self.writer)
-        .await
-        .map_err(|e| self.fail(e, || "audit event".into()))?;
+        insert_audit_event(event)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || "audit event".into()))?;
         Ok(())
     }
 

@@ -1,11 +1,14 @@
 //! [`SqlStore`]: the one implementation of the storage traits, over `sqlx::AnyPool`.
 
-mod authorization;
+mod browser_sessions;
 mod clients;
+mod codes;
+mod consents;
 mod group_commit;
 mod keys;
 mod revocations;
 mod sessions;
+mod unit_of_work;
 mod users;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,21 +1,36 @@
-//! [`RevocationStore`] for [`SqlStore`]. The feed is read from the two places revocations
-//! live — `sessions.revoked_at` and `revoked_access_tokens` — so revoking stays a single
-//! statement and the feed can never disagree with what is enforced.
+//! [`RevocationStore`] for [`SqlStore`]. The feed is read from the places revocations live —
+//! `sessions.revoked_at`, the sessions' deadlines and `revoked_access_tokens` — so revoking
+//! stays a single statement and the feed can never disagree with what is enforced.
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
+use super::sessions::expires_at;
 use super::{col, SqlStore};
 use crate::error::StoreError;
 use crate::model::{Revocation, RevocationKind};
 use crate::traits::RevocationStore;
 
-const FEED: &str = "SELECT 'session' AS kind, id, revoked_at, NULL AS expires_at FROM sessions \
-     WHERE revoked_at IS NOT NULL AND revoked_at >= $1 \
-     UNION ALL \
-     SELECT 'access_token' AS kind, jti AS id, revoked_at, expires_at FROM revoked_access_tokens \
-     WHERE revoked_at >= $1 \
-     ORDER BY revoked_at, id LIMIT $2";
+/// Sessions revoked since `$1`, sessions whose deadline passed between `$1` and `$3` (now)
+/// unrevoked — the one liveness rule: a session is dead when revoked or expired — and
+/// revoked access tokens. The `BETWEEN` pair lets each deadline's index find the few
+/// sessions that expired in the window; the `CASE` then keeps the exact moment.
+const FEED: &str = concat!(
+    "SELECT 'session' AS kind, id, revoked_at, CAST(NULL AS BIGINT) AS expires_at FROM sessions ",
+    "WHERE revoked_at IS NOT NULL AND revoked_at >= $1 ",
+    "UNION ALL ",
+    "SELECT 'session' AS kind, id, ",
+    expires_at!(),
+    " AS revoked_at, CAST(NULL AS BIGINT) AS expires_at FROM sessions ",
+    "WHERE revoked_at IS NULL ",
+    "AND (idle_expires_at BETWEEN $1 AND $3 OR absolute_expires_at BETWEEN $1 AND $3) AND ",
+    expires_at!(),
+    " BETWEEN $1 AND $3 ",
+    "UNION ALL ",
+    "SELECT 'access_token' AS kind, jti AS id, revoked_at, expires_at FROM revoked_access_tokens ",
+    "WHERE revoked_at >= $1 ",
+    "ORDER BY revoked_at, id LIMIT $2"
+);
 
 fn revocation_from_row(row: &AnyRow) -> Result<Revocation, StoreError> {
     let kind: String = col(row, "kind")?;
@@ -59,10 +74,16 @@ impl RevocationStore for SqlStore {
         Ok(row.is_some())
     }
 
-    async fn revocations_since(&self, since: i64, limit: i64) -> Result<Vec<Revocation>, StoreError> {
+    async fn revocations_since(
+        &self,
+        since: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<Revocation>, StoreError> {
         sqlx::query(FEED)
             .bind(since)
             .bind(limit.max(0))
+            .bind(now)
             .fetch_all(&self.reader)
             .await
             .map_err(|e| self.fail(e, || "revocation feed".into()))?

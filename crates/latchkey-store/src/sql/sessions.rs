@@ -2,7 +2,9 @@
 //! compare-and-swap statement.
 
 use async_trait::async_trait;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::Any;
 
 use super::{col, from_json, SqlStore};
 use crate::error::StoreError;
@@ -26,13 +28,22 @@ macro_rules! session_columns_s {
     };
 }
 
-/// A live session at `$n`: the one definition used by every query (and by
-/// [`Session::is_live`]).
+/// A live session at `$n`: the SQL form of the one rule,
+/// [`latchkey_core::session::SessionLifetime`] (which [`crate::Session::is_live`] applies).
 macro_rules! live_at {
     ($n:literal) => {
         concat!("revoked_at IS NULL AND idle_expires_at > ", $n, " AND absolute_expires_at > ", $n)
     };
 }
+
+/// When an unrevoked session stops being live: its earlier deadline
+/// ([`latchkey_core::session::SessionLifetime::expires_at`]).
+macro_rules! expires_at {
+    () => {
+        "CASE WHEN idle_expires_at < absolute_expires_at THEN idle_expires_at ELSE absolute_expires_at END"
+    };
+}
+pub(super) use expires_at;
 
 /// The rotation compare-and-swap, written once for both backends.
 ///
@@ -59,6 +70,56 @@ pub(super) const ROTATE: &str = concat!(
     ", (SELECT u.roles FROM users u WHERE u.id = sessions.user_id) AS roles",
     ", (SELECT u.disabled FROM users u WHERE u.id = sessions.user_id) AS user_disabled"
 );
+
+/// Revokes one session unless it already is (the statements below are shared with the unit
+/// of work, so each is written once).
+pub(super) fn revoke<'q>(id: &'q str, now: i64, reason: &'q str) -> Query<'q, Any, AnyArguments<'q>> {
+    sqlx::query(
+        "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(reason)
+}
+
+/// Revokes every unrevoked session of a user, but `except`.
+pub(super) fn revoke_of_user<'q>(
+    user_id: &'q str,
+    now: i64,
+    reason: &'q str,
+    except: Option<&'q str>,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    let query = match except {
+        None => sqlx::query(
+            "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 \
+             WHERE user_id = $1 AND revoked_at IS NULL",
+        ),
+        Some(_) => sqlx::query(
+            "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 \
+             WHERE user_id = $1 AND revoked_at IS NULL AND id <> $4",
+        ),
+    };
+    let query = query.bind(user_id).bind(now).bind(reason);
+    match except {
+        None => query,
+        Some(except) => query.bind(except),
+    }
+}
+
+/// Revokes every unrevoked session started from a browser session.
+pub(super) fn revoke_of_browser_session<'q>(
+    browser_session_id: &'q str,
+    now: i64,
+    reason: &'q str,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    sqlx::query(
+        "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 \
+         WHERE browser_session_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(browser_session_id)
+    .bind(now)
+    .bind(reason)
+}
 
 fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
     Ok(Session {
@@ -178,16 +239,10 @@ impl SessionStore for SqlStore {
     }
 
     async fn revoke_session(&self, id: &str, now: i64, reason: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 \
-             WHERE id = $1 AND revoked_at IS NULL",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(reason)
-        .execute(&self.writer)
-        .await
-        .map_err(|e| self.fail(e, || format!("session {id}")))?;
+        let done = revoke(id, now, reason)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || format!("session {id}")))?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -198,32 +253,23 @@ impl SessionStore for SqlStore {
         reason: &str,
         except_session: Option<&str>,
     ) -> Result<u64, StoreError> {
-        let done = match except_session {
-            None => {
-                sqlx::query(
-                    "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 \
-                     WHERE user_id = $1 AND revoked_at IS NULL",
-                )
-                .bind(user_id)
-                .bind(now)
-                .bind(reason)
-                .execute(&self.writer)
-                .await
-            }
-            Some(except) => {
-                sqlx::query(
-                    "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 \
-                     WHERE user_id = $1 AND revoked_at IS NULL AND id <> $4",
-                )
-                .bind(user_id)
-                .bind(now)
-                .bind(reason)
-                .bind(except)
-                .execute(&self.writer)
-                .await
-            }
-        }
-        .map_err(|e| self.fail(e, || format!("sessions of user {user_id}")))?;
+        let done = revoke_of_user(user_id, now, reason, except_session)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || format!("sessions of user {user_id}")))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn revoke_browser_session_sessions(
+        &self,
+        browser_session_id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<u64, StoreError> {
+        let done = revoke_of_browser_session(browser_session_id, now, reason)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || "sessions".into()))?;
         Ok(done.rows_affected())
     }
 

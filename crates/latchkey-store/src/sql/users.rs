@@ -1,7 +1,9 @@
 //! [`UserStore`] for [`SqlStore`].
 
 use async_trait::async_trait;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::Any;
 
 use super::{col, flag, from_json, to_json, SqlStore};
 use crate::error::StoreError;
@@ -12,6 +14,25 @@ macro_rules! user_columns {
     () => {
         "id, username, email, roles, password_hash, disabled, created_at, updated_at"
     };
+}
+
+/// Replaces the password hash (shared with the unit of work, like [`set_disabled`]).
+pub(super) fn set_password<'q>(
+    user_id: &'q str,
+    hash: &'q str,
+    now: i64,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+        .bind(user_id)
+        .bind(hash)
+        .bind(now)
+}
+
+pub(super) fn set_disabled(user_id: &str, disabled: bool, now: i64) -> Query<'_, Any, AnyArguments<'_>> {
+    sqlx::query("UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1")
+        .bind(user_id)
+        .bind(flag(disabled))
+        .bind(now)
 }
 
 fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
@@ -88,10 +109,7 @@ impl UserStore for SqlStore {
     }
 
     async fn set_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-            .bind(user_id)
-            .bind(hash)
-            .bind(now)
+        let done = set_password(user_id, hash, now)
             .execute(&self.writer)
             .await
             .map_err(|e| self.fail(e, || format!("user {user_id}")))?;
@@ -120,10 +138,7 @@ impl UserStore for SqlStore {
     }
 
     async fn set_user_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1")
-            .bind(user_id)
-            .bind(flag(disabled))
-            .bind(now)
+        let done = set_disabled(user_id, disabled, now)
             .execute(&self.writer)
             .await
             .map_err(|e| self.fail(e, || format!("user {user_id}")))?;

@@ -22,10 +22,12 @@ use sqlx::Connection;
 use crate::{Backend, SqlStore, Store};
 
 mod backends;
+mod faults;
 mod proxy;
 mod skip;
 
 pub use backends::{run, run_blocking, Fixture};
+pub use faults::FailingSessionRevocations;
 pub use proxy::CuttableProxy;
 pub use skip::{required, skip, skip_unless_required, REQUIRE_VAR, SKIP_LOG_VAR};
 

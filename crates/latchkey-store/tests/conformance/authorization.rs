@@ -1,7 +1,10 @@
 //! Authorization codes, browser sessions and consents, on every backend.
 
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{AuthorizationStore, BrowserSession, NewAuthorizationCode, SessionStore};
+use latchkey_store::{
+    AuthorizationCodeStore, BrowserSession, BrowserSessionStore, ConsentStore, NewAuthorizationCode,
+    SessionStore,
+};
 
 use super::{new_session, seeded, NOW};
 

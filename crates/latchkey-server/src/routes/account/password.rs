@@ -1,16 +1,23 @@
 //! `POST /account/password`: change the password (the current one is required) and end every
 //! other session, so whoever knew the old password is signed out everywhere.
+//!
+//! The current password is checked by [`crate::authn`], throttled like every other door (a
+//! stolen access token must not become an unthrottled password oracle). The new hash and the
+//! ending of the other sessions are one unit of work: never a changed password with the old
+//! sessions still live.
+
+use std::net::SocketAddr;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::Json;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
-use latchkey_crypto::PasswordCheck;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::admin;
+use crate::authn::{self, Attempt, Channel};
 use crate::bearer::AccountUser;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -23,6 +30,7 @@ pub struct PasswordChange {
 
 pub async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     user: AccountUser,
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -39,16 +47,23 @@ pub async fn change_password(
         .user_by_id(&user.claims.sub)
         .await?
         .ok_or_else(|| OAuthError::invalid_request("the account no longer exists"))?;
-    let check = state.passwords.verify(change.current_password, account.password_hash.clone()).await?;
-    if check == PasswordCheck::Invalid {
+    let ip = peer.ip().to_string();
+    let attempt = Attempt {
+        username: &account.username,
+        password: Secret::new(change.current_password),
+        ip: Some(&ip),
+        client_id: Some(&user.claims.client_id),
+        channel: Channel::PasswordChange,
+    };
+    if authn::authenticate(&state, attempt).await?.is_err() {
         return Err(OAuthError::invalid_request("the current password is wrong").into());
     }
     let now = state.clock.now();
     let hash = state.passwords.hash(new_password.expose().to_owned()).await?;
-    state.store.set_password_hash(&account.id, &hash, now).await?;
-    let ended = state
-        .store
-        .revoke_user_sessions(&account.id, now, "password_changed", Some(&user.session_id))
-        .await?;
+    let mut work = state.store.begin().await?;
+    work.set_password_hash(&account.id, &hash, now).await?;
+    let ended =
+        work.revoke_user_sessions(&account.id, now, "password_changed", Some(&user.session_id)).await?;
+    work.commit().await?;
     Ok(Json(json!({ "other_sessions_ended": ended })))
 }

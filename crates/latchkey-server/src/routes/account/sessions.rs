@@ -38,7 +38,7 @@ pub async fn list_sessions(
         .map(|s| SessionView {
             current: s.id == user.session_id,
             client_name: names.get(&s.client_id).cloned(),
-            expires_at: s.idle_expires_at.min(s.absolute_expires_at),
+            expires_at: s.lifetime().expires_at(),
             id: s.id,
             client_id: s.client_id,
             created_at: s.created_at,

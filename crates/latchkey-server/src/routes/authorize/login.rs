@@ -1,8 +1,8 @@
 //! The login page and `POST /login`, the hosted login form.
 //!
-//! Checked like every form: `Origin` and the CSRF token first (403 otherwise). Then the
-//! throttle (per account and per IP), then the password through the bounded hashing pool
-//! (unknown users cost a dummy verify). Every failure shows the same message. Success starts
+//! Checked like every form: `Origin` and the CSRF token first (403 otherwise). Then the user
+//! is authenticated by [`crate::authn`] (throttle per account and per IP, password on the
+//! bounded hashing pool, dummy verify for unknown users). Every failure shows the same message. Success starts
 //! a new browser session (a new cookie: the id changes at login) and answers `303 See Other`
 //! back into the authorization request.
 
@@ -19,12 +19,11 @@ use latchkey_store::Client;
 use super::error::AuthorizeError;
 use super::redirect::redirect_to;
 use super::{forms, resolve_client};
+use crate::authn::{self, Attempt, Channel};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
 use crate::error::ApiError;
 use crate::pages::{self, LoginForm};
-use crate::routes::token::password::authenticate_user;
 use crate::state::AppState;
-use crate::throttle::Key;
 
 /// The one message for every failed login.
 pub const LOGIN_FAILED: &str = "Wrong username or password.";
@@ -78,16 +77,17 @@ pub async fn login(
     {
         return fail(&state);
     }
-    let keys = [Key::account(username), Key::ip(&peer.ip().to_string())];
-    if state.login_throttle.blocked(&keys, now) {
-        tracing::info!(client_id = %client.id, "login refused: throttled");
-        return fail(&state);
-    }
-    let Some(user) = authenticate_user(&state, username, Secret::new(password)).await? else {
-        state.login_throttle.record_failure(&keys, now);
+    let ip = peer.ip().to_string();
+    let attempt = Attempt {
+        username,
+        password: Secret::new(password),
+        ip: Some(&ip),
+        client_id: Some(&client.id),
+        channel: Channel::HostedLogin,
+    };
+    let Ok(user) = authn::authenticate(&state, attempt).await? else {
         return fail(&state);
     };
-    state.login_throttle.record_success(&keys[0]);
 
     let previous = browser::current_session(&state, &headers).await?;
     let (session, cookie) = browser::start_session(&state, &user.id, previous.as_ref()).await?;

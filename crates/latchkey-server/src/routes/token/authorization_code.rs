@@ -125,7 +125,8 @@ pub async fn grant(
     .into_response())
 }
 
-/// A used code came back: end the session its first use started, and record it.
+/// A used code came back: end the session its first use started, and record it, in one unit
+/// of work.
 async fn revoke_for_replay(
     state: &AppState,
     user_id: &str,
@@ -133,20 +134,20 @@ async fn revoke_for_replay(
     session_id: Option<&str>,
     now: i64,
 ) -> Result<(), ApiError> {
+    let mut work = state.store.begin().await?;
     if let Some(sid) = session_id {
-        state.store.revoke_session(sid, now, "authorization_code_replay").await?;
+        work.revoke_session(sid, now, "authorization_code_replay").await?;
     }
+    work.record_audit_event(&AuditEvent {
+        at: now,
+        kind: "authorization_code_replay".to_owned(),
+        user_id: Some(user_id.to_owned()),
+        client_id: Some(client_id.to_owned()),
+        session_id: session_id.map(str::to_owned),
+        detail: None,
+    })
+    .await?;
+    work.commit().await?;
     tracing::warn!(client_id, sid = ?session_id, "authorization code replayed: its session was ended");
-    state
-        .store
-        .record_audit_event(&AuditEvent {
-            at: now,
-            kind: "authorization_code_replay".to_owned(),
-            user_id: Some(user_id.to_owned()),
-            client_id: Some(client_id.to_owned()),
-            session_id: session_id.map(str::to_owned),
-            detail: None,
-        })
-        .await?;
     Ok(())
 }

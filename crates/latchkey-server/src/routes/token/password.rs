@@ -1,65 +1,27 @@
 //! `grant_type=password` (RFC 6749 §4.3), for first-party clients that were given it.
 //!
-//! Every failure — unknown user, disabled user, wrong password — costs one Argon2 verify and
-//! answers the same `invalid_grant` body, so neither timing nor wording tells which usernames
-//! exist. A legacy (bcrypt or weaker Argon2) hash is replaced by Argon2id at login.
+//! The user is authenticated by [`crate::authn`] (throttle, verify, hash upgrade, audit).
+//! Every refusal — unknown user, disabled user, wrong password, throttled — answers the same
+//! `invalid_grant` body (RFC 6749 §5.2), so the wording tells nothing about which usernames
+//! exist or which are being guessed at.
 
 use axum::response::{IntoResponse, Response};
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
-use latchkey_crypto::PasswordCheck;
-use latchkey_store::{Client, User};
+use latchkey_store::Client;
 
 use super::response::TokenResponse;
 use super::session::{self, Login};
 use super::Origin;
+use crate::authn::{self, Attempt, Channel};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tokens::session_id::SessionId;
 
 fn bad_credentials() -> ApiError {
     OAuthError::invalid_grant("invalid username or password").into()
-}
-
-/// Checks the password of `username`; `None` for every kind of failure.
-pub(crate) async fn authenticate_user(
-    state: &AppState,
-    username: &str,
-    password: Secret,
-) -> Result<Option<User>, ApiError> {
-    let user = state.store.user_by_username(username).await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
-        state.passwords.dummy_verify(password.expose().to_owned()).await?;
-        return Ok(None);
-    };
-    let check = state.passwords.verify(password.expose().to_owned(), user.password_hash.clone()).await?;
-    match check {
-        PasswordCheck::Invalid => Ok(None),
-        PasswordCheck::Valid => Ok(Some(user)),
-        PasswordCheck::ValidNeedsRehash => {
-            upgrade_hash(state, &user, password).await;
-            Ok(Some(user))
-        }
-    }
-}
-
-/// Replaces a legacy hash with Argon2id; a failure here must not fail the login.
-async fn upgrade_hash(state: &AppState, user: &User, password: Secret) {
-    let now = state.clock.now();
-    let result = match state.passwords.hash(password.expose().to_owned()).await {
-        Ok(new_hash) => state
-            .store
-            .replace_password_hash(&user.id, &user.password_hash, &new_hash, now)
-            .await
-            .map_err(ApiError::from),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => tracing::info!(user_id = %user.id, "upgraded the password hash to Argon2id"),
-        Err(e) => tracing::warn!(user_id = %user.id, error = ?e, "could not upgrade the password hash"),
-    }
 }
 
 pub async fn grant(
@@ -72,7 +34,14 @@ pub async fn grant(
 ) -> Result<Response, ApiError> {
     let allowed = Scope::from_tokens(&client.scopes)?;
     let scope = Scope::grant(requested, &allowed)?;
-    let user = authenticate_user(state, username, password).await?.ok_or_else(bad_credentials)?;
+    let attempt = Attempt {
+        username,
+        password,
+        ip: origin.ip.as_deref(),
+        client_id: Some(&client.id),
+        channel: Channel::PasswordGrant,
+    };
+    let user = authn::authenticate(state, attempt).await?.map_err(|_| bad_credentials())?;
     let now = state.clock.now();
     let with_refresh = client.grant_types.contains(&GrantType::RefreshToken);
     let session_id = if with_refresh { Some(SessionId::generate()?) } else { None };

@@ -22,13 +22,7 @@ fn invalid_token() -> ApiError {
 
 fn state_of(found: &SessionWithUser) -> SessionState {
     let s = &found.session;
-    SessionState {
-        generation: s.generation,
-        rotated_at: s.rotated_at,
-        revoked: s.revoked_at.is_some(),
-        idle_expires_at: s.idle_expires_at,
-        absolute_expires_at: s.absolute_expires_at,
-    }
+    SessionState { generation: s.generation, rotated_at: s.rotated_at, lifetime: s.lifetime() }
 }
 
 pub async fn grant(
@@ -115,7 +109,7 @@ pub async fn grant(
     .into_response())
 }
 
-/// Ends a session whose rotated token came back, and records why.
+/// Ends a session whose rotated token came back, and records why, in one unit of work.
 async fn revoke_for_reuse(
     state: &AppState,
     found: &SessionWithUser,
@@ -124,21 +118,21 @@ async fn revoke_for_reuse(
     now: i64,
 ) -> Result<(), ApiError> {
     let session = &found.session;
-    state.store.revoke_session(&session.id, now, cause).await?;
+    let mut work = state.store.begin().await?;
+    work.revoke_session(&session.id, now, cause).await?;
+    work.record_audit_event(&AuditEvent {
+        at: now,
+        kind: "refresh_token_reuse".to_owned(),
+        user_id: Some(session.user_id.clone()),
+        client_id: Some(session.client_id.clone()),
+        session_id: Some(session.id.clone()),
+        detail: Some(format!(
+            "cause={cause} presented_generation={presented_generation} current_generation={}",
+            session.generation
+        )),
+    })
+    .await?;
+    work.commit().await?;
     tracing::warn!(sid = %session.id, user_id = %session.user_id, cause, "refresh token reuse: session revoked");
-    state
-        .store
-        .record_audit_event(&AuditEvent {
-            at: now,
-            kind: "refresh_token_reuse".to_owned(),
-            user_id: Some(session.user_id.clone()),
-            client_id: Some(session.client_id.clone()),
-            session_id: Some(session.id.clone()),
-            detail: Some(format!(
-                "cause={cause} presented_generation={presented_generation} current_generation={}",
-                session.generation
-            )),
-        })
-        .await?;
     Ok(())
 }

@@ -1,0 +1,110 @@
+//! [`Transactional`] for [`SqlStore`]: a unit of work is one transaction on the writer, whose
+//! statements are the store's own (the query builders of `sessions`, `users`,
+//! `browser_sessions` and `keys`), so each write is written once.
+
+use async_trait::async_trait;
+use sqlx::{Any, Transaction};
+
+use super::{browser_sessions, keys, sessions, users, SqlStore};
+use crate::error::{Backend, StoreError};
+use crate::model::AuditEvent;
+use crate::unit_of_work::{Transactional, UnitOfWork};
+
+/// An open transaction; dropping it rolls back.
+struct SqlUnitOfWork {
+    tx: Transaction<'static, Any>,
+    /// For error mapping and outage bookkeeping.
+    store: SqlStore,
+}
+
+#[async_trait]
+impl Transactional for SqlStore {
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
+        }
+        .map_err(|e| self.fail(e, || "database".into()))?;
+        Ok(Box::new(SqlUnitOfWork { tx, store: self.clone() }))
+    }
+}
+
+#[async_trait]
+impl UnitOfWork for SqlUnitOfWork {
+    async fn set_password_hash(&mut self, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError> {
+        let done = users::set_password(user_id, hash, now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || format!("user {user_id}")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn set_user_disabled(
+        &mut self,
+        user_id: &str,
+        disabled: bool,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = users::set_disabled(user_id, disabled, now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || format!("user {user_id}")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn revoke_session(&mut self, id: &str, now: i64, reason: &str) -> Result<bool, StoreError> {
+        let done = sessions::revoke(id, now, reason)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || format!("session {id}")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn revoke_user_sessions(
+        &mut self,
+        user_id: &str,
+        now: i64,
+        reason: &str,
+        except_session: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let done = sessions::revoke_of_user(user_id, now, reason, except_session)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || format!("sessions of user {user_id}")))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn revoke_browser_session_sessions(
+        &mut self,
+        browser_session_id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<u64, StoreError> {
+        let done = sessions::revoke_of_browser_session(browser_session_id, now, reason)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || "sessions".into()))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn end_browser_session(&mut self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let done = browser_sessions::end(id, now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || "browser session".into()))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn record_audit_event(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
+        keys::insert_audit_event(event)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || "audit event".into()))?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        let SqlUnitOfWork { tx, store } = *self;
+        tx.commit().await.map_err(|e| store.fail(e, || "database".into()))
+    }
+}
