@@ -8,6 +8,7 @@
 
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::HeaderMap;
+use cookie::Cookie;
 
 use crate::error::Rejection;
 use crate::MAX_TOKEN_LEN;
@@ -48,18 +49,20 @@ fn from_authorization(value: &str) -> Result<&str, Rejection> {
 }
 
 /// The value of cookie `name`, from any `Cookie` header (HTTP/2 may send several).
+/// Parsed by the `cookie` crate (RFC 6265 §4.2.1); a quoted value loses its quotes.
 fn from_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, Rejection> {
-    for value in headers.get_all(COOKIE) {
-        let Ok(value) = value.to_str() else { continue };
-        for pair in value.split(';') {
-            if let Some((key, token)) = pair.trim().split_once('=') {
-                if key == name {
-                    return checked(token.trim_matches('"'));
-                }
-            }
-        }
+    let found = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .and_then(|cookie| cookie.value_raw());
+    match found {
+        Some(token) => checked(token.trim_matches('"')),
+        None => Err(Rejection::MissingToken),
     }
-    Err(Rejection::MissingToken)
 }
 
 /// Presence and size. The `b64token` syntax (RFC 6750 §2.1) is not checked here: the JWS
@@ -113,6 +116,13 @@ mod tests {
         assert_eq!(token(&map, None), Err(Rejection::MissingToken));
         let map = headers(&[("cookie", "at=x.y.z"), ("authorization", "Bearer h.h.h")]);
         assert_eq!(token(&map, Some("at")), Ok("h.h.h"));
+    }
+
+    #[test]
+    fn cookie_is_found_in_any_cookie_header_and_loses_its_quotes() {
+        let map = headers(&[("cookie", "theme=dark"), ("cookie", "lang=en; at=\"x.y.z\"")]);
+        assert_eq!(token(&map, Some("at")), Ok("x.y.z"));
+        assert_eq!(token(&headers(&[("cookie", "xat=1; a t=2")]), Some("at")), Err(Rejection::MissingToken));
     }
 
     #[test]

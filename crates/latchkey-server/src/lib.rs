@@ -10,13 +10,16 @@ pub mod browser;
 pub mod client_auth;
 pub mod client_cache;
 pub mod config;
+pub mod cookies;
 pub mod error;
+pub mod issuer;
 pub mod janitor;
 pub mod keys;
 pub mod master_key;
 pub mod metrics;
 pub mod pages;
 pub mod password_pool;
+pub mod public_urls;
 mod request_log;
 mod routes;
 pub mod state;
@@ -39,8 +42,10 @@ use tower_http::catch_panic::CatchPanicLayer;
 pub use config::{Config, LogFormat};
 pub use routes::MAX_BODY_BYTES;
 
+use cookies::CookiePolicy;
 use keys::KeyRing;
 use password_pool::PasswordPool;
+use public_urls::PublicUrls;
 use state::AppState;
 use tokens::client_secret::ClientSecrets;
 use tokens::refresh_token::RefreshTokenCodec;
@@ -64,8 +69,8 @@ pub struct App {
 }
 
 impl App {
-    /// Loads (or creates) the signing keys and assembles the state. The store must already
-    /// be migrated.
+    /// Validates the issuer ([`issuer::Issuer`]), loads (or creates) the signing keys and
+    /// assembles the state. The store must already be migrated.
     pub async fn build(
         config: Config,
         master: &MasterKey,
@@ -76,13 +81,14 @@ impl App {
             KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
                 .await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
-        let cookies = Arc::new(browser::CookiePolicy::for_issuer(&config.issuer()));
+        let urls = PublicUrls::new(config.issuer()?);
         let state = AppState {
-            cookies,
+            cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
             login_throttle: Arc::default(),
-            issuer: config.issuer().into(),
-            audience: config.audience().into(),
+            issuer: urls.issuer().as_str().into(),
+            audience: config.audience()?.into(),
+            urls: Arc::new(urls),
             config: Arc::new(config),
             store,
             clock,

@@ -92,6 +92,8 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
 
 /// What the login form needs.
 pub struct LoginForm<'a> {
+    /// Where the form posts: the login endpoint's public path.
+    pub action: &'a str,
     pub client_name: &'a str,
     pub interaction: &'a str,
     pub csrf: &'a str,
@@ -106,7 +108,7 @@ pub fn login_page(status: StatusCode, form: &LoginForm<'_>) -> Response {
         .unwrap_or_default();
     let body = format!(
         "<h1>Sign in</h1><p>to continue to <strong>{client}</strong></p>{error}\
-         <form method=\"post\" action=\"/login\">\
+         <form method=\"post\" action=\"{action}\">\
          <input type=\"hidden\" name=\"interaction\" value=\"{interaction}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <label for=\"username\">Username</label>\
@@ -115,6 +117,7 @@ pub fn login_page(status: StatusCode, form: &LoginForm<'_>) -> Response {
          <label for=\"password\">Password</label>\
          <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required{autofocus_pass}>\
          <button type=\"submit\">Sign in</button></form>",
+        action = escape(form.action),
         client = escape(form.client_name),
         interaction = escape(form.interaction),
         csrf = escape(form.csrf),
@@ -138,6 +141,8 @@ pub fn describe_scope(scope: &str) -> String {
 
 /// What the consent form needs.
 pub struct ConsentForm<'a> {
+    /// Where the form posts: the consent endpoint's public path.
+    pub action: &'a str,
     pub client_name: &'a str,
     pub username: &'a str,
     pub scopes: Vec<&'a str>,
@@ -158,11 +163,12 @@ pub fn consent_page(form: &ConsentForm<'_>) -> Response {
     let body = format!(
         "<h1>Allow access?</h1><p><strong>{client}</strong> wants to access your account \
          <strong>{user}</strong>. It will be able to:</p><ul>{items}</ul>\
-         <form method=\"post\" action=\"/consent\">\
+         <form method=\"post\" action=\"{action}\">\
          <input type=\"hidden\" name=\"interaction\" value=\"{interaction}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
          <button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">Deny</button></form>",
+        action = escape(form.action),
         client = escape(form.client_name),
         user = escape(form.username),
         interaction = escape(form.interaction),
@@ -171,18 +177,20 @@ pub fn consent_page(form: &ConsentForm<'_>) -> Response {
     page(StatusCode::OK, "Allow access?", &body)
 }
 
-/// Asks the user to confirm a logout that came without a valid `id_token_hint`.
-pub fn logout_confirm_page(fields: &[(&str, &str)], csrf: &str) -> Response {
+/// Asks the user to confirm a logout that came without a valid `id_token_hint`; the form
+/// posts to `action`, the logout endpoint's public path.
+pub fn logout_confirm_page(action: &str, fields: &[(&str, &str)], csrf: &str) -> Response {
     let hidden: String = fields
         .iter()
         .map(|(n, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(n), escape(v)))
         .collect();
     let body = format!(
         "<h1>Sign out?</h1><p>Do you want to sign out of Latchkey?</p>\
-         <form method=\"post\" action=\"/logout\">{hidden}\
+         <form method=\"post\" action=\"{action}\">{hidden}\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"confirm\" value=\"yes\">\
          <button type=\"submit\">Sign out</button></form>",
+        action = escape(action),
         csrf = escape(csrf)
     );
     page(StatusCode::OK, "Sign out?", &body)

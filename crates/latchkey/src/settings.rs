@@ -119,7 +119,7 @@ mod tests {
         let serve = ServeArgs { issuer: Some("https://flag.example".into()), ..ServeArgs::default() };
         let config = load(&global_with(&file), Some(&serve)).unwrap();
         assert_eq!(config.access_token_ttl, Duration::from_secs(600));
-        assert_eq!(config.issuer(), "https://flag.example");
+        assert_eq!(config.issuer().unwrap().as_str(), "https://flag.example");
     }
 
     #[test]

@@ -22,6 +22,7 @@ use super::authorize::{login_forms, redirect};
 use crate::browser;
 use crate::error::ApiError;
 use crate::pages;
+use crate::public_urls::Endpoint;
 use crate::state::AppState;
 use crate::tokens::id_token::IdTokenClaims;
 
@@ -102,7 +103,8 @@ pub async fn logout(
                         fields.push((name, value));
                     }
                 }
-                let mut response = pages::logout_confirm_page(&fields, &csrf);
+                let mut response =
+                    pages::logout_confirm_page(&state.urls.path(Endpoint::Logout), &fields, &csrf);
                 if let Some(set) = set {
                     response.headers_mut().append(header::SET_COOKIE, set);
                 }

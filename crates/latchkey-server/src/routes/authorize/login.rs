@@ -21,6 +21,7 @@ use super::{bad_request_page, login_page, with_cookie};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
 use crate::error::ApiError;
 use crate::pages;
+use crate::public_urls::Endpoint;
 use crate::routes::token::password::authenticate_user;
 use crate::state::AppState;
 use crate::throttle::Key;
@@ -111,8 +112,10 @@ pub async fn login(
     tracing::info!(user_id = %user.id, client_id = %client.id, "hosted login");
     let next =
         Interaction { q: interaction.q, bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };
-    let location =
-        super::redirect::with_query("/authorize/resume", &[("interaction", &next.seal(&state.page_mac)?)]);
+    let location = super::redirect::with_query(
+        &state.urls.path(Endpoint::AuthorizeResume),
+        &[("interaction", &next.seal(&state.page_mac)?)],
+    );
     let location = HeaderValue::from_str(&location).map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     pages::add_security_headers(&mut response);

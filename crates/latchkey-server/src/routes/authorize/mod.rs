@@ -36,6 +36,7 @@ pub use login::login;
 use crate::browser::{self, Interaction, INTERACTION_TTL};
 use crate::error::ApiError;
 use crate::pages::{self, ConsentForm, LoginForm};
+use crate::public_urls::Endpoint;
 use crate::routes::token::authorization_code::{code_hash, CODE_TTL};
 use crate::state::AppState;
 use redirect::{error_redirect, redirect_to};
@@ -246,6 +247,7 @@ pub async fn process(
                 let (csrf_cookie, set_csrf) = browser::csrf_cookie(state, headers)?;
                 let csrf = browser::csrf_token(&state.page_mac, &csrf_cookie);
                 let mut response = pages::consent_page(&ConsentForm {
+                    action: &state.urls.path(Endpoint::Consent),
                     client_name: &client.name,
                     username: &user.username,
                     scopes: scope.iter().collect(),
@@ -302,7 +304,14 @@ pub(crate) fn login_page(
     let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
     let mut response = pages::login_page(
         status,
-        &LoginForm { client_name: &client.name, interaction: &sealed, csrf: &csrf, username, error },
+        &LoginForm {
+            action: &state.urls.path(Endpoint::Login),
+            client_name: &client.name,
+            interaction: &sealed,
+            csrf: &csrf,
+            username,
+            error,
+        },
     );
     if let Some(set) = set_csrf {
         response.headers_mut().append(header::SET_COOKIE, set);
