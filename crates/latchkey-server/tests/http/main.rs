@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod flow;
+mod proxy;
 mod testkit;
 
 mod account;
@@ -16,5 +17,6 @@ mod janitor;
 mod oidc;
 mod outage;
 mod password;
+mod path_issuer;
 mod refresh;
 mod revocation;
