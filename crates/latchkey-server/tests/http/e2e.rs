@@ -21,7 +21,9 @@ use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_core::grant::GrantType;
 
 use crate::proxy::{server_behind_prefix, PrefixProxy};
-use crate::testkit::{Backend, TestServer, PASSWORD};
+use latchkey_store::testing::TestDatabase;
+
+use crate::testkit::{test_config, TestServer, PASSWORD};
 
 fn e2e_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
@@ -54,10 +56,10 @@ fn available(needs_chromium: bool) -> bool {
 /// strips `/auth` (the proxy stops when the returned guard drops).
 async fn server_and_client(behind_prefix: bool) -> (TestServer, Option<PrefixProxy>, String) {
     let (server, proxy) = if behind_prefix {
-        let (server, proxy) = server_behind_prefix(Backend::Sqlite).await.unwrap();
+        let (server, proxy) = server_behind_prefix(TestDatabase::sqlite()).await;
         (server, Some(proxy))
     } else {
-        (TestServer::start(Backend::Sqlite).await.unwrap(), None)
+        (TestServer::start_on(TestDatabase::sqlite(), None, test_config()).await, None)
     };
     server.clock.set(SystemClock.now());
     server.add_user("alice", &[]).await;

@@ -16,16 +16,18 @@ use serde_json::Value;
 
 use crate::flow::{hidden, location, query_of, Browser, Rp, LOGOUT_URI, REDIRECT_URI};
 use crate::proxy::{server_behind_prefix, PREFIX};
-use crate::testkit::{test_config, Backend, TestServer, PASSWORD};
+use crate::testkit::{test_config, TestServer, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_flow_through_a_path_prefix_proxy_sqlite() {
-    code_flow_through_a_path_prefix_proxy(Backend::Sqlite).await;
+    code_flow_through_a_path_prefix_proxy(TestDatabase::sqlite()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_flow_through_a_path_prefix_proxy_postgres() {
-    code_flow_through_a_path_prefix_proxy(Backend::Postgres).await;
+    if let Some(db) = TestDatabase::postgres() {
+        code_flow_through_a_path_prefix_proxy(db).await;
+    }
 }
 
 /// The `action` of the page's form.
@@ -48,8 +50,8 @@ fn assert_path_scoped(cookies: &[Cookie<'_>], name: &str) {
     assert_eq!(cookie.http_only(), Some(true));
 }
 
-async fn code_flow_through_a_path_prefix_proxy(backend: Backend) {
-    let Some((server, _proxy)) = server_behind_prefix(backend).await else { return };
+async fn code_flow_through_a_path_prefix_proxy(db: TestDatabase) {
+    let (server, _proxy) = server_behind_prefix(db).await;
     let origin = server.issuer.strip_suffix(PREFIX).unwrap().to_owned();
     server.add_user("alice", &[]).await;
 
@@ -136,7 +138,7 @@ async fn code_flow_through_a_path_prefix_proxy(backend: Backend) {
 /// An `Origin` that names the issuer's origin in another spelling is the same origin.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn origin_is_compared_in_serialized_form() {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let server = TestServer::start_on(TestDatabase::sqlite(), None, test_config()).await;
     server.add_user("alice", &[]).await;
     let rp = Rp::register(&server, "openid").await;
     let mut browser = Browser::new(&server);

@@ -15,7 +15,9 @@ use reqwest::redirect::Policy;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::testkit::{test_config, Backend, TestServer};
+use latchkey_store::testing::TestDatabase;
+
+use crate::testkit::{test_config, TestServer};
 
 /// The path the proxy serves the issuer under.
 pub const PREFIX: &str = "/auth";
@@ -37,13 +39,13 @@ struct Upstream {
     http: reqwest::Client,
 }
 
-/// A server whose issuer is `http://127.0.0.1:<proxy port>/auth`, reached only through the
+/// A server on `db` whose issuer is `http://127.0.0.1:<proxy port>/auth`, reached only through the
 /// proxy; `server.base` and `server.issuer` are that URL.
-pub async fn server_behind_prefix(backend: Backend) -> Option<(TestServer, PrefixProxy)> {
+pub async fn server_behind_prefix(db: TestDatabase) -> (TestServer, PrefixProxy) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let issuer = format!("http://{}{PREFIX}", listener.local_addr().unwrap());
     let config = latchkey_server::Config { issuer: Some(issuer.clone()), ..test_config() };
-    let server = TestServer::start_with(backend, config).await?;
+    let server = TestServer::start_on(db, None, config).await;
     assert_eq!(server.issuer, issuer);
     let upstream = Upstream {
         addr: server.latchkey.addr,
@@ -53,7 +55,7 @@ pub async fn server_behind_prefix(backend: Backend) -> Option<(TestServer, Prefi
     let task = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
-    Some((server, PrefixProxy { task }))
+    (server, PrefixProxy { task })
 }
 
 /// The path to ask the server for, or `None` when the proxy does not serve `path`.
