@@ -86,8 +86,9 @@ pub fn csrf_token(mac: &MacKey, cookie: &str) -> String {
     URL_SAFE_NO_PAD.encode(mac.tag(&[b"latchkey csrf v1\0", cookie.as_bytes()].concat()))
 }
 
-/// Checks a form post: its `Origin` (when sent) is the issuer's (compared in serialized form), `Sec-Fetch-Site` (when
-/// sent) is not cross-site, and its token matches the CSRF cookie.
+/// Checks a form post: its `Origin` (when sent) is the issuer's, compared in serialized
+/// form ([`crate::issuer::Issuer::is_origin`]), `Sec-Fetch-Site` (when sent) is not
+/// cross-site, and its token matches the CSRF cookie.
 ///
 /// Our pages send `Referrer-Policy: no-referrer`, and the Fetch standard then makes
 /// browsers send `Origin: null` on their form posts. `null` is accepted only together with

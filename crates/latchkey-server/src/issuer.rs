@@ -20,7 +20,7 @@ use url::{Host, Url};
 pub enum IssuerError {
     #[error("the issuer {0:?} is not an absolute URL: {1}")]
     NotAUrl(String, url::ParseError),
-    #[error("the issuer {0:?} must use https (RFC 8414 §2), or http on a loopback host (localhost, 127.0.0.1, [::1]) for development")]
+    #[error("the issuer {0:?} must use https (RFC 8414 §2), or http on localhost or a loopback IP")]
     NotHttps(String),
     #[error("the issuer {0:?} must have no query or fragment (RFC 8414 §2)")]
     QueryOrFragment(String),
