@@ -118,8 +118,10 @@ try {
   await tab.goto(`${rpBase}/`);
   await tab.getByRole('link', { name: 'Sign in' }).click();
 
-  // Latchkey's login page: labelled inputs.
+  // Latchkey's login page: labelled inputs, a form that posts under the issuer's path.
   await tab.waitForURL((u) => u.href.startsWith(issuer.href));
+  const issuerPath = issuer.pathname.replace(/\/$/, '');
+  assert.equal(await tab.locator('form').getAttribute('action'), `${issuerPath}/login`);
   await tab.getByLabel('Username').fill(env('USERNAME'));
   await tab.getByLabel('Password').fill(env('PASSWORD'));
   await tab.screenshot({ path: join(screenshots, 'login.png') });
@@ -127,6 +129,11 @@ try {
 
   // The consent page lists the scopes in words.
   await tab.getByRole('heading', { name: 'Allow access?' }).waitFor();
+  assert.ok(tab.url().startsWith(`${issuer.origin}${issuerPath}/authorize/resume?`), tab.url());
+  // The session cookie is scoped to the issuer's path (RFC 6265 §5.2.4).
+  const session = (await context.cookies(issuer.href)).find((c) => c.name.endsWith('latchkey_session'));
+  assert.equal(session?.path, issuerPath || '/');
+  assert.equal(session?.httpOnly, true);
   for (const words of ['Know who you are', 'See your username and profile', 'See your email address', 'Stay connected']) {
     await tab.getByText(words).waitFor();
   }

@@ -57,13 +57,15 @@ export async function signInThroughPages(authorizationUrl, redirectPrefix, usern
     const html = await response.text();
     if (response.status !== 200) throw new Error(`unexpected ${response.status} at ${url}:\n${html}`);
     const form = new URLSearchParams({ interaction: hidden(html, 'interaction'), csrf: hidden(html, 'csrf') });
-    if (html.includes('action="/login"')) {
+    // The form's own action: under the issuer's path when the issuer has one.
+    const action = html.match(/<form method="post" action="([^"]*)"/)?.[1] ?? '';
+    if (action.endsWith('/login')) {
       form.set('username', username);
       form.set('password', password);
-      url = `${origin}/login`;
-    } else if (html.includes('action="/consent"')) {
+      url = new URL(action, url).toString();
+    } else if (action.endsWith('/consent')) {
       form.set('decision', 'allow');
-      url = `${origin}/consent`;
+      url = new URL(action, url).toString();
     } else {
       throw new Error(`unexpected page at ${url}:\n${html}`);
     }

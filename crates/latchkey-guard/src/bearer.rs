@@ -7,6 +7,7 @@
 
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::{HeaderMap, HeaderValue};
+use cookie::Cookie;
 use latchkey_core::bearer::{checked_token, token_from_authorization, BearerError};
 
 /// The token a request presents; the `Authorization` header wins over the cookie.
@@ -22,18 +23,20 @@ pub(crate) fn token<'a>(headers: &'a HeaderMap, cookie: Option<&str>) -> Result<
 }
 
 /// The value of cookie `name`, from any `Cookie` header (HTTP/2 may send several).
+/// Parsed by the `cookie` crate (RFC 6265 §4.2.1); a quoted value loses its quotes.
 fn from_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, BearerError> {
-    for value in headers.get_all(COOKIE) {
-        let Ok(value) = value.to_str() else { continue };
-        for pair in value.split(';') {
-            if let Some((key, token)) = pair.trim().split_once('=') {
-                if key == name {
-                    return checked_token(token.trim_matches('"'));
-                }
-            }
-        }
+    let found = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .and_then(|cookie| cookie.value_raw());
+    match found {
+        Some(token) => checked_token(token.trim_matches('"')),
+        None => Err(BearerError::MissingToken),
     }
-    Err(BearerError::MissingToken)
 }
 
 #[cfg(test)]
@@ -66,5 +69,15 @@ mod tests {
         assert_eq!(token(&map, Some("at")), Ok("h.h.h"));
         let map = headers(&[("cookie", "at=")]);
         assert!(matches!(token(&map, Some("at")), Err(BearerError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn cookie_is_found_in_any_cookie_header_and_loses_its_quotes() {
+        let map = headers(&[("cookie", "theme=dark"), ("cookie", "lang=en; at=\"x.y.z\"")]);
+        assert_eq!(token(&map, Some("at")), Ok("x.y.z"));
+        assert_eq!(
+            token(&headers(&[("cookie", "xat=1; a t=2")]), Some("at")),
+            Err(BearerError::MissingToken)
+        );
     }
 }

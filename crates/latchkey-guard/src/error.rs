@@ -22,6 +22,9 @@ pub enum GuardError {
     /// The revocation feed and introspection live at the issuer (RFC 7662 §2).
     #[error("{0} needs the issuer URL: call .issuer(...)")]
     NeedsIssuer(&'static str),
+    /// The configured issuer is not an absolute URL without query or fragment (RFC 8414 §2).
+    #[error("the issuer {0}")]
+    InvalidIssuer(String),
     /// A request to the authorization server failed or answered nonsense.
     #[error("fetching {url} failed: {reason}")]
     Fetch {

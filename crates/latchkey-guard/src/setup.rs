@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use latchkey_core::clock::{Clock, SystemClock};
-use reqwest::Client;
+use reqwest::{Client, Url};
 use serde::Deserialize;
 
 use crate::error::GuardError;
@@ -110,7 +110,7 @@ pub(crate) async fn start(settings: Settings) -> Result<Verifier, GuardError> {
 
 /// Reads the issuer's metadata and checks that it is the issuer's (RFC 8414 §3.3).
 async fn discover(http: &Client, issuer: &str) -> Result<Metadata, GuardError> {
-    let url = well_known(issuer);
+    let url = well_known(issuer)?;
     let metadata = get_json::<Metadata>(http, &url, None)
         .await
         .map_err(|reason| GuardError::Fetch { url: url.clone(), reason })?
@@ -123,12 +123,14 @@ async fn discover(http: &Client, issuer: &str) -> Result<Metadata, GuardError> {
 
 /// RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path, so
 /// `https://h/tenant` is described at `https://h/.well-known/oauth-authorization-server/tenant`.
-fn well_known(issuer: &str) -> String {
-    let issuer = base(issuer);
-    let authority_start = issuer.find("://").map_or(0, |i| i + 3);
-    let path_start = issuer[authority_start..].find('/').map_or(issuer.len(), |i| authority_start + i);
-    let (origin, path) = issuer.split_at(path_start);
-    format!("{origin}/.well-known/oauth-authorization-server{path}")
+fn well_known(issuer: &str) -> Result<String, GuardError> {
+    let mut url = Url::parse(issuer).map_err(|e| GuardError::InvalidIssuer(format!("{issuer:?}: {e}")))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(GuardError::InvalidIssuer(format!("{issuer:?} has a query or fragment (RFC 8414 §2)")));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    Ok(url.into())
 }
 
 /// The issuer without a trailing slash, for building endpoint URLs.
@@ -138,21 +140,28 @@ fn base(issuer: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn well_known_goes_between_host_and_path() {
         assert_eq!(
-            well_known("http://127.0.0.1:8080"),
+            well_known("http://127.0.0.1:8080").unwrap(),
             "http://127.0.0.1:8080/.well-known/oauth-authorization-server"
         );
         assert_eq!(
-            well_known("https://id.example/"),
+            well_known("https://id.example/").unwrap(),
             "https://id.example/.well-known/oauth-authorization-server"
         );
         assert_eq!(
-            well_known("https://id.example/tenant1"),
+            well_known("https://id.example/tenant1").unwrap(),
             "https://id.example/.well-known/oauth-authorization-server/tenant1"
         );
+        assert_eq!(
+            well_known("HTTPS://ID.example:443/tenant1/").unwrap(),
+            "https://id.example/.well-known/oauth-authorization-server/tenant1"
+        );
+        assert!(matches!(well_known("id.example"), Err(GuardError::InvalidIssuer(_))));
+        assert!(matches!(well_known("https://id.example/?t=1"), Err(GuardError::InvalidIssuer(_))));
     }
 }

@@ -2,11 +2,8 @@
 //! double-submit token bound to a cookie, plus an `Origin` check) and the signed
 //! "interaction" that carries an authorization request through login and consent.
 //!
-//! The session cookie is `__Host-latchkey_session`: HttpOnly, Secure, SameSite=Lax, Path=/.
-//! Browsers accept `__Host-` cookies only with `Secure`, and `Secure` cookies only over
-//! https, so when the issuer is `http://localhost` or a loopback address (development) the
-//! cookie is `latchkey_session` without `Secure`; on any other issuer both stay.
-//! The cookie holds a 256-bit secret; the database keeps only its SHA-256. Every login
+//! The session cookie's name and attributes follow from the issuer ([`crate::cookies`]).
+//! It holds a 256-bit secret; the database keeps only its SHA-256. Every login
 //! creates a new browser session, so the id changes at login (no session fixation).
 
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -17,6 +14,7 @@ use latchkey_crypto::{random, MacKey};
 use latchkey_store::BrowserSession;
 use serde::{Deserialize, Serialize};
 
+use crate::cookies::read_cookie;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -24,18 +22,6 @@ use crate::state::AppState;
 pub const BROWSER_SESSION_TTL: i64 = 12 * 3600;
 /// How long a login or consent page may stay open before its form expires.
 pub const INTERACTION_TTL: i64 = 30 * 60;
-
-/// The value of cookie `name` from the request.
-pub fn read_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-}
 
 fn hash_secret(secret: &str) -> String {
     URL_SAFE_NO_PAD.encode(sha256(secret.as_bytes()))
@@ -50,7 +36,7 @@ pub async fn current_session(
     if secret.len() > 100 {
         return Ok(None);
     }
-    Ok(state.store.browser_session_by_secret(&hash_secret(secret), state.clock.now()).await?)
+    Ok(state.store.browser_session_by_secret(&hash_secret(&secret), state.clock.now()).await?)
 }
 
 /// Starts a browser session for `user_id` (ending `previous`, if any) and returns it with
@@ -88,7 +74,7 @@ pub fn csrf_cookie(state: &AppState, headers: &HeaderMap) -> Result<(String, Opt
     if let Some(value) =
         read_cookie(headers, state.cookies.csrf_name).filter(|v| (20..=100).contains(&v.len()))
     {
-        return Ok((value.to_owned(), None));
+        return Ok((value, None));
     }
     let value = random::token(32)?;
     let set = state.cookies.set_cookie(state.cookies.csrf_name, &value, BROWSER_SESSION_TTL);
@@ -100,8 +86,9 @@ pub fn csrf_token(mac: &MacKey, cookie: &str) -> String {
     URL_SAFE_NO_PAD.encode(mac.tag(&[b"latchkey csrf v1\0", cookie.as_bytes()].concat()))
 }
 
-/// Checks a form post: its `Origin` (when sent) is the issuer's, `Sec-Fetch-Site` (when
-/// sent) is not cross-site, and its token matches the CSRF cookie.
+/// Checks a form post: its `Origin` (when sent) is the issuer's, compared in serialized
+/// form ([`crate::issuer::Issuer::is_origin`]), `Sec-Fetch-Site` (when sent) is not
+/// cross-site, and its token matches the CSRF cookie.
 ///
 /// Our pages send `Referrer-Policy: no-referrer`, and the Fetch standard then makes
 /// browsers send `Origin: null` on their form posts. `null` is accepted only together with
@@ -113,7 +100,7 @@ pub fn check_form_post(state: &AppState, headers: &HeaderMap, token: Option<&str
         return false;
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let same = origin.as_bytes() == state.cookies.origin.as_bytes();
+        let same = origin.to_str().is_ok_and(|origin| state.urls.issuer().is_origin(origin));
         let opaque_same_origin =
             origin.as_bytes() == b"null" && fetch_site == Some(b"same-origin".as_slice());
         if !same && !opaque_same_origin {

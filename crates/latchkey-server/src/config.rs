@@ -19,6 +19,8 @@ use std::time::Duration;
 use latchkey_crypto::{Algorithm, Argon2Params};
 use serde::{Deserialize, Serialize};
 
+use crate::issuer::{Issuer, IssuerError};
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -107,11 +109,11 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The issuer identifier, without a trailing slash.
-    pub fn issuer(&self) -> String {
+    /// The issuer, validated and normalized ([`Issuer::parse`]): a startup error otherwise.
+    pub fn issuer(&self) -> Result<Issuer, IssuerError> {
         match &self.issuer {
-            Some(issuer) => issuer.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.listen),
+            Some(issuer) => Issuer::parse(issuer),
+            None => Issuer::parse(&format!("http://{}", self.listen)),
         }
     }
 
@@ -123,8 +125,11 @@ impl Config {
         }
     }
 
-    pub fn audience(&self) -> String {
-        self.audience.clone().unwrap_or_else(|| self.issuer())
+    pub fn audience(&self) -> Result<String, IssuerError> {
+        match &self.audience {
+            Some(audience) => Ok(audience.clone()),
+            None => Ok(self.issuer()?.to_string()),
+        }
     }
 
     pub fn argon2_params(&self) -> Argon2Params {

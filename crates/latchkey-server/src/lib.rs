@@ -21,11 +21,13 @@ pub(crate) mod bearer;
 pub(crate) mod browser;
 pub(crate) mod client_auth;
 pub(crate) mod client_cache;
-pub(crate) mod cookie_policy;
+pub(crate) mod cookies;
 pub(crate) mod error;
+pub(crate) mod issuer;
 pub(crate) mod keys;
 pub(crate) mod metrics;
 pub(crate) mod pages;
+pub(crate) mod public_urls;
 mod request_log;
 mod routes;
 pub(crate) mod state;
@@ -44,8 +46,10 @@ use tower_http::catch_panic::CatchPanicLayer;
 pub use config::{Config, LogFormat};
 pub use routes::MAX_BODY_BYTES;
 
+use cookies::CookiePolicy;
 use keys::KeyRing;
 use password_pool::PasswordPool;
+use public_urls::PublicUrls;
 use state::AppState;
 use tokens::client_secret::ClientSecrets;
 use tokens::refresh_token::RefreshTokenCodec;
@@ -69,25 +73,26 @@ pub struct App {
 }
 
 impl App {
-    /// Loads (or creates) the signing keys and assembles the state. The store must already
-    /// be migrated.
+    /// Validates the issuer ([`issuer::Issuer`]), loads (or creates) the signing keys and
+    /// assembles the state. The store must already be migrated.
     pub async fn build(
         config: Config,
         master: &MasterKey,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        let urls = PublicUrls::new(config.issuer()?);
         let keys =
             KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
                 .await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
-        let cookies = Arc::new(cookie_policy::CookiePolicy::for_issuer(&config.issuer()));
         let state = AppState {
-            cookies,
+            cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
             login_throttle: Arc::new(throttle::LoginThrottle::default()),
-            issuer: config.issuer().into(),
-            audience: config.audience().into(),
+            issuer: urls.issuer().as_str().into(),
+            audience: config.audience()?.into(),
+            urls: Arc::new(urls),
             config: Arc::new(config),
             store,
             clock,

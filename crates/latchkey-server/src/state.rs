@@ -10,10 +10,11 @@ use latchkey_crypto::MacKey;
 use crate::authn::Throttle;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
-use crate::cookie_policy::CookiePolicy;
+use crate::cookies::CookiePolicy;
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
 use crate::password_pool::PasswordPool;
+use crate::public_urls::PublicUrls;
 use crate::tokens::client_secret::ClientSecrets;
 use crate::tokens::refresh_token::RefreshTokenCodec;
 
@@ -21,7 +22,10 @@ use crate::tokens::refresh_token::RefreshTokenCodec;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    /// The issuer identifier (`iss`), as [`PublicUrls::issuer`] spells it.
     pub issuer: Arc<str>,
+    /// The public address of every endpoint: ask it instead of writing a path.
+    pub urls: Arc<PublicUrls>,
     pub audience: Arc<str>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,

@@ -23,8 +23,11 @@ pub fn test_config() -> Config {
 
 /// A served Latchkey; dropping it stops the server.
 pub struct TestLatchkey {
-    /// `http://127.0.0.1:<port>`, also the issuer and default audience.
+    /// The issuer and default audience: `http://127.0.0.1:<port>` unless the config names
+    /// one (e.g. a path-prefix proxy's address).
     pub issuer: String,
+    /// Where the server listens.
+    pub addr: SocketAddr,
     pub store: Arc<dyn Store>,
     pub master: MasterKey,
     config: Config,
@@ -32,7 +35,8 @@ pub struct TestLatchkey {
 }
 
 impl TestLatchkey {
-    /// Serves `config` (its `listen` and `issuer` are replaced) over `store`.
+    /// Serves `config` (its `listen` is replaced, and its `issuer` when it has none) over
+    /// `store`.
     pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> anyhow::Result<Self> {
         Self::start_wrapped(store, clock, config, |router| router).await
     }
@@ -47,11 +51,11 @@ impl TestLatchkey {
     ) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let issuer = format!("http://{addr}");
         config.listen = addr;
-        config.issuer = Some(issuer.clone());
+        config.issuer.get_or_insert_with(|| format!("http://{addr}"));
         let master = MasterKey::generate()?;
         let app = App::build(config.clone(), &master, store.clone(), clock).await?;
+        let issuer = app.issuer().to_owned();
         let router = wrap(app.router()?);
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -61,7 +65,7 @@ impl TestLatchkey {
                 })
                 .await
         });
-        Ok(Self { issuer, store, master, config, shutdown: Some(shutdown) })
+        Ok(Self { issuer, addr, store, master, config, shutdown: Some(shutdown) })
     }
 
     pub fn url(&self, path: &str) -> String {

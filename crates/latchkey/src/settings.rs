@@ -145,7 +145,7 @@ mod tests {
         let config =
             load_args(&["latchkey", "--config", file, "serve", "--issuer", "https://flag.example"]).unwrap();
         assert_eq!(config.access_token_ttl, Duration::from_secs(600));
-        assert_eq!(config.issuer(), "https://flag.example");
+        assert_eq!(config.issuer().unwrap().as_str(), "https://flag.example");
     }
 
     #[test]

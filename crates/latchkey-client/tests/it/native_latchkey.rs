@@ -31,9 +31,8 @@ fn hidden(html: &str, name: &str) -> String {
 
 fn absorb(cookies: &mut HashMap<String, String>, response: &Response) {
     for value in response.headers().get_all("set-cookie") {
-        let first = value.to_str().unwrap().split(';').next().unwrap().to_owned();
-        let (name, value) = first.split_once('=').unwrap();
-        cookies.insert(name.to_owned(), value.to_owned());
+        let cookie = cookie::Cookie::parse(value.to_str().unwrap()).unwrap();
+        cookies.insert(cookie.name().to_owned(), cookie.value().to_owned());
     }
 }
 

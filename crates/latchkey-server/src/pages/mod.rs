@@ -97,6 +97,8 @@ impl IntoResponse for ErrorPage {
 
 /// What the login form needs.
 pub struct LoginForm<'a> {
+    /// Where the form posts: the login endpoint's public path.
+    pub action: &'a str,
     pub client_name: &'a str,
     pub interaction: &'a str,
     pub csrf: &'a str,
@@ -112,7 +114,7 @@ fn login_markup(form: &LoginForm<'_>) -> Markup {
         @if let Some(error) = form.error {
             div class="error" role="alert" { (error) }
         }
-        form method="post" action="/login" {
+        form method="post" action=(form.action) {
             input type="hidden" name="interaction" value=(form.interaction);
             input type="hidden" name="csrf" value=(form.csrf);
             label for="username" { "Username" }
@@ -143,6 +145,8 @@ pub fn describe_scope(scope: &str) -> String {
 
 /// What the consent form needs.
 pub struct ConsentForm<'a> {
+    /// Where the form posts: the consent endpoint's public path.
+    pub action: &'a str,
     pub client_name: &'a str,
     pub username: &'a str,
     pub scopes: Vec<&'a str>,
@@ -171,7 +175,7 @@ fn consent_markup(form: &ConsentForm<'_>) -> Markup {
         ul {
             @for item in described_scopes(&form.scopes) { li { (item) } }
         }
-        form method="post" action="/consent" {
+        form method="post" action=(form.action) {
             input type="hidden" name="interaction" value=(form.interaction);
             input type="hidden" name="csrf" value=(form.csrf);
             button type="submit" name="decision" value="allow" { "Allow" }
@@ -184,11 +188,11 @@ pub fn consent_page(form: &ConsentForm<'_>) -> Response {
     render(StatusCode::OK, "Allow access?", consent_markup(form))
 }
 
-fn logout_confirm_markup(fields: &[(&str, &str)], csrf: &str) -> Markup {
+fn logout_confirm_markup(action: &str, fields: &[(&str, &str)], csrf: &str) -> Markup {
     html! {
         h1 { "Sign out?" }
         p { "Do you want to sign out of Latchkey?" }
-        form method="post" action="/logout" {
+        form method="post" action=(action) {
             @for (name, value) in fields {
                 input type="hidden" name=(name) value=(value);
             }
@@ -199,9 +203,10 @@ fn logout_confirm_markup(fields: &[(&str, &str)], csrf: &str) -> Markup {
     }
 }
 
-/// Asks the user to confirm a logout that came without a valid `id_token_hint`.
-pub fn logout_confirm_page(fields: &[(&str, &str)], csrf: &str) -> Response {
-    render(StatusCode::OK, "Sign out?", logout_confirm_markup(fields, csrf))
+/// Asks the user to confirm a logout that came without a valid `id_token_hint`; the form
+/// posts to `action`, the logout endpoint's public path.
+pub fn logout_confirm_page(action: &str, fields: &[(&str, &str)], csrf: &str) -> Response {
+    render(StatusCode::OK, "Sign out?", logout_confirm_markup(action, fields, csrf))
 }
 
 pub fn signed_out_page() -> Response {
@@ -219,6 +224,7 @@ mod tests {
     #[test]
     fn values_are_escaped_by_construction() {
         let form = LoginForm {
+            action: "/login",
             client_name: "<script>alert(1)</script>",
             interaction: "i",
             csrf: "c",
@@ -229,14 +235,20 @@ mod tests {
         assert!(!html.contains("<script>alert") && !html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;") && html.contains("a &amp; b"), "{html}");
         assert!(html.contains("value=\"&quot;&gt;&lt;img src=x&gt;\" "), "{html}");
-        let confirm = logout_confirm_markup(&[("state\"", "\"x")], "c").into_string();
+        let confirm = logout_confirm_markup("/logout", &[("state\"", "\"x")], "c").into_string();
         assert!(confirm.contains("name=\"state&quot;\" value=\"&quot;x\""), "{confirm}");
     }
 
     #[test]
     fn autofocus_goes_to_the_first_empty_field() {
-        let mut form =
-            LoginForm { client_name: "App", interaction: "i", csrf: "c", username: "", error: None };
+        let mut form = LoginForm {
+            action: "/login",
+            client_name: "App",
+            interaction: "i",
+            csrf: "c",
+            username: "",
+            error: None,
+        };
         assert!(login_markup(&form).into_string().contains("spellcheck=\"false\" required autofocus>"));
         form.username = "alice";
         assert!(login_markup(&form).into_string().contains("current-password\" required autofocus>"));
@@ -247,6 +259,7 @@ mod tests {
         assert_eq!(described_scopes(&["x<y", "openid"])[0], describe_scope("openid"));
         assert_eq!(described_scopes(&[]), ["Sign you in (no other access)"]);
         let form = ConsentForm {
+            action: "/consent",
             client_name: "App",
             username: "u",
             scopes: vec!["x<y"],

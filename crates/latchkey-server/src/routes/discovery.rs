@@ -9,21 +9,22 @@ use latchkey_core::grant::GrantType;
 use serde_json::json;
 
 use crate::keys::ID_TOKEN_ALGORITHM;
+use crate::public_urls::Endpoint;
 use crate::state::AppState;
 
 pub async fn metadata(State(state): State<AppState>) -> Response {
-    let issuer = &state.issuer;
+    let urls = &state.urls;
     let grants: Vec<&str> = GrantType::ALL.iter().map(|g| g.as_str()).collect();
     let body = json!({
-        "issuer": issuer.as_ref(),
-        "token_endpoint": format!("{issuer}/token"),
-        "jwks_uri": format!("{issuer}/jwks.json"),
-        "authorization_endpoint": format!("{issuer}/authorize"),
-        "userinfo_endpoint": format!("{issuer}/userinfo"),
-        "end_session_endpoint": format!("{issuer}/logout"),
-        "revocation_endpoint": format!("{issuer}/revoke"),
+        "issuer": urls.issuer().as_str(),
+        "token_endpoint": urls.url(Endpoint::Token),
+        "jwks_uri": urls.url(Endpoint::Jwks),
+        "authorization_endpoint": urls.url(Endpoint::Authorize),
+        "userinfo_endpoint": urls.url(Endpoint::UserInfo),
+        "end_session_endpoint": urls.url(Endpoint::Logout),
+        "revocation_endpoint": urls.url(Endpoint::Revoke),
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint": format!("{issuer}/introspect"),
+        "introspection_endpoint": urls.url(Endpoint::Introspect),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "grant_types_supported": grants,
         "response_types_supported": ["code"],

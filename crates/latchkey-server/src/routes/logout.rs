@@ -22,6 +22,7 @@ use latchkey_store::BrowserSession;
 use super::authorize::{forms, redirect, AuthorizeError};
 use crate::browser;
 use crate::pages::{self, ErrorPage};
+use crate::public_urls::Endpoint;
 use crate::state::AppState;
 use crate::tokens::id_token::IdTokenClaims;
 
@@ -92,7 +93,7 @@ pub async fn logout(
                     }
                 }
                 return Ok(forms::with_csrf(&state, &headers, |csrf| {
-                    pages::logout_confirm_page(&fields, csrf)
+                    pages::logout_confirm_page(&state.urls.path(Endpoint::Logout), &fields, csrf)
                 })?);
             }
             if !browser::check_form_post(&state, &headers, form.get("csrf")) {

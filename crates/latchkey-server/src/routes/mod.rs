@@ -18,26 +18,32 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use axum::Router;
 
+use crate::public_urls::Endpoint;
 use crate::state::AppState;
 
 /// Largest body any endpoint reads; token requests are a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The routes, at the root whatever the issuer's path ([`crate::public_urls`] explains why).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/.well-known/openid-configuration", get(discovery::metadata))
-        .route("/.well-known/oauth-authorization-server", get(discovery::metadata))
-        .route("/jwks.json", get(jwks::jwks))
-        .route("/token", post(token::token))
-        .route("/authorize", get(authorize::authorize_get).post(authorize::authorize_post))
-        .route("/authorize/resume", get(authorize::resume))
-        .route("/login", post(authorize::login))
-        .route("/consent", post(authorize::consent))
-        .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
-        .route("/logout", get(logout::logout).post(logout::logout))
-        .route("/revoke", post(revoke::revoke))
-        .route("/introspect", post(introspect::introspect))
-        .route("/revocations", get(revocations::feed))
+    let mut router = Router::new();
+    if let Some(route) = state.urls.path_inserted_metadata_route() {
+        router = router.route(&route, get(discovery::metadata));
+    }
+    router
+        .route(Endpoint::OpenIdConfiguration.route(), get(discovery::metadata))
+        .route(Endpoint::AuthorizationServerMetadata.route(), get(discovery::metadata))
+        .route(Endpoint::Jwks.route(), get(jwks::jwks))
+        .route(Endpoint::Token.route(), post(token::token))
+        .route(Endpoint::Authorize.route(), get(authorize::authorize_get).post(authorize::authorize_post))
+        .route(Endpoint::AuthorizeResume.route(), get(authorize::resume))
+        .route(Endpoint::Login.route(), post(authorize::login))
+        .route(Endpoint::Consent.route(), post(authorize::consent))
+        .route(Endpoint::UserInfo.route(), get(userinfo::userinfo).post(userinfo::userinfo))
+        .route(Endpoint::Logout.route(), get(logout::logout).post(logout::logout))
+        .route(Endpoint::Revoke.route(), post(revoke::revoke))
+        .route(Endpoint::Introspect.route(), post(introspect::introspect))
+        .route(Endpoint::Revocations.route(), get(revocations::feed))
         .route("/account/sessions", get(account::list_sessions))
         .route("/account/sessions/{id}", delete(account::end_session))
         .route("/account/logout", post(account::logout))

@@ -6,9 +6,11 @@
 //! - `browser.mjs`: headless Chromium driven by Playwright signs in to a small relying
 //!   party, consents, and signs out; a failure leaves `target/e2e-screenshots/failure.png`.
 //!
-//! They need `npm ci --prefix e2e` (and `/usr/bin/chromium` for the browser), which
-//! `scripts/test.sh` installs. Without them the tests print `skipped: ...` and pass, unless
-//! `LATCHKEY_TEST_E2E=required` (as `scripts/test.sh` sets).
+//! Each runs twice: with the issuer at the root of its host, and with an issuer path
+//! (`/auth`) behind a path-prefix proxy (`proxy.rs`).
+//!
+//! They need `npm ci --prefix e2e` (and `/usr/bin/chromium` for the browser). Without them
+//! the tests print "skipped" and pass, unless `LATCHKEY_TEST_E2E=required` (as `scripts/test.sh` sets, after installing them).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -18,9 +20,10 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_core::grant::GrantType;
 
-use latchkey_store::testing::{skip_unless_required, Fixture, TestDatabase};
+use latchkey_store::testing::{skip_unless_required, TestDatabase};
 
-use crate::testkit::{TestServer, PASSWORD};
+use crate::proxy::{server_behind_prefix, PrefixProxy};
+use crate::testkit::{test_config, TestServer, PASSWORD};
 
 fn e2e_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
@@ -44,8 +47,15 @@ fn available(needs_chromium: bool) -> bool {
 
 /// A server whose clock reads the real time (the scripts check `iat` and `exp`), with
 /// alice and a public client for `http://127.0.0.1/...` (any port: a loopback redirect).
-async fn server_and_client() -> (TestServer, String) {
-    let server = TestServer::on(TestDatabase::sqlite()).await;
+/// With `behind_prefix`, the issuer is `http://127.0.0.1:<port>/auth` behind a proxy that
+/// strips `/auth` (the proxy stops when the returned guard drops).
+async fn server_and_client(behind_prefix: bool) -> (TestServer, Option<PrefixProxy>, String) {
+    let (server, proxy) = if behind_prefix {
+        let (server, proxy) = server_behind_prefix(TestDatabase::sqlite()).await;
+        (server, Some(proxy))
+    } else {
+        (TestServer::start_on(TestDatabase::sqlite(), None, test_config()).await, None)
+    };
     server.clock.set(SystemClock.now());
     server.add_user("alice", &[]).await;
     let (client_id, _) = server
@@ -60,7 +70,7 @@ async fn server_and_client() -> (TestServer, String) {
             },
         )
         .await;
-    (server, client_id)
+    (server, proxy, client_id)
 }
 
 async fn run_node(script: &str, env: &[(&str, String)]) {
@@ -86,12 +96,11 @@ async fn run_node(script: &str, env: &[(&str, String)]) {
     assert!(output.status.success(), "{script} failed ({}):\n{stdout}\n{stderr}", output.status);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn openid_client_drives_the_code_flow() {
+async fn openid_client(behind_prefix: bool) {
     if !available(false) {
         return;
     }
-    let (server, client_id) = server_and_client().await;
+    let (server, _proxy, client_id) = server_and_client(behind_prefix).await;
     run_node(
         "openid-client.mjs",
         &[
@@ -105,13 +114,15 @@ async fn openid_client_drives_the_code_flow() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_signs_in_consents_and_signs_out() {
+async fn chromium(behind_prefix: bool) {
     if !available(true) {
         return;
     }
-    let (server, client_id) = server_and_client().await;
-    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+    let (server, _proxy, client_id) = server_and_client(behind_prefix).await;
+    let mut screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+    if behind_prefix {
+        screenshots.push("path-issuer");
+    }
     run_node(
         "browser.mjs",
         &[
@@ -123,4 +134,27 @@ async fn chromium_signs_in_consents_and_signs_out() {
         ],
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openid_client_drives_the_code_flow() {
+    openid_client(false).await;
+}
+
+/// The same through a path-prefix proxy, with the issuer `http://127.0.0.1:<port>/auth`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openid_client_drives_the_code_flow_with_a_path_issuer() {
+    openid_client(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_signs_in_consents_and_signs_out() {
+    chromium(false).await;
+}
+
+/// The same through a path-prefix proxy, with the issuer `http://127.0.0.1:<port>/auth`:
+/// every page, form, redirect and cookie the browser sees is under `/auth`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_signs_in_consents_and_signs_out_with_a_path_issuer() {
+    chromium(true).await;
 }

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use cookie::time::Duration;
+use cookie::Cookie;
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use latchkey_crypto::digest::sha256;
@@ -41,12 +43,11 @@ impl Browser {
     fn absorb(&mut self, response: &Response) {
         for value in response.headers().get_all("set-cookie") {
             let raw = value.to_str().unwrap().to_owned();
-            let first = raw.split(';').next().unwrap();
-            let (name, value) = first.split_once('=').unwrap();
-            if raw.contains("Max-Age=0") {
-                self.cookies.remove(name);
+            let cookie = Cookie::parse(raw.as_str()).unwrap();
+            if cookie.max_age() == Some(Duration::ZERO) {
+                self.cookies.remove(cookie.name());
             } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
+                self.cookies.insert(cookie.name().to_owned(), cookie.value().to_owned());
             }
             self.set_cookies.push(raw);
         }

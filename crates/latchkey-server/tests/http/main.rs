@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod flow;
+mod proxy;
 mod testkit;
 
 mod account;
@@ -19,6 +20,7 @@ mod janitor;
 mod oidc;
 mod outage;
 mod password;
+mod path_issuer;
 mod refresh;
 mod revocation;
 mod session_liveness;

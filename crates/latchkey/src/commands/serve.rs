@@ -104,6 +104,7 @@ async fn shutdown_signal() {
 }
 
 pub async fn run(ctx: Context, demo: bool) -> anyhow::Result<()> {
+    ctx.config.issuer()?; // a bad issuer stops the start before anything is changed
     let master = ctx.master_key()?;
     let demo = if demo { Some(prepare_demo(&ctx, &master).await?) } else { None };
     let listen = ctx.config.listen;

@@ -38,7 +38,7 @@ pub async fn run(ctx: Option<&Context>, command: TokenCommand) -> anyhow::Result
     let (jwk_set, default_issuer, default_audience) = match (&jwks, ctx) {
         (Some(url), _) => (fetch_jwks(url).await?, None, None),
         (None, Some(ctx)) => {
-            (server_keys(ctx).await?, Some(ctx.config.issuer()), Some(ctx.config.audience()))
+            (server_keys(ctx).await?, Some(ctx.config.issuer()?.to_string()), Some(ctx.config.audience()?))
         }
         (None, None) => bail!("give --jwks URL, or run where the server's database is reachable"),
     };

@@ -15,6 +15,7 @@ use super::{forms, run, Step};
 use crate::browser::{self, Interaction};
 use crate::error::ApiError;
 use crate::pages::{self, ConsentForm};
+use crate::public_urls::Endpoint;
 use crate::state::AppState;
 
 /// The consent page for `interaction`.
@@ -29,6 +30,7 @@ pub fn form_page(
     let sealed = interaction.seal(&state.page_mac)?;
     forms::with_csrf(state, headers, |csrf| {
         pages::consent_page(&ConsentForm {
+            action: &state.urls.path(Endpoint::Consent),
             client_name: &client.name,
             username: &user.username,
             scopes: scope.iter().collect(),

@@ -23,6 +23,7 @@ use crate::authn::{self, Attempt, Channel};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
 use crate::error::ApiError;
 use crate::pages::{self, LoginForm};
+use crate::public_urls::Endpoint;
 use crate::state::AppState;
 
 /// The one message for every failed login.
@@ -42,7 +43,14 @@ pub fn form_page(
     forms::with_csrf(state, headers, |csrf| {
         pages::login_page(
             status,
-            &LoginForm { client_name: &client.name, interaction: &sealed, csrf, username, error },
+            &LoginForm {
+                action: &state.urls.path(Endpoint::Login),
+                client_name: &client.name,
+                interaction: &sealed,
+                csrf,
+                username,
+                error,
+            },
         )
     })
 }
@@ -94,7 +102,10 @@ pub async fn login(
     tracing::info!(user_id = %user.id, client_id = %client.id, "hosted login");
     let next =
         Interaction { q: interaction.q, bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };
-    let mut response = redirect_to("/authorize/resume", &[("interaction", &next.seal(&state.page_mac)?)]);
+    let mut response = redirect_to(
+        &state.urls.path(Endpoint::AuthorizeResume),
+        &[("interaction", &next.seal(&state.page_mac)?)],
+    );
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }

@@ -1,0 +1,127 @@
+//! Where each endpoint is, as the server routes it and as the world reaches it: the one place
+//! that knows both, so no handler or page writes `"/login"` itself.
+//!
+//! An issuer with a path (`https://example.com/auth`) is served behind a reverse proxy that
+//! strips that path before forwarding (`/auth/token` arrives as `/token`): the server's
+//! routes stay at the root, and every URL it prints — the metadata's endpoints (RFC 8414
+//! §2), form actions, the `Location` of its own redirects and the cookies' `Path` — carries
+//! the issuer's path. With an issuer at the root of its host (the default) both are the same.
+//! The server is not also mounted under the path: a request for `/auth/token` that reaches
+//! it unstripped is a 404, which shows a misconfigured proxy at once.
+//!
+//! One address lies outside the issuer's path: RFC 8414 §3.1 puts the metadata of
+//! `https://example.com/auth` at `https://example.com/.well-known/oauth-authorization-server/auth`.
+//! The server also answers that path as it is ([`PublicUrls::path_inserted_metadata_route`]),
+//! so the proxy forwards it unchanged; OpenID Connect Discovery 1.0 §4's
+//! `{issuer}/.well-known/openid-configuration` goes through the prefix like every other URL.
+
+use crate::issuer::Issuer;
+
+/// An endpoint this server serves and prints the address of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    OpenIdConfiguration,
+    AuthorizationServerMetadata,
+    Jwks,
+    Token,
+    Authorize,
+    /// Where the login form sends the browser back into the authorization request.
+    AuthorizeResume,
+    Login,
+    Consent,
+    UserInfo,
+    Logout,
+    Revoke,
+    Introspect,
+    Revocations,
+}
+
+impl Endpoint {
+    /// The path the server's router serves it at.
+    pub const fn route(self) -> &'static str {
+        match self {
+            Self::OpenIdConfiguration => "/.well-known/openid-configuration",
+            Self::AuthorizationServerMetadata => "/.well-known/oauth-authorization-server",
+            Self::Jwks => "/jwks.json",
+            Self::Token => "/token",
+            Self::Authorize => "/authorize",
+            Self::AuthorizeResume => "/authorize/resume",
+            Self::Login => "/login",
+            Self::Consent => "/consent",
+            Self::UserInfo => "/userinfo",
+            Self::Logout => "/logout",
+            Self::Revoke => "/revoke",
+            Self::Introspect => "/introspect",
+            Self::Revocations => "/revocations",
+        }
+    }
+}
+
+/// The public addresses of the endpoints, built from the issuer at start.
+#[derive(Debug, Clone)]
+pub struct PublicUrls {
+    issuer: Issuer,
+}
+
+impl PublicUrls {
+    pub fn new(issuer: Issuer) -> Self {
+        Self { issuer }
+    }
+
+    pub fn issuer(&self) -> &Issuer {
+        &self.issuer
+    }
+
+    /// The absolute URL of `endpoint` (`https://example.com/auth/token`), for the metadata.
+    pub fn url(&self, endpoint: Endpoint) -> String {
+        format!("{}{}", self.issuer.as_str(), endpoint.route())
+    }
+
+    /// The absolute path of `endpoint` on the issuer's host (`/auth/login`), for form actions
+    /// and the server's redirects to itself: same-origin by construction.
+    pub fn path(&self, endpoint: Endpoint) -> String {
+        format!("{}{}", self.issuer.path(), endpoint.route())
+    }
+
+    /// For an issuer with a path, the route of its RFC 8414 §3.1 metadata: the well-known
+    /// segment between the host and the issuer's path (`/.well-known/oauth-authorization-server/auth`).
+    pub fn path_inserted_metadata_route(&self) -> Option<String> {
+        let path = self.issuer.path();
+        (!path.is_empty()).then(|| format!("{}{path}", Endpoint::AuthorizationServerMetadata.route()))
+    }
+
+    /// The `Path` of the hosted pages' cookies (RFC 6265 §5.2.4): the issuer's path, or `/`.
+    pub fn cookie_path(&self) -> &str {
+        match self.issuer.path() {
+            "" => "/",
+            path => path,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn urls_carry_the_issuer_path() {
+        let urls = PublicUrls::new(Issuer::parse("https://Example.com/auth/").unwrap());
+        assert_eq!(urls.url(Endpoint::Token), "https://example.com/auth/token");
+        assert_eq!(urls.path(Endpoint::AuthorizeResume), "/auth/authorize/resume");
+        assert_eq!(urls.cookie_path(), "/auth");
+        assert_eq!(
+            urls.path_inserted_metadata_route().as_deref(),
+            Some("/.well-known/oauth-authorization-server/auth")
+        );
+    }
+
+    #[test]
+    fn root_issuer_urls_are_unchanged() {
+        let urls = PublicUrls::new(Issuer::parse("http://127.0.0.1:8080").unwrap());
+        assert_eq!(urls.url(Endpoint::Jwks), "http://127.0.0.1:8080/jwks.json");
+        assert_eq!(urls.path(Endpoint::Login), "/login");
+        assert_eq!(urls.cookie_path(), "/");
+        assert_eq!(urls.path_inserted_metadata_route(), None);
+    }
+}
