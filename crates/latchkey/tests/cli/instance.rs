@@ -40,6 +40,15 @@ fn master_key_generate_prints_a_new_valid_key() {
     assert_ne!(first, second, "each key is new");
 }
 
+#[test]
+fn a_public_listen_address_without_an_issuer_is_refused_naming_the_flag() {
+    let env = Env::sqlite();
+    let output = env.command(&["serve", "--listen", "0.0.0.0:0"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("not a loopback address") && stderr.contains("--issuer"), "{stderr}");
+}
+
 fn a_wrong_master_key_stops_the_cli_and_the_server_with_that_message(env: Env) {
     env.alice_and_app(); // initialises the database with the key file of the data directory
     let wrong = generated_key();
