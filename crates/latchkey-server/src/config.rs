@@ -110,9 +110,11 @@ impl Default for Config {
 
 impl Config {
     /// The issuer, validated and normalized ([`Issuer::parse`]): a startup error otherwise.
+    /// Without one, `http://<listen>`, only on a loopback address.
     pub fn issuer(&self) -> Result<Issuer, IssuerError> {
         match &self.issuer {
             Some(issuer) => Issuer::parse(issuer),
+            None if !self.listen.ip().is_loopback() => Err(IssuerError::NoIssuerForPublicListen(self.listen)),
             None => Issuer::parse(&format!("http://{}", self.listen)),
         }
     }

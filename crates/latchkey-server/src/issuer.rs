@@ -26,6 +26,13 @@ pub enum IssuerError {
     QueryOrFragment(String),
     #[error("the issuer {0:?} must have no user name or password")]
     Credentials(String),
+    /// A server reachable from other hosts is reached under a public name, which only the
+    /// operator knows (`http://<listen>` would be wrong on every other host).
+    #[error(
+        "listening on {0}, which is not a loopback address, needs an explicit issuer: \
+         --issuer https://<the public URL clients use> (or `issuer` in latchkey.toml)"
+    )]
+    NoIssuerForPublicListen(std::net::SocketAddr),
 }
 
 /// A validated issuer: see the module documentation for the rule.

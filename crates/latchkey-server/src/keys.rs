@@ -25,8 +25,12 @@ fn sealing_aad(kid: &str) -> Vec<u8> {
 impl KeyRing {
     /// Loads every unretired key; generates and stores a key of `access_alg` when none
     /// exists, and an RS256 key for ID tokens (OpenID Connect Core §15.1: RS256 is the
-    /// algorithm every relying party supports). The oldest key of an algorithm signs, so
-    /// processes that raced to create one converge on the same signer after a restart.
+    /// algorithm every relying party supports). Processes starting at once on an empty
+    /// database each generate a key, but the store keeps only the first of each algorithm
+    /// ([`KeyStore::insert_first_signing_key`]); the others re-read it, so all of them
+    /// publish the same JWKS.
+    ///
+    /// [`KeyStore::insert_first_signing_key`]: latchkey_store::KeyStore::insert_first_signing_key
     pub async fn load_or_create(
         store: &dyn Store,
         master: &MasterKey,
@@ -45,8 +49,9 @@ impl KeyRing {
                     created_at: now,
                     retired_at: None,
                 };
-                store.insert_signing_key(&record).await?;
-                tracing::info!(kid = key.kid(), alg = %alg, "generated a signing key");
+                if store.insert_first_signing_key(&record).await? {
+                    tracing::info!(kid = key.kid(), alg = %alg, "generated a signing key");
+                }
                 records = store.signing_keys().await?;
             }
         }
@@ -73,6 +78,11 @@ impl KeyRing {
         let access_token_signer = oldest(access_alg)?;
         let id_token_signer = oldest(ID_TOKEN_ALGORITHM)?;
         Ok(Self { access_token_signer, id_token_signer, verifiers, jwks_json: serde_json::to_string(&jwks)? })
+    }
+
+    /// Whether `master` decrypts a stored key: the master key these keys were sealed with.
+    pub fn is_sealed_with(master: &MasterKey, record: &SigningKeyRecord) -> bool {
+        master.open(&record.sealed_private_key, &sealing_aad(&record.kid)).is_ok()
     }
 
     /// The key that signs access tokens.

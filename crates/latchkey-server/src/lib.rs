@@ -8,6 +8,7 @@
 // the server's own business.
 pub mod admin;
 pub mod config;
+pub mod instance;
 pub mod janitor;
 pub mod master_key;
 pub mod password_pool;

@@ -72,7 +72,7 @@ pub use model::{
 };
 pub use sql::SqlStore;
 pub use traits::{
-    AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, KeyStore,
-    RevocationStore, SessionStore, Store, UserStore,
+    AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, InstanceStore,
+    KeyStore, RevocationStore, SessionStore, Store, UserStore,
 };
 pub use unit_of_work::{Transactional, UnitOfWork};

@@ -99,6 +99,23 @@ pub trait KeyStore: Send + Sync {
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError>;
     /// Keys not retired, newest first.
     async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    /// Inserts the first key of its algorithm, unless another process already did: `false`
+    /// then, and the caller re-reads [`KeyStore::signing_keys`]. This is what lets several
+    /// processes start at once on an empty database and publish one set of keys.
+    async fn insert_first_signing_key(&self, key: &SigningKeyRecord) -> Result<bool, StoreError>;
+}
+
+/// What the database remembers about its deployment (the master-key check value, the
+/// issuer), so every process that opens it agrees on them.
+#[async_trait]
+pub trait InstanceStore: Send + Sync {
+    /// The stored value of a setting.
+    async fn instance_setting(&self, name: &str) -> Result<Option<String>, StoreError>;
+    /// Compare-and-set: stores `value` unless the setting exists, and returns the value
+    /// stored afterwards (ours, or the one another process stored first).
+    async fn init_instance_setting(&self, name: &str, value: &str) -> Result<String, StoreError>;
+    /// Replaces a setting, for a deliberate change (e.g. a new issuer).
+    async fn replace_instance_setting(&self, name: &str, value: &str) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -197,6 +214,7 @@ pub trait Store:
     + ClientStore
     + SessionStore
     + KeyStore
+    + InstanceStore
     + AuditStore
     + RevocationStore
     + AuthorizationCodeStore

@@ -47,7 +47,13 @@ latchkey_store::on_both_backends!(
     unit_of_work_commits_all_its_writes_at_once,
     unit_of_work_dropped_without_commit_leaves_nothing,
     failed_second_statement_undoes_the_first,
+    instance_settings_are_compare_and_set,
+    only_one_first_signing_key_per_algorithm,
 );
+
+#[path = "conformance/instance.rs"]
+mod instance;
+use instance::{instance_settings_are_compare_and_set, only_one_first_signing_key_per_algorithm};
 
 #[path = "conformance/unit_of_work.rs"]
 mod unit_of_work;

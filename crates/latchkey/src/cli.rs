@@ -41,6 +41,16 @@ pub enum Command {
     /// Work with tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Work with master keys
+    #[command(subcommand)]
+    MasterKey(MasterKeyCommand),
+}
+
+#[derive(Subcommand)]
+pub enum MasterKeyCommand {
+    /// Print a new random master key (base64url of 32 bytes) for LATCHKEY_MASTER_KEY or a
+    /// key file; every process serving one database needs the same key
+    Generate,
 }
 
 #[derive(Subcommand)]
@@ -73,6 +83,11 @@ pub struct ServeArgs {
     /// (a restart), the password and sessions are kept
     #[arg(long)]
     pub demo: bool,
+    /// Move the database to the configured issuer. Without it, a process whose issuer differs
+    /// from the one stored with the database refuses to start: tokens of one would be
+    /// rejected by the other. Tokens issued under the old issuer stop being accepted
+    #[arg(long)]
+    pub change_issuer: bool,
 }
 
 #[derive(Subcommand)]

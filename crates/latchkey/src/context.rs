@@ -7,7 +7,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_crypto::{MasterKey, PasswordHasher};
-use latchkey_server::master_key::{self, MASTER_KEY_ENV};
+use latchkey_server::instance;
+use latchkey_server::master_key::MASTER_KEY_ENV;
 use latchkey_server::password_pool::PasswordPool;
 use latchkey_server::Config;
 use latchkey_store::{SqlStore, Store};
@@ -41,10 +42,11 @@ impl Context {
         self.clock.now()
     }
 
-    /// The master key from `LATCHKEY_MASTER_KEY` or the data directory's key file.
-    pub fn master_key(&self) -> anyhow::Result<MasterKey> {
+    /// The master key from `LATCHKEY_MASTER_KEY` or the data directory's key file, checked
+    /// against the one the database was initialised with ([`instance::open_master_key`]).
+    pub async fn master_key(&self) -> anyhow::Result<MasterKey> {
         let env = std::env::var(MASTER_KEY_ENV).ok();
-        master_key::load_or_create(env.as_deref(), &self.config.data_dir)
+        instance::open_master_key(self.store.as_ref(), env.as_deref(), &self.config.data_dir).await
     }
 
     pub fn password_pool(&self) -> anyhow::Result<PasswordPool> {

@@ -39,7 +39,7 @@ async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
     let config = settings::load(&matches, cli.global.config.as_deref())?;
     init_logging(config.log_format);
     match cli.command {
-        Command::Serve(args) => commands::serve::run(Context::open(config).await?, args.demo).await,
+        Command::Serve(args) => commands::serve::run(Context::open(config).await?, args).await,
         Command::Migrate => {
             Context::open(config).await?;
             println!("migrations applied");
@@ -48,6 +48,7 @@ async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
         Command::Users(command) => commands::users::run(&Context::open(config).await?, command).await,
         Command::Clients(command) => commands::clients::run(&Context::open(config).await?, command).await,
         Command::Sessions(command) => commands::sessions::run(&Context::open(config).await?, command).await,
+        Command::MasterKey(cli::MasterKeyCommand::Generate) => commands::master_key::generate(),
         Command::Token(command) => {
             let needs_store = matches!(&command, cli::TokenCommand::Inspect { jwks: None, .. });
             let ctx = if needs_store { Some(Context::open(config).await?) } else { None };

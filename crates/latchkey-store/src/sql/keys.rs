@@ -77,6 +77,25 @@ impl KeyStore for SqlStore {
         .map(key_from_row)
         .collect()
     }
+
+    async fn insert_first_signing_key(&self, key: &SigningKeyRecord) -> Result<bool, StoreError> {
+        // The unique index on `first_of_alg` (migration 0006) decides between racing processes.
+        let done = sqlx::query(
+            "INSERT INTO signing_keys \
+             (kid, alg, sealed_private_key, public_jwk, created_at, retired_at, first_of_alg) \
+             VALUES ($1, $2, $3, $4, $5, $6, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&key.kid)
+        .bind(&key.alg)
+        .bind(&key.sealed_private_key)
+        .bind(&key.public_jwk)
+        .bind(key.created_at)
+        .bind(key.retired_at)
+        .execute(&self.writer)
+        .await
+        .map_err(|e| self.fail(e, || format!("signing key {}", key.kid)))?;
+        Ok(done.rows_affected() == 1)
+    }
 }
 
 #[async_trait]

@@ -5,6 +5,7 @@ mod clients;
 mod codes;
 mod consents;
 mod group_commit;
+mod instance;
 mod keys;
 mod revocations;
 mod sessions;

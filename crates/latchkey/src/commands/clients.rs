@@ -54,7 +54,7 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                 require_consent: !skip_consent,
                 ..NewClient::new(name, kind, &grant_types, scope)
             };
-            let secrets = latchkey_server::client_secrets(&ctx.master_key()?);
+            let secrets = latchkey_server::client_secrets(&ctx.master_key().await?);
             let (client, secret) = admin::add_client(ctx.store.as_ref(), &secrets, client, ctx.now()).await?;
             if json {
                 let mut value = client_json(&client);

@@ -1,4 +1,5 @@
-//! `latchkey serve [--demo]`: migrate, load or create the keys, print how to log in, serve
+//! `latchkey serve [--demo] [--change-issuer]`: migrate, check the master key and the issuer
+//! against the database's, load or create the keys, print how to log in, serve
 //! until SIGTERM or Ctrl-C, then let in-flight requests finish and exit 0.
 
 use std::io::Write;
@@ -11,9 +12,10 @@ use latchkey_core::scope::Scope;
 use latchkey_core::token_request::Secret;
 use latchkey_crypto::{random, MasterKey};
 use latchkey_server::admin::{self, NewClient, UserSpec};
-use latchkey_server::App;
+use latchkey_server::{instance, App};
 use tokio::net::TcpListener;
 
+use crate::cli::ServeArgs;
 use crate::context::Context;
 
 const DEMO_USER: &str = "demo";
@@ -103,10 +105,10 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-pub async fn run(ctx: Context, demo: bool) -> anyhow::Result<()> {
+pub async fn run(ctx: Context, args: ServeArgs) -> anyhow::Result<()> {
     ctx.config.issuer()?; // a bad issuer stops the start before anything is changed
-    let master = ctx.master_key()?;
-    let demo = if demo { Some(prepare_demo(&ctx, &master).await?) } else { None };
+    let master = ctx.master_key().await?;
+    let demo = if args.demo { Some(prepare_demo(&ctx, &master).await?) } else { None };
     let listen = ctx.config.listen;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let mut config = ctx.config.clone();
@@ -114,6 +116,7 @@ pub async fn run(ctx: Context, demo: bool) -> anyhow::Result<()> {
         // With `--listen 127.0.0.1:0` only the bound address says where we are.
         config.issuer = Some(format!("http://{}", listener.local_addr()?));
     }
+    instance::bind_issuer(ctx.store.as_ref(), &config.issuer()?, args.change_issuer).await?;
     let app = App::build(config, &master, ctx.store.clone(), Arc::new(ctx.clock)).await?;
     let issuer = app.issuer().to_owned();
     let _ = writeln!(

@@ -4,6 +4,7 @@
 
 mod commands;
 mod first_run;
+mod instance;
 mod lifecycle;
 
 use std::io::{BufRead, BufReader, Write};
@@ -115,27 +116,49 @@ impl Env {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The issuer of every server process in these tests: the processes of one deployment share
+/// one issuer (the address of the proxy in front of them), each listening on its own port.
+pub const SHARED_ISSUER: &str = "http://localhost:8080";
+
 /// A `latchkey serve` child process on a free port.
 pub struct ServerProcess {
     pub child: Child,
     pub issuer: String,
+    /// `http://<the address it listens on>`.
+    pub base: String,
 }
 
 impl ServerProcess {
     pub fn start(env: &Env, extra: &[&str]) -> Self {
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--issuer", SHARED_ISSUER];
         args.extend_from_slice(extra);
-        let mut child = env.command(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        Self::spawn(env.command(&args)).unwrap_or_else(|stderr| panic!("the server did not start: {stderr}"))
+    }
+
+    /// Starts `command` (a `latchkey serve`) and reads its banner; the error output when it
+    /// exits without one.
+    pub fn spawn(mut command: Command) -> Result<Self, String> {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().expect("the server printed nothing").unwrap();
-        let issuer =
-            first.split("(issuer ").nth(1).expect("no issuer in the banner").trim_end_matches(')').to_owned();
+        let Some(Ok(first)) = lines.next() else {
+            let mut message = String::new();
+            std::io::Read::read_to_string(&mut stderr, &mut message).unwrap();
+            let _ = child.wait();
+            return Err(message);
+        };
+        let (listening, issuer) = first
+            .strip_prefix("Latchkey is listening on ")
+            .and_then(|rest| rest.split_once(" (issuer "))
+            .expect("no address and issuer in the banner");
+        let (base, issuer) = (listening.to_owned(), issuer.trim_end_matches(')').to_owned());
         std::thread::spawn(move || lines.for_each(drop));
-        Self { child, issuer }
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Ok(Self { child, issuer, base })
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer)
+        format!("{}{path}", self.base)
     }
 
     pub fn signal(&self, signal: &str) {
