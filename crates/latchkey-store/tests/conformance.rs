@@ -47,6 +47,8 @@ latchkey_store::on_both_backends!(
     unit_of_work_commits_all_its_writes_at_once,
     unit_of_work_dropped_without_commit_leaves_nothing,
     failed_second_statement_undoes_the_first,
+    throttle_counts_per_key_and_restarts_the_window,
+    throttle_counts_every_concurrent_failure_once,
 );
 
 #[path = "conformance/unit_of_work.rs"]
@@ -59,6 +61,10 @@ use unit_of_work::{
 #[path = "conformance/liveness.rs"]
 mod liveness;
 use liveness::revocation_feed_lists_sessions_that_expired;
+
+#[path = "conformance/throttle.rs"]
+mod throttle;
+use throttle::{throttle_counts_every_concurrent_failure_once, throttle_counts_per_key_and_restarts_the_window};
 
 #[path = "conformance/authorization.rs"]
 mod authorization;

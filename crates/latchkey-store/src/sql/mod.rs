@@ -8,6 +8,7 @@ mod group_commit;
 mod keys;
 mod revocations;
 mod sessions;
+mod throttle;
 mod unit_of_work;
 mod users;
 
