@@ -64,7 +64,9 @@ use liveness::revocation_feed_lists_sessions_that_expired;
 
 #[path = "conformance/throttle.rs"]
 mod throttle;
-use throttle::{throttle_counts_every_concurrent_failure_once, throttle_counts_per_key_and_restarts_the_window};
+use throttle::{
+    throttle_counts_every_concurrent_failure_once, throttle_counts_per_key_and_restarts_the_window,
+};
 
 #[path = "conformance/authorization.rs"]
 mod authorization;

@@ -48,7 +48,10 @@ pub async fn throttle_counts_every_concurrent_failure_once(db: TestDatabase) {
         .map(|i| {
             let store = pools[i % 2].clone();
             tokio::spawn(async move {
-                store.record_throttle_failures(&["client:c1", "account:alice", "client:c1"], NOW, WINDOW).await.unwrap()
+                store
+                    .record_throttle_failures(&["client:c1", "account:alice", "client:c1"], NOW, WINDOW)
+                    .await
+                    .unwrap()
             })
         })
         .collect();
