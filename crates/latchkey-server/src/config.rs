@@ -11,6 +11,7 @@
 //! are flags of `latchkey serve`.
 
 mod duration;
+mod networks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -87,7 +88,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Reverse proxies (IPs or CIDRs, comma-separated) whose `Forwarded` / `X-Forwarded-For`
     /// is believed: behind them the client IP is the right-most untrusted hop
-    #[arg(long, value_name = "CIDR", value_delimiter = ',')]
+    #[arg(long, value_name = "CIDR", value_delimiter = ',', value_parser = networks::parse)]
+    #[serde(with = "networks")]
     pub trusted_proxies: Vec<IpNet>,
 }
 

@@ -5,6 +5,7 @@
 mod commands;
 mod first_run;
 mod lifecycle;
+mod throttle;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
