@@ -11,11 +11,13 @@
 //! are flags of `latchkey serve`.
 
 mod duration;
+mod networks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use ipnet::IpNet;
 use latchkey_crypto::{Algorithm, Argon2Params};
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +86,11 @@ pub struct Config {
     /// Log format
     #[arg(long, global = true, value_enum)]
     pub log_format: LogFormat,
+    /// Reverse proxies (IPs or CIDRs, comma-separated) whose `Forwarded` / `X-Forwarded-For`
+    /// is believed: behind them the client IP is the right-most untrusted hop
+    #[arg(long, value_name = "CIDR", value_delimiter = ',', value_parser = networks::parse)]
+    #[serde(with = "networks")]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Default for Config {
@@ -104,6 +111,7 @@ impl Default for Config {
             argon2_iterations: argon2.iterations,
             argon2_parallelism: argon2.parallelism,
             log_format: LogFormat::Text,
+            trusted_proxies: Vec::new(),
         }
     }
 }

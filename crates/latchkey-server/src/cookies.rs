@@ -13,7 +13,8 @@
 //! - `http://localhost` or a loopback address (development): `latchkey_session`, not
 //!   `Secure` (browsers refuse `Secure` cookies from plain http, and with it both prefixes).
 //!
-//! The same names apply to the CSRF cookie (`…latchkey_csrf`).
+//! The same names apply to the CSRF cookie (`…latchkey_csrf`) and the known-device cookie
+//! (`…latchkey_device`, [`crate::known_device`]).
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::{time::Duration, Cookie, SameSite};
@@ -25,6 +26,7 @@ use crate::public_urls::PublicUrls;
 pub struct CookiePolicy {
     pub session_name: &'static str,
     pub csrf_name: &'static str,
+    pub device_name: &'static str,
     pub secure: bool,
     /// The `Path` attribute: the issuer's path, or `/`.
     pub path: String,
@@ -33,14 +35,14 @@ pub struct CookiePolicy {
 impl CookiePolicy {
     pub fn for_issuer(urls: &PublicUrls) -> Self {
         let path = urls.cookie_path().to_owned();
-        let (session_name, csrf_name, secure) = if urls.issuer().is_loopback_http() {
-            ("latchkey_session", "latchkey_csrf", false)
+        let (session_name, csrf_name, device_name, secure) = if urls.issuer().is_loopback_http() {
+            ("latchkey_session", "latchkey_csrf", "latchkey_device", false)
         } else if path == "/" {
-            ("__Host-latchkey_session", "__Host-latchkey_csrf", true)
+            ("__Host-latchkey_session", "__Host-latchkey_csrf", "__Host-latchkey_device", true)
         } else {
-            ("__Secure-latchkey_session", "__Secure-latchkey_csrf", true)
+            ("__Secure-latchkey_session", "__Secure-latchkey_csrf", "__Secure-latchkey_device", true)
         };
-        Self { session_name, csrf_name, secure, path }
+        Self { session_name, csrf_name, device_name, secure, path }
     }
 
     /// A `Set-Cookie` value; `max_age` 0 deletes the cookie.

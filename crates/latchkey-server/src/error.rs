@@ -30,6 +30,10 @@ pub enum ApiError {
     /// The body was larger than the endpoint accepts.
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// The caller's IP must wait before its next sign-in attempt ([`crate::throttle`]): the
+    /// body of the error it would otherwise get, as 429 with `Retry-After` (RFC 6585 §4).
+    #[error("rate limited for {retry_after} s: {error:?}")]
+    RateLimited { error: OAuthError, retry_after: i64 },
     /// The database cannot be reached; the client should retry. `Display` prints the whole
     /// cause chain (`{:#}`), for the log.
     #[error("database unavailable: {0:#}")]
@@ -155,6 +159,12 @@ impl IntoResponse for ApiError {
                 let mut response =
                     oauth_error_response(&OAuthError::invalid_request("the request body is too large"));
                 *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                response
+            }
+            Self::RateLimited { error, retry_after } => {
+                let mut response = oauth_error_response(&error);
+                *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
                 response
             }
             Self::Unavailable(_) => {

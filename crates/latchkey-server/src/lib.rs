@@ -7,9 +7,11 @@
 // Public: what the `latchkey` binary, the `testing` feature and the tests use. The rest is
 // the server's own business.
 pub mod admin;
+pub mod client_ip;
 pub mod config;
 pub mod instance;
 pub mod janitor;
+pub mod known_device;
 pub mod master_key;
 pub mod password_pool;
 #[cfg(feature = "testing")]
@@ -90,7 +92,7 @@ impl App {
         let state = AppState {
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
-            login_throttle: Arc::new(throttle::LoginThrottle::default()),
+            login_throttle: Arc::new(throttle::StoreThrottle::new(store.clone())),
             issuer: urls.issuer().as_str().into(),
             audience: config.audience()?.into(),
             urls: Arc::new(urls),

@@ -1,94 +1,159 @@
-//! Slowing down password guessing at the hosted login page, per account and per client IP.
+//! Slowing down password guessing, with the counts in the database every process shares
+//! (OWASP ASVS 2.2.1), so that N processes do not give an attacker N times the guesses.
 //!
-//! After a few free failures, each further failure makes the key wait twice as long before
-//! its next attempt is even checked (up to 15 minutes). A login tried while its account or
-//! IP is waiting fails with the same message as a wrong password, without spending an Argon2
-//! verify, so the lockout reveals nothing and costs the server nothing.
+//! Each attempt is counted against four keys: its account (from anywhere), its account from
+//! its IP, its IP (IPv6 by /64, [`crate::client_ip::throttle_group`]) across accounts, and its
+//! OAuth client. After a key's free failures, each further failure makes it wait twice as
+//! long (up to 15 minutes) — a progressive delay, not a lockout: the counts are forgotten an
+//! hour after the last failure. One statement counts a failure against all four keys
+//! ([`latchkey_store::ThrottleStore::record_throttle_failures`]), so concurrent failures from
+//! several processes are each counted exactly once.
 //!
-//! The state is in memory, per process: it bounds an attacker's rate against one server
-//! without a database write per failure. It never grows past [`MAX_KEYS`] entries.
+//! What a waiting key means to the caller is [`Verdict`]: an IP that must wait is told so
+//! (429 with `Retry-After`, it is the attacker's own address); an account or client that must
+//! wait is answered exactly like a wrong password, after the same work, so that the answer
+//! tells a guesser nothing.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::net::IpAddr;
 
-/// Failures an account may have before it has to wait.
-pub const ACCOUNT_FREE_FAILURES: u32 = 5;
-/// Failures one IP address may have (across accounts) before it has to wait.
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use latchkey_store::Store;
+
+use crate::authn::Throttle;
+use crate::client_ip::throttle_group;
+use crate::error::ApiError;
+
+/// Failures one account may have, from anywhere, before it has to wait. Higher than per
+/// (account, IP): a distributed guesser is slowed, a user mistyping from one place first.
+pub const ACCOUNT_FREE_FAILURES: u32 = 10;
+/// Failures one account may have from one IP before that pair has to wait.
+pub const ACCOUNT_IP_FREE_FAILURES: u32 = 5;
+/// Failures one IP address (IPv6: one /64) may have across accounts before it has to wait.
 pub const IP_FREE_FAILURES: u32 = 20;
+/// Failures through one OAuth client, across accounts and IPs, before it has to wait.
+pub const CLIENT_FREE_FAILURES: u32 = 100;
 /// The longest wait, in seconds.
 pub const MAX_DELAY: i64 = 900;
-/// Entries untouched this long are forgotten.
-const FORGET_AFTER: i64 = 3_600;
-const MAX_KEYS: usize = 100_000;
+/// A key's failures are forgotten this long after its last one.
+pub const WINDOW: i64 = 3_600;
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    failures: u32,
-    last_failure: i64,
+/// What a waiting key means for the attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The account (from anywhere or from one IP): refused like a wrong password; a known
+    /// device is exempt; a success clears it.
+    Account,
+    /// The OAuth client: like an account, but a success (one user's) does not clear it.
+    Client,
+    /// The caller's own IP: refused as rate limited (429).
+    Ip,
 }
 
-/// One throttled key: `account:<username>` or `ip:<address>`, with its free failures.
+/// One throttled key, with its free failures.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
     pub name: String,
     pub free: u32,
+    pub scope: Scope,
 }
 
 impl Key {
     pub fn account(username: &str) -> Self {
-        Self { name: format!("account:{}", username.to_lowercase()), free: ACCOUNT_FREE_FAILURES }
+        Self {
+            name: format!("account:{}", username.to_lowercase()),
+            free: ACCOUNT_FREE_FAILURES,
+            scope: Scope::Account,
+        }
     }
 
-    pub fn ip(ip: &str) -> Self {
-        Self { name: format!("ip:{ip}"), free: IP_FREE_FAILURES }
+    pub fn account_ip(username: &str, ip: IpAddr) -> Self {
+        Self {
+            name: format!("account_ip:{}@{}", throttle_group(ip), username.to_lowercase()),
+            free: ACCOUNT_IP_FREE_FAILURES,
+            scope: Scope::Account,
+        }
     }
+
+    pub fn ip(ip: IpAddr) -> Self {
+        Self { name: format!("ip:{}", throttle_group(ip)), free: IP_FREE_FAILURES, scope: Scope::Ip }
+    }
+
+    pub fn client(client_id: &str) -> Self {
+        Self { name: format!("client:{client_id}"), free: CLIENT_FREE_FAILURES, scope: Scope::Client }
+    }
+}
+
+/// Whether an attempt may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Open,
+    /// An account-scoped key waits: refuse like a wrong password.
+    Wait,
+    /// The IP waits this many more seconds.
+    RateLimited {
+        retry_after: i64,
+    },
 }
 
 /// The seconds to wait after `failures` failures when `free` of them cost nothing.
-fn delay(failures: u32, free: u32) -> i64 {
-    if failures < free {
+fn delay(failures: i64, free: u32) -> i64 {
+    let over = failures - i64::from(free);
+    if over < 0 {
         return 0;
     }
-    let exponent = (failures - free).min(10);
-    (1_i64 << exponent).min(MAX_DELAY)
+    (1_i64 << over.min(10)).min(MAX_DELAY)
 }
 
-#[derive(Default)]
-pub struct LoginThrottle {
-    entries: Mutex<HashMap<String, Entry>>,
+/// The throttle over the shared store.
+pub struct StoreThrottle {
+    store: Arc<dyn Store>,
 }
 
-impl LoginThrottle {
-    /// Whether any of `keys` must still wait at `now`.
-    pub fn blocked(&self, keys: &[Key], now: i64) -> bool {
-        let Ok(entries) = self.entries.lock() else { return false };
-        keys.iter().any(|key| {
-            entries.get(&key.name).is_some_and(|e| now < e.last_failure + delay(e.failures, key.free))
-        })
+impl StoreThrottle {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+}
+
+fn names(keys: &[Key]) -> Vec<&str> {
+    keys.iter().map(|key| key.name.as_str()).collect()
+}
+
+#[async_trait]
+impl Throttle for StoreThrottle {
+    async fn check(&self, keys: &[Key], now: i64) -> Result<Verdict, ApiError> {
+        let counts = self.store.throttle_counts(&names(keys), now).await?;
+        let mut verdict = Verdict::Open;
+        for count in counts {
+            let Some(key) = keys.iter().find(|key| key.name == count.key) else { continue };
+            let until = count.last_failure.saturating_add(delay(count.failures, key.free));
+            if now >= until {
+                continue;
+            }
+            verdict = match (key.scope, verdict) {
+                (Scope::Ip, Verdict::RateLimited { retry_after }) => {
+                    Verdict::RateLimited { retry_after: retry_after.max(until - now) }
+                }
+                (Scope::Ip, _) => Verdict::RateLimited { retry_after: until - now },
+                (Scope::Account | Scope::Client, Verdict::Open) => Verdict::Wait,
+                (Scope::Account | Scope::Client, other) => other,
+            };
+        }
+        Ok(verdict)
     }
 
-    pub fn record_failure(&self, keys: &[Key], now: i64) {
-        let Ok(mut entries) = self.entries.lock() else { return };
-        if entries.len() >= MAX_KEYS {
-            entries.retain(|_, e| now - e.last_failure < FORGET_AFTER);
-            if entries.len() >= MAX_KEYS {
-                entries.clear();
-            }
-        }
-        for key in keys {
-            let entry = entries.entry(key.name.clone()).or_insert(Entry { failures: 0, last_failure: now });
-            if now - entry.last_failure >= FORGET_AFTER {
-                entry.failures = 0;
-            }
-            entry.failures = entry.failures.saturating_add(1);
-            entry.last_failure = now;
-        }
+    async fn record_failure(&self, keys: &[Key], now: i64) -> Result<(), ApiError> {
+        self.store.record_throttle_failures(&names(keys), now, WINDOW).await?;
+        Ok(())
     }
 
-    /// A successful login clears its account's failures (not its IP's).
-    pub fn record_success(&self, account: &Key) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(&account.name);
+    async fn record_success(&self, keys: &[Key]) -> Result<(), ApiError> {
+        for key in keys.iter().filter(|key| key.scope == Scope::Account) {
+            self.store.clear_throttle(&key.name).await?;
         }
+        Ok(())
     }
 }
 
@@ -97,20 +162,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn waits_grow_after_free_failures() {
-        let throttle = LoginThrottle::default();
-        let keys = [Key::account("alice")];
-        for _ in 0..ACCOUNT_FREE_FAILURES - 1 {
-            throttle.record_failure(&keys, 100);
-            assert!(!throttle.blocked(&keys, 100));
-        }
-        throttle.record_failure(&keys, 100);
-        assert!(throttle.blocked(&keys, 100));
-        assert!(!throttle.blocked(&keys, 101));
-        throttle.record_failure(&keys, 101);
-        assert!(throttle.blocked(&keys, 102));
-        assert!(!throttle.blocked(&keys, 103));
-        throttle.record_success(&keys[0]);
-        assert!(!throttle.blocked(&keys, 101));
+    fn waits_double_after_the_free_failures_up_to_the_cap() {
+        assert_eq!(delay(4, 5), 0);
+        assert_eq!(delay(5, 5), 1);
+        assert_eq!(delay(6, 5), 2);
+        assert_eq!(delay(14, 5), 512);
+        assert_eq!(delay(100, 5), MAX_DELAY);
     }
 }

@@ -1,6 +1,6 @@
 //! Latchkey's storage: narrow traits per capability ([`UserStore`], [`ClientStore`],
 //! [`SessionStore`], [`KeyStore`], [`AuditStore`], [`RevocationStore`],
-//! [`AuthorizationCodeStore`], [`BrowserSessionStore`], [`ConsentStore`], and
+//! [`AuthorizationCodeStore`], [`BrowserSessionStore`], [`ConsentStore`], [`ThrottleStore`], and
 //! [`Transactional`] for units of work) combined into one object-safe [`Store`],
 //! and one implementation of them, [`SqlStore`], for SQLite and PostgreSQL.
 //!
@@ -68,11 +68,11 @@ pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
-    NewUser, Revocation, RevocationKind, Session, SessionWithUser, SigningKeyRecord, User,
+    NewUser, Revocation, RevocationKind, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
 };
 pub use sql::SqlStore;
 pub use traits::{
     AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, InstanceStore,
-    KeyStore, RevocationStore, SessionStore, Store, UserStore,
+    KeyStore, RevocationStore, SessionStore, Store, ThrottleStore, UserStore,
 };
 pub use unit_of_work::{Transactional, UnitOfWork};

@@ -255,3 +255,11 @@ pub struct BrowserSession {
     pub expires_at: i64,
     pub ended_at: Option<i64>,
 }
+
+/// One throttle key's failed sign-in attempts in its current window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleCount {
+    pub key: String,
+    pub failures: i64,
+    pub last_failure: i64,
+}

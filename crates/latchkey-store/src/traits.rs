@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use crate::error::{Backend, StoreError};
 use crate::model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
-    NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, User,
+    NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
 };
 use crate::unit_of_work::Transactional;
 
@@ -207,6 +207,29 @@ pub trait ConsentStore: Send + Sync {
     async fn has_consent(&self, user_id: &str, client_id: &str, scope: &str) -> Result<bool, StoreError>;
 }
 
+/// Failed sign-in attempts per throttle key, shared by every process on the database (OWASP
+/// ASVS 2.2.1). The server decides what a count means; the store only counts, exactly.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts one failure against each of `keys` in ONE statement
+    /// (`INSERT … ON CONFLICT … DO UPDATE … RETURNING`): a key whose window ended
+    /// (`expires_at <= now`) restarts at 1, and every failure moves its window's end to
+    /// `now + window`. Returns every key's count after this failure. Exact when N callers
+    /// race, on both backends and across processes.
+    async fn record_throttle_failures(
+        &self,
+        keys: &[&str],
+        now: i64,
+        window: i64,
+    ) -> Result<Vec<ThrottleCount>, StoreError>;
+    /// The counts of those of `keys` whose window is still open at `now`.
+    async fn throttle_counts(&self, keys: &[&str], now: i64) -> Result<Vec<ThrottleCount>, StoreError>;
+    /// Forgets a key's failures; true when there were any.
+    async fn clear_throttle(&self, key: &str) -> Result<bool, StoreError>;
+    /// Janitor: deletes up to `limit` keys whose window ended before `now`; returns how many.
+    async fn delete_expired_throttles(&self, now: i64, limit: i64) -> Result<u64, StoreError>;
+}
+
 /// Everything the server needs, as one object-safe trait (the server holds `Arc<dyn Store>`).
 #[async_trait]
 pub trait Store:
@@ -220,6 +243,7 @@ pub trait Store:
     + AuthorizationCodeStore
     + BrowserSessionStore
     + ConsentStore
+    + ThrottleStore
     + Transactional
     + Send
     + Sync

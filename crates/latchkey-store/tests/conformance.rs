@@ -49,6 +49,8 @@ latchkey_store::on_both_backends!(
     failed_second_statement_undoes_the_first,
     instance_settings_are_compare_and_set,
     only_one_first_signing_key_per_algorithm,
+    throttle_counts_per_key_and_restarts_the_window,
+    throttle_counts_every_concurrent_failure_once,
 );
 
 #[path = "conformance/instance.rs"]
@@ -65,6 +67,12 @@ use unit_of_work::{
 #[path = "conformance/liveness.rs"]
 mod liveness;
 use liveness::revocation_feed_lists_sessions_that_expired;
+
+#[path = "conformance/throttle.rs"]
+mod throttle;
+use throttle::{
+    throttle_counts_every_concurrent_failure_once, throttle_counts_per_key_and_restarts_the_window,
+};
 
 #[path = "conformance/authorization.rs"]
 mod authorization;

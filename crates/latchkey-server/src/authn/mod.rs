@@ -2,14 +2,23 @@
 //! (RFC 6749 §4.3), the hosted login page and the password change all come through
 //! [`authenticate`], and so will federation callbacks and token exchange.
 //!
-//! In order: the throttle (per account and per client IP; a blocked attempt spends no
-//! Argon2), the user lookup, the password verify on the bounded pool (an unknown or disabled
-//! user costs a dummy verify, so timing does not tell which usernames exist), the upgrade of
-//! a legacy (bcrypt or weaker Argon2) hash to Argon2id, and an audit event. Every refusal is
-//! the same [`Refused`] to the caller, which answers it with one message, whatever the cause
-//! (RFC 6749 §5.2 `invalid_grant` at the token endpoint).
+//! In order: the throttle ([`crate::throttle`]: per account, per account and IP, per IP and
+//! per client, counted in the shared database), the user lookup, the password verify on the
+//! bounded pool (an unknown or disabled user costs a dummy verify, so timing does not tell
+//! which usernames exist), the upgrade of a legacy (bcrypt or weaker Argon2) hash to
+//! Argon2id, and an audit event.
+//!
+//! An attempt whose account or client must wait is still verified — the same work as any
+//! other — and refused like a wrong password; only a wrong password (or an unknown user)
+//! counts as a failure, so correct logins never slow anyone down. Only an IP that must wait
+//! is refused at once, as rate limited: the only refusal that looks different, and it tells
+//! the caller about its own address only. A known device (see [`Attempt::known_device`]) is
+//! exempt from the account and client waits, so that other people's guessing cannot keep a
+//! user out (OWASP ASVS 2.2.1: no lockout anyone can trigger).
 
 mod throttle;
+
+use std::net::IpAddr;
 
 use latchkey_core::token_request::Secret;
 use latchkey_crypto::PasswordCheck;
@@ -18,7 +27,7 @@ use latchkey_store::{AuditEvent, User};
 pub use self::throttle::Throttle;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::throttle::Key;
+use crate::throttle::{Key, Scope, Verdict};
 
 /// Where an attempt came in, for the audit trail and the logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,10 +51,13 @@ impl Channel {
 pub struct Attempt<'a> {
     pub username: &'a str,
     pub password: Secret,
-    /// The client IP, throttled on its own across accounts.
-    pub ip: Option<&'a str>,
+    /// The client IP ([`crate::client_ip`]), throttled on its own across accounts.
+    pub ip: Option<IpAddr>,
     /// The OAuth client the user is signing in to, if any.
     pub client_id: Option<&'a str>,
+    /// This browser signed in to this account before ([`crate::known_device`]): the account's
+    /// and the client's waits do not apply to it, only its IP's.
+    pub known_device: bool,
     pub channel: Channel,
 }
 
@@ -53,37 +65,63 @@ pub struct Attempt<'a> {
 /// tells a guesser which it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
-    /// The account or the IP must wait; the password was not checked.
+    /// The client IP must wait this many more seconds; the password was not checked. The
+    /// caller answers 429 with `Retry-After`.
+    RateLimited { retry_after: i64 },
+    /// The account or the client must wait (whatever the password).
     Throttled,
     /// Unknown user, disabled user or wrong password.
     BadCredentials,
 }
 
+/// The keys an attempt is counted against ([`crate::throttle`]).
+fn keys(attempt: &Attempt<'_>) -> Vec<Key> {
+    let mut keys = vec![Key::account(attempt.username)];
+    if let Some(ip) = attempt.ip {
+        keys.push(Key::account_ip(attempt.username, ip));
+        keys.push(Key::ip(ip));
+    }
+    keys.extend(attempt.client_id.map(Key::client));
+    keys
+}
+
 /// Checks the attempt; `Ok(Err(_))` is a refusal, `Err(_)` a server failure.
 pub async fn authenticate(state: &AppState, attempt: Attempt<'_>) -> Result<Result<User, Refused>, ApiError> {
     let now = state.clock.now();
-    let account = Key::account(attempt.username);
-    let mut keys = vec![account];
-    keys.extend(attempt.ip.map(Key::ip));
+    let keys = keys(&attempt);
     let channel = attempt.channel.as_str();
-    if state.login_throttle.is_blocked(&keys, now).await? {
-        tracing::info!(client_id = ?attempt.client_id, channel, "authentication refused: throttled");
-        return Ok(Err(Refused::Throttled));
-    }
+    let checked: Vec<Key> = if attempt.known_device {
+        keys.iter().filter(|key| key.scope == Scope::Ip).cloned().collect()
+    } else {
+        keys.clone()
+    };
+    let waiting = match state.login_throttle.check(&checked, now).await? {
+        Verdict::RateLimited { retry_after } => {
+            tracing::info!(client_id = ?attempt.client_id, channel, "authentication refused: IP rate limited");
+            return Ok(Err(Refused::RateLimited { retry_after }));
+        }
+        Verdict::Wait => true,
+        Verdict::Open => false,
+    };
+    let refusal = if waiting { Refused::Throttled } else { Refused::BadCredentials };
     let user = state.store.user_by_username(attempt.username).await?;
     let Some(user) = user.filter(|u| !u.disabled) else {
         state.passwords.dummy_verify(attempt.password.expose().to_owned()).await?;
         state.login_throttle.record_failure(&keys, now).await?;
-        return Ok(Err(Refused::BadCredentials));
+        return Ok(Err(refusal));
     };
     let check =
         state.passwords.verify(attempt.password.expose().to_owned(), user.password_hash.clone()).await?;
     if check == PasswordCheck::Invalid {
         state.login_throttle.record_failure(&keys, now).await?;
         audit(state, &user, &attempt, "authentication_failed", now).await?;
-        return Ok(Err(Refused::BadCredentials));
+        return Ok(Err(refusal));
     }
-    state.login_throttle.record_success(&keys[0]).await?;
+    if waiting {
+        tracing::info!(client_id = ?attempt.client_id, channel, "authentication refused: throttled");
+        return Ok(Err(Refused::Throttled));
+    }
+    state.login_throttle.record_success(&keys).await?;
     if check == PasswordCheck::ValidNeedsRehash {
         upgrade_hash(state, &user, &attempt.password).await;
     }

@@ -1,39 +1,20 @@
-//! The throttle behind the user-authentication service, as a trait so that a shared,
-//! cross-process throttle (database-backed) can replace the in-memory one without touching
-//! any caller. The in-memory [`LoginThrottle`] of `crate::throttle` is the implementation
-//! today: per process, per account and per client IP.
+//! The throttle behind the user-authentication service, as a trait so that callers do not
+//! depend on where the counts live: [`crate::throttle::StoreThrottle`] keeps them in the
+//! database every process shares.
 
 use async_trait::async_trait;
 
 use crate::error::ApiError;
-use crate::throttle::{Key, LoginThrottle};
+use crate::throttle::{Key, Verdict};
 
-/// Slows password guessing down. Implementations decide how long a key waits after failures;
-/// a blocked attempt must be refused without verifying its password.
+/// Slows password guessing down. Implementations decide how long a key waits after failures.
 #[async_trait]
 pub trait Throttle: Send + Sync {
-    /// Whether any of `keys` must still wait at `now`.
-    async fn is_blocked(&self, keys: &[Key], now: i64) -> Result<bool, ApiError>;
+    /// Whether any of `keys` must still wait at `now`, and what that means.
+    async fn check(&self, keys: &[Key], now: i64) -> Result<Verdict, ApiError>;
     /// Counts a failed attempt against every key.
     async fn record_failure(&self, keys: &[Key], now: i64) -> Result<(), ApiError>;
-    /// A success clears its account's failures (not its IP's: one good password must not
-    /// buy an IP more guesses at other accounts).
-    async fn record_success(&self, account: &Key) -> Result<(), ApiError>;
-}
-
-#[async_trait]
-impl Throttle for LoginThrottle {
-    async fn is_blocked(&self, keys: &[Key], now: i64) -> Result<bool, ApiError> {
-        Ok(self.blocked(keys, now))
-    }
-
-    async fn record_failure(&self, keys: &[Key], now: i64) -> Result<(), ApiError> {
-        LoginThrottle::record_failure(self, keys, now);
-        Ok(())
-    }
-
-    async fn record_success(&self, account: &Key) -> Result<(), ApiError> {
-        LoginThrottle::record_success(self, account);
-        Ok(())
-    }
+    /// A success clears its account's failures (not its IP's nor its client's: one good
+    /// password must not buy an IP or a client more guesses at other accounts).
+    async fn record_success(&self, keys: &[Key]) -> Result<(), ApiError>;
 }

@@ -1,7 +1,7 @@
 //! The one user-authentication door: the password grant and `POST /account/password` are
 //! throttled like the hosted login, and a throttled attempt looks like a wrong password.
 
-use latchkey_server::throttle::ACCOUNT_FREE_FAILURES;
+use latchkey_server::throttle::ACCOUNT_IP_FREE_FAILURES;
 use serde_json::{json, Value};
 
 use crate::testkit::{assert_oauth_error, TestServer, PASSWORD};
@@ -12,7 +12,7 @@ on_both_backends!(password_grant_is_throttled_per_account, password_change_is_th
 async fn password_grant_is_throttled_per_account(server: TestServer) {
     let app = server.with_app_and_alice().await;
     let mut wrong = Value::Null;
-    for _ in 0..ACCOUNT_FREE_FAILURES {
+    for _ in 0..ACCOUNT_IP_FREE_FAILURES {
         wrong = assert_oauth_error(server.password_login(&app, "alice", "guess").await, 400, "invalid_grant")
             .await;
     }
@@ -37,7 +37,7 @@ async fn password_change_is_throttled_per_account(server: TestServer) {
             .send()
     };
     let mut wrong = Value::Null;
-    for _ in 0..ACCOUNT_FREE_FAILURES {
+    for _ in 0..ACCOUNT_IP_FREE_FAILURES {
         wrong = assert_oauth_error(change("guess").await.unwrap(), 400, "invalid_request").await;
     }
     let throttled = assert_oauth_error(change(PASSWORD).await.unwrap(), 400, "invalid_request").await;

@@ -381,8 +381,10 @@ async fn failed_logins_slow_down_with_the_same_message(server: TestServer) {
         let user = format!("user{i}");
         sign_in(&mut browser, &login, &user, "wrong password").await;
     }
+    // An IP that must wait is told so (issue 9: 429 with Retry-After, for per-IP limits only).
     let blocked = sign_in(&mut browser, &login, "alice", PASSWORD).await;
-    assert_eq!(blocked.status(), 401, "this IP must wait");
+    assert_eq!(blocked.status(), 429, "this IP must wait");
+    assert!(blocked.headers().contains_key("retry-after"));
     server.clock.advance(3_600);
     // (The old form has expired meanwhile: a new page.)
     let login = browser.get(&rp.authorize_url(&[])).await.text().await.unwrap();

@@ -24,3 +24,4 @@ mod path_issuer;
 mod refresh;
 mod revocation;
 mod session_liveness;
+mod throttle;

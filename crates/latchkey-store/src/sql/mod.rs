@@ -9,6 +9,7 @@ mod instance;
 mod keys;
 mod revocations;
 mod sessions;
+mod throttle;
 mod unit_of_work;
 mod users;
 

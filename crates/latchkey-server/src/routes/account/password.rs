@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::Json;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
@@ -17,8 +18,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::admin;
-use crate::authn::{self, Attempt, Channel};
+use crate::authn::{self, Attempt, Channel, Refused};
 use crate::bearer::AccountUser;
+use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -31,6 +33,7 @@ pub struct PasswordChange {
 pub async fn change_password(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     user: AccountUser,
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -47,16 +50,20 @@ pub async fn change_password(
         .user_by_id(&user.claims.sub)
         .await?
         .ok_or_else(|| OAuthError::invalid_request("the account no longer exists"))?;
-    let ip = peer.ip().to_string();
     let attempt = Attempt {
         username: &account.username,
         password: Secret::new(change.current_password),
-        ip: Some(&ip),
+        ip: Some(client_ip(peer, &headers, &state.config.trusted_proxies)),
         client_id: Some(&user.claims.client_id),
+        known_device: false,
         channel: Channel::PasswordChange,
     };
-    if authn::authenticate(&state, attempt).await?.is_err() {
-        return Err(OAuthError::invalid_request("the current password is wrong").into());
+    if let Err(refused) = authn::authenticate(&state, attempt).await? {
+        let error = OAuthError::invalid_request("the current password is wrong");
+        return Err(match refused {
+            Refused::RateLimited { retry_after } => ApiError::RateLimited { error, retry_after },
+            Refused::Throttled | Refused::BadCredentials => error.into(),
+        });
     }
     let now = state.clock.now();
     let hash = state.passwords.hash(new_password.expose().to_owned()).await?;

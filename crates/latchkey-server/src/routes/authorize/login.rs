@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
 use latchkey_store::Client;
@@ -19,9 +19,11 @@ use latchkey_store::Client;
 use super::error::AuthorizeError;
 use super::redirect::redirect_to;
 use super::{forms, resolve_client};
-use crate::authn::{self, Attempt, Channel};
+use crate::authn::{self, Attempt, Channel, Refused};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
+use crate::client_ip::client_ip;
 use crate::error::ApiError;
+use crate::known_device;
 use crate::pages::{self, LoginForm};
 use crate::public_urls::Endpoint;
 use crate::state::AppState;
@@ -85,16 +87,23 @@ pub async fn login(
     {
         return fail(&state);
     }
-    let ip = peer.ip().to_string();
     let attempt = Attempt {
         username,
         password: Secret::new(password),
-        ip: Some(&ip),
+        ip: Some(client_ip(peer, &headers, &state.config.trusted_proxies)),
         client_id: Some(&client.id),
+        known_device: known_device::is_known(&state, &headers, username, now),
         channel: Channel::HostedLogin,
     };
-    let Ok(user) = authn::authenticate(&state, attempt).await? else {
-        return fail(&state);
+    let user = match authn::authenticate(&state, attempt).await? {
+        Ok(user) => user,
+        Err(Refused::RateLimited { retry_after }) => {
+            let mut response = fail(&state)?;
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            return Ok(response);
+        }
+        Err(Refused::Throttled | Refused::BadCredentials) => return fail(&state),
     };
 
     let previous = browser::current_session(&state, &headers).await?;
@@ -107,5 +116,6 @@ pub async fn login(
         &[("interaction", &next.seal(&state.page_mac)?)],
     );
     response.headers_mut().append(header::SET_COOKIE, cookie);
+    response.headers_mut().append(header::SET_COOKIE, known_device::cookie(&state, &user.username, now));
     Ok(response)
 }

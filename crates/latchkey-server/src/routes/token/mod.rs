@@ -15,16 +15,17 @@ use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use latchkey_core::token_request::{TokenGrant, TokenRequest};
 use latchkey_core::OAuthError;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use super::form_body::read_form;
 use crate::client_auth::authenticate_client;
+use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Where a request came from, recorded on the sessions it creates.
 pub struct Origin {
-    pub ip: Option<String>,
+    pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
 }
 
@@ -32,12 +33,12 @@ pub struct Origin {
 const MAX_USER_AGENT_LEN: usize = 256;
 
 impl Origin {
-    pub(crate) fn from_request(peer: SocketAddr, headers: &HeaderMap) -> Self {
+    pub(crate) fn from_request(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Self {
         let user_agent = headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(MAX_USER_AGENT_LEN).collect());
-        Self { ip: Some(peer.ip().to_string()), user_agent }
+        Self { ip: Some(client_ip(peer, headers, &state.config.trusted_proxies)), user_agent }
     }
 }
 
@@ -59,7 +60,7 @@ pub async fn token(
         ))
         .into());
     }
-    let origin = Origin::from_request(peer, &headers);
+    let origin = Origin::from_request(&state, peer, &headers);
     match request.grant {
         TokenGrant::Password { username, password, scope } => {
             password::grant(&state, &client, &username, password, scope.as_ref(), origin).await

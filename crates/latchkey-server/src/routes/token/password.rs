@@ -15,13 +15,13 @@ use latchkey_store::Client;
 use super::response::TokenResponse;
 use super::session::{self, Login};
 use super::Origin;
-use crate::authn::{self, Attempt, Channel};
+use crate::authn::{self, Attempt, Channel, Refused};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tokens::session_id::SessionId;
 
-fn bad_credentials() -> ApiError {
-    OAuthError::invalid_grant("invalid username or password").into()
+fn bad_credentials_error() -> OAuthError {
+    OAuthError::invalid_grant("invalid username or password")
 }
 
 pub async fn grant(
@@ -37,11 +37,18 @@ pub async fn grant(
     let attempt = Attempt {
         username,
         password,
-        ip: origin.ip.as_deref(),
+        ip: origin.ip,
         client_id: Some(&client.id),
+        // No browser, no device cookie: see `crate::known_device`.
+        known_device: false,
         channel: Channel::PasswordGrant,
     };
-    let user = authn::authenticate(state, attempt).await?.map_err(|_| bad_credentials())?;
+    let user = authn::authenticate(state, attempt).await?.map_err(|refused| match refused {
+        Refused::RateLimited { retry_after } => {
+            ApiError::RateLimited { error: bad_credentials_error(), retry_after }
+        }
+        Refused::Throttled | Refused::BadCredentials => bad_credentials_error().into(),
+    })?;
     let now = state.clock.now();
     let with_refresh = client.grant_types.contains(&GrantType::RefreshToken);
     let session_id = if with_refresh { Some(SessionId::generate()?) } else { None };

@@ -52,7 +52,7 @@ pub async fn start(
                 created_at: now,
                 idle_expires_at: now + policy.refresh_idle_ttl.min(policy.refresh_absolute_ttl),
                 absolute_expires_at: now + policy.refresh_absolute_ttl,
-                ip: login.origin.ip,
+                ip: login.origin.ip.map(|ip| ip.to_string()),
                 user_agent: login.origin.user_agent,
                 browser_session_id: login.browser_session_id.map(str::to_owned),
             })
