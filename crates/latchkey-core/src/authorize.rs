@@ -88,7 +88,9 @@ fn bounded(pairs: &[(String, String)], name: &str) -> Result<Option<String>, OAu
 }
 
 fn repeated(name: &str) -> OAuthError {
-    OAuthError::invalid_request(format!("parameter {name:?} is repeated; RFC 6749 §3.1 allows each once"))
+    OAuthError::invalid_request(format!(
+        "parameter {name:?} is repeated; RFC 6749 section 3.1 allows each once"
+    ))
 }
 
 impl AuthorizationRequest {
@@ -108,10 +110,10 @@ impl AuthorizationRequest {
         match single(pairs, "response_type").map_err(|()| repeated("response_type"))? {
             None => return Err(OAuthError::invalid_request("response_type is required")),
             Some("code") => {}
-            Some(other) => {
+            Some(_) => {
                 return Err(OAuthError::new(
                     ErrorCode::UnsupportedResponseType,
-                    format!("response_type {other:?} is not supported; use code"),
+                    "this response_type is not supported; use code",
                 ))
             }
         }
@@ -137,11 +139,7 @@ impl AuthorizationRequest {
                     "none" => prompt.none = true,
                     "login" => prompt.login = true,
                     "consent" => prompt.consent = true,
-                    other => {
-                        return Err(OAuthError::invalid_request(format!(
-                            "prompt value {other:?} is not supported"
-                        )))
-                    }
+                    _ => return Err(OAuthError::invalid_request("a prompt value is not supported")),
                 }
             }
             if prompt.none && (prompt.login || prompt.consent) {

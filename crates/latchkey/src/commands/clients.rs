@@ -35,11 +35,11 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                 .iter()
                 .map(|g| {
                     GrantType::parse(g.trim())
-                        .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))
+                        .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let scope = Scope::parse(&scopes.join(" "))
-                .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))?;
+                .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))?;
             let kind = match kind {
                 ClientTypeArg::Public => ClientKind::Public,
                 ClientTypeArg::Confidential => ClientKind::Confidential,
