@@ -156,7 +156,7 @@ async fn confidential_client_with_and_without_pkce(server: TestServer) {
     let refused = crate::flow::query_of(&crate::flow::location(&response));
     assert_eq!(refused["error"], "invalid_request");
     assert!(refused["error_description"].contains("code_challenge"), "{refused:?}");
-    assert!(refused.get("code").is_none());
+    assert!(!refused.contains_key("code"));
 
     let mut rp =
         Rp::register_with(&server, ClientKind::Confidential, "openid", |spec| spec.pkce_required = false)
