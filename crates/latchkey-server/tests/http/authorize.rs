@@ -446,4 +446,10 @@ async fn loopback_redirect_uri_may_change_port(server: TestServer) {
         .authorize_url(&[])
         .replace(&urlencode(REDIRECT_URI), &urlencode("http://localhost:53211/native/cb"));
     assert_error_page(browser.get(&other_host).await).await;
+    // A port is a TCP port (1 to 65535): anything else is no registered URI.
+    for port in ["99999", "0"] {
+        let bad_port = format!("http://127.0.0.1:{port}/native/cb");
+        let url = rp.authorize_url(&[]).replace(&urlencode(REDIRECT_URI), &urlencode(&bad_port));
+        assert_error_page(browser.get(&url).await).await;
+    }
 }
