@@ -137,7 +137,10 @@ impl AuthorizationRequest {
             for value in raw.split(' ').filter(|v| !v.is_empty()) {
                 match value {
                     "none" => prompt.none = true,
-                    "login" => prompt.login = true,
+                    // OpenID Connect Core §3.1.2.1: the user is to pick an account; the
+                    // hosted login is where one signs in as someone else, so it is `login`
+                    // (and with `none`, refused below as any combination is).
+                    "login" | "select_account" => prompt.login = true,
                     "consent" => prompt.consent = true,
                     _ => return Err(OAuthError::invalid_request("a prompt value is not supported")),
                 }

@@ -282,6 +282,9 @@ async fn prompt_login_and_max_age_ask_again_and_rotate_the_session(server: TestS
     authorize_as_alice(&mut browser, &rp, &[]).await;
     let first_cookie = browser.cookies["latchkey_session"].clone();
 
+    let response = browser.get(&rp.authorize_url(&[("prompt", "select_account")])).await;
+    assert_eq!(response.status(), 200, "prompt=select_account shows the login page");
+    assert!(response.text().await.unwrap().contains("action=\"/login\""));
     let response = browser.get(&rp.authorize_url(&[("prompt", "login")])).await;
     assert_eq!(response.status(), 200, "prompt=login shows the login page");
     let login = response.text().await.unwrap();
