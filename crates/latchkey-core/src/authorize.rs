@@ -88,7 +88,9 @@ fn bounded(pairs: &[(String, String)], name: &str) -> Result<Option<String>, OAu
 }
 
 fn repeated(name: &str) -> OAuthError {
-    OAuthError::invalid_request(format!("parameter {name:?} is repeated; RFC 6749 §3.1 allows each once"))
+    OAuthError::invalid_request(format!(
+        "parameter {name:?} is repeated; RFC 6749 section 3.1 allows each once"
+    ))
 }
 
 impl AuthorizationRequest {
@@ -108,10 +110,10 @@ impl AuthorizationRequest {
         match single(pairs, "response_type").map_err(|()| repeated("response_type"))? {
             None => return Err(OAuthError::invalid_request("response_type is required")),
             Some("code") => {}
-            Some(other) => {
+            Some(_) => {
                 return Err(OAuthError::new(
                     ErrorCode::UnsupportedResponseType,
-                    format!("response_type {other:?} is not supported; use code"),
+                    "this response_type is not supported; use code",
                 ))
             }
         }
@@ -135,13 +137,12 @@ impl AuthorizationRequest {
             for value in raw.split(' ').filter(|v| !v.is_empty()) {
                 match value {
                     "none" => prompt.none = true,
-                    "login" => prompt.login = true,
+                    // OpenID Connect Core §3.1.2.1: the user is to pick an account; the
+                    // hosted login is where one signs in as someone else, so it is `login`
+                    // (and with `none`, refused below as any combination is).
+                    "login" | "select_account" => prompt.login = true,
                     "consent" => prompt.consent = true,
-                    other => {
-                        return Err(OAuthError::invalid_request(format!(
-                            "prompt value {other:?} is not supported"
-                        )))
-                    }
+                    _ => return Err(OAuthError::invalid_request("a prompt value is not supported")),
                 }
             }
             if prompt.none && (prompt.login || prompt.consent) {

@@ -164,17 +164,11 @@ fn quoted_string(text: &str) -> String {
     quoted
 }
 
-/// RFC 6750 §3: `error_description` and `scope` may only use %x20-21 / %x23-5B / %x5D-7E,
-/// printable ASCII without `"` and `\` (no escaping). Those two become `'`, anything else
-/// `?`, so an attacker-chosen `kid` echoed in a description cannot break the header.
+/// RFC 6750 §3: `error_description` and `scope` may only use %x20-21 / %x23-5B / %x5D-7E
+/// (the same rule as RFC 6749 §5.2), so an attacker-chosen `kid` echoed in a description
+/// cannot break the header.
 fn restricted(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '"' | '\\' => '\'',
-            ' '..='~' => c,
-            _ => '?',
-        })
-        .collect()
+    crate::error::description_chars(text)
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! The protocol error: RFC 6749 §5.2 error codes plus a human description.
 //!
 //! `Display` prints the RFC code only, so logging an error never leaks more than the client
-//! would see; the description is meant for the client (it never contains secrets).
+//! would see; the description is meant for the client (it never contains secrets, and never
+//! repeats request values: an attacker's `<script>` must not come back in a redirect).
+//! Every description passes through [`OAuthError::new`], which keeps it to the characters
+//! RFC 6749 §4.1.2.1 and §5.2 allow, whatever path (JSON, redirect, header) carries it.
 
 use std::fmt;
 
@@ -64,12 +67,30 @@ impl ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthError {
     pub code: ErrorCode,
-    pub description: Option<String>,
+    description: Option<String>,
+}
+
+/// RFC 6749 §4.1.2.1, §5.2 and RFC 6750 §3: `error_description` may only use
+/// `%x20-21 / %x23-5B / %x5D-7E`, printable ASCII without `"` and `\` (which also need no
+/// escaping in a quoted header value). Those two become `'`, anything else `?`.
+pub fn description_chars(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' => '\'',
+            ' '..='~' => c,
+            _ => '?',
+        })
+        .collect()
 }
 
 impl OAuthError {
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
-        Self { code, description: Some(description.into()) }
+        Self { code, description: Some(description_chars(&description.into())) }
+    }
+
+    /// The `error_description`, already restricted to the characters the RFCs allow.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
     }
 
     pub fn invalid_request(description: impl Into<String>) -> Self {
@@ -112,3 +133,17 @@ impl fmt::Display for OAuthError {
 }
 
 impl std::error::Error for OAuthError {}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn descriptions_keep_to_the_allowed_characters() {
+        let error = OAuthError::invalid_request("a \"quoted\" \\ caf\u{e9}\n<b>!");
+        assert_eq!(error.description(), Some("a 'quoted' ' caf??<b>!"));
+        let allowed = |b: u8| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E);
+        assert!(error.description().unwrap().bytes().all(allowed));
+    }
+}

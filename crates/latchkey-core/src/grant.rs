@@ -33,9 +33,9 @@ impl GrantType {
 
     pub fn parse(raw: &str) -> Result<Self, OAuthError> {
         Self::ALL.into_iter().find(|g| g.as_str() == raw).ok_or_else(|| {
-            OAuthError::unsupported_grant_type(format!(
-                "grant_type {raw:?} is not supported; use one of: authorization_code, password, refresh_token, client_credentials"
-            ))
+            OAuthError::unsupported_grant_type(
+                "this grant_type is not supported; use one of: authorization_code, password, refresh_token, client_credentials",
+            )
         })
     }
 }

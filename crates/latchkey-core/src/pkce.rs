@@ -3,8 +3,10 @@
 //! - **The challenge** ([`CodeChallenge::parse`], at the authorization endpoint): only the
 //!   `S256` method (RFC 7636 §4.2, §4.3); `plain` offers no protection when the authorization
 //!   request can be observed (RFC 9700 §2.1.1).
-//! - **Who must use it** ([`require_for`]): public clients, which have no secret to bind the
-//!   code to (RFC 9700 §2.1.1). Confidential clients may.
+//! - **Who must use it** ([`require_for`]): every client (OAuth 2.1 §4.1.1, RFC 9700
+//!   §2.1.1: a secret does not stop an injected code). A confidential legacy client may be
+//!   registered without (`pkce_required` false); a public client never, having no secret to
+//!   bind the code to.
 //! - **The verification** ([`verify`], at the token endpoint): the verifier's form
 //!   (RFC 7636 §4.1) and `BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge`
 //!   (RFC 7636 §4.6), and no downgrade: a verifier for a code issued without a challenge is
@@ -58,12 +60,16 @@ impl CodeChallenge {
     }
 }
 
-/// RFC 9700 §2.1.1: a public client must send a code challenge; a confidential client may.
-pub fn require_for(kind: ClientKind, challenge: Option<&CodeChallenge>) -> Result<(), OAuthError> {
-    if kind == ClientKind::Public && challenge.is_none() {
-        return Err(OAuthError::invalid_request(
-            "code_challenge is required: public clients must use PKCE with S256",
-        ));
+/// OAuth 2.1 §4.1.1 and RFC 9700 §2.1.1: a client must send a code challenge, unless it is a
+/// confidential client registered as a legacy client without PKCE (`pkce_required` false).
+pub fn require_for(
+    kind: ClientKind,
+    pkce_required: bool,
+    challenge: Option<&CodeChallenge>,
+) -> Result<(), OAuthError> {
+    let required = kind == ClientKind::Public || pkce_required;
+    if required && challenge.is_none() {
+        return Err(OAuthError::invalid_request("code_challenge is required: use PKCE with S256"));
     }
     Ok(())
 }
@@ -122,11 +128,14 @@ mod tests {
     }
 
     #[test]
-    fn public_clients_must_send_a_challenge() {
+    fn every_client_must_send_a_challenge_but_opted_out_confidential_ones() {
         let challenge = CodeChallenge::parse(CHALLENGE, Some("S256")).unwrap();
-        assert!(require_for(ClientKind::Public, Some(&challenge)).is_ok());
-        assert_eq!(require_for(ClientKind::Public, None).unwrap_err().code, ErrorCode::InvalidRequest);
-        assert!(require_for(ClientKind::Confidential, None).is_ok());
+        for kind in [ClientKind::Public, ClientKind::Confidential] {
+            assert!(require_for(kind, true, Some(&challenge)).is_ok());
+            assert_eq!(require_for(kind, true, None).unwrap_err().code, ErrorCode::InvalidRequest);
+        }
+        assert!(require_for(ClientKind::Public, false, None).is_err(), "public clients cannot opt out");
+        assert!(require_for(ClientKind::Confidential, false, None).is_ok());
     }
 
     #[test]

@@ -28,10 +28,11 @@ fn loopback_parts(uri: &str) -> Option<(&'static str, &str)> {
         if let Some(rest) = uri.strip_prefix(prefix) {
             let path_start = rest.find(['/', '?']).unwrap_or(rest.len());
             let (port, path) = rest.split_at(path_start);
+            // RFC 3986 §3.2.3 digits naming a TCP port, 1 to 65535 (port 99999 is no port).
             let port_ok = port.is_empty()
-                || port
-                    .strip_prefix(':')
-                    .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+                || port.strip_prefix(':').is_some_and(|p| {
+                    p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n != 0)
+                });
             return port_ok.then_some((prefix, path));
         }
     }
@@ -169,6 +170,10 @@ mod tests {
         assert!(loopback.matches("http://127.0.0.1:51234/cb"));
         assert!(!loopback.matches("http://127.0.0.1:51234/other"));
         assert!(!loopback.matches("http://[::1]:51234/cb"));
+        for port in ["99999", "65536", "0", "+80", ""] {
+            assert!(!loopback.matches(&format!("http://127.0.0.1:{port}/cb")), "{port}");
+        }
+        assert!(loopback.matches("http://127.0.0.1:65535/cb"));
     }
 
     #[test]

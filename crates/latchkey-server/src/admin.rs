@@ -164,7 +164,7 @@ pub async fn add_client(
         ensure!(ttl > 0, "token lifetimes must be longer than zero");
     }
     let scope = Scope::parse(&client.scopes.join(" "))
-        .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))?;
+        .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))?;
     let redirect_uris = check_redirect_uris(client.redirect_uris)?;
     let post_logout_redirect_uris = check_redirect_uris(client.post_logout_redirect_uris)?;
     if client.grant_types.contains(&GrantType::AuthorizationCode) {

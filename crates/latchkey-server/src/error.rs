@@ -22,7 +22,7 @@ use serde::Serialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// A protocol error for the client.
-    #[error("{}", .0.description.as_deref().unwrap_or(.0.code.as_str()))]
+    #[error("{}", .0.description().unwrap_or(.0.code.as_str()))]
     OAuth(OAuthError),
     /// A bearer token refused at `/userinfo` or `/account/*` (RFC 6750 §3.1).
     #[error("{}", .0.description())]
@@ -107,7 +107,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
 /// The JSON error body of RFC 6749 §5.2 (also used by RFC 6750 §3 and RFC 7009 §2.2.1) with
 /// `status`, and `Cache-Control: no-store`: every JSON error of the server goes out here.
 pub fn oauth_error_json(status: StatusCode, error: &OAuthError) -> Response {
-    let body = ErrorBody { error: error.code.as_str(), error_description: error.description.as_deref() };
+    let body = ErrorBody { error: error.code.as_str(), error_description: error.description() };
     let mut response = (status, Json(body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

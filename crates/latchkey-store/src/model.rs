@@ -50,6 +50,9 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<String>,
     /// Whether users are asked to consent; first-party clients may skip it.
     pub require_consent: bool,
+    /// Whether the code flow needs a PKCE challenge (`latchkey_core::pkce::require_for`);
+    /// only legacy confidential clients are registered without.
+    pub pkce_required: bool,
     pub created_at: i64,
 }
 
@@ -77,6 +80,9 @@ pub struct NewClient {
     pub post_logout_redirect_uris: Vec<String>,
     /// Whether users are asked to consent; first-party clients may skip it.
     pub require_consent: bool,
+    /// Whether the code flow needs a PKCE challenge (`latchkey_core::pkce::require_for`);
+    /// only legacy confidential clients are registered without.
+    pub pkce_required: bool,
 }
 
 impl NewClient {
@@ -96,6 +102,7 @@ impl NewClient {
             redirect_uris: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
             require_consent: true,
+            pkce_required: true,
         }
     }
 }

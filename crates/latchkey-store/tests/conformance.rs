@@ -111,6 +111,7 @@ fn new_client(id: &str) -> NewClient {
         redirect_uris: vec!["https://app.example/cb".into(), "http://127.0.0.1/cb".into()],
         post_logout_redirect_uris: vec!["https://app.example/bye".into()],
         require_consent: true,
+        pkce_required: true,
     }
 }
 
@@ -242,6 +243,7 @@ async fn clients_round_trip(db: TestDatabase) {
         redirect_uris: vec![],
         post_logout_redirect_uris: vec![],
         require_consent: false,
+        pkce_required: false,
     };
     store.create_client(&public, NOW + 1).await.unwrap();
 
@@ -258,13 +260,13 @@ async fn clients_round_trip(db: TestDatabase) {
     assert_eq!(zeta.created_at, NOW);
     assert_eq!(zeta.redirect_uris, ["https://app.example/cb", "http://127.0.0.1/cb"]);
     assert_eq!(zeta.post_logout_redirect_uris, ["https://app.example/bye"]);
-    assert!(zeta.require_consent);
+    assert!(zeta.require_consent && zeta.pkce_required);
 
     let alpha = store.client_by_id("alpha").await.unwrap().unwrap();
     assert_eq!(alpha.kind, ClientKind::Public);
     assert_eq!(alpha.secret_hash, None);
     assert!(alpha.grant_types.is_empty() && alpha.scopes.is_empty());
-    assert!(alpha.redirect_uris.is_empty() && !alpha.require_consent);
+    assert!(alpha.redirect_uris.is_empty() && !alpha.require_consent && !alpha.pkce_required);
     assert_eq!(
         (alpha.access_token_ttl, alpha.refresh_idle_ttl, alpha.refresh_absolute_ttl, alpha.reuse_window),
         (None, None, None, None)

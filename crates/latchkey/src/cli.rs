@@ -179,6 +179,10 @@ pub enum ClientsCommand {
         /// Do not ask users to consent (first-party clients)
         #[arg(long)]
         skip_consent: bool,
+        /// Let a legacy confidential client use the code flow without PKCE (OAuth 2.1
+        /// requires it of every client otherwise)
+        #[arg(long)]
+        no_pkce: bool,
         #[arg(long)]
         json: bool,
     },

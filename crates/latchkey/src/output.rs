@@ -37,6 +37,7 @@ pub fn client_json(client: &Client) -> Value {
         "redirect_uris": client.redirect_uris,
         "post_logout_redirect_uris": client.post_logout_redirect_uris,
         "require_consent": client.require_consent,
+        "pkce_required": client.pkce_required,
         "created_at": client.created_at,
     })
 }

@@ -203,7 +203,8 @@ fn logout_confirm_markup(action: &str, fields: &[(&str, &str)], csrf: &str) -> M
     }
 }
 
-/// Asks the user to confirm a logout that came without a valid `id_token_hint`; the form
+/// Asks the user to confirm a logout whose `id_token_hint` does not name the browser's
+/// current session (or that came without one); the form
 /// posts to `action`, the logout endpoint's public path.
 pub fn logout_confirm_page(action: &str, fields: &[(&str, &str)], csrf: &str) -> Response {
     render(StatusCode::OK, "Sign out?", logout_confirm_markup(action, fields, csrf))

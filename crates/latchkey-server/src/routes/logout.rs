@@ -4,8 +4,13 @@
 //! A `post_logout_redirect_uri` must be registered for the client (exactly, but for the port
 //! of a loopback URI, as with redirect URIs), named by the
 //! `id_token_hint`'s audience or by `client_id`; otherwise an error page, never a redirect.
-//! With a valid `id_token_hint` (signed by this server; it may have expired) the browser
-//! session is ended at once; without one the user confirms on a page (a form with a CSRF
+//!
+//! Only the session of the request's own cookie is ever ended (as node-oidc-provider does):
+//! an ID token is no credential for someone else's session, since it travels through
+//! browsers and logs (§2: the hint is only a hint; §6 "Security Considerations"). With an
+//! `id_token_hint` (signed by this server; it may have expired) that names the browser's
+//! current session, that session ends at once; otherwise (no hint, a hint for another
+//! session, or no browser session at all) the user confirms on a page (a form with a CSRF
 //! token). Ending a browser session also revokes every refresh session it started, in the
 //! same unit of work.
 
@@ -75,31 +80,28 @@ pub async fn logout(
     };
 
     let current = browser::current_session(&state, &headers).await?;
-    let to_end: Option<BrowserSession> = match &hint {
-        Some(hint) => match current {
-            Some(current) if current.user_id == hint.sub => Some(current),
-            _ => match &hint.sid {
-                Some(sid) => state.store.browser_session(sid).await?.filter(|s| s.user_id == hint.sub),
-                None => None,
-            },
-        },
-        None => {
-            let confirmed = method == Method::POST && form.get("confirm") == Some("yes");
-            if !confirmed {
-                let mut fields = Vec::new();
-                for name in ["post_logout_redirect_uri", "state", "client_id"] {
-                    if let Some(value) = form.get(name) {
-                        fields.push((name, value));
-                    }
-                }
-                return Ok(forms::with_csrf(&state, &headers, |csrf| {
-                    pages::logout_confirm_page(&state.urls.path(Endpoint::Logout), &fields, csrf)
-                })?);
-            }
+    let confirmed = method == Method::POST && form.get("confirm") == Some("yes");
+    let to_end: Option<BrowserSession> = match (&hint, current) {
+        (Some(hint), Some(current)) if names_session(hint, &current) => Some(current),
+        (_, current) if confirmed => {
             if !browser::check_form_post(&state, &headers, form.get("csrf")) {
                 return Err(forms::forbidden_page().into());
             }
             current
+        }
+        _ => {
+            let mut fields = Vec::new();
+            if let Some(id) = &client_id {
+                fields.push(("client_id", id.as_str()));
+            }
+            for name in ["post_logout_redirect_uri", "state"] {
+                if let Some(value) = form.get(name) {
+                    fields.push((name, value));
+                }
+            }
+            return Ok(forms::with_csrf(&state, &headers, |csrf| {
+                pages::logout_confirm_page(&state.urls.path(Endpoint::Logout), &fields, csrf)
+            })?);
         }
     };
 
@@ -123,4 +125,10 @@ pub async fn logout(
     };
     response.headers_mut().append(header::SET_COOKIE, browser::clear_session_cookie(&state));
     Ok(response)
+}
+
+/// Whether the ID token was issued for this browser session: same user and, when the token
+/// carries a `sid` (OpenID Connect Front-Channel Logout 1.0 §3), the same session.
+fn names_session(hint: &IdTokenClaims, session: &BrowserSession) -> bool {
+    hint.sub == session.user_id && hint.sid.as_deref().is_none_or(|sid| sid == session.id)
 }

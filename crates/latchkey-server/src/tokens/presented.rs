@@ -6,7 +6,9 @@
 use latchkey_core::claims::AccessTokenClaims;
 use latchkey_crypto::verify_jwt;
 
+use super::refresh_token::RefreshTokenCodec;
 use super::session_id::SessionId;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 pub enum PresentedToken {
@@ -27,5 +29,26 @@ pub fn identify(state: &AppState, token: &str, client_id: &str) -> PresentedToke
             PresentedToken::Access { typ: verified.header.typ, claims: Box::new(verified.claims) }
         }
         Err(_) => PresentedToken::Unknown,
+    }
+}
+
+/// Whether `token` is a genuine token of ours issued to a client other than `client_id`:
+/// an access token with another `client_id`, or a refresh token whose MAC checks out for
+/// the client of the session it names. RFC 7009 §2.1 has such a revocation refused.
+pub async fn belongs_to_another_client(
+    state: &AppState,
+    token: &PresentedToken,
+    raw: &str,
+    client_id: &str,
+) -> Result<bool, ApiError> {
+    match token {
+        PresentedToken::Refresh { .. } => Ok(false),
+        PresentedToken::Access { claims, .. } => Ok(claims.client_id != client_id),
+        PresentedToken::Unknown => {
+            let Some(session_id) = RefreshTokenCodec::claimed_session(raw) else { return Ok(false) };
+            let Some(found) = state.store.session(&session_id.to_string()).await? else { return Ok(false) };
+            let owner = found.session.client_id;
+            Ok(owner != client_id && state.refresh_tokens.open(raw, &owner).is_some())
+        }
     }
 }

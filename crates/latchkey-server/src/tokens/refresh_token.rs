@@ -49,12 +49,22 @@ impl RefreshTokenCodec {
         URL_SAFE_NO_PAD.encode(token)
     }
 
+    fn decode(token: &str) -> Option<Vec<u8>> {
+        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+        (bytes.len() == TOKEN_LEN && bytes[0] == VERSION).then_some(bytes)
+    }
+
+    /// The session a token claims to name, unchecked: only to find the client whose key
+    /// [`Self::open`] must then be given (a token of another client, RFC 7009 §2.1).
+    pub fn claimed_session(token: &str) -> Option<SessionId> {
+        let bytes = Self::decode(token)?;
+        let session: [u8; 16] = bytes[1..17].try_into().ok()?;
+        Some(SessionId::from_bytes(session))
+    }
+
     /// The session and generation a token names, if it is one of ours for `client_id`.
     pub fn open(&self, token: &str, client_id: &str) -> Option<(SessionId, i64)> {
-        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
-        if bytes.len() != TOKEN_LEN || bytes[0] != VERSION {
-            return None;
-        }
+        let bytes = Self::decode(token)?;
         let (body, tag) = bytes.split_at(BODY_LEN);
         if !self.mac.verify(&Self::mac_input(body, client_id), tag) {
             return None;

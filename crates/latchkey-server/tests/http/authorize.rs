@@ -282,6 +282,9 @@ async fn prompt_login_and_max_age_ask_again_and_rotate_the_session(server: TestS
     authorize_as_alice(&mut browser, &rp, &[]).await;
     let first_cookie = browser.cookies["latchkey_session"].clone();
 
+    let response = browser.get(&rp.authorize_url(&[("prompt", "select_account")])).await;
+    assert_eq!(response.status(), 200, "prompt=select_account shows the login page");
+    assert!(response.text().await.unwrap().contains("action=\"/login\""));
     let response = browser.get(&rp.authorize_url(&[("prompt", "login")])).await;
     assert_eq!(response.status(), 200, "prompt=login shows the login page");
     let login = response.text().await.unwrap();
@@ -448,4 +451,10 @@ async fn loopback_redirect_uri_may_change_port(server: TestServer) {
         .authorize_url(&[])
         .replace(&urlencode(REDIRECT_URI), &urlencode("http://localhost:53211/native/cb"));
     assert_error_page(browser.get(&other_host).await).await;
+    // A port is a TCP port (1 to 65535): anything else is no registered URI.
+    for port in ["99999", "0"] {
+        let bad_port = format!("http://127.0.0.1:{port}/native/cb");
+        let url = rp.authorize_url(&[]).replace(&urlencode(REDIRECT_URI), &urlencode(&bad_port));
+        assert_error_page(browser.get(&url).await).await;
+    }
 }

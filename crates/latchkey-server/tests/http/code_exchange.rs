@@ -137,17 +137,32 @@ async fn refresh_token_follows_offline_access_and_client_policy(server: TestServ
     assert!(body["access_token"].is_string() && body["id_token"].is_string());
 }
 
-async fn confidential_client_with_and_without_pkce(server: TestServer) {
-    server.add_user("alice", &[]).await;
-    let mut rp = Rp::register_with(&server, ClientKind::Confidential, "openid", |_| {}).await;
-    let mut browser = Browser::new(&server);
-    // A confidential client may omit PKCE (it authenticates at the token endpoint)...
-    let url = format!(
+fn url_without_pkce(rp: &Rp) -> String {
+    format!(
         "/authorize?response_type=code&client_id={}&redirect_uri={}",
         rp.client_id,
         form_urlencoded::byte_serialize(REDIRECT_URI.as_bytes()).collect::<String>()
-    );
-    let mut response = browser.get(&url).await;
+    )
+}
+
+/// OAuth 2.1 §4.1.1: a confidential client must use PKCE too, unless registered as a legacy
+/// client without it (`clients add --no-pkce`).
+async fn confidential_client_with_and_without_pkce(server: TestServer) {
+    server.add_user("alice", &[]).await;
+    let modern = Rp::register_with(&server, ClientKind::Confidential, "openid", |_| {}).await;
+    let mut browser = Browser::new(&server);
+    let response = browser.get(&url_without_pkce(&modern)).await;
+    assert_eq!(response.status(), 303);
+    let refused = crate::flow::query_of(&crate::flow::location(&response));
+    assert_eq!(refused["error"], "invalid_request");
+    assert!(refused["error_description"].contains("code_challenge"), "{refused:?}");
+    assert!(!refused.contains_key("code"));
+
+    let mut rp =
+        Rp::register_with(&server, ClientKind::Confidential, "openid", |spec| spec.pkce_required = false)
+            .await;
+    // A legacy confidential client may omit PKCE (it authenticates at the token endpoint)...
+    let mut response = browser.get(&url_without_pkce(&rp)).await;
     let code = loop {
         if response.status() == 303 {
             let next = crate::flow::location(&response);

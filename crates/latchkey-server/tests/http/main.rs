@@ -16,6 +16,7 @@ mod client_credentials;
 mod code_exchange;
 mod discovery;
 mod e2e;
+mod error_description;
 mod janitor;
 mod oidc;
 mod outage;

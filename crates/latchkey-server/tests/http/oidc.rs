@@ -21,6 +21,7 @@ on_both_backends!(
     logout_ends_the_browser_session_and_its_refresh_sessions,
     logout_refuses_unregistered_return_addresses,
     logout_without_hint_asks_first,
+    leaked_id_token_ends_no_one_elses_session,
     redirect_uris_are_checked_at_registration,
 );
 
@@ -151,8 +152,12 @@ async fn logout_ends_the_browser_session_and_its_refresh_sessions(server: TestSe
     assert_eq!(response.status(), 200);
     assert!(response.text().await.unwrap().contains("action=\"/login\""));
 
-    // Without a post-logout URI: the signed-out page.
+    // Without a browser session the hint names no session here: the user confirms, and
+    // then, without a post-logout URI, sees the signed-out page.
     let response = browser.get(&logout_url(id_token, &[])).await;
+    assert_eq!(response.status(), 200);
+    let csrf = crate::flow::hidden(&response.text().await.unwrap(), "csrf");
+    let response = browser.post("/logout", &[("confirm", "yes"), ("csrf", &csrf)], None).await;
     assert_eq!(response.status(), 200);
     assert!(response.headers()["x-frame-options"] == "DENY");
     assert!(response.text().await.unwrap().contains("signed out"));
@@ -204,6 +209,58 @@ async fn logout_without_hint_asks_first(server: TestServer) {
     assert_eq!(response.status(), 303);
     assert_eq!(query_of(&location(&response))["state"], "s");
     assert_oauth_error(server.refresh(&rp.client_id, refresh_token).await, 400, "invalid_grant").await;
+}
+
+/// Whether `browser` is still signed in at the hosted pages.
+async fn signed_in(browser: &mut Browser, rp: &Rp) -> bool {
+    let response = browser.get(&rp.authorize_url(&[])).await;
+    response.status() == 303 || !response.text().await.unwrap().contains("action=\"/login\"")
+}
+
+/// An attacker holding alice's ID token (leaked through a log or a referrer; valid or long
+/// expired) can neither end her browser session nor her refresh sessions: without her cookie
+/// the logout only asks, and confirming ends the attacker's own session at most.
+async fn leaked_id_token_ends_no_one_elses_session(server: TestServer) {
+    server.add_user("alice", &[]).await;
+    server.add_user("mallory", &[]).await;
+    let rp = Rp::register(&server, "openid").await;
+    let mut alice = Browser::new(&server);
+    let body = tokens_for_alice(&server, &mut alice, &rp, &[]).await;
+    let leaked = body["id_token"].as_str().unwrap().to_owned();
+    let refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
+
+    let mut mallory = Browser::new(&server);
+    let login_page = mallory.get(&rp.authorize_url(&[])).await.text().await.unwrap();
+    crate::flow::sign_in(&mut mallory, &login_page, "mallory", crate::testkit::PASSWORD).await;
+    let mut stranger = Browser::new(&server);
+
+    for expired in [false, true] {
+        if expired {
+            server.clock.advance(2 * 3600);
+            let hint = verify_jwt::<IdTokenClaims>(&leaked, &server.jwks().await).unwrap().claims;
+            assert!(hint.exp < START + 2 * 3600, "the leaked hint has expired");
+        }
+        for attacker in [&mut stranger, &mut mallory] {
+            let url = logout_url(&leaked, &[("post_logout_redirect_uri", LOGOUT_URI), ("state", "s")]);
+            let response = attacker.get(&url).await;
+            assert_eq!(response.status(), 200, "asks instead of ending a session");
+            assert!(response.headers().get("location").is_none());
+            let csrf = crate::flow::hidden(&response.text().await.unwrap(), "csrf");
+            let form = [
+                ("client_id", rp.client_id.as_str()),
+                ("post_logout_redirect_uri", LOGOUT_URI),
+                ("state", "s"),
+                ("confirm", "yes"),
+                ("csrf", &csrf),
+            ];
+            assert_eq!(attacker.post("/logout", &form, None).await.status(), 303);
+        }
+        assert!(signed_in(&mut alice, &rp).await, "alice's browser session stands");
+        assert!(alice.cookies.contains_key("latchkey_session"));
+        assert!(!mallory.cookies.contains_key("latchkey_session"), "mallory ended her own session");
+    }
+    let refreshed = server.refresh(&rp.client_id, &refresh_token).await;
+    assert_eq!(refreshed.status(), 200, "alice's refresh session stands");
 }
 
 async fn redirect_uris_are_checked_at_registration(server: TestServer) {

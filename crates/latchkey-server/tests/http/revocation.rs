@@ -6,13 +6,13 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use serde_json::{json, Value};
 
-use crate::testkit::TestServer;
+use crate::testkit::{assert_oauth_error, TestServer};
 use latchkey_store::on_both_backends;
 
 on_both_backends!(
     revoking_a_refresh_token_ends_the_session_and_its_access_tokens,
     revoking_an_access_token_denies_it_until_expiry,
-    revoke_leaves_other_clients_tokens_alone_and_answers_200,
+    revoke_refuses_other_clients_tokens,
     introspection_says_only_inactive_for_dead_tokens,
     introspection_needs_a_confidential_client,
     feed_lists_revoked_sessions_and_tokens_since_a_cursor,
@@ -89,11 +89,17 @@ async fn revoking_an_access_token_denies_it_until_expiry(server: TestServer) {
     assert_eq!(introspect(&server, &f.resource_server, access(&refreshed)).await["active"], true);
 }
 
-async fn revoke_leaves_other_clients_tokens_alone_and_answers_200(server: TestServer) {
+/// RFC 7009 §2.1: another client's token is refused with `invalid_request` and stays valid;
+/// an unknown token is answered 200 (§2.2).
+async fn revoke_refuses_other_clients_tokens(server: TestServer) {
     let f = fixture(&server).await;
     let (other, _) = server.add_client(ClientKind::Public, &[GrantType::RefreshToken], "").await;
-    assert_eq!(revoke(&server, &other, refresh(&f.login), "").await, 200);
-    assert_eq!(revoke(&server, &other, access(&f.login), "").await, 200);
+    for (token, hint) in [(refresh(&f.login), "refresh_token"), (access(&f.login), "access_token")] {
+        let response = server
+            .post_form("/revoke", &[("client_id", &other), ("token", token), ("token_type_hint", hint)])
+            .await;
+        assert_oauth_error(response, 400, "invalid_request").await;
+    }
     assert_eq!(revoke(&server, &other, "not-a-token", "").await, 200);
     assert_eq!(introspect(&server, &f.resource_server, access(&f.login)).await["active"], true);
     assert_eq!(server.refresh(&f.app, refresh(&f.login)).await.status(), 200);

@@ -14,7 +14,7 @@ macro_rules! client_columns {
     () => {
         "id, name, kind, secret_hash, grant_types, scopes, access_token_ttl, refresh_idle_ttl, \
          refresh_absolute_ttl, reuse_window, created_at, redirect_uris, post_logout_redirect_uris, \
-         require_consent"
+         require_consent, pkce_required"
     };
 }
 
@@ -40,6 +40,7 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         redirect_uris: from_json(row, "redirect_uris")?,
         post_logout_redirect_uris: from_json(row, "post_logout_redirect_uris")?,
         require_consent: col::<i64>(row, "require_consent")? != 0,
+        pkce_required: col::<i64>(row, "pkce_required")? != 0,
     })
 }
 
@@ -50,7 +51,7 @@ impl ClientStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO clients (",
             client_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         ))
         .bind(&client.id)
         .bind(&client.name)
@@ -66,6 +67,7 @@ impl ClientStore for SqlStore {
         .bind(to_json(&client.redirect_uris))
         .bind(to_json(&client.post_logout_redirect_uris))
         .bind(flag(client.require_consent))
+        .bind(flag(client.pkce_required))
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("client {}", client.id)))?;
@@ -84,6 +86,7 @@ impl ClientStore for SqlStore {
             redirect_uris: client.redirect_uris.clone(),
             post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
             require_consent: client.require_consent,
+            pkce_required: client.pkce_required,
         })
     }
 

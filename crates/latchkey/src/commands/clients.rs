@@ -29,21 +29,27 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             redirect_uris,
             post_logout_redirect_uris,
             skip_consent,
+            no_pkce,
             json,
         } => {
             let grant_types = grants
                 .iter()
                 .map(|g| {
                     GrantType::parse(g.trim())
-                        .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))
+                        .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let scope = Scope::parse(&scopes.join(" "))
-                .map_err(|e| anyhow::anyhow!("{}", e.description.unwrap_or_default()))?;
+                .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))?;
             let kind = match kind {
                 ClientTypeArg::Public => ClientKind::Public,
                 ClientTypeArg::Confidential => ClientKind::Confidential,
             };
+            if no_pkce && kind == ClientKind::Public {
+                anyhow::bail!(
+                    "--no-pkce is only for legacy confidential clients: public clients always use PKCE"
+                );
+            }
             let client = NewClient {
                 access_token_ttl: optional_seconds(access_token_ttl)?,
                 refresh_idle_ttl: optional_seconds(refresh_token_ttl)?,
@@ -52,6 +58,7 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                 redirect_uris,
                 post_logout_redirect_uris,
                 require_consent: !skip_consent,
+                pkce_required: !no_pkce,
                 ..NewClient::new(name, kind, &grant_types, scope)
             };
             let secrets = latchkey_server::client_secrets(&ctx.master_key().await?);

@@ -37,11 +37,8 @@ pub async fn change_password(
     user: AccountUser,
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(change) = body.map_err(|e| {
-        OAuthError::invalid_request(format!(
-            "send JSON {{\"current_password\", \"new_password\"}}: {}",
-            e.body_text()
-        ))
+    let Json(change) = body.map_err(|_| {
+        OAuthError::invalid_request("send a JSON object with current_password and new_password")
     })?;
     let new_password = Secret::new(change.new_password);
     admin::check_password(&new_password).map_err(|e| OAuthError::invalid_request(e.to_string()))?;

@@ -89,7 +89,7 @@ impl IntoResponse for AuthorizeError {
             Self::Page(page) => page.into_response(),
             Self::Redirect { to, error } => {
                 let mut params = vec![("error", error.code.as_str())];
-                if let Some(description) = error.description.as_deref() {
+                if let Some(description) = error.description() {
                     params.push(("error_description", description));
                 }
                 to.respond(params)
