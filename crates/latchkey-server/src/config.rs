@@ -84,6 +84,27 @@ pub struct Config {
     /// Log format
     #[arg(long, global = true, value_enum)]
     pub log_format: LogFormat,
+    /// How long a client may take to send a request's header; a kept-alive HTTP/1.1
+    /// connection waiting for its next request counts as sending one
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body, counted from its header
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub body_read_timeout: Duration,
+    /// A connection without traffic in either direction for this long is closed
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub idle_timeout: Duration,
+    /// Most connections served at once; further ones wait in the listen queue [default: the
+    /// open-file limit less room for the database and the logs]
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Address to serve GET /metrics on, apart from the public listener [default: none, no
+    /// metrics endpoint]
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -104,6 +125,11 @@ impl Default for Config {
             argon2_iterations: argon2.iterations,
             argon2_parallelism: argon2.parallelism,
             log_format: LogFormat::Text,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: None,
+            metrics_listen: None,
         }
     }
 }

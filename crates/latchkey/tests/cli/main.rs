@@ -119,19 +119,24 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct ServerProcess {
     pub child: Child,
     pub issuer: String,
+    /// `GET /metrics` on the metrics listener.
+    pub metrics_url: String,
 }
 
 impl ServerProcess {
     pub fn start(env: &Env, extra: &[&str]) -> Self {
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"];
         args.extend_from_slice(extra);
         let mut child = env.command(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().expect("the server printed nothing").unwrap();
         let issuer =
             first.split("(issuer ").nth(1).expect("no issuer in the banner").trim_end_matches(')').to_owned();
+        let second = lines.next().expect("the server printed one line").unwrap();
+        let metrics_url =
+            second.strip_prefix("Metrics are served on ").expect("no metrics address").to_owned();
         std::thread::spawn(move || lines.for_each(drop));
-        Self { child, issuer }
+        Self { child, issuer, metrics_url }
     }
 
     pub fn url(&self, path: &str) -> String {
