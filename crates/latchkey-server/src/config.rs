@@ -97,6 +97,11 @@ pub struct Config {
     #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     #[serde(with = "duration")]
     pub idle_timeout: Duration,
+    /// A request not answered within this long is answered 503 (e.g. when the database link
+    /// silently stopped answering)
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub request_timeout: Duration,
     /// Most connections served at once; further ones wait in the listen queue [default: the
     /// open-file limit less room for the database and the logs]
     #[arg(long, value_name = "N")]
@@ -128,6 +133,7 @@ impl Default for Config {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(15),
             max_connections: None,
             metrics_listen: None,
         }

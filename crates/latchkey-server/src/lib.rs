@@ -28,6 +28,7 @@ pub(crate) mod keys;
 pub(crate) mod metrics;
 pub(crate) mod pages;
 pub(crate) mod public_urls;
+mod request_deadline;
 mod request_log;
 mod routes;
 mod serve;
@@ -120,6 +121,7 @@ impl App {
     pub fn router(&self) -> anyhow::Result<Router> {
         let prefix = random::token(6)?;
         let router = routes::router(self.state.clone()).layer(CatchPanicLayer::new());
+        let router = request_deadline::layer(router, self.state.config.request_timeout);
         Ok(request_log::layer(router, prefix))
     }
 
