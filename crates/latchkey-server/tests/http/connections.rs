@@ -49,9 +49,9 @@ async fn slowloris(addr: std::net::SocketAddr) -> Option<Duration> {
         if stream.write_all(b"X-Slow: 1\r\n").await.is_err() {
             return Some(started.elapsed());
         }
-        match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await {
-            Ok(Ok(0) | Err(_)) => return Some(started.elapsed()),
-            Ok(Ok(_)) | Err(_) => {}
+        let read = tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await;
+        if let Ok(Ok(0) | Err(_)) = read {
+            return Some(started.elapsed());
         }
     }
     None
