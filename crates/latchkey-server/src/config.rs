@@ -91,6 +91,32 @@ pub struct Config {
     #[arg(long, value_name = "CIDR", value_delimiter = ',', value_parser = networks::parse)]
     #[serde(with = "networks")]
     pub trusted_proxies: Vec<IpNet>,
+    /// How long a client may take to send a request's header; a kept-alive HTTP/1.1
+    /// connection waiting for its next request counts as sending one
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body, counted from its header
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub body_read_timeout: Duration,
+    /// A connection without traffic in either direction for this long is closed
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub idle_timeout: Duration,
+    /// A request not answered within this long is answered 503 (e.g. when the database link
+    /// silently stopped answering)
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub request_timeout: Duration,
+    /// Most connections served at once; further ones wait in the listen queue [default: the
+    /// open-file limit less room for the database and the logs]
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Address to serve GET /metrics on, apart from the public listener [default: none, no
+    /// metrics endpoint]
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -112,6 +138,12 @@ impl Default for Config {
             argon2_parallelism: argon2.parallelism,
             log_format: LogFormat::Text,
             trusted_proxies: Vec::new(),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(15),
+            max_connections: None,
+            metrics_listen: None,
         }
     }
 }

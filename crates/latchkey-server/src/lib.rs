@@ -31,12 +31,13 @@ pub(crate) mod keys;
 pub(crate) mod metrics;
 pub(crate) mod pages;
 pub(crate) mod public_urls;
+mod request_deadline;
 mod request_log;
 mod routes;
+mod serve;
 pub(crate) mod state;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -123,21 +124,32 @@ impl App {
     pub fn router(&self) -> anyhow::Result<Router> {
         let prefix = random::token(6)?;
         let router = routes::router(self.state.clone()).layer(CatchPanicLayer::new());
+        let router = request_deadline::layer(router, self.state.config.request_timeout);
         Ok(request_log::layer(router, prefix))
     }
 
-    /// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+    /// `GET /metrics`, for the metrics listener only.
+    pub fn metrics_router(&self) -> Router {
+        routes::metrics_router(self.state.clone())
+    }
+
+    /// Serves on `listener` (and `/metrics` on `metrics`, when given) until `shutdown`
+    /// resolves, then lets in-flight requests finish.
     pub async fn serve(
         self,
         listener: TcpListener,
+        metrics: Option<TcpListener>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = self.router()?;
+        let limits = serve::ConnectionLimits::from_config(&self.state.config);
         let janitor = janitor::spawn(self.state.store.clone(), self.state.clock.clone(), JANITOR_INTERVAL);
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
+        let served = serve::serve(listener, router, limits, shutdown).await;
         janitor.abort();
+        if let Some(metrics) = metrics {
+            metrics.stop().await;
+        }
         Ok(served?)
     }
 }

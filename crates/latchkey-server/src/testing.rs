@@ -14,11 +14,19 @@ use tokio::sync::oneshot;
 
 use crate::admin::{self, NewClient, UserSpec};
 use crate::password_pool::PasswordPool;
+use crate::serve::{self, ConnectionLimits};
 use crate::{App, Config};
 
-/// The defaults with small Argon2 parameters: tests exercise logic, not password cost.
+/// The defaults with small Argon2 parameters (tests exercise logic, not password cost), and
+/// `/metrics` on a loopback port of its own.
 pub fn test_config() -> Config {
-    Config { argon2_memory_kib: 1024, argon2_iterations: 1, argon2_parallelism: 1, ..Config::default() }
+    Config {
+        argon2_memory_kib: 1024,
+        argon2_iterations: 1,
+        argon2_parallelism: 1,
+        metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..Config::default()
+    }
 }
 
 /// A served Latchkey; dropping it stops the server.
@@ -28,6 +36,8 @@ pub struct TestLatchkey {
     pub issuer: String,
     /// Where the server listens.
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, when the config has a `metrics_listen`.
+    pub metrics_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     pub master: MasterKey,
     config: Config,
@@ -57,19 +67,33 @@ impl TestLatchkey {
         let app = App::build(config.clone(), &master, store.clone(), clock).await?;
         let issuer = app.issuer().to_owned();
         let router = wrap(app.router()?);
+        let limits = ConnectionLimits::from_config(&config);
+        let metrics = match config.metrics_listen {
+            Some(metrics_addr) => Some(tokio::net::TcpListener::bind(metrics_addr).await?),
+            None => None,
+        };
+        let metrics_addr = metrics.as_ref().map(|listener| listener.local_addr()).transpose()?;
+        let metrics = metrics.map(|listener| serve::spawn_beside(listener, app.metrics_router(), limits));
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
+            let _ = serve::serve(listener, router, limits, async move {
+                let _ = stopped.await;
+            })
+            .await;
+            if let Some(metrics) = metrics {
+                metrics.stop().await;
+            }
         });
-        Ok(Self { issuer, addr, store, master, config, shutdown: Some(shutdown) })
+        Ok(Self { issuer, addr, metrics_addr, store, master, config, shutdown: Some(shutdown) })
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.issuer)
+    }
+
+    /// `GET /metrics`'s URL on the metrics listener (`None` without `metrics_listen`).
+    pub fn metrics_url(&self) -> Option<String> {
+        self.metrics_addr.map(|addr| format!("http://{addr}/metrics"))
     }
 
     /// Creates a user with `password`.

@@ -70,7 +70,8 @@ impl TestServer {
 
     /// `latchkey_refresh_total{outcome=...}` from `GET /metrics`.
     pub async fn refresh_metric(&self, outcome: &str) -> u64 {
-        let text = self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let text =
+            self.http.get(self.latchkey.metrics_url().unwrap()).send().await.unwrap().text().await.unwrap();
         let prefix = format!("latchkey_refresh_total{{outcome=\"{outcome}\"}} ");
         let line = text.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap();
         line.trim().parse().unwrap()

@@ -2,6 +2,7 @@
 
 mod account;
 mod authorize;
+mod body_limit;
 mod discovery;
 mod form_body;
 mod health;
@@ -23,6 +24,13 @@ use crate::state::AppState;
 
 /// Largest body any endpoint reads; token requests are a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// `GET /metrics` alone, for the separate metrics listener (`metrics_listen`): the counters
+/// are for operators, not for the public listener (Keycloak and Hydra, too, serve them on a
+/// management port).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics::metrics)).with_state(state)
+}
 
 /// The routes, at the root whatever the issuer's path ([`crate::public_urls`] explains why).
 pub fn router(state: AppState) -> Router {
@@ -48,9 +56,9 @@ pub fn router(state: AppState) -> Router {
         .route("/account/sessions/{id}", delete(account::end_session))
         .route("/account/logout", post(account::logout))
         .route("/account/password", post(account::change_password))
-        .route("/metrics", get(metrics::metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(body_limit::reject_declared_oversize))
         .with_state(state)
 }

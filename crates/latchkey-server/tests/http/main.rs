@@ -14,6 +14,7 @@ mod bad_input;
 mod bearer;
 mod client_credentials;
 mod code_exchange;
+mod connections;
 mod discovery;
 mod e2e;
 mod error_description;

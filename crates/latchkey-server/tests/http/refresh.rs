@@ -93,7 +93,8 @@ async fn replay_after_window_revokes_the_session(server: TestServer) {
     assert_oauth_error(server.refresh(&client_id, &successor).await, 400, "invalid_grant").await;
     let events = server.store.audit_events(Some(&sid), 10).await.unwrap();
     assert!(events.iter().any(|e| e.kind == "refresh_token_reuse"), "{events:?}");
-    let metrics = server.http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics =
+        server.http.get(server.latchkey.metrics_url().unwrap()).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("latchkey_refresh_reuse_total{cause=\"replay_after_window\"} 1"), "{metrics}");
     assert!(
         metrics.contains("latchkey_refresh_reuse_total{cause=\"successor_already_used\"} 0"),

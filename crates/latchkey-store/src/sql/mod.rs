@@ -39,6 +39,13 @@ const POSTGRES_MAX_CONNECTIONS: u32 = 10;
 /// second round trip), so a rotation stays one round trip; see [`OutageClock`] for the rest.
 const POSTGRES_IDLE_PING: Duration = Duration::from_secs(10);
 
+/// Per-connection PostgreSQL settings: a statement that runs (or waits for a lock) longer
+/// than 30 s is cancelled by the server, and a transaction left idle that long is ended, so a
+/// stuck request never holds locks for the others. Generous, since migrations run under it too;
+/// a request gives up sooner (the server's `request_timeout`).
+const POSTGRES_SESSION: &str = "SET statement_timeout = '30s'; \
+                                SET idle_in_transaction_session_timeout = '30s';";
+
 /// Per-connection SQLite settings. `busy_timeout` first, so the rest wait for locks;
 /// `synchronous=FULL` because a refresh that returned 200 must survive a crash (in WAL mode
 /// FULL syncs the WAL at every commit); `foreign_keys` for the `ON DELETE CASCADE`s.
@@ -118,7 +125,10 @@ impl SqlStore {
     /// up to 4 readers. An in-memory URL (`sqlite::memory:`) gets a single connection that is
     /// never recycled, since every connection would otherwise open a database of its own.
     ///
-    /// PostgreSQL: up to 10 connections; `?options=-c search_path=...` in the URL is honoured.
+    /// PostgreSQL: up to 10 connections, each with a 30 s `statement_timeout` and
+    /// `idle_in_transaction_session_timeout`; `?options=-c search_path=...` in the URL is
+    /// honoured. (sqlx sets no socket timeouts nor TCP keepalive; a silent link is bounded by
+    /// the server's request timeout instead.)
     ///
     /// Acquiring a connection waits at most 3 s, then fails with [`StoreError::Unavailable`];
     /// the pool reconnects by itself once the database is back.
@@ -129,8 +139,10 @@ impl SqlStore {
         let store = match backend {
             Backend::Postgres => {
                 let clock = outages.clone();
-                let options = pool_options().max_connections(POSTGRES_MAX_CONNECTIONS).before_acquire(
-                    move |conn, meta| {
+                let options = pool_options()
+                    .max_connections(POSTGRES_MAX_CONNECTIONS)
+                    .after_connect(|conn, _meta| Box::pin(run_settings(conn, POSTGRES_SESSION)))
+                    .before_acquire(move |conn, meta| {
                         let suspect = meta.idle_for >= POSTGRES_IDLE_PING || clock.seen_within(meta.idle_for);
                         Box::pin(async move {
                             if suspect {
@@ -138,8 +150,7 @@ impl SqlStore {
                             }
                             Ok(true)
                         })
-                    },
-                );
+                    });
                 connect_once(url).await?;
                 let pool = open(url, options).await?;
                 SqlStore { reader: pool.clone(), writer: pool, backend, outages, rotations: None }
@@ -195,7 +206,7 @@ fn pool_options() -> AnyPoolOptions {
 }
 
 fn sqlite_pool_options() -> AnyPoolOptions {
-    pool_options().after_connect(|conn, _meta| Box::pin(sqlite_pragmas(conn)))
+    pool_options().after_connect(|conn, _meta| Box::pin(run_settings(conn, SQLITE_PRAGMAS)))
 }
 
 fn connect_options(url: &str) -> Result<AnyConnectOptions, StoreError> {
@@ -226,8 +237,8 @@ async fn connect_once(url: &str) -> Result<(), StoreError> {
     }
 }
 
-async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-    sqlx::Executor::execute(conn, SQLITE_PRAGMAS).await?;
+async fn run_settings(conn: &mut sqlx::AnyConnection, settings: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::Executor::execute(conn, settings).await?;
     Ok(())
 }
 

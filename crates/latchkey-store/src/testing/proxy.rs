@@ -1,11 +1,14 @@
 //! A TCP proxy in front of PostgreSQL whose link can be cut (every connection dropped, new
-//! ones refused) and restored on the same port: a database outage as the application sees
-//! it, for the store's and the server's recovery tests.
+//! ones refused), blackholed (connections stay open but nothing gets through, as when a
+//! firewall silently drops a link) and restored on the same port: a database outage as the
+//! application sees it, for the store's and the server's recovery tests.
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -15,6 +18,8 @@ pub struct CuttableProxy {
     addr: SocketAddr,
     upstream: SocketAddr,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// While set, bytes are read from both sides and dropped.
+    blackholed: Arc<AtomicBool>,
 }
 
 impl CuttableProxy {
@@ -22,19 +27,30 @@ impl CuttableProxy {
     pub async fn in_front_of(db: &TestDatabase) -> io::Result<(Self, String)> {
         let (upstream, rewrite) = split_pg_url(&db.url)?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let proxy = Self { addr: listener.local_addr()?, upstream, tasks: Arc::default() };
+        let proxy = Self {
+            addr: listener.local_addr()?,
+            upstream,
+            tasks: Arc::default(),
+            blackholed: Arc::default(),
+        };
         proxy.serve(listener);
         let url = rewrite(proxy.addr.port());
         Ok((proxy, url))
     }
 
     fn serve(&self, listener: TcpListener) {
-        let (upstream, tasks) = (self.upstream, self.tasks.clone());
+        let (upstream, tasks, blackholed) = (self.upstream, self.tasks.clone(), self.blackholed.clone());
         let accept = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let blackholed = blackholed.clone();
                 let link = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    if let Ok(outbound) = TcpStream::connect(upstream).await {
+                        let (from_client, to_client) = inbound.into_split();
+                        let (from_server, to_server) = outbound.into_split();
+                        tokio::join!(
+                            forward(from_client, to_server, &blackholed),
+                            forward(from_server, to_client, &blackholed)
+                        );
                     }
                 });
                 if let Ok(mut tasks) = tasks.lock() {
@@ -59,11 +75,36 @@ impl CuttableProxy {
         }
     }
 
-    /// Listens again on the same port.
+    /// Keeps every connection open (and accepts new ones) but lets nothing through; end it
+    /// with [`CuttableProxy::cut`] and [`CuttableProxy::restore`].
+    pub fn blackhole(&self) {
+        self.blackholed.store(true, Ordering::SeqCst);
+    }
+
+    /// Listens again on the same port, letting traffic through.
     pub async fn restore(&self) -> io::Result<()> {
+        self.blackholed.store(false, Ordering::SeqCst);
         self.serve(TcpListener::bind(self.addr).await?);
         Ok(())
     }
+}
+
+/// Copies `from` to `to` until either side closes, dropping what arrives while blackholed.
+async fn forward(mut from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin, blackholed: &AtomicBool) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if blackholed.load(Ordering::SeqCst) {
+            continue;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 /// `postgres://user@host:port/db?...` -> the upstream address, and a function writing the

@@ -124,11 +124,22 @@ pub async fn run(ctx: Context, args: ServeArgs) -> anyhow::Result<()> {
         "Latchkey is listening on http://{} (issuer {issuer})",
         listener.local_addr()?
     );
+    let metrics = match ctx.config.metrics_listen {
+        Some(addr) => {
+            let metrics = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for metrics"))?;
+            let _ =
+                writeln!(std::io::stdout(), "Metrics are served on http://{}/metrics", metrics.local_addr()?);
+            Some(metrics)
+        }
+        None => None,
+    };
     if let Some(demo) = &demo {
         print_demo(&issuer, app.audience(), demo);
     }
     tracing::info!(listen = %listener.local_addr()?, issuer = %issuer, "listening");
-    app.serve(listener, shutdown_signal()).await?;
+    app.serve(listener, metrics, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

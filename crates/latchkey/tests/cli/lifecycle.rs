@@ -38,7 +38,14 @@ async fn refresh(
 }
 
 async fn rotations(http: &reqwest::Client, server: &ServerProcess) -> u64 {
-    let text = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let text = http
+        .get(server.metrics_url.as_deref().expect("started with a metrics listener"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     metric(&text, "latchkey_refresh_total{outcome=\"rotated\"}")
 }
 

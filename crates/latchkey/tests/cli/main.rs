@@ -127,11 +127,21 @@ pub struct ServerProcess {
     pub issuer: String,
     /// `http://<the address it listens on>`.
     pub base: String,
+    /// `GET /metrics` on the metrics listener, when it was started with one.
+    pub metrics_url: Option<String>,
 }
 
 impl ServerProcess {
     pub fn start(env: &Env, extra: &[&str]) -> Self {
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--issuer", SHARED_ISSUER];
+        let mut args = vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--issuer",
+            SHARED_ISSUER,
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ];
         args.extend_from_slice(extra);
         Self::spawn(env.command(&args)).unwrap_or_else(|stderr| panic!("the server did not start: {stderr}"))
     }
@@ -139,6 +149,7 @@ impl ServerProcess {
     /// Starts `command` (a `latchkey serve`) and reads its banner; the error output when it
     /// exits without one.
     pub fn spawn(mut command: Command) -> Result<Self, String> {
+        let with_metrics = command.get_args().any(|arg| arg == "--metrics-listen");
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let mut stderr = child.stderr.take().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -153,9 +164,13 @@ impl ServerProcess {
             .and_then(|rest| rest.split_once(" (issuer "))
             .expect("no address and issuer in the banner");
         let (base, issuer) = (listening.to_owned(), issuer.trim_end_matches(')').to_owned());
+        let metrics_url = with_metrics.then(|| {
+            let second = lines.next().expect("the server printed one line").unwrap();
+            second.strip_prefix("Metrics are served on ").expect("no metrics address").to_owned()
+        });
         std::thread::spawn(move || lines.for_each(drop));
         std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        Ok(Self { child, issuer, base })
+        Ok(Self { child, issuer, base, metrics_url })
     }
 
     pub fn url(&self, path: &str) -> String {

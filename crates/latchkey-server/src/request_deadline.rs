@@ -1,0 +1,36 @@
+//! A deadline on every answer: a request that is not answered within `request_timeout` is
+//! answered 503 `temporarily_unavailable` (RFC 6749 §5.2) with `Retry-After`.
+//!
+//! What makes an answer late is almost always the database: a link that silently stopped
+//! delivering packets (a firewall dropping a long-lived connection, a failed-over address)
+//! leaves a query waiting for a reply that the kernel may not give up on for a quarter of an
+//! hour, and sqlx has no per-statement client timeout nor socket timeouts to set. The pool's
+//! acquire timeout only helps the requests after the stuck ones; the server-side
+//! `statement_timeout` only helps when the server hears the query. This deadline bounds the
+//! rest, like Go's `http.Server.WriteTimeout`.
+
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+
+use crate::error::ApiError;
+
+/// `router` with every answer due within `deadline`.
+pub fn layer(router: Router, deadline: Duration) -> Router {
+    router.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
+        answer_within(deadline, request, next)
+    }))
+}
+
+async fn answer_within(deadline: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_elapsed) => {
+            ApiError::Unavailable(anyhow::anyhow!("no answer within the request timeout ({deadline:?})"))
+                .into_response()
+        }
+    }
+}
