@@ -33,7 +33,7 @@ struct World {
     app_client_id: String,
     clock: Arc<ManualClock>,
     http: reqwest::Client,
-    _latchkey: TestLatchkey,
+    latchkey: TestLatchkey,
     _db: TestDatabase,
     _bank_db: TestDatabase,
 }
@@ -90,7 +90,7 @@ async fn world(db: TestDatabase, bank_db: TestDatabase) -> World {
         app_client_id: app.id,
         clock,
         http: reqwest::Client::new(),
-        _latchkey: latchkey,
+        latchkey,
         _db: db,
         _bank_db: bank_db,
     }
@@ -123,7 +123,7 @@ impl World {
 
     async fn refreshes(&self) -> (u64, u64) {
         let text =
-            self.http.get(format!("{}/metrics", self.issuer)).send().await.unwrap().text().await.unwrap();
+            self.http.get(self.latchkey.metrics_url().unwrap()).send().await.unwrap().text().await.unwrap();
         let count = |series: &str| {
             text.lines().find_map(|l| l.strip_prefix(series)).and_then(|v| v.trim().parse().ok()).unwrap()
         };
