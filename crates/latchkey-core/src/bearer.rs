@@ -1,6 +1,7 @@
 //! RFC 6750, the bearer-token rules shared by every Latchkey resource: the server's own
 //! (`/userinfo`, `/account/*`) and the ones `latchkey-guard` protects. One place decides how
-//! a token is found in the `Authorization` header (§2.1), which error a refusal is (§3.1),
+//! a token is found in the `Authorization` header (§2.1) or a form body (§2.2, the server's
+//! `POST /userinfo` only: the guard does not read bodies), which error a refusal is (§3.1),
 //! its HTTP status, its JSON body and its `WWW-Authenticate` challenge (§3), so the two
 //! sides answer the same bad request the same way. No HTTP types: the callers put the
 //! status, challenge and body into their own responses.
@@ -8,6 +9,7 @@
 use serde_json::{json, Value};
 
 use crate::error::ErrorCode;
+use crate::form::{is_form_content_type, FormParams};
 
 /// Longest access token accepted, in bytes. Latchkey's are under 2 KiB; anything longer is
 /// refused before it is parsed (§3.1 `invalid_request`), bounding the work a request can
@@ -130,6 +132,50 @@ where
     checked_token(rest.trim_matches(' ')).map(Some)
 }
 
+/// The `access_token` parameter of a request body (RFC 6750 §2.2). The caller reads a body
+/// only for a method that gives it meaning (§2.2: never `GET`). §2.2 covers a single-part
+/// `application/x-www-form-urlencoded` body only: any other body (JSON, `multipart/...`)
+/// carries no token here (`Ok(None)`). A form that cannot be decoded or repeats a parameter
+/// is `invalid_request`; an empty `access_token` counts as absent (RFC 6749 §3.1).
+pub fn token_from_form_body(content_type: Option<&str>, body: &[u8]) -> Result<Option<String>, BearerError> {
+    if !content_type.is_some_and(is_form_content_type) {
+        return Ok(None);
+    }
+    let params = FormParams::parse(body).map_err(|error| {
+        BearerError::InvalidRequest(error.description().unwrap_or("the form body is malformed").to_owned())
+    })?;
+    params.get("access_token").map(|token| checked_token(token).map(str::to_owned)).transpose()
+}
+
+/// The one bearer token of a request that may carry it in the `Authorization` header (§2.1)
+/// or in a form body (§2.2). Both at once is `invalid_request` (§3.1: a request that "uses
+/// more than one method for including an access token"); neither is
+/// [`BearerError::MissingToken`]. An `Authorization` header with another scheme (`Basic`) is
+/// not a bearer method, so a body token next to it is the request's one token.
+pub fn token_from_header_or_form<'a, I>(
+    authorization: I,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<String, BearerError>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    let from_header = match token_from_authorization(authorization) {
+        Err(BearerError::MissingToken) => None,
+        other => other?,
+    };
+    match (from_header, token_from_form_body(content_type, body)?) {
+        (Some(_), Some(_)) => Err(BearerError::InvalidRequest(
+            "the access token is in both the Authorization header and the body; RFC 6750 section 3.1 \
+             allows one method"
+                .into(),
+        )),
+        (Some(token), None) => Ok(token.to_owned()),
+        (None, Some(token)) => Ok(token),
+        (None, None) => Err(BearerError::MissingToken),
+    }
+}
+
 /// Presence and size of a token found anywhere (header or cookie). The `b64token` syntax
 /// (§2.1) is not checked here: the JWS parser accepts only base64url and dots, a strict
 /// subset, and refuses anything else as a malformed token (`invalid_token`) without a second
@@ -200,6 +246,32 @@ mod tests {
         assert!(matches!(token(&["Bearer "]), Err(BearerError::InvalidRequest(_))));
         let binary: &[u8] = b"Bearer \xff\xfe";
         assert!(matches!(token_from_authorization([binary]), Err(BearerError::InvalidRequest(_))));
+    }
+
+    const FORM: Option<&str> = Some("application/x-www-form-urlencoded; charset=UTF-8");
+
+    #[test]
+    fn a_form_body_carries_the_token_only_as_a_single_part_form() {
+        assert_eq!(token_from_form_body(FORM, b"access_token=a.b.c&x=1"), Ok(Some("a.b.c".into())));
+        assert_eq!(token_from_form_body(Some("application/json"), b"access_token=a.b.c"), Ok(None));
+        assert_eq!(token_from_form_body(Some("multipart/form-data; boundary=x"), b"access_token=a"), Ok(None));
+        assert_eq!(token_from_form_body(None, b"access_token=a.b.c"), Ok(None));
+        assert_eq!(token_from_form_body(FORM, b"access_token="), Ok(None));
+        assert!(matches!(
+            token_from_form_body(FORM, b"access_token=a&access_token=b"),
+            Err(BearerError::InvalidRequest(_))
+        ));
+        let long = format!("access_token={}", "a".repeat(MAX_TOKEN_LEN + 1));
+        assert_eq!(token_from_form_body(FORM, long.as_bytes()), Err(BearerError::too_large()));
+    }
+
+    #[test]
+    fn header_and_body_together_are_two_methods() {
+        let both = token_from_header_or_form([&b"Bearer a.b.c"[..]], FORM, b"access_token=d.e.f");
+        assert!(matches!(both, Err(BearerError::InvalidRequest(_))));
+        assert_eq!(token_from_header_or_form([&b"Bearer a.b.c"[..]], FORM, b""), Ok("a.b.c".into()));
+        assert_eq!(token_from_header_or_form([&b"Basic dTpw"[..]], FORM, b"access_token=t"), Ok("t".into()));
+        assert_eq!(token_from_header_or_form([], FORM, b"x=1"), Err(BearerError::MissingToken));
     }
 
     #[test]

@@ -60,6 +60,13 @@ impl FormParams {
     }
 }
 
+/// Whether a `Content-Type` value names `application/x-www-form-urlencoded` (the media type
+/// is case-insensitive and parameters such as `charset` are ignored, RFC 9110 §8.3.1).
+pub fn is_form_content_type(content_type: &str) -> bool {
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+}
+
 /// Decodes one form-encoded component (`+` is a space, then percent-decoding), refusing
 /// invalid UTF-8. Also the decoding of HTTP Basic client credentials (RFC 6749 §2.3.1).
 pub fn decode_component(raw: &[u8]) -> Result<String, OAuthError> {

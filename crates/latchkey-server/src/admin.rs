@@ -8,7 +8,7 @@ use latchkey_core::redirect_uri::RedirectUri;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
 use latchkey_crypto::{random, PasswordHasher};
-use latchkey_store::{Client, NewUser, Store, User};
+use latchkey_store::{AuditEvent, Client, NewUser, Store, User};
 
 /// What [`add_client`] takes; re-exported so callers of this module need no store import.
 pub use latchkey_store::NewClient;
@@ -120,6 +120,23 @@ pub async fn disable_user(store: &dyn Store, user: &User, now: i64) -> anyhow::R
     let ended = work.revoke_user_sessions(&user.id, now, "user_disabled", None).await?;
     work.commit().await?;
     Ok(ended)
+}
+
+/// Lifts a permanent lockout (see `authn::lockout`) and forgets the account's throttle
+/// counts, with an audit event; true when the account was locked.
+pub async fn unlock_user(store: &dyn Store, user: &User, now: i64) -> anyhow::Result<bool> {
+    let locked_at = store.unlock_account(&user.id).await?;
+    crate::throttle::clear_account(store, &user.username).await?;
+    let event = AuditEvent {
+        at: now,
+        kind: "account_unlocked".into(),
+        user_id: Some(user.id.clone()),
+        client_id: None,
+        session_id: None,
+        detail: locked_at.map(|at| format!("locked_at={at}")),
+    };
+    store.record_audit_event(&event).await?;
+    Ok(locked_at.is_some())
 }
 
 /// Checks and de-duplicates a list of redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7.3).

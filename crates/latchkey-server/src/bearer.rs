@@ -1,5 +1,6 @@
 //! Bearer-token authentication of Latchkey's own resource endpoints (`/userinfo`,
-//! `/account/...`), RFC 6750: the token from `Authorization: Bearer`, verified offline against
+//! `/account/...`), RFC 6750: the token from `Authorization: Bearer` (or, for `POST /userinfo`,
+//! a form body's `access_token`, §2.2), verified offline against
 //! this server's keys and then against the session it names, so a revoked session's tokens
 //! stop at once. How the token is found and how a refusal answers (status, RFC 6750 §3
 //! challenge, body) is [`latchkey_core::bearer`], the rules `latchkey-guard` applies too.
@@ -7,7 +8,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
-use latchkey_core::bearer::{token_from_authorization, BearerError};
+use latchkey_core::bearer::{token_from_authorization, token_from_header_or_form, BearerError};
 use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
 use latchkey_crypto::verify_jwt;
 
@@ -18,6 +19,14 @@ use crate::state::AppState;
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
     let values = headers.get_all(header::AUTHORIZATION).iter().map(HeaderValue::as_bytes);
     token_from_authorization(values)?.ok_or(BearerError::MissingToken)
+}
+
+/// The token from the `Authorization` header or the form body of a `POST` (RFC 6750 §2.1,
+/// §2.2), exactly one of them.
+pub(crate) fn bearer_token_or_form(headers: &HeaderMap, body: &[u8]) -> Result<String, BearerError> {
+    let values = headers.get_all(header::AUTHORIZATION).iter().map(HeaderValue::as_bytes);
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+    token_from_header_or_form(values, content_type, body)
 }
 
 /// `invalid_token` (RFC 6750 §3.1), with a description for the developer.

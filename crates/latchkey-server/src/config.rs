@@ -91,6 +91,10 @@ pub struct Config {
     #[arg(long, value_name = "CIDR", value_delimiter = ',', value_parser = networks::parse)]
     #[serde(with = "networks")]
     pub trusted_proxies: Vec<IpNet>,
+    /// Consecutive wrong passwords after which an account is locked until `latchkey users
+    /// unlock`; 0 turns the permanent lockout off (the progressive delay always applies)
+    #[arg(long, value_name = "N")]
+    pub lockout_after_failures: u32,
     /// How long a client may take to send a request's header; a kept-alive HTTP/1.1
     /// connection waiting for its next request counts as sending one
     #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
@@ -138,6 +142,7 @@ impl Default for Config {
             argon2_parallelism: argon2.parallelism,
             log_format: LogFormat::Text,
             trusted_proxies: Vec::new(),
+            lockout_after_failures: 0,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),

@@ -68,9 +68,11 @@ impl Key {
         }
     }
 
+    /// `account_ip:<username> <IP group>`: usernames have no spaces, so
+    /// [`account_ip_prefix`] names exactly one account's keys.
     pub fn account_ip(username: &str, ip: IpAddr) -> Self {
         Self {
-            name: format!("account_ip:{}@{}", throttle_group(ip), username.to_lowercase()),
+            name: format!("{}{}", account_ip_prefix(username), throttle_group(ip)),
             free: ACCOUNT_IP_FREE_FAILURES,
             scope: Scope::Account,
         }
@@ -83,6 +85,19 @@ impl Key {
     pub fn client(client_id: &str) -> Self {
         Self { name: format!("client:{client_id}"), free: CLIENT_FREE_FAILURES, scope: Scope::Client }
     }
+}
+
+/// The start of every [`Key::account_ip`] of one account.
+pub fn account_ip_prefix(username: &str) -> String {
+    format!("account_ip:{} ", username.to_lowercase())
+}
+
+/// Forgets every throttle count of one account (from anywhere and from each IP), for the
+/// admin unlock. Its IPs' and clients' counts stay: they are other people's too.
+pub async fn clear_account(store: &dyn Store, username: &str) -> Result<(), latchkey_store::StoreError> {
+    store.clear_throttle(&Key::account(username).name).await?;
+    store.clear_throttle_prefix(&account_ip_prefix(username)).await?;
+    Ok(())
 }
 
 /// Whether an attempt may go ahead.

@@ -67,12 +67,12 @@ pub use error::{Backend, StoreError};
 pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
-    AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
+    AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
     NewUser, Revocation, RevocationKind, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
 };
 pub use sql::SqlStore;
 pub use traits::{
     AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, InstanceStore,
-    KeyStore, RevocationStore, SessionStore, Store, ThrottleStore, UserStore,
+    KeyStore, LockoutStore, RevocationStore, SessionStore, Store, ThrottleStore, UserStore,
 };
 pub use unit_of_work::{Transactional, UnitOfWork};

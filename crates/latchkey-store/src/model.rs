@@ -270,3 +270,11 @@ pub struct ThrottleCount {
     pub failures: i64,
     pub last_failure: i64,
 }
+
+/// One user's consecutive credential failures and, once they reached the configured limit,
+/// when the account was locked ([`crate::LockoutStore`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountLockout {
+    pub failures: i64,
+    pub locked_at: Option<i64>,
+}

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use crate::error::{Backend, StoreError};
 use crate::model::{
-    AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
+    AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
     NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
 };
 use crate::unit_of_work::Transactional;
@@ -226,8 +226,36 @@ pub trait ThrottleStore: Send + Sync {
     async fn throttle_counts(&self, keys: &[&str], now: i64) -> Result<Vec<ThrottleCount>, StoreError>;
     /// Forgets a key's failures; true when there were any.
     async fn clear_throttle(&self, key: &str) -> Result<bool, StoreError>;
+    /// Forgets the failures of every key that starts with `prefix` (an account's keys from
+    /// each IP, for an admin unlock); returns how many keys. Scans the table: not for a
+    /// request path.
+    async fn clear_throttle_prefix(&self, prefix: &str) -> Result<u64, StoreError>;
     /// Janitor: deletes up to `limit` keys whose window ended before `now`; returns how many.
     async fn delete_expired_throttles(&self, now: i64, limit: i64) -> Result<u64, StoreError>;
+}
+
+/// The opt-in permanent lockout: consecutive credential failures per user and the time the
+/// account was locked, shared by every process on the database (OWASP ASVS 2.2.1).
+#[async_trait]
+pub trait LockoutStore: Send + Sync {
+    /// Counts one credential failure of `user_id` in ONE statement (`INSERT … ON CONFLICT …
+    /// DO UPDATE … RETURNING`); the failure that brings the count to `lock_after` locks the
+    /// account at `now`, and a lock keeps its first time. Returns the state after this
+    /// failure: exactly one of N racing callers sees `failures == lock_after`.
+    async fn record_lockout_failure(
+        &self,
+        user_id: &str,
+        now: i64,
+        lock_after: i64,
+    ) -> Result<AccountLockout, StoreError>;
+    /// The user's consecutive failures and lock, if any.
+    async fn account_lockout(&self, user_id: &str) -> Result<Option<AccountLockout>, StoreError>;
+    /// After a success: forgets the failures of an account that is not locked (a lock stays
+    /// even if a success raced with the locking failure). True when there were any.
+    async fn clear_lockout_failures(&self, user_id: &str) -> Result<bool, StoreError>;
+    /// The admin unlock: forgets the failures and the lock. Returns when the account had been
+    /// locked, or `None` when it was not locked.
+    async fn unlock_account(&self, user_id: &str) -> Result<Option<i64>, StoreError>;
 }
 
 /// Everything the server needs, as one object-safe trait (the server holds `Arc<dyn Store>`).
@@ -244,6 +272,7 @@ pub trait Store:
     + BrowserSessionStore
     + ConsentStore
     + ThrottleStore
+    + LockoutStore
     + Transactional
     + Send
     + Sync

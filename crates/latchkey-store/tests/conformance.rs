@@ -50,6 +50,8 @@ latchkey_store::on_both_backends!(
     only_one_first_signing_key_per_algorithm,
     throttle_counts_per_key_and_restarts_the_window,
     throttle_counts_every_concurrent_failure_once,
+    throttle_prefix_clears_only_that_prefix,
+    lockout_counts_locks_once_and_unlocks,
 );
 
 #[path = "conformance/instance.rs"]
@@ -70,7 +72,8 @@ use liveness::revocation_feed_lists_sessions_that_expired;
 #[path = "conformance/throttle.rs"]
 mod throttle;
 use throttle::{
-    throttle_counts_every_concurrent_failure_once, throttle_counts_per_key_and_restarts_the_window,
+    lockout_counts_locks_once_and_unlocks, throttle_counts_every_concurrent_failure_once,
+    throttle_counts_per_key_and_restarts_the_window, throttle_prefix_clears_only_that_prefix,
 };
 
 #[path = "conformance/sessions.rs"]

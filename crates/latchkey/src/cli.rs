@@ -115,6 +115,9 @@ pub enum UsersCommand {
     },
     /// Disable a user and end all their sessions
     Disable { username: String },
+    /// Lift a user's permanent lockout (`lockout_after_failures`) and clear their sign-in
+    /// throttle counts
+    Unlock { username: String },
     /// Set a user's password (read from standard input) and end all their sessions
     SetPassword {
         username: String,

@@ -14,8 +14,11 @@
 //! is refused at once, as rate limited: the only refusal that looks different, and it tells
 //! the caller about its own address only. A known device (see [`Attempt::known_device`]) is
 //! exempt from the account and client waits, so that other people's guessing cannot keep a
-//! user out (OWASP ASVS 2.2.1: no lockout anyone can trigger).
+//! user out (OWASP ASVS 2.2.1: no lockout anyone can trigger). An operator may still opt in
+//! to a permanent lockout with an admin unlock ([`lockout`]): a locked account is refused
+//! like a wrong password, after the same verify, known device or not.
 
+mod lockout;
 mod throttle;
 
 use std::net::IpAddr;
@@ -110,11 +113,19 @@ pub async fn authenticate(state: &AppState, attempt: Attempt<'_>) -> Result<Resu
         state.login_throttle.record_failure(&keys, now).await?;
         return Ok(Err(refusal));
     };
+    let lockout = lockout::current(state, &user).await?;
     let check =
         state.passwords.verify(attempt.password.expose().to_owned(), user.password_hash.clone()).await?;
     if check == PasswordCheck::Invalid {
         state.login_throttle.record_failure(&keys, now).await?;
+        lockout::record_failure(state, &user, &attempt, now).await?;
         audit(state, &user, &attempt, "authentication_failed", now).await?;
+        return Ok(Err(refusal));
+    }
+    if lockout::is_locked(lockout) {
+        // The same writes as a wrong password, so the answer and its timing match one.
+        state.login_throttle.record_failure(&keys, now).await?;
+        audit(state, &user, &attempt, "authentication_refused_locked", now).await?;
         return Ok(Err(refusal));
     }
     if waiting {
@@ -122,6 +133,7 @@ pub async fn authenticate(state: &AppState, attempt: Attempt<'_>) -> Result<Resu
         return Ok(Err(Refused::Throttled));
     }
     state.login_throttle.record_success(&keys).await?;
+    lockout::record_success(state, &user, lockout).await?;
     if check == PasswordCheck::ValidNeedsRehash {
         upgrade_hash(state, &user, &attempt.password).await;
     }

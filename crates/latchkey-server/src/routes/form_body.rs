@@ -8,7 +8,7 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderMap, StatusCode};
-use latchkey_core::form::FormParams;
+use latchkey_core::form::{is_form_content_type, FormParams};
 use latchkey_core::OAuthError;
 
 use crate::error::ApiError;
@@ -48,8 +48,7 @@ pub fn form_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Re
         other => FormBodyError::Unreadable(other),
     })?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+    if !is_form_content_type(content_type) {
         return Err(FormBodyError::NotAForm);
     }
     Ok(body)

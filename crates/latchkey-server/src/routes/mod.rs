@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::AuthorizeResume.route(), get(authorize::resume))
         .route(Endpoint::Login.route(), post(authorize::login))
         .route(Endpoint::Consent.route(), post(authorize::consent))
-        .route(Endpoint::UserInfo.route(), get(userinfo::userinfo).post(userinfo::userinfo))
+        .route(Endpoint::UserInfo.route(), get(userinfo::userinfo_get).post(userinfo::userinfo_post))
         .route(Endpoint::Logout.route(), get(logout::logout).post(logout::logout))
         .route(Endpoint::Revoke.route(), post(revoke::revoke))
         .route(Endpoint::Introspect.route(), post(introspect::introspect))

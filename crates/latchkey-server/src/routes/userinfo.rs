@@ -1,22 +1,46 @@
 //! The UserInfo endpoint (OpenID Connect Core §5.3), GET and POST, with a bearer access
-//! token (RFC 6750 §2.1) that was granted the `openid` scope. The standard claims returned
+//! token in the `Authorization` header (RFC 6750 §2.1) or, for POST, in the form body (§2.2,
+//! as Core §5.3.1 allows), that was granted the `openid` scope. The standard claims returned
 //! follow the scopes (Core §5.4): `profile` gives `preferred_username` and `updated_at`,
 //! `email` gives `email` and `email_verified` (Latchkey does not verify addresses: false).
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use latchkey_core::bearer::BearerError;
 use serde_json::{Map, Value};
 
-use crate::bearer::{bearer_token, verify_access_token};
+use crate::bearer::{bearer_token, bearer_token_or_form, verify_access_token};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+/// `GET /userinfo`: the token from the `Authorization` header only (§2.2 excludes GET).
+pub async fn userinfo_get(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let token = bearer_token(&headers)?;
-    let claims = verify_access_token(&state, token).await?;
+    answer(&state, token).await
+}
+
+/// `POST /userinfo`: the token from the header or the form body, not both.
+pub async fn userinfo_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|rejection| match rejection {
+        BytesRejection::FailedToBufferBody(inner) if inner.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge
+        }
+        _ => BearerError::InvalidRequest("cannot read the request body".into()).into(),
+    })?;
+    let token = bearer_token_or_form(&headers, &body)?;
+    answer(&state, &token).await
+}
+
+async fn answer(state: &AppState, token: &str) -> Result<Response, ApiError> {
+    let claims = verify_access_token(state, token).await?;
     let scopes: Vec<&str> = claims.scope.as_deref().unwrap_or_default().split(' ').collect();
     if !scopes.contains(&"openid") {
         return Err(BearerError::InsufficientScope("openid".into()).into());

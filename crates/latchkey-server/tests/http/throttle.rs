@@ -2,10 +2,14 @@
 //! database, an IP that must wait is told so (429 with `Retry-After`) while an account that
 //! must wait answers like a wrong password, a browser that signed in before is not kept out by
 //! other people's guessing, correct logins never count, and `X-Forwarded-For` is believed from
-//! trusted proxies only.
+//! trusted proxies only. The opt-in permanent lockout answers like a wrong password, known
+//! device or not, until an admin unlocks the account.
 
 use latchkey_core::clock::Clock;
-use latchkey_server::throttle::{ACCOUNT_FREE_FAILURES, ACCOUNT_IP_FREE_FAILURES, IP_FREE_FAILURES};
+use latchkey_server::admin;
+use latchkey_server::throttle::{
+    ACCOUNT_FREE_FAILURES, ACCOUNT_IP_FREE_FAILURES, IP_FREE_FAILURES, MAX_DELAY, WINDOW,
+};
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{on_both_backends, ThrottleCount};
 use reqwest::Response;
@@ -19,6 +23,7 @@ on_both_backends!(
     known_device_signs_in_while_the_account_is_under_attack,
     forwarded_for_is_believed_from_trusted_proxies_only,
     forwarded_for_from_an_untrusted_peer_is_ignored,
+    permanent_lockout_answers_like_a_wrong_password_until_unlocked,
 );
 
 async fn password_login_from(
@@ -134,4 +139,51 @@ async fn forwarded_for_from_an_untrusted_peer_is_ignored(server: TestServer) {
     assert_eq!(password_login_from(&server, &app, "203.0.113.250", "alice", PASSWORD).await.status(), 429);
     assert_eq!(ip_failures(&server, "203.0.113.0").await, vec![]);
     assert_eq!(ip_failures(&server, "127.0.0.1").await[0].failures, i64::from(IP_FREE_FAILURES));
+}
+
+async fn audit_kinds(server: &TestServer) -> Vec<String> {
+    let events = server.store.audit_events(None, 100).await.unwrap();
+    events.into_iter().rev().map(|event| event.kind).collect()
+}
+
+/// `lockout_after_failures = 3`: the third consecutive wrong password locks alice for good
+/// (until `latchkey users unlock`); her right password is then answered with the very body of a
+/// wrong one, after the same verify (the audit trail tells the two apart, so the password was
+/// checked), also from a browser that signed in before and after the throttle's window.
+async fn permanent_lockout_answers_like_a_wrong_password_until_unlocked(db: TestDatabase) {
+    let config = latchkey_server::Config { lockout_after_failures: 3, ..test_config() };
+    let server = TestServer::start_on(db, None, config).await;
+    let alice = server.add_user("alice", &[]).await;
+    let app = server.with_app_and_alice_client().await;
+    let rp = Rp::register(&server, "openid").await;
+    let mut device = Browser::new(&server);
+    let login = device.get(&rp.authorize_url(&[])).await.text().await.unwrap();
+    assert_eq!(sign_in(&mut device, &login, "alice", PASSWORD).await.status(), 303);
+    device.cookies.remove("latchkey_session");
+
+    // Consecutive: a success in between starts the count again.
+    for password in ["guess", "guess", PASSWORD, "guess", "guess"] {
+        server.password_login(&app, "alice", password).await;
+    }
+    assert_eq!(server.password_login(&app, "alice", PASSWORD).await.status(), 200, "not locked yet");
+    let mut wrong = serde_json::Value::Null;
+    for _ in 0..3 {
+        wrong = assert_oauth_error(server.password_login(&app, "alice", "guess").await, 400, "invalid_grant").await;
+    }
+    let locked = server.password_login(&app, "alice", PASSWORD).await;
+    assert_eq!(assert_oauth_error(locked, 400, "invalid_grant").await, wrong, "exactly a wrong password");
+
+    server.clock.advance(WINDOW + MAX_DELAY);
+    let later = server.password_login(&app, "alice", PASSWORD).await;
+    assert_eq!(assert_oauth_error(later, 400, "invalid_grant").await, wrong, "a lock does not wear off");
+    let login = device.get(&rp.authorize_url(&[])).await.text().await.unwrap();
+    assert_eq!(sign_in(&mut device, &login, "alice", PASSWORD).await.status(), 401, "nor for a known device");
+
+    let kinds = audit_kinds(&server).await;
+    assert_eq!(kinds.iter().filter(|kind| *kind == "account_locked").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|kind| *kind == "authentication_refused_locked").count(), 3, "{kinds:?}");
+
+    assert!(admin::unlock_user(server.store.as_ref(), &alice, server.clock.now()).await.unwrap());
+    assert_eq!(server.password_login(&app, "alice", PASSWORD).await.status(), 200, "unlocked");
+    assert_eq!(audit_kinds(&server).await.iter().filter(|kind| *kind == "account_unlocked").count(), 1);
 }

@@ -7,6 +7,7 @@ mod consents;
 mod group_commit;
 mod instance;
 mod keys;
+mod lockout;
 mod revocations;
 mod sessions;
 mod throttle;

@@ -1,4 +1,4 @@
-//! `latchkey users add|list|disable|set-password|import`.
+//! `latchkey users add|list|disable|unlock|set-password|import`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -46,6 +46,13 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
             let user = find(ctx, &username).await?;
             let ended = admin::disable_user(ctx.store.as_ref(), &user, ctx.now()).await?;
             println!("disabled {username}; ended {ended} session(s)");
+            Ok(())
+        }
+        UsersCommand::Unlock { username } => {
+            let user = find(ctx, &username).await?;
+            let was_locked = admin::unlock_user(ctx.store.as_ref(), &user, ctx.now()).await?;
+            let state = if was_locked { "unlocked" } else { "was not locked; cleared the throttle of" };
+            println!("{state} {username}");
             Ok(())
         }
         UsersCommand::SetPassword { username, password_stdin: _ } => {

@@ -1,6 +1,7 @@
 //! The sign-in throttle across real server processes on one database: a failure seen by one
 //! process counts for the other, and 100 concurrent wrong passwords spread over two
-//! processes leave the account's counter at exactly 100.
+//! processes leave the account's counter at exactly 100. The opt-in permanent lockout counts
+//! across processes too, and `latchkey users unlock` lifts it.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -13,6 +14,7 @@ use crate::{Env, ServerProcess, PASSWORD};
 on_both_backends!(
     blocking;
     two_processes_count_each_failure_once,
+    lockout_counts_across_processes_until_the_cli_unlocks,
 );
 
 /// Both processes see the client address through a trusted proxy, so that the attempts
@@ -75,5 +77,29 @@ fn two_processes_count_each_failure_once(env: Env) {
         let counts = store.throttle_counts(&["account:alice"], now()).await.unwrap();
         assert_eq!(counts.len(), 1);
         assert_eq!(counts[0].failures, 100, "every failure counted exactly once");
+    });
+}
+
+fn lockout_counts_across_processes_until_the_cli_unlocks(env: Env) {
+    let app = env.alice_and_app();
+    let args = ["--lockout-after-failures", "4", "--trusted-proxies", "127.0.0.1/32"];
+    let a = ServerProcess::start(&env, &args);
+    let b = ServerProcess::start(&env, &args);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    runtime.block_on(async {
+        for i in 0..4 {
+            let server = if i % 2 == 0 { &a } else { &b };
+            assert_eq!(attempt(&http, server, &app, &format!("203.0.113.{i}"), "guess").await, 400);
+        }
+        for server in [&a, &b] {
+            assert_eq!(attempt(&http, server, &app, "203.0.113.9", PASSWORD).await, 400, "locked everywhere");
+        }
+    });
+    let output = env.run(&["users", "unlock", "alice"], "");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "unlocked alice");
+    runtime.block_on(async {
+        assert_eq!(attempt(&http, &b, &app, "203.0.113.9", PASSWORD).await, 200, "unlocked everywhere");
     });
 }
