@@ -36,6 +36,8 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
     while store.delete_expired_throttles(now, BATCH).await? == BATCH as u64 {
         tokio::task::yield_now().await;
     }
+    // Downtimes older than any reuse window can matter no more.
+    store.delete_downtimes_before(now - crate::uptime::HORIZON).await?;
     Ok(total)
 }
 

@@ -18,6 +18,7 @@ pub mod password_pool;
 pub mod testing;
 pub mod throttle;
 pub mod tokens;
+pub mod uptime;
 
 pub(crate) mod authn;
 pub(crate) mod bearer;
@@ -90,7 +91,9 @@ impl App {
             KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
                 .await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
+        let uptime = uptime::Uptime::start(store.as_ref(), clock.now()).await?;
         let state = AppState {
+            uptime: Arc::new(uptime),
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
             login_throttle: Arc::new(throttle::StoreThrottle::new(store.clone())),
@@ -144,9 +147,12 @@ impl App {
         let router = self.router()?;
         let limits = serve::ConnectionLimits::from_config(&self.state.config);
         let janitor = janitor::spawn(self.state.store.clone(), self.state.clock.clone(), JANITOR_INTERVAL);
+        let heartbeat =
+            uptime::spawn(self.state.uptime.clone(), self.state.store.clone(), self.state.clock.clone());
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
         let served = serve::serve(listener, router, limits, shutdown).await;
         janitor.abort();
+        heartbeat.abort();
         if let Some(metrics) = metrics {
             metrics.stop().await;
         }

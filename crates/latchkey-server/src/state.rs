@@ -42,6 +42,8 @@ pub struct AppState {
     pub page_mac: MacKey,
     /// Slows password guessing at every door of [`crate::authn`].
     pub login_throttle: Arc<dyn Throttle>,
+    /// When no process was up, for the refresh reuse window ([`crate::uptime`]).
+    pub uptime: Arc<crate::uptime::Uptime>,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

@@ -3,6 +3,8 @@
 
 use async_trait::async_trait;
 
+use latchkey_core::refresh::Downtime;
+
 use crate::error::{Backend, StoreError};
 use crate::model::{
     AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
@@ -258,6 +260,23 @@ pub trait LockoutStore: Send + Sync {
     async fn unlock_account(&self, user_id: &str) -> Result<Option<i64>, StoreError>;
 }
 
+/// The processes' heartbeat and the downtimes between them: the refresh reuse window counts
+/// only time during which some process was up.
+#[async_trait]
+pub trait UptimeStore: Send + Sync {
+    /// The latest heartbeat of any process, if one was ever recorded.
+    async fn last_heartbeat(&self) -> Result<Option<i64>, StoreError>;
+    /// Records a heartbeat at `now` (a later one already recorded stays).
+    async fn record_heartbeat(&self, now: i64) -> Result<(), StoreError>;
+    /// Records that no process was up from `from` to `until`; processes that record the same
+    /// `from` at once keep one row, with the latest `until`.
+    async fn record_downtime(&self, from: i64, until: i64) -> Result<(), StoreError>;
+    /// The downtimes that ended after `since`, oldest first.
+    async fn downtimes_since(&self, since: i64) -> Result<Vec<Downtime>, StoreError>;
+    /// Janitor: forgets the downtimes that ended before `before`; returns how many.
+    async fn delete_downtimes_before(&self, before: i64) -> Result<u64, StoreError>;
+}
+
 /// Everything the server needs, as one object-safe trait (the server holds `Arc<dyn Store>`).
 #[async_trait]
 pub trait Store:
@@ -273,6 +292,7 @@ pub trait Store:
     + ConsentStore
     + ThrottleStore
     + LockoutStore
+    + UptimeStore
     + Transactional
     + Send
     + Sync

@@ -52,11 +52,15 @@ latchkey_store::on_both_backends!(
     throttle_counts_every_concurrent_failure_once,
     throttle_prefix_clears_only_that_prefix,
     lockout_counts_locks_once_and_unlocks,
+    heartbeat_and_downtimes_round_trip,
 );
 
 #[path = "conformance/instance.rs"]
 mod instance;
-use instance::{instance_settings_are_compare_and_set, only_one_first_signing_key_per_algorithm};
+use instance::{
+    heartbeat_and_downtimes_round_trip, instance_settings_are_compare_and_set,
+    only_one_first_signing_key_per_algorithm,
+};
 
 #[path = "conformance/unit_of_work.rs"]
 mod unit_of_work;

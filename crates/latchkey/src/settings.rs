@@ -78,9 +78,18 @@ impl FlagLayer {
             let Some(value) = raw.to_str() else {
                 bail!("the value of --{} is not UTF-8", id.as_str().replace('_', "-"))
             };
-            dict.insert(id.as_str().to_owned(), Value::from(value.to_owned()));
+            dict.insert(id.as_str().to_owned(), flag_value(value));
         }
         Ok(Self(dict))
+    }
+}
+
+/// A flag's text as a figment value: numbers and booleans typed, as the environment layer
+/// reads them (`--lockout-after-failures 5` is a number); anything else stays text.
+fn flag_value(text: &str) -> Value {
+    match text.parse::<Value>() {
+        Ok(parsed @ (Value::Num(..) | Value::Bool(..))) => parsed,
+        _ => Value::from(text.to_owned()),
     }
 }
 
@@ -146,6 +155,14 @@ mod tests {
             load_args(&["latchkey", "--config", file, "serve", "--issuer", "https://flag.example"]).unwrap();
         assert_eq!(config.access_token_ttl, Duration::from_secs(600));
         assert_eq!(config.issuer().unwrap().as_str(), "https://flag.example");
+    }
+
+    #[test]
+    fn numeric_flags_are_numbers() {
+        let config =
+            load_args(&["latchkey", "serve", "--lockout-after-failures", "4", "--argon2-memory-kib", "2048"])
+                .unwrap();
+        assert_eq!((config.lockout_after_failures, config.argon2_memory_kib), (4, 2048));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod revocations;
 mod sessions;
 mod throttle;
 mod unit_of_work;
+mod uptime;
 mod users;
 
 use std::sync::atomic::{AtomicU64, Ordering};

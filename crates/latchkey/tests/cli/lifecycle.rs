@@ -1,6 +1,6 @@
 //! Refresh rotation across real server processes: two processes sharing one database
 //! rotate exactly once under concurrent duplicates, and a SIGKILL in the middle of a refresh
-//! load loses no session.
+//! load loses no session, nor does a retry after a restart longer than the reuse window.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +17,7 @@ on_both_backends!(
     two_processes_rotate_exactly_once_under_100_concurrent_refreshes,
     sigkill_during_refresh_load_loses_no_session,
     sessions_cli_lists_and_revokes_what_the_server_sees,
+    a_retry_after_a_restart_longer_than_the_window_is_a_duplicate,
 );
 
 async fn login(http: &reqwest::Client, server: &ServerProcess, app: &str) -> Value {
@@ -199,4 +200,35 @@ fn sessions_cli_lists_and_revokes_what_the_server_sees(env: Env) {
     assert!(env.run(&["sessions", "revoke", "--user", "alice"], "").status.success());
     assert_eq!(status(&laptop), 400, "every session of the user ended");
     assert!(!env.run(&["sessions", "revoke", "no-such-session"], "").status.success());
+}
+
+/// A rotation answered just before a SIGKILL and retried after a restart that took longer
+/// than the reuse window: the time no process was up does not count, so the retry is a
+/// duplicate (the same successor), not theft, and the session lives on.
+fn a_retry_after_a_restart_longer_than_the_window_is_a_duplicate(env: Env) {
+    let app = env.alice_and_app();
+    let args = ["--refresh-reuse-window", "3s"];
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    let mut first = ServerProcess::start(&env, &args);
+    let (old, successor) = runtime.block_on(async {
+        let old = login(&http, &first, &app).await["refresh_token"].as_str().unwrap().to_owned();
+        let rotated = refresh(&http, &first, &app, &old).await.unwrap();
+        assert_eq!(rotated.status(), 200);
+        let rotated: Value = rotated.json().await.unwrap();
+        (old, rotated["refresh_token"].as_str().unwrap().to_owned())
+    });
+    first.signal("KILL");
+    first.wait(Duration::from_secs(5));
+    let down = Duration::from_secs(u64::try_from(latchkey_server::uptime::DOWN_AFTER).unwrap() + 4);
+    std::thread::sleep(down);
+
+    let second = ServerProcess::start(&env, &args);
+    runtime.block_on(async {
+        let retried = refresh(&http, &second, &app, &old).await.unwrap();
+        assert_eq!(retried.status(), 200, "a duplicate, not theft: {}", retried.text().await.unwrap());
+        let retried: Value = retried.json().await.unwrap();
+        assert_eq!(retried["refresh_token"], successor.as_str(), "the same successor");
+        assert_eq!(refresh(&http, &second, &app, &successor).await.unwrap().status(), 200, "not revoked");
+    });
 }

@@ -59,7 +59,8 @@ pub async fn grant(
         }
         None => {
             let found = state.store.session(&sid).await?.ok_or_else(invalid_token)?;
-            match classify_failed_rotation(&state_of(&found), generation, now, policy.reuse_window) {
+            let downtimes = state.uptime.downtimes();
+            match classify_failed_rotation(&state_of(&found), generation, now, policy.reuse_window, &downtimes) {
                 FailedRotation::Duplicate { successor_generation } => {
                     state.metrics.record_duplicate();
                     (found, successor_generation)
