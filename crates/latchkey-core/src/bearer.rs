@@ -254,7 +254,10 @@ mod tests {
     fn a_form_body_carries_the_token_only_as_a_single_part_form() {
         assert_eq!(token_from_form_body(FORM, b"access_token=a.b.c&x=1"), Ok(Some("a.b.c".into())));
         assert_eq!(token_from_form_body(Some("application/json"), b"access_token=a.b.c"), Ok(None));
-        assert_eq!(token_from_form_body(Some("multipart/form-data; boundary=x"), b"access_token=a"), Ok(None));
+        assert_eq!(
+            token_from_form_body(Some("multipart/form-data; boundary=x"), b"access_token=a"),
+            Ok(None)
+        );
         assert_eq!(token_from_form_body(None, b"access_token=a.b.c"), Ok(None));
         assert_eq!(token_from_form_body(FORM, b"access_token="), Ok(None));
         assert!(matches!(

@@ -38,7 +38,10 @@ impl Uptime {
         if let Some(last) = store.last_heartbeat().await? {
             if now - last > DOWN_AFTER {
                 store.record_downtime(last, now).await?;
-                tracing::info!(seconds = now - last, "no server process was up; that time does not count against refresh reuse windows");
+                tracing::info!(
+                    seconds = now - last,
+                    "no server process was up; that time does not count against refresh reuse windows"
+                );
             }
         }
         let uptime = Self { downtimes: RwLock::new(Arc::from([])) };

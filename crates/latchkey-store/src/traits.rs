@@ -7,8 +7,8 @@ use latchkey_core::refresh::Downtime;
 
 use crate::error::{Backend, StoreError};
 use crate::model::{
-    AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
-    NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
+    AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient,
+    NewSession, NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
 };
 use crate::unit_of_work::Transactional;
 

@@ -95,7 +95,8 @@ async fn bad_tokens_are_invalid_token_with_a_described_challenge(server: TestSer
 /// An access token with `openid profile` for alice, from the password grant.
 async fn openid_token(server: &TestServer) -> String {
     server.add_user("alice", &[]).await;
-    let (client_id, _) = server.add_client(ClientKind::Public, &[GrantType::Password], "openid profile").await;
+    let (client_id, _) =
+        server.add_client(ClientKind::Public, &[GrantType::Password], "openid profile").await;
     let form = [
         ("grant_type", "password"),
         ("client_id", client_id.as_str()),
@@ -116,12 +117,15 @@ async fn userinfo_takes_the_token_from_a_form_body(server: TestServer) {
     let claims: Value = response.json().await.unwrap();
     assert_eq!(claims["preferred_username"], "alice");
 
-    let as_json = server.http.post(server.url("/userinfo")).json(&serde_json::json!({ "access_token": token }));
+    let as_json =
+        server.http.post(server.url("/userinfo")).json(&serde_json::json!({ "access_token": token }));
     let multipart = server
         .http
         .post(server.url("/userinfo"))
         .header("content-type", "multipart/form-data; boundary=x")
-        .body(format!("--x\r\ncontent-disposition: form-data; name=\"access_token\"\r\n\r\n{token}\r\n--x--\r\n"));
+        .body(format!(
+            "--x\r\ncontent-disposition: form-data; name=\"access_token\"\r\n\r\n{token}\r\n--x--\r\n"
+        ));
     let in_query = server.http.post(server.url(&format!("/userinfo?access_token={token}")));
     for request in [as_json, multipart, in_query] {
         let response = request.send().await.unwrap();
@@ -136,8 +140,10 @@ async fn userinfo_takes_the_token_from_a_form_body(server: TestServer) {
 /// carry the same valid token; a malformed form body is one too.
 async fn userinfo_refuses_a_token_sent_two_ways(server: TestServer) {
     let token = openid_token(&server).await;
-    let both = server.http.post(server.url("/userinfo")).bearer_auth(&token).form(&[("access_token", &token)]);
-    let repeated = server.http.post(server.url("/userinfo")).form(&[("access_token", &token), ("access_token", &token)]);
+    let both =
+        server.http.post(server.url("/userinfo")).bearer_auth(&token).form(&[("access_token", &token)]);
+    let repeated =
+        server.http.post(server.url("/userinfo")).form(&[("access_token", &token), ("access_token", &token)]);
     for request in [both, repeated] {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 400);
@@ -146,7 +152,10 @@ async fn userinfo_refuses_a_token_sent_two_ways(server: TestServer) {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"], "invalid_request");
     }
-    let basic_and_form =
-        server.http.post(server.url("/userinfo")).basic_auth("u", Some("p")).form(&[("access_token", &token)]);
+    let basic_and_form = server
+        .http
+        .post(server.url("/userinfo"))
+        .basic_auth("u", Some("p"))
+        .form(&[("access_token", &token)]);
     assert_eq!(basic_and_form.send().await.unwrap().status(), 200, "Basic is not a bearer method");
 }

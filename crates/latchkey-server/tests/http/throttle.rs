@@ -168,7 +168,8 @@ async fn permanent_lockout_answers_like_a_wrong_password_until_unlocked(db: Test
     assert_eq!(server.password_login(&app, "alice", PASSWORD).await.status(), 200, "not locked yet");
     let mut wrong = serde_json::Value::Null;
     for _ in 0..3 {
-        wrong = assert_oauth_error(server.password_login(&app, "alice", "guess").await, 400, "invalid_grant").await;
+        wrong = assert_oauth_error(server.password_login(&app, "alice", "guess").await, 400, "invalid_grant")
+            .await;
     }
     let locked = server.password_login(&app, "alice", PASSWORD).await;
     assert_eq!(assert_oauth_error(locked, 400, "invalid_grant").await, wrong, "exactly a wrong password");

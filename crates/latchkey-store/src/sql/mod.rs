@@ -8,6 +8,7 @@ mod group_commit;
 mod instance;
 mod keys;
 mod lockout;
+mod migration_lock;
 mod revocations;
 mod sessions;
 mod throttle;
@@ -15,6 +16,7 @@ mod unit_of_work;
 mod uptime;
 mod users;
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -73,6 +75,8 @@ pub struct SqlStore {
     outages: OutageClock,
     /// SQLite files only: rotations are group-committed (see [`group_commit`]).
     rotations: Option<group_commit::RotationQueue>,
+    /// SQLite files only: the lock file that serialises migrations ([`migration_lock`]).
+    migration_lock: Option<PathBuf>,
 }
 
 /// When this store last saw the database unavailable. A pooled connection that sat idle
@@ -155,7 +159,14 @@ impl SqlStore {
                     });
                 connect_once(url).await?;
                 let pool = open(url, options).await?;
-                SqlStore { reader: pool.clone(), writer: pool, backend, outages, rotations: None }
+                SqlStore {
+                    reader: pool.clone(),
+                    writer: pool,
+                    backend,
+                    outages,
+                    rotations: None,
+                    migration_lock: None,
+                }
             }
             Backend::Sqlite if url.contains(":memory:") || url.contains("mode=memory") => {
                 let options = sqlite_pool_options()
@@ -164,7 +175,14 @@ impl SqlStore {
                     .idle_timeout(None)
                     .max_lifetime(None);
                 let pool = open(url, options).await?;
-                SqlStore { reader: pool.clone(), writer: pool, backend, outages, rotations: None }
+                SqlStore {
+                    reader: pool.clone(),
+                    writer: pool,
+                    backend,
+                    outages,
+                    rotations: None,
+                    migration_lock: None,
+                }
             }
             Backend::Sqlite => {
                 let url = sqlite_url_with_mode(url);
@@ -173,7 +191,8 @@ impl SqlStore {
                 let writer = open(&url, sqlite_pool_options().max_connections(1)).await?;
                 let reader = open(&url, sqlite_pool_options().max_connections(SQLITE_READERS)).await?;
                 let rotations = Some(group_commit::RotationQueue::start(writer.clone(), sessions::ROTATE));
-                SqlStore { reader, writer, backend, outages, rotations }
+                let migration_lock = Some(migration_lock::path_for(&url)?);
+                SqlStore { reader, writer, backend, outages, rotations, migration_lock }
             }
         };
         tracing::debug!(%backend, "database pools opened");
@@ -272,6 +291,12 @@ impl Store for SqlStore {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        // SQLite has no advisory lock: without this, two processes migrating an empty file at
+        // once both see it unmigrated and one fails ("table users already exists").
+        let _lock = match &self.migration_lock {
+            Some(path) => Some(migration_lock::acquire(path).await?),
+            None => None,
         };
         migrator
             .run(&self.writer)

@@ -96,12 +96,13 @@ impl ThrottleStore for SqlStore {
     async fn clear_throttle_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
         // `substr` and `length` count characters on both backends; no LIKE, so no escaping.
         let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
-        let done = sqlx::query("DELETE FROM login_throttle WHERE substr(throttle_key, 1, CAST($2 AS INTEGER)) = $1")
-            .bind(prefix)
-            .bind(length)
-            .execute(&self.writer)
-            .await
-            .map_err(|e| self.fail(e, || "login throttle".into()))?;
+        let done =
+            sqlx::query("DELETE FROM login_throttle WHERE substr(throttle_key, 1, CAST($2 AS INTEGER)) = $1")
+                .bind(prefix)
+                .bind(length)
+                .execute(&self.writer)
+                .await
+                .map_err(|e| self.fail(e, || "login throttle".into()))?;
         Ok(done.rows_affected())
     }
 

@@ -2,8 +2,8 @@
 //! compare-and-set insert, one first signing key per algorithm however many processes race,
 //! and the processes' heartbeat and downtimes.
 
-use latchkey_store::testing::TestDatabase;
 use latchkey_core::refresh::Downtime;
+use latchkey_store::testing::TestDatabase;
 use latchkey_store::{InstanceStore, KeyStore, SigningKeyRecord, SqlStore, Store, UptimeStore};
 
 use super::NOW;

@@ -126,3 +126,26 @@ async fn postgres_recovers_after_an_outage() {
     drop(store);
     proxy.cut().await;
 }
+
+/// Two processes starting at once on an empty SQLite file (two stores here, each with its
+/// own pools, as two processes have) both open and migrate it; repeated, as the race is one.
+#[tokio::test]
+async fn two_stores_migrating_one_empty_sqlite_file_at_once_both_succeed() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
+        let starts: Vec<_> = (0..2)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let store = SqlStore::connect(&url).await?;
+                    store.migrate().await?;
+                    store.ping().await
+                })
+            })
+            .collect();
+        for start in starts {
+            start.await.unwrap().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        }
+    }
+}

@@ -68,7 +68,8 @@ pub async fn throttle_counts_every_concurrent_failure_once(db: TestDatabase) {
 /// (even one whose name starts with the same letters).
 pub async fn throttle_prefix_clears_only_that_prefix(db: TestDatabase) {
     let store = db.store().await;
-    let keys = ["account_ip:al 192.0.2.1", "account_ip:al 2001:db8::/64", "account_ip:alice 192.0.2.1", "ip:x"];
+    let keys =
+        ["account_ip:al 192.0.2.1", "account_ip:al 2001:db8::/64", "account_ip:alice 192.0.2.1", "ip:x"];
     store.record_throttle_failures(&keys, NOW, WINDOW).await.unwrap();
     assert_eq!(store.clear_throttle_prefix("account_ip:al ").await.unwrap(), 2);
     let left = store.throttle_counts(&keys, NOW).await.unwrap();

@@ -60,7 +60,13 @@ pub async fn grant(
         None => {
             let found = state.store.session(&sid).await?.ok_or_else(invalid_token)?;
             let downtimes = state.uptime.downtimes();
-            match classify_failed_rotation(&state_of(&found), generation, now, policy.reuse_window, &downtimes) {
+            match classify_failed_rotation(
+                &state_of(&found),
+                generation,
+                now,
+                policy.reuse_window,
+                &downtimes,
+            ) {
                 FailedRotation::Duplicate { successor_generation } => {
                     state.metrics.record_duplicate();
                     (found, successor_generation)
