@@ -121,6 +121,13 @@ pub struct Config {
     /// metrics endpoint]
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
+    /// PEM certificate chain: serve HTTPS on `listen` (with --tls-key) [default: none, plain
+    /// HTTP, e.g. behind a TLS-terminating proxy]
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -149,18 +156,38 @@ impl Default for Config {
             request_timeout: Duration::from_secs(15),
             max_connections: None,
             metrics_listen: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
 
 impl Config {
     /// The issuer, validated and normalized ([`Issuer::parse`]): a startup error otherwise.
-    /// Without one, `http://<listen>`, only on a loopback address.
+    /// Without one, `http(s)://<listen>`, only on a loopback address.
     pub fn issuer(&self) -> Result<Issuer, IssuerError> {
         match &self.issuer {
             Some(issuer) => Issuer::parse(issuer),
             None if !self.listen.ip().is_loopback() => Err(IssuerError::NoIssuerForPublicListen(self.listen)),
-            None => Issuer::parse(&format!("http://{}", self.listen)),
+            None => Issuer::parse(&format!("{}://{}", self.scheme(), self.listen)),
+        }
+    }
+
+    /// `https` when the binary serves TLS itself, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The TLS acceptor, when a certificate and key are configured (both or neither).
+    pub fn tls(&self) -> anyhow::Result<Option<crate::serve::tls::TlsAcceptor>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some(crate::serve::tls::acceptor(cert, key)?)),
+            (None, None) => Ok(None),
+            _ => anyhow::bail!("tls_cert and tls_key go together: set both or neither"),
         }
     }
 

@@ -75,6 +75,8 @@ const JANITOR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60)
 /// A built server, ready to serve.
 pub struct App {
     state: AppState,
+    /// Set when the binary serves TLS itself (`tls_cert`, `tls_key`).
+    tls: Option<serve::tls::TlsAcceptor>,
 }
 
 impl App {
@@ -87,6 +89,7 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let urls = PublicUrls::new(config.issuer()?);
+        let tls = config.tls()?;
         let keys =
             KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
                 .await?;
@@ -110,12 +113,17 @@ impl App {
             metrics: Arc::default(),
             clients: Arc::default(),
         };
-        Ok(Self { state })
+        Ok(Self { state, tls })
     }
 
     /// The issuer URL this server answers as.
     pub fn issuer(&self) -> &str {
         &self.state.issuer
+    }
+
+    /// The TLS acceptor of the public listener, if it serves TLS.
+    pub fn tls(&self) -> Option<serve::tls::TlsAcceptor> {
+        self.tls.clone()
     }
 
     /// The audience of the access tokens it issues.
@@ -150,7 +158,7 @@ impl App {
         let heartbeat =
             uptime::spawn(self.state.uptime.clone(), self.state.store.clone(), self.state.clock.clone());
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
-        let served = serve::serve(listener, router, limits, shutdown).await;
+        let served = serve::serve(listener, router, limits, self.tls.clone(), shutdown).await;
         janitor.abort();
         heartbeat.abort();
         if let Some(metrics) = metrics {

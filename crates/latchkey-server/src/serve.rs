@@ -15,10 +15,12 @@
 //!   connections and the server can always accept once a slot is free.
 //!
 //! Each request carries `ConnectInfo<SocketAddr>`, as with axum's `serve`; shutdown stops
-//! accepting, lets every connection finish its in-flight request, then returns.
+//! accepting, lets every connection finish its in-flight request, then returns. With TLS
+//! ([`tls`]) the same limits hold; the handshake is bounded by `header_read_timeout`.
 
 mod activity;
 mod deadline_body;
+pub mod tls;
 
 use std::future::Future;
 use std::io;
@@ -32,12 +34,14 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
 use crate::Config;
 use activity::Activity;
+use tls::TlsAcceptor;
 
 /// Descriptors kept for everything but client connections: the database pool (at most 10
 /// PostgreSQL or 5 SQLite connections), the listeners, the log and the SQLite files.
@@ -87,12 +91,13 @@ fn descriptor_budget() -> usize {
     budget.max(MIN_CONNECTIONS)
 }
 
-/// Serves `router` on `listener` under `limits` until `shutdown` resolves, then waits for the
-/// open connections to finish their requests.
+/// Serves `router` on `listener` under `limits` (over TLS when `tls` is given) until
+/// `shutdown` resolves, then waits for the open connections to finish their requests.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -105,7 +110,9 @@ pub async fn serve(
         };
         match accepted {
             Ok((stream, peer, slot)) => {
-                tokio::spawn(serve_connection(stream, peer, router.clone(), limits, stopping.clone(), slot));
+                let connection =
+                    Connection { peer, router: router.clone(), limits, stopping: stopping.clone() };
+                tokio::spawn(connection.serve(stream, tls.clone(), slot));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot accept a connection");
@@ -131,42 +138,60 @@ async fn accept(
     Ok((stream, peer, slot))
 }
 
-async fn serve_connection(
-    stream: TcpStream,
+/// One accepted connection and what serving it needs.
+struct Connection {
     peer: SocketAddr,
     router: Router,
     limits: ConnectionLimits,
-    mut stopping: watch::Receiver<bool>,
-    _slot: OwnedSemaphorePermit,
-) {
-    let (stream, activity) = Activity::track(stream);
-    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        let mut request = request.map(|body| deadline_body::limit(Body::new(body), limits.body_read_timeout));
-        request.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().oneshot(request)
-    });
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
-    let mut connection =
-        std::pin::pin!(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
-    let mut closing = false;
-    loop {
-        tokio::select! {
-            served = connection.as_mut() => {
-                if let Err(e) = served {
-                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+    stopping: watch::Receiver<bool>,
+}
+
+impl Connection {
+    /// Serves the connection (after the TLS handshake, when there is TLS), holding its slot.
+    async fn serve(self, stream: TcpStream, tls: Option<TlsAcceptor>, _slot: OwnedSemaphorePermit) {
+        let (stream, activity) = Activity::track(stream);
+        let Some(tls) = tls else { return self.serve_http(stream, activity).await };
+        match tokio::time::timeout(self.limits.header_read_timeout, tls.accept(stream)).await {
+            Ok(Ok(stream)) => self.serve_http(stream, activity).await,
+            Ok(Err(e)) => tracing::debug!(peer = %self.peer, error = %e, "TLS handshake failed"),
+            Err(_elapsed) => tracing::debug!(peer = %self.peer, "TLS handshake timed out"),
+        }
+    }
+
+    async fn serve_http<S>(self, stream: S, activity: Activity)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let Self { peer, router, limits, mut stopping } = self;
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let mut request =
+                request.map(|body| deadline_body::limit(Body::new(body), limits.body_read_timeout));
+            request.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(request)
+        });
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+        builder.http2().timer(TokioTimer::new());
+        let mut connection =
+            std::pin::pin!(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
+        let mut closing = false;
+        loop {
+            tokio::select! {
+                served = connection.as_mut() => {
+                    if let Err(e) = served {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                    return;
                 }
-                return;
-            }
-            _ = stopping.wait_for(|stop| *stop), if !closing => {
-                connection.as_mut().graceful_shutdown();
-                closing = true;
-            }
-            () = activity.idle_for(limits.idle_timeout), if !closing => {
-                tracing::debug!(%peer, "closing an idle connection");
-                connection.as_mut().graceful_shutdown();
-                closing = true;
+                _ = stopping.wait_for(|stop| *stop), if !closing => {
+                    connection.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+                () = activity.idle_for(limits.idle_timeout), if !closing => {
+                    tracing::debug!(%peer, "closing an idle connection");
+                    connection.as_mut().graceful_shutdown();
+                    closing = true;
+                }
             }
         }
     }
@@ -181,7 +206,7 @@ pub struct Beside {
 /// Serves `router` on `listener` in a task of its own until [`Beside::stop`].
 pub fn spawn_beside(listener: TcpListener, router: Router, limits: ConnectionLimits) -> Beside {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(serve(listener, router, limits, async move {
+    let served = tokio::spawn(serve(listener, router, limits, None, async move {
         let _ = stopped.await;
     }));
     Beside { stop, served }

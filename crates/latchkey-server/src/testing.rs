@@ -62,11 +62,13 @@ impl TestLatchkey {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         config.listen = addr;
-        config.issuer.get_or_insert_with(|| format!("http://{addr}"));
+        let scheme = config.scheme();
+        config.issuer.get_or_insert_with(|| format!("{scheme}://{addr}"));
         let master = MasterKey::generate()?;
         let app = App::build(config.clone(), &master, store.clone(), clock).await?;
         let issuer = app.issuer().to_owned();
         let router = wrap(app.router()?);
+        let tls = app.tls();
         let limits = ConnectionLimits::from_config(&config);
         let metrics = match config.metrics_listen {
             Some(metrics_addr) => Some(tokio::net::TcpListener::bind(metrics_addr).await?),
@@ -76,7 +78,7 @@ impl TestLatchkey {
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, app.metrics_router(), limits));
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
-            let _ = serve::serve(listener, router, limits, async move {
+            let _ = serve::serve(listener, router, limits, tls, async move {
                 let _ = stopped.await;
             })
             .await;

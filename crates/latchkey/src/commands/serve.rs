@@ -114,14 +114,15 @@ pub async fn run(ctx: Context, args: ServeArgs) -> anyhow::Result<()> {
     let mut config = ctx.config.clone();
     if config.issuer.is_none() {
         // With `--listen 127.0.0.1:0` only the bound address says where we are.
-        config.issuer = Some(format!("http://{}", listener.local_addr()?));
+        config.issuer = Some(format!("{}://{}", config.scheme(), listener.local_addr()?));
     }
     instance::bind_issuer(ctx.store.as_ref(), &config.issuer()?, args.change_issuer).await?;
     let app = App::build(config, &master, ctx.store.clone(), Arc::new(ctx.clock)).await?;
     let issuer = app.issuer().to_owned();
     let _ = writeln!(
         std::io::stdout(),
-        "Latchkey is listening on http://{} (issuer {issuer})",
+        "Latchkey is listening on {}://{} (issuer {issuer})",
+        ctx.config.scheme(),
         listener.local_addr()?
     );
     let metrics = match ctx.config.metrics_listen {

@@ -7,6 +7,7 @@ mod first_run;
 mod instance;
 mod lifecycle;
 mod throttle;
+mod tls;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
