@@ -7,11 +7,12 @@
 //! dies, so a crash never leaves it held. A separate file, because closing any descriptor of
 //! the database file itself would drop SQLite's own POSIX locks in this process.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use fs4::fs_std::FileExt;
 use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::error::StoreError;
@@ -46,13 +47,13 @@ pub(super) async fn acquire(path: &Path) -> Result<MigrationLock, StoreError> {
         .map_err(|e| unavailable(e.to_string()))?;
     let started = Instant::now();
     loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(MigrationLock { _file: file }),
-            Err(TryLockError::WouldBlock) if started.elapsed() < WAIT => tokio::time::sleep(POLL).await,
-            Err(TryLockError::WouldBlock) => {
+        match file.try_lock_exclusive() {
+            Ok(true) => return Ok(MigrationLock { _file: file }),
+            Ok(false) if started.elapsed() < WAIT => tokio::time::sleep(POLL).await,
+            Ok(false) => {
                 return Err(unavailable(format!("another process has been migrating for over {WAIT:?}")))
             }
-            Err(TryLockError::Error(e)) => return Err(unavailable(e.to_string())),
+            Err(e) => return Err(unavailable(e.to_string())),
         }
     }
 }
