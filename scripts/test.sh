@@ -6,7 +6,8 @@
 #   scripts/test.sh -p latchkey-server --test http refresh    # the same set-up, fewer tests
 #
 # Set-up, each step skipped when already done (a second run goes straight to cargo):
-#   - Debian packages, with apt-get: `chromium` for the browser test, `nodejs`/`npm` and
+#   - Debian packages, with apt-get: `chromium` for the browser test, `nginx` for the test of
+#     deploy/nginx/latchkey.conf, `nodejs`/`npm` and
 #     `python3-pip` when missing;
 #   - `npm ci` in e2e/ and interop/node when their node_modules are older than the lock file;
 #   - `pip install -r interop/python/requirements.txt`;
@@ -40,6 +41,7 @@ apt_install() {
 # --- Debian packages ---
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v npm >/dev/null || missing+=(nodejs npm)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3 python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi

@@ -6,6 +6,7 @@ mod commands;
 mod first_run;
 mod instance;
 mod lifecycle;
+mod nginx;
 mod throttle;
 mod tls;
 
