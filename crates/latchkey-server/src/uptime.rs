@@ -7,7 +7,8 @@
 //! process that starts and finds the last heartbeat older than [`DOWN_AFTER`] records the
 //! stretch from that heartbeat to its start as a downtime: no process was beating, so none
 //! was up (up to one heartbeat period of the last process's life counts as down too, which
-//! only errs towards "duplicate"). The downtimes of the last [`HORIZON`] are kept in memory,
+//! only errs towards "duplicate", as does a database outage that stops every heartbeat for a
+//! while). The downtimes of the last [`HORIZON`] are kept in memory,
 //! read at start and again with every heartbeat, so a refresh costs no extra query.
 
 use std::sync::{Arc, PoisonError, RwLock};
@@ -70,8 +71,12 @@ pub(crate) fn spawn(uptime: Arc<Uptime>, store: Arc<dyn Store>, clock: Arc<dyn C
         let mut ticker = tokio::time::interval(HEARTBEAT_EVERY);
         loop {
             ticker.tick().await;
-            if let Err(e) = uptime.beat(store.as_ref(), clock.now()).await {
-                tracing::warn!(error = %e, "heartbeat failed; will retry");
+            // Bounded: sqlx has no socket timeout, and a beat stuck on a silently dropped link
+            // would stop every later one.
+            match tokio::time::timeout(HEARTBEAT_EVERY, uptime.beat(store.as_ref(), clock.now())).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "heartbeat failed; will retry"),
+                Err(_elapsed) => tracing::warn!("heartbeat timed out; will retry"),
             }
         }
     })
