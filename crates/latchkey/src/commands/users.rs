@@ -51,8 +51,11 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
         UsersCommand::Unlock { username } => {
             let user = find(ctx, &username).await?;
             let was_locked = admin::unlock_user(ctx.store.as_ref(), &user, ctx.now()).await?;
-            let state = if was_locked { "unlocked" } else { "was not locked; cleared the throttle of" };
-            println!("{state} {username}");
+            if was_locked {
+                println!("unlocked {username}");
+            } else {
+                println!("{username} was not locked; cleared their sign-in throttle");
+            }
             Ok(())
         }
         UsersCommand::SetPassword { username, password_stdin: _ } => {
