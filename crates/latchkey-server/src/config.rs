@@ -117,6 +117,28 @@ pub struct Config {
     /// metrics endpoint]
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
+    /// How long a signing key signs before the next one takes over
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub key_rotation_period: Duration,
+    /// How long a new signing key is published in the JWKS before it signs; at least twice
+    /// jwks_max_age, or the server refuses to start
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub key_publish_lead: Duration,
+    /// How long a key that stopped signing stays published beyond the longest access-token
+    /// lifetime, so ID tokens it signed still work as id_token_hint
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub id_token_grace: Duration,
+    /// `Cache-Control: max-age` of GET /jwks.json: how long resource servers may cache it
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub jwks_max_age: Duration,
+    /// How often each process performs due key transitions and reloads its signing keys
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub key_reload_interval: Duration,
 }
 
 impl Default for Config {
@@ -144,6 +166,11 @@ impl Default for Config {
             request_timeout: Duration::from_secs(15),
             max_connections: None,
             metrics_listen: None,
+            key_rotation_period: Duration::from_secs(30 * 24 * 3600),
+            key_publish_lead: Duration::from_secs(24 * 3600),
+            id_token_grace: Duration::from_secs(30 * 24 * 3600),
+            jwks_max_age: Duration::from_secs(300),
+            key_reload_interval: Duration::from_secs(30),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod client_ip;
 pub mod config;
 pub mod instance;
 pub mod janitor;
+pub mod keys;
 pub mod known_device;
 pub mod master_key;
 pub mod password_pool;
@@ -27,7 +28,6 @@ pub(crate) mod client_cache;
 pub(crate) mod cookies;
 pub(crate) mod error;
 pub(crate) mod issuer;
-pub(crate) mod keys;
 pub(crate) mod metrics;
 pub(crate) mod pages;
 pub(crate) mod public_urls;
@@ -51,7 +51,7 @@ pub use config::{Config, LogFormat};
 pub use routes::MAX_BODY_BYTES;
 
 use cookies::CookiePolicy;
-use keys::KeyRing;
+use keys::SigningKeys;
 use password_pool::PasswordPool;
 use public_urls::PublicUrls;
 use state::AppState;
@@ -77,7 +77,8 @@ pub struct App {
 }
 
 impl App {
-    /// Validates the issuer ([`issuer::Issuer`]), loads (or creates) the signing keys and
+    /// Validates the issuer ([`issuer::Issuer`]) and the key-rotation settings, performs the
+    /// due key transitions (on a first start: creates the keys), loads the keys and
     /// assembles the state. The store must already be migrated.
     pub async fn build(
         config: Config,
@@ -86,9 +87,7 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let urls = PublicUrls::new(config.issuer()?);
-        let keys =
-            KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
-                .await?;
+        let keys = SigningKeys::load(store.as_ref(), master, &config, clock.now()).await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
         let state = AppState {
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
@@ -143,10 +142,14 @@ impl App {
     ) -> anyhow::Result<()> {
         let router = self.router()?;
         let limits = serve::ConnectionLimits::from_config(&self.state.config);
-        let janitor = janitor::spawn(self.state.store.clone(), self.state.clock.clone(), JANITOR_INTERVAL);
+        let state = &self.state;
+        let janitor = janitor::spawn(state.store.clone(), state.clock.clone(), JANITOR_INTERVAL);
+        let key_refresh =
+            keys::spawn_refresh(state.keys.clone(), state.store.clone(), state.clock.clone(), state.config.clone());
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
         let served = serve::serve(listener, router, limits, shutdown).await;
         janitor.abort();
+        key_refresh.abort();
         if let Some(metrics) = metrics {
             metrics.stop().await;
         }

@@ -6,6 +6,7 @@ mod codes;
 mod consents;
 mod group_commit;
 mod instance;
+mod audit;
 mod keys;
 mod revocations;
 mod sessions;
