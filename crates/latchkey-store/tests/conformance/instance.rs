@@ -2,7 +2,7 @@
 //! compare-and-set insert, whichever process comes first.
 
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{InstanceStore, SqlStore};
+use latchkey_store::{InstanceStore, SqlStore, Store};
 
 pub async fn instance_settings_are_compare_and_set(db: TestDatabase) {
     let store = SqlStore::connect(&db.url).await.unwrap();
