@@ -91,7 +91,9 @@ impl Verifier {
             return Err(JwsOrClaims::Claims(described.join("; ")));
         }
         if self.revocations.is_revoked(&verified.claims, verified.header.kid.as_deref()) {
-            return Err(JwsOrClaims::Claims("the token, its session or its signing key has been revoked".into()));
+            return Err(JwsOrClaims::Claims(
+                "the token, its session or its signing key has been revoked".into(),
+            ));
         }
         Ok(verified.claims)
     }

@@ -127,6 +127,18 @@ impl App {
         Ok(request_log::layer(router, prefix))
     }
 
+    /// Performs due key transitions and reloads the keys every `key_reload_interval`, until
+    /// the returned task is aborted (docs/architecture.md, "Signing-key rotation").
+    pub fn spawn_key_refresh(&self) -> tokio::task::JoinHandle<()> {
+        let state = &self.state;
+        keys::spawn_refresh(
+            state.keys.clone(),
+            state.store.clone(),
+            state.clock.clone(),
+            state.config.clone(),
+        )
+    }
+
     /// `GET /metrics`, for the metrics listener only.
     pub fn metrics_router(&self) -> Router {
         routes::metrics_router(self.state.clone())
@@ -142,10 +154,8 @@ impl App {
     ) -> anyhow::Result<()> {
         let router = self.router()?;
         let limits = serve::ConnectionLimits::from_config(&self.state.config);
-        let state = &self.state;
-        let janitor = janitor::spawn(state.store.clone(), state.clock.clone(), JANITOR_INTERVAL);
-        let key_refresh =
-            keys::spawn_refresh(state.keys.clone(), state.store.clone(), state.clock.clone(), state.config.clone());
+        let janitor = janitor::spawn(self.state.store.clone(), self.state.clock.clone(), JANITOR_INTERVAL);
+        let key_refresh = self.spawn_key_refresh();
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
         let served = serve::serve(listener, router, limits, shutdown).await;
         janitor.abort();

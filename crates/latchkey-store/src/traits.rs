@@ -125,7 +125,12 @@ pub trait KeyStore: Send + Sync {
     /// Emergency: any other state → revoked at `now`, the row kept until `delete_at` (the
     /// revocation feed lists it until then). Returns the state it had; `None` when there is
     /// no such key or it was revoked already.
-    async fn revoke_signing_key(&self, kid: &str, now: i64, delete_at: i64) -> Result<Option<KeyState>, StoreError>;
+    async fn revoke_signing_key(
+        &self,
+        kid: &str,
+        now: i64,
+        delete_at: i64,
+    ) -> Result<Option<KeyState>, StoreError>;
 }
 
 /// What the database remembers about its deployment (the master-key check value, the

@@ -30,7 +30,9 @@ pub enum PolicyError {
         "key_publish_lead ({publish_lead} s) must cover jwks_max_age plus key_reload_interval ({needed} s)"
     )]
     LeadShorterThanReload { publish_lead: i64, needed: i64 },
-    #[error("key_rotation_period ({rotation_period} s) must be longer than key_publish_lead ({publish_lead} s)")]
+    #[error(
+        "key_rotation_period ({rotation_period} s) must be longer than key_publish_lead ({publish_lead} s)"
+    )]
     PeriodNotLongerThanLead { rotation_period: i64, publish_lead: i64 },
 }
 
@@ -103,6 +105,9 @@ mod tests {
     fn a_stopped_key_stays_published_for_every_token_it_signed() {
         let policy = RotationPolicy::new(30 * DAY, DAY, 3600, 30 * DAY, 30);
         assert_eq!(policy.keep_published, 3600 + 30 * DAY + 30);
-        assert_eq!(policy.retirement(100), (100 + policy.keep_published, 100 + policy.keep_published + RETIRED_KEPT_SECS));
+        assert_eq!(
+            policy.retirement(100),
+            (100 + policy.keep_published, 100 + policy.keep_published + RETIRED_KEPT_SECS)
+        );
     }
 }

@@ -64,9 +64,7 @@ pub fn due_transitions(
         let active = of_series(KeyState::Active);
         let pending = of_series(KeyState::Pending);
         match (active, pending) {
-            (active, Some(pending))
-                if active.is_none() || pending.activate_at.is_none_or(|at| at <= now) =>
-            {
+            (active, Some(pending)) if active.is_none() || pending.activate_at.is_none_or(|at| at <= now) => {
                 let (retire_at, delete_at) = policy.retirement(now);
                 due.push(Transition::Activate {
                     kid: pending.kid.clone(),
@@ -75,9 +73,12 @@ pub fn due_transitions(
                     delete_at,
                 });
             }
-            (None, _) => due.push(Transition::CreateActive { purpose: wanted.purpose, alg: wanted.alg.clone() }),
+            (None, _) => {
+                due.push(Transition::CreateActive { purpose: wanted.purpose, alg: wanted.alg.clone() })
+            }
             (Some(active), None) => {
-                let next = active.activate_at.unwrap_or(active.created_at).saturating_add(policy.rotation_period);
+                let next =
+                    active.activate_at.unwrap_or(active.created_at).saturating_add(policy.rotation_period);
                 if now >= next.saturating_sub(policy.publish_lead) {
                     due.push(Transition::CreatePending {
                         purpose: wanted.purpose,
@@ -97,7 +98,9 @@ pub fn due_transitions(
                 let (retire_at, delete_at) = policy.retirement(now);
                 due.push(Transition::StopSigning { kid: key.kid.clone(), retire_at, delete_at });
             }
-            KeyState::Retiring if passed(key.retire_at) => due.push(Transition::Retire { kid: key.kid.clone() }),
+            KeyState::Retiring if passed(key.retire_at) => {
+                due.push(Transition::Retire { kid: key.kid.clone() })
+            }
             KeyState::Retired | KeyState::Revoked if passed(key.delete_at) => {
                 due.push(Transition::Delete { kid: key.kid.clone() })
             }

@@ -35,7 +35,9 @@ impl World {
     fn apply(&mut self, transition: Transition, now: i64) {
         let find = |keys: &mut Vec<KeyTimes>, kid: &str| keys.iter().position(|k| k.kid == kid).unwrap();
         match transition {
-            Transition::CreateActive { purpose, alg } => self.insert(purpose, alg, KeyState::Active, now, now),
+            Transition::CreateActive { purpose, alg } => {
+                self.insert(purpose, alg, KeyState::Active, now, now)
+            }
             Transition::CreatePending { purpose, alg, activate_at } => {
                 self.insert(purpose, alg, KeyState::Pending, now, activate_at)
             }
@@ -106,7 +108,8 @@ fn a_simulated_year_never_breaks_a_token_and_never_signs_unpublished() {
     // Resource servers that fetched the JWKS at different moments, each caching it for max-age.
     let mut guards: Vec<(i64, BTreeSet<String>)> =
         (0..MAX_AGE / step).map(|i| (START - i * step, world.published())).collect();
-    let mut first_published: BTreeMap<String, i64> = world.published().into_iter().map(|k| (k, START)).collect();
+    let mut first_published: BTreeMap<String, i64> =
+        world.published().into_iter().map(|k| (k, START)).collect();
     let bootstrap: BTreeSet<String> = world.published();
     // Per key, the latest moment a token it signed is still usable.
     let mut needed_until: BTreeMap<String, i64> = BTreeMap::new();
@@ -129,7 +132,11 @@ fn a_simulated_year_never_breaks_a_token_and_never_signs_unpublished() {
                 rotations.insert(kid.clone());
                 if !bootstrap.contains(kid) {
                     let published = first_published[kid];
-                    assert!(now - published >= DAY, "{kid} signed {} s after it was published", now - published);
+                    assert!(
+                        now - published >= DAY,
+                        "{kid} signed {} s after it was published",
+                        now - published
+                    );
                 }
                 let lifetime = if *purpose == KeyPurpose::IdToken { ID_TOKEN_GRACE } else { ACCESS_TTL };
                 let until = needed_until.entry(kid.clone()).or_default();
@@ -144,7 +151,11 @@ fn a_simulated_year_never_breaks_a_token_and_never_signs_unpublished() {
             }
             for (kid, until) in &needed_until {
                 checks += 1;
-                assert!(cached.contains(kid), "at +{} s a guard lacks {kid}, needed until {until}", now - START);
+                assert!(
+                    cached.contains(kid),
+                    "at +{} s a guard lacks {kid}, needed until {until}",
+                    now - START
+                );
             }
         }
     }
@@ -162,7 +173,9 @@ fn nothing_is_due_for_a_fresh_key_and_the_next_one_is_published_a_lead_early() {
     assert_eq!(world.keys.len(), 2);
     assert!(due_transitions(&world.keys, &series(), &policy, START + 28 * DAY).is_empty());
     let due = due_transitions(&world.keys, &series(), &policy, START + 29 * DAY);
-    assert!(due.iter().all(|t| matches!(t, Transition::CreatePending { activate_at, .. } if *activate_at == START + 30 * DAY)));
+    assert!(due.iter().all(
+        |t| matches!(t, Transition::CreatePending { activate_at, .. } if *activate_at == START + 30 * DAY)
+    ));
     assert_eq!(due.len(), 2);
 }
 
@@ -174,7 +187,9 @@ fn a_late_tick_still_gives_the_full_lead() {
     // Every process was down for 40 days: the next key still waits a full lead.
     let late = START + 40 * DAY;
     let due = due_transitions(&world.keys, &series(), &policy, late);
-    assert!(due.iter().all(|t| matches!(t, Transition::CreatePending { activate_at, .. } if *activate_at == late + DAY)));
+    assert!(due
+        .iter()
+        .all(|t| matches!(t, Transition::CreatePending { activate_at, .. } if *activate_at == late + DAY)));
 }
 
 #[test]

@@ -17,7 +17,7 @@ use latchkey_store::{SigningKeyRecord, Store, StoreError};
 use tokio::task::JoinHandle;
 
 pub use operations::{revoke, rotate, Rotated};
-pub(crate) use ring::jwks;
+pub use ring::jwks;
 pub use rotation::{longest_access_token_ttl, perform_due, policy};
 
 use crate::config::Config;
@@ -37,9 +37,15 @@ impl SigningKeys {
     /// Performs the transitions due now (on a first start: creates the first key of each
     /// purpose; several processes starting at once create one, the store's unique indexes
     /// decide) and loads the ring.
-    pub async fn load(store: &dyn Store, master: &MasterKey, config: &Config, now: i64) -> anyhow::Result<Self> {
+    pub async fn load(
+        store: &dyn Store,
+        master: &MasterKey,
+        config: &Config,
+        now: i64,
+    ) -> anyhow::Result<Self> {
         perform_due(store, master, config, now).await?;
-        let ring = KeyRing::from_records(&store.signing_keys().await?, master, config.access_token_algorithm)?;
+        let ring =
+            KeyRing::from_records(&store.signing_keys().await?, master, config.access_token_algorithm)?;
         // The handle keeps its own copy of the master key to decrypt future signers.
         let master = MasterKey::from_base64(&master.to_base64())?;
         Ok(Self { ring: RwLock::new(Arc::new(ring)), master, access_alg: config.access_token_algorithm })

@@ -35,7 +35,8 @@ pub async fn rotate(
     let mut rotated = Vec::new();
     for series in series(config) {
         let activate_at = if immediately { now } else { now.saturating_add(policy.publish_lead) };
-        let record = new_key(master, series.purpose, &series.alg, KeyState::Pending, now, activate_at).await?;
+        let record =
+            new_key(master, series.purpose, &series.alg, KeyState::Pending, now, activate_at).await?;
         let created = store.insert_signing_key(&record).await?;
         let keys = store.signing_keys().await?;
         let of_series = |state: KeyState| {

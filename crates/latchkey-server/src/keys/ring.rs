@@ -62,11 +62,14 @@ pub(crate) fn published(records: &[SigningKeyRecord]) -> anyhow::Result<Vec<Jwk>
     records
         .iter()
         .filter(|r| r.state.is_published())
-        .map(|r| serde_json::from_str::<Jwk>(&r.public_jwk).with_context(|| format!("stored key {} is not a JWK", r.kid)))
+        .map(|r| {
+            serde_json::from_str::<Jwk>(&r.public_jwk)
+                .with_context(|| format!("stored key {} is not a JWK", r.kid))
+        })
         .collect()
 }
 
 /// The JWKS document of `records`.
-pub(crate) fn jwks(records: &[SigningKeyRecord]) -> anyhow::Result<JwkSet> {
+pub fn jwks(records: &[SigningKeyRecord]) -> anyhow::Result<JwkSet> {
     Ok(JwkSet { keys: published(records)? })
 }

@@ -3,7 +3,9 @@
 //! one compare-and-swap, so when several processes find the same one due, one performs it
 //! and the others find it done.
 
-use latchkey_core::key_rotation::{due_transitions, KeyPurpose, KeyState, KeyTimes, RotationPolicy, Series, Transition};
+use latchkey_core::key_rotation::{
+    due_transitions, KeyPurpose, KeyState, KeyTimes, RotationPolicy, Series, Transition,
+};
 use latchkey_crypto::{Algorithm, MasterKey, SigningKey};
 use latchkey_store::{SigningKeyRecord, Store};
 
@@ -86,7 +88,9 @@ pub(super) async fn perform(
 ) -> anyhow::Result<bool> {
     Ok(match transition {
         Transition::CreateActive { purpose, alg } => {
-            store.insert_signing_key(&new_key(master, *purpose, alg, KeyState::Active, now, now).await?).await?
+            store
+                .insert_signing_key(&new_key(master, *purpose, alg, KeyState::Active, now, now).await?)
+                .await?
         }
         Transition::CreatePending { purpose, alg, activate_at } => {
             let record = new_key(master, *purpose, alg, KeyState::Pending, now, *activate_at).await?;

@@ -17,9 +17,8 @@ use crate::state::AppState;
 
 pub async fn jwks(State(state): State<AppState>, request: HeaderMap) -> Result<Response, ApiError> {
     let records = state.store.signing_keys().await?;
-    let body = keys::jwks(&records)
-        .and_then(|set| Ok(serde_json::to_string(&set)?))
-        .map_err(ApiError::internal)?;
+    let body =
+        keys::jwks(&records).and_then(|set| Ok(serde_json::to_string(&set)?)).map_err(ApiError::internal)?;
     let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest::sha256(body.as_bytes())[..16]));
     let cache_control = format!("public, max-age={}, must-revalidate", state.config.jwks_max_age.as_secs());
     let matches = request

@@ -50,10 +50,8 @@ impl SqlStore {
         for date in dates {
             query = query.bind(*date);
         }
-        let done = query
-            .execute(&self.writer)
-            .await
-            .map_err(|e| self.fail(e, || format!("signing key {kid}")))?;
+        let done =
+            query.execute(&self.writer).await.map_err(|e| self.fail(e, || format!("signing key {kid}")))?;
         Ok(done.rows_affected() == 1)
     }
 }
@@ -171,7 +169,12 @@ impl KeyStore for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn revoke_signing_key(&self, kid: &str, now: i64, delete_at: i64) -> Result<Option<KeyState>, StoreError> {
+    async fn revoke_signing_key(
+        &self,
+        kid: &str,
+        now: i64,
+        delete_at: i64,
+    ) -> Result<Option<KeyState>, StoreError> {
         let Some(before) = self.signing_key_state(kid).await? else { return Ok(None) };
         if before == KeyState::Revoked {
             return Ok(None);

@@ -1,12 +1,12 @@
 //! [`SqlStore`]: the one implementation of the storage traits, over `sqlx::AnyPool`.
 
+mod audit;
 mod browser_sessions;
 mod clients;
 mod codes;
 mod consents;
 mod group_commit;
 mod instance;
-mod audit;
 mod keys;
 mod revocations;
 mod sessions;

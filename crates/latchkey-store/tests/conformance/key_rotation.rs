@@ -52,14 +52,19 @@ pub async fn one_signer_and_one_next_key_however_many_race(db: TestDatabase) {
 
     let activated = race(&db, |store, _| {
         let (active, pending) = (active.clone(), pending.clone());
-        async move { store.activate_signing_key(&pending, Some(&active), NOW + 5, NOW + 50, NOW + 90).await.unwrap() }
+        async move {
+            store.activate_signing_key(&pending, Some(&active), NOW + 5, NOW + 50, NOW + 90).await.unwrap()
+        }
     })
     .await;
     assert_eq!(activated, 1, "one activation");
     let keys = store.signing_keys().await.unwrap();
     let find = |kid: &str| keys.iter().find(|k| k.kid == kid).unwrap().clone();
     let (old, new) = (find(&active), find(&pending));
-    assert_eq!((old.state, old.retire_at, old.delete_at), (KeyState::Retiring, Some(NOW + 50), Some(NOW + 90)));
+    assert_eq!(
+        (old.state, old.retire_at, old.delete_at),
+        (KeyState::Retiring, Some(NOW + 50), Some(NOW + 90))
+    );
     assert_eq!((new.state, new.activate_at), (KeyState::Active, Some(NOW + 5)));
     assert_eq!(keys.len(), 3);
 }
@@ -75,7 +80,8 @@ pub async fn retiring_retired_and_deleted_each_happen_once(db: TestDatabase) {
     let retired = race(&db, |store, _| async move { store.retire_signing_key("old").await.unwrap() }).await;
     assert_eq!(retired, 1);
     assert!(!store.delete_signing_key("old", NOW + 19).await.unwrap(), "not before delete_at");
-    let deleted = race(&db, |store, _| async move { store.delete_signing_key("old", NOW + 20).await.unwrap() }).await;
+    let deleted =
+        race(&db, |store, _| async move { store.delete_signing_key("old", NOW + 20).await.unwrap() }).await;
     assert_eq!(deleted, 1);
     assert_eq!(store.signing_key_state("old").await.unwrap(), None, "the row is gone");
 }
@@ -91,11 +97,17 @@ pub async fn a_revoked_key_is_revoked_once_and_goes_out_on_the_feed(db: TestData
     assert_eq!(store.revoke_signing_key("nope", NOW, NOW).await.unwrap(), None);
     assert_eq!(store.signing_key_state("signer").await.unwrap(), Some(KeyState::Revoked));
     // A new signer may take the slot at once.
-    assert!(store.insert_signing_key(&key("next", KeyPurpose::AccessToken, KeyState::Active, NOW + 10)).await.unwrap());
+    assert!(store
+        .insert_signing_key(&key("next", KeyPurpose::AccessToken, KeyState::Active, NOW + 10))
+        .await
+        .unwrap());
 
     let feed = store.revocations_since(NOW + 10, NOW + 11, 100).await.unwrap();
     let entry = feed.iter().find(|e| e.kind == RevocationKind::SigningKey).unwrap();
-    assert_eq!((entry.id.as_str(), entry.revoked_at, entry.expires_at), ("signer", NOW + 10, Some(NOW + 1000)));
+    assert_eq!(
+        (entry.id.as_str(), entry.revoked_at, entry.expires_at),
+        ("signer", NOW + 10, Some(NOW + 1000))
+    );
     assert!(store.revocations_since(NOW + 11, NOW + 12, 100).await.unwrap().is_empty());
     assert!(!store.delete_signing_key("signer", NOW + 999).await.unwrap());
     assert!(store.delete_signing_key("signer", NOW + 1000).await.unwrap());

@@ -1,7 +1,7 @@
 //! Signing keys and audit events on every backend: what is written is read back whole.
 
-use latchkey_store::testing::TestDatabase;
 use latchkey_core::key_rotation::{KeyPurpose, KeyState};
+use latchkey_store::testing::TestDatabase;
 use latchkey_store::{AuditEvent, AuditStore, KeyStore, SigningKeyRecord};
 
 use super::NOW;
@@ -20,9 +20,19 @@ pub async fn signing_keys_round_trip(db: TestDatabase) {
     let expected = key("k2", KeyPurpose::AccessToken, KeyState::Pending, NOW + 10);
     assert_eq!(
         (&k2.alg, &k2.sealed_private_key, &k2.public_jwk, k2.created_at, k2.activate_at, k2.state),
-        (&expected.alg, &expected.sealed_private_key, &expected.public_jwk, NOW + 10, Some(NOW + 10), KeyState::Pending)
+        (
+            &expected.alg,
+            &expected.sealed_private_key,
+            &expected.public_jwk,
+            NOW + 10,
+            Some(NOW + 10),
+            KeyState::Pending
+        )
     );
-    assert_eq!((k0.purpose, k0.state, k0.retire_at, k0.delete_at), (KeyPurpose::IdToken, KeyState::Retired, Some(NOW - 5), Some(NOW + 99)));
+    assert_eq!(
+        (k0.purpose, k0.state, k0.retire_at, k0.delete_at),
+        (KeyPurpose::IdToken, KeyState::Retired, Some(NOW - 5), Some(NOW + 99))
+    );
     assert_eq!(store.signing_key_state("k1").await.unwrap(), Some(KeyState::Active));
     assert_eq!(store.signing_key_state("nope").await.unwrap(), None);
 }

@@ -82,7 +82,9 @@ pub async fn run(ctx: &Context, command: KeysCommand) -> anyhow::Result<()> {
             match keys::revoke(ctx.store.as_ref(), &master, &ctx.config, &kid, ctx.now()).await? {
                 None => bail!("no signing key {kid} that is not revoked already"),
                 Some(before) => {
-                    println!("revoked key {kid} (was {before}): it is out of the JWKS and on the revocation feed");
+                    println!(
+                        "revoked key {kid} (was {before}): it is out of the JWKS and on the revocation feed"
+                    );
                     if before == KeyState::Active {
                         eprintln!(
                             "WARNING: {kid} was signing; a new key signs now. Resource servers that cached \

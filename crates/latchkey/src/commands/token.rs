@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 
 use anyhow::{bail, Context as _};
-use latchkey_core::key_rotation::KeyState;
 use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
 use latchkey_core::clock::Clock;
+use latchkey_core::key_rotation::KeyState;
 use latchkey_crypto::{decode_unverified, verify_jwt, Jwk, JwkSet, KeySet};
 use serde_json::json;
 
