@@ -77,8 +77,14 @@ impl Latchkey {
         response.json().await.unwrap()
     }
 
-    /// `latchkey keys rotate --now`, then waits until the server signs with the new key;
-    /// returns its kid.
+    /// `latchkey keys rotate`: the next keys are published, signing after the lead.
+    pub async fn schedule_rotation(&self) {
+        let l = &self.latchkey;
+        keys::rotate(l.store.as_ref(), &l.master, &l.config, SystemClock.now(), false).await.unwrap();
+    }
+
+    /// `latchkey keys rotate --now` (the scheduled next key, if any, signs at once), then
+    /// waits until the server signs with the new key; returns its kid.
     pub async fn rotate_now(&self) -> String {
         let l = &self.latchkey;
         let rotated =
