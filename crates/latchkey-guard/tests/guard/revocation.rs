@@ -31,6 +31,21 @@ fn guard(server: &Latchkey) -> latchkey_guard::GuardBuilder {
     Guard::builder().issuer(server.issuer.clone()).audience(server.issuer.clone())
 }
 
+/// Polls until the guard refuses `token` as revoked; fails after `seconds`.
+async fn refused_within_seconds(app: &Protected, token: &str, seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let reply = loop {
+        let reply = app.get("/me", token).await;
+        if reply.status != 200 {
+            break reply;
+        }
+        assert!(Instant::now() < deadline, "the revoked token still passes after {seconds} s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    reply.assert_invalid_token();
+    assert!(reply.description().contains("revoked"), "{}", reply.description());
+}
+
 async fn latchkey_access_tokens_pass_the_guard(server: Latchkey) {
     let app = Protected::start(guard(&server).build().await.unwrap()).await;
     let login = server.login().await;
@@ -54,17 +69,7 @@ async fn a_revoked_session_is_refused_within_the_poll_interval(server: Latchkey)
     assert_eq!(app.get("/me", access(&victim)).await.status, 200);
 
     server.revoke(refresh(&victim)).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let reply = loop {
-        let reply = app.get("/me", access(&victim)).await;
-        if reply.status != 200 {
-            break reply;
-        }
-        assert!(Instant::now() < deadline, "the revoked session's token still passes after 5 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    reply.assert_invalid_token();
-    assert!(reply.description().contains("revoked"), "{}", reply.description());
+    refused_within_seconds(&app, access(&victim), 5).await;
     assert_eq!(app.get("/me", access(&bystander)).await.status, 200, "another session is untouched");
 
     // A guard started after the revocation learns it from the feed's history.
@@ -104,17 +109,7 @@ async fn a_revoked_signing_key_is_refused_within_the_poll_interval(server: Latch
 
     // The guard's cached JWKS still holds the key; only the feed tells it.
     server.revoke_key(&kid_of(token)).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let reply = loop {
-        let reply = app.get("/me", token).await;
-        if reply.status != 200 {
-            break reply;
-        }
-        assert!(Instant::now() < deadline, "a token of the revoked key still passes after 5 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    reply.assert_invalid_token();
-    assert!(reply.description().contains("revoked"), "{}", reply.description());
+    refused_within_seconds(&app, token, 5).await;
 
     // The new signer's tokens pass (an unknown kid: the guard refetches the JWKS).
     let deadline = Instant::now() + Duration::from_secs(5);

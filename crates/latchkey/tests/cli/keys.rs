@@ -67,7 +67,7 @@ fn keys_list_rotate_and_revoke_and_token_inspect_names_the_key(env: Env) {
 
     let keys = list(&env);
     assert_eq!(keys.len(), 2, "{keys:?}");
-    assert_eq!(of(&keys, "access_token", "active"), [signer.clone()]);
+    assert_eq!(of(&keys, "access_token", "active"), std::slice::from_ref(&signer));
     assert_eq!(of(&keys, "id_token", "active").len(), 1);
     let text = env.run(&["keys", "list"], "");
     assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("{signer}\taccess_token\tES256\tactive")));
