@@ -4,26 +4,41 @@
 //! `/introspect` and `/userinfo` refuse its tokens at once, and a new key signs within the
 //! reload interval.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use latchkey_core::client::ClientKind;
-use latchkey_core::clock::Clock;
+use latchkey_core::clock::{Clock, ManualClock};
 use latchkey_core::grant::GrantType;
 use latchkey_core::key_rotation::KeyState;
 use latchkey_crypto::decode_unverified;
 use latchkey_server::keys;
+use latchkey_server::testing::TestLatchkey;
 use latchkey_store::on_both_backends;
 use latchkey_store::testing::TestDatabase;
+use latchkey_store::Store;
 use serde_json::{json, Value};
 
-use crate::testkit::{test_config, TestServer, PASSWORD};
+use crate::testkit::{test_config, TestServer, PASSWORD, START};
 
 on_both_backends!(
     jwks_is_cacheable_revalidates_with_an_etag_and_never_publishes_a_private_member,
     a_revoked_key_is_refused_at_once_and_a_new_signer_takes_over,
 );
+
+#[tokio::test]
+async fn a_publish_lead_shorter_than_twice_the_jwks_max_age_is_refused_at_start() {
+    let db = TestDatabase::sqlite();
+    let store: Arc<dyn Store> = Arc::new(db.store().await);
+    let hour = Duration::from_secs(3600);
+    let config = latchkey_server::Config { jwks_max_age: hour, key_publish_lead: hour, ..test_config() };
+    let refused = TestLatchkey::start(store.clone(), Arc::new(ManualClock::new(START)), config).await;
+    let message = format!("{:#}", refused.err().expect("the server refuses to start"));
+    assert!(message.contains("key_publish_lead (3600 s) must be at least twice jwks_max_age"), "{message}");
+    assert!(store.signing_keys().await.unwrap().is_empty(), "nothing was created");
+}
 
 /// The kid in a JWS header.
 fn kid_of(token: &str) -> String {
