@@ -30,7 +30,17 @@ pub const ID_TOKEN_ALGORITHM: Algorithm = Algorithm::RS256;
 pub struct SigningKeys {
     ring: RwLock<Arc<KeyRing>>,
     master: MasterKey,
-    access_alg: Algorithm,
+}
+
+/// Performs the transitions due at `now`, then reads the ring the store holds.
+async fn due_ring(
+    store: &dyn Store,
+    master: &MasterKey,
+    config: &Config,
+    now: i64,
+) -> anyhow::Result<KeyRing> {
+    perform_due(store, master, config, now).await?;
+    KeyRing::from_records(&store.signing_keys().await?, master, config.access_token_algorithm)
 }
 
 impl SigningKeys {
@@ -43,12 +53,10 @@ impl SigningKeys {
         config: &Config,
         now: i64,
     ) -> anyhow::Result<Self> {
-        perform_due(store, master, config, now).await?;
-        let ring =
-            KeyRing::from_records(&store.signing_keys().await?, master, config.access_token_algorithm)?;
+        let ring = due_ring(store, master, config, now).await?;
         // The handle keeps its own copy of the master key to decrypt future signers.
         let master = MasterKey::from_base64(&master.to_base64())?;
-        Ok(Self { ring: RwLock::new(Arc::new(ring)), master, access_alg: config.access_token_algorithm })
+        Ok(Self { ring: RwLock::new(Arc::new(ring)), master })
     }
 
     fn current(&self) -> Arc<KeyRing> {
@@ -57,8 +65,7 @@ impl SigningKeys {
 
     /// Performs due transitions and swaps in the keys the store holds now.
     pub async fn refresh(&self, store: &dyn Store, config: &Config, now: i64) -> anyhow::Result<()> {
-        perform_due(store, &self.master, config, now).await?;
-        let ring = KeyRing::from_records(&store.signing_keys().await?, &self.master, self.access_alg)?;
+        let ring = due_ring(store, &self.master, config, now).await?;
         *self.ring.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(ring);
         Ok(())
     }
