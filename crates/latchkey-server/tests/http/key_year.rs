@@ -19,9 +19,9 @@ on_both_backends!(a_simulated_year_on_the_store_never_breaks_a_token_nor_signs_u
 
 const HOUR: i64 = 3600;
 /// One step: longer than the JWKS `max-age`, so the resource server's copy is always stale.
-const STEP: i64 = 2 * HOUR;
+const STEP: i64 = 4 * HOUR;
 /// A client's access-token lifetime, longer than a step and than the default.
-const ACCESS_TTL: i64 = 3 * HOUR;
+const ACCESS_TTL: i64 = 6 * HOUR;
 
 async fn published(server: &TestServer) -> KeySet {
     let records = server.store.signing_keys().await.unwrap();
@@ -49,7 +49,8 @@ async fn a_simulated_year_on_the_store_never_breaks_a_token_nor_signs_unpublishe
     while now < START + 365 * 24 * HOUR {
         now += STEP;
         let keys = SigningKeys::load(store, master, config, now).await.unwrap();
-        let jwks = published(&server).await;
+        // What the JWKS publishes now: the process's verifiers are the published keys.
+        let jwks = (*keys.verifiers()).clone();
         for kid in jwks.kids() {
             first_published.entry(kid.to_owned()).or_insert(now);
         }
@@ -79,7 +80,7 @@ async fn a_simulated_year_on_the_store_never_breaks_a_token_nor_signs_unpublishe
         resource_server = jwks;
     }
     assert!(signers.len() >= 24, "twelve rotations a year per purpose: {} signers", signers.len());
-    assert!(verified > 8000, "{verified} verifications");
+    assert!(verified > 4000, "{verified} verifications");
     let rows = store.signing_keys().await.unwrap().len();
     assert!(rows <= 10, "old keys are deleted: {rows} rows");
 }
