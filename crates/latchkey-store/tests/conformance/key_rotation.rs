@@ -4,7 +4,7 @@
 
 use latchkey_core::key_rotation::{KeyPurpose, KeyState};
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{KeyStore, RevocationKind, RevocationStore, SqlStore};
+use latchkey_store::{KeyStore, RevocationKind, RevocationStore, SqlStore, Store};
 
 use super::keys_and_audit::key;
 use super::NOW;
@@ -111,4 +111,46 @@ pub async fn a_revoked_key_is_revoked_once_and_goes_out_on_the_feed(db: TestData
     assert!(store.revocations_since(NOW + 11, NOW + 12, 100).await.unwrap().is_empty());
     assert!(!store.delete_signing_key("signer", NOW + 999).await.unwrap());
     assert!(store.delete_signing_key("signer", NOW + 1000).await.unwrap());
+}
+
+/// Keys written before rotation existed (migration 0006: one first key per algorithm, signing
+/// from its creation) become what they were: the oldest of each algorithm the active signer
+/// (RS256 for ID tokens), any later one retiring at once, a retired one retired.
+pub async fn keys_of_earlier_versions_keep_signing_after_the_lifecycle_migration(db: TestDatabase) {
+    let store = SqlStore::connect(&db.url).await.unwrap();
+    store.migrate_up_to(6).await.unwrap();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let legacy = [
+        ("es", "ES256", NOW, None, Some("ES256")),
+        ("rs", "RS256", NOW, None, Some("RS256")),
+        ("es-later", "ES256", NOW + 10, None, None),
+        ("es-old", "ES256", NOW - 10, Some(NOW - 5), None),
+    ];
+    for (kid, alg, created_at, retired_at, first_of_alg) in legacy {
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, alg, sealed_private_key, public_jwk, created_at, retired_at, first_of_alg) \
+             VALUES ($1, $2, $3, '{}', $4, $5, $6)",
+        )
+        .bind(kid)
+        .bind(alg)
+        .bind(vec![1u8, 2, 3])
+        .bind(created_at)
+        .bind(retired_at)
+        .bind(first_of_alg)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+    store.migrate().await.unwrap();
+    let keys = store.signing_keys().await.unwrap();
+    let find = |kid: &str| keys.iter().find(|k| k.kid == kid).unwrap().clone();
+    let (es, rs, later, old) = (find("es"), find("rs"), find("es-later"), find("es-old"));
+    assert_eq!(
+        (es.purpose, es.state, es.activate_at),
+        (KeyPurpose::AccessToken, KeyState::Active, Some(NOW))
+    );
+    assert_eq!((rs.purpose, rs.state), (KeyPurpose::IdToken, KeyState::Active));
+    assert_eq!((later.state, later.retire_at), (KeyState::Retiring, Some(NOW + 10)));
+    assert_eq!((old.state, old.delete_at), (KeyState::Retired, Some(NOW - 5)));
 }
