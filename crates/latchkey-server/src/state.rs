@@ -54,7 +54,8 @@ pub struct ClientPolicy {
     pub reuse_window: i64,
 }
 
-fn seconds(duration: std::time::Duration) -> i64 {
+/// A configured duration in whole seconds (saturating).
+pub(crate) fn seconds(duration: std::time::Duration) -> i64 {
     i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
 }
 

@@ -12,10 +12,7 @@ use latchkey_store::{SigningKeyRecord, Store};
 use super::ring::sealing_aad;
 use super::ID_TOKEN_ALGORITHM;
 use crate::config::Config;
-
-fn seconds(duration: std::time::Duration) -> i64 {
-    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
-}
+use crate::state::seconds;
 
 /// The longest lifetime an access token issued now could have: the server default or a
 /// client's override, whichever is longer.

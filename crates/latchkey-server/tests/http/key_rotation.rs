@@ -7,8 +7,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, ManualClock};
 use latchkey_core::grant::GrantType;
@@ -21,6 +19,7 @@ use latchkey_store::testing::TestDatabase;
 use latchkey_store::Store;
 use serde_json::{json, Value};
 
+use crate::revocation::{basic, introspect};
 use crate::testkit::{test_config, TestServer, PASSWORD, START};
 
 on_both_backends!(
@@ -94,15 +93,6 @@ async fn jwks_is_cacheable_revalidates_with_an_etag_and_never_publishes_a_privat
     let signer = kid_of(login["access_token"].as_str().unwrap());
     assert!(kids(&after).contains(&signer));
     assert!(rotated.iter().all(|next| next.kid != signer), "a pending key never signs");
-}
-
-fn basic((id, secret): &(String, String)) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
-}
-
-async fn introspect(server: &TestServer, rs: &(String, String), token: &str) -> Value {
-    let request = server.http.post(server.url("/introspect")).header("authorization", basic(rs));
-    request.form(&[("token", token)]).send().await.unwrap().json().await.unwrap()
 }
 
 async fn a_revoked_key_is_refused_at_once_and_a_new_signer_takes_over(db: TestDatabase) {
