@@ -1,6 +1,8 @@
 //! `GET /jwks.json`: the public signing keys (RFC 7517 §5) — pending, active and retiring
 //! (docs/architecture.md, "Signing-key rotation"). Read from the store on each request, so an
-//! emergency revocation by any process takes the key out at once. Cacheable for
+//! emergency revocation by any process takes the key out at once; while the database is
+//! down, the keys this process loaded last, so resource servers starting meanwhile still get
+//! keys (tokens cannot be issued then anyway). Cacheable for
 //! `jwks_max_age` (`must-revalidate`: a resource server never uses a stale copy), with a
 //! strong `ETag` so a revalidation costs a 304 (RFC 9110 §8.8.3, §13.1.2).
 
@@ -16,9 +18,14 @@ use crate::keys;
 use crate::state::AppState;
 
 pub async fn jwks(State(state): State<AppState>, request: HeaderMap) -> Result<Response, ApiError> {
-    let records = state.store.signing_keys().await?;
-    let body =
-        keys::jwks(&records).and_then(|set| Ok(serde_json::to_string(&set)?)).map_err(ApiError::internal)?;
+    let set = match state.store.signing_keys().await {
+        Ok(records) => keys::jwks(&records).map_err(ApiError::internal)?,
+        Err(e) => {
+            tracing::warn!(error = %e, "serving the JWKS this process loaded last: the database is unavailable");
+            state.keys.verifiers().to_jwks()
+        }
+    };
+    let body = serde_json::to_string(&set).map_err(ApiError::internal)?;
     let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest::sha256(body.as_bytes())[..16]));
     let cache_control = format!("public, max-age={}, must-revalidate", state.config.jwks_max_age.as_secs());
     let matches = request
