@@ -5,7 +5,8 @@
 // do, so a small middleware does it after the signature verified.
 //
 // Usage: node server.js --issuer URL --audience AUD [--port N] [--jwks-uri URL]
-// (or ISSUER, AUDIENCE, PORT, JWKS_URI in the environment). Port 0 picks a free port.
+// [--jwks-max-age SECONDS] (or ISSUER, AUDIENCE, PORT, JWKS_URI, JWKS_MAX_AGE in the
+// environment). Port 0 picks a free port; keys are cached for the max-age (default 600 s).
 // Prints "ready on port N" once it listens. Driven by crates/latchkey-guard/tests.
 'use strict';
 
@@ -50,12 +51,19 @@ async function main() {
   const port = Number(option('port', 'PORT') || 0);
   if (!issuer) throw new Error('--issuer is required');
   const jwksUri = option('jwks-uri', 'JWKS_URI') || (await jwksUriOf(issuer));
+  const cacheMaxAge = 1000 * Number(option('jwks-max-age', 'JWKS_MAX_AGE') || 600);
 
   const app = express();
   app.get('/healthz', (req, res) => res.send('up'));
   app.use(
     expressjwt({
-      secret: jwksRsa.expressJwtSecret({ jwksUri, cache: true, rateLimit: true, jwksRequestsPerMinute: 10 }),
+      secret: jwksRsa.expressJwtSecret({
+        jwksUri,
+        cache: true,
+        cacheMaxAge,
+        rateLimit: true,
+        jwksRequestsPerMinute: 10,
+      }),
       algorithms: ['ES256', 'RS256'],
       audience,
       issuer,

@@ -6,7 +6,8 @@ found through RFC 8414 metadata); the algorithm is the key's, never the token's;
 since PyJWT leaves it to the caller.
 
 Usage: python3 server.py --issuer URL [--audience AUD] [--port N] [--jwks-uri URL]
-Port 0 picks a free port. Prints "ready on port N" once it listens. Driven by
+[--jwks-max-age SECONDS]. Port 0 picks a free port; the JWKS is cached for the max-age
+(default 300 s, PyJWKClient's). Prints "ready on port N" once it listens. Driven by
 crates/latchkey-guard/tests.
 """
 
@@ -79,9 +80,10 @@ def main():
     parser.add_argument("--audience")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--jwks-uri")
+    parser.add_argument("--jwks-max-age", type=float, default=300)
     args = parser.parse_args()
     audience = args.audience or args.issuer
-    keys = jwt.PyJWKClient(args.jwks_uri or jwks_uri_of(args.issuer), cache_keys=True)
+    keys = jwt.PyJWKClient(args.jwks_uri or jwks_uri_of(args.issuer), cache_keys=True, lifespan=args.jwks_max_age)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(keys, args.issuer, audience))
     print(f"ready on port {server.server_address[1]}", flush=True)
     server.serve_forever()

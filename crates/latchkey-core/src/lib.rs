@@ -13,6 +13,7 @@ pub mod clock;
 pub mod error;
 pub mod form;
 pub mod grant;
+pub mod key_rotation;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod refresh;

@@ -6,9 +6,9 @@
 //! (RFC 7517), cached and refreshed in the background; the algorithm comes from the key, never
 //! from the token; `typ` must be `at+jwt` (RFC 9068 §4) so an ID token cannot pass for an
 //! access token; `iss`, `aud`, `exp` and `nbf` are checked with a small leeway; and the
-//! token's session (`sid`) and id (`jti`) are looked up in a revocation cache fed by the
-//! server's revocation feed, so revoking a session takes effect within one poll interval
-//! rather than at expiry. Routes that must see a revocation at once can ask the server by
+//! token's session (`sid`), id (`jti`) and signing key (`kid`) are looked up in a revocation
+//! cache fed by the server's revocation feed, so revoking a session — or, in an emergency, a
+//! signing key — takes effect within one poll interval rather than at expiry. Routes that must see a revocation at once can ask the server by
 //! introspection (RFC 7662) instead.
 //!
 //! [`GuardLayer`] wraps a router: it refuses requests with `401` and an RFC 6750 §3

@@ -1,5 +1,7 @@
-//! The revocation cache: sessions (`sid`) and tokens (`jti`) revoked at the authorization
-//! server, learned by polling its revocation feed (`GET /revocations?since=T`).
+//! The revocation cache: sessions (`sid`), tokens (`jti`) and signing keys (`kid`, the
+//! `key_revoked` entries of an emergency key revocation) revoked at the authorization server,
+//! learned by polling its revocation feed (`GET /revocations?since=T`). A revoked key's
+//! tokens are refused even while a cached JWKS still lists it.
 //!
 //! JWT access tokens are self-contained, so revocation (RFC 7009) cannot reach a resource
 //! server that verifies offline; RFC 9068 §5 leaves that gap to short lifetimes. Latchkey
@@ -41,6 +43,11 @@ enum Entry {
         jti: String,
         expires_at: i64,
     },
+    /// A signing key revoked in an emergency: every token it signed.
+    KeyRevoked {
+        kid: String,
+        expires_at: i64,
+    },
     /// A kind this guard does not know (a newer server); ignored.
     #[serde(other)]
     Other,
@@ -58,6 +65,7 @@ pub(crate) struct Revocations {
 struct Entries {
     sessions: HashMap<String, i64>,
     tokens: HashMap<String, i64>,
+    keys: HashMap<String, i64>,
 }
 
 impl Revocations {
@@ -65,13 +73,14 @@ impl Revocations {
         Self { leeway, ..Self::default() }
     }
 
-    /// Whether the token's session or the token itself is revoked.
+    /// Whether the token's session, the token itself or the key that signed it is revoked.
     #[inline]
-    pub(crate) fn is_revoked(&self, claims: &AccessTokenClaims) -> bool {
+    pub(crate) fn is_revoked(&self, claims: &AccessTokenClaims, kid: Option<&str>) -> bool {
         let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         let listed = |map: &HashMap<String, i64>, key: &str| !map.is_empty() && map.contains_key(key);
         claims.sid.as_deref().is_some_and(|sid| listed(&entries.sessions, sid))
             || listed(&entries.tokens, &claims.jti)
+            || kid.is_some_and(|kid| listed(&entries.keys, kid))
     }
 
     fn apply(&self, new: Vec<Entry>, now: i64) {
@@ -85,11 +94,16 @@ impl Revocations {
                 Entry::AccessToken { jti, expires_at } if live(expires_at) => {
                     entries.tokens.insert(jti, expires_at);
                 }
+                Entry::KeyRevoked { kid, expires_at } if live(expires_at) => {
+                    tracing::warn!(kid, "the issuer revoked a signing key; refusing its tokens");
+                    entries.keys.insert(kid, expires_at);
+                }
                 _ => {}
             }
         }
         entries.sessions.retain(|_, expires_at| live(*expires_at));
         entries.tokens.retain(|_, expires_at| live(*expires_at));
+        entries.keys.retain(|_, expires_at| live(*expires_at));
     }
 }
 

@@ -4,8 +4,8 @@
 //!
 //! The order of checks follows RFC 9068 §4: the signature with a key of the issuer's JWKS
 //! (the algorithm is the key's, RFC 8725 §3.1), `typ` = `at+jwt`, `iss`, `aud`, `exp`/`nbf`
-//! with leeway; then the revocation cache. Claims are deserialized only after the signature
-//! verifies.
+//! with leeway; then the revocation cache (session, token, signing key). Claims are
+//! deserialized only after the signature verifies.
 
 use std::sync::Arc;
 
@@ -90,8 +90,10 @@ impl Verifier {
             let described: Vec<String> = problems.iter().map(ToString::to_string).collect();
             return Err(JwsOrClaims::Claims(described.join("; ")));
         }
-        if self.revocations.is_revoked(&verified.claims) {
-            return Err(JwsOrClaims::Claims("the token or its session has been revoked".into()));
+        if self.revocations.is_revoked(&verified.claims, verified.header.kid.as_deref()) {
+            return Err(JwsOrClaims::Claims(
+                "the token, its session or its signing key has been revoked".into(),
+            ));
         }
         Ok(verified.claims)
     }

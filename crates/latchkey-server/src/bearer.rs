@@ -13,6 +13,7 @@ use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
 use latchkey_crypto::verify_jwt;
 
 use crate::error::ApiError;
+use crate::keys;
 use crate::state::AppState;
 
 /// The token from `Authorization: Bearer <token>` (RFC 6750 §2.1).
@@ -35,18 +36,21 @@ fn invalid(description: impl Into<String>) -> ApiError {
 }
 
 /// Verifies one of this server's access tokens: signature, `typ`, issuer, audience, expiry,
-/// its own revocation and its session's. Returns the claims of an active token.
+/// its key's revocation, its own and its session's. Returns the claims of an active token.
 pub(crate) async fn verify_access_token(
     state: &AppState,
     token: &str,
 ) -> Result<AccessTokenClaims, ApiError> {
-    let verified = verify_jwt::<AccessTokenClaims>(token, state.keys.verifiers())
+    let verified = verify_jwt::<AccessTokenClaims>(token, &state.keys.verifiers())
         .map_err(|e| invalid(format!("the access token is not valid: {e}")))?;
     let checks = ClaimChecks { issuer: Some(&state.issuer), audience: Some(&state.audience), leeway: 0 };
     let problems =
         check_access_token(verified.header.typ.as_deref(), &verified.claims, &checks, state.clock.now());
     if let Some(problem) = problems.first() {
         return Err(invalid(format!("the access token is not valid: {problem}")));
+    }
+    if !keys::is_published(state.store.as_ref(), verified.header.kid.as_deref()).await? {
+        return Err(invalid("the key that signed this access token was revoked"));
     }
     let claims = verified.claims;
     if state.store.is_access_token_revoked(&claims.jti).await? {

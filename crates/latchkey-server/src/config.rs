@@ -128,6 +128,28 @@ pub struct Config {
     /// PEM private key of --tls-cert
     #[arg(long, value_name = "PATH", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// How long a signing key signs before the next one takes over
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub key_rotation_period: Duration,
+    /// How long a new signing key is published in the JWKS before it signs; at least twice
+    /// jwks_max_age, or the server refuses to start
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub key_publish_lead: Duration,
+    /// How long a key that stopped signing stays published beyond the longest access-token
+    /// lifetime, so ID tokens it signed still work as id_token_hint
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub id_token_grace: Duration,
+    /// `Cache-Control: max-age` of GET /jwks.json: how long resource servers may cache it
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub jwks_max_age: Duration,
+    /// How often each process performs due key transitions and reloads its signing keys
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub key_reload_interval: Duration,
 }
 
 impl Default for Config {
@@ -158,6 +180,11 @@ impl Default for Config {
             metrics_listen: None,
             tls_cert: None,
             tls_key: None,
+            key_rotation_period: Duration::from_secs(30 * 24 * 3600),
+            key_publish_lead: Duration::from_secs(24 * 3600),
+            id_token_grace: Duration::from_secs(30 * 24 * 3600),
+            jwks_max_age: Duration::from_secs(300),
+            key_reload_interval: Duration::from_secs(30),
         }
     }
 }

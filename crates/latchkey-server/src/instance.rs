@@ -12,7 +12,7 @@ use latchkey_crypto::MasterKey;
 use latchkey_store::Store;
 
 use crate::issuer::Issuer;
-use crate::keys::KeyRing;
+use crate::keys::SigningKeys;
 use crate::master_key::{self, LoadedKey, MASTER_KEY_ENV};
 
 /// The setting holding the master key's check value.
@@ -62,7 +62,7 @@ pub async fn open_master_key(
         None => {
             // A database from before the check value: its signing keys say which key it has.
             if let Some(record) = store.signing_keys().await?.first() {
-                if !KeyRing::is_sealed_with(&key, record) {
+                if !SigningKeys::is_sealed_with(&key, record) {
                     bail!(wrong_key(&source));
                 }
             }

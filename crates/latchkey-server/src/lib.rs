@@ -11,6 +11,7 @@ pub mod client_ip;
 pub mod config;
 pub mod instance;
 pub mod janitor;
+pub mod keys;
 pub mod known_device;
 pub mod master_key;
 pub mod password_pool;
@@ -28,7 +29,6 @@ pub(crate) mod client_cache;
 pub(crate) mod cookies;
 pub(crate) mod error;
 pub(crate) mod issuer;
-pub(crate) mod keys;
 pub(crate) mod metrics;
 pub(crate) mod pages;
 pub(crate) mod public_urls;
@@ -52,7 +52,7 @@ pub use config::{Config, LogFormat};
 pub use routes::MAX_BODY_BYTES;
 
 use cookies::CookiePolicy;
-use keys::KeyRing;
+use keys::SigningKeys;
 use password_pool::PasswordPool;
 use public_urls::PublicUrls;
 use state::AppState;
@@ -80,7 +80,8 @@ pub struct App {
 }
 
 impl App {
-    /// Validates the issuer ([`issuer::Issuer`]), loads (or creates) the signing keys and
+    /// Validates the issuer ([`issuer::Issuer`]) and the key-rotation settings, performs the
+    /// due key transitions (on a first start: creates the keys), loads the keys and
     /// assembles the state. The store must already be migrated.
     pub async fn build(
         config: Config,
@@ -90,9 +91,7 @@ impl App {
     ) -> anyhow::Result<Self> {
         let urls = PublicUrls::new(config.issuer()?);
         let tls = config.tls()?;
-        let keys =
-            KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
-                .await?;
+        let keys = SigningKeys::load(store.as_ref(), master, &config, clock.now()).await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
         let uptime = uptime::Uptime::start(store.as_ref(), clock.now()).await?;
         let state = AppState {
@@ -139,6 +138,18 @@ impl App {
         Ok(request_log::layer(router, prefix))
     }
 
+    /// Performs due key transitions and reloads the keys every `key_reload_interval`, until
+    /// the returned task is aborted (docs/architecture.md, "Signing-key rotation").
+    pub fn spawn_key_refresh(&self) -> tokio::task::JoinHandle<()> {
+        let state = &self.state;
+        keys::spawn_refresh(
+            state.keys.clone(),
+            state.store.clone(),
+            state.clock.clone(),
+            state.config.clone(),
+        )
+    }
+
     /// `GET /metrics`, for the metrics listener only.
     pub fn metrics_router(&self) -> Router {
         routes::metrics_router(self.state.clone())
@@ -157,10 +168,12 @@ impl App {
         let janitor = janitor::spawn(self.state.store.clone(), self.state.clock.clone(), JANITOR_INTERVAL);
         let heartbeat =
             uptime::spawn(self.state.uptime.clone(), self.state.store.clone(), self.state.clock.clone());
+        let key_refresh = self.spawn_key_refresh();
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
         let served = serve::serve(listener, router, limits, self.tls.clone(), shutdown).await;
         janitor.abort();
         heartbeat.abort();
+        key_refresh.abort();
         if let Some(metrics) = metrics {
             metrics.stop().await;
         }

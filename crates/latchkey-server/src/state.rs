@@ -11,7 +11,7 @@ use crate::authn::Throttle;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::cookies::CookiePolicy;
-use crate::keys::KeyRing;
+use crate::keys::SigningKeys;
 use crate::metrics::Metrics;
 use crate::password_pool::PasswordPool;
 use crate::public_urls::PublicUrls;
@@ -29,7 +29,8 @@ pub struct AppState {
     pub audience: Arc<str>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
-    pub keys: Arc<KeyRing>,
+    /// The signers and verifiers, reloaded every `key_reload_interval`.
+    pub keys: Arc<SigningKeys>,
     pub passwords: PasswordPool,
     pub refresh_tokens: RefreshTokenCodec,
     pub client_secrets: ClientSecrets,
@@ -55,7 +56,8 @@ pub struct ClientPolicy {
     pub reuse_window: i64,
 }
 
-fn seconds(duration: std::time::Duration) -> i64 {
+/// A configured duration in whole seconds (saturating).
+pub(crate) fn seconds(duration: std::time::Duration) -> i64 {
     i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
 }
 

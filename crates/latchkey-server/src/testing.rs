@@ -1,5 +1,6 @@
 //! An in-process Latchkey for other crates' tests (feature `testing`): real HTTP on a free
-//! loopback port, with whatever store and clock the test chooses. The server's own tests,
+//! loopback port, with whatever store and clock the test chooses, reloading its signing keys
+//! like `latchkey serve` does. The server's own tests,
 //! the guard's, the client SDK's and the bank example's all start Latchkey this way.
 
 use std::net::SocketAddr;
@@ -40,7 +41,7 @@ pub struct TestLatchkey {
     pub metrics_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     pub master: MasterKey,
-    config: Config,
+    pub config: Config,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -66,6 +67,7 @@ impl TestLatchkey {
         config.issuer.get_or_insert_with(|| format!("{scheme}://{addr}"));
         let master = MasterKey::generate()?;
         let app = App::build(config.clone(), &master, store.clone(), clock).await?;
+        let key_refresh = app.spawn_key_refresh();
         let issuer = app.issuer().to_owned();
         let router = wrap(app.router()?);
         let tls = app.tls();
@@ -82,6 +84,7 @@ impl TestLatchkey {
                 let _ = stopped.await;
             })
             .await;
+            key_refresh.abort();
             if let Some(metrics) = metrics {
                 metrics.stop().await;
             }

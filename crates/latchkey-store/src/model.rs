@@ -3,6 +3,7 @@
 
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
+use latchkey_core::key_rotation::{KeyPurpose, KeyState};
 use latchkey_core::scope::Scope;
 use latchkey_core::session::SessionLifetime;
 
@@ -177,16 +178,26 @@ pub struct SessionWithUser {
     pub user_disabled: bool,
 }
 
-/// A JWS signing key. `sealed_private_key` is encrypted by the crypto crate before it gets
-/// here; it is never logged.
+/// A JWS signing key and its place in the rotation lifecycle (`latchkey_core::key_rotation`).
+/// `sealed_private_key` is encrypted by the crypto crate before it gets here; it is never
+/// logged.
 #[derive(Debug, Clone)]
 pub struct SigningKeyRecord {
     pub kid: String,
     pub alg: String,
+    pub purpose: KeyPurpose,
+    pub state: KeyState,
     pub sealed_private_key: Vec<u8>,
     pub public_jwk: String,
     pub created_at: i64,
-    pub retired_at: Option<i64>,
+    /// When it signs (pending) or started signing.
+    pub activate_at: Option<i64>,
+    /// When a retiring key leaves the JWKS.
+    pub retire_at: Option<i64>,
+    /// When a retired or revoked key's row is deleted.
+    pub delete_at: Option<i64>,
+    /// When it was revoked in an emergency.
+    pub revoked_at: Option<i64>,
 }
 
 /// Something security-relevant that happened: a login, a reuse detection, a revocation.
@@ -207,17 +218,20 @@ pub enum RevocationKind {
     Session,
     /// One access token (its `jti`).
     AccessToken,
+    /// A signing key (its `kid`) revoked in an emergency: every token it signed.
+    SigningKey,
 }
 
 /// One entry of the revocation feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {
     pub kind: RevocationKind,
-    /// The session id or the token's `jti`.
+    /// The session id, the token's `jti`, or the key's `kid`.
     pub id: String,
     /// When it was revoked; for a session that expired unrevoked, its deadline.
     pub revoked_at: i64,
-    /// For a token, when it expires anyway (after which the entry no longer matters).
+    /// For a token, when it expires anyway; for a key, when every token it signed has
+    /// (after which the entry no longer matters).
     pub expires_at: Option<i64>,
 }
 

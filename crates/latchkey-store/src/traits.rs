@@ -2,6 +2,7 @@
 //! (`Arc<dyn Store>`). All are object safe.
 
 use async_trait::async_trait;
+use latchkey_core::key_rotation::KeyState;
 
 use latchkey_core::refresh::Downtime;
 
@@ -95,16 +96,43 @@ pub trait SessionStore: Send + Sync {
     async fn delete_dead_sessions(&self, cutoff: i64, limit: i64) -> Result<u64, StoreError>;
 }
 
+/// Signing keys and their rotation (docs/architecture.md, "Signing-key rotation"). Every
+/// transition is a compare-and-swap on the key's state: of several processes performing the
+/// same one, exactly one gets `true`.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
-    /// [`StoreError::Conflict`] when the kid is taken.
-    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError>;
-    /// Keys not retired, newest first.
+    /// Inserts a key unless its purpose and algorithm already have a key in its state (at
+    /// most one active and one pending each): `false` then, and the caller re-reads.
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<bool, StoreError>;
+    /// Every stored key, newest first.
     async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
-    /// Inserts the first key of its algorithm, unless another process already did: `false`
-    /// then, and the caller re-reads [`KeyStore::signing_keys`]. This is what lets several
-    /// processes start at once on an empty database and publish one set of keys.
-    async fn insert_first_signing_key(&self, key: &SigningKeyRecord) -> Result<bool, StoreError>;
+    /// One key's state; `None` when there is no such key (never was, or deleted).
+    async fn signing_key_state(&self, kid: &str) -> Result<Option<KeyState>, StoreError>;
+    /// Pending `kid` signs from `now`; `replaces` (active) becomes retiring with the given
+    /// dates. Both or neither, in one transaction.
+    async fn activate_signing_key(
+        &self,
+        kid: &str,
+        replaces: Option<&str>,
+        now: i64,
+        retire_at: i64,
+        delete_at: i64,
+    ) -> Result<bool, StoreError>;
+    /// Active → retiring, without a successor (its algorithm is no longer configured).
+    async fn stop_signing_key(&self, kid: &str, retire_at: i64, delete_at: i64) -> Result<bool, StoreError>;
+    /// Retiring → retired: it leaves the JWKS.
+    async fn retire_signing_key(&self, kid: &str) -> Result<bool, StoreError>;
+    /// Deletes a retired or revoked key whose `delete_at` has come.
+    async fn delete_signing_key(&self, kid: &str, now: i64) -> Result<bool, StoreError>;
+    /// Emergency: any other state → revoked at `now`, the row kept until `delete_at` (the
+    /// revocation feed lists it until then). Returns the state it had; `None` when there is
+    /// no such key or it was revoked already.
+    async fn revoke_signing_key(
+        &self,
+        kid: &str,
+        now: i64,
+        delete_at: i64,
+    ) -> Result<Option<KeyState>, StoreError>;
 }
 
 /// What the database remembers about its deployment (the master-key check value, the

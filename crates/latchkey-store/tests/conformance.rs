@@ -47,7 +47,10 @@ latchkey_store::on_both_backends!(
     unit_of_work_dropped_without_commit_leaves_nothing,
     failed_second_statement_undoes_the_first,
     instance_settings_are_compare_and_set,
-    only_one_first_signing_key_per_algorithm,
+    one_signer_and_one_next_key_however_many_race,
+    retiring_retired_and_deleted_each_happen_once,
+    a_revoked_key_is_revoked_once_and_goes_out_on_the_feed,
+    keys_of_earlier_versions_keep_signing_after_the_lifecycle_migration,
     throttle_counts_per_key_and_restarts_the_window,
     throttle_counts_every_concurrent_failure_once,
     throttle_prefix_clears_only_that_prefix,
@@ -57,9 +60,14 @@ latchkey_store::on_both_backends!(
 
 #[path = "conformance/instance.rs"]
 mod instance;
-use instance::{
-    heartbeat_and_downtimes_round_trip, instance_settings_are_compare_and_set,
-    only_one_first_signing_key_per_algorithm,
+use instance::{heartbeat_and_downtimes_round_trip, instance_settings_are_compare_and_set};
+
+#[path = "conformance/key_rotation.rs"]
+mod key_rotation;
+use key_rotation::{
+    a_revoked_key_is_revoked_once_and_goes_out_on_the_feed,
+    keys_of_earlier_versions_keep_signing_after_the_lifecycle_migration,
+    one_signer_and_one_next_key_however_many_race, retiring_retired_and_deleted_each_happen_once,
 };
 
 #[path = "conformance/unit_of_work.rs"]

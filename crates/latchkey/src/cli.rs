@@ -44,6 +44,32 @@ pub enum Command {
     /// Work with master keys
     #[command(subcommand)]
     MasterKey(MasterKeyCommand),
+    /// See, rotate and revoke the token-signing keys
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// List the signing keys: kid, purpose, algorithm, state and dates
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Schedule the next key of each purpose: published now, signing after key_publish_lead
+    Rotate {
+        /// Sign with the new keys at once. Resource servers that cached the JWKS reject the
+        /// new tokens until they fetch it again (up to jwks_max_age)
+        #[arg(long)]
+        now: bool,
+    },
+    /// Emergency: withdraw a key at once. It leaves the JWKS, goes out on the revocation
+    /// feed, and every token it signed is refused; a new key signs if it was signing
+    Revoke {
+        /// The key id (`kid`); it may start with `-`
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
 }
 
 #[derive(Subcommand)]

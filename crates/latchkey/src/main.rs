@@ -49,6 +49,7 @@ async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
         Command::Clients(command) => commands::clients::run(&Context::open(config).await?, command).await,
         Command::Sessions(command) => commands::sessions::run(&Context::open(config).await?, command).await,
         Command::MasterKey(cli::MasterKeyCommand::Generate) => commands::master_key::generate(),
+        Command::Keys(command) => commands::keys::run(&Context::open(config).await?, command).await,
         Command::Token(command) => {
             let needs_store = matches!(&command, cli::TokenCommand::Inspect { jwks: None, .. });
             let ctx = if needs_store { Some(Context::open(config).await?) } else { None };

@@ -2,11 +2,13 @@
 //! tests can forge tokens with their own keys, rotate keys, and see how often the guard
 //! fetches.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use latchkey_crypto::{Algorithm, JwkSet, SigningKey};
@@ -23,6 +25,8 @@ struct Published {
     keys: Arc<Mutex<JwkSet>>,
     fetches: Arc<AtomicUsize>,
     issuer: Arc<Mutex<String>>,
+    /// When set, the JWKS answers 500.
+    failing: Arc<AtomicBool>,
 }
 
 pub struct FakeIssuer {
@@ -67,6 +71,11 @@ impl FakeIssuer {
         *self.published.issuer.lock().unwrap() = issuer.to_owned();
     }
 
+    /// Makes the JWKS endpoint answer 500 (an outage at the issuer), or work again.
+    pub fn fail_jwks(&self, failing: bool) {
+        self.published.failing.store(failing, Ordering::SeqCst);
+    }
+
     pub fn jwks_fetches(&self) -> usize {
         self.published.fetches.load(Ordering::SeqCst)
     }
@@ -103,7 +112,10 @@ async fn metadata(State(published): State<Published>) -> Json<Value> {
     Json(json!({ "issuer": issuer, "jwks_uri": format!("{}/jwks.json", issuer) }))
 }
 
-async fn jwks(State(published): State<Published>) -> Json<JwkSet> {
+async fn jwks(State(published): State<Published>) -> Response {
     published.fetches.fetch_add(1, Ordering::SeqCst);
-    Json(published.keys.lock().unwrap().clone())
+    if published.failing.load(Ordering::SeqCst) {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    Json(published.keys.lock().unwrap().clone()).into_response()
 }

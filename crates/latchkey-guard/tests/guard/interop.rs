@@ -1,8 +1,8 @@
 //! Interoperability: a Node.js Express app (express-jwt + jwks-rsa) and a Python server
 //! (PyJWT's PyJWKClient), from `interop/`, accept Latchkey access tokens and refuse
-//! tampered ones — and the guard agrees with them on every token. Tokens that are well
-//! signed but wrong (expired, other audience, an ID token) come from a fake issuer whose key
-//! the test holds.
+//! tampered ones, and keep accepting them across a key rotation — and the guard agrees with
+//! them on every token. Tokens that are well signed but wrong (expired, other audience, an ID
+//! token) come from a fake issuer whose key the test holds.
 //!
 //! `scripts/test.sh` installs their packages; on a machine without `node`/`python3` or those
 //! packages the tests say `skipped: ...` and pass, unless `LATCHKEY_TEST_E2E=required`.
@@ -21,7 +21,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::fake_issuer::{now, FakeIssuer, AUDIENCE};
-use crate::latchkey::Latchkey;
+use crate::latchkey::{kid_of, Latchkey};
 
 fn interop_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop")
@@ -51,6 +51,10 @@ async fn ready(dir: &str, checks: &[(&str, &[&str], &str)]) -> bool {
     true
 }
 
+/// How long the interop servers cache the JWKS: short, so the rotation test can wait out a
+/// cache lifetime between publishing the next key and letting it sign (the publish lead).
+const INTEROP_JWKS_MAX_AGE: Duration = Duration::from_secs(1);
+
 /// A started interop server; killed when dropped.
 struct Interop {
     url: String,
@@ -61,6 +65,7 @@ async fn spawn(dir: &str, program: &str, script: &str, issuer: &str, audience: &
     let mut child = Command::new(program)
         .arg(script)
         .args(["--issuer", issuer, "--audience", audience, "--port", "0"])
+        .args(["--jwks-max-age", &INTEROP_JWKS_MAX_AGE.as_secs().to_string()])
         .current_dir(interop_dir().join(dir))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -147,6 +152,21 @@ async fn accepts_genuine_and_refuses_tampered(server: &Latchkey, interop: &Inter
     }
 }
 
+/// Across a rotation done as Latchkey's schedule does it — the next key published, a cache
+/// lifetime passes (the publish lead), then it signs — tokens of the new key and of the
+/// retiring one both pass.
+async fn keeps_accepting_across_a_rotation(server: &Latchkey, interop: &Interop, name: &str) {
+    let old = server.login().await["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(call(interop, Some(old.clone())).await.status(), 200, "{name} before the rotation");
+    server.schedule_rotation().await;
+    tokio::time::sleep(INTEROP_JWKS_MAX_AGE + Duration::from_millis(500)).await;
+    let new_kid = server.rotate_now().await;
+    let new = server.login().await["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(kid_of(&new), new_kid);
+    assert_eq!(call(interop, Some(new)).await.status(), 200, "{name} refused a token of the new key");
+    assert_eq!(call(interop, Some(old)).await.status(), 200, "{name} refused a token of the retiring key");
+}
+
 /// Tokens genuinely signed by the issuer's key whose claims or type are wrong: expired, not
 /// yet valid, for another audience or issuer, or an ID token (`typ: JWT`, RFC 9068 §4).
 async fn refuses_well_signed_but_wrong_tokens(fake: &FakeIssuer, interop: &Interop, name: &str) {
@@ -191,6 +211,7 @@ async fn express_jwt_with_jwks_rsa_accepts_latchkey_tokens_and_refuses_tampered_
     let server = Latchkey::on(TestDatabase::sqlite()).await;
     let interop = spawn("node", "node", "server.js", &server.issuer, &server.issuer).await;
     accepts_genuine_and_refuses_tampered(&server, &interop, "express-jwt").await;
+    keeps_accepting_across_a_rotation(&server, &interop, "express-jwt").await;
     let fake = FakeIssuer::start().await;
     let interop = spawn("node", "node", "server.js", &fake.url, AUDIENCE).await;
     refuses_well_signed_but_wrong_tokens(&fake, &interop, "express-jwt").await;
@@ -212,6 +233,7 @@ async fn pyjwt_with_pyjwkclient_accepts_latchkey_tokens_and_refuses_tampered_one
     let server = Latchkey::on(TestDatabase::sqlite()).await;
     let interop = spawn("python", "python3", "server.py", &server.issuer, &server.issuer).await;
     accepts_genuine_and_refuses_tampered(&server, &interop, "PyJWT").await;
+    keeps_accepting_across_a_rotation(&server, &interop, "PyJWT").await;
     let fake = FakeIssuer::start().await;
     let interop = spawn("python", "python3", "server.py", &fake.url, AUDIENCE).await;
     refuses_well_signed_but_wrong_tokens(&fake, &interop, "PyJWT").await;

@@ -87,3 +87,23 @@ async fn a_new_key_is_picked_up_at_once_when_no_refetch_happened_recently() {
     assert_eq!(app.get("/me", &token).await.status, 200);
     assert_eq!(issuer.jwks_fetches(), 2);
 }
+
+#[tokio::test]
+async fn a_failing_jwks_endpoint_leaves_valid_tokens_verifiable_and_is_not_hammered() {
+    let issuer = FakeIssuer::start().await;
+    let app = Protected::start(issuer.guard().build().await.unwrap()).await;
+    assert_eq!(app.get("/me", &issuer.token()).await.status, 200);
+    issuer.fail_jwks(true);
+
+    // A token of a key not yet known makes the guard refetch: the issuer answers 500.
+    let next = SigningKey::generate(Algorithm::ES256).unwrap();
+    let unknown = next.sign_jwt("at+jwt", &issuer.claims()).unwrap();
+    let replies = join_all((0..50).map(|_| app.get("/me", &unknown))).await;
+    for reply in &replies {
+        reply.assert_invalid_token();
+    }
+    assert_eq!(issuer.jwks_fetches(), 2, "one refetch for fifty requests, and it failed");
+    // The keys it had are kept: genuine tokens still pass.
+    assert_eq!(app.get("/me", &issuer.token()).await.status, 200);
+    assert_eq!(issuer.jwks_fetches(), 2);
+}

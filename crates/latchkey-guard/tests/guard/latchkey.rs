@@ -3,13 +3,17 @@
 //! guard and the interop servers check expiry against the real time.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_core::grant::GrantType;
+use latchkey_core::key_rotation::KeyPurpose;
 use latchkey_core::scope::Scope;
 use latchkey_server::admin::NewClient;
+use latchkey_server::keys;
 use latchkey_server::testing::{test_config, TestLatchkey};
+use latchkey_server::Config;
 use latchkey_store::testing::{Fixture, TestDatabase};
 use latchkey_store::Store;
 use serde_json::Value;
@@ -23,7 +27,7 @@ pub struct Latchkey {
     pub app_client: String,
     pub resource_server: (String, String),
     http: reqwest::Client,
-    _latchkey: TestLatchkey,
+    latchkey: TestLatchkey,
     _db: TestDatabase,
 }
 
@@ -31,7 +35,9 @@ impl Fixture for Latchkey {
     async fn on(db: TestDatabase) -> Self {
         let store: Arc<dyn Store> = Arc::new(db.store().await);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let latchkey = TestLatchkey::start(store, clock.clone(), test_config()).await.unwrap();
+        // Reloads its keys often, so a rotation or revocation shows at once.
+        let config = Config { key_reload_interval: Duration::from_millis(300), ..test_config() };
+        let latchkey = TestLatchkey::start(store, clock.clone(), config).await.unwrap();
         let now = clock.now();
         latchkey.add_user("alice", &["customer"], PASSWORD, now).await.unwrap();
         let scope = |s: &str| Scope::parse(s).unwrap();
@@ -51,7 +57,7 @@ impl Fixture for Latchkey {
             app_client: app_client.id,
             resource_server: (rs_client.id, rs_secret.unwrap()),
             http: reqwest::Client::new(),
-            _latchkey: latchkey,
+            latchkey,
             _db: db,
         }
     }
@@ -71,6 +77,33 @@ impl Latchkey {
         response.json().await.unwrap()
     }
 
+    /// `latchkey keys rotate`: the next keys are published, signing after the lead.
+    pub async fn schedule_rotation(&self) {
+        let l = &self.latchkey;
+        keys::rotate(l.store.as_ref(), &l.master, &l.config, SystemClock.now(), false).await.unwrap();
+    }
+
+    /// `latchkey keys rotate --now` (the scheduled next key, if any, signs at once), then
+    /// waits until the server signs with the new key; returns its kid.
+    pub async fn rotate_now(&self) -> String {
+        let l = &self.latchkey;
+        let rotated =
+            keys::rotate(l.store.as_ref(), &l.master, &l.config, SystemClock.now(), true).await.unwrap();
+        let new = rotated.into_iter().find(|k| k.purpose == KeyPurpose::AccessToken).unwrap().kid;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while kid_of(self.login().await["access_token"].as_str().unwrap()) != new {
+            assert!(Instant::now() < deadline, "the server does not sign with the new key");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        new
+    }
+
+    /// `latchkey keys revoke KID`: an emergency revocation.
+    pub async fn revoke_key(&self, kid: &str) {
+        let l = &self.latchkey;
+        keys::revoke(l.store.as_ref(), &l.master, &l.config, kid, SystemClock.now()).await.unwrap().unwrap();
+    }
+
     /// Revokes a refresh token (RFC 7009), which ends its session.
     pub async fn revoke(&self, refresh_token: &str) {
         let form = [
@@ -81,4 +114,9 @@ impl Latchkey {
         let response = self.http.post(format!("{}/revoke", self.issuer)).form(&form).send().await.unwrap();
         assert_eq!(response.status(), 200);
     }
+}
+
+/// The kid in a JWS header.
+pub fn kid_of(token: &str) -> String {
+    latchkey_crypto::decode_unverified(token).unwrap().0.kid.unwrap()
 }

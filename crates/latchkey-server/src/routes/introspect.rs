@@ -1,7 +1,7 @@
 //! `POST /introspect` (RFC 7662), for confidential clients (a resource server gets one of
 //! its own). An inactive token — expired, revoked, unknown, of a revoked session, a rotated
-//! refresh token — answers `{"active": false}` and nothing else (§2.2), so introspection
-//! never tells a caller why.
+//! refresh token, signed by a key revoked in an emergency — answers `{"active": false}` and
+//! nothing else (§2.2), so introspection never tells a caller why.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use super::form_body::read_form;
 use crate::client_auth::authenticate_form_client;
 use crate::error::ApiError;
+use crate::keys;
 use crate::state::AppState;
 use crate::tokens::presented::{identify, PresentedToken};
 use crate::tokens::session_id::SessionId;
@@ -40,7 +41,9 @@ pub async fn introspect(
         PresentedToken::Refresh { session_id, generation } => {
             refresh_token_info(&state, &session_id, generation).await?
         }
-        PresentedToken::Access { typ, claims } => access_token_info(&state, typ.as_deref(), *claims).await?,
+        PresentedToken::Access { typ, kid, claims } => {
+            access_token_info(&state, typ.as_deref(), kid.as_deref(), *claims).await?
+        }
         PresentedToken::Unknown => inactive(),
     };
     let mut response = Json(answer).into_response();
@@ -51,11 +54,13 @@ pub async fn introspect(
 async fn access_token_info(
     state: &AppState,
     typ: Option<&str>,
+    kid: Option<&str>,
     claims: AccessTokenClaims,
 ) -> Result<Value, ApiError> {
     let now = state.clock.now();
     let checks = ClaimChecks { issuer: Some(&state.issuer), audience: None, leeway: 0 };
     if !check_access_token(typ, &claims, &checks, now).is_empty()
+        || !keys::is_published(state.store.as_ref(), kid).await?
         || state.store.is_access_token_revoked(&claims.jti).await?
     {
         return Ok(inactive());

@@ -52,7 +52,7 @@ pub async fn logout(
     };
 
     let hint = match form.get("id_token_hint") {
-        Some(hint) => match verify_jwt::<IdTokenClaims>(hint, state.keys.verifiers()) {
+        Some(hint) => match verify_jwt::<IdTokenClaims>(hint, &state.keys.verifiers()) {
             Ok(verified) if verified.claims.iss == *state.issuer => Some(verified.claims),
             _ => return Err(bad("The id_token_hint is not an ID token issued here.")),
         },

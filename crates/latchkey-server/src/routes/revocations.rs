@@ -5,7 +5,9 @@
 //!
 //! Authenticated like introspection (a confidential client, HTTP Basic). Each entry carries
 //! `expires_at`, after which it no longer matters: for a token, its own expiry; for a
-//! session, revocation time plus the longest access-token lifetime any client has. The
+//! session, revocation time plus the longest access-token lifetime any client has; for a
+//! signing key revoked in an emergency (`"type": "key_revoked"`, with its `kid`), when every
+//! token it signed has expired. Guards ignore entry types they do not know. The
 //! cursor is a time, and `next_since` overlaps the previous page by a few seconds, so an
 //! entry committed by another process just as a page is read is never skipped; entries are
 //! idempotent, so seeing one twice is harmless.
@@ -22,6 +24,7 @@ use serde_json::json;
 
 use crate::client_auth::authenticate_client;
 use crate::error::ApiError;
+use crate::keys;
 use crate::state::AppState;
 
 /// Entries per page.
@@ -47,7 +50,7 @@ pub async fn feed(
     let Query(query) =
         query.map_err(|_| OAuthError::invalid_request("since must be a Unix time in seconds"))?;
     let now = state.clock.now();
-    let longest_ttl = longest_access_token_ttl(&state).await?;
+    let longest_ttl = keys::longest_access_token_ttl(state.store.as_ref(), &state.config).await?;
     let entries = state.store.revocations_since(query.since, now, PAGE).await?;
     let full_page = entries.len() as i64 == PAGE;
     let next_since = match entries.last() {
@@ -69,6 +72,12 @@ pub async fn feed(
                 "revoked_at": entry.revoked_at,
                 "expires_at": entry.expires_at,
             }),
+            RevocationKind::SigningKey => json!({
+                "type": "key_revoked",
+                "kid": entry.id,
+                "revoked_at": entry.revoked_at,
+                "expires_at": entry.expires_at,
+            }),
         })
         .collect();
     let mut response = Json(json!({
@@ -79,11 +88,4 @@ pub async fn feed(
     .into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-/// The longest lifetime an access token issued now could have.
-async fn longest_access_token_ttl(state: &AppState) -> Result<i64, ApiError> {
-    let clients = state.store.list_clients().await?;
-    let default = state.policy_defaults().access_token_ttl;
-    Ok(clients.iter().filter_map(|c| c.access_token_ttl).fold(default, i64::max))
 }

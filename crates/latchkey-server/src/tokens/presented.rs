@@ -15,7 +15,7 @@ pub enum PresentedToken {
     /// One of this client's refresh tokens.
     Refresh { session_id: SessionId, generation: i64 },
     /// An access token signed by this server (any client's; callers check `client_id`).
-    Access { typ: Option<String>, claims: Box<AccessTokenClaims> },
+    Access { typ: Option<String>, kid: Option<String>, claims: Box<AccessTokenClaims> },
     /// Not a token of ours, or a refresh token of another client.
     Unknown,
 }
@@ -24,10 +24,12 @@ pub fn identify(state: &AppState, token: &str, client_id: &str) -> PresentedToke
     if let Some((session_id, generation)) = state.refresh_tokens.open(token, client_id) {
         return PresentedToken::Refresh { session_id, generation };
     }
-    match verify_jwt::<AccessTokenClaims>(token, state.keys.verifiers()) {
-        Ok(verified) => {
-            PresentedToken::Access { typ: verified.header.typ, claims: Box::new(verified.claims) }
-        }
+    match verify_jwt::<AccessTokenClaims>(token, &state.keys.verifiers()) {
+        Ok(verified) => PresentedToken::Access {
+            typ: verified.header.typ,
+            kid: verified.header.kid,
+            claims: Box::new(verified.claims),
+        },
         Err(_) => PresentedToken::Unknown,
     }
 }

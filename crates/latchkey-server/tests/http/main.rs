@@ -19,6 +19,8 @@ mod discovery;
 mod e2e;
 mod error_description;
 mod janitor;
+mod key_rotation;
+mod key_year;
 mod login_policy;
 mod oidc;
 mod outage;

@@ -33,6 +33,10 @@ async fn database_outage_is_503_and_the_server_recovers() {
         200,
         "alive while the database is down"
     );
+    let jwks = server.http.get(server.url("/jwks.json")).send().await.unwrap();
+    assert_eq!(jwks.status(), 200, "the keys loaded last are still published");
+    let jwks: serde_json::Value = jwks.json().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
 
     proxy.restore().await.unwrap();
     let mut recovered = false;

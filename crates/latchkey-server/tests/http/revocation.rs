@@ -32,11 +32,11 @@ async fn fixture(server: &TestServer) -> Fixture {
     Fixture { app, resource_server: (rs_id, rs_secret.unwrap()), login }
 }
 
-fn basic((id, secret): &(String, String)) -> String {
+pub fn basic((id, secret): &(String, String)) -> String {
     format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
 }
 
-async fn introspect(server: &TestServer, rs: &(String, String), token: &str) -> Value {
+pub async fn introspect(server: &TestServer, rs: &(String, String), token: &str) -> Value {
     let response = server
         .http
         .post(server.url("/introspect"))

@@ -1,6 +1,7 @@
 //! [`RevocationStore`] for [`SqlStore`]. The feed is read from the places revocations live —
-//! `sessions.revoked_at`, the sessions' deadlines and `revoked_access_tokens` — so revoking
-//! stays a single statement and the feed can never disagree with what is enforced.
+//! `sessions.revoked_at`, the sessions' deadlines, `revoked_access_tokens` and revoked
+//! signing keys — so revoking stays a single statement and the feed can never disagree with
+//! what is enforced.
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
@@ -14,7 +15,8 @@ use crate::traits::RevocationStore;
 /// Sessions revoked since `$1`, sessions whose deadline passed between `$1` and `$3` (now)
 /// unrevoked — the one liveness rule: a session is dead when revoked or expired — and
 /// revoked access tokens. The `BETWEEN` pair lets each deadline's index find the few
-/// sessions that expired in the window; the `CASE` then keeps the exact moment.
+/// sessions that expired in the window; the `CASE` then keeps the exact moment. Signing keys
+/// revoked in an emergency come last: every token they signed.
 const FEED: &str = concat!(
     "SELECT 'session' AS kind, id, revoked_at, CAST(NULL AS BIGINT) AS expires_at FROM sessions ",
     "WHERE revoked_at IS NOT NULL AND revoked_at >= $1 ",
@@ -29,13 +31,20 @@ const FEED: &str = concat!(
     "UNION ALL ",
     "SELECT 'access_token' AS kind, jti AS id, revoked_at, expires_at FROM revoked_access_tokens ",
     "WHERE revoked_at >= $1 ",
+    "UNION ALL ",
+    "SELECT 'signing_key' AS kind, kid AS id, revoked_at, delete_at AS expires_at FROM signing_keys ",
+    "WHERE revoked_at IS NOT NULL AND revoked_at >= $1 ",
     "ORDER BY revoked_at, id LIMIT $2"
 );
 
 fn revocation_from_row(row: &AnyRow) -> Result<Revocation, StoreError> {
     let kind: String = col(row, "kind")?;
     Ok(Revocation {
-        kind: if kind == "session" { RevocationKind::Session } else { RevocationKind::AccessToken },
+        kind: match kind.as_str() {
+            "session" => RevocationKind::Session,
+            "signing_key" => RevocationKind::SigningKey,
+            _ => RevocationKind::AccessToken,
+        },
         id: col(row, "id")?,
         revoked_at: col(row, "revoked_at")?,
         expires_at: col(row, "expires_at")?,

@@ -1,11 +1,11 @@
 //! [`Transactional`] for [`SqlStore`]: a unit of work is one transaction on the writer, whose
 //! statements are the store's own (the query builders of `sessions`, `users`,
-//! `browser_sessions` and `keys`), so each write is written once.
+//! `browser_sessions` and `audit`), so each write is written once.
 
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
 
-use super::{browser_sessions, keys, sessions, users, SqlStore};
+use super::{audit, browser_sessions, sessions, users, SqlStore};
 use crate::error::{Backend, StoreError};
 use crate::model::AuditEvent;
 use crate::unit_of_work::{Transactional, UnitOfWork};
@@ -17,14 +17,22 @@ struct SqlUnitOfWork {
     store: SqlStore,
 }
 
-#[async_trait]
-impl Transactional for SqlStore {
-    async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError> {
-        let tx = match self.backend {
+impl SqlStore {
+    /// A write transaction; on SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+    /// it never fails half-way on a lock upgrade.
+    pub(super) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        match self.backend {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.writer.begin().await,
         }
-        .map_err(|e| self.fail(e, || "database".into()))?;
+        .map_err(|e| self.fail(e, || "database".into()))
+    }
+}
+
+#[async_trait]
+impl Transactional for SqlStore {
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError> {
+        let tx = self.begin_write().await?;
         Ok(Box::new(SqlUnitOfWork { tx, store: self.clone() }))
     }
 }
@@ -96,7 +104,7 @@ impl UnitOfWork for SqlUnitOfWork {
     }
 
     async fn record_audit_event(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
-        keys::insert_audit_event(event)
+        audit::insert_audit_event(event)
             .execute(&mut *self.tx)
             .await
             .map_err(|e| self.store.fail(e, || "audit event".into()))?;

@@ -1,34 +1,57 @@
 //! Signing keys and audit events on every backend: what is written is read back whole.
 
+use latchkey_core::key_rotation::{KeyPurpose, KeyState};
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{AuditEvent, AuditStore, KeyStore, SigningKeyRecord, StoreError};
+use latchkey_store::{AuditEvent, AuditStore, KeyStore, SigningKeyRecord};
 
 use super::NOW;
 
 pub async fn signing_keys_round_trip(db: TestDatabase) {
     let store = db.store().await;
-    let key = |kid: &str, created_at: i64, retired_at: Option<i64>| SigningKeyRecord {
+    store.insert_signing_key(&key("k1", KeyPurpose::AccessToken, KeyState::Active, NOW)).await.unwrap();
+    store.insert_signing_key(&key("k2", KeyPurpose::AccessToken, KeyState::Pending, NOW + 10)).await.unwrap();
+    let mut retired = key("k0", KeyPurpose::IdToken, KeyState::Retired, NOW - 10);
+    (retired.retire_at, retired.delete_at) = (Some(NOW - 5), Some(NOW + 99));
+    store.insert_signing_key(&retired).await.unwrap();
+    let keys = store.signing_keys().await.unwrap();
+    let kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
+    assert_eq!(kids, ["k2", "k1", "k0"], "every state, newest first");
+    let (k2, k0) = (&keys[0], &keys[2]);
+    let expected = key("k2", KeyPurpose::AccessToken, KeyState::Pending, NOW + 10);
+    assert_eq!(
+        (&k2.alg, &k2.sealed_private_key, &k2.public_jwk, k2.created_at, k2.activate_at, k2.state),
+        (
+            &expected.alg,
+            &expected.sealed_private_key,
+            &expected.public_jwk,
+            NOW + 10,
+            Some(NOW + 10),
+            KeyState::Pending
+        )
+    );
+    assert_eq!(
+        (k0.purpose, k0.state, k0.retire_at, k0.delete_at),
+        (KeyPurpose::IdToken, KeyState::Retired, Some(NOW - 5), Some(NOW + 99))
+    );
+    assert_eq!(store.signing_key_state("k1").await.unwrap(), Some(KeyState::Active));
+    assert_eq!(store.signing_key_state("nope").await.unwrap(), None);
+}
+
+/// A key as the server would store it, with a fake sealed blob.
+pub fn key(kid: &str, purpose: KeyPurpose, state: KeyState, created_at: i64) -> SigningKeyRecord {
+    SigningKeyRecord {
         kid: kid.into(),
         alg: "ES256".into(),
+        purpose,
+        state,
         sealed_private_key: vec![0, 159, 146, 150, 255, 0, kid.len() as u8],
         public_jwk: format!(r#"{{"kty":"EC","crv":"P-256","kid":"{kid}"}}"#),
         created_at,
-        retired_at,
-    };
-    store.insert_signing_key(&key("k1", NOW, None)).await.unwrap();
-    store.insert_signing_key(&key("k2", NOW + 10, None)).await.unwrap();
-    store.insert_signing_key(&key("k0", NOW - 10, Some(NOW))).await.unwrap();
-    let keys = store.signing_keys().await.unwrap();
-    let kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
-    assert_eq!(kids, ["k2", "k1"]);
-    let k2 = &keys[0];
-    let expected = key("k2", NOW + 10, None);
-    assert_eq!(
-        (&k2.alg, &k2.sealed_private_key, &k2.public_jwk, k2.created_at, k2.retired_at),
-        (&expected.alg, &expected.sealed_private_key, &expected.public_jwk, expected.created_at, None)
-    );
-    let err = store.insert_signing_key(&key("k1", NOW, None)).await.unwrap_err();
-    assert!(matches!(&err, StoreError::Conflict(what) if what == "signing key k1"), "{err:?}");
+        activate_at: Some(created_at),
+        retire_at: None,
+        delete_at: None,
+        revoked_at: None,
+    }
 }
 
 pub async fn audit_events_round_trip(db: TestDatabase) {

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod clients;
+pub mod keys;
 pub mod master_key;
 pub mod serve;
 pub mod sessions;

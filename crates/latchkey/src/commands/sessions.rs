@@ -1,8 +1,6 @@
 //! `latchkey sessions list|revoke`: an operator's view of sessions, e.g. to end every session
 //! of a user whose device was stolen.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use anyhow::bail;
 use latchkey_store::Session;
 use serde_json::{json, Value};
@@ -10,7 +8,7 @@ use serde_json::{json, Value};
 use super::users::find;
 use crate::cli::SessionsCommand;
 use crate::context::Context;
-use crate::output::print_json;
+use crate::output::{print_json, rfc3339};
 
 fn session_json(session: &Session) -> Value {
     json!({
@@ -24,12 +22,6 @@ fn session_json(session: &Session) -> Value {
         "ip": session.ip,
         "user_agent": session.user_agent,
     })
-}
-
-/// A Unix time as RFC 3339 in UTC, to the second (`2026-12-01T09:50:51Z`).
-fn rfc3339(unix: i64) -> String {
-    let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0));
-    humantime::format_rfc3339_seconds(at).to_string()
 }
 
 /// One line per session under a header, tab-separated (`--json` keeps the Unix times).

@@ -5,6 +5,7 @@
 mod commands;
 mod first_run;
 mod instance;
+mod keys;
 mod lifecycle;
 mod nginx;
 mod throttle;
