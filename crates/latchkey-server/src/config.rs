@@ -117,6 +117,15 @@ pub struct Config {
     /// metrics endpoint]
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Oldest DPoP proof accepted, by its `iat` (RFC 9449 §11.1); used proofs are remembered
+    /// this long. Clients that must use a server nonce are not held to it
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub dpop_proof_max_age: Duration,
+    /// How far in the future a DPoP proof's `iat` may be (the client's clock skew)
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub dpop_clock_skew: Duration,
 }
 
 impl Default for Config {
@@ -144,6 +153,8 @@ impl Default for Config {
             request_timeout: Duration::from_secs(15),
             max_connections: None,
             metrics_listen: None,
+            dpop_proof_max_age: Duration::from_secs(300),
+            dpop_clock_skew: Duration::from_secs(60),
         }
     }
 }
@@ -171,6 +182,15 @@ impl Config {
         match &self.audience {
             Some(audience) => Ok(audience.clone()),
             None => Ok(self.issuer()?.to_string()),
+        }
+    }
+
+    /// The accepted age and skew of DPoP proofs.
+    pub fn dpop_window(&self) -> latchkey_core::dpop::ProofWindow {
+        let seconds = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        latchkey_core::dpop::ProofWindow {
+            max_age: seconds(self.dpop_proof_max_age),
+            max_future: seconds(self.dpop_clock_skew),
         }
     }
 

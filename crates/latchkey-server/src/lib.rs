@@ -25,6 +25,7 @@ pub(crate) mod browser;
 pub(crate) mod client_auth;
 pub(crate) mod client_cache;
 pub(crate) mod cookies;
+pub(crate) mod dpop;
 pub(crate) mod error;
 pub(crate) mod issuer;
 pub(crate) mod keys;
@@ -51,6 +52,7 @@ pub use config::{Config, LogFormat};
 pub use routes::MAX_BODY_BYTES;
 
 use cookies::CookiePolicy;
+use dpop::nonce::DpopNonces;
 use keys::KeyRing;
 use password_pool::PasswordPool;
 use public_urls::PublicUrls;
@@ -90,6 +92,7 @@ impl App {
             KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
                 .await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
+        let dpop_window = config.dpop_window();
         let state = AppState {
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
@@ -103,6 +106,8 @@ impl App {
             keys: Arc::new(keys),
             passwords: PasswordPool::new(hasher),
             refresh_tokens: RefreshTokenCodec::new(master.derive_mac_key(REFRESH_TOKEN_KEY_PURPOSE)),
+            dpop_nonces: DpopNonces::new(master.derive_mac_key(dpop::nonce::NONCE_KEY_PURPOSE)),
+            dpop_window,
             client_secrets: client_secrets(master),
             metrics: Arc::default(),
             clients: Arc::default(),

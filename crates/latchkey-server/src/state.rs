@@ -7,7 +7,10 @@ use latchkey_store::{Client, Store};
 
 use latchkey_crypto::MacKey;
 
+use latchkey_core::dpop::ProofWindow;
+
 use crate::authn::Throttle;
+use crate::dpop::nonce::DpopNonces;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::cookies::CookiePolicy;
@@ -42,6 +45,10 @@ pub struct AppState {
     pub page_mac: MacKey,
     /// Slows password guessing at every door of [`crate::authn`].
     pub login_throttle: Arc<dyn Throttle>,
+    /// Issues and checks DPoP server nonces, the same in every process.
+    pub dpop_nonces: DpopNonces,
+    /// The accepted age and skew of DPoP proofs (`Config::dpop_window`).
+    pub dpop_window: ProofWindow,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

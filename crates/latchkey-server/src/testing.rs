@@ -2,6 +2,10 @@
 //! loopback port, with whatever store and clock the test chooses. The server's own tests,
 //! the guard's, the client SDK's and the bank example's all start Latchkey this way.
 
+mod dpop;
+
+pub use dpop::DpopProver;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

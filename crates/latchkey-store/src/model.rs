@@ -2,6 +2,7 @@
 //! never reads the clock, so expiry is testable and consistent across processes.
 
 use latchkey_core::client::ClientKind;
+use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_core::session::SessionLifetime;
@@ -53,6 +54,10 @@ pub struct Client {
     /// Whether the code flow needs a PKCE challenge (`latchkey_core::pkce::require_for`);
     /// only legacy confidential clients are registered without.
     pub pkce_required: bool,
+    /// DPoP (RFC 9449 §5): off, optional or required at the token endpoint.
+    pub dpop: DpopPolicy,
+    /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
+    pub dpop_nonce: bool,
     pub created_at: i64,
 }
 
@@ -83,6 +88,10 @@ pub struct NewClient {
     /// Whether the code flow needs a PKCE challenge (`latchkey_core::pkce::require_for`);
     /// only legacy confidential clients are registered without.
     pub pkce_required: bool,
+    /// DPoP (RFC 9449 §5): off, optional or required at the token endpoint.
+    pub dpop: DpopPolicy,
+    /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
+    pub dpop_nonce: bool,
 }
 
 impl NewClient {
@@ -103,6 +112,8 @@ impl NewClient {
             post_logout_redirect_uris: Vec::new(),
             require_consent: true,
             pkce_required: true,
+            dpop: DpopPolicy::Optional,
+            dpop_nonce: false,
         }
     }
 }
@@ -123,6 +134,8 @@ pub struct NewSession {
     /// The browser (single-sign-on) session this session was started from, if any: ending
     /// that browser session ends this one too.
     pub browser_session_id: Option<String>,
+    /// The DPoP key its refresh tokens are bound to (public clients, RFC 9449 §5).
+    pub dpop_jkt: Option<String>,
 }
 
 /// One row per refresh-token family (`docs/architecture.md`, "Refresh tokens"). Nothing
@@ -148,6 +161,8 @@ pub struct Session {
     pub revoke_reason: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The DPoP key its refresh tokens are bound to, if any.
+    pub dpop_jkt: Option<String>,
 }
 
 impl Session {

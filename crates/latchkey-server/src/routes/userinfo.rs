@@ -4,19 +4,23 @@
 //! `email` gives `email` and `email_verified` (Latchkey does not verify addresses: false).
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use latchkey_core::bearer::BearerError;
 use serde_json::{Map, Value};
 
-use crate::bearer::{bearer_token, verify_access_token};
+use crate::bearer::authenticate;
+use crate::public_urls::Endpoint;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let token = bearer_token(&headers)?;
-    let claims = verify_access_token(&state, token).await?;
+pub async fn userinfo(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let claims = authenticate(&state, &headers, method.as_str(), Endpoint::UserInfo.route()).await?;
     let scopes: Vec<&str> = claims.scope.as_deref().unwrap_or_default().split(' ').collect();
     if !scopes.contains(&"openid") {
         return Err(BearerError::InsufficientScope("openid".into()).into());

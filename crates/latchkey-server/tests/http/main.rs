@@ -15,6 +15,8 @@ mod bearer;
 mod client_credentials;
 mod code_exchange;
 mod connections;
+mod dpop;
+mod dpop_binding;
 mod discovery;
 mod e2e;
 mod error_description;

@@ -54,6 +54,7 @@ pub async fn grant(
     redirect_uri: Option<&str>,
     code_verifier: Option<&Secret>,
     origin: Origin,
+    dpop_jkt: Option<&str>,
 ) -> Result<Response, ApiError> {
     let hash = code_hash(code.expose());
     let now = state.clock.now();
@@ -89,6 +90,7 @@ pub async fn grant(
             auth_time: stored.auth_time,
             origin,
             browser_session_id: stored.browser_session_id.as_deref(),
+            dpop_jkt,
         },
         Some(session_id),
         with_refresh,
@@ -116,7 +118,7 @@ pub async fn grant(
     tracing::info!(user_id = %user.id, client_id = %client.id, sid = %session_id, "authorization code redeemed");
     Ok(TokenResponse {
         access_token: started.access_token.token,
-        token_type: "Bearer",
+        token_type: started.access_token.token_type,
         expires_in: started.access_token.expires_in,
         refresh_token: started.refresh_token,
         scope: (!scope.is_empty()).then(|| scope.to_string()),
