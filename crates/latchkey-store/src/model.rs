@@ -254,6 +254,9 @@ pub struct NewAuthorizationCode {
     pub browser_session_id: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// RFC 9449 §10: the DPoP key the redeeming token request must prove, if the
+    /// authorization request named one.
+    pub dpop_jkt: Option<String>,
 }
 
 /// A stored authorization code.

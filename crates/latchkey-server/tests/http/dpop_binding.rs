@@ -13,6 +13,7 @@ use reqwest::Response;
 use serde_json::Value;
 
 use crate::dpop::{service, token_with};
+use crate::flow::{authorize_as_alice, Browser, Rp, REDIRECT_URI};
 use crate::testkit::{assert_oauth_error, TestServer, PASSWORD};
 use latchkey_store::on_both_backends;
 
@@ -23,6 +24,7 @@ on_both_backends!(
     a_required_client_without_a_proof_is_refused,
     a_client_that_needs_a_nonce_gets_one_and_it_works,
     introspection_names_the_key,
+    a_code_bound_at_authorize_needs_a_proof_of_that_key,
 );
 
 async fn token_request(server: &TestServer, form: &[(&str, &str)], proof: Option<&str>) -> Response {
@@ -212,4 +214,31 @@ async fn introspection_names_the_key(server: TestServer) {
     let info: Value = response.json().await.unwrap();
     assert_eq!((info["active"].as_bool(), info["token_type"].as_str()), (Some(true), Some("DPoP")));
     assert_eq!(info["cnf"]["jkt"], prover.jkt());
+}
+
+async fn a_code_bound_at_authorize_needs_a_proof_of_that_key(server: TestServer) {
+    server.add_user("alice", &[]).await;
+    let rp = Rp::register(&server, "openid").await;
+    let owner = DpopProver::new(Algorithm::ES256);
+    let mut browser = Browser::new(&server);
+    let mut exchange = async |prover: &DpopProver| {
+        let code = authorize_as_alice(&mut browser, &rp, &[("dpop_jkt", owner.jkt())]).await["code"].clone();
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+            ("client_id", rp.client_id.as_str()),
+            ("code_verifier", rp.verifier.as_str()),
+        ];
+        token_request(&server, &form, Some(&token_proof(&server, prover))).await
+    };
+    let thief = DpopProver::new(Algorithm::ES256);
+    assert_oauth_error(exchange(&thief).await, 400, "invalid_grant").await;
+    let response = exchange(&owner).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "DPoP");
+    let refresh = text(&body, "refresh_token");
+    assert_oauth_error(refresh_with(&server, &rp.client_id, refresh, None).await, 400, "invalid_grant").await;
+    assert_eq!(refresh_with(&server, &rp.client_id, refresh, Some(&owner)).await.status(), 200);
 }
