@@ -15,6 +15,9 @@ use base64::Engine;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::bearer::{BearerError, Scheme};
+use crate::claims::Confirmation;
+
 /// The `typ` header of a DPoP proof (RFC 9449 §4.2).
 pub const PROOF_TYP: &str = "dpop+jwt";
 
@@ -155,6 +158,23 @@ where
     }
     let text = std::str::from_utf8(value).map_err(|_| DpopError::InvalidProof("the DPoP header is not text"))?;
     Ok(Some(text.trim()))
+}
+
+/// Which key a request at a protected resource must prove (RFC 9449 §7.1, §7.2), from the
+/// scheme the access token came with and the token's `cnf`: none for an unbound token sent
+/// as `Bearer`, the bound key for a bound token sent as `DPoP`. A bound token sent as
+/// `Bearer` and an unbound one sent as `DPoP` are refused (`invalid_token`).
+pub fn required_proof_key(scheme: Scheme, cnf: Option<&Confirmation>) -> Result<Option<&str>, BearerError> {
+    match (scheme, cnf) {
+        (Scheme::Bearer, None) => Ok(None),
+        (Scheme::Bearer, Some(_)) => Err(BearerError::InvalidToken(
+            "this access token is bound to a DPoP key: send it with the DPoP scheme and a proof".into(),
+        )),
+        (Scheme::Dpop, None) => {
+            Err(BearerError::InvalidToken("this access token is not DPoP-bound: send it as Bearer".into()))
+        }
+        (Scheme::Dpop, Some(cnf)) => Ok(Some(&cnf.jkt)),
+    }
 }
 
 /// `ath`: base64url(SHA-256(access token)) (RFC 9449 §4.2).

@@ -126,6 +126,15 @@ fn a_required_nonce_replaces_the_age_limit_but_not_the_future_one() {
 }
 
 #[test]
+fn the_scheme_must_fit_the_binding() {
+    let cnf = Confirmation { jkt: JKT.into() };
+    assert_eq!(required_proof_key(Scheme::Bearer, None), Ok(None));
+    assert_eq!(required_proof_key(Scheme::Dpop, Some(&cnf)), Ok(Some(JKT)));
+    assert!(required_proof_key(Scheme::Bearer, Some(&cnf)).is_err(), "a bound token as Bearer");
+    assert!(required_proof_key(Scheme::Dpop, None).is_err(), "an unbound token as DPoP");
+}
+
+#[test]
 fn exactly_one_header_is_accepted() {
     assert_eq!(proof_from_headers(Vec::<&[u8]>::new()), Ok(None));
     assert_eq!(proof_from_headers([b"a.b.c".as_slice()]), Ok(Some("a.b.c")));

@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use latchkey_core::bearer::{credentials_from_authorization, BearerError, Scheme};
 use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
+use latchkey_core::dpop::required_proof_key;
 use latchkey_crypto::verify_jwt;
 
 use crate::dpop::{check_request_proof, ProofRequest};
@@ -63,19 +64,8 @@ pub(crate) async fn authenticate(
         (Scheme::Dpop, ApiError::Bearer(error)) => ApiError::Dpop(error),
         (_, error) => error,
     })?;
-    let bound_jkt = match (scheme, &claims.cnf) {
-        (Scheme::Bearer, None) => return Ok(claims),
-        (Scheme::Bearer, Some(_)) => {
-            return Err(ApiError::Dpop(BearerError::InvalidToken(
-                "this access token is bound to a DPoP key: send it with the DPoP scheme and a proof".into(),
-            )))
-        }
-        (Scheme::Dpop, None) => {
-            return Err(ApiError::Dpop(BearerError::InvalidToken(
-                "this access token is not DPoP-bound: send it as Bearer".into(),
-            )))
-        }
-        (Scheme::Dpop, Some(cnf)) => cnf.jkt.as_str(),
+    let Some(bound_jkt) = required_proof_key(scheme, claims.cnf.as_ref()).map_err(ApiError::Dpop)? else {
+        return Ok(claims);
     };
     let request =
         ProofRequest { method, route, access_token: Some(token), bound_jkt: Some(bound_jkt), nonce_required: false };

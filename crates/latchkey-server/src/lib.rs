@@ -43,6 +43,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use latchkey_core::clock::Clock;
+use latchkey_crypto::dpop_nonce::{DpopNonces, NONCE_KEY_PURPOSE};
 use latchkey_crypto::{random, MasterKey, PasswordHasher};
 use latchkey_store::Store;
 use tokio::net::TcpListener;
@@ -52,7 +53,6 @@ pub use config::{Config, LogFormat};
 pub use routes::MAX_BODY_BYTES;
 
 use cookies::CookiePolicy;
-use dpop::nonce::DpopNonces;
 use keys::KeyRing;
 use password_pool::PasswordPool;
 use public_urls::PublicUrls;
@@ -106,7 +106,7 @@ impl App {
             keys: Arc::new(keys),
             passwords: PasswordPool::new(hasher),
             refresh_tokens: RefreshTokenCodec::new(master.derive_mac_key(REFRESH_TOKEN_KEY_PURPOSE)),
-            dpop_nonces: DpopNonces::new(master.derive_mac_key(dpop::nonce::NONCE_KEY_PURPOSE)),
+            dpop_nonces: DpopNonces::new(master.derive_mac_key(NONCE_KEY_PURPOSE)),
             dpop_window,
             client_secrets: client_secrets(master),
             metrics: Arc::default(),

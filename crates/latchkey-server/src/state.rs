@@ -8,9 +8,9 @@ use latchkey_store::{Client, Store};
 use latchkey_crypto::MacKey;
 
 use latchkey_core::dpop::ProofWindow;
+use latchkey_crypto::dpop_nonce::DpopNonces;
 
 use crate::authn::Throttle;
-use crate::dpop::nonce::DpopNonces;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::cookies::CookiePolicy;

@@ -3,7 +3,6 @@
 //! accepting it once across every process (the store's replay table), and server nonces.
 //! See docs/architecture.md, "Sender-constrained tokens (DPoP)".
 
-pub(crate) mod nonce;
 mod proof;
 
 pub(crate) use proof::{check_request_proof, ProofRequest, SUPPORTED_ALGS};

@@ -6,14 +6,18 @@ use latchkey_core::dpop::DpopPolicy;
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{ClientStore, DpopProofStore, SessionStore};
 
-use super::{new_session, seeded, IDLE, NOW};
+use super::{new_client, new_session, seeded, IDLE, NOW};
 
 pub async fn dpop_client_settings_round_trip(db: TestDatabase) {
     let store = seeded(&db).await;
     let c1 = store.client_by_id("c1").await.unwrap().unwrap();
     assert_eq!((c1.dpop, c1.dpop_nonce), (DpopPolicy::Required, true));
-    let alpha = store.client_by_id("alpha").await.unwrap().unwrap();
-    assert_eq!((alpha.dpop, alpha.dpop_nonce), (DpopPolicy::Off, false));
+    let mut off = new_client("off");
+    (off.dpop, off.dpop_nonce) = (DpopPolicy::Off, false);
+    let created = store.create_client(&off, NOW).await.unwrap();
+    assert_eq!((created.dpop, created.dpop_nonce), (DpopPolicy::Off, false));
+    let read = store.client_by_id("off").await.unwrap().unwrap();
+    assert_eq!((read.dpop, read.dpop_nonce), (DpopPolicy::Off, false));
 }
 
 pub async fn dpop_proof_is_recorded_once_across_pools_and_purged(db: TestDatabase) {
