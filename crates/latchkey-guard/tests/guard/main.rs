@@ -11,6 +11,7 @@ mod protected;
 mod serve;
 
 mod attacks;
+mod dpop;
 mod builder;
 mod interop;
 mod keys;
