@@ -91,8 +91,9 @@ fn bounded(pairs: &[(String, String)], name: &str) -> Result<Option<String>, OAu
 
 /// `dpop_jkt`: a JWK SHA-256 thumbprint, 43 base64url characters (RFC 9449 §10, RFC 7638).
 fn dpop_jkt(pairs: &[(String, String)]) -> Result<Option<String>, OAuthError> {
-    let is_thumbprint =
-        |jkt: &str| jkt.len() == 43 && jkt.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let is_thumbprint = |jkt: &str| {
+        jkt.len() == 43 && jkt.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     match single(pairs, "dpop_jkt").map_err(|()| repeated("dpop_jkt"))? {
         Some(jkt) if !is_thumbprint(jkt) => {
             Err(OAuthError::invalid_request("dpop_jkt must be a base64url SHA-256 JWK thumbprint"))
@@ -208,7 +209,8 @@ mod tests {
     #[test]
     fn dpop_jkt_is_a_thumbprint() {
         let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
-        let request = AuthorizationRequest::parse(&pairs(&format!("response_type=code&dpop_jkt={jkt}"))).unwrap();
+        let request =
+            AuthorizationRequest::parse(&pairs(&format!("response_type=code&dpop_jkt={jkt}"))).unwrap();
         assert_eq!(request.dpop_jkt.as_deref(), Some(jkt));
         for bad in ["short", "0ZcOCORZNYy+DWpqq30jZyJGHTN0d2HglBV3uiguA4I", &format!("{jkt}A")] {
             let raw = format!("response_type=code&dpop_jkt={}", bad.replace('+', "%2B"));

@@ -66,7 +66,9 @@ impl BearerError {
     /// The HTTP status of §3.1.
     pub fn status(&self) -> u16 {
         match self {
-            Self::MissingToken | Self::InvalidToken(_) | Self::InvalidDpopProof(_) | Self::UseDpopNonce => 401,
+            Self::MissingToken | Self::InvalidToken(_) | Self::InvalidDpopProof(_) | Self::UseDpopNonce => {
+                401
+            }
             Self::InvalidRequest(_) => 400,
             Self::InsufficientScope(_) => 403,
         }
@@ -252,7 +254,10 @@ mod tests {
             error.challenge_for(Scheme::Dpop, None, Some("ES256 EdDSA")),
             "DPoP algs=\"ES256 EdDSA\", error=\"invalid_dpop_proof\", error_description=\"the proof is too old\""
         );
-        assert_eq!(BearerError::MissingToken.challenge_for(Scheme::Dpop, None, Some("ES256")), "DPoP algs=\"ES256\"");
+        assert_eq!(
+            BearerError::MissingToken.challenge_for(Scheme::Dpop, None, Some("ES256")),
+            "DPoP algs=\"ES256\""
+        );
     }
 
     #[test]

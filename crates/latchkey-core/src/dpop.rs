@@ -156,7 +156,8 @@ where
     if values.next().is_some() {
         return Err(DpopError::InvalidProof("more than one DPoP header"));
     }
-    let text = std::str::from_utf8(value).map_err(|_| DpopError::InvalidProof("the DPoP header is not text"))?;
+    let text =
+        std::str::from_utf8(value).map_err(|_| DpopError::InvalidProof("the DPoP header is not text"))?;
     Ok(Some(text.trim()))
 }
 
@@ -222,15 +223,9 @@ pub fn check_proof(
         return Err(InvalidProof("the DPoP proof was issued in the future; check the clock"));
     }
     match expected.nonce {
-        Some(is_valid) => {
-            if !claims.nonce.as_deref().is_some_and(is_valid) {
-                return Err(DpopError::UseNonce);
-            }
-        }
-        None if claims.iat < now - window.max_age => {
-            return Err(InvalidProof("the DPoP proof is too old"));
-        }
-        None => {}
+        Some(is_valid) if !claims.nonce.as_deref().is_some_and(is_valid) => return Err(DpopError::UseNonce),
+        None if claims.iat < now - window.max_age => return Err(InvalidProof("the DPoP proof is too old")),
+        Some(_) | None => {}
     }
     match (expected.access_token, claims.ath.as_deref()) {
         (Some(token), Some(ath)) if ath == access_token_hash(token) => {}

@@ -7,14 +7,7 @@ const URL: &str = "https://id.example/auth/token";
 const JKT: &str = "thumbprint-of-the-proof-key";
 
 fn claims() -> ProofClaims {
-    ProofClaims {
-        jti: "a".repeat(22),
-        htm: "POST".into(),
-        htu: URL.into(),
-        iat: NOW,
-        ath: None,
-        nonce: None,
-    }
+    ProofClaims { jti: "a".repeat(22), htm: "POST".into(), htu: URL.into(), iat: NOW, ath: None, nonce: None }
 }
 
 fn expected() -> Expected<'static> {

@@ -12,7 +12,10 @@ use latchkey_core::bearer::{checked_token, credentials_from_authorization, Beare
 
 /// The token a request presents and its scheme (`Bearer`, or `DPoP` for a bound token,
 /// RFC 9449 §7.1); the `Authorization` header wins over the cookie (a bearer token).
-pub(crate) fn token<'a>(headers: &'a HeaderMap, cookie: Option<&str>) -> Result<(Scheme, &'a str), BearerError> {
+pub(crate) fn token<'a>(
+    headers: &'a HeaderMap,
+    cookie: Option<&str>,
+) -> Result<(Scheme, &'a str), BearerError> {
     let authorization = headers.get_all(AUTHORIZATION).iter().map(HeaderValue::as_bytes);
     if let Some(found) = credentials_from_authorization(authorization)? {
         return Ok(found);
@@ -54,7 +57,10 @@ mod tests {
 
     #[test]
     fn the_header_rules_are_core_s() {
-        assert_eq!(token(&headers(&[("authorization", "bEaReR  a.b.c")]), None), Ok((Scheme::Bearer, "a.b.c")));
+        assert_eq!(
+            token(&headers(&[("authorization", "bEaReR  a.b.c")]), None),
+            Ok((Scheme::Bearer, "a.b.c"))
+        );
         assert_eq!(token(&headers(&[("authorization", "Basic dTpw")]), None), Err(BearerError::MissingToken));
         assert_eq!(token(&headers(&[]), None), Err(BearerError::MissingToken));
         let map = headers(&[("authorization", "Bearer a"), ("authorization", "Bearer b")]);

@@ -18,7 +18,9 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, HeaderValue};
 use latchkey_core::bearer::BearerError;
-use latchkey_core::dpop::{check_proof, proof_from_headers, DpopError, Expected, ProofClaims, ProofWindow, HEADER};
+use latchkey_core::dpop::{
+    check_proof, proof_from_headers, DpopError, Expected, ProofClaims, ProofWindow, HEADER,
+};
 use latchkey_crypto::dpop_nonce::DpopNonces;
 use latchkey_crypto::jws::verify_with_embedded_jwk;
 use latchkey_crypto::Algorithm;
@@ -118,7 +120,14 @@ impl DpopCheck {
                 bound_jkt: Some(jkt),
                 nonce: self.nonces.is_some().then_some(&valid_nonce as &dyn Fn(&str) -> bool),
             };
-            check_proof(signed.typ.as_deref(), &signed.thumbprint, &signed.claims, &expected, self.window, now)
+            check_proof(
+                signed.typ.as_deref(),
+                &signed.thumbprint,
+                &signed.claims,
+                &expected,
+                self.window,
+                now,
+            )
         };
         let accepted = checked.map_err(|error| match (error, &self.nonces) {
             (DpopError::UseNonce, Some(nonces)) => {

@@ -62,7 +62,12 @@ struct Metadata {
 /// refresh tasks.
 pub(crate) async fn start(settings: Settings) -> Result<Verifier, GuardError> {
     let audience = settings.audience.ok_or(GuardError::MissingAudience)?;
-    let dpop = dpop_check(settings.dpop_public_url, settings.dpop_replay, settings.dpop_nonce_secret, settings.instances)?;
+    let dpop = dpop_check(
+        settings.dpop_public_url,
+        settings.dpop_replay,
+        settings.dpop_nonce_secret,
+        settings.instances,
+    )?;
     let http = settings.http.unwrap_or_default();
     let clock = settings.clock.unwrap_or_else(|| Arc::new(SystemClock));
     let (jwks_uri, introspection_endpoint) = match (&settings.jwks_uri, &settings.issuer) {

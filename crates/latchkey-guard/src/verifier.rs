@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use latchkey_core::bearer::{BearerError, Scheme, MAX_TOKEN_LEN};
-use latchkey_core::dpop::required_proof_key;
 use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
 use latchkey_core::clock::Clock;
+use latchkey_core::dpop::required_proof_key;
 use latchkey_crypto::{verify_jwt, JwsError, KeySet};
 
 use crate::bearer;

@@ -67,8 +67,13 @@ pub(crate) async fn authenticate(
     let Some(bound_jkt) = required_proof_key(scheme, claims.cnf.as_ref()).map_err(ApiError::Dpop)? else {
         return Ok(claims);
     };
-    let request =
-        ProofRequest { method, route, access_token: Some(token), bound_jkt: Some(bound_jkt), nonce_required: false };
+    let request = ProofRequest {
+        method,
+        route,
+        access_token: Some(token),
+        bound_jkt: Some(bound_jkt),
+        nonce_required: false,
+    };
     match check_request_proof(state, headers, &request).await? {
         Ok(Some(_)) => Ok(claims),
         Ok(None) => Err(ApiError::Dpop(BearerError::InvalidDpopProof("a DPoP proof is required".into()))),

@@ -153,7 +153,9 @@ fn bearer_error_response(error: &BearerError, scheme: Scheme) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let algs = (scheme == Scheme::Dpop).then(crate::dpop::supported_algs);
-    if let Ok(challenge) = HeaderValue::from_str(&error.challenge_for(scheme, Some(BEARER_REALM), algs.as_deref())) {
+    if let Ok(challenge) =
+        HeaderValue::from_str(&error.challenge_for(scheme, Some(BEARER_REALM), algs.as_deref()))
+    {
         headers.insert(header::WWW_AUTHENTICATE, challenge);
     }
     response

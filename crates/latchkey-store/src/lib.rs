@@ -73,7 +73,6 @@ pub use model::{
 pub use sql::SqlStore;
 pub use traits::{
     AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, DpopProofStore,
-    InstanceStore,
-    KeyStore, RevocationStore, SessionStore, Store, ThrottleStore, UserStore,
+    InstanceStore, KeyStore, RevocationStore, SessionStore, Store, ThrottleStore, UserStore,
 };
 pub use unit_of_work::{Transactional, UnitOfWork};

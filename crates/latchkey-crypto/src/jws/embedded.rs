@@ -82,7 +82,8 @@ pub fn verify_with_embedded_jwk<C: DeserializeOwned>(
     // The key's own id and use are the sender's words, not ours: name it by its thumbprint.
     jwk.kid = Some(thumbprint.clone());
     jwk.use_ = None;
-    let key = VerifyingKey::from_jwk(&jwk).map_err(|_| malformed("the \"jwk\" is not a usable public key"))?;
+    let key =
+        VerifyingKey::from_jwk(&jwk).map_err(|_| malformed("the \"jwk\" is not a usable public key"))?;
     if key.alg() != alg {
         return Err(JwsError::AlgorithmMismatch { header: alg.to_string(), key: key.alg().to_string() });
     }

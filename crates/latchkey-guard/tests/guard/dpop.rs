@@ -28,7 +28,10 @@ fn guard(server: &Latchkey) -> latchkey_guard::GuardBuilder {
 fn assert_dpop_refusal(reply: &Reply, code: &str) {
     assert_eq!(reply.status, 401, "{:?} {}", reply.challenge, reply.body);
     let challenge = reply.challenge.as_deref().unwrap();
-    assert!(challenge.starts_with("DPoP realm=\"") && challenge.contains("algs=\"ES256 EdDSA RS256\""), "{challenge}");
+    assert!(
+        challenge.starts_with("DPoP realm=\"") && challenge.contains("algs=\"ES256 EdDSA RS256\""),
+        "{challenge}"
+    );
     assert!(challenge.contains(&format!("error=\"{code}\"")), "{challenge}");
     assert_eq!(reply.body["error"], code);
 }
@@ -53,7 +56,9 @@ async fn a_bound_token_passes_only_with_a_fitting_proof(server: Latchkey) {
         ("htm", |_, c, _| c["htm"] = json!("POST")),
         ("htu scheme", |_, c, _| c["htu"] = json!(c["htu"].as_str().unwrap().replace("http:", "https:"))),
         ("htu path", |_, c, _| c["htu"] = json!(c["htu"].as_str().unwrap().replace("/me", "/read"))),
-        ("htu host", |_, c, _| c["htu"] = json!(c["htu"].as_str().unwrap().replace("127.0.0.1", "localhost"))),
+        ("htu host", |_, c, _| {
+            c["htu"] = json!(c["htu"].as_str().unwrap().replace("127.0.0.1", "localhost"))
+        }),
         ("iat old", |_, c, now| c["iat"] = json!(now - 400)),
         ("iat future", |_, c, now| c["iat"] = json!(now + 120)),
         ("ath", |_, c, _| c["ath"] = json!("fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo")),
@@ -85,10 +90,12 @@ async fn a_bound_token_without_its_proof_is_refused(server: Latchkey) {
     let proofless = app.get_with("/me", &[("authorization", format!("DPoP {token}"))]).await;
     assert_dpop_refusal(&proofless, "invalid_dpop_proof");
     let url = format!("{}/me", app.url);
-    let (a, b) = (owner.proof("GET", &url, SystemClock.now(), Some(&token)), owner.proof("GET", &url, SystemClock.now(), Some(&token)));
-    let two = app
-        .get_with("/me", &[("authorization", format!("DPoP {token}")), ("dpop", a), ("dpop", b)])
-        .await;
+    let (a, b) = (
+        owner.proof("GET", &url, SystemClock.now(), Some(&token)),
+        owner.proof("GET", &url, SystemClock.now(), Some(&token)),
+    );
+    let two =
+        app.get_with("/me", &[("authorization", format!("DPoP {token}")), ("dpop", a), ("dpop", b)]).await;
     assert_dpop_refusal(&two, "invalid_dpop_proof");
 
     // A guard that was not told its public URL accepts no bound token at all.

@@ -11,8 +11,8 @@ mod protected;
 mod serve;
 
 mod attacks;
-mod dpop;
 mod builder;
+mod dpop;
 mod interop;
 mod keys;
 mod revocation;

@@ -37,7 +37,9 @@ pub(crate) async fn check_request_proof(
         Err(refused) => return Ok(Err(refused)),
     };
     let Ok(signed) = verify_with_embedded_jwk::<ProofClaims>(proof, &SUPPORTED_ALGS) else {
-        return Ok(Err(DpopError::InvalidProof("the DPoP proof is not a JWS signed by the key in its header")));
+        return Ok(Err(DpopError::InvalidProof(
+            "the DPoP proof is not a JWS signed by the key in its header",
+        )));
     };
     let now = state.clock.now();
     let checked = {
@@ -51,7 +53,14 @@ pub(crate) async fn check_request_proof(
             bound_jkt: request.bound_jkt,
             nonce: request.nonce_required.then_some(&valid_nonce as &dyn Fn(&str) -> bool),
         };
-        check_proof(signed.typ.as_deref(), &signed.thumbprint, &signed.claims, &expected, state.dpop_window, now)
+        check_proof(
+            signed.typ.as_deref(),
+            &signed.thumbprint,
+            &signed.claims,
+            &expected,
+            state.dpop_window,
+            now,
+        )
     };
     let accepted = match checked {
         Ok(accepted) => accepted,

@@ -11,8 +11,8 @@ use latchkey_core::bearer::BearerError;
 use serde_json::{Map, Value};
 
 use crate::bearer::authenticate;
-use crate::public_urls::Endpoint;
 use crate::error::ApiError;
+use crate::public_urls::Endpoint;
 use crate::state::AppState;
 
 pub async fn userinfo(

@@ -1,5 +1,8 @@
 //! A DPoP client key for tests (RFC 9449 §4.2): builds proofs, correct ones and ones with
 //! any header or claim changed, so every check can be tried from the attacker's side.
+//! Test support only: a key that cannot be generated or a proof that cannot be signed is a
+//! broken test environment, so those panic.
+#![allow(clippy::expect_used)]
 
 use latchkey_core::dpop::{access_token_hash, PROOF_TYP};
 use latchkey_crypto::{random, Algorithm, SigningKey};

@@ -65,8 +65,12 @@ fn mutations() -> Vec<(&'static str, Mutation)> {
         ("alg HS256", |h, _, _| h["alg"] = json!("HS256")),
         ("alg of another key type", |h, _, _| h["alg"] = json!("RS256")),
         ("jwk missing", |h, _, _| drop(h.as_object_mut().unwrap().remove("jwk"))),
-        ("private key in jwk", |h, _, _| h["jwk"]["d"] = json!("c2VjcmV0LXNjYWxhci1vZi10aGUta2V5LTAwMDAwMDA")),
-        ("jwk of another key", |h, _, _| h["jwk"]["x"] = json!("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")),
+        ("private key in jwk", |h, _, _| {
+            h["jwk"]["d"] = json!("c2VjcmV0LXNjYWxhci1vZi10aGUta2V5LTAwMDAwMDA")
+        }),
+        ("jwk of another key", |h, _, _| {
+            h["jwk"]["x"] = json!("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        }),
         ("crit", |h, _, _| h["crit"] = json!(["exp"])),
         ("jti short", |_, c, _| c["jti"] = json!("only-15-chars..")),
         ("jti missing", |_, c, _| drop(c.as_object_mut().unwrap().remove("jti"))),
@@ -105,7 +109,10 @@ async fn every_mutated_proof_is_refused(server: TestServer) {
     assert_oauth_error(token_with(&server, &client, &["not.a.jws"]).await, 400, "invalid_dpop_proof").await;
     // The window edges are inside.
     for iat in [now - 300, now + 60] {
-        assert_eq!(token_with(&server, &client, &[&prover.proof("POST", &htu, iat, None)]).await.status(), 200);
+        assert_eq!(
+            token_with(&server, &client, &[&prover.proof("POST", &htu, iat, None)]).await.status(),
+            200
+        );
     }
 }
 

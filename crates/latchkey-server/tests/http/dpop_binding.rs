@@ -40,7 +40,8 @@ fn token_proof(server: &TestServer, prover: &DpopProver) -> String {
 }
 
 async fn bound_login(server: &TestServer, app: &str, prover: &DpopProver) -> Value {
-    let form = [("grant_type", "password"), ("client_id", app), ("username", "alice"), ("password", PASSWORD)];
+    let form =
+        [("grant_type", "password"), ("client_id", app), ("username", "alice"), ("password", PASSWORD)];
     let response = token_request(server, &form, Some(&token_proof(server, prover))).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
@@ -107,7 +108,10 @@ async fn resource(server: &TestServer, path: &str, authorization: &str, proof: O
 async fn assert_dpop_refusal(response: Response, code: &str) {
     assert_eq!(response.status(), 401);
     let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
-    assert!(challenge.starts_with("DPoP ") && challenge.contains("algs=\"ES256 EdDSA RS256\""), "{challenge}");
+    assert!(
+        challenge.starts_with("DPoP ") && challenge.contains("algs=\"ES256 EdDSA RS256\""),
+        "{challenge}"
+    );
     assert!(challenge.contains(&format!("error=\"{code}\"")), "{challenge}");
 }
 
@@ -131,9 +135,11 @@ async fn a_stolen_bound_access_token_is_useless_at_the_resources(server: TestSer
         let no_ath = owner.proof("GET", &url, now, None);
         assert_dpop_refusal(resource(&server, path, &dpop, Some(&no_ath)).await, "invalid_dpop_proof").await;
         let wrong_ath = owner.proof("GET", &url, now, Some("another-token"));
-        assert_dpop_refusal(resource(&server, path, &dpop, Some(&wrong_ath)).await, "invalid_dpop_proof").await;
+        assert_dpop_refusal(resource(&server, path, &dpop, Some(&wrong_ath)).await, "invalid_dpop_proof")
+            .await;
         let other_path = owner.proof("GET", &server.url("/revoke"), now, Some(&stolen));
-        assert_dpop_refusal(resource(&server, path, &dpop, Some(&other_path)).await, "invalid_dpop_proof").await;
+        assert_dpop_refusal(resource(&server, path, &dpop, Some(&other_path)).await, "invalid_dpop_proof")
+            .await;
 
         let good = owner.proof("GET", &url, now, Some(&stolen));
         assert_eq!(resource(&server, path, &dpop, Some(&good)).await.status(), 200, "{path}");
@@ -202,7 +208,8 @@ async fn a_client_that_needs_a_nonce_gets_one_and_it_works(server: TestServer) {
 async fn introspection_names_the_key(server: TestServer) {
     let client = service(&server).await;
     let prover = DpopProver::new(Algorithm::EdDSA);
-    let body: Value = token_with(&server, &client, &[&token_proof(&server, &prover)]).await.json().await.unwrap();
+    let body: Value =
+        token_with(&server, &client, &[&token_proof(&server, &prover)]).await.json().await.unwrap();
     let response = server
         .http
         .post(server.url("/introspect"))

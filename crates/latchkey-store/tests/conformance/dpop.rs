@@ -24,7 +24,8 @@ pub async fn dpop_proof_is_recorded_once_across_pools_and_purged(db: TestDatabas
     let first = db.store().await;
     let second = db.store().await;
     // The same proof at two "processes" at once: exactly one records it.
-    let (a, b) = tokio::join!(first.record_dpop_proof("k1", NOW + 60), second.record_dpop_proof("k1", NOW + 60));
+    let (a, b) =
+        tokio::join!(first.record_dpop_proof("k1", NOW + 60), second.record_dpop_proof("k1", NOW + 60));
     assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|fresh| **fresh).count(), 1);
     assert!(!first.record_dpop_proof("k1", NOW + 60).await.unwrap(), "a replay is refused");
     assert!(first.record_dpop_proof("k2", NOW + 120).await.unwrap(), "another proof is fresh");

@@ -23,9 +23,11 @@ fn now() -> i64 {
 
 /// A confidential client-credentials client; `extra` flags for `clients add`.
 fn service(env: &Env, extra: &[&str]) -> (String, String) {
-    let args =
-        [&["clients", "add", "svc", "--type", "confidential", "--grant", "client_credentials", "--json"], extra]
-            .concat();
+    let args = [
+        &["clients", "add", "svc", "--type", "confidential", "--grant", "client_credentials", "--json"],
+        extra,
+    ]
+    .concat();
     let client = env.run_ok_json(&args, "");
     (client["client_id"].as_str().unwrap().to_owned(), client["client_secret"].as_str().unwrap().to_owned())
 }
@@ -36,7 +38,8 @@ async fn token(
     client: &(String, String),
     proof: &str,
 ) -> reqwest::Response {
-    let request = http.post(server.url("/token")).basic_auth(&client.0, Some(&client.1)).header("dpop", proof);
+    let request =
+        http.post(server.url("/token")).basic_auth(&client.0, Some(&client.1)).header("dpop", proof);
     request.form(&[("grant_type", "client_credentials")]).send().await.unwrap()
 }
 
@@ -51,7 +54,8 @@ fn one_proof_sent_to_two_processes_at_once_is_accepted_once(env: Env) {
         let http = reqwest::Client::new();
         for _ in 0..5 {
             let proof = prover.proof("POST", &htu, now(), None);
-            let (at_a, at_b) = tokio::join!(token(&http, &a, &client, &proof), token(&http, &b, &client, &proof));
+            let (at_a, at_b) =
+                tokio::join!(token(&http, &a, &client, &proof), token(&http, &b, &client, &proof));
             let mut statuses = [at_a.status().as_u16(), at_b.status().as_u16()];
             statuses.sort_unstable();
             assert_eq!(statuses, [200, 400], "exactly one process accepts the proof");

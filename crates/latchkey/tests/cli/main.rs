@@ -3,10 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod commands;
+mod dpop;
 mod first_run;
 mod instance;
 mod lifecycle;
-mod dpop;
 mod throttle;
 
 use std::io::{BufRead, BufReader, Write};

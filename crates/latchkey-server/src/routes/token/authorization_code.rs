@@ -76,7 +76,9 @@ pub async fn grant(
     pkce::verify(stored.code_challenge.as_deref(), code_verifier.map(Secret::expose))?;
     // RFC 9449 §10: a code bound to a key at /authorize is redeemed only with its proof.
     if stored.dpop_jkt.is_some() && stored.dpop_jkt.as_deref() != dpop_jkt {
-        return Err(OAuthError::invalid_grant("the code is bound to a DPoP key; send a proof signed by it").into());
+        return Err(
+            OAuthError::invalid_grant("the code is bound to a DPoP key; send a proof signed by it").into()
+        );
     }
 
     let user =
