@@ -19,7 +19,7 @@ use latchkey_core::scope::Scope;
 use latchkey_guard::Guard;
 use latchkey_server::admin::NewClient;
 use latchkey_server::testing::{test_config, TestLatchkey};
-use latchkey_store::testing::{Fixture, TestDatabase};
+use latchkey_store::testing::{skip_unless_required, Fixture, TestDatabase};
 use latchkey_store::{on_both_backends, Store};
 use serde_json::{json, Value};
 
@@ -155,6 +155,7 @@ on_both_backends!(
     fifty_concurrent_calls_with_an_expired_token_cause_one_refresh,
     revoked_session_is_refused_by_the_bank_within_the_poll_interval,
     a_dpop_bound_session_banks_and_its_stolen_tokens_are_useless,
+    oauth4webapi_gets_and_refreshes_dpop_tokens_and_calls_the_bank,
 );
 
 async fn deposit_transfer_withdraw_and_history(w: World) {
@@ -300,4 +301,47 @@ async fn a_dpop_bound_session_banks_and_its_stolen_tokens_are_useless(w: World) 
     let renewed = tokens.on_unauthorized(&access).await.unwrap();
     assert_ne!(renewed, access, "the owner refreshes: the thief's attempts ended nothing");
     assert_eq!(w.balance(&api).await, 300);
+}
+
+/// Interop (RFC 9449): panva's oauth4webapi, a DPoP implementation we did not write, gets a
+/// bound code (`dpop_jkt`) and tokens, refreshes, and calls the bank, with nonces at both
+/// ends (`e2e/dpop.mjs`; needs `npm ci --prefix e2e`, which `scripts/test.sh` runs).
+async fn oauth4webapi_gets_and_refreshes_dpop_tokens_and_calls_the_bank(w: World) {
+    let e2e = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
+    if !e2e.join("node_modules/oauth4webapi").exists() {
+        skip_unless_required("missing e2e/node_modules (run `npm ci --prefix e2e`)");
+        return;
+    }
+    let redirect_uri = "http://127.0.0.1/callback";
+    let spec = NewClient {
+        redirect_uris: vec![redirect_uri.into()],
+        require_consent: false,
+        dpop: DpopPolicy::Required,
+        dpop_nonce: true,
+        ..NewClient::new(
+            "oauth4webapi",
+            ClientKind::Public,
+            &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            Scope::parse("bank:read bank:write").unwrap(),
+        )
+    };
+    let (client, _) = w.latchkey.add_client(spec, w.clock.now()).await.unwrap();
+    let output = tokio::process::Command::new("node")
+        .arg("dpop.mjs")
+        .current_dir(&e2e)
+        .envs([
+            ("ISSUER", w.issuer.as_str()),
+            ("CLIENT_ID", client.id.as_str()),
+            ("REDIRECT_URI", redirect_uri),
+            ("USERNAME", "alice"),
+            ("PASSWORD", PASSWORD),
+            ("BANK", w.bank.as_str()),
+        ])
+        .kill_on_drop(true)
+        .output();
+    let output =
+        tokio::time::timeout(Duration::from_secs(120), output).await.expect("dpop.mjs finishes").unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "dpop.mjs failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("refresh with DPoP: ok"), "{stdout}");
 }
