@@ -28,7 +28,7 @@
 mod compact;
 mod embedded;
 
-pub use embedded::{verify_with_embedded_jwk, EmbeddedKeyJws};
+pub use embedded::{verify_with_embedded_jwk, EmbeddedKeyCache, EmbeddedKeyJws};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

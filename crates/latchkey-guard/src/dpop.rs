@@ -1,7 +1,7 @@
 //! DPoP at the resource server (RFC 9449 §7): a bound token (`cnf.jkt`) is accepted only with
 //! `Authorization: DPoP` and a proof for this request signed by its key, carrying the token's
 //! hash (`ath`). The proof rules are [`latchkey_core::dpop`], the signature check
-//! [`latchkey_crypto::jws::verify_with_embedded_jwk`]: the same code the Latchkey server runs.
+//! [`latchkey_crypto::jws::EmbeddedKeyCache`]: the same code the Latchkey server runs.
 //!
 //! A proof is accepted once (§11.1). The [`ReplayStore`] that remembers used proofs is
 //! pluggable: [`InMemoryReplayStore`] for one process; several instances of one resource
@@ -22,7 +22,7 @@ use latchkey_core::dpop::{
     check_proof, proof_from_headers, DpopError, Expected, ProofClaims, ProofWindow, HEADER,
 };
 use latchkey_crypto::dpop_nonce::DpopNonces;
-use latchkey_crypto::jws::verify_with_embedded_jwk;
+use latchkey_crypto::jws::EmbeddedKeyCache;
 use latchkey_crypto::Algorithm;
 
 use crate::error::Rejection;
@@ -87,6 +87,8 @@ pub(crate) struct DpopCheck {
     pub(crate) window: ProofWindow,
     /// When set, proofs must carry a current nonce of this key.
     pub(crate) nonces: Option<DpopNonces>,
+    /// The keys of proof headers that verified, so a client's next proof skips parsing.
+    pub(crate) keys: EmbeddedKeyCache,
 }
 
 fn refused(why: impl Into<String>) -> Rejection {
@@ -108,7 +110,9 @@ impl DpopCheck {
         let proof = proof_from_headers(values)
             .map_err(|e| refused(e.description()))?
             .ok_or_else(|| refused("a DPoP proof is required"))?;
-        let signed = verify_with_embedded_jwk::<ProofClaims>(proof, &SUPPORTED_ALGS)
+        let signed = self
+            .keys
+            .verify::<ProofClaims>(proof, &SUPPORTED_ALGS)
             .map_err(|_| refused("the DPoP proof is not a JWS signed by the key in its header"))?;
         let checked = {
             let url = format!("{}{path}", self.public_url.trim_end_matches('/'));

@@ -10,6 +10,7 @@ use std::time::Duration;
 use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_core::dpop::ProofWindow;
 use latchkey_crypto::dpop_nonce::DpopNonces;
+use latchkey_crypto::jws::EmbeddedKeyCache;
 use latchkey_crypto::MacKey;
 use reqwest::{Client, Url};
 use serde::Deserialize;
@@ -141,6 +142,7 @@ fn dpop_check(
         replay,
         window: ProofWindow::default(),
         nonces: nonce_secret.map(|secret| DpopNonces::new(MacKey::from_bytes(secret))),
+        keys: EmbeddedKeyCache::default(),
     }))
 }
 

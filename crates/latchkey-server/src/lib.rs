@@ -108,6 +108,7 @@ impl App {
             refresh_tokens: RefreshTokenCodec::new(master.derive_mac_key(REFRESH_TOKEN_KEY_PURPOSE)),
             dpop_nonces: DpopNonces::new(master.derive_mac_key(NONCE_KEY_PURPOSE)),
             dpop_window,
+            dpop_keys: Arc::default(),
             client_secrets: client_secrets(master),
             metrics: Arc::default(),
             clients: Arc::default(),

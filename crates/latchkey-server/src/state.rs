@@ -9,6 +9,7 @@ use latchkey_crypto::MacKey;
 
 use latchkey_core::dpop::ProofWindow;
 use latchkey_crypto::dpop_nonce::DpopNonces;
+use latchkey_crypto::jws::EmbeddedKeyCache;
 
 use crate::authn::Throttle;
 use crate::client_cache::ClientCache;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub dpop_nonces: DpopNonces,
     /// The accepted age and skew of DPoP proofs (`Config::dpop_window`).
     pub dpop_window: ProofWindow,
+    /// The keys of DPoP proof headers that verified, so a client's next proof skips parsing.
+    pub dpop_keys: Arc<EmbeddedKeyCache>,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

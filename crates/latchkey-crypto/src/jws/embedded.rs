@@ -14,7 +14,10 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::compact::{split, with_decoded, with_signature};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use super::compact::{split, with_decoded, with_signature, Parts};
 use super::JwsError;
 use crate::algorithm::Algorithm;
 use crate::jwk::Jwk;
@@ -51,16 +54,17 @@ fn malformed(reason: &str) -> JwsError {
     JwsError::Malformed(reason.to_owned())
 }
 
-/// Verifies `token` with the public JWK in its header, for one of the `allowed` algorithms.
-pub fn verify_with_embedded_jwk<C: DeserializeOwned>(
-    token: &str,
-    allowed: &[Algorithm],
-) -> Result<EmbeddedKeyJws<C>, JwsError> {
-    if token.len() > super::MAX_TOKEN_LEN {
-        return Err(JwsError::TooLarge);
-    }
-    let parts = split(token)?;
-    let header = with_decoded(parts.header, |bytes| serde_json::from_slice::<Header>(bytes))
+/// What one header segment says: its algorithm, `typ`, and the embedded key, parsed.
+struct HeaderKey {
+    alg: Algorithm,
+    typ: Option<String>,
+    thumbprint: String,
+    key: VerifyingKey,
+}
+
+/// Parses a header segment and the key in it, for one of the `allowed` algorithms.
+fn header_key(segment: &str, allowed: &[Algorithm]) -> Result<HeaderKey, JwsError> {
+    let header = with_decoded(segment, |bytes| serde_json::from_slice::<Header>(bytes))
         .ok_or_else(|| malformed("the header is not valid base64url"))?
         .map_err(|_| malformed("the header is not a JSON object with a string \"alg\""))?;
     if header.crit.is_some() {
@@ -87,13 +91,87 @@ pub fn verify_with_embedded_jwk<C: DeserializeOwned>(
     if key.alg() != alg {
         return Err(JwsError::AlgorithmMismatch { header: alg.to_string(), key: key.alg().to_string() });
     }
-    with_signature(parts.signature, |signature| key.verify_raw(parts.signing_input.as_bytes(), signature))?
-        .map_err(|_| JwsError::BadSignature)?;
+    Ok(HeaderKey { alg, typ: header.typ, thumbprint, key })
+}
+
+/// The signature check with the header's key, then the claims.
+fn verify_parts<C: DeserializeOwned>(
+    parts: &Parts<'_>,
+    header: &HeaderKey,
+) -> Result<EmbeddedKeyJws<C>, JwsError> {
+    with_signature(parts.signature, |signature| {
+        header.key.verify_raw(parts.signing_input.as_bytes(), signature)
+    })?
+    .map_err(|_| JwsError::BadSignature)?;
     let claims = with_decoded(parts.payload, |payload| {
         serde_json::from_slice::<C>(payload).map_err(|e| JwsError::InvalidClaims(e.to_string()))
     })
     .ok_or_else(|| malformed("the payload is not valid base64url"))??;
-    Ok(EmbeddedKeyJws { alg, typ: header.typ, thumbprint, claims })
+    Ok(EmbeddedKeyJws {
+        alg: header.alg,
+        typ: header.typ.clone(),
+        thumbprint: header.thumbprint.clone(),
+        claims,
+    })
+}
+
+fn split_bounded(token: &str) -> Result<Parts<'_>, JwsError> {
+    if token.len() > super::MAX_TOKEN_LEN {
+        return Err(JwsError::TooLarge);
+    }
+    split(token)
+}
+
+/// Verifies `token` with the public JWK in its header, for one of the `allowed` algorithms.
+pub fn verify_with_embedded_jwk<C: DeserializeOwned>(
+    token: &str,
+    allowed: &[Algorithm],
+) -> Result<EmbeddedKeyJws<C>, JwsError> {
+    let parts = split_bounded(token)?;
+    verify_parts(&parts, &header_key(parts.header, allowed)?)
+}
+
+/// Header segments the cache holds before it starts over.
+const CACHE_CAPACITY: usize = 4096;
+
+/// [`verify_with_embedded_jwk`] that remembers the keys of headers that verified. A client
+/// sends the same header (same `typ`, `alg` and key) with every proof, so its next proof skips
+/// the JWK parse and thumbprint, which cost as much as an RS256 signature check. A
+/// byte-identical segment parses to the same header, so the cache changes no outcome; only
+/// headers whose signature verified are kept, and the map is emptied when full.
+#[derive(Default)]
+pub struct EmbeddedKeyCache {
+    known: RwLock<HashMap<Box<str>, Arc<HeaderKey>>>,
+}
+
+impl std::fmt::Debug for EmbeddedKeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedKeyCache").finish_non_exhaustive()
+    }
+}
+
+impl EmbeddedKeyCache {
+    /// As [`verify_with_embedded_jwk`].
+    pub fn verify<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        allowed: &[Algorithm],
+    ) -> Result<EmbeddedKeyJws<C>, JwsError> {
+        let parts = split_bounded(token)?;
+        let known = self.known.read().ok().and_then(|known| known.get(parts.header).cloned());
+        if let Some(header) = known.filter(|header| allowed.contains(&header.alg)) {
+            return verify_parts(&parts, &header);
+        }
+        let header = Arc::new(header_key(parts.header, allowed)?);
+        let verified = verify_parts(&parts, &header)?;
+        if let Ok(mut known) = self.known.write() {
+            if known.len() >= CACHE_CAPACITY {
+                known.clear();
+            }
+            known.insert(parts.header.into(), header);
+        }
+        Ok(verified)
+    }
 }
 
 #[cfg(test)]
@@ -158,5 +236,22 @@ mod tests {
         let forged = proof(&other, header_for(&key));
         let err = verify_with_embedded_jwk::<Value>(&forged, &Algorithm::ALL).unwrap_err();
         assert_eq!(err, JwsError::BadSignature);
+    }
+
+    #[test]
+    fn the_cache_remembers_only_verified_headers_and_changes_no_outcome() {
+        let cache = EmbeddedKeyCache::default();
+        let key = SigningKey::generate(Algorithm::RS256).unwrap();
+        let other = SigningKey::generate(Algorithm::RS256).unwrap();
+        let forged = proof(&other, header_for(&key));
+        assert_eq!(cache.verify::<Value>(&forged, &Algorithm::ALL).unwrap_err(), JwsError::BadSignature);
+        assert!(cache.known.read().unwrap().is_empty(), "a forged proof is not remembered");
+        let genuine = proof(&key, header_for(&key));
+        for _ in 0..2 {
+            assert_eq!(cache.verify::<Value>(&genuine, &Algorithm::ALL).unwrap().thumbprint, key.kid());
+        }
+        assert_eq!(cache.known.read().unwrap().len(), 1);
+        assert_eq!(cache.verify::<Value>(&forged, &Algorithm::ALL).unwrap_err(), JwsError::BadSignature);
+        assert!(cache.verify::<Value>(&genuine, &[Algorithm::ES256]).is_err(), "the allowlist still applies");
     }
 }

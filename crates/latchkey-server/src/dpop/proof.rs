@@ -1,10 +1,10 @@
-//! The proof of one request: the `DPoP` header, its signature, the RFC 9449 §4.3 checks with
+//! The proof of one request: the `DPoP` header, its signature (the key of a header seen before
+//! comes from `AppState::dpop_keys`), the RFC 9449 §4.3 checks with
 //! this server's clock and public URL, the nonce when required, and the replay check, which
 //! records the proof in the table every process shares (one atomic statement).
 
 use axum::http::{HeaderMap, HeaderValue};
 use latchkey_core::dpop::{check_proof, proof_from_headers, AcceptedProof, DpopError, Expected, ProofClaims};
-use latchkey_crypto::jws::verify_with_embedded_jwk;
 use latchkey_crypto::Algorithm;
 
 use crate::error::ApiError;
@@ -36,7 +36,7 @@ pub(crate) async fn check_request_proof(
         Ok(None) => return Ok(Ok(None)),
         Err(refused) => return Ok(Err(refused)),
     };
-    let Ok(signed) = verify_with_embedded_jwk::<ProofClaims>(proof, &SUPPORTED_ALGS) else {
+    let Ok(signed) = state.dpop_keys.verify::<ProofClaims>(proof, &SUPPORTED_ALGS) else {
         return Ok(Err(DpopError::InvalidProof(
             "the DPoP proof is not a JWS signed by the key in its header",
         )));
