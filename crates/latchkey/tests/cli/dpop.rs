@@ -46,7 +46,10 @@ async fn token(
 fn one_proof_sent_to_two_processes_at_once_is_accepted_once(env: Env) {
     let client = service(&env, &["--dpop", "required"]);
     let listed = env.run_ok_json(&["clients", "list", "--json"], "");
-    assert_eq!((listed[0]["dpop"].as_str(), listed[0]["dpop_nonce"].as_bool()), (Some("required"), Some(false)));
+    assert_eq!(
+        (listed[0]["dpop"].as_str(), listed[0]["dpop_nonce"].as_bool()),
+        (Some("required"), Some(false))
+    );
     let a = ServerProcess::start(&env, &[]);
     let b = ServerProcess::start(&env, &[]);
     let prover = DpopProver::new(Algorithm::ES256);
