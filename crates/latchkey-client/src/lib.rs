@@ -8,7 +8,8 @@
 //!   after a 401, sending one refresh however many tasks ask at once; a revoked session is
 //!   one [`ClientError::LoginRequired`], never a retry loop.
 //! - [`AuthorizedClient`]: reqwest with `Authorization: Bearer` (RFC 6750) and one retry on
-//!   401.
+//!   401; with DPoP (RFC 9449, [`TokenManagerBuilder::dpop`]) `Authorization: DPoP` and a
+//!   proof on every request, one retry on `use_dpop_nonce`, nonces cached per origin.
 //! - [`PkceVerifier`], [`State`] and the native-app login (RFC 7636, RFC 8252):
 //!   [`OAuthClient::login_native`] with a [`LoopbackListener`] and a [`BrowserOpener`].
 //! - [`RefreshTokenStore`]: [`MemoryStore`] (default) or [`FileStore`] (atomic, 0600).
@@ -36,6 +37,7 @@
 
 mod authorize;
 mod authorized;
+mod dpop;
 mod error;
 mod manager;
 mod metadata;
@@ -46,6 +48,7 @@ mod token;
 
 pub use authorize::{AuthorizationRequest, BrowserOpener, ExpectedRedirect, LoopbackListener, SystemBrowser};
 pub use authorized::AuthorizedClient;
+pub use dpop::DpopKey;
 pub use error::{CallbackError, ClientError, ErrorCode, OAuthError};
 pub use latchkey_core::clock::{Clock, ManualClock, SystemClock};
 pub use manager::{TokenManager, TokenManagerBuilder, DEFAULT_SKEW};

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use reqwest::{RequestBuilder, Response};
 
+use crate::dpop::{DpopKey, NonceCache};
 use crate::error::{ClientError, ErrorBody};
 use crate::metadata::Endpoints;
 use crate::token::TokenResponse;
@@ -38,6 +39,11 @@ pub struct OAuthClient {
     http: reqwest::Client,
     endpoints: Arc<Endpoints>,
     credentials: Arc<Credentials>,
+    /// The key whose proofs go with every token request ([`Self::with_dpop`]).
+    dpop: Option<Arc<DpopKey>>,
+    /// `DPoP-Nonce`s per origin, shared by the clones (and the API calls of
+    /// [`AuthorizedClient`](crate::AuthorizedClient)).
+    nonces: Arc<NonceCache>,
 }
 
 /// RFC 6749 Appendix B: the id and secret are form-encoded before Basic encoding.
@@ -48,7 +54,24 @@ fn form_encode(value: &str) -> String {
 impl OAuthClient {
     /// A client with known endpoints.
     pub fn new(http: reqwest::Client, endpoints: Endpoints, credentials: Credentials) -> Self {
-        Self { http, endpoints: Arc::new(endpoints), credentials: Arc::new(credentials) }
+        Self {
+            http,
+            endpoints: Arc::new(endpoints),
+            credentials: Arc::new(credentials),
+            dpop: None,
+            nonces: Arc::default(),
+        }
+    }
+
+    /// This client with every token request carrying a DPoP proof of `key` (RFC 9449 §5):
+    /// the tokens are bound to it, and a refresh token of a public client must then always
+    /// be used with it.
+    pub fn with_dpop(&self, key: Arc<DpopKey>) -> Self {
+        Self { dpop: Some(key), ..self.clone() }
+    }
+
+    pub(crate) fn nonces(&self) -> &NonceCache {
+        &self.nonces
     }
 
     /// A client whose endpoints come from the issuer's RFC 8414 metadata.
@@ -85,15 +108,32 @@ impl OAuthClient {
         request.form(&fields)
     }
 
+    /// One token request; with a DPoP key, a proof goes with it, and one `use_dpop_nonce`
+    /// answer is retried with the nonce it brought (RFC 9449 §8).
     async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, ClientError> {
-        let response = self.post(&self.endpoints.token, form).send().await?;
-        if response.status().is_success() {
-            let status = response.status().as_u16();
-            let body: TokenResponse =
-                response.json().await.map_err(|_| ClientError::UnexpectedResponse { status })?;
-            return body.checked();
+        let url = &self.endpoints.token;
+        let mut nonce_retry = self.dpop.is_some();
+        loop {
+            let mut request = self.post(url, form);
+            if let Some(key) = &self.dpop {
+                request =
+                    request.header("DPoP", key.proof("POST", url, None, self.nonces.get(url).as_deref())?);
+            }
+            let response = request.send().await?;
+            let new_nonce = self.dpop.is_some() && self.nonces.remember(url, response.headers());
+            if response.status().is_success() {
+                let status = response.status().as_u16();
+                let body: TokenResponse =
+                    response.json().await.map_err(|_| ClientError::UnexpectedResponse { status })?;
+                return body.checked(self.dpop.is_some());
+            }
+            let error = error_of(response).await;
+            let use_nonce = error.oauth_code().is_some_and(|code| code.as_str() == "use_dpop_nonce");
+            if !(nonce_retry && new_nonce && use_nonce) {
+                return Err(error);
+            }
+            nonce_retry = false;
         }
-        Err(error_of(response).await)
     }
 
     /// Resource owner password credentials (RFC 6749 §4.3), for first-party apps that the

@@ -24,9 +24,12 @@ pub struct TokenResponse {
 }
 
 impl TokenResponse {
-    /// Refuses token types other than Bearer (RFC 6749 §7.1).
-    pub(crate) fn checked(self) -> Result<Self, ClientError> {
-        if self.token_type.eq_ignore_ascii_case("bearer") {
+    /// Refuses token types other than Bearer, and DPoP when the request sent a proof
+    /// (RFC 6749 §7.1, RFC 9449 §5).
+    pub(crate) fn checked(self, dpop: bool) -> Result<Self, ClientError> {
+        if self.token_type.eq_ignore_ascii_case("bearer")
+            || (dpop && self.token_type.eq_ignore_ascii_case("dpop"))
+        {
             Ok(self)
         } else {
             Err(ClientError::Config(format!("unsupported token type {:?}", self.token_type)))
@@ -63,9 +66,10 @@ mod tests {
 
     #[test]
     fn bearer_in_any_case_is_accepted_and_other_types_refused() {
-        assert!(response("bearer").checked().is_ok());
-        assert!(response("Bearer").checked().is_ok());
-        assert!(matches!(response("DPoP").checked(), Err(ClientError::Config(_))));
+        assert!(response("bearer").checked(false).is_ok());
+        assert!(response("Bearer").checked(false).is_ok());
+        assert!(matches!(response("DPoP").checked(false), Err(ClientError::Config(_))));
+        assert!(response("DPoP").checked(true).is_ok());
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct AuthorizationRequest {
     /// authenticated that the client accepts.
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// RFC 9449 §10: the thumbprint of the DPoP key the code is to be bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 /// The `state` to echo: the one value, byte-exact, or nothing when it is repeated (which is
@@ -82,6 +84,19 @@ fn bounded(pairs: &[(String, String)], name: &str) -> Result<Option<String>, OAu
     match single(pairs, name).map_err(|()| repeated(name))? {
         Some(v) if v.len() > MAX_VALUE_LEN => {
             Err(OAuthError::invalid_request(format!("{name} is longer than {MAX_VALUE_LEN} bytes")))
+        }
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+/// `dpop_jkt`: a JWK SHA-256 thumbprint, 43 base64url characters (RFC 9449 §10, RFC 7638).
+fn dpop_jkt(pairs: &[(String, String)]) -> Result<Option<String>, OAuthError> {
+    let is_thumbprint = |jkt: &str| {
+        jkt.len() == 43 && jkt.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    match single(pairs, "dpop_jkt").map_err(|()| repeated("dpop_jkt"))? {
+        Some(jkt) if !is_thumbprint(jkt) => {
+            Err(OAuthError::invalid_request("dpop_jkt must be a base64url SHA-256 JWK thumbprint"))
         }
         other => Ok(other.map(str::to_owned)),
     }
@@ -167,6 +182,7 @@ impl AuthorizationRequest {
             prompt,
             max_age,
             login_hint: bounded(pairs, "login_hint")?,
+            dpop_jkt: dpop_jkt(pairs)?,
         })
     }
 }
@@ -188,6 +204,18 @@ mod tests {
         assert!(Target::parse(&pairs("client_id=a&redirect_uri=x&redirect_uri=y")).is_err());
         let t = Target::parse(&pairs("client_id=a")).unwrap();
         assert_eq!(t.redirect_uri, None);
+    }
+
+    #[test]
+    fn dpop_jkt_is_a_thumbprint() {
+        let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+        let request =
+            AuthorizationRequest::parse(&pairs(&format!("response_type=code&dpop_jkt={jkt}"))).unwrap();
+        assert_eq!(request.dpop_jkt.as_deref(), Some(jkt));
+        for bad in ["short", "0ZcOCORZNYy+DWpqq30jZyJGHTN0d2HglBV3uiguA4I", &format!("{jkt}A")] {
+            let raw = format!("response_type=code&dpop_jkt={}", bad.replace('+', "%2B"));
+            assert!(AuthorizationRequest::parse(&pairs(&raw)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -34,6 +34,29 @@ pub enum BearerError {
     InvalidToken(String),
     /// The token lacks the scope named here: `403 insufficient_scope`, naming it (§3).
     InsufficientScope(String),
+    /// RFC 9449 §7.1: the DPoP proof is missing, malformed or does not fit the request or
+    /// the token: `401 invalid_dpop_proof`.
+    InvalidDpopProof(String),
+    /// RFC 9449 §9: the proof must carry the server's current nonce: `401 use_dpop_nonce`.
+    UseDpopNonce,
+}
+
+/// The authentication scheme a request used (RFC 6750 §2.1, RFC 9449 §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Bearer,
+    /// `Authorization: DPoP <token>`, with a proof in the `DPoP` header.
+    Dpop,
+}
+
+impl Scheme {
+    /// The scheme name as challenges spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bearer => "Bearer",
+            Self::Dpop => "DPoP",
+        }
+    }
 }
 
 impl BearerError {
@@ -45,7 +68,9 @@ impl BearerError {
     /// The HTTP status of §3.1.
     pub fn status(&self) -> u16 {
         match self {
-            Self::MissingToken | Self::InvalidToken(_) => 401,
+            Self::MissingToken | Self::InvalidToken(_) | Self::InvalidDpopProof(_) | Self::UseDpopNonce => {
+                401
+            }
             Self::InvalidRequest(_) => 400,
             Self::InsufficientScope(_) => 403,
         }
@@ -58,6 +83,8 @@ impl BearerError {
             Self::InvalidRequest(_) => Some(ErrorCode::InvalidRequest),
             Self::InvalidToken(_) => Some(ErrorCode::InvalidToken),
             Self::InsufficientScope(_) => Some(ErrorCode::InsufficientScope),
+            Self::InvalidDpopProof(_) => Some(ErrorCode::InvalidDpopProof),
+            Self::UseDpopNonce => Some(ErrorCode::UseDpopNonce),
         }
     }
 
@@ -65,7 +92,8 @@ impl BearerError {
     pub fn description(&self) -> String {
         match self {
             Self::MissingToken => "this resource needs a bearer access token".to_owned(),
-            Self::InvalidRequest(why) | Self::InvalidToken(why) => why.clone(),
+            Self::InvalidRequest(why) | Self::InvalidToken(why) | Self::InvalidDpopProof(why) => why.clone(),
+            Self::UseDpopNonce => "the DPoP proof must carry the nonce of the DPoP-Nonce header".to_owned(),
             Self::InsufficientScope(scope) => format!("this resource needs the scope {scope}"),
         }
     }
@@ -83,9 +111,18 @@ impl BearerError {
     /// the error code, its description and (for `insufficient_scope`) the scope needed.
     /// Without credentials the challenge is bare: only the realm.
     pub fn challenge(&self, realm: Option<&str>) -> String {
+        self.challenge_for(Scheme::Bearer, realm, None)
+    }
+
+    /// The `WWW-Authenticate` value for `scheme`: as [`Self::challenge`], and for DPoP with
+    /// the `algs` parameter listing the proof algorithms accepted (RFC 9449 §7.1).
+    pub fn challenge_for(&self, scheme: Scheme, realm: Option<&str>, algs: Option<&str>) -> String {
         let mut params = Vec::new();
         if let Some(realm) = realm {
             params.push(format!("realm={}", quoted_string(realm)));
+        }
+        if let Some(algs) = algs {
+            params.push(format!("algs={}", quoted_string(algs)));
         }
         if let Some(code) = self.code() {
             params.push(format!("error=\"{}\"", code.as_str()));
@@ -95,9 +132,9 @@ impl BearerError {
             params.push(format!("scope=\"{}\"", restricted(scope)));
         }
         if params.is_empty() {
-            "Bearer".to_owned()
+            scheme.as_str().to_owned()
         } else {
-            format!("Bearer {}", params.join(", "))
+            format!("{} {}", scheme.as_str(), params.join(", "))
         }
     }
 }
@@ -110,6 +147,20 @@ impl BearerError {
 /// token, so the answer is the bare challenge. Size is checked first, on the raw bytes, so a
 /// far-too-large header is refused before any parsing.
 pub fn token_from_authorization<'a, I>(values: I) -> Result<Option<&'a str>, BearerError>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    match credentials_from_authorization(values)? {
+        None => Ok(None),
+        Some((Scheme::Bearer, token)) => Ok(Some(token)),
+        Some((Scheme::Dpop, _)) => Err(BearerError::MissingToken),
+    }
+}
+
+/// The access token of a request and the scheme it came with: `Bearer` (RFC 6750 §2.1) or
+/// `DPoP` (RFC 9449 §7.1), from all the `Authorization` header values; the same size and
+/// count checks as [`token_from_authorization`].
+pub fn credentials_from_authorization<'a, I>(values: I) -> Result<Option<(Scheme, &'a str)>, BearerError>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
@@ -126,10 +177,14 @@ where
     let value = std::str::from_utf8(value)
         .map_err(|_| BearerError::InvalidRequest("the Authorization header is not text".into()))?;
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
         return Err(BearerError::MissingToken);
-    }
-    checked_token(rest.trim_matches(' ')).map(Some)
+    };
+    checked_token(rest.trim_matches(' ')).map(|token| Some((scheme, token)))
 }
 
 /// The `access_token` parameter of a request body (RFC 6750 §2.2). The caller reads a body
@@ -147,8 +202,9 @@ pub fn token_from_form_body(content_type: Option<&str>, body: &[u8]) -> Result<O
     params.get("access_token").map(|token| checked_token(token).map(str::to_owned)).transpose()
 }
 
-/// The one bearer token of a request that may carry it in the `Authorization` header (§2.1)
-/// or in a form body (§2.2). Both at once is `invalid_request` (§3.1: a request that "uses
+/// The one access token of a request, and its scheme, that may come in the `Authorization`
+/// header (§2.1, or `DPoP`, RFC 9449 §7.1)
+/// or in a form body (§2.2, a bearer method). Both at once is `invalid_request` (§3.1: a request that "uses
 /// more than one method for including an access token"); neither is
 /// [`BearerError::MissingToken`]. An `Authorization` header with another scheme (`Basic`) is
 /// not a bearer method, so a body token next to it is the request's one token.
@@ -156,11 +212,11 @@ pub fn token_from_header_or_form<'a, I>(
     authorization: I,
     content_type: Option<&str>,
     body: &[u8],
-) -> Result<String, BearerError>
+) -> Result<(Scheme, String), BearerError>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
-    let from_header = match token_from_authorization(authorization) {
+    let from_header = match credentials_from_authorization(authorization) {
         Err(BearerError::MissingToken) => None,
         other => other?,
     };
@@ -170,8 +226,9 @@ where
              allows one method"
                 .into(),
         )),
-        (Some(token), None) => Ok(token.to_owned()),
-        (None, Some(token)) => Ok(token),
+        (Some((scheme, token)), None) => Ok((scheme, token.to_owned())),
+        // §2.2 is a bearer method: a DPoP-bound token always travels in the header (RFC 9449 §7.1).
+        (None, Some(token)) => Ok((Scheme::Bearer, token)),
         (None, None) => Err(BearerError::MissingToken),
     }
 }
@@ -235,6 +292,23 @@ mod tests {
     }
 
     #[test]
+    fn dpop_scheme_is_found_and_challenged_with_its_algorithms() {
+        let found = credentials_from_authorization([b"dpop a.b.c".as_slice()]);
+        assert_eq!(found, Ok(Some((Scheme::Dpop, "a.b.c"))));
+        assert_eq!(token(&["DPoP a.b.c"]), Err(BearerError::MissingToken), "not a bearer token");
+        let error = BearerError::InvalidDpopProof("the proof is too old".into());
+        assert_eq!(error.status(), 401);
+        assert_eq!(
+            error.challenge_for(Scheme::Dpop, None, Some("ES256 EdDSA")),
+            "DPoP algs=\"ES256 EdDSA\", error=\"invalid_dpop_proof\", error_description=\"the proof is too old\""
+        );
+        assert_eq!(
+            BearerError::MissingToken.challenge_for(Scheme::Dpop, None, Some("ES256")),
+            "DPoP algs=\"ES256\""
+        );
+    }
+
+    #[test]
     fn two_authorization_headers_are_a_bad_request() {
         assert!(matches!(token(&["Bearer a", "Bearer b"]), Err(BearerError::InvalidRequest(_))));
     }
@@ -272,8 +346,18 @@ mod tests {
     fn header_and_body_together_are_two_methods() {
         let both = token_from_header_or_form([&b"Bearer a.b.c"[..]], FORM, b"access_token=d.e.f");
         assert!(matches!(both, Err(BearerError::InvalidRequest(_))));
-        assert_eq!(token_from_header_or_form([&b"Bearer a.b.c"[..]], FORM, b""), Ok("a.b.c".into()));
-        assert_eq!(token_from_header_or_form([&b"Basic dTpw"[..]], FORM, b"access_token=t"), Ok("t".into()));
+        assert_eq!(
+            token_from_header_or_form([&b"Bearer a.b.c"[..]], FORM, b""),
+            Ok((Scheme::Bearer, "a.b.c".into()))
+        );
+        assert_eq!(
+            token_from_header_or_form([&b"DPoP a.b.c"[..]], FORM, b""),
+            Ok((Scheme::Dpop, "a.b.c".into()))
+        );
+        assert_eq!(
+            token_from_header_or_form([&b"Basic dTpw"[..]], FORM, b"access_token=t"),
+            Ok((Scheme::Bearer, "t".into()))
+        );
         assert_eq!(token_from_header_or_form([], FORM, b"x=1"), Err(BearerError::MissingToken));
     }
 

@@ -51,6 +51,16 @@ pub struct AccessTokenClaims {
     pub preferred_username: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// The key the token is bound to (RFC 7800 §3.1, RFC 9449 §6.1): only a request with a
+    /// DPoP proof signed by it may use the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// RFC 7800 `cnf` with the RFC 9449 §6.1 `jkt` member: the JWK SHA-256 thumbprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub jkt: String,
 }
 
 /// What the verifier expects; `None` skips that check.
@@ -150,6 +160,7 @@ mod tests {
             auth_time: None,
             preferred_username: None,
             roles: vec![],
+            cnf: None,
         }
     }
 

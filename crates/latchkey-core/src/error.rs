@@ -35,6 +35,10 @@ pub enum ErrorCode {
     RequestNotSupported,
     /// OpenID Connect Core §6.2: the `request_uri` parameter is not supported.
     RequestUriNotSupported,
+    /// RFC 9449 §12.2: the DPoP proof is missing, malformed or does not fit the request.
+    InvalidDpopProof,
+    /// RFC 9449 §8: the DPoP proof must carry the server's current nonce.
+    UseDpopNonce,
     /// RFC 6749 §4.1.2.1: an unexpected condition; details go to the log, never to the client.
     ServerError,
 }
@@ -59,6 +63,8 @@ impl ErrorCode {
             Self::ConsentRequired => "consent_required",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 }

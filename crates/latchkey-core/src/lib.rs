@@ -10,6 +10,7 @@ pub mod bearer;
 pub mod claims;
 pub mod client;
 pub mod clock;
+pub mod dpop;
 pub mod error;
 pub mod form;
 pub mod grant;

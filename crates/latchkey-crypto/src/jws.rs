@@ -26,6 +26,9 @@
 //! Expiry, issuer and audience (RFC 9068 §4) are the caller's job.
 
 mod compact;
+mod embedded;
+
+pub use embedded::{verify_with_embedded_jwk, EmbeddedKeyCache, EmbeddedKeyJws};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

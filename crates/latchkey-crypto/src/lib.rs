@@ -16,6 +16,7 @@
 pub mod algorithm;
 mod b64;
 pub mod digest;
+pub mod dpop_nonce;
 pub mod error;
 pub mod jwk;
 pub mod jws;

@@ -8,16 +8,20 @@
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::{HeaderMap, HeaderValue};
 use cookie::Cookie;
-use latchkey_core::bearer::{checked_token, token_from_authorization, BearerError};
+use latchkey_core::bearer::{checked_token, credentials_from_authorization, BearerError, Scheme};
 
-/// The token a request presents; the `Authorization` header wins over the cookie.
-pub(crate) fn token<'a>(headers: &'a HeaderMap, cookie: Option<&str>) -> Result<&'a str, BearerError> {
+/// The token a request presents and its scheme (`Bearer`, or `DPoP` for a bound token,
+/// RFC 9449 §7.1); the `Authorization` header wins over the cookie (a bearer token).
+pub(crate) fn token<'a>(
+    headers: &'a HeaderMap,
+    cookie: Option<&str>,
+) -> Result<(Scheme, &'a str), BearerError> {
     let authorization = headers.get_all(AUTHORIZATION).iter().map(HeaderValue::as_bytes);
-    if let Some(token) = token_from_authorization(authorization)? {
-        return Ok(token);
+    if let Some(found) = credentials_from_authorization(authorization)? {
+        return Ok(found);
     }
     match cookie {
-        Some(name) => from_cookie(headers, name),
+        Some(name) => from_cookie(headers, name).map(|token| (Scheme::Bearer, token)),
         None => Err(BearerError::MissingToken),
     }
 }
@@ -53,7 +57,10 @@ mod tests {
 
     #[test]
     fn the_header_rules_are_core_s() {
-        assert_eq!(token(&headers(&[("authorization", "bEaReR  a.b.c")]), None), Ok("a.b.c"));
+        assert_eq!(
+            token(&headers(&[("authorization", "bEaReR  a.b.c")]), None),
+            Ok((Scheme::Bearer, "a.b.c"))
+        );
         assert_eq!(token(&headers(&[("authorization", "Basic dTpw")]), None), Err(BearerError::MissingToken));
         assert_eq!(token(&headers(&[]), None), Err(BearerError::MissingToken));
         let map = headers(&[("authorization", "Bearer a"), ("authorization", "Bearer b")]);
@@ -63,10 +70,10 @@ mod tests {
     #[test]
     fn cookie_is_read_only_when_configured_and_the_header_wins() {
         let map = headers(&[("cookie", "theme=dark; at=x.y.z")]);
-        assert_eq!(token(&map, Some("at")), Ok("x.y.z"));
+        assert_eq!(token(&map, Some("at")), Ok((Scheme::Bearer, "x.y.z")));
         assert_eq!(token(&map, None), Err(BearerError::MissingToken));
         let map = headers(&[("cookie", "at=x.y.z"), ("authorization", "Bearer h.h.h")]);
-        assert_eq!(token(&map, Some("at")), Ok("h.h.h"));
+        assert_eq!(token(&map, Some("at")), Ok((Scheme::Bearer, "h.h.h")));
         let map = headers(&[("cookie", "at=")]);
         assert!(matches!(token(&map, Some("at")), Err(BearerError::InvalidRequest(_))));
     }
@@ -74,7 +81,7 @@ mod tests {
     #[test]
     fn cookie_is_found_in_any_cookie_header_and_loses_its_quotes() {
         let map = headers(&[("cookie", "theme=dark"), ("cookie", "lang=en; at=\"x.y.z\"")]);
-        assert_eq!(token(&map, Some("at")), Ok("x.y.z"));
+        assert_eq!(token(&map, Some("at")), Ok((Scheme::Bearer, "x.y.z")));
         assert_eq!(
             token(&headers(&[("cookie", "xat=1; a t=2")]), Some("at")),
             Err(BearerError::MissingToken)

@@ -12,12 +12,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use latchkey_core::bearer::Scheme;
+use latchkey_core::dpop::NONCE_HEADER;
+
+use crate::dpop::SUPPORTED_ALGS;
 use crate::error::Rejection;
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         let (status, body) = match &self {
-            Rejection::Bearer(error) => {
+            Rejection::Bearer(error) | Rejection::Dpop { error, .. } => {
                 (StatusCode::from_u16(error.status()).unwrap_or(StatusCode::UNAUTHORIZED), error.body())
             }
             Rejection::Unavailable(why) => {
@@ -29,6 +33,11 @@ impl IntoResponse for Rejection {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Some(challenge) = challenge(None, &self) {
             headers.insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        if let Rejection::Dpop { nonce: Some(nonce), .. } = &self {
+            if let Ok(nonce) = HeaderValue::from_str(nonce) {
+                headers.insert(NONCE_HEADER, nonce);
+            }
         }
         response.extensions_mut().insert(self);
         response
@@ -47,6 +56,10 @@ pub(crate) fn add_realm(response: &mut Response, realm: &str) {
 fn challenge(realm: Option<&str>, rejection: &Rejection) -> Option<HeaderValue> {
     match rejection {
         Rejection::Bearer(error) => HeaderValue::from_str(&error.challenge(realm)).ok(),
+        Rejection::Dpop { error, .. } => {
+            let algs = SUPPORTED_ALGS.map(|alg| alg.as_str()).join(" ");
+            HeaderValue::from_str(&error.challenge_for(Scheme::Dpop, realm, Some(&algs))).ok()
+        }
         Rejection::Unavailable(_) => None,
     }
 }

@@ -44,6 +44,13 @@ pub enum GuardError {
     /// The JWKS has no key that can verify signatures.
     #[error("the JWKS at {0} has no usable signing key")]
     NoUsableKeys(String),
+    /// Several instances were configured with a DPoP replay store that is not shared: a proof
+    /// used at one instance would replay at the next (RFC 9449 §11.1).
+    #[error(
+        "this resource server runs as {0} instances, but its DPoP replay store is kept in one \
+         process's memory: give .dpop_replay_store(..) a store all instances share"
+    )]
+    ReplayStoreNotShared(usize),
 }
 
 /// Why a request was refused.
@@ -54,7 +61,17 @@ pub enum Rejection {
     /// (`403 insufficient_scope`) — decided by [`latchkey_core::bearer`], the same rules as
     /// the Latchkey server's own resources.
     Bearer(BearerError),
-    /// The authorization server could not be asked (introspection only): `503`.
+    /// A refusal of a request that used the `DPoP` scheme or a DPoP-bound token: the same
+    /// codes plus `invalid_dpop_proof` and `use_dpop_nonce`, challenged with `DPoP`
+    /// (RFC 9449 §7.1), with a fresh `DPoP-Nonce` when one is needed (§9).
+    Dpop {
+        /// The refusal.
+        error: BearerError,
+        /// The nonce to use next, for `use_dpop_nonce`.
+        nonce: Option<String>,
+    },
+    /// The authorization server (introspection) or the DPoP replay store could not be
+    /// asked: `503`.
     Unavailable(String),
 }
 
@@ -68,7 +85,7 @@ impl Rejection {
     /// The error code (RFC 6750 §3.1, or `temporarily_unavailable`), if any.
     pub fn code(&self) -> Option<&'static str> {
         match self {
-            Self::Bearer(error) => error.code().map(ErrorCode::as_str),
+            Self::Bearer(error) | Self::Dpop { error, .. } => error.code().map(ErrorCode::as_str),
             Self::Unavailable(_) => Some(ErrorCode::TemporarilyUnavailable.as_str()),
         }
     }
@@ -76,7 +93,7 @@ impl Rejection {
     /// A human-readable description, for `error_description`.
     pub fn description(&self) -> String {
         match self {
-            Self::Bearer(error) => error.description(),
+            Self::Bearer(error) | Self::Dpop { error, .. } => error.description(),
             Self::Unavailable(why) => why.clone(),
         }
     }

@@ -11,6 +11,7 @@ use latchkey_core::claims::AccessTokenClaims;
 use latchkey_core::clock::Clock;
 use reqwest::Client;
 
+use crate::dpop::ReplayStore;
 use crate::error::{GuardError, Rejection};
 use crate::fetch::Credentials;
 use crate::layer::GuardLayer;
@@ -46,9 +47,15 @@ impl Guard {
         &self.verifier.realm
     }
 
-    /// Finds the bearer token in `headers` (or the configured cookie) and verifies it.
-    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<AccessTokenClaims, Rejection> {
-        self.verifier.authenticate(headers).await
+    /// Finds the access token in `headers` (or the configured cookie) and verifies it; a
+    /// DPoP-bound token needs the `DPoP` scheme and a proof for `method` and `path`.
+    pub async fn authenticate(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<AccessTokenClaims, Rejection> {
+        self.verifier.authenticate(method, path, headers).await
     }
 
     /// Verifies `token` offline: signature, `typ`, `iss`, `aud`, `exp`/`nbf`, revocation.
@@ -145,6 +152,35 @@ impl GuardBuilder {
     /// to see expiry without sleeping, as the Latchkey server does.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.settings.clock = Some(clock);
+        self
+    }
+
+    /// Accept DPoP-bound tokens (RFC 9449 §7) at this resource server, whose public base URL
+    /// (what clients put in a proof's `htu`, before the path) is `public_url`. Without it,
+    /// bound tokens are refused.
+    pub fn dpop(mut self, public_url: impl Into<String>) -> Self {
+        self.settings.dpop_public_url = Some(public_url.into());
+        self
+    }
+
+    /// Where used DPoP proofs are remembered; in this process's memory by default, which is
+    /// right for one instance only (see [`instances`](Self::instances)).
+    pub fn dpop_replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
+        self.settings.dpop_replay = Some(store);
+        self
+    }
+
+    /// Require a server nonce in DPoP proofs (RFC 9449 §9), made with this 32-byte secret;
+    /// instances given the same secret accept each other's nonces.
+    pub fn dpop_nonce_secret(mut self, secret: [u8; 32]) -> Self {
+        self.settings.dpop_nonce_secret = Some(secret);
+        self
+    }
+
+    /// How many instances of this resource server run behind one address; 1 by default.
+    /// With more than one, the DPoP replay store must be shared by all, or building fails.
+    pub fn instances(mut self, instances: usize) -> Self {
+        self.settings.instances = instances;
         self
     }
 

@@ -69,7 +69,8 @@ where
         let guard = self.guard.clone();
         Box::pin(async move {
             if !guard.is_public(request.uri().path()) {
-                match guard.authenticate(request.headers()).await {
+                let (method, path) = (request.method().as_str(), request.uri().path());
+                match guard.authenticate(method, path, request.headers()).await {
                     Ok(claims) => {
                         request.extensions_mut().insert::<AccessTokenClaims>(claims);
                     }

@@ -42,6 +42,7 @@
 
 mod bearer;
 mod challenge;
+mod dpop;
 mod error;
 mod extract;
 mod fetch;
@@ -54,6 +55,7 @@ mod revocation;
 mod setup;
 mod verifier;
 
+pub use dpop::{InMemoryReplayStore, ReplayFuture, ReplayStore};
 pub use error::{GuardError, Rejection};
 pub use extract::{Claims, Introspected, RequireScope, ScopeName};
 pub use guard::{Guard, GuardBuilder};

@@ -8,9 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use latchkey_core::clock::{Clock, SystemClock};
+use latchkey_core::dpop::ProofWindow;
+use latchkey_crypto::dpop_nonce::DpopNonces;
+use latchkey_crypto::jws::EmbeddedKeyCache;
+use latchkey_crypto::MacKey;
 use reqwest::{Client, Url};
 use serde::Deserialize;
 
+use crate::dpop::{DpopCheck, InMemoryReplayStore, ReplayStore};
 use crate::error::GuardError;
 use crate::fetch::{get_json, Credentials};
 use crate::introspect::Introspection;
@@ -38,6 +43,11 @@ pub(crate) struct Settings {
     pub(crate) introspection: Option<Credentials>,
     pub(crate) http: Option<Client>,
     pub(crate) clock: Option<Arc<dyn Clock>>,
+    pub(crate) dpop_public_url: Option<String>,
+    pub(crate) dpop_replay: Option<Arc<dyn ReplayStore>>,
+    pub(crate) dpop_nonce_secret: Option<[u8; 32]>,
+    /// 0 means the default, one.
+    pub(crate) instances: usize,
 }
 
 /// The RFC 8414 §2 metadata members the guard reads.
@@ -53,6 +63,12 @@ struct Metadata {
 /// refresh tasks.
 pub(crate) async fn start(settings: Settings) -> Result<Verifier, GuardError> {
     let audience = settings.audience.ok_or(GuardError::MissingAudience)?;
+    let dpop = dpop_check(
+        settings.dpop_public_url,
+        settings.dpop_replay,
+        settings.dpop_nonce_secret,
+        settings.instances,
+    )?;
     let http = settings.http.unwrap_or_default();
     let clock = settings.clock.unwrap_or_else(|| Arc::new(SystemClock));
     let (jwks_uri, introspection_endpoint) = match (&settings.jwks_uri, &settings.issuer) {
@@ -105,7 +121,29 @@ pub(crate) async fn start(settings: Settings) -> Result<Verifier, GuardError> {
         public: PublicPaths::new(settings.public),
         cookie: settings.cookie,
         introspection,
+        dpop,
     })
+}
+
+/// The DPoP settings, refused when several instances would each keep their own replay
+/// store (a proof used at one would replay at another, RFC 9449 §11.1).
+fn dpop_check(
+    public_url: Option<String>,
+    replay: Option<Arc<dyn ReplayStore>>,
+    nonce_secret: Option<[u8; 32]>,
+    instances: usize,
+) -> Result<Option<DpopCheck>, GuardError> {
+    let replay = replay.unwrap_or_else(|| Arc::new(InMemoryReplayStore::default()));
+    if instances > 1 && !replay.is_shared() {
+        return Err(GuardError::ReplayStoreNotShared(instances));
+    }
+    Ok(public_url.map(|public_url| DpopCheck {
+        public_url,
+        replay,
+        window: ProofWindow::default(),
+        nonces: nonce_secret.map(|secret| DpopNonces::new(MacKey::from_bytes(secret))),
+        keys: EmbeddedKeyCache::default(),
+    }))
 }
 
 /// Reads the issuer's metadata and checks that it is the issuer's (RFC 8414 §3.3).

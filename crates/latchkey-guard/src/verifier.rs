@@ -10,12 +10,14 @@
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
-use latchkey_core::bearer::{BearerError, MAX_TOKEN_LEN};
+use latchkey_core::bearer::{BearerError, Scheme, MAX_TOKEN_LEN};
 use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
 use latchkey_core::clock::Clock;
+use latchkey_core::dpop::required_proof_key;
 use latchkey_crypto::{verify_jwt, JwsError, KeySet};
 
 use crate::bearer;
+use crate::dpop::DpopCheck;
 use crate::error::Rejection;
 use crate::introspect::Introspection;
 use crate::keys::KeyCache;
@@ -34,6 +36,8 @@ pub(crate) struct Verifier {
     pub(crate) cookie: Option<String>,
     pub(crate) realm: String,
     pub(crate) introspection: Option<Introspection>,
+    /// DPoP checking, when configured ([`crate::GuardBuilder::dpop`]).
+    pub(crate) dpop: Option<DpopCheck>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -47,14 +51,36 @@ impl std::fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// The bearer token of the request (header, else the configured cookie).
+    /// The access token of the request (header, else the configured cookie).
     pub(crate) fn token<'h>(&self, headers: &'h HeaderMap) -> Result<&'h str, Rejection> {
-        Ok(bearer::token(headers, self.cookie.as_deref())?)
+        Ok(bearer::token(headers, self.cookie.as_deref())?.1)
     }
 
-    /// Finds the bearer token in `headers` and verifies it.
-    pub(crate) async fn authenticate(&self, headers: &HeaderMap) -> Result<AccessTokenClaims, Rejection> {
-        self.verify(self.token(headers)?).await
+    /// Finds the access token in `headers` and verifies it; a DPoP-bound token needs the
+    /// `DPoP` scheme and a proof for `method` and `path` (RFC 9449 §7).
+    pub(crate) async fn authenticate(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<AccessTokenClaims, Rejection> {
+        let (scheme, token) = bearer::token(headers, self.cookie.as_deref())?;
+        let as_scheme = |rejection| match (scheme, rejection) {
+            (Scheme::Dpop, Rejection::Bearer(error)) => Rejection::Dpop { error, nonce: None },
+            (_, rejection) => rejection,
+        };
+        let claims = self.verify(token).await.map_err(as_scheme)?;
+        let Some(jkt) = required_proof_key(scheme, claims.cnf.as_ref())
+            .map_err(|error| Rejection::Dpop { error, nonce: None })?
+        else {
+            return Ok(claims);
+        };
+        let Some(dpop) = &self.dpop else {
+            let error = BearerError::InvalidToken("this resource does not accept DPoP-bound tokens".into());
+            return Err(Rejection::Dpop { error, nonce: None });
+        };
+        dpop.check(headers, method, path, token, jkt, self.clock.now()).await?;
+        Ok(claims)
     }
 
     /// Verifies `token` offline. An unknown `kid` makes the guard refetch the JWKS (at most

@@ -1,34 +1,23 @@
-//! Bearer-token authentication of Latchkey's own resource endpoints (`/userinfo`,
-//! `/account/...`), RFC 6750: the token from `Authorization: Bearer` (or, for `POST /userinfo`,
-//! a form body's `access_token`, §2.2), verified offline against
-//! this server's keys and then against the session it names, so a revoked session's tokens
-//! stop at once. How the token is found and how a refusal answers (status, RFC 6750 §3
+//! Access-token authentication of Latchkey's own resource endpoints (`/userinfo`,
+//! `/account/...`): the token from `Authorization: Bearer` (RFC 6750) or, for a DPoP-bound
+//! token, `Authorization: DPoP` with a proof of its key (RFC 9449 §7) — and for `POST /userinfo`
+//! a form body's `access_token` (RFC 6750 §2.2) — verified offline
+//! against this server's keys and then against the session it names, so a revoked session's
+//! tokens stop at once. How the token is found and how a refusal answers (status, RFC 6750 §3
 //! challenge, body) is [`latchkey_core::bearer`], the rules `latchkey-guard` applies too.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
-use latchkey_core::bearer::{token_from_authorization, token_from_header_or_form, BearerError};
+use latchkey_core::bearer::{credentials_from_authorization, token_from_header_or_form, BearerError, Scheme};
 use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
+use latchkey_core::dpop::required_proof_key;
 use latchkey_crypto::verify_jwt;
 
+use crate::dpop::{check_request_proof, ProofRequest};
 use crate::error::ApiError;
 use crate::keys;
 use crate::state::AppState;
-
-/// The token from `Authorization: Bearer <token>` (RFC 6750 §2.1).
-pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, BearerError> {
-    let values = headers.get_all(header::AUTHORIZATION).iter().map(HeaderValue::as_bytes);
-    token_from_authorization(values)?.ok_or(BearerError::MissingToken)
-}
-
-/// The token from the `Authorization` header or the form body of a `POST` (RFC 6750 §2.1,
-/// §2.2), exactly one of them.
-pub(crate) fn bearer_token_or_form(headers: &HeaderMap, body: &[u8]) -> Result<String, BearerError> {
-    let values = headers.get_all(header::AUTHORIZATION).iter().map(HeaderValue::as_bytes);
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
-    token_from_header_or_form(values, content_type, body)
-}
 
 /// `invalid_token` (RFC 6750 §3.1), with a description for the developer.
 fn invalid(description: impl Into<String>) -> ApiError {
@@ -65,6 +54,64 @@ pub(crate) async fn verify_access_token(
     Ok(claims)
 }
 
+/// The claims of the request's access token, sent as `Bearer`, or as `DPoP` with a proof
+/// for `method` and `route` signed by the key the token is bound to (RFC 9449 §7.1). A
+/// bound token sent as `Bearer` is refused (§7.2), and so is an unbound one sent as `DPoP`.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &str,
+    route: &str,
+) -> Result<AccessTokenClaims, ApiError> {
+    let values = headers.get_all(header::AUTHORIZATION).iter().map(HeaderValue::as_bytes);
+    let (scheme, token) = credentials_from_authorization(values)?.ok_or(BearerError::MissingToken)?;
+    check_credentials(state, headers, scheme, token, method, route).await
+}
+
+/// As [`authenticate`], for a `POST` whose form body may carry the token instead of the
+/// header (RFC 6750 §2.2), never both.
+pub(crate) async fn authenticate_header_or_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    method: &str,
+    route: &str,
+) -> Result<AccessTokenClaims, ApiError> {
+    let values = headers.get_all(header::AUTHORIZATION).iter().map(HeaderValue::as_bytes);
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+    let (scheme, token) = token_from_header_or_form(values, content_type, body)?;
+    check_credentials(state, headers, scheme, &token, method, route).await
+}
+
+async fn check_credentials(
+    state: &AppState,
+    headers: &HeaderMap,
+    scheme: Scheme,
+    token: &str,
+    method: &str,
+    route: &str,
+) -> Result<AccessTokenClaims, ApiError> {
+    let claims = verify_access_token(state, token).await.map_err(|error| match (scheme, error) {
+        (Scheme::Dpop, ApiError::Bearer(error)) => ApiError::Dpop(error),
+        (_, error) => error,
+    })?;
+    let Some(bound_jkt) = required_proof_key(scheme, claims.cnf.as_ref()).map_err(ApiError::Dpop)? else {
+        return Ok(claims);
+    };
+    let request = ProofRequest {
+        method,
+        route,
+        access_token: Some(token),
+        bound_jkt: Some(bound_jkt),
+        nonce_required: false,
+    };
+    match check_request_proof(state, headers, &request).await? {
+        Ok(Some(_)) => Ok(claims),
+        Ok(None) => Err(ApiError::Dpop(BearerError::InvalidDpopProof("a DPoP proof is required".into()))),
+        Err(refused) => Err(ApiError::Dpop(BearerError::InvalidDpopProof(refused.description().into()))),
+    }
+}
+
 /// An authenticated end user: the claims of a valid, unrevoked access token with a session.
 pub(crate) struct AccountUser {
     pub claims: AccessTokenClaims,
@@ -76,8 +123,7 @@ impl FromRequestParts<AppState> for AccountUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(&parts.headers)?;
-        let claims = verify_access_token(state, token).await?;
+        let claims = authenticate(state, &parts.headers, parts.method.as_str(), parts.uri.path()).await?;
         let session_id = claims
             .sid
             .clone()

@@ -150,6 +150,15 @@ pub struct Config {
     #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     #[serde(with = "duration")]
     pub key_reload_interval: Duration,
+    /// Oldest DPoP proof accepted, by its `iat` (RFC 9449 §11.1); used proofs are remembered
+    /// this long. Clients that must use a server nonce are not held to it
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub dpop_proof_max_age: Duration,
+    /// How far in the future a DPoP proof's `iat` may be (the client's clock skew)
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub dpop_clock_skew: Duration,
 }
 
 impl Default for Config {
@@ -185,6 +194,8 @@ impl Default for Config {
             id_token_grace: Duration::from_secs(30 * 24 * 3600),
             jwks_max_age: Duration::from_secs(300),
             key_reload_interval: Duration::from_secs(30),
+            dpop_proof_max_age: Duration::from_secs(300),
+            dpop_clock_skew: Duration::from_secs(60),
         }
     }
 }
@@ -230,6 +241,15 @@ impl Config {
         match &self.audience {
             Some(audience) => Ok(audience.clone()),
             None => Ok(self.issuer()?.to_string()),
+        }
+    }
+
+    /// The accepted age and skew of DPoP proofs.
+    pub fn dpop_window(&self) -> latchkey_core::dpop::ProofWindow {
+        let seconds = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        latchkey_core::dpop::ProofWindow {
+            max_age: seconds(self.dpop_proof_max_age),
+            max_future: seconds(self.dpop_clock_skew),
         }
     }
 

@@ -12,7 +12,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use latchkey_core::bearer::BearerError;
+use latchkey_core::bearer::{BearerError, Scheme};
 use latchkey_core::{ErrorCode, OAuthError};
 use latchkey_crypto::CryptoError;
 use latchkey_store::StoreError;
@@ -27,6 +27,14 @@ pub enum ApiError {
     /// A bearer token refused at `/userinfo` or `/account/*` (RFC 6750 §3.1).
     #[error("{}", .0.description())]
     Bearer(BearerError),
+    /// A request with the `DPoP` scheme or a DPoP-bound token refused at `/userinfo` or
+    /// `/account/*`: as [`Self::Bearer`], challenged with `DPoP` (RFC 9449 §7.1).
+    #[error("{}", .0.description())]
+    Dpop(BearerError),
+    /// An error that tells the client to use a server nonce (RFC 9449 §8, §9): the response
+    /// of the inner error with this `DPoP-Nonce` header.
+    #[error("{0}")]
+    WithDpopNonce(Box<ApiError>, String),
     /// The body was larger than the endpoint accepts.
     #[error("the request body is too large")]
     PayloadTooLarge,
@@ -139,12 +147,15 @@ pub fn oauth_error_response(error: &OAuthError) -> Response {
 const BEARER_REALM: &str = "latchkey";
 
 /// The RFC 6750 §3 response: the status, challenge and body that [`BearerError`] decides.
-fn bearer_error_response(error: &BearerError) -> Response {
+fn bearer_error_response(error: &BearerError, scheme: Scheme) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::UNAUTHORIZED);
     let mut response = (status, Json(error.body())).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(challenge) = HeaderValue::from_str(&error.challenge(Some(BEARER_REALM))) {
+    let algs = (scheme == Scheme::Dpop).then(crate::dpop::supported_algs);
+    if let Ok(challenge) =
+        HeaderValue::from_str(&error.challenge_for(scheme, Some(BEARER_REALM), algs.as_deref()))
+    {
         headers.insert(header::WWW_AUTHENTICATE, challenge);
     }
     response
@@ -154,7 +165,15 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             Self::OAuth(error) => oauth_error_response(&error),
-            Self::Bearer(error) => bearer_error_response(&error),
+            Self::Bearer(error) => bearer_error_response(&error, Scheme::Bearer),
+            Self::Dpop(error) => bearer_error_response(&error, Scheme::Dpop),
+            Self::WithDpopNonce(error, nonce) => {
+                let mut response = error.into_response();
+                if let Ok(nonce) = HeaderValue::from_str(&nonce) {
+                    response.headers_mut().insert(latchkey_core::dpop::NONCE_HEADER, nonce);
+                }
+                response
+            }
             Self::PayloadTooLarge => {
                 let mut response =
                     oauth_error_response(&OAuthError::invalid_request("the request body is too large"));

@@ -32,6 +32,10 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
     while store.delete_expired_authorization_codes(now - RETENTION_SECS, BATCH).await? == BATCH as u64 {
         tokio::task::yield_now().await;
     }
+    // DPoP proofs whose iat is out of the accepted window could not be replayed anyway.
+    while store.delete_expired_dpop_proofs(now, BATCH).await? == BATCH as u64 {
+        tokio::task::yield_now().await;
+    }
     // Throttle keys whose window ended count nothing any more.
     while store.delete_expired_throttles(now, BATCH).await? == BATCH as u64 {
         tokio::task::yield_now().await;

@@ -27,6 +27,7 @@ pub(crate) mod browser;
 pub(crate) mod client_auth;
 pub(crate) mod client_cache;
 pub(crate) mod cookies;
+pub(crate) mod dpop;
 pub(crate) mod error;
 pub(crate) mod issuer;
 pub(crate) mod metrics;
@@ -43,6 +44,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use latchkey_core::clock::Clock;
+use latchkey_crypto::dpop_nonce::{DpopNonces, NONCE_KEY_PURPOSE};
 use latchkey_crypto::{random, MasterKey, PasswordHasher};
 use latchkey_store::Store;
 use tokio::net::TcpListener;
@@ -94,6 +96,7 @@ impl App {
         let keys = SigningKeys::load(store.as_ref(), master, &config, clock.now()).await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
         let uptime = uptime::Uptime::start(store.as_ref(), clock.now()).await?;
+        let dpop_window = config.dpop_window();
         let state = AppState {
             uptime: Arc::new(uptime),
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
@@ -108,6 +111,9 @@ impl App {
             keys: Arc::new(keys),
             passwords: PasswordPool::new(hasher),
             refresh_tokens: RefreshTokenCodec::new(master.derive_mac_key(REFRESH_TOKEN_KEY_PURPOSE)),
+            dpop_nonces: DpopNonces::new(master.derive_mac_key(NONCE_KEY_PURPOSE)),
+            dpop_window,
+            dpop_keys: Arc::default(),
             client_secrets: client_secrets(master),
             metrics: Arc::default(),
             clients: Arc::default(),

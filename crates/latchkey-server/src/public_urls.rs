@@ -74,7 +74,14 @@ impl PublicUrls {
 
     /// The absolute URL of `endpoint` (`https://example.com/auth/token`), for the metadata.
     pub fn url(&self, endpoint: Endpoint) -> String {
-        format!("{}{}", self.issuer.as_str(), endpoint.route())
+        self.url_of_route(endpoint.route())
+    }
+
+    /// The absolute URL of the server's route `route` (`/account/sessions` →
+    /// `https://example.com/auth/account/sessions`): what a DPoP proof's `htu` must name,
+    /// whatever `Host` the request came with (RFC 9449 §4.3).
+    pub fn url_of_route(&self, route: &str) -> String {
+        format!("{}{route}", self.issuer.as_str())
     }
 
     /// The absolute path of `endpoint` on the issuer's host (`/auth/login`), for form actions

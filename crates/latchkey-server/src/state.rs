@@ -7,6 +7,10 @@ use latchkey_store::{Client, Store};
 
 use latchkey_crypto::MacKey;
 
+use latchkey_core::dpop::ProofWindow;
+use latchkey_crypto::dpop_nonce::DpopNonces;
+use latchkey_crypto::jws::EmbeddedKeyCache;
+
 use crate::authn::Throttle;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
@@ -45,6 +49,12 @@ pub struct AppState {
     pub login_throttle: Arc<dyn Throttle>,
     /// When no process was up, for the refresh reuse window ([`crate::uptime`]).
     pub uptime: Arc<crate::uptime::Uptime>,
+    /// Issues and checks DPoP server nonces, the same in every process.
+    pub dpop_nonces: DpopNonces,
+    /// The accepted age and skew of DPoP proofs (`Config::dpop_window`).
+    pub dpop_window: ProofWindow,
+    /// The keys of DPoP proof headers that verified, so a client's next proof skips parsing.
+    pub dpop_keys: Arc<EmbeddedKeyCache>,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

@@ -3,6 +3,10 @@
 //! like `latchkey serve` does. The server's own tests,
 //! the guard's, the client SDK's and the bank example's all start Latchkey this way.
 
+mod dpop;
+
+pub use dpop::DpopProver;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

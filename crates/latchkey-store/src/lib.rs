@@ -73,7 +73,8 @@ pub use model::{
 };
 pub use sql::SqlStore;
 pub use traits::{
-    AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, InstanceStore,
-    KeyStore, LockoutStore, RevocationStore, SessionStore, Store, ThrottleStore, UptimeStore, UserStore,
+    AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, DpopProofStore,
+    InstanceStore, KeyStore, LockoutStore, RevocationStore, SessionStore, Store, ThrottleStore, UptimeStore,
+    UserStore,
 };
 pub use unit_of_work::{Transactional, UnitOfWork};

@@ -2,6 +2,7 @@
 //! never reads the clock, so expiry is testable and consistent across processes.
 
 use latchkey_core::client::ClientKind;
+use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
 use latchkey_core::key_rotation::{KeyPurpose, KeyState};
 use latchkey_core::scope::Scope;
@@ -54,6 +55,10 @@ pub struct Client {
     /// Whether the code flow needs a PKCE challenge (`latchkey_core::pkce::require_for`);
     /// only legacy confidential clients are registered without.
     pub pkce_required: bool,
+    /// DPoP (RFC 9449 §5): off, optional or required at the token endpoint.
+    pub dpop: DpopPolicy,
+    /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
+    pub dpop_nonce: bool,
     pub created_at: i64,
 }
 
@@ -84,6 +89,10 @@ pub struct NewClient {
     /// Whether the code flow needs a PKCE challenge (`latchkey_core::pkce::require_for`);
     /// only legacy confidential clients are registered without.
     pub pkce_required: bool,
+    /// DPoP (RFC 9449 §5): off, optional or required at the token endpoint.
+    pub dpop: DpopPolicy,
+    /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
+    pub dpop_nonce: bool,
 }
 
 impl NewClient {
@@ -104,6 +113,8 @@ impl NewClient {
             post_logout_redirect_uris: Vec::new(),
             require_consent: true,
             pkce_required: true,
+            dpop: DpopPolicy::Optional,
+            dpop_nonce: false,
         }
     }
 }
@@ -124,6 +135,8 @@ pub struct NewSession {
     /// The browser (single-sign-on) session this session was started from, if any: ending
     /// that browser session ends this one too.
     pub browser_session_id: Option<String>,
+    /// The DPoP key its refresh tokens are bound to (public clients, RFC 9449 §5).
+    pub dpop_jkt: Option<String>,
 }
 
 /// One row per refresh-token family (`docs/architecture.md`, "Refresh tokens"). Nothing
@@ -149,6 +162,8 @@ pub struct Session {
     pub revoke_reason: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The DPoP key its refresh tokens are bound to, if any.
+    pub dpop_jkt: Option<String>,
 }
 
 impl Session {
@@ -253,6 +268,9 @@ pub struct NewAuthorizationCode {
     pub browser_session_id: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// RFC 9449 §10: the DPoP key the redeeming token request must prove, if the
+    /// authorization request named one.
+    pub dpop_jkt: Option<String>,
 }
 
 /// A stored authorization code.

@@ -61,13 +61,15 @@ pub trait SessionStore: Send + Sync {
     /// `idle_expires_at = min(new_idle_expires_at, absolute_expires_at)`.
     /// Returns the updated row with its user, or None when the CAS did not match. Exactly one
     /// of N concurrent callers with the same `expected_generation` wins, on both backends and
-    /// across processes. One round trip on PostgreSQL.
+    /// across processes. One round trip on PostgreSQL. A session bound to a DPoP key
+    /// (`dpop_jkt`) matches only when `dpop_jkt` is that key (RFC 9449 §5).
     async fn rotate_session(
         &self,
         id: &str,
         expected_generation: i64,
         now: i64,
         new_idle_expires_at: i64,
+        dpop_jkt: Option<&str>,
     ) -> Result<Option<SessionWithUser>, StoreError>;
     /// Sets `revoked_at`/`revoke_reason` if not already revoked; true when this call revoked it.
     async fn revoke_session(&self, id: &str, now: i64, reason: &str) -> Result<bool, StoreError>;
@@ -305,6 +307,16 @@ pub trait UptimeStore: Send + Sync {
     async fn delete_downtimes_before(&self, before: i64) -> Result<u64, StoreError>;
 }
 
+/// DPoP proofs already used (RFC 9449 §11.1), shared by every process.
+#[async_trait]
+pub trait DpopProofStore: Send + Sync {
+    /// Records a proof as used until `expires_at`: one `INSERT ... ON CONFLICT DO NOTHING`.
+    /// True when this call recorded it (first use), false when it was already there (replay).
+    async fn record_dpop_proof(&self, replay_key: &str, expires_at: i64) -> Result<bool, StoreError>;
+    /// Deletes up to `limit` proofs remembered until `now` or earlier; how many were deleted.
+    async fn delete_expired_dpop_proofs(&self, now: i64, limit: i64) -> Result<u64, StoreError>;
+}
+
 /// Everything the server needs, as one object-safe trait (the server holds `Arc<dyn Store>`).
 #[async_trait]
 pub trait Store:
@@ -321,6 +333,7 @@ pub trait Store:
     + ThrottleStore
     + LockoutStore
     + UptimeStore
+    + DpopProofStore
     + Transactional
     + Send
     + Sync

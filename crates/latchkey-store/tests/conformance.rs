@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use latchkey_core::dpop::DpopPolicy;
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{
     ClientKind, ClientStore, GrantType, NewClient, NewSession, NewUser, Revocation, RevocationKind,
@@ -56,7 +57,17 @@ latchkey_store::on_both_backends!(
     throttle_prefix_clears_only_that_prefix,
     lockout_counts_locks_once_and_unlocks,
     heartbeat_and_downtimes_round_trip,
+    dpop_client_settings_round_trip,
+    dpop_proof_is_recorded_once_across_pools_and_purged,
+    bound_session_rotates_only_with_its_key,
 );
+
+#[path = "conformance/dpop.rs"]
+mod dpop;
+use dpop::{
+    bound_session_rotates_only_with_its_key, dpop_client_settings_round_trip,
+    dpop_proof_is_recorded_once_across_pools_and_purged,
+};
 
 #[path = "conformance/instance.rs"]
 mod instance;
@@ -139,6 +150,8 @@ fn new_client(id: &str) -> NewClient {
         post_logout_redirect_uris: vec!["https://app.example/bye".into()],
         require_consent: true,
         pkce_required: true,
+        dpop: DpopPolicy::Required,
+        dpop_nonce: true,
     }
 }
 
@@ -155,6 +168,7 @@ fn new_session(id: &str, user_id: &str, client_id: &str, created_at: i64) -> New
         ip: Some("192.0.2.7".into()),
         user_agent: Some("test-agent/1.0".into()),
         browser_session_id: None,
+        dpop_jkt: None,
     }
 }
 
@@ -271,6 +285,8 @@ async fn clients_round_trip(db: TestDatabase) {
         post_logout_redirect_uris: vec![],
         require_consent: false,
         pkce_required: false,
+        dpop: DpopPolicy::Off,
+        dpop_nonce: false,
     };
     store.create_client(&public, NOW + 1).await.unwrap();
 

@@ -171,6 +171,17 @@ pub enum ClientTypeArg {
     Confidential,
 }
 
+/// DPoP at the token endpoint (RFC 9449 §5).
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DpopArg {
+    /// Ignore DPoP proofs: bearer tokens only
+    Off,
+    /// Bind the tokens to the key when a proof is sent
+    Optional,
+    /// Refuse token requests without a proof
+    Required,
+}
+
 #[derive(Subcommand)]
 pub enum ClientsCommand {
     /// Register a client; a confidential client's secret is printed once
@@ -212,6 +223,12 @@ pub enum ClientsCommand {
         /// requires it of every client otherwise)
         #[arg(long)]
         no_pkce: bool,
+        /// DPoP proofs at the token endpoint: off, optional or required (RFC 9449)
+        #[arg(long, value_enum, default_value = "optional")]
+        dpop: DpopArg,
+        /// Require a server nonce in this client's DPoP proofs (RFC 9449 §8)
+        #[arg(long)]
+        dpop_nonce: bool,
         #[arg(long)]
         json: bool,
     },

@@ -46,6 +46,8 @@ pub fn client_json(client: &Client) -> Value {
         "post_logout_redirect_uris": client.post_logout_redirect_uris,
         "require_consent": client.require_consent,
         "pkce_required": client.pkce_required,
+        "dpop": client.dpop.as_str(),
+        "dpop_nonce": client.dpop_nonce,
         "created_at": client.created_at,
     })
 }

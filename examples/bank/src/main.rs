@@ -20,6 +20,9 @@ struct Args {
     /// Address to listen on
     #[arg(long, env = "BANK_LISTEN", default_value = "127.0.0.1:8081")]
     listen: SocketAddr,
+    /// The bank's public URL, which DPoP proofs name (RFC 9449 §7) [default: http://<listen>]
+    #[arg(long, env = "BANK_PUBLIC_URL")]
+    public_url: Option<String>,
     /// sqlite://FILE or postgres://...
     #[arg(long, env = "BANK_DATABASE_URL", default_value = "sqlite://bank.db")]
     database_url: String,
@@ -39,7 +42,9 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter("info").with_writer(std::io::stderr).init();
     let args = Args::parse();
     let audience = args.audience.clone().unwrap_or_else(|| args.issuer.clone());
-    let mut builder = Guard::builder().issuer(&args.issuer).audience(audience).public_paths(["/healthz"]);
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    let mut builder =
+        Guard::builder().issuer(&args.issuer).audience(audience).public_paths(["/healthz"]).dpop(public_url);
     if let (Some(id), Some(secret)) = (&args.feed_client_id, &args.feed_client_secret) {
         builder = builder.revocation_feed(id, secret, args.feed_interval);
     }

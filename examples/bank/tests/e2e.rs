@@ -8,15 +8,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::future::join_all;
 use latchkey_bank::{router, Ledger};
-use latchkey_client::{AuthorizedClient, Credentials, OAuthClient, TokenManager};
+use latchkey_client::{
+    AuthorizedClient, Credentials, DpopKey, MemoryStore, OAuthClient, RefreshTokenStore, TokenManager,
+};
 use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, ManualClock};
+use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_guard::Guard;
 use latchkey_server::admin::NewClient;
 use latchkey_server::testing::{test_config, TestLatchkey};
-use latchkey_store::testing::{Fixture, TestDatabase};
+use latchkey_store::testing::{skip_unless_required, Fixture, TestDatabase};
 use latchkey_store::{on_both_backends, Store};
 use serde_json::{json, Value};
 
@@ -31,6 +34,7 @@ struct World {
     issuer: String,
     bank: String,
     app_client_id: String,
+    dpop_app_client_id: String,
     clock: Arc<ManualClock>,
     http: reqwest::Client,
     latchkey: TestLatchkey,
@@ -38,8 +42,7 @@ struct World {
     _bank_db: TestDatabase,
 }
 
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
@@ -72,22 +75,33 @@ async fn world(db: TestDatabase, bank_db: TestDatabase) -> World {
     let feed_spec =
         NewClient::new("bank api", ClientKind::Confidential, &[GrantType::ClientCredentials], scope());
     let (feed, feed_secret) = latchkey.add_client(feed_spec, clock.now()).await.unwrap();
+    // A public app that must use DPoP with server nonces (RFC 9449 §5, §8).
+    let dpop_spec = NewClient {
+        dpop: DpopPolicy::Required,
+        dpop_nonce: true,
+        ..NewClient::new("bank dpop app", ClientKind::Public, &grants, scope())
+    };
+    let (dpop_app, _) = latchkey.add_client(dpop_spec, clock.now()).await.unwrap();
     let issuer = latchkey.issuer.clone();
 
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let guard = Guard::builder()
         .issuer(&issuer)
         .audience(&issuer)
         .public_paths(["/healthz"])
         .revocation_feed(&feed.id, &feed_secret.unwrap(), Duration::from_millis(200))
+        .dpop(format!("http://{}", listener.local_addr().unwrap()))
+        .dpop_nonce_secret([9; 32])
         .build()
         .await
         .unwrap();
     let ledger = Ledger::open(&bank_db.url).await.unwrap();
-    let bank = serve(router(ledger, &guard)).await;
+    let bank = serve(listener, router(ledger, &guard));
     World {
         issuer,
         bank,
         app_client_id: app.id,
+        dpop_app_client_id: dpop_app.id,
         clock,
         http: reqwest::Client::new(),
         latchkey,
@@ -140,6 +154,8 @@ on_both_backends!(
     read_only_token_cannot_write_and_no_token_is_401,
     fifty_concurrent_calls_with_an_expired_token_cause_one_refresh,
     revoked_session_is_refused_by_the_bank_within_the_poll_interval,
+    a_dpop_bound_session_banks_and_its_stolen_tokens_are_useless,
+    oauth4webapi_gets_and_refreshes_dpop_tokens_and_calls_the_bank,
 );
 
 async fn deposit_transfer_withdraw_and_history(w: World) {
@@ -250,4 +266,82 @@ async fn revoked_session_is_refused_by_the_bank_within_the_poll_interval(w: Worl
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// RFC 9449 end to end: the SDK binds the session to a key (server nonces at the token
+/// endpoint and at the bank are fetched and retried by itself); a thief holding the access
+/// and refresh tokens but not the key gets nothing from the bank or the token endpoint, and
+/// the owner's session goes on.
+async fn a_dpop_bound_session_banks_and_its_stolen_tokens_are_useless(w: World) {
+    let credentials = Credentials { client_id: w.dpop_app_client_id.clone(), client_secret: None };
+    let client = OAuthClient::discover(w.http.clone(), &w.issuer, credentials).await.unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let tokens = TokenManager::builder(client.clone()).dpop(true).store(store.clone()).build();
+    tokens.password_login("alice", PASSWORD, Some("bank:read bank:write")).await.unwrap();
+    let api = AuthorizedClient::new(w.http.clone(), tokens.clone());
+    assert_eq!(w.write(&api, "/deposit", "dpop-1", json!({"amount": 300})).await.0, 200);
+    assert_eq!(w.balance(&api).await, 300);
+
+    let access = tokens.access_token().await.unwrap();
+    let refresh = store.load().await.unwrap().unwrap();
+    let as_bearer = w.http.get(w.url("/balance")).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(as_bearer.status(), 401);
+    assert!(as_bearer.headers()["www-authenticate"].to_str().unwrap().starts_with("DPoP "));
+    let no_proof =
+        w.http.get(w.url("/balance")).header("authorization", format!("DPoP {access}")).send().await.unwrap();
+    assert_eq!(no_proof.status(), 401);
+    let thief = client.with_dpop(Arc::new(DpopKey::generate().unwrap()));
+    let refused = thief.refresh(&refresh).await.unwrap_err();
+    assert_eq!(refused.oauth_code().map(|c| c.as_str()), Some("invalid_grant"), "{refused}");
+    let form =
+        [("grant_type", "refresh_token"), ("client_id", &w.dpop_app_client_id), ("refresh_token", &refresh)];
+    let proofless = w.http.post(format!("{}/token", w.issuer)).form(&form).send().await.unwrap();
+    assert_eq!(proofless.status(), 400);
+
+    let renewed = tokens.on_unauthorized(&access).await.unwrap();
+    assert_ne!(renewed, access, "the owner refreshes: the thief's attempts ended nothing");
+    assert_eq!(w.balance(&api).await, 300);
+}
+
+/// Interop (RFC 9449): panva's oauth4webapi, a DPoP implementation we did not write, gets a
+/// bound code (`dpop_jkt`) and tokens, refreshes, and calls the bank, with nonces at both
+/// ends (`e2e/dpop.mjs`; needs `npm ci --prefix e2e`, which `scripts/test.sh` runs).
+async fn oauth4webapi_gets_and_refreshes_dpop_tokens_and_calls_the_bank(w: World) {
+    let e2e = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
+    if !e2e.join("node_modules/oauth4webapi").exists() {
+        skip_unless_required("missing e2e/node_modules (run `npm ci --prefix e2e`)");
+        return;
+    }
+    let redirect_uri = "http://127.0.0.1/callback";
+    let spec = NewClient {
+        redirect_uris: vec![redirect_uri.into()],
+        require_consent: false,
+        dpop: DpopPolicy::Required,
+        dpop_nonce: true,
+        ..NewClient::new(
+            "oauth4webapi",
+            ClientKind::Public,
+            &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            Scope::parse("bank:read bank:write").unwrap(),
+        )
+    };
+    let (client, _) = w.latchkey.add_client(spec, w.clock.now()).await.unwrap();
+    let output = tokio::process::Command::new("node")
+        .arg("dpop.mjs")
+        .current_dir(&e2e)
+        .envs([
+            ("ISSUER", w.issuer.as_str()),
+            ("CLIENT_ID", client.id.as_str()),
+            ("REDIRECT_URI", redirect_uri),
+            ("USERNAME", "alice"),
+            ("PASSWORD", PASSWORD),
+            ("BANK", w.bank.as_str()),
+        ])
+        .kill_on_drop(true)
+        .output();
+    let output =
+        tokio::time::timeout(Duration::from_secs(120), output).await.expect("dpop.mjs finishes").unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "dpop.mjs failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("refresh with DPoP: ok"), "{stdout}");
 }

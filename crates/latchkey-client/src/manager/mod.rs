@@ -14,6 +14,7 @@ use std::time::Duration;
 use latchkey_core::clock::{Clock, SystemClock};
 use tokio::sync::Mutex;
 
+use crate::dpop::DpopKey;
 use crate::error::ClientError;
 use crate::oauth_client::OAuthClient;
 use crate::store::{MemoryStore, RefreshTokenStore, StoreError};
@@ -28,6 +29,8 @@ pub(crate) struct Inner {
     store: Arc<dyn RefreshTokenStore>,
     clock: Arc<dyn Clock>,
     skew: i64,
+    /// Whether each login makes a new DPoP key and binds the session to it.
+    dpop: bool,
     state: Mutex<State>,
 }
 
@@ -47,9 +50,18 @@ pub struct TokenManagerBuilder {
     store: Arc<dyn RefreshTokenStore>,
     clock: Arc<dyn Clock>,
     skew: Duration,
+    dpop: bool,
 }
 
 impl TokenManagerBuilder {
+    /// Use DPoP (RFC 9449): every login makes a new key pair, the tokens are bound to it,
+    /// and refreshes and API calls carry proofs of it. The store keeps the key with the
+    /// refresh token. Off by default.
+    pub fn dpop(mut self, enabled: bool) -> Self {
+        self.dpop = enabled;
+        self
+    }
+
     /// Where the refresh token is kept; [`MemoryStore`] by default.
     pub fn store(mut self, store: Arc<dyn RefreshTokenStore>) -> Self {
         self.store = store;
@@ -74,6 +86,7 @@ impl TokenManagerBuilder {
             store: self.store,
             clock: self.clock,
             skew: i64::try_from(self.skew.as_secs()).unwrap_or(i64::MAX),
+            dpop: self.dpop,
             state: Mutex::new(State::default()),
         };
         TokenManager { inner: Arc::new(inner) }
@@ -87,6 +100,7 @@ impl TokenManager {
             store: Arc::new(MemoryStore::default()),
             clock: Arc::new(SystemClock),
             skew: DEFAULT_SKEW,
+            dpop: false,
         }
     }
 
@@ -104,23 +118,49 @@ impl TokenManager {
     pub async fn restore(&self) -> Result<bool, ClientError> {
         let mut state = self.inner.state.lock().await;
         let saved = self.inner.store.load().await.map_err(store_error)?;
+        let key = self.inner.store.load_dpop_key().await.map_err(store_error)?;
         let found = saved.is_some();
         state.reset();
         state.refresh_token = saved;
+        state.dpop_key = key.map(|der| DpopKey::from_pkcs8(&der)).transpose()?.map(Arc::new);
         Ok(found)
     }
 
     /// Starts a session with the tokens of any grant (password, authorization code), saving
     /// the refresh token. The tokens are in use even if saving fails.
     pub async fn set_tokens(&self, response: &TokenResponse) -> Result<(), ClientError> {
+        self.start(response, None).await
+    }
+
+    /// As [`set_tokens`](Self::set_tokens), for tokens bound to `key` (obtained through
+    /// [`OAuthClient::with_dpop`]); the store keeps the key too.
+    pub async fn set_bound_tokens(
+        &self,
+        response: &TokenResponse,
+        key: Arc<DpopKey>,
+    ) -> Result<(), ClientError> {
+        self.start(response, Some(key)).await
+    }
+
+    async fn start(&self, response: &TokenResponse, key: Option<Arc<DpopKey>>) -> Result<(), ClientError> {
         let mut state = self.inner.state.lock().await;
         state.reset();
         state.install(response, self.inner.clock.now(), self.inner.skew);
-        match &response.refresh_token {
+        let saved = match &response.refresh_token {
             Some(refresh_token) => self.inner.store.save(refresh_token).await,
             None => self.inner.store.clear().await,
-        }
-        .map_err(store_error)
+        };
+        let key_saved = match &key {
+            Some(key) => self.inner.store.save_dpop_key(&key.to_pkcs8()?).await,
+            None => Ok(()),
+        };
+        state.dpop_key = key;
+        saved.and(key_saved).map_err(store_error)
+    }
+
+    /// The DPoP key the session is bound to, if it uses DPoP.
+    pub async fn dpop_key(&self) -> Option<Arc<DpopKey>> {
+        self.inner.state.lock().await.dpop_key.clone()
     }
 
     /// Logs in with the password grant (RFC 6749 §4.3) and starts the session.
@@ -130,8 +170,14 @@ impl TokenManager {
         password: &str,
         scope: Option<&str>,
     ) -> Result<(), ClientError> {
-        let response = self.inner.client.password_login(username, password, scope).await?;
-        self.set_tokens(&response).await
+        if !self.inner.dpop {
+            let response = self.inner.client.password_login(username, password, scope).await?;
+            return self.set_tokens(&response).await;
+        }
+        let key = Arc::new(DpopKey::generate()?);
+        let response =
+            self.inner.client.with_dpop(key.clone()).password_login(username, password, scope).await?;
+        self.set_bound_tokens(&response, key).await
     }
 
     /// A valid access token: the current one, or — when it is missing or within `skew` of

@@ -21,6 +21,7 @@ use futures::FutureExt;
 
 use super::state::{RefreshFuture, State};
 use super::Inner;
+use crate::dpop::DpopKey;
 use crate::error::{ClientError, ErrorCode};
 
 /// The refresh in flight, or a new one started with the current refresh token.
@@ -31,7 +32,7 @@ pub(crate) fn join_or_start(inner: &Arc<Inner>, state: &mut State) -> Result<Ref
     let refresh_token = state.refresh_token.clone().ok_or(ClientError::LoginRequired)?;
     state.generation += 1;
     let generation = state.generation;
-    let task = tokio::spawn(run(inner.clone(), refresh_token, generation));
+    let task = tokio::spawn(run(inner.clone(), refresh_token, state.dpop_key.clone(), generation));
     let inner = inner.clone();
     let shared = async move {
         match task.await {
@@ -53,8 +54,18 @@ pub(crate) fn join_or_start(inner: &Arc<Inner>, state: &mut State) -> Result<Ref
 }
 
 /// The refresh itself; the HTTP request runs without holding the state lock.
-async fn run(inner: Arc<Inner>, refresh_token: String, generation: u64) -> Result<String, ClientError> {
-    let result = inner.client.refresh(&refresh_token).await;
+async fn run(
+    inner: Arc<Inner>,
+    refresh_token: String,
+    dpop_key: Option<Arc<DpopKey>>,
+    generation: u64,
+) -> Result<String, ClientError> {
+    // A bound session refreshes with a proof of its key (RFC 9449 §5).
+    let client = match dpop_key {
+        Some(key) => inner.client.with_dpop(key),
+        None => inner.client.clone(),
+    };
+    let result = client.refresh(&refresh_token).await;
     let mut state = inner.state.lock().await;
     if state.generation != generation {
         // A login or logout replaced the session meanwhile: its tokens win, and this answer

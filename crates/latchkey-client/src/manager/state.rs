@@ -6,7 +6,11 @@
 //! matter; a margin (`skew`) renews the token before it can expire in flight. The margin is
 //! capped at half the lifetime, so a very short-lived token is not renewed on every call.
 
+use std::sync::Arc;
+
 use futures::future::{BoxFuture, Shared};
+
+use crate::dpop::DpopKey;
 
 use crate::error::ClientError;
 use crate::token::TokenResponse;
@@ -44,6 +48,8 @@ pub(crate) struct State {
     /// applies its result only if nothing else changed it meanwhile.
     pub(crate) generation: u64,
     pub(crate) in_flight: Option<RefreshFuture>,
+    /// The DPoP key the session's tokens are bound to (RFC 9449), when it uses DPoP.
+    pub(crate) dpop_key: Option<Arc<DpopKey>>,
 }
 
 impl State {
@@ -66,6 +72,7 @@ impl State {
         self.access = None;
         self.refresh_token = None;
         self.in_flight = None;
+        self.dpop_key = None;
         self.generation += 1;
     }
 }

@@ -11,6 +11,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 
 use super::{RefreshTokenStore, StoreError};
 
@@ -28,6 +30,20 @@ impl FileStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The DPoP key's file: the token file's name with `.dpop` added, beside it.
+    fn key_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".dpop");
+        self.path.with_file_name(name)
+    }
+}
+
+async fn remove_if_present(path: &Path) -> Result<(), StoreError> {
+    match tokio::fs::remove_file(path).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
     }
 }
 
@@ -61,10 +77,22 @@ impl RefreshTokenStore for FileStore {
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
-        match tokio::fs::remove_file(&self.path).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
+        remove_if_present(&self.path).await?;
+        remove_if_present(&self.key_path()).await
+    }
+
+    async fn load_dpop_key(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        match tokio::fs::read_to_string(self.key_path()).await {
+            Ok(text) => Ok(Some(URL_SAFE_NO_PAD.decode(text.trim())?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
         }
+    }
+
+    async fn save_dpop_key(&self, pkcs8: &[u8]) -> Result<(), StoreError> {
+        let (path, text) = (self.key_path(), URL_SAFE_NO_PAD.encode(pkcs8));
+        tokio::task::spawn_blocking(move || write_atomically(&path, &text)).await??;
+        Ok(())
     }
 }
 
@@ -82,9 +110,13 @@ mod tests {
         assert_eq!(store.load().await.unwrap().as_deref(), Some("rt-2"));
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary files are left behind");
+        store.save_dpop_key(&[1, 2, 255]).await.unwrap();
+        assert_eq!(store.load_dpop_key().await.unwrap(), Some(vec![1, 2, 255]));
         store.clear().await.unwrap();
         store.clear().await.unwrap();
         assert_eq!(store.load().await.unwrap(), None);
+        assert_eq!(store.load_dpop_key().await.unwrap(), None);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "both files are gone");
     }
 
     #[cfg(unix)]

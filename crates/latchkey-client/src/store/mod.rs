@@ -23,6 +23,11 @@ pub trait RefreshTokenStore: Send + Sync {
     async fn load(&self) -> Result<Option<String>, StoreError>;
     /// Replaces the saved token.
     async fn save(&self, refresh_token: &str) -> Result<(), StoreError>;
-    /// Forgets the token (logout, or the session ended at the server).
+    /// Forgets the token and the DPoP key (logout, or the session ended at the server).
     async fn clear(&self) -> Result<(), StoreError>;
+    /// The DPoP private key of the session (PKCS#8 DER), if one was saved.
+    async fn load_dpop_key(&self) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Keeps the DPoP private key the session's tokens are bound to (RFC 9449): without it a
+    /// restored bound refresh token is useless. As secret as the refresh token.
+    async fn save_dpop_key(&self, pkcs8: &[u8]) -> Result<(), StoreError>;
 }

@@ -134,8 +134,18 @@ impl SigningKey {
     /// `{"alg":..,"typ":..,"kid":..}` in that order; the payload is the claims' JSON.
     /// ES256 signatures are the 64-byte `R || S` form of RFC 7518 §3.4.
     pub fn sign_jwt<C: Serialize>(&self, typ: &str, claims: &C) -> Result<String, CryptoError> {
-        let header = serde_json::to_vec(&Header { alg: self.alg().as_str(), typ, kid: self.kid() })
-            .map_err(|e| CryptoError::Serialization(e.to_string()))?;
+        self.sign_with_header(&Header { alg: self.alg().as_str(), typ, kid: self.kid() }, claims)
+    }
+
+    /// Signs `claims` as a compact JWS under the caller's protected `header`, e.g. a DPoP
+    /// proof whose header carries the public JWK (RFC 9449 §4.2). The header must name this
+    /// key's algorithm for the result to verify.
+    pub fn sign_with_header<H: Serialize, C: Serialize>(
+        &self,
+        header: &H,
+        claims: &C,
+    ) -> Result<String, CryptoError> {
+        let header = serde_json::to_vec(header).map_err(|e| CryptoError::Serialization(e.to_string()))?;
         let payload = serde_json::to_vec(claims).map_err(|e| CryptoError::Serialization(e.to_string()))?;
 
         let sig_len = match &self.pair {

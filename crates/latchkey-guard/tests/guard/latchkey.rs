@@ -104,6 +104,21 @@ impl Latchkey {
         keys::revoke(l.store.as_ref(), &l.master, &l.config, kid, SystemClock.now()).await.unwrap().unwrap();
     }
 
+    /// Alice logs in with a DPoP proof of `prover`'s key; returns the token response.
+    pub async fn login_bound(&self, prover: &latchkey_server::testing::DpopProver) -> Value {
+        let form = [
+            ("grant_type", "password"),
+            ("client_id", self.app_client.as_str()),
+            ("username", "alice"),
+            ("password", PASSWORD),
+        ];
+        let url = format!("{}/token", self.issuer);
+        let proof = prover.proof("POST", &url, SystemClock.now(), None);
+        let response = self.http.post(url).header("dpop", proof).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
     /// Revokes a refresh token (RFC 7009), which ends its session.
     pub async fn revoke(&self, refresh_token: &str) {
         let form = [

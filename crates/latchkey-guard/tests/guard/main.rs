@@ -12,6 +12,7 @@ mod serve;
 
 mod attacks;
 mod builder;
+mod dpop;
 mod interop;
 mod keys;
 mod revocation;

@@ -2,11 +2,11 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use latchkey_guard::{Claims, Guard, Introspected, Rejection, RequireScope, ScopeName};
+use latchkey_guard::{Claims, Guard, GuardBuilder, Introspected, Rejection, RequireScope, ScopeName};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
-use crate::serve::serve;
+use crate::serve::serve_on;
 
 pub struct BankRead;
 impl ScopeName for BankRead {
@@ -75,6 +75,18 @@ impl Reply {
 
 impl Protected {
     pub async fn start(guard: Guard) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(listener, guard)
+    }
+
+    /// Builds the guard with DPoP for this app's own public URL (RFC 9449 §7), and serves.
+    pub async fn start_dpop(builder: GuardBuilder) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        Self::serve(listener, builder.dpop(url).build().await.unwrap())
+    }
+
+    fn serve(listener: tokio::net::TcpListener, guard: Guard) -> Self {
         let app = Router::new()
             .route("/me", get(me))
             .route("/read", get(read))
@@ -84,7 +96,7 @@ impl Protected {
             .route("/healthz", get(|| async { "up" }))
             .route("/docs/{*rest}", get(|| async { "docs" }))
             .layer(guard.layer());
-        let (url, shutdown) = serve(app).await;
+        let (url, shutdown) = serve_on(listener, app);
         Self { url, http: reqwest::Client::new(), _shutdown: shutdown }
     }
 

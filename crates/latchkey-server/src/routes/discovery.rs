@@ -30,6 +30,8 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "code_challenge_methods_supported": ["S256"],
+        // RFC 9449 §5.1: the algorithms accepted for DPoP proofs.
+        "dpop_signing_alg_values_supported": crate::dpop::SUPPORTED_ALGS.map(|alg| alg.as_str()),
         "authorization_response_iss_parameter_supported": true,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "id_token_signing_alg_values_supported": [ID_TOKEN_ALGORITHM.as_str()],

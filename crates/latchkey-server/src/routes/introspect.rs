@@ -73,7 +73,9 @@ async fn access_token_info(
     }
     let mut info = serde_json::to_value(&claims).map_err(ApiError::internal)?;
     info["active"] = true.into();
-    info["token_type"] = "Bearer".into();
+    // RFC 9449 §6.2: a bound token is of type DPoP, and its `cnf` (serialized with the
+    // claims) names the key.
+    info["token_type"] = if claims.cnf.is_some() { "DPoP" } else { "Bearer" }.into();
     if let Some(username) = &claims.preferred_username {
         info["username"] = username.clone().into();
     }
@@ -93,7 +95,7 @@ async fn refresh_token_info(
     if !session.is_live(now) || session.generation != generation {
         return Ok(inactive());
     }
-    Ok(json!({
+    let mut info = json!({
         "active": true,
         "token_type": "refresh_token",
         "client_id": session.client_id,
@@ -104,5 +106,9 @@ async fn refresh_token_info(
         "iat": session.rotated_at.unwrap_or(session.created_at),
         "exp": session.lifetime().expires_at(),
         "iss": state.issuer.as_ref(),
-    }))
+    });
+    if let Some(jkt) = &session.dpop_jkt {
+        info["cnf"] = json!({ "jkt": jkt });
+    }
+    Ok(info)
 }

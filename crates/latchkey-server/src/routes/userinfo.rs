@@ -11,16 +11,18 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use latchkey_core::bearer::BearerError;
+use latchkey_core::claims::AccessTokenClaims;
 use serde_json::{Map, Value};
 
-use crate::bearer::{bearer_token, bearer_token_or_form, verify_access_token};
+use crate::bearer::{authenticate, authenticate_header_or_form};
 use crate::error::ApiError;
+use crate::public_urls::Endpoint;
 use crate::state::AppState;
 
 /// `GET /userinfo`: the token from the `Authorization` header only (§2.2 excludes GET).
 pub async fn userinfo_get(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let token = bearer_token(&headers)?;
-    answer(&state, token).await
+    let claims = authenticate(&state, &headers, "GET", Endpoint::UserInfo.route()).await?;
+    answer(&state, claims).await
 }
 
 /// `POST /userinfo`: the token from the header or the form body, not both.
@@ -35,12 +37,12 @@ pub async fn userinfo_post(
         }
         _ => BearerError::InvalidRequest("cannot read the request body".into()).into(),
     })?;
-    let token = bearer_token_or_form(&headers, &body)?;
-    answer(&state, &token).await
+    let claims =
+        authenticate_header_or_form(&state, &headers, &body, "POST", Endpoint::UserInfo.route()).await?;
+    answer(&state, claims).await
 }
 
-async fn answer(state: &AppState, token: &str) -> Result<Response, ApiError> {
-    let claims = verify_access_token(state, token).await?;
+async fn answer(state: &AppState, claims: AccessTokenClaims) -> Result<Response, ApiError> {
     let scopes: Vec<&str> = claims.scope.as_deref().unwrap_or_default().split(' ').collect();
     if !scopes.contains(&"openid") {
         return Err(BearerError::InsufficientScope("openid".into()).into());

@@ -1,6 +1,6 @@
 //! JWT access tokens (RFC 9068): `typ: at+jwt`, signed with the server's access-token key.
 
-use latchkey_core::claims::{AccessTokenClaims, Audience, ACCESS_TOKEN_TYP};
+use latchkey_core::claims::{AccessTokenClaims, Audience, Confirmation, ACCESS_TOKEN_TYP};
 use latchkey_core::scope::Scope;
 use latchkey_crypto::random;
 
@@ -18,12 +18,16 @@ pub struct AccessTokenSpec<'a> {
     pub username: Option<&'a str>,
     pub roles: &'a [String],
     pub ttl: i64,
+    /// The DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6.1), if any.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// A signed access token and its lifetime in seconds.
 pub struct IssuedAccessToken {
     pub token: String,
     pub expires_in: i64,
+    /// `DPoP` for a token bound to a key (RFC 9449 §5), else `Bearer`.
+    pub token_type: &'static str,
 }
 
 /// Signs an access token for `spec`, valid from now for `spec.ttl` seconds.
@@ -43,7 +47,9 @@ pub fn issue(state: &AppState, spec: &AccessTokenSpec<'_>) -> Result<IssuedAcces
         auth_time: spec.auth_time,
         preferred_username: spec.username.map(str::to_owned),
         roles: spec.roles.to_vec(),
+        cnf: spec.dpop_jkt.map(|jkt| Confirmation { jkt: jkt.to_owned() }),
     };
     let token = state.keys.access_token_signer().sign_jwt(ACCESS_TOKEN_TYP, &claims)?;
-    Ok(IssuedAccessToken { token, expires_in: spec.ttl })
+    let token_type = if spec.dpop_jkt.is_some() { "DPoP" } else { "Bearer" };
+    Ok(IssuedAccessToken { token, expires_in: spec.ttl, token_type })
 }

@@ -16,6 +16,8 @@ mod client_credentials;
 mod code_exchange;
 mod connections;
 mod discovery;
+mod dpop;
+mod dpop_binding;
 mod e2e;
 mod error_description;
 mod janitor;

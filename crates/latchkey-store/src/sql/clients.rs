@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use latchkey_core::client::ClientKind;
+use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
 use sqlx::any::AnyRow;
 
@@ -14,7 +15,7 @@ macro_rules! client_columns {
     () => {
         "id, name, kind, secret_hash, grant_types, scopes, access_token_ttl, refresh_idle_ttl, \
          refresh_absolute_ttl, reuse_window, created_at, redirect_uris, post_logout_redirect_uris, \
-         require_consent, pkce_required"
+         require_consent, pkce_required, dpop, dpop_nonce"
     };
 }
 
@@ -41,6 +42,9 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         post_logout_redirect_uris: from_json(row, "post_logout_redirect_uris")?,
         require_consent: col::<i64>(row, "require_consent")? != 0,
         pkce_required: col::<i64>(row, "pkce_required")? != 0,
+        dpop: DpopPolicy::parse(&col::<String>(row, "dpop")?)
+            .ok_or_else(|| StoreError::corrupt("client dpop", "not off, optional or required"))?,
+        dpop_nonce: col::<i64>(row, "dpop_nonce")? != 0,
     })
 }
 
@@ -51,7 +55,7 @@ impl ClientStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO clients (",
             client_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         ))
         .bind(&client.id)
         .bind(&client.name)
@@ -68,6 +72,8 @@ impl ClientStore for SqlStore {
         .bind(to_json(&client.post_logout_redirect_uris))
         .bind(flag(client.require_consent))
         .bind(flag(client.pkce_required))
+        .bind(client.dpop.as_str())
+        .bind(flag(client.dpop_nonce))
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("client {}", client.id)))?;
@@ -87,6 +93,8 @@ impl ClientStore for SqlStore {
             post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
             require_consent: client.require_consent,
             pkce_required: client.pkce_required,
+            dpop: client.dpop,
+            dpop_nonce: client.dpop_nonce,
         })
     }
 

@@ -29,6 +29,7 @@ struct Job {
     expected_generation: i64,
     now: i64,
     new_idle_expires_at: i64,
+    dpop_jkt: Option<String>,
     reply: oneshot::Sender<Result<Option<AnyRow>, StoreError>>,
 }
 
@@ -53,9 +54,11 @@ impl RotationQueue {
         expected_generation: i64,
         now: i64,
         new_idle_expires_at: i64,
+        dpop_jkt: Option<&str>,
     ) -> Result<Option<AnyRow>, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job = Job { id: id.to_owned(), expected_generation, now, new_idle_expires_at, reply };
+        let dpop_jkt = dpop_jkt.map(str::to_owned);
+        let job = Job { id: id.to_owned(), expected_generation, now, new_idle_expires_at, dpop_jkt, reply };
         let stopped = || StoreError::Unavailable("the rotation writer has stopped".into());
         self.jobs.send(job).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -97,6 +100,7 @@ async fn commit_batch(
             .bind(job.expected_generation)
             .bind(job.now)
             .bind(job.new_idle_expires_at)
+            .bind(&job.dpop_jkt)
             .fetch_optional(&mut *conn)
             .await
             .map_err(|e| map_sqlx(e, || format!("session {}", job.id)));

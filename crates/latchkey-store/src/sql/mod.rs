@@ -5,6 +5,7 @@ mod browser_sessions;
 mod clients;
 mod codes;
 mod consents;
+mod dpop_proofs;
 mod group_commit;
 mod instance;
 mod keys;

@@ -15,7 +15,7 @@ macro_rules! session_columns {
     () => {
         "id, user_id, client_id, scope, generation, rotated_at, auth_time, created_at, \
          last_used_at, idle_expires_at, absolute_expires_at, revoked_at, revoke_reason, ip, \
-         user_agent"
+         user_agent, dpop_jkt"
     };
 }
 
@@ -24,7 +24,7 @@ macro_rules! session_columns_s {
     () => {
         "s.id, s.user_id, s.client_id, s.scope, s.generation, s.rotated_at, s.auth_time, \
          s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, \
-         s.revoke_reason, s.ip, s.user_agent"
+         s.revoke_reason, s.ip, s.user_agent, s.dpop_jkt"
     };
 }
 
@@ -61,7 +61,7 @@ pub(super) use expires_at;
 pub(super) const ROTATE: &str = concat!(
     "UPDATE sessions SET generation = generation + 1, rotated_at = $3, last_used_at = $3, ",
     "idle_expires_at = CASE WHEN $4 < absolute_expires_at THEN $4 ELSE absolute_expires_at END ",
-    "WHERE id = $1 AND generation = $2 AND ",
+    "WHERE id = $1 AND generation = $2 AND (dpop_jkt IS NULL OR dpop_jkt = $5) AND ",
     live_at!("$3"),
     " RETURNING ",
     session_columns!(),
@@ -138,6 +138,7 @@ fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
         revoke_reason: col(row, "revoke_reason")?,
         ip: col(row, "ip")?,
         user_agent: col(row, "user_agent")?,
+        dpop_jkt: col(row, "dpop_jkt")?,
     })
 }
 
@@ -163,7 +164,7 @@ impl SessionStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO sessions (",
             session_columns!(),
-            ", browser_session_id) VALUES ($1, $2, $3, $4, 0, NULL, $5, $6, $6, $7, $8, NULL, NULL, $9, $10, $11)"
+            ", browser_session_id) VALUES ($1, $2, $3, $4, 0, NULL, $5, $6, $6, $7, $8, NULL, NULL, $9, $10, $12, $11)"
         ))
         .bind(&s.id)
         .bind(&s.user_id)
@@ -176,6 +177,7 @@ impl SessionStore for SqlStore {
         .bind(&s.ip)
         .bind(&s.user_agent)
         .bind(&s.browser_session_id)
+        .bind(&s.dpop_jkt)
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("session {}", s.id)))?;
@@ -195,6 +197,7 @@ impl SessionStore for SqlStore {
             revoke_reason: None,
             ip: s.ip.clone(),
             user_agent: s.user_agent.clone(),
+            dpop_jkt: s.dpop_jkt.clone(),
         })
     }
 
@@ -220,10 +223,11 @@ impl SessionStore for SqlStore {
         expected_generation: i64,
         now: i64,
         new_idle_expires_at: i64,
+        dpop_jkt: Option<&str>,
     ) -> Result<Option<SessionWithUser>, StoreError> {
         let row = match &self.rotations {
             Some(queue) => queue
-                .rotate(id, expected_generation, now, new_idle_expires_at)
+                .rotate(id, expected_generation, now, new_idle_expires_at, dpop_jkt)
                 .await
                 .map_err(|e| self.note(e))?,
             None => sqlx::query(ROTATE)
@@ -231,6 +235,7 @@ impl SessionStore for SqlStore {
                 .bind(expected_generation)
                 .bind(now)
                 .bind(new_idle_expires_at)
+                .bind(dpop_jkt)
                 .fetch_optional(&self.writer)
                 .await
                 .map_err(|e| self.fail(e, || format!("session {id}")))?,

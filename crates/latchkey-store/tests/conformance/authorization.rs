@@ -22,6 +22,7 @@ fn code(hash: &str) -> NewAuthorizationCode {
         browser_session_id: Some("b1".into()),
         created_at: NOW,
         expires_at: NOW + 60,
+        dpop_jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into()),
     }
 }
 
@@ -38,6 +39,7 @@ pub async fn authorization_code_redeems_once(db: TestDatabase) {
     assert_eq!(redeemed.session_id.as_deref(), Some("s1"));
     assert_eq!(redeemed.code.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
     assert!(redeemed.code.redirect_uri_given);
+    assert_eq!(redeemed.code.dpop_jkt.as_deref(), Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"));
     assert!(
         store.redeem_authorization_code("h1", "c1", NOW + 2, "s2").await.unwrap().is_none(),
         "second use"

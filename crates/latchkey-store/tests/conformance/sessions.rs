@@ -48,7 +48,7 @@ pub async fn rotate_wins_once_per_generation(db: TestDatabase) {
     store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
 
     let t1 = NOW + 60;
-    let rotated = store.rotate_session("s1", 0, t1, t1 + IDLE).await.unwrap().unwrap();
+    let rotated = store.rotate_session("s1", 0, t1, t1 + IDLE, None).await.unwrap().unwrap();
     let s = &rotated.session;
     assert_eq!((s.generation, s.rotated_at, s.last_used_at, s.idle_expires_at), (1, Some(t1), t1, t1 + IDLE));
     assert_eq!((s.created_at, s.auth_time, s.absolute_expires_at), (NOW, NOW - 1, NOW + ABSOLUTE));
@@ -57,17 +57,17 @@ pub async fn rotate_wins_once_per_generation(db: TestDatabase) {
     assert_eq!(rotated.email.as_deref(), Some("alice@example.com"));
 
     // The stale generation loses, now and later; the row is untouched.
-    assert!(store.rotate_session("s1", 0, t1, t1 + IDLE).await.unwrap().is_none());
-    assert!(store.rotate_session("s1", 0, t1 + 1, t1 + 1 + IDLE).await.unwrap().is_none());
+    assert!(store.rotate_session("s1", 0, t1, t1 + IDLE, None).await.unwrap().is_none());
+    assert!(store.rotate_session("s1", 0, t1 + 1, t1 + 1 + IDLE, None).await.unwrap().is_none());
     // A generation from the future loses too.
-    assert!(store.rotate_session("s1", 5, t1 + 1, t1 + 1 + IDLE).await.unwrap().is_none());
+    assert!(store.rotate_session("s1", 5, t1 + 1, t1 + 1 + IDLE, None).await.unwrap().is_none());
     let stored = store.session("s1").await.unwrap().unwrap().session;
     assert_eq!((stored.generation, stored.rotated_at, stored.last_used_at), (1, Some(t1), t1));
 
     let t2 = NOW + 120;
-    let again = store.rotate_session("s1", 1, t2, t2 + IDLE).await.unwrap().unwrap();
+    let again = store.rotate_session("s1", 1, t2, t2 + IDLE, None).await.unwrap().unwrap();
     assert_eq!((again.session.generation, again.session.rotated_at), (2, Some(t2)));
-    assert!(store.rotate_session("nobody", 0, t2, t2 + IDLE).await.unwrap().is_none());
+    assert!(store.rotate_session("nobody", 0, t2, t2 + IDLE, None).await.unwrap().is_none());
 }
 
 pub async fn rotate_refused_on_dead_sessions(db: TestDatabase) {
@@ -75,21 +75,21 @@ pub async fn rotate_refused_on_dead_sessions(db: TestDatabase) {
     // Revoked.
     store.create_session(&new_session("revoked", "u1", "c1", NOW)).await.unwrap();
     assert!(store.revoke_session("revoked", NOW + 1, "logout").await.unwrap());
-    assert!(store.rotate_session("revoked", 0, NOW + 2, NOW + 2 + IDLE).await.unwrap().is_none());
+    assert!(store.rotate_session("revoked", 0, NOW + 2, NOW + 2 + IDLE, None).await.unwrap().is_none());
 
     // Idle-expired: at the expiry instant it is already dead (live means `> now`).
     store.create_session(&new_session("idle", "u1", "c1", NOW)).await.unwrap();
     let at = NOW + IDLE;
-    assert!(store.rotate_session("idle", 0, at, at + IDLE).await.unwrap().is_none());
-    assert!(store.rotate_session("idle", 0, at - 1, at - 1 + IDLE).await.unwrap().is_some());
+    assert!(store.rotate_session("idle", 0, at, at + IDLE, None).await.unwrap().is_none());
+    assert!(store.rotate_session("idle", 0, at - 1, at - 1 + IDLE, None).await.unwrap().is_some());
 
     // Absolutely expired, although the idle expiry would still allow it.
     let mut old = new_session("old", "u1", "c1", NOW);
     old.absolute_expires_at = NOW + 100;
     old.idle_expires_at = NOW + 1_000;
     store.create_session(&old).await.unwrap();
-    assert!(store.rotate_session("old", 0, NOW + 100, NOW + 200).await.unwrap().is_none());
-    assert!(store.rotate_session("old", 0, NOW + 500, NOW + 600).await.unwrap().is_none());
+    assert!(store.rotate_session("old", 0, NOW + 100, NOW + 200, None).await.unwrap().is_none());
+    assert!(store.rotate_session("old", 0, NOW + 500, NOW + 600, None).await.unwrap().is_none());
     assert_eq!(store.session("old").await.unwrap().unwrap().session.generation, 0);
 }
 
@@ -99,10 +99,10 @@ pub async fn rotate_caps_idle_at_absolute(db: TestDatabase) {
     s.absolute_expires_at = NOW + 1_000;
     s.idle_expires_at = NOW + 500;
     store.create_session(&s).await.unwrap();
-    let rotated = store.rotate_session("s1", 0, NOW + 400, NOW + 400 + IDLE).await.unwrap().unwrap();
+    let rotated = store.rotate_session("s1", 0, NOW + 400, NOW + 400 + IDLE, None).await.unwrap().unwrap();
     assert_eq!(rotated.session.idle_expires_at, NOW + 1_000);
     // Below the cap, the new idle expiry is taken as is (it may even shrink).
-    let rotated = store.rotate_session("s1", 1, NOW + 401, NOW + 900).await.unwrap().unwrap();
+    let rotated = store.rotate_session("s1", 1, NOW + 401, NOW + 900, None).await.unwrap().unwrap();
     assert_eq!(rotated.session.idle_expires_at, NOW + 900);
     assert_eq!(store.session("s1").await.unwrap().unwrap().session.idle_expires_at, NOW + 900);
 }
@@ -112,7 +112,7 @@ pub async fn rotate_reports_user_state(db: TestDatabase) {
     store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
     store.set_user_disabled("u1", true, NOW + 1).await.unwrap();
     // The store rotates regardless; refusing a disabled user is the server's decision.
-    let rotated = store.rotate_session("s1", 0, NOW + 2, NOW + 2 + IDLE).await.unwrap().unwrap();
+    let rotated = store.rotate_session("s1", 0, NOW + 2, NOW + 2 + IDLE, None).await.unwrap().unwrap();
     assert!(rotated.user_disabled);
     assert!(store.session("s1").await.unwrap().unwrap().user_disabled);
 }
@@ -245,7 +245,7 @@ async fn race(stores: &[SqlStore]) {
                 let barrier = barrier.clone();
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    store.rotate_session("s1", generation, now, now + IDLE).await
+                    store.rotate_session("s1", generation, now, now + IDLE, None).await
                 })
             })
             .collect();

@@ -2,12 +2,13 @@
 
 use anyhow::bail;
 use latchkey_core::client::ClientKind;
+use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_server::admin::{self, NewClient};
 
 use super::parse_seconds;
-use crate::cli::{ClientTypeArg, ClientsCommand};
+use crate::cli::{ClientTypeArg, ClientsCommand, DpopArg};
 use crate::context::Context;
 use crate::output::{client_json, print_json};
 
@@ -30,6 +31,8 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             post_logout_redirect_uris,
             skip_consent,
             no_pkce,
+            dpop,
+            dpop_nonce,
             json,
         } => {
             let grant_types = grants
@@ -59,6 +62,12 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                 post_logout_redirect_uris,
                 require_consent: !skip_consent,
                 pkce_required: !no_pkce,
+                dpop: match dpop {
+                    DpopArg::Off => DpopPolicy::Off,
+                    DpopArg::Optional => DpopPolicy::Optional,
+                    DpopArg::Required => DpopPolicy::Required,
+                },
+                dpop_nonce,
                 ..NewClient::new(name, kind, &grant_types, scope)
             };
             let secrets = latchkey_server::client_secrets(&ctx.master_key().await?);

@@ -54,6 +54,7 @@ pub async fn grant(
     redirect_uri: Option<&str>,
     code_verifier: Option<&Secret>,
     origin: Origin,
+    dpop_jkt: Option<&str>,
 ) -> Result<Response, ApiError> {
     let hash = code_hash(code.expose());
     let now = state.clock.now();
@@ -73,6 +74,12 @@ pub async fn grant(
 
     redirect_uri::check_token_request(&stored.redirect_uri, stored.redirect_uri_given, redirect_uri)?;
     pkce::verify(stored.code_challenge.as_deref(), code_verifier.map(Secret::expose))?;
+    // RFC 9449 §10: a code bound to a key at /authorize is redeemed only with its proof.
+    if stored.dpop_jkt.is_some() && stored.dpop_jkt.as_deref() != dpop_jkt {
+        return Err(
+            OAuthError::invalid_grant("the code is bound to a DPoP key; send a proof signed by it").into()
+        );
+    }
 
     let user =
         state.store.user_by_id(&stored.user_id).await?.filter(|u| !u.disabled).ok_or_else(invalid_code)?;
@@ -89,6 +96,7 @@ pub async fn grant(
             auth_time: stored.auth_time,
             origin,
             browser_session_id: stored.browser_session_id.as_deref(),
+            dpop_jkt,
         },
         Some(session_id),
         with_refresh,
@@ -116,7 +124,7 @@ pub async fn grant(
     tracing::info!(user_id = %user.id, client_id = %client.id, sid = %session_id, "authorization code redeemed");
     Ok(TokenResponse {
         access_token: started.access_token.token,
-        token_type: "Bearer",
+        token_type: started.access_token.token_type,
         expires_in: started.access_token.expires_in,
         refresh_token: started.refresh_token,
         scope: (!scope.is_empty()).then(|| scope.to_string()),

@@ -12,7 +12,12 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tokens::access_token::{self, AccessTokenSpec};
 
-pub fn grant(state: &AppState, client: &Client, requested: Option<&Scope>) -> Result<Response, ApiError> {
+pub fn grant(
+    state: &AppState,
+    client: &Client,
+    requested: Option<&Scope>,
+    dpop_jkt: Option<&str>,
+) -> Result<Response, ApiError> {
     if client.kind != ClientKind::Confidential {
         return Err(
             OAuthError::unauthorized_client("client_credentials is for confidential clients only").into()
@@ -32,11 +37,12 @@ pub fn grant(state: &AppState, client: &Client, requested: Option<&Scope>) -> Re
             username: None,
             roles: &[],
             ttl: policy.access_token_ttl,
+            dpop_jkt,
         },
     )?;
     Ok(TokenResponse {
         access_token: issued.token,
-        token_type: "Bearer",
+        token_type: issued.token_type,
         expires_in: issued.expires_in,
         refresh_token: None,
         scope: (!scope.is_empty()).then(|| scope.to_string()),

@@ -3,6 +3,7 @@
 
 pub(crate) mod authorization_code;
 mod client_credentials;
+mod dpop;
 pub(crate) mod password;
 mod refresh;
 mod response;
@@ -61,14 +62,18 @@ pub async fn token(
         .into());
     }
     let origin = Origin::from_request(&state, peer, &headers);
+    let jkt = dpop::proven_key(&state, &client, &headers).await?;
+    let jkt = jkt.as_deref();
     match request.grant {
         TokenGrant::Password { username, password, scope } => {
-            password::grant(&state, &client, &username, password, scope.as_ref(), origin).await
+            password::grant(&state, &client, &username, password, scope.as_ref(), origin, jkt).await
         }
         TokenGrant::RefreshToken { refresh_token, scope } => {
-            refresh::grant(&state, &client, refresh_token.expose(), scope.as_ref()).await
+            refresh::grant(&state, &client, refresh_token.expose(), scope.as_ref(), jkt).await
         }
-        TokenGrant::ClientCredentials { scope } => client_credentials::grant(&state, &client, scope.as_ref()),
+        TokenGrant::ClientCredentials { scope } => {
+            client_credentials::grant(&state, &client, scope.as_ref(), jkt)
+        }
         TokenGrant::AuthorizationCode { code, redirect_uri, code_verifier } => {
             authorization_code::grant(
                 &state,
@@ -77,6 +82,7 @@ pub async fn token(
                 redirect_uri.as_deref(),
                 code_verifier.as_ref(),
                 origin,
+                jkt,
             )
             .await
         }

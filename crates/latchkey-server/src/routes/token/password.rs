@@ -31,6 +31,7 @@ pub async fn grant(
     password: Secret,
     requested: Option<&Scope>,
     origin: Origin,
+    dpop_jkt: Option<&str>,
 ) -> Result<Response, ApiError> {
     let allowed = Scope::from_tokens(&client.scopes)?;
     let scope = Scope::grant(requested, &allowed)?;
@@ -63,6 +64,7 @@ pub async fn grant(
             auth_time: now,
             origin,
             browser_session_id: None,
+            dpop_jkt,
         },
         session_id,
         with_refresh,
@@ -72,7 +74,7 @@ pub async fn grant(
     tracing::info!(user_id = %user.id, client_id = %client.id, sid = ?sid, "password login");
     Ok(TokenResponse {
         access_token: started.access_token.token,
-        token_type: "Bearer",
+        token_type: started.access_token.token_type,
         expires_in: started.access_token.expires_in,
         refresh_token: started.refresh_token,
         scope: (!scope.is_empty()).then(|| scope.to_string()),

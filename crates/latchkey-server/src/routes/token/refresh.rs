@@ -30,6 +30,7 @@ pub async fn grant(
     client: &Client,
     refresh_token: &str,
     requested: Option<&Scope>,
+    dpop_jkt: Option<&str>,
 ) -> Result<Response, ApiError> {
     let (session_id, generation) =
         state.refresh_tokens.open(refresh_token, &client.id).ok_or_else(invalid_token)?;
@@ -50,7 +51,8 @@ pub async fn grant(
     }
 
     let now = state.clock.now();
-    let rotated = state.store.rotate_session(&sid, generation, now, now + policy.refresh_idle_ttl).await?;
+    let rotated =
+        state.store.rotate_session(&sid, generation, now, now + policy.refresh_idle_ttl, dpop_jkt).await?;
     let (session, new_generation) = match rotated {
         Some(session) => {
             state.metrics.record_rotation();
@@ -59,6 +61,15 @@ pub async fn grant(
         }
         None => {
             let found = state.store.session(&sid).await?.ok_or_else(invalid_token)?;
+            // RFC 9449 §5: a token bound to a key, shown without a proof of it, is refused
+            // before anything else, and is no sign of reuse: only the key holder could
+            // have caused a duplicate or a replay.
+            if found.session.dpop_jkt.is_some() && found.session.dpop_jkt.as_deref() != dpop_jkt {
+                return Err(OAuthError::invalid_grant(
+                    "the refresh token is bound to a DPoP key; send a proof signed by that key",
+                )
+                .into());
+            }
             let downtimes = state.uptime.downtimes();
             match classify_failed_rotation(
                 &state_of(&found),
@@ -103,11 +114,12 @@ pub async fn grant(
             username: Some(&session.username),
             roles: &session.roles,
             ttl: policy.access_token_ttl,
+            dpop_jkt,
         },
     )?;
     Ok(TokenResponse {
         access_token: issued.token,
-        token_type: "Bearer",
+        token_type: issued.token_type,
         expires_in: issued.expires_in,
         refresh_token: Some(state.refresh_tokens.mint(&session_id, new_generation, &client.id)),
         scope: (!scope.is_empty()).then(|| scope.to_string()),

@@ -1,6 +1,7 @@
 //! Starting a session for a user and issuing its tokens: shared by the password grant and
 //! the authorization-code grant, so both create sessions and access tokens the same way.
 
+use latchkey_core::client::ClientKind;
 use latchkey_core::scope::Scope;
 use latchkey_store::{Client, NewSession};
 
@@ -20,6 +21,9 @@ pub struct Login<'a> {
     pub origin: Origin,
     /// The browser session the login came through (authorization-code flow).
     pub browser_session_id: Option<&'a str>,
+    /// The DPoP key the client proved it holds: the access token is bound to it, and so is
+    /// the session's refresh token when the client is public (RFC 9449 §5).
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// What [`start`] issued.
@@ -55,6 +59,7 @@ pub async fn start(
                 ip: login.origin.ip.map(|ip| ip.to_string()),
                 user_agent: login.origin.user_agent,
                 browser_session_id: login.browser_session_id.map(str::to_owned),
+                dpop_jkt: login.dpop_jkt.filter(|_| client.kind == ClientKind::Public).map(str::to_owned),
             })
             .await?;
     }
@@ -70,6 +75,7 @@ pub async fn start(
             username: Some(login.username),
             roles: login.roles,
             ttl: policy.access_token_ttl,
+            dpop_jkt: login.dpop_jkt,
         },
     )?;
     let refresh_token =

@@ -1,0 +1,73 @@
+//! The proof of one request: the `DPoP` header, its signature (the key of a header seen before
+//! comes from `AppState::dpop_keys`), the RFC 9449 §4.3 checks with
+//! this server's clock and public URL, the nonce when required, and the replay check, which
+//! records the proof in the table every process shares (one atomic statement).
+
+use axum::http::{HeaderMap, HeaderValue};
+use latchkey_core::dpop::{check_proof, proof_from_headers, AcceptedProof, DpopError, Expected, ProofClaims};
+use latchkey_crypto::Algorithm;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The proof algorithms accepted, as listed in discovery and `WWW-Authenticate: DPoP algs`.
+pub(crate) const SUPPORTED_ALGS: [Algorithm; 3] = Algorithm::ALL;
+
+/// What the request the proof must fit says.
+pub(crate) struct ProofRequest<'a> {
+    pub method: &'a str,
+    /// The server's route, e.g. `/token`; the proof's `htu` is compared with its public URL.
+    pub route: &'a str,
+    pub access_token: Option<&'a str>,
+    pub bound_jkt: Option<&'a str>,
+    pub nonce_required: bool,
+}
+
+/// Checks the request's proof and records it as used. `Ok(Ok(None))`: no `DPoP` header;
+/// `Ok(Err(..))`: a proof that is refused; `Err`: the store failed.
+pub(crate) async fn check_request_proof(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: &ProofRequest<'_>,
+) -> Result<Result<Option<AcceptedProof>, DpopError>, ApiError> {
+    let values = headers.get_all(latchkey_core::dpop::HEADER).iter().map(HeaderValue::as_bytes);
+    let proof = match proof_from_headers(values) {
+        Ok(Some(proof)) => proof,
+        Ok(None) => return Ok(Ok(None)),
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let Ok(signed) = state.dpop_keys.verify::<ProofClaims>(proof, &SUPPORTED_ALGS) else {
+        return Ok(Err(DpopError::InvalidProof(
+            "the DPoP proof is not a JWS signed by the key in its header",
+        )));
+    };
+    let now = state.clock.now();
+    let checked = {
+        let url = state.urls.url_of_route(request.route);
+        let nonces = &state.dpop_nonces;
+        let valid_nonce = |nonce: &str| nonces.is_valid(nonce, now);
+        let expected = Expected {
+            method: request.method,
+            url: &url,
+            access_token: request.access_token,
+            bound_jkt: request.bound_jkt,
+            nonce: request.nonce_required.then_some(&valid_nonce as &dyn Fn(&str) -> bool),
+        };
+        check_proof(
+            signed.typ.as_deref(),
+            &signed.thumbprint,
+            &signed.claims,
+            &expected,
+            state.dpop_window,
+            now,
+        )
+    };
+    let accepted = match checked {
+        Ok(accepted) => accepted,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    if !state.store.record_dpop_proof(&accepted.replay_key, accepted.remember_until).await? {
+        return Ok(Err(DpopError::InvalidProof("the DPoP proof was already used")));
+    }
+    Ok(Ok(Some(accepted)))
+}
