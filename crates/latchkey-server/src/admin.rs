@@ -90,6 +90,8 @@ async fn insert_user(
         id: new_user_id()?,
         username: spec.username,
         email: spec.email,
+        email_verified: false,
+        profile: Default::default(),
         roles: spec.roles,
         password_hash,
     };

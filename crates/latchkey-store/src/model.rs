@@ -13,6 +13,11 @@ pub struct User {
     pub id: String,
     pub username: String,
     pub email: Option<String>,
+    /// Whether the address is known to be the user's (an upstream provider asserted it).
+    pub email_verified: bool,
+    /// The normalized profile claims (`name`, `given_name`, `family_name`, `picture`,
+    /// `locale`), from the upstream provider of a federated user.
+    pub profile: UserProfile,
     pub roles: Vec<String>,
     pub password_hash: String,
     pub disabled: bool,
@@ -20,11 +25,16 @@ pub struct User {
     pub updated_at: i64,
 }
 
+/// Profile claims (OpenID Connect Core §5.1) as a JSON object of strings.
+pub type UserProfile = serde_json::Map<String, serde_json::Value>;
+
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub id: String,
     pub username: String,
     pub email: Option<String>,
+    pub email_verified: bool,
+    pub profile: UserProfile,
     pub roles: Vec<String>,
     pub password_hash: String,
 }

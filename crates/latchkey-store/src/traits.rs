@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 
 use crate::error::{Backend, StoreError};
+use crate::federation::FederationStore;
 use crate::model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
     NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
@@ -244,6 +245,7 @@ pub trait Store:
     + BrowserSessionStore
     + ConsentStore
     + ThrottleStore
+    + FederationStore
     + Transactional
     + Send
     + Sync

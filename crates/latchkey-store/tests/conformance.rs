@@ -50,7 +50,20 @@ latchkey_store::on_both_backends!(
     only_one_first_signing_key_per_algorithm,
     throttle_counts_per_key_and_restarts_the_window,
     throttle_counts_every_concurrent_failure_once,
+    upstream_providers_round_trip_and_are_unique,
+    an_upstream_identity_links_to_one_user,
+    concurrent_first_logins_create_one_user,
+    a_federated_profile_is_stored_and_replaced,
+    a_federation_flow_is_consumed_once,
 );
+
+#[path = "conformance/federation.rs"]
+mod federation;
+use federation::{
+    a_federated_profile_is_stored_and_replaced, a_federation_flow_is_consumed_once,
+    an_upstream_identity_links_to_one_user, concurrent_first_logins_create_one_user,
+    upstream_providers_round_trip_and_are_unique,
+};
 
 #[path = "conformance/instance.rs"]
 mod instance;
@@ -103,6 +116,8 @@ fn new_user(id: &str, username: &str) -> NewUser {
         id: id.into(),
         username: username.into(),
         email: Some(format!("{username}@example.com")),
+        email_verified: false,
+        profile: Default::default(),
         roles: vec!["admin".into(), "teller".into()],
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt$hash-of-{username}"),
     }

@@ -4,6 +4,8 @@ mod browser_sessions;
 mod clients;
 mod codes;
 mod consents;
+mod federation;
+mod federation_flows;
 mod group_commit;
 mod instance;
 mod keys;
