@@ -11,6 +11,7 @@ pub mod claims;
 pub mod client;
 pub mod clock;
 pub mod error;
+pub mod federation_linking;
 pub mod form;
 pub mod grant;
 pub mod pkce;
