@@ -51,6 +51,12 @@ pub struct AccessTokenClaims {
     pub preferred_username: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// How the user signed in (RFC 8176): `["pwd"]`, or `["fed"]` through an upstream provider.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// The upstream identity provider of a federated login, by its name here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
 }
 
 /// What the verifier expects; `None` skips that check.
@@ -150,6 +156,8 @@ mod tests {
             auth_time: None,
             preferred_username: None,
             roles: vec![],
+            amr: vec![],
+            idp: None,
         }
     }
 

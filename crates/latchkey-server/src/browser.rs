@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_crypto::digest::sha256;
 use latchkey_crypto::{random, MacKey};
-use latchkey_store::BrowserSession;
+use latchkey_store::{BrowserSession, SignInMethod};
 use serde::{Deserialize, Serialize};
 
 use crate::cookies::read_cookie;
@@ -39,11 +39,12 @@ pub async fn current_session(
     Ok(state.store.browser_session_by_secret(&hash_secret(&secret), state.clock.now()).await?)
 }
 
-/// Starts a browser session for `user_id` (ending `previous`, if any) and returns it with
-/// the `Set-Cookie` header that carries its secret.
+/// Starts a browser session for `user_id`, signed in by `method` (ending `previous`, if
+/// any), and returns it with the `Set-Cookie` header that carries its secret.
 pub async fn start_session(
     state: &AppState,
     user_id: &str,
+    method: SignInMethod,
     previous: Option<&BrowserSession>,
 ) -> Result<(BrowserSession, HeaderValue), ApiError> {
     let now = state.clock.now();
@@ -58,6 +59,7 @@ pub async fn start_session(
         created_at: now,
         expires_at: now + BROWSER_SESSION_TTL,
         ended_at: None,
+        method,
     };
     state.store.create_browser_session(&session, &hash_secret(&secret)).await?;
     let cookie = state.cookies.set_cookie(state.cookies.session_name, &secret, BROWSER_SESSION_TTL);

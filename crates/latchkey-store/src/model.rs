@@ -117,6 +117,25 @@ impl NewClient {
     }
 }
 
+/// How a user signed in, for the `amr` (RFC 8176) and `idp` claims of every token of that
+/// login: a password (`["pwd"]`), or an upstream provider (`["fed"]` and its name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInMethod {
+    pub amr: Vec<String>,
+    /// The upstream provider's name, for a federated login.
+    pub idp: Option<String>,
+}
+
+impl SignInMethod {
+    pub fn password() -> Self {
+        Self { amr: vec!["pwd".to_owned()], idp: None }
+    }
+
+    pub fn federated(provider: &str) -> Self {
+        Self { amr: vec!["fed".to_owned()], idp: Some(provider.to_owned()) }
+    }
+}
+
 /// A session (refresh-token family) to create; it starts at generation 0.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -133,6 +152,7 @@ pub struct NewSession {
     /// The browser (single-sign-on) session this session was started from, if any: ending
     /// that browser session ends this one too.
     pub browser_session_id: Option<String>,
+    pub method: SignInMethod,
 }
 
 /// One row per refresh-token family (`docs/architecture.md`, "Refresh tokens"). Nothing
@@ -158,6 +178,8 @@ pub struct Session {
     pub revoke_reason: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// How the user signed in, for the access tokens its refreshes mint.
+    pub method: SignInMethod,
 }
 
 impl Session {
@@ -249,6 +271,7 @@ pub struct NewAuthorizationCode {
     pub browser_session_id: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
+    pub method: SignInMethod,
 }
 
 /// A stored authorization code.
@@ -271,6 +294,7 @@ pub struct BrowserSession {
     pub created_at: i64,
     pub expires_at: i64,
     pub ended_at: Option<i64>,
+    pub method: SignInMethod,
 }
 
 /// One throttle key's failed sign-in attempts in its current window.

@@ -155,6 +155,7 @@ fn new_session(id: &str, user_id: &str, client_id: &str, created_at: i64) -> New
         ip: Some("192.0.2.7".into()),
         user_agent: Some("test-agent/1.0".into()),
         browser_session_id: None,
+        method: latchkey_store::SignInMethod::password(),
     }
 }
 

@@ -299,6 +299,11 @@ fn from_json(row: &AnyRow, name: &str) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(&raw).map_err(|e| StoreError::corrupt("row", format!("column {name}: {e}")))
 }
 
+/// A sign-in method is stored as `amr` (a JSON array) and `idp`.
+fn method_from_row(row: &AnyRow) -> Result<crate::model::SignInMethod, StoreError> {
+    Ok(crate::model::SignInMethod { amr: from_json(row, "amr")?, idp: col(row, "idp")? })
+}
+
 /// Booleans are stored as BIGINT 0/1 (the Any driver has no portable boolean).
 fn flag(b: bool) -> i64 {
     i64::from(b)

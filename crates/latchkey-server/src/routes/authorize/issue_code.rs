@@ -39,6 +39,7 @@ pub async fn issue(
             browser_session_id: Some(signed_in.session.id.clone()),
             created_at: now,
             expires_at: now + CODE_TTL,
+            method: signed_in.session.method.clone(),
         })
         .await?;
     Ok(return_to.code(&code))

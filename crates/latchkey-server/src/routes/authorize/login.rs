@@ -14,7 +14,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
-use latchkey_store::Client;
+use latchkey_store::{Client, SignInMethod};
 
 use super::error::AuthorizeError;
 use super::redirect::redirect_to;
@@ -107,7 +107,7 @@ pub async fn login(
     };
 
     let previous = browser::current_session(&state, &headers).await?;
-    let (session, cookie) = browser::start_session(&state, &user.id, previous.as_ref()).await?;
+    let (session, cookie) = browser::start_session(&state, &user.id, SignInMethod::password(), previous.as_ref()).await?;
     tracing::info!(user_id = %user.id, client_id = %client.id, "hosted login");
     let next =
         Interaction { q: interaction.q, bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };

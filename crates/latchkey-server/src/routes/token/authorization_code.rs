@@ -89,6 +89,7 @@ pub async fn grant(
             auth_time: stored.auth_time,
             origin,
             browser_session_id: stored.browser_session_id.as_deref(),
+            method: &stored.method,
         },
         Some(session_id),
         with_refresh,
@@ -105,6 +106,7 @@ pub async fn grant(
                     nonce: stored.nonce.as_deref(),
                     access_token: &started.access_token.token,
                     browser_session_id: stored.browser_session_id.as_deref(),
+                    method: &stored.method,
                     ttl: state.policy(client).access_token_ttl,
                 },
             )

@@ -31,6 +31,7 @@ pub fn grant(state: &AppState, client: &Client, requested: Option<&Scope>) -> Re
             auth_time: None,
             username: None,
             roles: &[],
+            method: None,
             ttl: policy.access_token_ttl,
         },
     )?;

@@ -2,7 +2,7 @@
 //! the authorization-code grant, so both create sessions and access tokens the same way.
 
 use latchkey_core::scope::Scope;
-use latchkey_store::{Client, NewSession};
+use latchkey_store::{Client, NewSession, SignInMethod};
 
 use super::Origin;
 use crate::error::ApiError;
@@ -20,6 +20,7 @@ pub struct Login<'a> {
     pub origin: Origin,
     /// The browser session the login came through (authorization-code flow).
     pub browser_session_id: Option<&'a str>,
+    pub method: &'a SignInMethod,
 }
 
 /// What [`start`] issued.
@@ -55,6 +56,7 @@ pub async fn start(
                 ip: login.origin.ip.map(|ip| ip.to_string()),
                 user_agent: login.origin.user_agent,
                 browser_session_id: login.browser_session_id.map(str::to_owned),
+                method: login.method.clone(),
             })
             .await?;
     }
@@ -69,6 +71,7 @@ pub async fn start(
             auth_time: Some(login.auth_time),
             username: Some(login.username),
             roles: login.roles,
+            method: Some(login.method),
             ttl: policy.access_token_ttl,
         },
     )?;
