@@ -1,0 +1,59 @@
+//! The JWKS is refetched once for an unknown `kid`, and at most once a minute per provider
+//! however many such tokens arrive.
+
+use std::sync::Arc;
+
+use latchkey_crypto::{Algorithm, SigningKey};
+use latchkey_server::federation::upstream::{IdTokenExpectations, UpstreamError};
+
+use crate::hostile::{HostileProvider, CLIENT_ID, NONCE};
+
+const UNKNOWN_KEY: UpstreamError =
+    UpstreamError::IdToken("it is signed with a key the provider does not publish");
+
+async fn validate(provider: &HostileProvider, token: &str) -> Result<serde_json::Value, UpstreamError> {
+    let audiences = [CLIENT_ID.to_owned()];
+    let expect = IdTokenExpectations { audiences: &audiences, nonce: Some(NONCE), access_token: None };
+    provider.upstream.validate_id_token(&provider.config(), token, &expect).await
+}
+
+#[tokio::test]
+async fn an_unknown_kid_refetches_once_then_is_refused_even_under_a_flood() {
+    let provider = Arc::new(HostileProvider::start().await);
+    let stranger = SigningKey::generate(Algorithm::ES256).unwrap();
+    let token = stranger.sign_jwt("JWT", &provider.good_claims()).unwrap();
+
+    assert_eq!(validate(&provider, &token).await.unwrap_err(), UNKNOWN_KEY);
+    assert_eq!(provider.jwks_hits(), 2, "the first fetch, then one refetch for the unknown kid");
+
+    let flood: Vec<_> = (0..25)
+        .map(|_| {
+            let (provider, token) = (provider.clone(), token.clone());
+            tokio::spawn(async move { validate(&provider, &token).await })
+        })
+        .collect();
+    for task in flood {
+        assert_eq!(task.await.unwrap().unwrap_err(), UNKNOWN_KEY);
+    }
+    assert_eq!(provider.jwks_hits(), 2, "no refetch during the cooldown");
+
+    provider.clock.advance(60);
+    assert_eq!(validate(&provider, &token).await.unwrap_err(), UNKNOWN_KEY);
+    assert_eq!(provider.jwks_hits(), 3, "one refetch once the cooldown has passed");
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_found_by_the_refetch() {
+    let provider = HostileProvider::start().await;
+    let first = provider.key.sign_jwt("JWT", &provider.good_claims()).unwrap();
+    validate(&provider, &first).await.unwrap();
+    assert_eq!(provider.jwks_hits(), 1);
+
+    let rotated = SigningKey::generate(Algorithm::EdDSA).unwrap();
+    provider.state.jwks.lock().unwrap().keys.push(rotated.public_jwk());
+    let token = rotated.sign_jwt("JWT", &provider.good_claims()).unwrap();
+    assert_eq!(validate(&provider, &token).await.unwrap()["sub"], "user-1");
+    assert_eq!(provider.jwks_hits(), 2);
+    validate(&provider, &token).await.unwrap();
+    assert_eq!(provider.jwks_hits(), 2, "then served from the cache");
+}

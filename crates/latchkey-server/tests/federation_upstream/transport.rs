@@ -1,0 +1,75 @@
+//! Upstream down, hanging or failing: `Unreachable`, within the timeouts; and the refresh grant.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::routing::{get, post};
+use axum::Router;
+use latchkey_core::clock::ManualClock;
+use latchkey_server::federation::upstream::{ProviderKind, Upstream, UpstreamError};
+
+use crate::hostile::{HostileProvider, NOW};
+
+#[tokio::test]
+async fn a_provider_that_is_down_is_unreachable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let provider = HostileProvider::start().await;
+    let mut config = provider.config();
+    config.kind = ProviderKind::Oidc { issuer };
+    let err = provider.upstream.complete(&config, &provider.callback()).await.unwrap_err();
+    assert_eq!(err, UpstreamError::Unreachable);
+}
+
+#[tokio::test]
+async fn a_provider_that_never_answers_times_out() {
+    let hang = Router::new().route(
+        "/.well-known/openid-configuration",
+        get(|| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            "{}"
+        }),
+    );
+    let issuer = crate::serve(hang).await;
+    let provider = HostileProvider::start().await;
+    let mut config = provider.config();
+    config.kind = ProviderKind::Oidc { issuer };
+    let upstream = Upstream::with_timeouts(
+        Arc::new(ManualClock::new(NOW)),
+        Duration::from_secs(1),
+        Duration::from_secs(1),
+    );
+    let started = Instant::now();
+    let err = upstream.complete(&config, &provider.callback()).await.unwrap_err();
+    assert_eq!(err, UpstreamError::Unreachable);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_server_error_is_unreachable_and_https_is_required_off_loopback() {
+    let failing = Router::new()
+        .route("/token", post(|| async { (axum::http::StatusCode::BAD_GATEWAY, "<html>proxy</html>") }));
+    let base = crate::serve(failing).await;
+    let provider = HostileProvider::start().await;
+    let mut config = provider.config();
+    config.overrides.token_endpoint = Some(format!("{base}/token").parse().unwrap());
+    assert_eq!(provider.upstream.refresh(&config, "r").await.unwrap_err(), UpstreamError::Unreachable);
+
+    config.kind = ProviderKind::Oidc { issuer: "http://idp.example".into() };
+    let err = provider.upstream.refresh(&config, "r").await.unwrap_err();
+    assert_eq!(err, UpstreamError::Discovery("an upstream URL must use https (plain http only on loopback)"));
+}
+
+#[tokio::test]
+async fn refresh_sends_the_refresh_grant_and_reads_the_new_tokens() {
+    let provider = HostileProvider::start().await;
+    let tokens = provider.upstream.refresh(&provider.config(), "upstream-refresh-1").await.unwrap();
+    assert_eq!(tokens.access_token.as_str(), crate::hostile::ACCESS_TOKEN);
+    assert_eq!(tokens.expires_in, Some(3600));
+    let requests = provider.state.token_requests.lock().unwrap().clone();
+    let form = &requests[0].1;
+    assert!(form.contains(&("grant_type".into(), "refresh_token".into())), "{form:?}");
+    assert!(form.contains(&("refresh_token".into(), "upstream-refresh-1".into())), "{form:?}");
+    assert!(requests[0].0.as_deref().is_some_and(|h| h.starts_with("Basic ")));
+}
