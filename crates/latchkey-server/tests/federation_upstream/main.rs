@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod facebook;
+mod flavors;
 mod github;
 mod hostile;
 mod id_tokens;

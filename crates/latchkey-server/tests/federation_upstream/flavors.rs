@@ -1,0 +1,87 @@
+//! Per-provider behaviour through the hostile OpenID Connect provider: Apple's form_post,
+//! client_secret_post and first-login name; PKCE modes; a token response without an ID token.
+
+use latchkey_server::federation::mapping::ClaimMapping;
+use latchkey_server::federation::upstream::{Flavor, OutboundRequest, PkceMode, UpstreamError};
+use serde_json::json;
+use url::Url;
+
+use crate::hostile::{HostileProvider, CLIENT_ID, CLIENT_SECRET, NONCE};
+
+fn outbound() -> OutboundRequest {
+    OutboundRequest {
+        redirect_uri: Url::parse("https://latchkey.example/federation/callback").unwrap(),
+        state: "state-1".into(),
+        nonce: NONCE.into(),
+        pkce_challenge: Some("challenge-1".into()),
+        login_hint: None,
+    }
+}
+
+#[tokio::test]
+async fn apple_posts_its_secret_takes_the_first_login_name_and_a_string_email_verified() {
+    let provider = HostileProvider::start().await;
+    let mut config = provider.config();
+    config.flavor = Flavor::Apple;
+    config.mapping = ClaimMapping::for_flavor(Flavor::Apple);
+    let url = provider.upstream.authorization_url(&config, &outbound()).await.unwrap();
+    assert!(url.query_pairs().any(|(k, v)| k == "response_mode" && v == "form_post"), "{url}");
+
+    // UserInfo (which Apple does not have) would say another subject: it must not be called.
+    *provider.state.userinfo.lock().unwrap() = json!({"sub": "someone-else"});
+    let mut claims = provider.good_claims();
+    claims["email_verified"] = json!("true");
+    claims.as_object_mut().unwrap().remove("name");
+    provider.hand_out(provider.key.sign_jwt("JWT", &claims).unwrap());
+    let mut callback = provider.callback();
+    callback.apple_user =
+        Some(r#"{"name":{"firstName":"Ada","lastName":"Lovelace"},"email":"victim@example.com"}"#.into());
+    let login = provider.upstream.complete(&config, &callback).await.unwrap();
+    assert_eq!(login.profile.name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(login.profile.family_name.as_deref(), Some("Lovelace"));
+    assert_eq!(
+        login.profile.email.as_deref(),
+        Some("ada@example.com"),
+        "the e-mail of the signed token only"
+    );
+    assert!(login.profile.email_verified);
+
+    let requests = provider.state.token_requests.lock().unwrap().clone();
+    let (authorization, form) = &requests[0];
+    assert_eq!(authorization, &None, "client_secret_post");
+    assert!(form.contains(&("client_id".into(), CLIENT_ID.into())));
+    assert!(form.contains(&("client_secret".into(), CLIENT_SECRET.into())));
+}
+
+#[tokio::test]
+async fn pkce_never_leaves_challenge_and_verifier_out() {
+    let provider = HostileProvider::start().await;
+    let mut config = provider.config();
+    config.pkce = PkceMode::Never;
+    let url = provider.upstream.authorization_url(&config, &outbound()).await.unwrap();
+    assert!(!url.query_pairs().any(|(k, _)| k.starts_with("code_challenge")), "{url}");
+    provider.hand_out(provider.key.sign_jwt("JWT", &provider.good_claims()).unwrap());
+    provider.upstream.complete(&config, &provider.callback()).await.unwrap();
+    let requests = provider.state.token_requests.lock().unwrap().clone();
+    assert!(!requests[0].1.iter().any(|(k, _)| k == "code_verifier"));
+}
+
+#[tokio::test]
+async fn a_token_response_without_an_id_token_is_refused() {
+    let provider = HostileProvider::start().await;
+    provider.hand_out(String::new());
+    let err = provider.upstream.complete(&provider.config(), &provider.callback()).await.unwrap_err();
+    assert_eq!(err, UpstreamError::IdToken("the provider returned none"));
+}
+
+#[tokio::test]
+async fn upstream_futures_can_run_in_axum_handlers() {
+    fn assert_send<T: Send>(_: &T) {}
+    let provider = HostileProvider::start().await;
+    let (config, callback) = (provider.config(), provider.callback());
+    assert_send(&provider.upstream.complete(&config, &callback));
+    assert_send(&provider.upstream.authorization_url(&config, &outbound()));
+    assert_send(&provider.upstream.refresh(&config, "r"));
+    fn assert_sync<T: Send + Sync>(_: &T) {}
+    assert_sync(&provider.upstream);
+}
