@@ -34,6 +34,7 @@ pub type TokenRequest = (Option<String>, Vec<(String, String)>);
 pub struct ProviderState {
     /// The `issuer` discovery claims (default: the real one).
     pub discovery_issuer: Mutex<Option<String>>,
+    pub discovery_hits: AtomicUsize,
     pub jwks: Mutex<JwkSet>,
     pub jwks_hits: AtomicUsize,
     /// The ID token the token endpoint hands out.
@@ -52,6 +53,7 @@ pub struct HostileProvider {
 }
 
 async fn discovery(State((issuer, state)): State<(String, Arc<ProviderState>)>) -> Json<Value> {
+    state.discovery_hits.fetch_add(1, Ordering::SeqCst);
     let claimed = state.discovery_issuer.lock().unwrap().clone().unwrap_or_else(|| issuer.clone());
     Json(json!({
         "issuer": claimed,

@@ -4,12 +4,12 @@
 //! internet.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod caches;
 mod facebook;
 mod flavors;
 mod github;
 mod hostile;
 mod id_tokens;
-mod jwks_refetch;
 mod transport;
 
 use std::future::IntoFuture;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use axum::routing::{get, post};
 use axum::Router;
 use latchkey_core::clock::ManualClock;
-use latchkey_server::federation::upstream::{ProviderKind, Upstream, UpstreamError};
+use latchkey_server::federation::upstream::{OutboundRequest, ProviderKind, Upstream, UpstreamError};
 
 use crate::hostile::{HostileProvider, NOW};
 
@@ -56,9 +56,21 @@ async fn a_server_error_is_unreachable_and_https_is_required_off_loopback() {
     config.overrides.token_endpoint = Some(format!("{base}/token").parse().unwrap());
     assert_eq!(provider.upstream.refresh(&config, "r").await.unwrap_err(), UpstreamError::Unreachable);
 
+    let not_https = UpstreamError::Discovery("an upstream URL must use https (plain http only on loopback)");
+    let mut browser_sent_to_http = provider.config();
+    browser_sent_to_http.overrides.authorization_endpoint =
+        Some("http://idp.example/authorize".parse().unwrap());
+    let request = OutboundRequest {
+        redirect_uri: "https://latchkey.example/cb".parse().unwrap(),
+        state: "s".into(),
+        nonce: "n".into(),
+        pkce_challenge: None,
+        login_hint: None,
+    };
+    let err = provider.upstream.authorization_url(&browser_sent_to_http, &request).await.unwrap_err();
+    assert_eq!(err, not_https);
     config.kind = ProviderKind::Oidc { issuer: "http://idp.example".into() };
-    let err = provider.upstream.refresh(&config, "r").await.unwrap_err();
-    assert_eq!(err, UpstreamError::Discovery("an upstream URL must use https (plain http only on loopback)"));
+    assert_eq!(provider.upstream.refresh(&config, "r").await.unwrap_err(), not_https);
 }
 
 #[tokio::test]

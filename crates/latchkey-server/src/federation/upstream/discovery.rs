@@ -47,9 +47,17 @@ impl ProviderMetadata {
     }
 }
 
+/// Metadata per issuer. Fetches are serialized per issuer, so a burst of logins when the
+/// entry expires makes one request, not one each; when a refetch fails, the metadata already
+/// verified is used until the provider answers again.
 #[derive(Default)]
 pub(crate) struct DiscoveryCache {
-    entries: Mutex<HashMap<String, (Arc<ProviderMetadata>, i64)>>,
+    entries: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Cached>>>>>,
+}
+
+struct Cached {
+    metadata: Arc<ProviderMetadata>,
+    fetched_at: i64,
 }
 
 impl DiscoveryCache {
@@ -60,20 +68,23 @@ impl DiscoveryCache {
         issuer: &str,
         now: i64,
     ) -> Result<Arc<ProviderMetadata>, UpstreamError> {
-        if let Some(found) = self.cached(issuer, now) {
-            return Ok(found);
+        let entry = match self.entries.lock() {
+            Ok(mut entries) => entries.entry(issuer.to_owned()).or_default().clone(),
+            // A poisoned map (a panic elsewhere): work uncached rather than fail.
+            Err(_) => Arc::default(),
+        };
+        let mut entry = entry.lock().await;
+        if let Some(cached) = entry.as_ref().filter(|c| now - c.fetched_at < DISCOVERY_TTL) {
+            return Ok(cached.metadata.clone());
         }
-        let metadata = Arc::new(fetch(http, issuer).await?);
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.insert(issuer.to_owned(), (metadata.clone(), now));
+        match fetch(http, issuer).await {
+            Ok(metadata) => {
+                let metadata = Arc::new(metadata);
+                *entry = Some(Cached { metadata: metadata.clone(), fetched_at: now });
+                Ok(metadata)
+            }
+            Err(e) => entry.as_ref().map(|c| c.metadata.clone()).ok_or(e),
         }
-        Ok(metadata)
-    }
-
-    fn cached(&self, issuer: &str, now: i64) -> Option<Arc<ProviderMetadata>> {
-        let entries = self.entries.lock().ok()?;
-        let (metadata, fetched_at) = entries.get(issuer)?;
-        (now - fetched_at < DISCOVERY_TTL).then(|| metadata.clone())
     }
 }
 

@@ -89,11 +89,7 @@ impl UpstreamHttp {
     }
 
     fn client(&self, url: &Url) -> Result<&reqwest::Client, UpstreamError> {
-        if !is_allowed_transport(url) {
-            return Err(UpstreamError::Discovery(
-                "an upstream URL must use https (plain http only on loopback)",
-            ));
-        }
+        check_transport(url)?;
         self.client.as_ref().ok_or(UpstreamError::Unreachable)
     }
 
@@ -147,8 +143,17 @@ fn unreachable(error: reqwest::Error) -> UpstreamError {
     UpstreamError::Unreachable
 }
 
+/// Refuses URLs that are neither https nor http to a loopback host.
+pub(crate) fn check_transport(url: &Url) -> Result<(), UpstreamError> {
+    if is_allowed_transport(url) {
+        Ok(())
+    } else {
+        Err(UpstreamError::Discovery("an upstream URL must use https (plain http only on loopback)"))
+    }
+}
+
 /// https anywhere; http only to a loopback host.
-pub(crate) fn is_allowed_transport(url: &Url) -> bool {
+fn is_allowed_transport(url: &Url) -> bool {
     match url.scheme() {
         "https" => true,
         "http" => match url.host() {

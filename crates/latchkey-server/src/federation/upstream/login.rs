@@ -6,6 +6,7 @@
 
 use url::Url;
 
+use super::http::check_transport;
 use super::token_endpoint::ClientAuth;
 use super::{
     facebook, github, userinfo, CallbackInput, Flavor, OutboundRequest, PkceMode, ProviderConfig,
@@ -81,6 +82,8 @@ impl Upstream {
     ) -> Result<Url, UpstreamError> {
         let endpoints = self.endpoints(p).await?;
         let mut url = endpoints.authorization;
+        // The browser is sent there, not us: the same https rule as for our own requests.
+        check_transport(&url)?;
         {
             let mut query = url.query_pairs_mut();
             query

@@ -1,10 +1,12 @@
-//! The JWKS is refetched once for an unknown `kid`, and at most once a minute per provider
-//! however many such tokens arrive.
+//! The caches: the JWKS is refetched once for an unknown `kid`, and at most once a minute per
+//! provider however many such tokens arrive; discovery is fetched once per hour per issuer,
+//! however many logins start at once.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use latchkey_crypto::{Algorithm, SigningKey};
-use latchkey_server::federation::upstream::{IdTokenExpectations, UpstreamError};
+use latchkey_server::federation::upstream::{IdTokenExpectations, OutboundRequest, UpstreamError};
 
 use crate::hostile::{HostileProvider, CLIENT_ID, NONCE};
 
@@ -56,4 +58,41 @@ async fn a_rotated_key_is_found_by_the_refetch() {
     assert_eq!(provider.jwks_hits(), 2);
     validate(&provider, &token).await.unwrap();
     assert_eq!(provider.jwks_hits(), 2, "then served from the cache");
+}
+
+#[tokio::test]
+async fn a_burst_of_logins_fetches_discovery_once_per_hour() {
+    let provider = Arc::new(HostileProvider::start().await);
+    let request = OutboundRequest {
+        redirect_uri: "https://latchkey.example/cb".parse().unwrap(),
+        state: "s".into(),
+        nonce: "n".into(),
+        pkce_challenge: None,
+        login_hint: None,
+    };
+    let burst = |provider: Arc<HostileProvider>| {
+        let request = request.clone();
+        (0..20)
+            .map(move |_| {
+                let (provider, request) = (provider.clone(), request.clone());
+                tokio::spawn(async move {
+                    provider.upstream.authorization_url(&provider.config(), &request).await
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    for task in burst(provider.clone()) {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(provider.state.discovery_hits.load(Ordering::SeqCst), 1);
+    provider.clock.advance(3599);
+    for task in burst(provider.clone()) {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(provider.state.discovery_hits.load(Ordering::SeqCst), 1);
+    provider.clock.advance(1);
+    for task in burst(provider.clone()) {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(provider.state.discovery_hits.load(Ordering::SeqCst), 2);
 }
