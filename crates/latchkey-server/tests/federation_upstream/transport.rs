@@ -85,3 +85,38 @@ async fn refresh_sends_the_refresh_grant_and_reads_the_new_tokens() {
     assert!(form.contains(&("refresh_token".into(), "upstream-refresh-1".into())), "{form:?}");
     assert!(requests[0].0.as_deref().is_some_and(|h| h.starts_with("Basic ")));
 }
+
+#[tokio::test]
+async fn an_oversized_answer_is_not_read_into_memory() {
+    let huge = Router::new().route(
+        "/.well-known/openid-configuration",
+        get(|| async { format!("{{\"issuer\":\"{}\"}}", "x".repeat(300 * 1024)) }),
+    );
+    let issuer = crate::serve(huge).await;
+    let provider = HostileProvider::start().await;
+    let mut config = provider.config();
+    config.kind = ProviderKind::Oidc { issuer };
+    assert_eq!(provider.upstream.refresh(&config, "r").await.unwrap_err(), UpstreamError::Unreachable);
+}
+
+#[tokio::test]
+async fn a_refused_or_non_json_userinfo_is_a_profile_error() {
+    let provider = HostileProvider::start().await;
+    provider.hand_out(provider.key.sign_jwt("JWT", &provider.good_claims()).unwrap());
+    let userinfo = Router::new()
+        .route(
+            "/refused",
+            get(|| async { (axum::http::StatusCode::UNAUTHORIZED, "{\"error\":\"invalid_token\"}") }),
+        )
+        .route("/html", get(|| async { "<html>login</html>" }));
+    let base = crate::serve(userinfo).await;
+    for (path, reason) in [
+        ("refused", "the provider refused the profile request"),
+        ("html", "the profile is not a JSON object"),
+    ] {
+        let mut config = provider.config();
+        config.overrides.userinfo_endpoint = Some(format!("{base}/{path}").parse().unwrap());
+        let err = provider.upstream.complete(&config, &provider.callback()).await.unwrap_err();
+        assert_eq!(err, UpstreamError::Profile(reason));
+    }
+}
