@@ -85,3 +85,41 @@ async fn upstream_futures_can_run_in_axum_handlers() {
     fn assert_sync<T: Send + Sync>(_: &T) {}
     assert_sync(&provider.upstream);
 }
+
+#[tokio::test]
+async fn apple_with_a_signing_key_gets_a_fresh_client_secret_jwt() {
+    use base64::Engine;
+    use latchkey_crypto::{verify_jwt, Algorithm, KeySet, SigningKey, VerifyingKey};
+
+    let provider = HostileProvider::start().await;
+    let apple_key = SigningKey::generate(Algorithm::ES256).unwrap();
+    let der = apple_key.to_pkcs8().unwrap();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(der.as_slice())
+    );
+    let mut config = provider.config();
+    config.flavor = Flavor::Apple;
+    config.client_secret =
+        json!({"team_id": "TEAM123456", "key_id": "KEY7654321", "private_key": pem}).to_string().into();
+    provider.hand_out(provider.key.sign_jwt("JWT", &provider.good_claims()).unwrap());
+    provider.upstream.complete(&config, &provider.callback()).await.unwrap();
+
+    let requests = provider.state.token_requests.lock().unwrap().clone();
+    let secret = requests[0].1.iter().find(|(k, _)| k == "client_secret").map(|(_, v)| v.clone()).unwrap();
+    let mut jwk = apple_key.public_jwk();
+    jwk.kid = Some("KEY7654321".into());
+    let keys = KeySet::new(vec![VerifyingKey::from_jwk(&jwk).unwrap()]);
+    let verified = verify_jwt::<serde_json::Value>(&secret, &keys).unwrap();
+    assert_eq!(verified.header.kid.as_deref(), Some("KEY7654321"));
+    let claims = verified.claims;
+    assert_eq!((claims["iss"].as_str(), claims["sub"].as_str()), (Some("TEAM123456"), Some(CLIENT_ID)));
+    assert_eq!(claims["aud"].as_str(), Some(provider.issuer.as_str()));
+    assert_eq!(claims["iat"], crate::hostile::NOW);
+    assert_eq!(claims["exp"], crate::hostile::NOW + 300);
+
+    config.client_secret =
+        json!({"team_id": "T", "key_id": "K", "private_key": "garbage"}).to_string().into();
+    let err = provider.upstream.complete(&config, &provider.callback()).await.unwrap_err();
+    assert_eq!(err, UpstreamError::Discovery("the Apple signing key is not usable"));
+}

@@ -12,11 +12,14 @@
 //! - PKCE: always make a verifier and pass its challenge and verifier; `authorization_url` and
 //!   `complete` leave them out when the provider's `PkceMode` says so ([`provider::PkceMode`]).
 //! - `Upstream::with_timeouts` sets the connect/total timeouts (tests); `new` uses 5 s / 15 s.
+//! - Apple: the client secret may be the signing key as JSON (`apple.rs`); a fresh
+//!   client-secret JWT is then signed for each token request.
 //! - `Preset` is `{ name, kind, flavor, scopes, mapping }`; `ProviderConfig` has helpers
 //!   `issuer()`.
 //! - The hostile-provider and GitHub/Facebook stand-in tests are the integration-test target
 //!   `crates/latchkey-server/tests/federation_upstream/` (`cargo test --test federation_upstream`).
 
+mod apple;
 mod discovery;
 mod error;
 mod facebook;

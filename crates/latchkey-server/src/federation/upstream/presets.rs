@@ -4,9 +4,8 @@
 //!
 //! - `google`: OpenID Connect, issuer `https://accounts.google.com`.
 //! - `apple`: OpenID Connect, issuer `https://appleid.apple.com`. Apple's "client secret" is a
-//!   JWT (ES256, signed with the key from the Apple developer account, valid at most six
-//!   months): the operator signs it and supplies it as the client secret, and replaces it
-//!   before it expires. Latchkey does not make it.
+//!   JWT signed with a key from the Apple developer account: supply that JWT, or the key itself
+//!   so Latchkey signs a fresh one per token request (see `apple.rs`).
 //! - `microsoft`: OpenID Connect, issuer of the personal-accounts tenant
 //!   (`https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0`). Work or
 //!   school accounts: set the issuer to `https://login.microsoftonline.com/{tenant id}/v2.0`.

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use url::Url;
 use zeroize::Zeroizing;
 
+use super::apple;
 use super::error::error_code;
 use super::http::{Auth, Reply};
 use super::{ProviderConfig, Upstream, UpstreamError, UpstreamTokens};
@@ -48,12 +49,13 @@ impl Upstream {
         client_auth: ClientAuth,
         params: &[(&str, &str)],
     ) -> Result<UpstreamTokens, UpstreamError> {
+        let secret = apple::client_secret(p, self.clock.now())?;
         let mut form: Vec<(&str, &str)> = params.to_vec();
         let auth = match client_auth {
-            ClientAuth::Basic => Auth::Basic { user: &p.client_id, password: &p.client_secret },
+            ClientAuth::Basic => Auth::Basic { user: &p.client_id, password: &secret },
             ClientAuth::Post => {
                 form.push(("client_id", &p.client_id));
-                form.push(("client_secret", &p.client_secret));
+                form.push(("client_secret", &secret));
                 Auth::None
             }
         };
