@@ -96,3 +96,28 @@ async fn a_burst_of_logins_fetches_discovery_once_per_hour() {
     }
     assert_eq!(provider.state.discovery_hits.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn while_the_jwks_is_down_the_known_keys_serve_and_it_is_retried_each_minute() {
+    let provider = HostileProvider::start().await;
+    // A token issued at the provider's current time.
+    let fresh = |provider: &HostileProvider| {
+        let mut claims = provider.good_claims();
+        let now = latchkey_core::clock::Clock::now(provider.clock.as_ref());
+        claims["iat"] = now.into();
+        claims["exp"] = (now + 300).into();
+        provider.key.sign_jwt("JWT", &claims).unwrap()
+    };
+    validate(&provider, &fresh(&provider)).await.unwrap();
+    provider.state.jwks_down.store(true, Ordering::SeqCst);
+    provider.clock.advance(3600);
+    validate(&provider, &fresh(&provider)).await.unwrap();
+    assert_eq!(provider.jwks_hits(), 2, "the refetch failed; the known key was used");
+    validate(&provider, &fresh(&provider)).await.unwrap();
+    provider.clock.advance(59);
+    validate(&provider, &fresh(&provider)).await.unwrap();
+    assert_eq!(provider.jwks_hits(), 2, "not retried at every login");
+    provider.clock.advance(1);
+    validate(&provider, &fresh(&provider)).await.unwrap();
+    assert_eq!(provider.jwks_hits(), 3, "retried after a minute");
+}

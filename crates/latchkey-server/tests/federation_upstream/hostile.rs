@@ -1,11 +1,11 @@
 //! A hostile OpenID Connect provider: discovery, JWKS, token and UserInfo endpoints whose
 //! answers each test sets (the ID token to hand out, the issuer discovery claims, the keys).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -37,6 +37,8 @@ pub struct ProviderState {
     pub discovery_hits: AtomicUsize,
     pub jwks: Mutex<JwkSet>,
     pub jwks_hits: AtomicUsize,
+    /// Answer 503 at the JWKS.
+    pub jwks_down: AtomicBool,
     /// The ID token the token endpoint hands out.
     pub id_token: Mutex<String>,
     pub userinfo: Mutex<Value>,
@@ -66,9 +68,12 @@ async fn discovery(State((issuer, state)): State<(String, Arc<ProviderState>)>) 
     }))
 }
 
-async fn jwks(State((_, state)): State<(String, Arc<ProviderState>)>) -> Json<JwkSet> {
+async fn jwks(State((_, state)): State<(String, Arc<ProviderState>)>) -> Result<Json<JwkSet>, StatusCode> {
     state.jwks_hits.fetch_add(1, Ordering::SeqCst);
-    Json(state.jwks.lock().unwrap().clone())
+    if state.jwks_down.load(Ordering::SeqCst) {
+        return Err(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    Ok(Json(state.jwks.lock().unwrap().clone()))
 }
 
 async fn token(

@@ -16,6 +16,8 @@ use super::UpstreamError;
 
 /// How long discovered metadata is used before it is fetched again, in seconds.
 const DISCOVERY_TTL: i64 = 3600;
+/// How long stale metadata is used after a failed refetch before the next try, in seconds.
+const RETRY_AFTER_FAILURE: i64 = 60;
 
 /// The metadata Latchkey uses (OpenID Connect Discovery 1.0 §3).
 #[derive(Debug, Clone, Deserialize)]
@@ -83,7 +85,12 @@ impl DiscoveryCache {
                 *entry = Some(Cached { metadata: metadata.clone(), fetched_at: now });
                 Ok(metadata)
             }
-            Err(e) => entry.as_ref().map(|c| c.metadata.clone()).ok_or(e),
+            Err(e) => {
+                let stale = entry.as_mut().ok_or(e)?;
+                // Keep using what was verified, and ask again in a minute, not at every login.
+                stale.fetched_at = now - DISCOVERY_TTL + RETRY_AFTER_FAILURE;
+                Ok(stale.metadata.clone())
+            }
         }
     }
 }

@@ -75,7 +75,13 @@ impl Entry {
                 self.fetched_at = now;
                 Ok(keys)
             }
-            Err(e) => self.keys.clone().ok_or(e),
+            Err(e) => {
+                let stale = self.keys.clone().ok_or(e)?;
+                // Keep using the keys we have, and ask the provider again in a minute rather
+                // than on every login while it is down.
+                self.fetched_at = now - JWKS_TTL + REFETCH_COOLDOWN;
+                Ok(stale)
+            }
         }
     }
 }
