@@ -123,3 +123,21 @@ async fn apple_with_a_signing_key_gets_a_fresh_client_secret_jwt() {
     let err = provider.upstream.complete(&config, &provider.callback()).await.unwrap_err();
     assert_eq!(err, UpstreamError::Discovery("the Apple signing key is not usable"));
 }
+
+#[tokio::test]
+async fn the_callback_iss_must_be_the_issuer_and_present_when_advertised() {
+    let provider = HostileProvider::start().await;
+    let config = provider.config();
+    let upstream = &provider.upstream;
+    let invalid = UpstreamError::Authorization("invalid_issuer".into());
+    assert_eq!(upstream.check_response_issuer(&config, Some(&provider.issuer)).await, Ok(()));
+    assert_eq!(upstream.check_response_issuer(&config, None).await, Ok(()));
+    let other = format!("{}/", provider.issuer);
+    assert_eq!(upstream.check_response_issuer(&config, Some(&other)).await, Err(invalid.clone()));
+
+    let advertising = HostileProvider::start().await;
+    advertising.state.advertise_response_iss.store(true, std::sync::atomic::Ordering::SeqCst);
+    let config = advertising.config();
+    assert_eq!(advertising.upstream.check_response_issuer(&config, None).await, Err(invalid));
+    assert_eq!(advertising.upstream.check_response_issuer(&config, Some(&advertising.issuer)).await, Ok(()));
+}

@@ -35,6 +35,8 @@ pub struct ProviderState {
     /// The `issuer` discovery claims (default: the real one).
     pub discovery_issuer: Mutex<Option<String>>,
     pub discovery_hits: AtomicUsize,
+    /// Advertise RFC 9207 `iss` in authorization responses.
+    pub advertise_response_iss: AtomicBool,
     pub jwks: Mutex<JwkSet>,
     pub jwks_hits: AtomicUsize,
     /// Answer 503 at the JWKS.
@@ -65,6 +67,7 @@ async fn discovery(State((issuer, state)): State<(String, Arc<ProviderState>)>) 
         "jwks_uri": format!("{issuer}/jwks"),
         "code_challenge_methods_supported": ["S256"],
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+        "authorization_response_iss_parameter_supported": state.advertise_response_iss.load(Ordering::SeqCst),
     }))
 }
 

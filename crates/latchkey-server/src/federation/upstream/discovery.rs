@@ -31,6 +31,9 @@ pub(crate) struct ProviderMetadata {
     pub code_challenge_methods_supported: Vec<String>,
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// RFC 9207 §3: the authorization response carries `iss`.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 impl ProviderMetadata {
@@ -144,6 +147,7 @@ mod tests {
             jwks_uri: Url::parse("https://a/jwks").unwrap(),
             code_challenge_methods_supported: vec![],
             token_endpoint_auth_methods_supported: methods.map(|m| m.into_iter().map(String::from).collect()),
+            authorization_response_iss_parameter_supported: false,
         };
         assert!(!with(None).wants_client_secret_post());
         assert!(with(Some(vec!["client_secret_post"])).wants_client_secret_post());

@@ -109,6 +109,32 @@ impl Upstream {
         Ok(url)
     }
 
+    /// RFC 9207 mix-up defence, for the callback's `iss` parameter: when present it must be the
+    /// provider's issuer exactly, and it must be present when the provider's discovery says it
+    /// sends it (§2.4). OAuth 2.0 providers have no issuer to compare with.
+    pub async fn check_response_issuer(
+        &self,
+        p: &ProviderConfig,
+        iss: Option<&str>,
+    ) -> Result<(), UpstreamError> {
+        let ProviderKind::Oidc { issuer } = &p.kind else {
+            return Ok(());
+        };
+        let mismatch = || UpstreamError::Authorization("invalid_issuer".into());
+        match iss {
+            Some(iss) if iss == issuer => Ok(()),
+            Some(_) => Err(mismatch()),
+            None => {
+                let m = self.discovery.get(&self.http, issuer, self.clock.now()).await?;
+                if m.authorization_response_iss_parameter_supported {
+                    Err(mismatch())
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
     /// Exchanges the callback's code and validates who signed in.
     pub async fn complete(
         &self,

@@ -11,6 +11,8 @@
 //!   on the first login only (the name; unsigned, so its e-mail is never used).
 //! - PKCE: always make a verifier and pass its challenge and verifier; `authorization_url` and
 //!   `complete` leave them out when the provider's `PkceMode` says so ([`provider::PkceMode`]).
+//! - `Upstream::check_response_issuer(p, iss)`: call it on the callback with its `iss`
+//!   parameter (RFC 9207 mix-up defence) before `complete`.
 //! - `Upstream::with_timeouts` sets the connect/total timeouts (tests); `new` uses 5 s / 15 s.
 //! - Apple: the client secret may be the signing key as JSON (`apple.rs`); a fresh
 //!   client-secret JWT is then signed for each token request.
