@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod client_ip;
 pub mod config;
+pub mod federation;
 pub mod instance;
 pub mod janitor;
 pub mod known_device;
