@@ -7,9 +7,9 @@
 //! - [`mapping`]: the declarative claim mapping from upstream claims to our normalized profile.
 
 pub mod mapping;
-pub mod upstream;
 pub mod providers;
 pub mod sign_in;
+pub mod upstream;
 
 use std::sync::Arc;
 

@@ -138,7 +138,12 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
     let mut subjects = Vec::new();
     for round in 0..2 {
         let mut browser = Browser::new(&server);
-        let start = rp.authorize_url(&[("scope", "openid email"), ("state", "s1"), ("nonce", "n1"), ("idp_hint", "acme")]);
+        let start = rp.authorize_url(&[
+            ("scope", "openid email"),
+            ("state", "s1"),
+            ("nonce", "n1"),
+            ("idp_hint", "acme"),
+        ]);
         let (status, back, _) = follow(&mut browser, &start).await;
         let back = back.unwrap_or_else(|| panic!("round {round}: stopped with {status}"));
         let query = query_of(&back);

@@ -6,6 +6,7 @@ mod commands;
 mod first_run;
 mod instance;
 mod lifecycle;
+mod providers;
 mod throttle;
 
 use std::io::{BufRead, BufReader, Write};
