@@ -19,6 +19,7 @@ mod discovery;
 mod e2e;
 mod error_description;
 mod federation;
+mod federation_linking;
 mod janitor;
 mod login_policy;
 mod oidc;
