@@ -100,6 +100,10 @@ pub enum UsersCommand {
         username: String,
         #[arg(long)]
         email: Option<String>,
+        /// The address is known to be the user's (an upstream identity with the same
+        /// verified address may then be linked to this account)
+        #[arg(long, requires = "email")]
+        email_verified: bool,
         /// A role to give the user (repeatable)
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,

@@ -155,10 +155,11 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
     let Some(upstream) = Upstream::start(&server, "acme", &[]).await else { return };
     server.clock.set(latchkey_core::clock::Clock::now(&latchkey_core::clock::SystemClock));
     add_upstream(&server, "acme", &upstream.issuer, Linking::Never).await;
-    let rp = Rp::register_with(&server, latchkey_core::client::ClientKind::Public, "openid email", |c| {
-        c.require_consent = false;
-    })
-    .await;
+    let rp =
+        Rp::register_with(&server, latchkey_core::client::ClientKind::Public, "openid email profile", |c| {
+            c.require_consent = false;
+        })
+        .await;
 
     // The login page offers the provider.
     let mut browser = Browser::new(&server);
@@ -169,7 +170,7 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
     for round in 0..2 {
         let mut browser = Browser::new(&server);
         let start = rp.authorize_url(&[
-            ("scope", "openid email"),
+            ("scope", "openid email profile"),
             ("state", "s1"),
             ("nonce", "n1"),
             ("idp_hint", "acme"),
@@ -187,6 +188,16 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
             assert_ne!(claims["sub"], "upstream-user-1", "sub is the local user, not the upstream's");
         }
         assert_eq!(id_token["nonce"], "n1");
+        let info = userinfo_of(&server, tokens["access_token"].as_str().unwrap()).await;
+        assert_eq!(
+            (info["email"].as_str(), &info["email_verified"]),
+            (Some("alice@example.com"), &Value::Bool(true))
+        );
+        assert_eq!(
+            (info["name"].as_str(), info["sub"].as_str()),
+            (Some("Alice Upstream"), id_token["sub"].as_str()),
+            "round {round}: {info}"
+        );
         subjects.push(id_token["sub"].as_str().unwrap().to_owned());
     }
     assert_eq!(subjects[0], subjects[1], "the second login finds the same user");
@@ -194,6 +205,12 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
     assert_eq!((user.email.as_deref(), user.email_verified), (Some("alice@example.com"), true));
     assert_eq!(user.profile["name"], "Alice Upstream");
     assert_eq!(server.store.list_users().await.unwrap().len(), 1);
+}
+
+/// The normalized profile reaches the relying party through UserInfo.
+async fn userinfo_of(server: &TestServer, access_token: &str) -> Value {
+    let response = server.http.get(server.url("/userinfo")).bearer_auth(access_token).send().await.unwrap();
+    response.json().await.unwrap()
 }
 
 async fn a_replayed_or_foreign_callback_is_refused(server: TestServer) {

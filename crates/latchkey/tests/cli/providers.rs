@@ -86,6 +86,28 @@ fn providers_commands_print_json_and_never_the_secret(env: Env) {
     );
     assert!(refused["decision"].as_str().unwrap().starts_with("refuse"), "{refused}");
 
+    // An account whose address the operator vouches for is a link candidate (prompt).
+    let bob = env.run_ok_json(
+        &[
+            "users",
+            "add",
+            "bob",
+            "--email",
+            "A@example.com",
+            "--email-verified",
+            "--password-stdin",
+            "--json",
+        ],
+        "correct horse battery staple\n",
+    );
+    assert_eq!(bob["email_verified"], true);
+    std::fs::write(&claims, r#"{"id": 7, "email": "a@example.com", "email_verified": true}"#).unwrap();
+    let prompt = env.run_ok_json(
+        &["providers", "test-mapping", "gh", "--claims", claims.to_str().unwrap(), "--json"],
+        "",
+    );
+    assert!(prompt["decision"].as_str().unwrap().starts_with("prompt to link to user"), "{prompt}");
+
     let removed = env.run_ok_json(&["providers", "remove", "gh", "--json"], "");
     assert_eq!(removed["removed"], "gh");
     assert!(!env.run(&["providers", "remove", "gh"], "").status.success());
