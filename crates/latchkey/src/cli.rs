@@ -287,7 +287,7 @@ pub struct ProviderAddArgs {
     /// Whether an unknown upstream account becomes a new user
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub create_users: bool,
-    /// Keep the user's upstream tokens (sealed)
+    /// Keep the user's upstream tokens (sealed); not available in this version: refused
     #[arg(long)]
     pub store_tokens: bool,
     /// PKCE S256 with the provider: auto, force or never
