@@ -24,6 +24,7 @@ latchkey_store::on_both_backends!(
     a_replayed_or_foreign_callback_is_refused,
     a_user_who_declines_upstream_goes_back_to_the_client,
     an_unreachable_upstream_is_a_page_not_a_500,
+    a_form_post_callback_comes_back_as_a_get,
 );
 
 const CLIENT_ID: &str = "latchkey";
@@ -271,4 +272,22 @@ async fn an_unreachable_upstream_is_a_page_not_a_500(server: TestServer) {
     assert!(response.text().await.unwrap().contains("could not be reached"));
     let unknown = browser.get(&rp.authorize_url(&[("scope", "openid"), ("idp_hint", "nope")])).await;
     assert_eq!(unknown.status(), 400);
+}
+
+/// Apple posts its callback cross-site, without SameSite=Lax cookies: Latchkey answers with a
+/// 303 to the same callback as a GET (which carries them), the known parameters only, and
+/// signs nobody in on the POST itself.
+async fn a_form_post_callback_comes_back_as_a_get(server: TestServer) {
+    let mut browser = Browser::new(&server);
+    let form = [("state", "st&te"), ("code", "c0de"), ("user", "{\"name\":{}}"), ("evil", "x")];
+    let response = browser.post("/federation/acme/callback", &form, Some("https://appleid.apple.com")).await;
+    assert_eq!(response.status(), 303);
+    let next = location(&response);
+    assert!(next.starts_with("/federation/acme/callback?"), "{next}");
+    let query = query_of(&next);
+    assert_eq!((query["state"].as_str(), query["code"].as_str()), ("st&te", "c0de"));
+    assert!(query.contains_key("user") && !query.contains_key("evil"));
+    assert!(browser.cookies.keys().all(|name| !name.contains("session")), "nobody signed in");
+    // The GET finds no flow for that state: a page, and an audit event.
+    assert_eq!(browser.get(&next).await.status(), 400);
 }
