@@ -77,12 +77,29 @@ pub async fn add_upstream_with(
     linking: Linking,
     create_users: bool,
 ) {
+    add(server, name, issuer, linking, create_users, (CLIENT_ID, CLIENT_SECRET)).await;
+}
+
+/// The provider of `tests/federation_upstream/hostile.rs`, as `hostile`.
+pub async fn add_upstream_hostile(server: &TestServer, issuer: &str, linking: Linking) {
+    use crate::hostile::{CLIENT_ID as HOSTILE_ID, CLIENT_SECRET as HOSTILE_SECRET};
+    add(server, "hostile", issuer, linking, true, (HOSTILE_ID, HOSTILE_SECRET)).await;
+}
+
+async fn add(
+    server: &TestServer,
+    name: &str,
+    issuer: &str,
+    linking: Linking,
+    create_users: bool,
+    (client_id, client_secret): (&str, &str),
+) {
     let spec = ProviderSpec {
         name: name.into(),
         kind: ProviderKind::Oidc { issuer: issuer.into() },
         flavor: Flavor::Generic,
-        client_id: CLIENT_ID.into(),
-        client_secret: Zeroizing::new(CLIENT_SECRET.into()),
+        client_id: client_id.into(),
+        client_secret: Zeroizing::new(client_secret.into()),
         scopes: vec!["openid".into(), "email".into(), "profile".into()],
         linking,
         create_users,

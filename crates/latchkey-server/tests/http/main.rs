@@ -19,7 +19,12 @@ mod discovery;
 mod e2e;
 mod error_description;
 mod federation;
+mod federation_hostile;
 mod federation_linking;
+// The hostile OpenID Connect provider of the upstream client's tests, for the whole flow.
+#[allow(dead_code)]
+#[path = "../federation_upstream/hostile.rs"]
+mod hostile;
 mod janitor;
 mod login_policy;
 mod oidc;
