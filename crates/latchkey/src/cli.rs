@@ -224,12 +224,16 @@ pub enum ProvidersCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Limit which providers a client's login page offers (none named: all of them)
+    /// Limit which providers a client's login page offers (none named: all of them), and
+    /// whether it offers the password form
     Restrict {
         /// The client id
         #[arg(long = "client", value_name = "CLIENT_ID")]
         client_id: String,
         names: Vec<String>,
+        /// Offer only the providers: no password form (POST /login is refused)
+        #[arg(long)]
+        no_password_login: bool,
     },
     /// Dry run: what a login with these upstream claims (a JSON file) would do, and why
     TestMapping {

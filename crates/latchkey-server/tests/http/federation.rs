@@ -182,7 +182,19 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
     // The login page offers the provider.
     let mut browser = Browser::new(&server);
     let page = browser.get(&rp.authorize_url(&[("scope", "openid email"), ("state", "s1")])).await;
-    assert!(page.text().await.unwrap().contains("Continue with acme"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Continue with acme") && html.contains("name=\"password\""), "{html}");
+    let (interaction, csrf) = (crate::flow::hidden(&html, "interaction"), crate::flow::hidden(&html, "csrf"));
+
+    // A client that offers only its providers: no password form, and its login post refused.
+    server.store.set_client_password_login(&rp.client_id, false).await.unwrap();
+    let page = browser.get(&rp.authorize_url(&[("scope", "openid email"), ("state", "s1")])).await;
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Continue with acme") && !html.contains("name=\"password\""), "{html}");
+    let form = [("interaction", interaction.as_str()), ("csrf", &csrf), ("username", "u"), ("password", "p")];
+    assert_eq!(browser.post("/login", &form, None).await.status(), 403);
+    server.store.set_client_password_login(&rp.client_id, true).await.unwrap();
+    assert_eq!(browser.post("/login", &form, None).await.status(), 401, "the same post, password allowed");
 
     let mut subjects = Vec::new();
     for round in 0..2 {
