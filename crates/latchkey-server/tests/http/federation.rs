@@ -274,6 +274,17 @@ async fn a_replayed_or_foreign_callback_is_refused(server: TestServer) {
     assert!(reasons.iter().any(|r| r.contains("reason=replayed")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("reason=state_mismatch")), "{reasons:?}");
     assert_eq!(server.store.list_users().await.unwrap().len(), 1, "one user, from the first callback");
+
+    // The janitor purges flows a day after they expired (kept that long to recognise replays).
+    use base64::Engine;
+    let state_hash = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(latchkey_crypto::digest::sha256(state.as_bytes()));
+    assert!(server.store.federation_flow(&state_hash).await.unwrap().is_some());
+    let now = latchkey_core::clock::Clock::now(server.clock.as_ref());
+    latchkey_server::janitor::sweep(server.store.as_ref(), now + 599 + 24 * 3600).await.unwrap();
+    assert!(server.store.federation_flow(&state_hash).await.unwrap().is_some(), "kept a day");
+    latchkey_server::janitor::sweep(server.store.as_ref(), now + 600 + 24 * 3600).await.unwrap();
+    assert!(server.store.federation_flow(&state_hash).await.unwrap().is_none());
 }
 
 async fn a_user_who_declines_upstream_goes_back_to_the_client(server: TestServer) {
