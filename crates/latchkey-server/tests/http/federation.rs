@@ -297,6 +297,11 @@ async fn a_user_who_declines_upstream_goes_back_to_the_client(server: TestServer
     let (_, back, _) = follow(&mut browser, &start).await;
     let query = query_of(&back.expect("an error redirect to the client"));
     assert_eq!((query["error"].as_str(), query["state"].as_str()), ("access_denied", "s9"));
+    let audit = server.store.audit_events(None, 10).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.detail.as_deref() == Some("provider=acme reason=access_denied")),
+        "{audit:?}"
+    );
     assert!(server.store.list_users().await.unwrap().is_empty());
 }
 
