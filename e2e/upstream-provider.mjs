@@ -5,7 +5,8 @@
 // HTTP redirects. Prints {"issuer": "..."} once listening; stops on stdin EOF.
 //
 // Environment: UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, UPSTREAM_REDIRECT_URI (Latchkey's
-// callback), UPSTREAM_SUB, UPSTREAM_EMAIL, UPSTREAM_EMAIL_VERIFIED (true|false), UPSTREAM_DENY.
+// callback), UPSTREAM_SUB, UPSTREAM_EMAIL, UPSTREAM_EMAIL_VERIFIED (true|false), UPSTREAM_DENY,
+// UPSTREAM_ACCESS_TOKEN_TTL (seconds; refresh tokens are always issued).
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -28,11 +29,16 @@ const provider = new Provider(issuer, {
     client_id: env.UPSTREAM_CLIENT_ID,
     client_secret: env.UPSTREAM_CLIENT_SECRET,
     redirect_uris: [env.UPSTREAM_REDIRECT_URI],
-    grant_types: ['authorization_code'],
+    grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   }],
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
   conformIdTokenClaims: false,
+  issueRefreshToken: async () => true,
+  ttl: {
+    AccessToken: Number(env.UPSTREAM_ACCESS_TOKEN_TTL ?? 3600),
+    AuthorizationCode: 60, IdToken: 3600, RefreshToken: 86400, Interaction: 3600, Session: 86400, Grant: 86400,
+  },
   async findAccount(ctx, sub) {
     if (sub !== account.sub) return undefined;
     return { accountId: sub, async claims() { return account; } };
