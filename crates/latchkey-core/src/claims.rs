@@ -51,6 +51,12 @@ pub struct AccessTokenClaims {
     pub preferred_username: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// How the user signed in (RFC 8176): `["pwd"]`, or `["fed"]` through an upstream provider.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// The upstream identity provider of a federated login, by its name here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
     /// The key the token is bound to (RFC 7800 §3.1, RFC 9449 §6.1): only a request with a
     /// DPoP proof signed by it may use the token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,6 +166,8 @@ mod tests {
             auth_time: None,
             preferred_username: None,
             roles: vec![],
+            amr: vec![],
+            idp: None,
             cnf: None,
         }
     }

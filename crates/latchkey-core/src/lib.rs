@@ -12,6 +12,7 @@ pub mod client;
 pub mod clock;
 pub mod dpop;
 pub mod error;
+pub mod federation_linking;
 pub mod form;
 pub mod grant;
 pub mod key_rotation;

@@ -31,6 +31,13 @@ impl MacKey {
         MacKey { key }
     }
 
+    /// A key from a secret of any length that someone else chose, e.g. a Facebook app secret
+    /// for its `appsecret_proof` (HMAC-SHA256 of the access token under the app secret).
+    /// RFC 2104 §2 hashes keys longer than the block size and zero-pads shorter ones.
+    pub fn from_secret(secret: &[u8]) -> Self {
+        MacKey { key: hmac::Key::new(hmac::HMAC_SHA256, secret) }
+    }
+
     /// The 32-byte HMAC-SHA256 tag of `data`.
     pub fn tag(&self, data: &[u8]) -> [u8; 32] {
         let tag = hmac::sign(&self.key, data);
@@ -64,6 +71,19 @@ mod tests {
         let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
         let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, expected);
+    }
+
+    #[test]
+    fn rfc4231_test_case_6_with_a_key_longer_than_the_block() {
+        let mac = MacKey::from_secret(&[0xaa; 131]);
+        let tag = mac.tag(b"Test Using Larger Than Block-Size Key - Hash Key First");
+        let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        assert_eq!(MacKey::from_secret(b"Jefe").tag(b"x"), {
+            let mut key = [0u8; 32];
+            key[..4].copy_from_slice(b"Jefe");
+            MacKey::from_bytes(key).tag(b"x")
+        });
     }
 
     #[test]

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_crypto::digest::sha256;
 use latchkey_crypto::{random, MacKey};
-use latchkey_store::BrowserSession;
+use latchkey_store::{BrowserSession, SignInMethod};
 use serde::{Deserialize, Serialize};
 
 use crate::cookies::read_cookie;
@@ -39,11 +39,12 @@ pub async fn current_session(
     Ok(state.store.browser_session_by_secret(&hash_secret(&secret), state.clock.now()).await?)
 }
 
-/// Starts a browser session for `user_id` (ending `previous`, if any) and returns it with
-/// the `Set-Cookie` header that carries its secret.
+/// Starts a browser session for `user_id`, signed in by `method` (ending `previous`, if
+/// any), and returns it with the `Set-Cookie` header that carries its secret.
 pub async fn start_session(
     state: &AppState,
     user_id: &str,
+    method: SignInMethod,
     previous: Option<&BrowserSession>,
 ) -> Result<(BrowserSession, HeaderValue), ApiError> {
     let now = state.clock.now();
@@ -58,6 +59,7 @@ pub async fn start_session(
         created_at: now,
         expires_at: now + BROWSER_SESSION_TTL,
         ended_at: None,
+        method,
     };
     state.store.create_browser_session(&session, &hash_secret(&secret)).await?;
     let cookie = state.cookies.set_cookie(state.cookies.session_name, &secret, BROWSER_SESSION_TTL);
@@ -131,22 +133,33 @@ pub struct Interaction {
 
 impl Interaction {
     pub fn seal(&self, mac: &MacKey) -> Result<String, ApiError> {
-        let json = serde_json::to_vec(self).map_err(ApiError::internal)?;
-        let tag = mac.tag(&[b"latchkey interaction v1\0".as_slice(), &json].concat());
-        Ok(format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), URL_SAFE_NO_PAD.encode(tag)))
+        seal_signed(mac, b"latchkey interaction v1\0", self)
     }
 
     /// The interaction, if the MAC checks out and it has not expired.
     pub fn open(mac: &MacKey, sealed: &str, now: i64) -> Option<Self> {
-        let (json, tag) = sealed.split_once('.')?;
-        let json = URL_SAFE_NO_PAD.decode(json).ok()?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        if !mac.verify(&[b"latchkey interaction v1\0".as_slice(), &json].concat(), &tag) {
-            return None;
-        }
-        let interaction: Self = serde_json::from_slice(&json).ok()?;
+        let interaction: Self = open_signed(mac, b"latchkey interaction v1\0", sealed)?;
         (interaction.exp > now).then_some(interaction)
     }
+}
+
+/// `value` as JSON with a MAC under `label` (one label per kind of value, so one kind cannot
+/// pass for another): readable by the browser, alterable by nobody.
+pub fn seal_signed<T: Serialize>(mac: &MacKey, label: &[u8], value: &T) -> Result<String, ApiError> {
+    let json = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    let tag = mac.tag(&[label, &json].concat());
+    Ok(format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), URL_SAFE_NO_PAD.encode(tag)))
+}
+
+/// The value [`seal_signed`] sealed under `label`, if its MAC checks out.
+pub fn open_signed<T: for<'de> Deserialize<'de>>(mac: &MacKey, label: &[u8], sealed: &str) -> Option<T> {
+    let (json, tag) = sealed.split_once('.')?;
+    let json = URL_SAFE_NO_PAD.decode(json).ok()?;
+    let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+    if !mac.verify(&[label, &json].concat(), &tag) {
+        return None;
+    }
+    serde_json::from_slice(&json).ok()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod client_ip;
 pub mod config;
+pub mod federation;
 pub mod instance;
 pub mod janitor;
 pub mod keys;
@@ -97,6 +98,7 @@ impl App {
         let hasher = PasswordHasher::new(config.argon2_params())?;
         let uptime = uptime::Uptime::start(store.as_ref(), clock.now()).await?;
         let dpop_window = config.dpop_window();
+        let federation = Arc::new(federation::Federation::new(master, clock.clone())?);
         let state = AppState {
             uptime: Arc::new(uptime),
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
@@ -117,6 +119,7 @@ impl App {
             client_secrets: client_secrets(master),
             metrics: Arc::default(),
             clients: Arc::default(),
+            federation,
         };
         Ok(Self { state, tls })
     }

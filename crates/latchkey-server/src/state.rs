@@ -15,6 +15,7 @@ use crate::authn::Throttle;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::cookies::CookiePolicy;
+use crate::federation::Federation;
 use crate::keys::SigningKeys;
 use crate::metrics::Metrics;
 use crate::password_pool::PasswordPool;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub dpop_window: ProofWindow,
     /// The keys of DPoP proof headers that verified, so a client's next proof skips parsing.
     pub dpop_keys: Arc<EmbeddedKeyCache>,
+    /// The upstream client and the sealer of upstream client secrets.
+    pub federation: Arc<Federation>,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

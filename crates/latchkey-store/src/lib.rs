@@ -56,6 +56,7 @@
 //! [`StoreError::Conflict`] is a unique violation, naming what conflicted.
 
 mod error;
+mod federation;
 mod model;
 mod sql;
 #[cfg(any(test, feature = "testing"))]
@@ -64,12 +65,15 @@ mod traits;
 mod unit_of_work;
 
 pub use error::{Backend, StoreError};
+pub use federation::{
+    FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord, UpstreamTokenRecord,
+};
 pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
     AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient,
-    NewSession, NewUser, Revocation, RevocationKind, Session, SessionWithUser, SigningKeyRecord,
-    ThrottleCount, User,
+    NewSession, NewUser, Revocation, RevocationKind, Session, SessionWithUser, SignInMethod,
+    SigningKeyRecord, ThrottleCount, User, UserProfile,
 };
 pub use sql::SqlStore;
 pub use traits::{

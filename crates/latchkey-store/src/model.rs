@@ -15,6 +15,11 @@ pub struct User {
     pub id: String,
     pub username: String,
     pub email: Option<String>,
+    /// Whether the address is known to be the user's (an upstream provider asserted it).
+    pub email_verified: bool,
+    /// The normalized profile claims (`name`, `given_name`, `family_name`, `picture`,
+    /// `locale`), from the upstream provider of a federated user.
+    pub profile: UserProfile,
     pub roles: Vec<String>,
     pub password_hash: String,
     pub disabled: bool,
@@ -22,11 +27,16 @@ pub struct User {
     pub updated_at: i64,
 }
 
+/// Profile claims (OpenID Connect Core §5.1) as a JSON object of strings.
+pub type UserProfile = serde_json::Map<String, serde_json::Value>;
+
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub id: String,
     pub username: String,
     pub email: Option<String>,
+    pub email_verified: bool,
+    pub profile: UserProfile,
     pub roles: Vec<String>,
     pub password_hash: String,
 }
@@ -119,6 +129,25 @@ impl NewClient {
     }
 }
 
+/// How a user signed in, for the `amr` (RFC 8176) and `idp` claims of every token of that
+/// login: a password (`["pwd"]`), or an upstream provider (`["fed"]` and its name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInMethod {
+    pub amr: Vec<String>,
+    /// The upstream provider's name, for a federated login.
+    pub idp: Option<String>,
+}
+
+impl SignInMethod {
+    pub fn password() -> Self {
+        Self { amr: vec!["pwd".to_owned()], idp: None }
+    }
+
+    pub fn federated(provider: &str) -> Self {
+        Self { amr: vec!["fed".to_owned()], idp: Some(provider.to_owned()) }
+    }
+}
+
 /// A session (refresh-token family) to create; it starts at generation 0.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -137,6 +166,7 @@ pub struct NewSession {
     pub browser_session_id: Option<String>,
     /// The DPoP key its refresh tokens are bound to (public clients, RFC 9449 §5).
     pub dpop_jkt: Option<String>,
+    pub method: SignInMethod,
 }
 
 /// One row per refresh-token family (`docs/architecture.md`, "Refresh tokens"). Nothing
@@ -164,6 +194,8 @@ pub struct Session {
     pub user_agent: Option<String>,
     /// The DPoP key its refresh tokens are bound to, if any.
     pub dpop_jkt: Option<String>,
+    /// How the user signed in, for the access tokens its refreshes mint.
+    pub method: SignInMethod,
 }
 
 impl Session {
@@ -271,6 +303,7 @@ pub struct NewAuthorizationCode {
     /// RFC 9449 §10: the DPoP key the redeeming token request must prove, if the
     /// authorization request named one.
     pub dpop_jkt: Option<String>,
+    pub method: SignInMethod,
 }
 
 /// A stored authorization code.
@@ -293,6 +326,7 @@ pub struct BrowserSession {
     pub created_at: i64,
     pub expires_at: i64,
     pub ended_at: Option<i64>,
+    pub method: SignInMethod,
 }
 
 /// One throttle key's failed sign-in attempts in its current window.

@@ -7,6 +7,7 @@ use latchkey_core::key_rotation::KeyState;
 use latchkey_core::refresh::Downtime;
 
 use crate::error::{Backend, StoreError};
+use crate::federation::FederationStore;
 use crate::model::{
     AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient,
     NewSession, NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
@@ -334,6 +335,7 @@ pub trait Store:
     + LockoutStore
     + UptimeStore
     + DpopProofStore
+    + FederationStore
     + Transactional
     + Send
     + Sync

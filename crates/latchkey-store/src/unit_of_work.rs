@@ -16,7 +16,8 @@
 use async_trait::async_trait;
 
 use crate::error::StoreError;
-use crate::model::AuditEvent;
+use crate::federation::FederatedIdentity;
+use crate::model::{AuditEvent, NewUser, UserProfile};
 
 /// Starts units of work.
 #[async_trait]
@@ -30,6 +31,21 @@ pub trait Transactional: Send + Sync {
 /// same SQL; none is visible to others until [`UnitOfWork::commit`].
 #[async_trait]
 pub trait UnitOfWork: Send {
+    /// See [`crate::UserStore::create_user`]: [`StoreError::Conflict`] when the username or
+    /// id is taken.
+    async fn create_user(&mut self, user: &NewUser, now: i64) -> Result<(), StoreError>;
+    /// Replaces a user's e-mail address and profile (a federated login's update).
+    async fn set_user_profile(
+        &mut self,
+        user_id: &str,
+        email: Option<&str>,
+        email_verified: bool,
+        profile: &UserProfile,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Links an upstream identity to a user: [`StoreError::Conflict`] when that identity is
+    /// already linked (to anyone), which is how two concurrent first logins make one user.
+    async fn link_federated_identity(&mut self, identity: &FederatedIdentity) -> Result<(), StoreError>;
     /// See [`crate::UserStore::set_password_hash`].
     async fn set_password_hash(&mut self, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError>;
     /// See [`crate::UserStore::set_user_disabled`].

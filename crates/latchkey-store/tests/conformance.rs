@@ -60,6 +60,11 @@ latchkey_store::on_both_backends!(
     dpop_client_settings_round_trip,
     dpop_proof_is_recorded_once_across_pools_and_purged,
     bound_session_rotates_only_with_its_key,
+    upstream_providers_round_trip_and_are_unique,
+    an_upstream_identity_links_to_one_user,
+    concurrent_first_logins_create_one_user,
+    a_federated_profile_is_stored_and_replaced,
+    a_federation_flow_is_consumed_once,
 );
 
 #[path = "conformance/dpop.rs"]
@@ -67,6 +72,14 @@ mod dpop;
 use dpop::{
     bound_session_rotates_only_with_its_key, dpop_client_settings_round_trip,
     dpop_proof_is_recorded_once_across_pools_and_purged,
+};
+
+#[path = "conformance/federation.rs"]
+mod federation;
+use federation::{
+    a_federated_profile_is_stored_and_replaced, a_federation_flow_is_consumed_once,
+    an_upstream_identity_links_to_one_user, concurrent_first_logins_create_one_user,
+    upstream_providers_round_trip_and_are_unique,
 };
 
 #[path = "conformance/instance.rs"]
@@ -129,6 +142,8 @@ fn new_user(id: &str, username: &str) -> NewUser {
         id: id.into(),
         username: username.into(),
         email: Some(format!("{username}@example.com")),
+        email_verified: false,
+        profile: Default::default(),
         roles: vec!["admin".into(), "teller".into()],
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt$hash-of-{username}"),
     }
@@ -169,6 +184,7 @@ fn new_session(id: &str, user_id: &str, client_id: &str, created_at: i64) -> New
         user_agent: Some("test-agent/1.0".into()),
         browser_session_id: None,
         dpop_jkt: None,
+        method: latchkey_store::SignInMethod::password(),
     }
 }
 

@@ -13,6 +13,7 @@ mod metrics;
 mod revocations;
 mod revoke;
 mod token;
+mod upstream_token;
 mod userinfo;
 
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +48,10 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::AuthorizeResume.route(), get(authorize::resume))
         .route(Endpoint::Login.route(), post(authorize::login))
         .route(Endpoint::Consent.route(), post(authorize::consent))
+        .route("/federation/{name}/start", get(authorize::federation_start))
+        .route("/federation/{name}/callback", get(authorize::callback_get).post(authorize::callback_post))
+        .route(Endpoint::FederationLink.route(), post(authorize::federation_link))
+        .route("/federation/{name}/token", get(upstream_token::upstream_token))
         .route(Endpoint::UserInfo.route(), get(userinfo::userinfo_get).post(userinfo::userinfo_post))
         .route(Endpoint::Logout.route(), get(logout::logout).post(logout::logout))
         .route(Endpoint::Revoke.route(), post(revoke::revoke))

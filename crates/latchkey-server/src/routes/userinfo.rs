@@ -1,8 +1,10 @@
 //! The UserInfo endpoint (OpenID Connect Core §5.3), GET and POST, with a bearer access
 //! token in the `Authorization` header (RFC 6750 §2.1) or, for POST, in the form body (§2.2,
 //! as Core §5.3.1 allows), that was granted the `openid` scope. The standard claims returned
-//! follow the scopes (Core §5.4): `profile` gives `preferred_username` and `updated_at`,
-//! `email` gives `email` and `email_verified` (Latchkey does not verify addresses: false).
+//! follow the scopes (Core §5.4): `profile` gives `preferred_username`, `updated_at` and the
+//! normalized profile of a federated user (`name`, `given_name`, `family_name`, `picture`,
+//! `locale`), `email` gives `email` and `email_verified` (true only when an upstream provider
+//! or the operator vouched for the address).
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -56,11 +58,12 @@ async fn answer(state: &AppState, claims: AccessTokenClaims) -> Result<Response,
     if scopes.contains(&"profile") {
         body.insert("preferred_username".into(), Value::from(user.username.clone()));
         body.insert("updated_at".into(), Value::from(user.updated_at));
+        body.extend(user.profile.clone());
     }
     if scopes.contains(&"email") {
         if let Some(email) = &user.email {
             body.insert("email".into(), Value::from(email.clone()));
-            body.insert("email_verified".into(), Value::from(false));
+            body.insert("email_verified".into(), Value::from(user.email_verified));
         }
     }
     let mut response = Json(Value::Object(body)).into_response();

@@ -3,6 +3,7 @@
 use latchkey_core::claims::{AccessTokenClaims, Audience, Confirmation, ACCESS_TOKEN_TYP};
 use latchkey_core::scope::Scope;
 use latchkey_crypto::random;
+use latchkey_store::SignInMethod;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -17,6 +18,8 @@ pub struct AccessTokenSpec<'a> {
     pub auth_time: Option<i64>,
     pub username: Option<&'a str>,
     pub roles: &'a [String],
+    /// How the user signed in (`amr`, `idp`); none for client credentials.
+    pub method: Option<&'a SignInMethod>,
     pub ttl: i64,
     /// The DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6.1), if any.
     pub dpop_jkt: Option<&'a str>,
@@ -48,6 +51,8 @@ pub fn issue(state: &AppState, spec: &AccessTokenSpec<'_>) -> Result<IssuedAcces
         preferred_username: spec.username.map(str::to_owned),
         roles: spec.roles.to_vec(),
         cnf: spec.dpop_jkt.map(|jkt| Confirmation { jkt: jkt.to_owned() }),
+        amr: spec.method.map(|m| m.amr.clone()).unwrap_or_default(),
+        idp: spec.method.and_then(|m| m.idp.clone()),
     };
     let token = state.keys.access_token_signer().sign_jwt(ACCESS_TOKEN_TYP, &claims)?;
     let token_type = if spec.dpop_jkt.is_some() { "DPoP" } else { "Bearer" };

@@ -4,6 +4,7 @@ use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey_crypto::digest::sha256;
+use latchkey_store::SignInMethod;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -28,6 +29,13 @@ pub struct IdTokenClaims {
     pub sid: Option<String>,
     /// The authorized party: the client the token was issued to (Core §2).
     pub azp: String,
+    /// How the user signed in (Core §2, RFC 8176): `["pwd"]` or `["fed"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// The upstream identity provider of a federated login (`docs/architecture.md`,
+    /// "Federation").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
 }
 
 /// Core §3.1.3.6: base64url of the left half of the SHA-256 of the access token's ASCII.
@@ -44,6 +52,7 @@ pub struct IdTokenSpec<'a> {
     pub nonce: Option<&'a str>,
     pub access_token: &'a str,
     pub browser_session_id: Option<&'a str>,
+    pub method: &'a SignInMethod,
     pub ttl: i64,
 }
 
@@ -63,6 +72,8 @@ pub async fn issue(state: &AppState, spec: &IdTokenSpec<'_>) -> Result<String, A
         at_hash: Some(at_hash(spec.access_token)),
         sid: spec.browser_session_id.map(str::to_owned),
         azp: spec.client_id.to_owned(),
+        amr: spec.method.amr.clone(),
+        idp: spec.method.idp.clone(),
     };
     let keys = state.keys.clone();
     tokio::task::spawn_blocking(move || keys.id_token_signer().sign_jwt("JWT", &claims))

@@ -20,6 +20,14 @@ mod dpop;
 mod dpop_binding;
 mod e2e;
 mod error_description;
+mod federation;
+mod federation_hostile;
+mod federation_linking;
+mod federation_tokens;
+// The hostile OpenID Connect provider of the upstream client's tests, for the whole flow.
+#[allow(dead_code)]
+#[path = "../federation_upstream/hostile.rs"]
+mod hostile;
 mod janitor;
 mod key_rotation;
 mod key_year;

@@ -94,6 +94,8 @@ async fn bcrypt_user_logs_in_and_hash_is_upgraded(server: TestServer) {
         id: "legacy-1".into(),
         username: "bob".into(),
         email: None,
+        email_verified: false,
+        profile: Default::default(),
         roles: vec![],
         password_hash: legacy.clone(),
     };

@@ -5,14 +5,14 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::Any;
 
-use super::{col, SqlStore};
+use super::{col, method_from_row, to_json, SqlStore};
 use crate::error::StoreError;
 use crate::model::BrowserSession;
 use crate::traits::BrowserSessionStore;
 
 macro_rules! browser_session_columns {
     () => {
-        "id, user_id, auth_time, created_at, expires_at, ended_at"
+        "id, user_id, auth_time, created_at, expires_at, ended_at, amr, idp"
     };
 }
 
@@ -24,6 +24,7 @@ fn browser_session_from_row(row: &AnyRow) -> Result<BrowserSession, StoreError> 
         created_at: col(row, "created_at")?,
         expires_at: col(row, "expires_at")?,
         ended_at: col(row, "ended_at")?,
+        method: method_from_row(row)?,
     })
 }
 
@@ -40,7 +41,7 @@ impl BrowserSessionStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO browser_sessions (",
             browser_session_columns!(),
-            ", secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            ", secret_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         ))
         .bind(&s.id)
         .bind(&s.user_id)
@@ -48,6 +49,8 @@ impl BrowserSessionStore for SqlStore {
         .bind(s.created_at)
         .bind(s.expires_at)
         .bind(s.ended_at)
+        .bind(to_json(&s.method.amr))
+        .bind(&s.method.idp)
         .bind(secret_hash)
         .execute(&self.writer)
         .await

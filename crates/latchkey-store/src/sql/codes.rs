@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
-use super::{col, flag, SqlStore};
+use super::{col, flag, method_from_row, to_json, SqlStore};
 use crate::error::StoreError;
 use crate::model::{AuthorizationCode, NewAuthorizationCode};
 use crate::traits::AuthorizationCodeStore;
@@ -12,7 +12,7 @@ use crate::traits::AuthorizationCodeStore;
 macro_rules! code_columns {
     () => {
         "hash, client_id, user_id, redirect_uri, redirect_uri_given, scope, nonce, code_challenge, \
-         auth_time, browser_session_id, created_at, expires_at, used_at, session_id, dpop_jkt"
+         auth_time, browser_session_id, created_at, expires_at, used_at, session_id, dpop_jkt, amr, idp"
     };
 }
 
@@ -32,6 +32,7 @@ fn code_from_row(row: &AnyRow) -> Result<AuthorizationCode, StoreError> {
             created_at: col(row, "created_at")?,
             expires_at: col(row, "expires_at")?,
             dpop_jkt: col(row, "dpop_jkt")?,
+            method: method_from_row(row)?,
         },
         used_at: col(row, "used_at")?,
         session_id: col(row, "session_id")?,
@@ -44,7 +45,7 @@ impl AuthorizationCodeStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO authorization_codes (",
             code_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, $13)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, NULL, $13, $14, $15)"
         ))
         .bind(&c.hash)
         .bind(&c.client_id)
@@ -59,6 +60,8 @@ impl AuthorizationCodeStore for SqlStore {
         .bind(c.created_at)
         .bind(c.expires_at)
         .bind(&c.dpop_jkt)
+        .bind(to_json(&c.method.amr))
+        .bind(&c.method.idp)
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || "authorization code".into()))?;

@@ -6,6 +6,8 @@ mod clients;
 mod codes;
 mod consents;
 mod dpop_proofs;
+mod federation;
+mod federation_flows;
 mod group_commit;
 mod instance;
 mod keys;
@@ -15,6 +17,7 @@ mod revocations;
 mod sessions;
 mod throttle;
 mod unit_of_work;
+mod upstream_tokens;
 mod uptime;
 mod users;
 
@@ -343,6 +346,11 @@ fn to_json(list: &[impl AsRef<str>]) -> String {
 fn from_json(row: &AnyRow, name: &str) -> Result<Vec<String>, StoreError> {
     let raw: String = col(row, name)?;
     serde_json::from_str(&raw).map_err(|e| StoreError::corrupt("row", format!("column {name}: {e}")))
+}
+
+/// A sign-in method is stored as `amr` (a JSON array) and `idp`.
+fn method_from_row(row: &AnyRow) -> Result<crate::model::SignInMethod, StoreError> {
+    Ok(crate::model::SignInMethod { amr: from_json(row, "amr")?, idp: col(row, "idp")? })
 }
 
 /// Booleans are stored as BIGINT 0/1 (the Any driver has no portable boolean).

@@ -6,7 +6,7 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::Any;
 
-use super::{col, from_json, SqlStore};
+use super::{col, from_json, method_from_row, to_json, SqlStore};
 use crate::error::StoreError;
 use crate::model::{NewSession, Session, SessionWithUser};
 use crate::traits::SessionStore;
@@ -15,7 +15,7 @@ macro_rules! session_columns {
     () => {
         "id, user_id, client_id, scope, generation, rotated_at, auth_time, created_at, \
          last_used_at, idle_expires_at, absolute_expires_at, revoked_at, revoke_reason, ip, \
-         user_agent, dpop_jkt"
+         user_agent, dpop_jkt, amr, idp"
     };
 }
 
@@ -24,7 +24,7 @@ macro_rules! session_columns_s {
     () => {
         "s.id, s.user_id, s.client_id, s.scope, s.generation, s.rotated_at, s.auth_time, \
          s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, \
-         s.revoke_reason, s.ip, s.user_agent, s.dpop_jkt"
+         s.revoke_reason, s.ip, s.user_agent, s.dpop_jkt, s.amr, s.idp"
     };
 }
 
@@ -139,6 +139,7 @@ fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
         ip: col(row, "ip")?,
         user_agent: col(row, "user_agent")?,
         dpop_jkt: col(row, "dpop_jkt")?,
+        method: method_from_row(row)?,
     })
 }
 
@@ -164,7 +165,7 @@ impl SessionStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO sessions (",
             session_columns!(),
-            ", browser_session_id) VALUES ($1, $2, $3, $4, 0, NULL, $5, $6, $6, $7, $8, NULL, NULL, $9, $10, $12, $11)"
+            ", browser_session_id) VALUES ($1, $2, $3, $4, 0, NULL, $5, $6, $6, $7, $8, NULL, NULL, $9, $10, $14, $11, $12, $13)"
         ))
         .bind(&s.id)
         .bind(&s.user_id)
@@ -176,6 +177,8 @@ impl SessionStore for SqlStore {
         .bind(s.absolute_expires_at)
         .bind(&s.ip)
         .bind(&s.user_agent)
+        .bind(to_json(&s.method.amr))
+        .bind(&s.method.idp)
         .bind(&s.browser_session_id)
         .bind(&s.dpop_jkt)
         .execute(&self.writer)
@@ -198,6 +201,7 @@ impl SessionStore for SqlStore {
             ip: s.ip.clone(),
             user_agent: s.user_agent.clone(),
             dpop_jkt: s.dpop_jkt.clone(),
+            method: s.method.clone(),
         })
     }
 

@@ -5,9 +5,10 @@
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
 
-use super::{audit, browser_sessions, sessions, users, SqlStore};
+use super::{audit, browser_sessions, federation, sessions, users, SqlStore};
 use crate::error::{Backend, StoreError};
-use crate::model::AuditEvent;
+use crate::federation::FederatedIdentity;
+use crate::model::{AuditEvent, NewUser, UserProfile};
 use crate::unit_of_work::{Transactional, UnitOfWork};
 
 /// An open transaction; dropping it rolls back.
@@ -39,6 +40,37 @@ impl Transactional for SqlStore {
 
 #[async_trait]
 impl UnitOfWork for SqlUnitOfWork {
+    async fn create_user(&mut self, user: &NewUser, now: i64) -> Result<(), StoreError> {
+        users::insert(user, now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || format!("user {}", user.username)))?;
+        Ok(())
+    }
+
+    async fn set_user_profile(
+        &mut self,
+        user_id: &str,
+        email: Option<&str>,
+        email_verified: bool,
+        profile: &UserProfile,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = users::set_profile(user_id, email, email_verified, profile, now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || format!("user {user_id}")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn link_federated_identity(&mut self, identity: &FederatedIdentity) -> Result<(), StoreError> {
+        federation::insert_identity(identity)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || format!("identity at {}", identity.provider)))?;
+        Ok(())
+    }
+
     async fn set_password_hash(&mut self, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError> {
         let done = users::set_password(user_id, hash, now)
             .execute(&mut *self.tx)

@@ -7,12 +7,12 @@ use sqlx::Any;
 
 use super::{col, flag, from_json, to_json, SqlStore};
 use crate::error::StoreError;
-use crate::model::{NewUser, User};
+use crate::model::{NewUser, User, UserProfile};
 use crate::traits::UserStore;
 
 macro_rules! user_columns {
     () => {
-        "id, username, email, roles, password_hash, disabled, created_at, updated_at"
+        "id, username, email, email_verified, profile, roles, password_hash, disabled, created_at, updated_at"
     };
 }
 
@@ -35,11 +35,54 @@ pub(super) fn set_disabled(user_id: &str, disabled: bool, now: i64) -> Query<'_,
         .bind(now)
 }
 
+fn profile_from_row(row: &AnyRow) -> Result<UserProfile, StoreError> {
+    let raw: String = col(row, "profile")?;
+    serde_json::from_str(&raw).map_err(|e| StoreError::corrupt("row", format!("column profile: {e}")))
+}
+
+/// Inserts a user (shared with the unit of work, where a federated user and its identity
+/// commit together).
+pub(super) fn insert(user: &NewUser, now: i64) -> Query<'_, Any, AnyArguments<'_>> {
+    sqlx::query(concat!(
+        "INSERT INTO users (",
+        user_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)"
+    ))
+    .bind(&user.id)
+    .bind(&user.username)
+    .bind(&user.email)
+    .bind(flag(user.email_verified))
+    .bind(serde_json::Value::Object(user.profile.clone()).to_string())
+    .bind(to_json(&user.roles))
+    .bind(&user.password_hash)
+    .bind(now)
+}
+
+/// Replaces the e-mail address and profile (a federated user's, at login).
+pub(super) fn set_profile<'q>(
+    user_id: &'q str,
+    email: Option<&'q str>,
+    email_verified: bool,
+    profile: &UserProfile,
+    now: i64,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    sqlx::query(
+        "UPDATE users SET email = $2, email_verified = $3, profile = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(email)
+    .bind(flag(email_verified))
+    .bind(serde_json::Value::Object(profile.clone()).to_string())
+    .bind(now)
+}
+
 fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
         id: col(row, "id")?,
         username: col(row, "username")?,
         email: col(row, "email")?,
+        email_verified: col::<i64>(row, "email_verified")? != 0,
+        profile: profile_from_row(row)?,
         roles: from_json(row, "roles")?,
         password_hash: col(row, "password_hash")?,
         disabled: col::<i64>(row, "disabled")? != 0,
@@ -48,26 +91,32 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
     })
 }
 
+/// The users whose address is `email`, compared case-insensitively (for
+/// [`crate::FederationStore::users_with_email`]).
+pub(super) async fn with_email(store: &SqlStore, email: &str) -> Result<Vec<User>, StoreError> {
+    sqlx::query(concat!("SELECT ", user_columns!(), " FROM users WHERE lower(email) = lower($1) ORDER BY id"))
+        .bind(email)
+        .fetch_all(&store.reader)
+        .await
+        .map_err(|e| store.fail(e, || "users by e-mail".into()))?
+        .iter()
+        .map(user_from_row)
+        .collect()
+}
+
 #[async_trait]
 impl UserStore for SqlStore {
     async fn create_user(&self, user: &NewUser, now: i64) -> Result<User, StoreError> {
-        sqlx::query(
-            "INSERT INTO users (id, username, email, roles, password_hash, disabled, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
-        )
-        .bind(&user.id)
-        .bind(&user.username)
-        .bind(&user.email)
-        .bind(to_json(&user.roles))
-        .bind(&user.password_hash)
-        .bind(now)
-        .execute(&self.writer)
-        .await
-        .map_err(|e| self.fail(e, || format!("user {}", user.username)))?;
+        insert(user, now)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || format!("user {}", user.username)))?;
         Ok(User {
             id: user.id.clone(),
             username: user.username.clone(),
             email: user.email.clone(),
+            email_verified: user.email_verified,
+            profile: user.profile.clone(),
             roles: user.roles.clone(),
             password_hash: user.password_hash.clone(),
             disabled: false,

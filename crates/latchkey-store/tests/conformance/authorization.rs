@@ -3,7 +3,7 @@
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{
     AuthorizationCodeStore, BrowserSession, BrowserSessionStore, ConsentStore, NewAuthorizationCode,
-    SessionStore,
+    SessionStore, SignInMethod,
 };
 
 use super::{new_session, seeded, NOW};
@@ -23,6 +23,7 @@ fn code(hash: &str) -> NewAuthorizationCode {
         created_at: NOW,
         expires_at: NOW + 60,
         dpop_jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into()),
+        method: SignInMethod::federated("google"),
     }
 }
 
@@ -40,6 +41,7 @@ pub async fn authorization_code_redeems_once(db: TestDatabase) {
     assert_eq!(redeemed.code.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
     assert!(redeemed.code.redirect_uri_given);
     assert_eq!(redeemed.code.dpop_jkt.as_deref(), Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"));
+    assert_eq!(redeemed.code.method, SignInMethod::federated("google"));
     assert!(
         store.redeem_authorization_code("h1", "c1", NOW + 2, "s2").await.unwrap().is_none(),
         "second use"
@@ -87,6 +89,7 @@ pub async fn browser_sessions_and_their_refresh_sessions(db: TestDatabase) {
         created_at: NOW,
         expires_at: NOW + 3600,
         ended_at: None,
+        method: SignInMethod::federated("google"),
     };
     store.create_browser_session(&browser, "secret-hash").await.unwrap();
     assert_eq!(store.browser_session_by_secret("secret-hash", NOW).await.unwrap(), Some(browser.clone()));

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{SessionStore, SqlStore, StoreError, UserStore};
+use latchkey_store::{NewSession, SessionStore, SqlStore, StoreError, UserStore};
 
 use super::{new_session, new_user, seeded, ABSOLUTE, IDLE, NOW};
 
@@ -45,7 +45,11 @@ pub async fn create_and_read_session(db: TestDatabase) {
 
 pub async fn rotate_wins_once_per_generation(db: TestDatabase) {
     let store = seeded(&db).await;
-    store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
+    let federated = latchkey_store::SignInMethod::federated("google");
+    store
+        .create_session(&NewSession { method: federated.clone(), ..new_session("s1", "u1", "c1", NOW) })
+        .await
+        .unwrap();
 
     let t1 = NOW + 60;
     let rotated = store.rotate_session("s1", 0, t1, t1 + IDLE, None).await.unwrap().unwrap();
@@ -55,6 +59,7 @@ pub async fn rotate_wins_once_per_generation(db: TestDatabase) {
     assert_eq!(rotated.username, "alice");
     assert_eq!(rotated.roles, ["admin", "teller"]);
     assert_eq!(rotated.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(s.method, federated, "the sign-in method outlives rotation");
 
     // The stale generation loses, now and later; the row is untouched.
     assert!(store.rotate_session("s1", 0, t1, t1 + IDLE, None).await.unwrap().is_none());

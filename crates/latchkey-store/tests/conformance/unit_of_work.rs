@@ -64,6 +64,7 @@ pub async fn failed_second_statement_undoes_the_first(db: TestDatabase) {
         created_at: NOW,
         expires_at: NOW + 600,
         ended_at: None,
+        method: latchkey_store::SignInMethod::password(),
     };
     store.create_browser_session(&browser, "secret-hash").await.unwrap();
     store.create_session(&in_browser).await.unwrap();

@@ -3,6 +3,7 @@
 pub mod clients;
 pub mod keys;
 pub mod master_key;
+pub mod providers;
 pub mod serve;
 pub mod sessions;
 pub mod token;

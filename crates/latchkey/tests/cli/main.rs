@@ -4,11 +4,13 @@
 
 mod commands;
 mod dpop;
+mod federation;
 mod first_run;
 mod instance;
 mod keys;
 mod lifecycle;
 mod nginx;
+mod providers;
 mod throttle;
 mod tls;
 

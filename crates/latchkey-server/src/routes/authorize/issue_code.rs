@@ -40,6 +40,7 @@ pub async fn issue(
             created_at: now,
             expires_at: now + CODE_TTL,
             dpop_jkt: request.dpop_jkt.clone(),
+            method: signed_in.session.method.clone(),
         })
         .await?;
     Ok(return_to.code(&code))

@@ -11,13 +11,13 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
-use latchkey_store::Client;
+use latchkey_store::{Client, SignInMethod};
 
 use super::error::AuthorizeError;
-use super::redirect::redirect_to;
+use super::redirect::{redirect_to, with_query};
 use super::{forms, resolve_client};
 use crate::authn::{self, Attempt, Channel, Refused};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
@@ -31,7 +31,36 @@ use crate::state::AppState;
 /// The one message for every failed login.
 pub const LOGIN_FAILED: &str = "Wrong username or password.";
 
-/// The login page for `interaction`, with `username` filled in; `error` makes it a 401.
+/// How the client's login page lets users sign in.
+pub struct SignInOptions {
+    /// The password form (unless the client turned it off).
+    pub password: bool,
+    /// "Continue with NAME": each provider the client offers, with its start URL carrying
+    /// the signed interaction.
+    pub providers: Vec<(String, String)>,
+}
+
+pub async fn sign_in_options(
+    state: &AppState,
+    client: &Client,
+    interaction: &Interaction,
+) -> Result<SignInOptions, ApiError> {
+    let sealed = interaction.seal(&state.page_mac)?;
+    let providers = state
+        .store
+        .client_upstream_providers(&client.id)
+        .await?
+        .into_iter()
+        .map(|name| {
+            let href = with_query(&state.urls.federation_path(&name, "start"), &[("interaction", &sealed)]);
+            (name, href)
+        })
+        .collect();
+    Ok(SignInOptions { password: state.store.client_password_login(&client.id).await?, providers })
+}
+
+/// The login page for `interaction`, with `username` filled in and the client's `options`;
+/// `error` makes it a 401.
 pub fn form_page(
     state: &AppState,
     headers: &HeaderMap,
@@ -39,6 +68,7 @@ pub fn form_page(
     interaction: &Interaction,
     username: &str,
     error: Option<&str>,
+    options: &SignInOptions,
 ) -> Result<Response, ApiError> {
     let sealed = interaction.seal(&state.page_mac)?;
     let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
@@ -52,6 +82,8 @@ pub fn form_page(
                 csrf,
                 username,
                 error,
+                password: options.password,
+                providers: &options.providers,
             },
         )
     })
@@ -76,8 +108,12 @@ pub async fn login(
     // Authentication: the user, or the form again with the one failure message.
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
+    let options = sign_in_options(&state, &client, &interaction).await?;
+    if !options.password {
+        return Err(forms::forbidden_page().into());
+    }
     let fail = |state: &AppState| {
-        form_page(state, &headers, &client, &interaction, username, Some(LOGIN_FAILED))
+        form_page(state, &headers, &client, &interaction, username, Some(LOGIN_FAILED), &options)
             .map_err(AuthorizeError::from)
     };
     if username.is_empty()
@@ -98,24 +134,36 @@ pub async fn login(
     let user = match authn::authenticate(&state, attempt).await? {
         Ok(user) => user,
         Err(Refused::RateLimited { retry_after }) => {
-            let mut response = fail(&state)?;
-            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            return Ok(response);
+            return Ok(forms::rate_limited(fail(&state)?, retry_after))
         }
         Err(Refused::Throttled | Refused::BadCredentials) => return fail(&state),
     };
 
-    let previous = browser::current_session(&state, &headers).await?;
-    let (session, cookie) = browser::start_session(&state, &user.id, previous.as_ref()).await?;
     tracing::info!(user_id = %user.id, client_id = %client.id, "hosted login");
-    let next =
-        Interaction { q: interaction.q, bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };
+    let mut response =
+        resume_signed_in(&state, &headers, &user.id, SignInMethod::password(), &interaction.q).await?;
+    response.headers_mut().append(header::SET_COOKIE, known_device::cookie(&state, &user.username, now));
+    Ok(response)
+}
+
+/// Starts a new browser session for the user who just signed in (by password here, or
+/// through an upstream provider) and sends the browser back into the authorization request
+/// `q`: every way of signing in at the hosted pages ends here.
+pub async fn resume_signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: &str,
+    method: SignInMethod,
+    q: &str,
+) -> Result<Response, ApiError> {
+    let now = state.clock.now();
+    let previous = browser::current_session(state, headers).await?;
+    let (session, cookie) = browser::start_session(state, user_id, method, previous.as_ref()).await?;
+    let next = Interaction { q: q.to_owned(), bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };
     let mut response = redirect_to(
         &state.urls.path(Endpoint::AuthorizeResume),
         &[("interaction", &next.seal(&state.page_mac)?)],
     );
     response.headers_mut().append(header::SET_COOKIE, cookie);
-    response.headers_mut().append(header::SET_COOKIE, known_device::cookie(&state, &user.username, now));
     Ok(response)
 }

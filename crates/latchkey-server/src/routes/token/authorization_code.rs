@@ -97,6 +97,7 @@ pub async fn grant(
             origin,
             browser_session_id: stored.browser_session_id.as_deref(),
             dpop_jkt,
+            method: &stored.method,
         },
         Some(session_id),
         with_refresh,
@@ -113,6 +114,7 @@ pub async fn grant(
                     nonce: stored.nonce.as_deref(),
                     access_token: &started.access_token.token,
                     browser_session_id: stored.browser_session_id.as_deref(),
+                    method: &stored.method,
                     ttl: state.policy(client).access_token_ttl,
                 },
             )

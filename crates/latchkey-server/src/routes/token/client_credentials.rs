@@ -36,6 +36,7 @@ pub fn grant(
             auth_time: None,
             username: None,
             roles: &[],
+            method: None,
             ttl: policy.access_token_ttl,
             dpop_jkt,
         },

@@ -10,7 +10,7 @@ use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
-use latchkey_store::Client;
+use latchkey_store::{Client, SignInMethod};
 
 use super::response::TokenResponse;
 use super::session::{self, Login};
@@ -65,6 +65,7 @@ pub async fn grant(
             origin,
             browser_session_id: None,
             dpop_jkt,
+            method: &SignInMethod::password(),
         },
         session_id,
         with_refresh,

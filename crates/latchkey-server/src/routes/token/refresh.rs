@@ -113,6 +113,7 @@ pub async fn grant(
             auth_time: Some(session.session.auth_time),
             username: Some(&session.username),
             roles: &session.roles,
+            method: Some(&session.session.method),
             ttl: policy.access_token_ttl,
             dpop_jkt,
         },

@@ -3,7 +3,7 @@
 
 use latchkey_core::client::ClientKind;
 use latchkey_core::scope::Scope;
-use latchkey_store::{Client, NewSession};
+use latchkey_store::{Client, NewSession, SignInMethod};
 
 use super::Origin;
 use crate::error::ApiError;
@@ -24,6 +24,7 @@ pub struct Login<'a> {
     /// The DPoP key the client proved it holds: the access token is bound to it, and so is
     /// the session's refresh token when the client is public (RFC 9449 §5).
     pub dpop_jkt: Option<&'a str>,
+    pub method: &'a SignInMethod,
 }
 
 /// What [`start`] issued.
@@ -60,6 +61,7 @@ pub async fn start(
                 user_agent: login.origin.user_agent,
                 browser_session_id: login.browser_session_id.map(str::to_owned),
                 dpop_jkt: login.dpop_jkt.filter(|_| client.kind == ClientKind::Public).map(str::to_owned),
+                method: login.method.clone(),
             })
             .await?;
     }
@@ -74,6 +76,7 @@ pub async fn start(
             auth_time: Some(login.auth_time),
             username: Some(login.username),
             roles: login.roles,
+            method: Some(login.method),
             ttl: policy.access_token_ttl,
             dpop_jkt: login.dpop_jkt,
         },
