@@ -44,7 +44,10 @@ mod pkce;
 mod store;
 mod token;
 
-pub use authorize::{AuthorizationRequest, BrowserOpener, ExpectedRedirect, LoopbackListener, SystemBrowser};
+pub use authorize::{
+    AuthorizationRequest, BrowserOpener, ExpectedRedirect, LoopbackListener, PendingAuthorization,
+    SystemBrowser,
+};
 pub use authorized::AuthorizedClient;
 pub use error::{CallbackError, ClientError, ErrorCode, OAuthError};
 pub use latchkey_core::clock::{Clock, ManualClock, SystemClock};

@@ -170,7 +170,9 @@ pub enum ClientsCommand {
         #[arg(long, value_name = "DURATION")]
         reuse_window: Option<String>,
         /// A redirect URI for the authorization-code flow, compared exactly (repeatable):
-        /// https, or http://127.0.0.1 / http://[::1] (any port) for native apps; no fragment
+        /// https; for native apps http://127.0.0.1 / http://[::1] (any port) or a private-use
+        /// scheme in reverse-domain form (com.example.app:/callback, public clients only);
+        /// http://localhost:PORT (that exact port, development only: prints a warning); no fragment
         #[arg(long = "redirect-uri", value_name = "URI")]
         redirect_uris: Vec<String>,
         /// Where RP-initiated logout may return the browser (repeatable; same rules)

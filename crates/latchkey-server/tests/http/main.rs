@@ -20,6 +20,7 @@ mod e2e;
 mod error_description;
 mod janitor;
 mod login_policy;
+mod native_redirect;
 mod oidc;
 mod outage;
 mod password;

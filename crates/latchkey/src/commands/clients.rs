@@ -3,6 +3,7 @@
 use anyhow::bail;
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
+use latchkey_core::redirect_uri::RedirectUri;
 use latchkey_core::scope::Scope;
 use latchkey_server::admin::{self, NewClient};
 
@@ -49,6 +50,11 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                 anyhow::bail!(
                     "--no-pkce is only for legacy confidential clients: public clients always use PKCE"
                 );
+            }
+            for uri in redirect_uris.iter().chain(&post_logout_redirect_uris) {
+                if let Some(warning) = RedirectUri::parse(uri).ok().and_then(|u| u.registration_warning()) {
+                    eprintln!("{warning}");
+                }
             }
             let client = NewClient {
                 access_token_ttl: optional_seconds(access_token_ttl)?,

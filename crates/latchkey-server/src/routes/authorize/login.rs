@@ -107,7 +107,8 @@ pub async fn login(
     };
 
     let previous = browser::current_session(&state, &headers).await?;
-    let (session, cookie) = browser::start_session(&state, &user.id, SignInMethod::password(), previous.as_ref()).await?;
+    let (session, cookie) =
+        browser::start_session(&state, &user.id, SignInMethod::password(), previous.as_ref()).await?;
     tracing::info!(user_id = %user.id, client_id = %client.id, "hosted login");
     let next =
         Interaction { q: interaction.q, bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };
