@@ -133,22 +133,33 @@ pub struct Interaction {
 
 impl Interaction {
     pub fn seal(&self, mac: &MacKey) -> Result<String, ApiError> {
-        let json = serde_json::to_vec(self).map_err(ApiError::internal)?;
-        let tag = mac.tag(&[b"latchkey interaction v1\0".as_slice(), &json].concat());
-        Ok(format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), URL_SAFE_NO_PAD.encode(tag)))
+        seal_signed(mac, b"latchkey interaction v1\0", self)
     }
 
     /// The interaction, if the MAC checks out and it has not expired.
     pub fn open(mac: &MacKey, sealed: &str, now: i64) -> Option<Self> {
-        let (json, tag) = sealed.split_once('.')?;
-        let json = URL_SAFE_NO_PAD.decode(json).ok()?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        if !mac.verify(&[b"latchkey interaction v1\0".as_slice(), &json].concat(), &tag) {
-            return None;
-        }
-        let interaction: Self = serde_json::from_slice(&json).ok()?;
+        let interaction: Self = open_signed(mac, b"latchkey interaction v1\0", sealed)?;
         (interaction.exp > now).then_some(interaction)
     }
+}
+
+/// `value` as JSON with a MAC under `label` (one label per kind of value, so one kind cannot
+/// pass for another): readable by the browser, alterable by nobody.
+pub fn seal_signed<T: Serialize>(mac: &MacKey, label: &[u8], value: &T) -> Result<String, ApiError> {
+    let json = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    let tag = mac.tag(&[label, &json].concat());
+    Ok(format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), URL_SAFE_NO_PAD.encode(tag)))
+}
+
+/// The value [`seal_signed`] sealed under `label`, if its MAC checks out.
+pub fn open_signed<T: for<'de> Deserialize<'de>>(mac: &MacKey, label: &[u8], sealed: &str) -> Option<T> {
+    let (json, tag) = sealed.split_once('.')?;
+    let json = URL_SAFE_NO_PAD.decode(json).ok()?;
+    let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+    if !mac.verify(&[label, &json].concat(), &tag) {
+        return None;
+    }
+    serde_json::from_slice(&json).ok()
 }
 
 #[cfg(test)]

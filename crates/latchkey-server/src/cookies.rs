@@ -14,7 +14,11 @@
 //!   `Secure` (browsers refuse `Secure` cookies from plain http, and with it both prefixes).
 //!
 //! The same names apply to the CSRF cookie (`…latchkey_csrf`) and the known-device cookie
-//! (`…latchkey_device`, [`crate::known_device`]).
+//! (`…latchkey_device`, [`crate::known_device`]) and the federation flow cookie
+//! (`…latchkey_federation`, which binds an outbound upstream login to this browser).
+//! It too is SameSite=Lax: the callback of a `form_post` provider (Apple) arrives as a
+//! cross-site POST without it, and is answered by a redirect to the same callback as a GET,
+//! a top-level navigation that carries Lax cookies (as Ory Kratos does).
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::{time::Duration, Cookie, SameSite};
@@ -27,6 +31,7 @@ pub struct CookiePolicy {
     pub session_name: &'static str,
     pub csrf_name: &'static str,
     pub device_name: &'static str,
+    pub federation_name: &'static str,
     pub secure: bool,
     /// The `Path` attribute: the issuer's path, or `/`.
     pub path: String,
@@ -35,14 +40,27 @@ pub struct CookiePolicy {
 impl CookiePolicy {
     pub fn for_issuer(urls: &PublicUrls) -> Self {
         let path = urls.cookie_path().to_owned();
-        let (session_name, csrf_name, device_name, secure) = if urls.issuer().is_loopback_http() {
-            ("latchkey_session", "latchkey_csrf", "latchkey_device", false)
-        } else if path == "/" {
-            ("__Host-latchkey_session", "__Host-latchkey_csrf", "__Host-latchkey_device", true)
-        } else {
-            ("__Secure-latchkey_session", "__Secure-latchkey_csrf", "__Secure-latchkey_device", true)
-        };
-        Self { session_name, csrf_name, device_name, secure, path }
+        let (session_name, csrf_name, device_name, federation_name, secure) =
+            if urls.issuer().is_loopback_http() {
+                ("latchkey_session", "latchkey_csrf", "latchkey_device", "latchkey_federation", false)
+            } else if path == "/" {
+                (
+                    "__Host-latchkey_session",
+                    "__Host-latchkey_csrf",
+                    "__Host-latchkey_device",
+                    "__Host-latchkey_federation",
+                    true,
+                )
+            } else {
+                (
+                    "__Secure-latchkey_session",
+                    "__Secure-latchkey_csrf",
+                    "__Secure-latchkey_device",
+                    "__Secure-latchkey_federation",
+                    true,
+                )
+            };
+        Self { session_name, csrf_name, device_name, federation_name, secure, path }
     }
 
     /// A `Set-Cookie` value; `max_age` 0 deletes the cookie.
@@ -102,6 +120,8 @@ mod tests {
         assert_eq!(set.max_age(), Some(Duration::seconds(60)));
         assert_eq!(set.secure(), Some(true));
         assert_eq!(set.domain(), None);
+        assert_eq!(public.federation_name, "__Host-latchkey_federation");
+        assert_eq!(policy("https://id.example/t").federation_name, "__Secure-latchkey_federation");
     }
 
     #[test]

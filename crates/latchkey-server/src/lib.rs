@@ -91,6 +91,7 @@ impl App {
             KeyRing::load_or_create(store.as_ref(), master, config.access_token_algorithm, clock.now())
                 .await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
+        let federation = Arc::new(federation::Federation::new(master, clock.clone())?);
         let state = AppState {
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
@@ -107,6 +108,7 @@ impl App {
             client_secrets: client_secrets(master),
             metrics: Arc::default(),
             clients: Arc::default(),
+            federation,
         };
         Ok(Self { state })
     }

@@ -34,6 +34,8 @@ pub enum Endpoint {
     Revoke,
     Introspect,
     Revocations,
+    /// The form that links an upstream identity after the account's password.
+    FederationLink,
 }
 
 impl Endpoint {
@@ -53,6 +55,7 @@ impl Endpoint {
             Self::Revoke => "/revoke",
             Self::Introspect => "/introspect",
             Self::Revocations => "/revocations",
+            Self::FederationLink => "/federation/link",
         }
     }
 }
@@ -81,6 +84,17 @@ impl PublicUrls {
     /// and the server's redirects to itself: same-origin by construction.
     pub fn path(&self, endpoint: Endpoint) -> String {
         format!("{}{}", self.issuer.path(), endpoint.route())
+    }
+
+    /// The absolute path of an upstream provider's route (`/auth/federation/github/start`).
+    pub fn federation_path(&self, provider: &str, action: &str) -> String {
+        format!("{}/federation/{provider}/{action}", self.issuer.path())
+    }
+
+    /// The absolute URL of an upstream provider's route: its callback is the redirect URI
+    /// registered at the provider.
+    pub fn federation_url(&self, provider: &str, action: &str) -> String {
+        format!("{}/federation/{provider}/{action}", self.issuer.as_str())
     }
 
     /// For an issuer with a path, the route of its RFC 8414 §3.1 metadata: the well-known

@@ -11,6 +11,7 @@ use crate::authn::Throttle;
 use crate::client_cache::ClientCache;
 use crate::config::Config;
 use crate::cookies::CookiePolicy;
+use crate::federation::Federation;
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
 use crate::password_pool::PasswordPool;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub page_mac: MacKey,
     /// Slows password guessing at every door of [`crate::authn`].
     pub login_throttle: Arc<dyn Throttle>,
+    /// The upstream client and the sealer of upstream client secrets.
+    pub federation: Arc<Federation>,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 
 use crate::error::StoreError;
+use crate::model::User;
 
 /// An upstream identity provider as stored. `endpoints` and `claim_mapping` are JSON
 /// documents the server reads; `sealed_client_secret` is sealed under the master key before
@@ -87,6 +88,10 @@ pub trait FederationStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The providers the client's login page offers, by name: all of them unless limited.
     async fn client_upstream_providers(&self, client_id: &str) -> Result<Vec<String>, StoreError>;
+
+    /// The users whose e-mail address is `email` (case-insensitive): the candidates for
+    /// linking, never a way to sign anyone in.
+    async fn users_with_email(&self, email: &str) -> Result<Vec<User>, StoreError>;
 
     async fn federated_identity(
         &self,

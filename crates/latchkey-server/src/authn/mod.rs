@@ -26,6 +26,7 @@ use latchkey_store::{AuditEvent, User};
 
 pub use self::throttle::Throttle;
 use crate::error::ApiError;
+use crate::federation::sign_in::NO_PASSWORD;
 use crate::state::AppState;
 use crate::throttle::{Key, Scope, Verdict};
 
@@ -35,6 +36,8 @@ pub enum Channel {
     PasswordGrant,
     HostedLogin,
     PasswordChange,
+    /// Proving an existing account before an upstream identity is linked to it.
+    FederationLink,
 }
 
 impl Channel {
@@ -43,6 +46,7 @@ impl Channel {
             Self::PasswordGrant => "password_grant",
             Self::HostedLogin => "hosted_login",
             Self::PasswordChange => "password_change",
+            Self::FederationLink => "federation_link",
         }
     }
 }
@@ -105,7 +109,9 @@ pub async fn authenticate(state: &AppState, attempt: Attempt<'_>) -> Result<Resu
     };
     let refusal = if waiting { Refused::Throttled } else { Refused::BadCredentials };
     let user = state.store.user_by_username(attempt.username).await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
+    // A federated user has no password (docs/architecture.md, "Federation"): answered like an
+    // unknown user, after the same work.
+    let Some(user) = user.filter(|u| !u.disabled && u.password_hash != NO_PASSWORD) else {
         state.passwords.dummy_verify(attempt.password.expose().to_owned()).await?;
         state.login_throttle.record_failure(&keys, now).await?;
         return Ok(Err(refusal));

@@ -7,7 +7,8 @@
 //! - Microsoft never says `email_verified`; its `email` is not verified by Microsoft. The
 //!   default Microsoft mapping reads the optional claim `xms_edov` ("e-mail domain owner
 //!   verified", which the app registration must request) instead, so a Microsoft e-mail counts
-//!   as verified only when the tenant verified its domain.
+//!   as verified only when the tenant verified its domain (the tenant then controls every
+//!   mailbox of that domain; `xms_edov` is not a check of the individual mailbox).
 //! - Roles are opt-in: without a `roles` pointer the profile has no roles, ever.
 //! - Values are sanity-checked (length, an `@` in e-mails, `http(s)` pictures), because they
 //!   end up in our ID tokens and on our pages.

@@ -8,3 +8,23 @@
 
 pub mod mapping;
 pub mod upstream;
+pub mod providers;
+pub mod sign_in;
+
+use std::sync::Arc;
+
+use latchkey_core::clock::Clock;
+use latchkey_crypto::MasterKey;
+
+/// What the flow needs of federation at run time: the upstream client (its discovery and
+/// JWKS caches live as long as the server) and the sealer of upstream client secrets.
+pub struct Federation {
+    pub upstream: upstream::Upstream,
+    pub sealer: providers::SecretSealer,
+}
+
+impl Federation {
+    pub fn new(master: &MasterKey, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Ok(Self { upstream: upstream::Upstream::new(clock), sealer: providers::SecretSealer::new(master)? })
+    }
+}

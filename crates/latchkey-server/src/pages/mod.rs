@@ -36,7 +36,10 @@ button.secondary:hover{background:#f9fafb}\
 ul{padding-left:1.2rem;margin:.5rem 0 0}li{margin:.3rem 0}\
 .error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;border-radius:8px;padding:.6rem .75rem;margin:1rem 0 0}\
 .brand{font-size:.8rem;letter-spacing:.08em;text-transform:uppercase;color:#6b7280;margin-bottom:1rem}\
-code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}";
+code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}\
+a.provider{display:block;margin-top:.6rem;padding:.65rem;border:1px solid #d1d5db;border-radius:8px;\
+text-align:center;color:#374151;text-decoration:none;font-weight:600}\
+a.provider:hover{background:#f9fafb}";
 
 /// A whole page around `content`, with the security headers.
 fn render(status: StatusCode, title: &str, content: Markup) -> Response {
@@ -104,6 +107,8 @@ pub struct LoginForm<'a> {
     pub csrf: &'a str,
     pub username: &'a str,
     pub error: Option<&'a str>,
+    /// "Continue with NAME" buttons: the provider's name and its start URL.
+    pub providers: &'a [(String, String)],
 }
 
 fn login_markup(form: &LoginForm<'_>) -> Markup {
@@ -125,7 +130,44 @@ fn login_markup(form: &LoginForm<'_>) -> Markup {
                 autofocus[has_username];
             button type="submit" { "Sign in" }
         }
+        @for (name, href) in form.providers {
+            a class="provider" href=(href) { "Continue with " (name) }
+        }
     }
+}
+
+/// What the form that links an upstream identity to an existing account needs.
+pub struct LinkForm<'a> {
+    pub action: &'a str,
+    pub provider: &'a str,
+    pub username: &'a str,
+    /// The signed pending link.
+    pub pending: &'a str,
+    pub csrf: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// Asks the owner of an existing account for its password before linking an upstream
+/// identity to it (`docs/architecture.md`, "Federation").
+pub fn link_page(status: StatusCode, form: &LinkForm<'_>) -> Response {
+    let content = html! {
+        h1 { "Link your account" }
+        p {
+            "An account with your e-mail address exists: " strong { (form.username) }
+            ". Enter its password to sign in with " strong { (form.provider) } " from now on."
+        }
+        @if let Some(error) = form.error {
+            div class="error" role="alert" { (error) }
+        }
+        form method="post" action=(form.action) {
+            input type="hidden" name="pending" value=(form.pending);
+            input type="hidden" name="csrf" value=(form.csrf);
+            label for="password" { "Password" }
+            input type="password" id="password" name="password" autocomplete="current-password" required autofocus;
+            button type="submit" { "Link and sign in" }
+        }
+    };
+    render(status, "Link your account", content)
 }
 
 pub fn login_page(status: StatusCode, form: &LoginForm<'_>) -> Response {
@@ -231,6 +273,7 @@ mod tests {
             csrf: "c",
             username: "\"><img src=x>",
             error: Some("a & b"),
+            providers: &[],
         };
         let html = login_markup(&form).into_string();
         assert!(!html.contains("<script>alert") && !html.contains("<img"), "{html}");
@@ -249,6 +292,7 @@ mod tests {
             csrf: "c",
             username: "",
             error: None,
+            providers: &[],
         };
         assert!(login_markup(&form).into_string().contains("spellcheck=\"false\" required autofocus>"));
         form.username = "alice";

@@ -18,6 +18,7 @@ mod connections;
 mod discovery;
 mod e2e;
 mod error_description;
+mod federation;
 mod janitor;
 mod login_policy;
 mod native_redirect;

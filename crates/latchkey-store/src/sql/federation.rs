@@ -9,6 +9,7 @@ use sqlx::Any;
 use super::{col, flag, from_json, to_json, SqlStore};
 use crate::error::StoreError;
 use crate::federation::{FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord};
+use crate::model::User;
 
 macro_rules! provider_columns {
     () => {
@@ -165,6 +166,10 @@ impl FederationStore for SqlStore {
         .await
         .map_err(|e| self.fail(e, || format!("providers of client {client_id}")))?;
         rows.iter().map(|row| col(row, "name")).collect()
+    }
+
+    async fn users_with_email(&self, email: &str) -> Result<Vec<User>, StoreError> {
+        super::users::with_email(self, email).await
     }
 
     async fn federated_identity(

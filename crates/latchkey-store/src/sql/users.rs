@@ -91,6 +91,19 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
     })
 }
 
+/// The users whose address is `email`, compared case-insensitively (for
+/// [`crate::FederationStore::users_with_email`]).
+pub(super) async fn with_email(store: &SqlStore, email: &str) -> Result<Vec<User>, StoreError> {
+    sqlx::query(concat!("SELECT ", user_columns!(), " FROM users WHERE lower(email) = lower($1) ORDER BY id"))
+        .bind(email)
+        .fetch_all(&store.reader)
+        .await
+        .map_err(|e| store.fail(e, || "users by e-mail".into()))?
+        .iter()
+        .map(user_from_row)
+        .collect()
+}
+
 #[async_trait]
 impl UserStore for SqlStore {
     async fn create_user(&self, user: &NewUser, now: i64) -> Result<User, StoreError> {

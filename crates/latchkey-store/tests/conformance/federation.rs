@@ -101,6 +101,10 @@ pub async fn an_upstream_identity_links_to_one_user(db: TestDatabase) {
     drop(work);
     assert_eq!(store.federated_identity("google", "sub-1").await.unwrap().unwrap().user_id, "u1");
     assert!(store.federated_identity("google", "sub-2").await.unwrap().is_none());
+    let by_email: Vec<String> =
+        store.users_with_email("ALICE@example.com").await.unwrap().into_iter().map(|u| u.id).collect();
+    assert_eq!(by_email, ["u1"], "case-insensitive");
+    assert!(store.users_with_email("nobody@example.com").await.unwrap().is_empty());
     assert!(store.touch_federated_identity("google", "sub-1", NOW + 9).await.unwrap());
     assert!(!store.touch_federated_identity("google", "sub-2", NOW + 9).await.unwrap());
     assert_eq!(

@@ -16,10 +16,21 @@
 //! - `Upstream::with_timeouts` sets the connect/total timeouts (tests); `new` uses 5 s / 15 s.
 //! - Apple: the client secret may be the signing key as JSON (`apple.rs`); a fresh
 //!   client-secret JWT is then signed for each token request.
-//! - `Preset` is `{ name, kind, flavor, scopes, mapping }`; `ProviderConfig` has helpers
-//!   `issuer()`.
-//! - The hostile-provider and GitHub/Facebook stand-in tests are the integration-test target
-//!   `crates/latchkey-server/tests/federation_upstream/` (`cargo test --test federation_upstream`).
+//! - `Preset` is `{ name, kind, flavor, scopes, mapping }` (plus `PRESET_NAMES`);
+//!   `ProviderConfig::issuer()`; `ClaimMapping::for_flavor(flavor)` and `validate()` (for the
+//!   CLI: every pointer must start with `/`); `Flavor`/`PkceMode` have `as_str`/`FromStr`;
+//!   the config types are serde (`ProviderKind` tagged `{"kind":"oidc"|"oauth2",...}`).
+//! - Failures to show: `UpstreamError`'s `Display` is safe for pages; misconfiguration (a
+//!   non-https URL off loopback, an unusable Apple key) is `Discovery(..)`.
+//!
+//! Limits (documented choices): ID tokens signed with ES256, RS256 or EdDSA only (no PS256,
+//! ES384, RS384...; no encrypted ID tokens or signed UserInfo); the token and the JWK must both
+//! carry a `kid`; upstream URLs must be https except on loopback; Microsoft needs a tenant
+//! issuer (see `presets.rs`).
+//!
+//! Tests: the hostile provider and the GitHub/Facebook stand-ins are the integration-test
+//! target `crates/latchkey-server/tests/federation_upstream/` (`--test federation_upstream`);
+//! its `hostile.rs` is a reusable in-process OpenID Connect provider.
 
 mod apple;
 mod discovery;

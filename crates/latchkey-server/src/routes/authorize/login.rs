@@ -17,7 +17,7 @@ use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
 use latchkey_store::{Client, SignInMethod};
 
 use super::error::AuthorizeError;
-use super::redirect::redirect_to;
+use super::redirect::{redirect_to, with_query};
 use super::{forms, resolve_client};
 use crate::authn::{self, Attempt, Channel, Refused};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
@@ -31,7 +31,28 @@ use crate::state::AppState;
 /// The one message for every failed login.
 pub const LOGIN_FAILED: &str = "Wrong username or password.";
 
-/// The login page for `interaction`, with `username` filled in; `error` makes it a 401.
+/// The "Continue with NAME" buttons of the client's login page: each provider the client
+/// offers, with its start URL carrying the signed interaction.
+pub async fn provider_buttons(
+    state: &AppState,
+    client: &Client,
+    interaction: &Interaction,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let sealed = interaction.seal(&state.page_mac)?;
+    Ok(state
+        .store
+        .client_upstream_providers(&client.id)
+        .await?
+        .into_iter()
+        .map(|name| {
+            let href = with_query(&state.urls.federation_path(&name, "start"), &[("interaction", &sealed)]);
+            (name, href)
+        })
+        .collect())
+}
+
+/// The login page for `interaction`, with `username` filled in and the `providers`'
+/// buttons; `error` makes it a 401.
 pub fn form_page(
     state: &AppState,
     headers: &HeaderMap,
@@ -39,6 +60,7 @@ pub fn form_page(
     interaction: &Interaction,
     username: &str,
     error: Option<&str>,
+    providers: &[(String, String)],
 ) -> Result<Response, ApiError> {
     let sealed = interaction.seal(&state.page_mac)?;
     let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
@@ -52,6 +74,7 @@ pub fn form_page(
                 csrf,
                 username,
                 error,
+                providers,
             },
         )
     })
@@ -76,8 +99,9 @@ pub async fn login(
     // Authentication: the user, or the form again with the one failure message.
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
+    let providers = provider_buttons(&state, &client, &interaction).await?;
     let fail = |state: &AppState| {
-        form_page(state, &headers, &client, &interaction, username, Some(LOGIN_FAILED))
+        form_page(state, &headers, &client, &interaction, username, Some(LOGIN_FAILED), &providers)
             .map_err(AuthorizeError::from)
     };
     if username.is_empty()
@@ -106,17 +130,31 @@ pub async fn login(
         Err(Refused::Throttled | Refused::BadCredentials) => return fail(&state),
     };
 
-    let previous = browser::current_session(&state, &headers).await?;
-    let (session, cookie) =
-        browser::start_session(&state, &user.id, SignInMethod::password(), previous.as_ref()).await?;
     tracing::info!(user_id = %user.id, client_id = %client.id, "hosted login");
-    let next =
-        Interaction { q: interaction.q, bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };
+    let mut response =
+        resume_signed_in(&state, &headers, &user.id, SignInMethod::password(), &interaction.q).await?;
+    response.headers_mut().append(header::SET_COOKIE, known_device::cookie(&state, &user.username, now));
+    Ok(response)
+}
+
+/// Starts a new browser session for the user who just signed in (by password here, or
+/// through an upstream provider) and sends the browser back into the authorization request
+/// `q`: every way of signing in at the hosted pages ends here.
+pub async fn resume_signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: &str,
+    method: SignInMethod,
+    q: &str,
+) -> Result<Response, ApiError> {
+    let now = state.clock.now();
+    let previous = browser::current_session(state, headers).await?;
+    let (session, cookie) = browser::start_session(state, user_id, method, previous.as_ref()).await?;
+    let next = Interaction { q: q.to_owned(), bs: Some(session.id), fresh: true, exp: now + INTERACTION_TTL };
     let mut response = redirect_to(
         &state.urls.path(Endpoint::AuthorizeResume),
         &[("interaction", &next.seal(&state.page_mac)?)],
     );
     response.headers_mut().append(header::SET_COOKIE, cookie);
-    response.headers_mut().append(header::SET_COOKIE, known_device::cookie(&state, &user.username, now));
     Ok(response)
 }

@@ -2,7 +2,8 @@
 //! §3.1.2.1 `prompt` and `max_age`, §3.1.2.3.) A browser session whose user still exists and
 //! is not disabled counts, unless `prompt=login` asks for a new login or the login is older
 //! than `max_age`; a login made during this very request always counts. Otherwise the login
-//! page, or with `prompt=none` the `login_required` error (§3.1.2.6).
+//! page — or, with `idp_hint=NAME`, the upstream provider NAME (`docs/architecture.md`,
+//! "Federation") — or with `prompt=none` the `login_required` error (§3.1.2.6).
 
 use std::ops::ControlFlow;
 
@@ -13,7 +14,7 @@ use latchkey_store::{BrowserSession, User};
 
 use super::error::AuthorizeError;
 use super::resolve_client::ClientRequest;
-use super::{login, Context};
+use super::{federation, login, Context};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
 
 /// The signed-in user the request goes on with.
@@ -79,11 +80,19 @@ pub async fn check(
             .return_to
             .error(OAuthError::new(ErrorCode::LoginRequired, "the user must sign in"))),
         _ => {
+            // `idp_hint=NAME` (Keycloak's `kc_idp_hint`, Auth0's `connection`): straight to
+            // that upstream provider instead of the login page.
+            let hint = client_request.pairs.iter().find(|(name, _)| name == "idp_hint");
+            if let Some((_, provider)) = hint {
+                let upstream = federation::begin(state, provider, &client_request.client, ctx.query).await?;
+                return Ok(ControlFlow::Break(upstream));
+            }
             let interaction =
                 Interaction { q: ctx.query.to_owned(), bs: None, fresh: false, exp: now + INTERACTION_TTL };
             let hint = request.login_hint.as_deref().unwrap_or("");
-            let page =
-                login::form_page(state, ctx.headers, &client_request.client, &interaction, hint, None)?;
+            let client = &client_request.client;
+            let providers = login::provider_buttons(state, client, &interaction).await?;
+            let page = login::form_page(state, ctx.headers, client, &interaction, hint, None, &providers)?;
             Ok(ControlFlow::Break(page))
         }
     }

@@ -23,6 +23,7 @@
 mod consent;
 mod consent_policy;
 mod error;
+mod federation;
 pub(crate) mod forms;
 mod issue_code;
 mod login;
@@ -43,6 +44,7 @@ use axum::response::Response;
 use latchkey_core::form::FormParams;
 
 pub use consent::consent;
+pub use federation::{callback_get, callback_post, link as federation_link, start as federation_start};
 pub use error::AuthorizeError;
 pub use login::login;
 

@@ -1,0 +1,190 @@
+//! Configured upstream providers (`docs/architecture.md`, "Federation"): registering one
+//! (`latchkey providers add`, shared by the CLI and the tests), and turning a stored row back
+//! into the [`ProviderConfig`] the upstream client takes, plus what the flow needs (the
+//! linking policy, whether users may be created).
+//!
+//! The client secret is sealed under the master key (AES-256-GCM, as signing keys are), with
+//! the provider's name as associated data, so a sealed secret copied to another row does not
+//! open.
+
+use anyhow::{bail, ensure, Context};
+use latchkey_core::federation_linking::Linking;
+use latchkey_crypto::MasterKey;
+use latchkey_store::{Store, UpstreamProviderRecord};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::mapping::ClaimMapping;
+use super::upstream::{EndpointOverrides, Flavor, PkceMode, ProviderConfig, ProviderKind};
+
+/// Longest provider name; names appear in URLs (`/federation/{name}/start`).
+const MAX_NAME_LEN: usize = 64;
+
+/// Seals and opens upstream client secrets under the master key.
+pub struct SecretSealer(MasterKey);
+
+impl SecretSealer {
+    pub fn new(master: &MasterKey) -> anyhow::Result<Self> {
+        Ok(Self(MasterKey::from_base64(&master.to_base64())?))
+    }
+
+    fn aad(name: &str) -> Vec<u8> {
+        [b"latchkey upstream client secret v1\0".as_slice(), name.as_bytes()].concat()
+    }
+
+    fn seal(&self, name: &str, secret: &str) -> anyhow::Result<Vec<u8>> {
+        Ok(self.0.seal(secret.as_bytes(), &Self::aad(name))?)
+    }
+
+    fn open(&self, name: &str, sealed: &[u8]) -> anyhow::Result<Zeroizing<String>> {
+        let plain = self.0.open(sealed, &Self::aad(name)).with_context(|| {
+            format!("cannot decrypt the client secret of provider {name}: is this the master key it was added with?")
+        })?;
+        Ok(Zeroizing::new(String::from_utf8(plain.to_vec()).context("the client secret is not UTF-8")?))
+    }
+}
+
+/// What the `endpoints` column holds: the kind (issuer or OAuth 2.0 endpoints) and the
+/// overrides.
+#[derive(Serialize, Deserialize)]
+struct StoredEndpoints {
+    provider: ProviderKind,
+    #[serde(default)]
+    overrides: EndpointOverrides,
+}
+
+/// A provider to register.
+pub struct ProviderSpec {
+    pub name: String,
+    pub kind: ProviderKind,
+    pub flavor: Flavor,
+    pub client_id: String,
+    pub client_secret: Zeroizing<String>,
+    pub scopes: Vec<String>,
+    pub linking: Linking,
+    pub create_users: bool,
+    pub store_tokens: bool,
+    pub pkce: PkceMode,
+    pub mapping: ClaimMapping,
+    pub overrides: EndpointOverrides,
+    pub native_client_ids: Vec<String>,
+}
+
+/// A stored provider, ready to use.
+pub struct Provider {
+    pub config: ProviderConfig,
+    pub linking: Linking,
+    pub create_users: bool,
+    pub store_tokens: bool,
+}
+
+fn check_name(name: &str) -> anyhow::Result<()> {
+    ensure!(!name.is_empty() && name.len() <= MAX_NAME_LEN, "a provider name has 1 to {MAX_NAME_LEN} characters");
+    ensure!(
+        name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'),
+        "a provider name has only lower-case letters, digits, - and _ (it appears in URLs)"
+    );
+    Ok(())
+}
+
+/// Registers a provider; its client secret is sealed before it is stored.
+pub async fn add_provider(
+    store: &dyn Store,
+    sealer: &SecretSealer,
+    spec: ProviderSpec,
+    now: i64,
+) -> anyhow::Result<UpstreamProviderRecord> {
+    check_name(&spec.name)?;
+    ensure!(!spec.client_id.is_empty(), "the client id is empty");
+    ensure!(!spec.client_secret.is_empty(), "the client secret is empty");
+    spec.mapping.validate().map_err(anyhow::Error::msg)?;
+    if let ProviderKind::Oidc { issuer } = &spec.kind {
+        let url = url::Url::parse(issuer).with_context(|| format!("the issuer {issuer:?} is not a URL"))?;
+        if url.query().is_some() || url.fragment().is_some() {
+            bail!("an issuer has no query or fragment (OpenID Connect Discovery 1.0 §2)");
+        }
+    }
+    let issuer = match &spec.kind {
+        ProviderKind::Oidc { issuer } => Some(issuer.clone()),
+        ProviderKind::OAuth2 { .. } => None,
+    };
+    let endpoints = StoredEndpoints { provider: spec.kind.clone(), overrides: spec.overrides };
+    let record = UpstreamProviderRecord {
+        kind: if issuer.is_some() { "oidc" } else { "oauth2" }.to_owned(),
+        issuer,
+        flavor: spec.flavor.as_str().to_owned(),
+        endpoints: serde_json::to_string(&endpoints)?,
+        client_id: spec.client_id,
+        sealed_client_secret: sealer.seal(&spec.name, &spec.client_secret)?,
+        scopes: spec.scopes,
+        linking: spec.linking.as_str().to_owned(),
+        create_users: spec.create_users,
+        store_tokens: spec.store_tokens,
+        pkce: spec.pkce.as_str().to_owned(),
+        claim_mapping: serde_json::to_string(&spec.mapping)?,
+        native_client_ids: spec.native_client_ids,
+        created_at: now,
+        updated_at: now,
+        name: spec.name,
+    };
+    store.create_upstream_provider(&record).await?;
+    Ok(record)
+}
+
+/// The provider called `name`, its secret unsealed; `None` when there is none.
+pub async fn load(store: &dyn Store, sealer: &SecretSealer, name: &str) -> anyhow::Result<Option<Provider>> {
+    match store.upstream_provider(name).await? {
+        Some(record) => Ok(Some(open(sealer, &record)?)),
+        None => Ok(None),
+    }
+}
+
+/// A stored row, opened.
+pub fn open(sealer: &SecretSealer, record: &UpstreamProviderRecord) -> anyhow::Result<Provider> {
+    let endpoints: StoredEndpoints =
+        serde_json::from_str(&record.endpoints).context("the stored endpoints are not valid JSON")?;
+    let config = ProviderConfig {
+        name: record.name.clone(),
+        kind: endpoints.provider,
+        flavor: record.flavor.parse().map_err(anyhow::Error::msg)?,
+        client_id: record.client_id.clone(),
+        client_secret: sealer.open(&record.name, &record.sealed_client_secret)?,
+        scopes: record.scopes.clone(),
+        pkce: record.pkce.parse().map_err(anyhow::Error::msg)?,
+        mapping: serde_json::from_str(&record.claim_mapping).context("the stored claim mapping is not valid")?,
+        overrides: endpoints.overrides,
+        native_client_ids: record.native_client_ids.clone(),
+    };
+    Ok(Provider {
+        config,
+        linking: Linking::parse(&record.linking).context("unknown linking policy")?,
+        create_users: record.create_users,
+        store_tokens: record.store_tokens,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_secret_opens_only_for_its_provider_and_key() {
+        let master = MasterKey::generate().unwrap();
+        let sealer = SecretSealer::new(&master).unwrap();
+        let sealed = sealer.seal("google", "s3cret").unwrap();
+        assert!(!sealed.windows(6).any(|w| w == b"s3cret"), "stored encrypted");
+        assert_eq!(sealer.open("google", &sealed).unwrap().as_str(), "s3cret");
+        assert!(sealer.open("github", &sealed).is_err(), "bound to the provider's name");
+        let other = SecretSealer::new(&MasterKey::generate().unwrap()).unwrap();
+        assert!(other.open("google", &sealed).is_err());
+    }
+
+    #[test]
+    fn provider_names_are_url_safe() {
+        assert!(check_name("github-enterprise_2").is_ok());
+        for bad in ["", "GitHub", "a/b", "a b", &"x".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! `GET` and `POST /federation/{name}/callback`: the provider sends the browser back here.
+//!
+//! In order: the flow is consumed by its `state` (one compare-and-swap: a replay finds it
+//! used), it must belong to this provider and to this browser (the flow cookie's hash), the
+//! RFC 9207 `iss` is checked, the code is redeemed and the identity validated upstream
+//! (`crate::federation::upstream`), the linking decision is applied
+//! (`crate::federation::sign_in`), and the authorization request resumes exactly as after a
+//! password login (`super::super::login::resume_signed_in`).
+//!
+//! A `form_post` callback (Apple) is a cross-site POST, which carries no SameSite=Lax
+//! cookie: it is answered with a 303 to the same callback as a GET with the same parameters
+//! — a top-level navigation, which does carry it (as Ory Kratos does).
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use latchkey_core::form::FormParams;
+use latchkey_core::OAuthError;
+use latchkey_core::ErrorCode;
+use latchkey_store::SignInMethod;
+use url::Url;
+
+use super::super::error::AuthorizeError;
+use super::super::forms::read_page_form;
+use super::super::login::resume_signed_in;
+use super::super::redirect::redirect_to;
+use super::super::resolve_client;
+use super::link::prompt_page;
+use super::start::hash;
+use super::{failure, provider};
+use crate::browser::Interaction;
+use crate::cookies::read_cookie;
+use crate::error::ApiError;
+use crate::federation::sign_in::{self, SignedIn};
+use crate::federation::upstream::{CallbackInput, UpstreamError};
+use crate::state::AppState;
+
+/// The parameters a callback may carry (RFC 6749 §4.1.2, RFC 9207 `iss`, Apple's `user`).
+const PARAMS: [&str; 6] = ["state", "code", "error", "iss", "user", "error_description"];
+
+pub async fn callback_post(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let form = read_page_form(&headers, body)?;
+    let params: Vec<(&str, &str)> =
+        PARAMS.iter().filter_map(|&param| form.get(param).map(|value| (param, value))).collect();
+    Ok(redirect_to(&state.urls.federation_path(&name, "callback"), &params))
+}
+
+pub async fn callback_get(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AuthorizeError> {
+    let form = FormParams::parse(query.unwrap_or_default().as_bytes())
+        .map_err(|_| AuthorizeError::page("The sign-in response could not be read."))?;
+    let fail = |reason: &'static str, status: StatusCode, message: &str| {
+        failure(&state, &name, reason, status, message.to_owned())
+    };
+    let expired = "This sign-in has expired or was already used. Go back to the application and try again.";
+    let Some(flow_state) = form.get("state") else {
+        return Err(fail("state_missing", StatusCode::BAD_REQUEST, expired).await);
+    };
+    let now = state.clock.now();
+    let state_hash = hash(flow_state);
+    let Some(flow) = state.store.consume_federation_flow(&state_hash, now).await? else {
+        let reason = match state.store.federation_flow(&state_hash).await? {
+            Some(flow) if flow.used_at.is_some() => "replayed",
+            Some(_) => "expired",
+            None => "unknown_state",
+        };
+        return Err(fail(reason, StatusCode::BAD_REQUEST, expired).await);
+    };
+    let same_browser = read_cookie(&headers, state.cookies.federation_name).is_some_and(|c| hash(&c) == flow.browser_hash);
+    if flow.provider != name || !same_browser {
+        let message = "This sign-in was started in another browser or for another provider. Try again.";
+        return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, message).await);
+    }
+    let Some(interaction) = Interaction::open(&state.page_mac, &flow.interaction, now) else {
+        return Err(fail("expired", StatusCode::BAD_REQUEST, expired).await);
+    };
+    let client_request = resolve_client::resolve(&state, &interaction.q).await?;
+    let provider = provider(&state, &name).await?;
+    let upstream = &state.federation.upstream;
+
+    let code = match (form.get("error"), form.get("code")) {
+        (Some(error), _) => Err(UpstreamError::from_authorization_error(error)),
+        (None, Some(code)) => Ok(code),
+        (None, None) => Err(UpstreamError::Authorization("invalid_request".to_owned())),
+    };
+    let checked = match code {
+        Ok(code) => upstream.check_response_issuer(&provider.config, form.get("iss")).await.map(|()| code),
+        Err(error) => Err(error),
+    };
+    let login = match checked {
+        Ok(code) => {
+            let input = CallbackInput {
+                code: code.to_owned(),
+                redirect_uri: Url::parse(&state.urls.federation_url(&name, "callback")).map_err(ApiError::internal)?,
+                pkce_verifier: flow.pkce_verifier.clone(),
+                nonce: flow.nonce.clone(),
+                apple_user: form.get("user").map(str::to_owned),
+            };
+            upstream.complete(&provider.config, &input).await
+        }
+        Err(error) => Err(error),
+    };
+    let login = match login {
+        Ok(login) => login,
+        Err(UpstreamError::AccessDenied) => {
+            fail("access_denied", StatusCode::FORBIDDEN, "").await;
+            let denied = OAuthError::new(ErrorCode::AccessDenied, "the user declined at the identity provider");
+            return Err(client_request.return_to.error(denied));
+        }
+        Err(error) => {
+            let status = match error {
+                UpstreamError::Unreachable | UpstreamError::Discovery(_) => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            return Err(failure(&state, &name, "upstream", status, error.to_string()).await);
+        }
+    };
+
+    let client_id = &client_request.client.id;
+    let mut response = match sign_in::sign_in(&state, &provider, &login, client_id).await? {
+        SignedIn::User(user) => {
+            tracing::info!(user_id = %user.id, provider = %name, "federated login");
+            let method = SignInMethod::federated(&name);
+            resume_signed_in(&state, &headers, &user.id, method, &interaction.q).await?
+        }
+        SignedIn::PromptLink(user) => prompt_page(&state, &headers, &name, &login, &user, &interaction.q)?,
+        SignedIn::Refused(why) => {
+            let message = format!("You cannot sign in this way: {why}.");
+            return Err(failure(&state, &name, "refused", StatusCode::FORBIDDEN, message).await);
+        }
+    };
+    let clear = state.cookies.set_cookie(state.cookies.federation_name, "", 0);
+    response.headers_mut().append(header::SET_COOKIE, clear);
+    Ok(response)
+}

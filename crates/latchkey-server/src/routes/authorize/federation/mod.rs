@@ -1,0 +1,60 @@
+//! Signing in through an upstream identity provider (`docs/architecture.md`, "Federation"):
+//! [`start`] sends the browser upstream, [`callback`] brings it back and signs the user in,
+//! [`link`] is the password form that links an upstream identity to an existing account.
+//!
+//! Every failure ends on an error page (or, for a user who declined upstream, an
+//! `access_denied` redirect back to the client, RFC 6749 §4.1.2.1) and an audit event:
+//! never a 500 for what the upstream or the browser sent, never half a user.
+
+mod callback;
+mod link;
+mod start;
+
+use axum::http::StatusCode;
+use latchkey_store::AuditEvent;
+
+pub use callback::{callback_get, callback_post};
+pub use link::link;
+pub use start::{begin, start};
+
+use super::error::{AuthorizeError, TITLE};
+use crate::federation::providers::{self, Provider};
+use crate::error::ApiError;
+use crate::pages::ErrorPage;
+use crate::state::AppState;
+
+/// How long an outbound login may take (the bound: at most 10 minutes).
+const FLOW_TTL: i64 = 600;
+
+/// Records why a federated sign-in failed, and the page that says so.
+async fn failure(
+    state: &AppState,
+    provider: &str,
+    reason: &str,
+    status: StatusCode,
+    message: String,
+) -> AuthorizeError {
+    let event = AuditEvent {
+        at: state.clock.now(),
+        kind: "federation_failed".to_owned(),
+        user_id: None,
+        client_id: None,
+        session_id: None,
+        detail: Some(format!("provider={provider} reason={reason}")),
+    };
+    if let Err(error) = state.store.record_audit_event(&event).await {
+        return ApiError::from(error).into();
+    }
+    tracing::info!(provider, reason, "federated sign-in failed");
+    ErrorPage::new(status, TITLE, message).into()
+}
+
+/// The provider called `name`, opened; a page when there is none.
+async fn provider(state: &AppState, name: &str) -> Result<Provider, AuthorizeError> {
+    let record = state
+        .store
+        .upstream_provider(name)
+        .await?
+        .ok_or_else(|| AuthorizeError::page("This sign-in provider is not configured."))?;
+    providers::open(&state.federation.sealer, &record).map_err(|e| ApiError::Internal(e).into())
+}

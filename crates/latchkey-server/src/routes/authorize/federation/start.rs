@@ -1,0 +1,93 @@
+//! `GET /federation/{name}/start?interaction=…`: the "Continue with NAME" button (and the
+//! `idp_hint` step of `/authorize`). Makes the flow row — `state` (256 bits, stored as its
+//! SHA-256), `nonce`, PKCE S256 verifier — binds it to this browser with the flow cookie
+//! (`crate::cookies`), and sends the browser to the provider.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::Response;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use latchkey_core::form::FormParams;
+use latchkey_crypto::digest::sha256;
+use latchkey_crypto::random;
+use latchkey_store::{Client, FederationFlow};
+use url::Url;
+
+use super::super::error::AuthorizeError;
+use super::super::redirect::redirect_to;
+use super::super::resolve_client;
+use super::{failure, provider, FLOW_TTL};
+use crate::browser::Interaction;
+use crate::error::ApiError;
+use crate::federation::upstream::OutboundRequest;
+use crate::state::AppState;
+
+/// The SHA-256 of a flow secret (`state`, the flow cookie), as stored.
+pub(super) fn hash(secret: &str) -> String {
+    URL_SAFE_NO_PAD.encode(sha256(secret.as_bytes()))
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AuthorizeError> {
+    let now = state.clock.now();
+    let interaction = FormParams::parse(query.unwrap_or_default().as_bytes())
+        .ok()
+        .and_then(|form| form.get("interaction").map(str::to_owned))
+        .and_then(|sealed| Interaction::open(&state.page_mac, &sealed, now))
+        .ok_or_else(|| {
+            AuthorizeError::page("This sign-in link has expired. Go back to the application and try again.")
+        })?;
+    let client = resolve_client::resolve(&state, &interaction.q).await?.client;
+    begin(&state, &name, &client, &interaction.q).await
+}
+
+/// Sends the browser to provider `name` to sign in for the authorization request `q` of
+/// `client`.
+pub async fn begin(state: &AppState, name: &str, client: &Client, q: &str) -> Result<Response, AuthorizeError> {
+    if !state.store.client_upstream_providers(&client.id).await?.iter().any(|p| p == name) {
+        return Err(AuthorizeError::page("This application does not offer this sign-in provider."));
+    }
+    let provider = provider(state, name).await?;
+    let now = state.clock.now();
+    let flow_state = random::token(32)?;
+    let nonce = random::token(32)?;
+    let verifier = random::token(32)?;
+    let browser_secret = random::token(32)?;
+    let redirect_uri = Url::parse(&state.urls.federation_url(name, "callback")).map_err(ApiError::internal)?;
+    let outbound = OutboundRequest {
+        redirect_uri,
+        state: flow_state.clone(),
+        nonce: nonce.clone(),
+        pkce_challenge: Some(URL_SAFE_NO_PAD.encode(sha256(verifier.as_bytes()))),
+        login_hint: None,
+    };
+    let url = match state.federation.upstream.authorization_url(&provider.config, &outbound).await {
+        Ok(url) => url,
+        Err(error) => {
+            return Err(failure(state, name, "start", StatusCode::BAD_GATEWAY, error.to_string()).await);
+        }
+    };
+    let interaction = Interaction { q: q.to_owned(), bs: None, fresh: false, exp: now + FLOW_TTL };
+    state
+        .store
+        .create_federation_flow(&FederationFlow {
+            state_hash: hash(&flow_state),
+            provider: name.to_owned(),
+            nonce,
+            pkce_verifier: Some(verifier),
+            interaction: interaction.seal(&state.page_mac)?,
+            browser_hash: hash(&browser_secret),
+            created_at: now,
+            expires_at: now + FLOW_TTL,
+            used_at: None,
+        })
+        .await?;
+    let mut response = redirect_to(url.as_str(), &[]);
+    let cookie = state.cookies.set_cookie(state.cookies.federation_name, &browser_secret, FLOW_TTL);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}

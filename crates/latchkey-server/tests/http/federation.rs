@@ -1,0 +1,222 @@
+//! Federation over real HTTP: Latchkey signs users in through a real OpenID Connect provider
+//! (panva's oidc-provider, `e2e/upstream-provider.mjs`, started per test), on both backends,
+//! then issues its own tokens (`sub` the local user, `amr` `["fed"]`, `idp` the provider).
+//! Also: a replayed callback, a callback from another browser, a user declining upstream,
+//! and an upstream that is down — each refused with a page or a redirect, never a 500,
+//! never a second user.
+
+use std::process::Stdio;
+
+use latchkey_core::federation_linking::Linking;
+use latchkey_server::federation::mapping::ClaimMapping;
+use latchkey_server::federation::providers::{add_provider, ProviderSpec, SecretSealer};
+use latchkey_server::federation::upstream::{EndpointOverrides, Flavor, PkceMode, ProviderKind};
+use latchkey_store::testing::skip_unless_required;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use zeroize::Zeroizing;
+
+use crate::flow::{location, query_of, Browser, Rp, REDIRECT_URI};
+use crate::testkit::{TestServer, START};
+
+latchkey_store::on_both_backends!(
+    a_federated_login_creates_one_user_and_issues_our_tokens,
+    a_replayed_or_foreign_callback_is_refused,
+    a_user_who_declines_upstream_goes_back_to_the_client,
+    an_unreachable_upstream_is_a_page_not_a_500,
+);
+
+const CLIENT_ID: &str = "latchkey";
+const CLIENT_SECRET: &str = "upstream-client-secret-for-tests";
+
+/// The upstream provider process; stops when dropped.
+struct Upstream {
+    issuer: String,
+    _child: tokio::process::Child,
+    /// Kept open: the provider logs to its stdout.
+    _stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Upstream {
+    async fn start(server: &TestServer, name: &str, extra: &[(&str, &str)]) -> Option<Self> {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
+        if !dir.join("node_modules/oidc-provider").exists() {
+            skip_unless_required("missing e2e/node_modules/oidc-provider (run `npm ci --prefix e2e`)");
+            return None;
+        }
+        let mut command = tokio::process::Command::new("node");
+        command
+            .arg("upstream-provider.mjs")
+            .current_dir(dir)
+            .env("UPSTREAM_CLIENT_ID", CLIENT_ID)
+            .env("UPSTREAM_CLIENT_SECRET", CLIENT_SECRET)
+            .env("UPSTREAM_REDIRECT_URI", format!("{}/federation/{name}/callback", server.issuer))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true);
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("cannot start node");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let line = lines.next_line().await.unwrap().expect("the upstream provider did not start");
+        let ready: Value = serde_json::from_str(&line).unwrap();
+        Some(Self { issuer: ready["issuer"].as_str().unwrap().to_owned(), _child: child, _stdout: lines })
+    }
+}
+
+async fn add_upstream(server: &TestServer, name: &str, issuer: &str, linking: Linking) {
+    let spec = ProviderSpec {
+        name: name.into(),
+        kind: ProviderKind::Oidc { issuer: issuer.into() },
+        flavor: Flavor::Generic,
+        client_id: CLIENT_ID.into(),
+        client_secret: Zeroizing::new(CLIENT_SECRET.into()),
+        scopes: vec!["openid".into(), "email".into(), "profile".into()],
+        linking,
+        create_users: true,
+        store_tokens: false,
+        pkce: PkceMode::Auto,
+        mapping: ClaimMapping::for_flavor(Flavor::Generic),
+        overrides: EndpointOverrides::default(),
+        native_client_ids: vec![],
+    };
+    let sealer = SecretSealer::new(&server.latchkey.master).unwrap();
+    add_provider(server.store.as_ref(), &sealer, spec, START).await.unwrap();
+}
+
+/// Follows redirects from `url` (Latchkey and the upstream, one cookie jar) until the browser
+/// is sent to the client's redirect URI or a page is shown; returns the last response's
+/// status, the client redirect (if reached) and the callback URL Latchkey was called at.
+async fn follow(browser: &mut Browser, url: &str) -> (u16, Option<String>, Option<String>) {
+    let mut url = url.to_owned();
+    let mut callback = None;
+    for _ in 0..20 {
+        if url.contains("/federation/") && url.contains("/callback") {
+            callback = Some(url.clone());
+        }
+        let response = browser.get(&url).await;
+        let status = response.status().as_u16();
+        if !(300..400).contains(&status) {
+            return (status, None, callback);
+        }
+        let next = location(&response);
+        let next = if next.starts_with('/') && !url.starts_with(&browser.base) {
+            let origin = url::Url::parse(&url).unwrap();
+            format!("{}{next}", origin.origin().ascii_serialization())
+        } else {
+            next
+        };
+        if next.starts_with(REDIRECT_URI) {
+            return (status, Some(next), callback);
+        }
+        url = next;
+    }
+    panic!("too many redirects");
+}
+
+fn payload(jwt: &str) -> Value {
+    use base64::Engine;
+    let part = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestServer) {
+    let Some(upstream) = Upstream::start(&server, "acme", &[]).await else { return };
+    server.clock.set(latchkey_core::clock::Clock::now(&latchkey_core::clock::SystemClock));
+    add_upstream(&server, "acme", &upstream.issuer, Linking::Never).await;
+    let rp = Rp::register_with(&server, latchkey_core::client::ClientKind::Public, "openid email", |c| {
+        c.require_consent = false;
+    })
+    .await;
+
+    // The login page offers the provider.
+    let mut browser = Browser::new(&server);
+    let page = browser.get(&rp.authorize_url(&[("scope", "openid email"), ("state", "s1")])).await;
+    assert!(page.text().await.unwrap().contains("Continue with acme"));
+
+    let mut subjects = Vec::new();
+    for round in 0..2 {
+        let mut browser = Browser::new(&server);
+        let start = rp.authorize_url(&[("scope", "openid email"), ("state", "s1"), ("nonce", "n1"), ("idp_hint", "acme")]);
+        let (status, back, _) = follow(&mut browser, &start).await;
+        let back = back.unwrap_or_else(|| panic!("round {round}: stopped with {status}"));
+        let query = query_of(&back);
+        assert_eq!((query["state"].as_str(), query["iss"].as_str()), ("s1", server.issuer.as_str()));
+        let tokens: Value = rp.exchange(&server, &query["code"]).await.json().await.unwrap();
+        let id_token = payload(tokens["id_token"].as_str().unwrap());
+        let access = payload(tokens["access_token"].as_str().unwrap());
+        for claims in [&id_token, &access] {
+            assert_eq!(claims["amr"], serde_json::json!(["fed"]), "{claims}");
+            assert_eq!(claims["idp"], "acme");
+            assert_ne!(claims["sub"], "upstream-user-1", "sub is the local user, not the upstream's");
+        }
+        assert_eq!(id_token["nonce"], "n1");
+        subjects.push(id_token["sub"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(subjects[0], subjects[1], "the second login finds the same user");
+    let user = server.store.user_by_id(&subjects[0]).await.unwrap().unwrap();
+    assert_eq!((user.email.as_deref(), user.email_verified), (Some("alice@example.com"), true));
+    assert_eq!(user.profile["name"], "Alice Upstream");
+    assert_eq!(server.store.list_users().await.unwrap().len(), 1);
+}
+
+async fn a_replayed_or_foreign_callback_is_refused(server: TestServer) {
+    let Some(upstream) = Upstream::start(&server, "acme", &[]).await else { return };
+    server.clock.set(latchkey_core::clock::Clock::now(&latchkey_core::clock::SystemClock));
+    add_upstream(&server, "acme", &upstream.issuer, Linking::Never).await;
+    let rp = Rp::register_with(&server, latchkey_core::client::ClientKind::Public, "openid", |c| {
+        c.require_consent = false;
+    })
+    .await;
+    let mut browser = Browser::new(&server);
+    let start = rp.authorize_url(&[("scope", "openid"), ("state", "s1"), ("idp_hint", "acme")]);
+    let (_, back, callback) = follow(&mut browser, &start).await;
+    assert!(back.is_some());
+    let callback = callback.unwrap();
+
+    // The same callback again: the flow was used.
+    let replay = browser.get(&callback).await;
+    assert_eq!(replay.status(), 400);
+    // Another browser with a fresh flow's state but not its cookie.
+    let mut other = Browser::new(&server);
+    let mut attacker = Browser::new(&server);
+    let first = attacker.get(&start).await;
+    let upstream_url = location(&first);
+    let state = query_of(&upstream_url)["state"].clone();
+    let forged = format!("/federation/acme/callback?state={state}&code=x");
+    assert_eq!(other.get(&forged).await.status(), 400);
+    let audit = server.store.audit_events(None, 50).await.unwrap();
+    let reasons: Vec<String> =
+        audit.iter().filter(|e| e.kind == "federation_failed").filter_map(|e| e.detail.clone()).collect();
+    assert!(reasons.iter().any(|r| r.contains("reason=replayed")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("reason=state_mismatch")), "{reasons:?}");
+    assert_eq!(server.store.list_users().await.unwrap().len(), 1, "one user, from the first callback");
+}
+
+async fn a_user_who_declines_upstream_goes_back_to_the_client(server: TestServer) {
+    let Some(upstream) = Upstream::start(&server, "acme", &[("UPSTREAM_DENY", "1")]).await else { return };
+    server.clock.set(latchkey_core::clock::Clock::now(&latchkey_core::clock::SystemClock));
+    add_upstream(&server, "acme", &upstream.issuer, Linking::Never).await;
+    let rp = Rp::register(&server, "openid").await;
+    let mut browser = Browser::new(&server);
+    let start = rp.authorize_url(&[("scope", "openid"), ("state", "s9"), ("idp_hint", "acme")]);
+    let (_, back, _) = follow(&mut browser, &start).await;
+    let query = query_of(&back.expect("an error redirect to the client"));
+    assert_eq!((query["error"].as_str(), query["state"].as_str()), ("access_denied", "s9"));
+    assert!(server.store.list_users().await.unwrap().is_empty());
+}
+
+async fn an_unreachable_upstream_is_a_page_not_a_500(server: TestServer) {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let issuer = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    add_upstream(&server, "acme", &issuer, Linking::Never).await;
+    let rp = Rp::register(&server, "openid").await;
+    let mut browser = Browser::new(&server);
+    let response = browser.get(&rp.authorize_url(&[("scope", "openid"), ("idp_hint", "acme")])).await;
+    assert_eq!(response.status(), 502);
+    assert!(response.text().await.unwrap().contains("could not be reached"));
+    let unknown = browser.get(&rp.authorize_url(&[("scope", "openid"), ("idp_hint", "nope")])).await;
+    assert_eq!(unknown.status(), 400);
+}
