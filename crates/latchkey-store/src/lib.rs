@@ -70,8 +70,8 @@ pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
-    NewUser, Revocation, RevocationKind, Session, SessionWithUser, SignInMethod, SigningKeyRecord,
-    ThrottleCount, User, UserProfile,
+    NewUser, Revocation, RevocationKind, Session, SessionWithUser, SignInMethod, SigningKeyRecord, ThrottleCount,
+    User, UserProfile,
 };
 pub use sql::SqlStore;
 pub use traits::{
