@@ -58,6 +58,7 @@
 mod error;
 mod federation;
 mod model;
+mod native_exchange;
 mod sql;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -67,6 +68,7 @@ mod unit_of_work;
 pub use error::{Backend, StoreError};
 pub use federation::{FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord};
 pub use latchkey_core::client::ClientKind;
+pub use native_exchange::NativeExchangeStore;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
+use crate::native_exchange::NativeExchangeStore;
 use crate::model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
     NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
@@ -246,6 +247,7 @@ pub trait Store:
     + ConsentStore
     + ThrottleStore
     + FederationStore
+    + NativeExchangeStore
     + Transactional
     + Send
     + Sync

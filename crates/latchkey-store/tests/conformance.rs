@@ -55,7 +55,17 @@ latchkey_store::on_both_backends!(
     concurrent_first_logins_create_one_user,
     a_federated_profile_is_stored_and_replaced,
     a_federation_flow_is_consumed_once,
+    a_native_nonce_is_used_once_and_never_after_expiry,
+    a_subject_token_is_recorded_once_until_purged,
+    a_provider_nonce_comparison_round_trips,
 );
+
+#[path = "conformance/native_exchange.rs"]
+mod native_exchange;
+use native_exchange::{
+    a_native_nonce_is_used_once_and_never_after_expiry, a_provider_nonce_comparison_round_trips,
+    a_subject_token_is_recorded_once_until_purged,
+};
 
 #[path = "conformance/federation.rs"]
 mod federation;

@@ -150,8 +150,8 @@ pub enum ClientsCommand {
         /// public (browser/mobile apps) or confidential (servers that keep a secret)
         #[arg(long = "type", value_enum)]
         kind: ClientTypeArg,
-        /// Grants: authorization_code, password, refresh_token, client_credentials
-        /// (comma-separated or repeated)
+        /// Grants: authorization_code, password, refresh_token, client_credentials,
+        /// token_exchange (RFC 8693, native apps) (comma-separated or repeated)
         #[arg(long = "grant", value_delimiter = ',', required = true, value_name = "GRANT")]
         grants: Vec<String>,
         /// Scopes the client may ask for (space- or comma-separated, or repeated)

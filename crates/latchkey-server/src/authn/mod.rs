@@ -1,6 +1,7 @@
 //! The one door through which a user proves who they are with a password: the password grant
 //! (RFC 6749 §4.3), the hosted login page and the password change all come through
-//! [`authenticate`], and so will federation callbacks and token exchange.
+//! [`authenticate`], and so will federation callbacks; the token exchange of native apps
+//! comes through [`exchange`].
 //!
 //! In order: the throttle ([`crate::throttle`]: per account, per account and IP, per IP and
 //! per client, counted in the shared database), the user lookup, the password verify on the
@@ -16,6 +17,7 @@
 //! exempt from the account and client waits, so that other people's guessing cannot keep a
 //! user out (OWASP ASVS 2.2.1: no lockout anyone can trigger).
 
+pub mod exchange;
 mod throttle;
 
 use std::net::IpAddr;

@@ -6,6 +6,7 @@
 //!   endpoint, ID-token validation, UserInfo and the GitHub/Facebook profile APIs); no database.
 //! - [`mapping`]: the declarative claim mapping from upstream claims to our normalized profile.
 
+pub mod exchange;
 pub mod mapping;
 pub mod upstream;
 pub mod providers;

@@ -10,6 +10,7 @@ mod introspect;
 mod jwks;
 mod logout;
 mod metrics;
+mod native_nonce;
 mod revocations;
 mod revoke;
 mod token;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::Revoke.route(), post(revoke::revoke))
         .route(Endpoint::Introspect.route(), post(introspect::introspect))
         .route(Endpoint::Revocations.route(), get(revocations::feed))
+        .route("/native/nonce", get(native_nonce::issue))
         .route("/account/sessions", get(account::list_sessions))
         .route("/account/sessions/{id}", delete(account::end_session))
         .route("/account/logout", post(account::logout))

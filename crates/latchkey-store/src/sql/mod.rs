@@ -9,6 +9,7 @@ mod federation_flows;
 mod group_commit;
 mod instance;
 mod keys;
+mod native_exchange;
 mod revocations;
 mod sessions;
 mod throttle;

@@ -36,7 +36,7 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             let grant_types = grants
                 .iter()
                 .map(|g| {
-                    GrantType::parse(g.trim())
+                    GrantType::parse_short(g.trim())
                         .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;

@@ -42,6 +42,7 @@ pub fn grant(state: &AppState, client: &Client, requested: Option<&Scope>) -> Re
         refresh_token: None,
         scope: (!scope.is_empty()).then(|| scope.to_string()),
         id_token: None,
+        issued_token_type: None,
     }
     .into_response())
 }

@@ -7,6 +7,7 @@ pub(crate) mod password;
 mod refresh;
 mod response;
 mod session;
+mod token_exchange;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -79,6 +80,9 @@ pub async fn token(
                 origin,
             )
             .await
+        }
+        TokenGrant::TokenExchange { params, scope } => {
+            token_exchange::grant(&state, &client, &params, scope.as_ref(), origin).await
         }
     }
 }
