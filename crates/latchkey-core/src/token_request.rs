@@ -106,7 +106,9 @@ impl TokenRequest {
                 redirect_uri: form.get("redirect_uri").map(str::to_owned),
                 code_verifier: form.get("code_verifier").map(Secret::new),
             },
-            GrantType::TokenExchange => TokenGrant::TokenExchange { params: ExchangeParams::from_form(form)?, scope },
+            GrantType::TokenExchange => {
+                TokenGrant::TokenExchange { params: ExchangeParams::from_form(form)?, scope }
+            }
         };
         Ok(Self {
             grant,

@@ -68,13 +68,13 @@ mod unit_of_work;
 pub use error::{Backend, StoreError};
 pub use federation::{FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord};
 pub use latchkey_core::client::ClientKind;
-pub use native_exchange::NativeExchangeStore;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
-    NewUser, Revocation, RevocationKind, Session, SessionWithUser, SignInMethod, SigningKeyRecord, ThrottleCount,
-    User, UserProfile,
+    NewUser, Revocation, RevocationKind, Session, SessionWithUser, SignInMethod, SigningKeyRecord,
+    ThrottleCount, User, UserProfile,
 };
+pub use native_exchange::NativeExchangeStore;
 pub use sql::SqlStore;
 pub use traits::{
     AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, InstanceStore,

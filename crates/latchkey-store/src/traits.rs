@@ -5,11 +5,11 @@ use async_trait::async_trait;
 
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
-use crate::native_exchange::NativeExchangeStore;
 use crate::model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
     NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
 };
+use crate::native_exchange::NativeExchangeStore;
 use crate::unit_of_work::Transactional;
 
 #[async_trait]

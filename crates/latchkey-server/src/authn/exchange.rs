@@ -34,7 +34,11 @@ pub async fn admit(state: &AppState, attempt: &ExchangeAttempt<'_>) -> Result<Re
 }
 
 /// Counts the outcome: a refused subject token is a failure.
-pub async fn record(state: &AppState, attempt: &ExchangeAttempt<'_>, validated: bool) -> Result<(), ApiError> {
+pub async fn record(
+    state: &AppState,
+    attempt: &ExchangeAttempt<'_>,
+    validated: bool,
+) -> Result<(), ApiError> {
     let keys = attempt.keys();
     if validated {
         state.login_throttle.record_success(&keys).await?;

@@ -62,13 +62,19 @@ fn bad_token(error: &UpstreamError) -> Refusal {
 }
 
 /// The provider `name` if the client may use it.
-async fn provider_for(state: &AppState, client: &Client, name: &str) -> Result<Result<Provider, Refusal>, ApiError> {
+async fn provider_for(
+    state: &AppState,
+    client: &Client,
+    name: &str,
+) -> Result<Result<Provider, Refusal>, ApiError> {
     let unknown = || Refusal::Request(OAuthError::invalid_request("unknown provider for this client"));
     if !state.store.client_upstream_providers(&client.id).await?.iter().any(|p| p == name) {
         return Ok(Err(unknown()));
     }
     match state.store.upstream_provider(name).await? {
-        Some(record) => Ok(Ok(providers::open(&state.federation.sealer, &record).map_err(ApiError::Internal)?)),
+        Some(record) => {
+            Ok(Ok(providers::open(&state.federation.sealer, &record).map_err(ApiError::Internal)?))
+        }
         None => Ok(Err(unknown())),
     }
 }
@@ -96,7 +102,9 @@ pub async fn sign_in_with(
             upstream.native_id_token(&provider.config, token, &claim).await
         }
         (SubjectTokenType::IdToken, None) => {
-            return Ok(Err(Refusal::Request(OAuthError::invalid_request("nonce is required with an ID token"))));
+            return Ok(Err(Refusal::Request(OAuthError::invalid_request(
+                "nonce is required with an ID token",
+            ))));
         }
         (SubjectTokenType::AccessToken, _) => upstream.native_access_token(&provider.config, token).await,
     };

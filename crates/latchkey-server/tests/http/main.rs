@@ -5,6 +5,13 @@
 mod flow;
 mod proxy;
 mod testkit;
+// The upstream stand-ins of tests/federation_upstream, shared (each test target uses part).
+#[allow(dead_code)]
+#[path = "../federation_upstream/facebook_stand_in.rs"]
+mod facebook_stand_in;
+#[allow(dead_code)]
+#[path = "../federation_upstream/hostile.rs"]
+mod hostile;
 
 mod account;
 mod atomic_writes;
@@ -30,3 +37,4 @@ mod refresh;
 mod revocation;
 mod session_liveness;
 mod throttle;
+mod token_exchange;

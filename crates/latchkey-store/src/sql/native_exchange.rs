@@ -1,14 +1,19 @@
 //! [`NativeExchangeStore`] for [`SqlStore`]: `native_nonces`, `subject_token_replay` and the
 //! providers' `nonce_hashing` column.
 
-use async_trait::async_trait;
 use super::{col, SqlStore};
 use crate::error::StoreError;
 use crate::native_exchange::NativeExchangeStore;
+use async_trait::async_trait;
 
 #[async_trait]
 impl NativeExchangeStore for SqlStore {
-    async fn create_native_nonce(&self, nonce_hash: &str, now: i64, expires_at: i64) -> Result<(), StoreError> {
+    async fn create_native_nonce(
+        &self,
+        nonce_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO native_nonces (nonce_hash, created_at, expires_at) VALUES ($1, $2, $3)")
             .bind(nonce_hash)
             .bind(now)
@@ -84,7 +89,11 @@ impl NativeExchangeStore for SqlStore {
         }
     }
 
-    async fn set_provider_nonce_hashing(&self, provider: &str, mode: Option<&str>) -> Result<bool, StoreError> {
+    async fn set_provider_nonce_hashing(
+        &self,
+        provider: &str,
+        mode: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE upstream_providers SET nonce_hashing = $2 WHERE name = $1")
             .bind(provider)
             .bind(mode)

@@ -34,16 +34,19 @@ pub async fn a_subject_token_is_recorded_once_until_purged(db: TestDatabase) {
     let mut tasks = Vec::new();
     for i in 0..8 {
         let store = if i % 2 == 0 { store.clone() } else { second.clone() };
-        tasks.push(tokio::spawn(
-            async move { store.record_subject_token("https://idp.example", "jti-1", NOW + 60).await.unwrap() },
-        ));
+        tasks.push(tokio::spawn(async move {
+            store.record_subject_token("https://idp.example", "jti-1", NOW + 60).await.unwrap()
+        }));
     }
     let mut winners = 0;
     for task in tasks {
         winners += usize::from(task.await.unwrap());
     }
     assert_eq!(winners, 1);
-    assert!(store.record_subject_token("https://other.example", "jti-1", NOW + 60).await.unwrap(), "per issuer");
+    assert!(
+        store.record_subject_token("https://other.example", "jti-1", NOW + 60).await.unwrap(),
+        "per issuer"
+    );
     store.create_native_nonce("old", NOW - 600, NOW - 300).await.unwrap();
     store.create_native_nonce("live", NOW, NOW + 300).await.unwrap();
     assert_eq!(store.delete_expired_native_exchange(NOW, 100).await.unwrap(), 1, "only the expired nonce");

@@ -62,8 +62,10 @@ fn check(p: &ProviderConfig, data: &Value, now: i64) -> Result<Inspected, Upstre
     if expires_at <= now {
         return Err(UpstreamError::Profile("the access token has expired or never expires"));
     }
-    let user_id =
-        data.get("user_id").and_then(subject_of).ok_or(UpstreamError::Profile("the access token names no user"))?;
+    let user_id = data
+        .get("user_id")
+        .and_then(subject_of)
+        .ok_or(UpstreamError::Profile("the access token names no user"))?;
     Ok(Inspected { user_id, expires_at })
 }
 

@@ -59,12 +59,16 @@ impl Upstream {
         nonce_claim: &str,
     ) -> Result<NativeSubject, UpstreamError> {
         let issuer = p.issuer().ok_or(UpstreamError::IdToken("this provider does not issue ID tokens"))?;
-        let audiences: Vec<String> = std::iter::once(p.client_id.clone()).chain(p.native_client_ids.clone()).collect();
-        let expect = IdTokenExpectations { audiences: &audiences, nonce: Some(nonce_claim), access_token: None };
+        let audiences: Vec<String> =
+            std::iter::once(p.client_id.clone()).chain(p.native_client_ids.clone()).collect();
+        let expect =
+            IdTokenExpectations { audiences: &audiences, nonce: Some(nonce_claim), access_token: None };
         let claims = self.validate_id_token(p, id_token, &expect).await?;
         let subject = claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let expires_at =
-            claims.get("exp").and_then(Value::as_i64).ok_or(UpstreamError::IdToken("it has no expiry (exp)"))?;
+        let expires_at = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .ok_or(UpstreamError::IdToken("it has no expiry (exp)"))?;
         let replay_id = match claims.get("jti").and_then(Value::as_str) {
             Some(jti) if !jti.is_empty() && jti.len() <= 255 => format!("jti:{jti}"),
             _ => format!("sha256:{}", token_hash(id_token)),
@@ -86,14 +90,19 @@ impl Upstream {
             ));
         };
         let profile_url = p.overrides.userinfo_endpoint.as_ref().unwrap_or(userinfo_endpoint);
-        let inspected = facebook_inspect::inspect(&self.http, p, profile_url, access_token, self.clock.now()).await?;
+        let inspected =
+            facebook_inspect::inspect(&self.http, p, profile_url, access_token, self.clock.now()).await?;
         let identity = facebook::identity(&self.http, p, profile_url, access_token).await?;
         if identity.subject != inspected.user_id {
             return Err(UpstreamError::SubjectMismatch);
         }
         let profile = p.mapping.normalize(p.flavor, &identity.claims);
-        let login =
-            UpstreamLogin { subject: identity.subject, raw_claims: identity.claims, profile, tokens: tokens(None) };
+        let login = UpstreamLogin {
+            subject: identity.subject,
+            raw_claims: identity.claims,
+            profile,
+            tokens: tokens(None),
+        };
         Ok(NativeSubject {
             login,
             replay_issuer: format!("provider:{}", p.name),

@@ -1,0 +1,400 @@
+//! The token exchange of native apps (RFC 8693) over HTTP, on both backends, from the
+//! attacker's side: a provider ID token issued to our native app (the hostile in-process
+//! provider of `tests/federation_upstream/hostile.rs`, signing what each test asks) or a
+//! Facebook access token (the stand-in, with `debug_token`) is exchanged once for our tokens;
+//! every refusal answers its RFC 8693 / RFC 6749 error and creates no user.
+
+use latchkey_core::federation_linking::Linking;
+use latchkey_core::token_exchange::{NonceHashing, ACCESS_TOKEN_TYPE, GRANT_TYPE, ID_TOKEN_TYPE};
+use latchkey_server::federation::mapping::ClaimMapping;
+use latchkey_server::federation::providers::{add_provider, ProviderSpec, SecretSealer};
+use latchkey_server::federation::upstream::{preset, EndpointOverrides, Flavor, PkceMode, ProviderKind};
+use latchkey_store::{ClientKind, GrantType};
+use reqwest::Response;
+use serde_json::{json, Value};
+use url::Url;
+use zeroize::Zeroizing;
+
+use crate::facebook_stand_in::{self, APP_ID, APP_SECRET, INVALID_TOKEN, OTHER_APP_TOKEN, TOKEN, USER_ID};
+use crate::hostile::HostileProvider;
+use crate::testkit::{assert_oauth_error, TestServer, START};
+
+latchkey_store::on_both_backends!(
+    an_id_token_is_exchanged_once_for_our_tokens,
+    refused_id_tokens_create_no_user,
+    apple_style_hashed_nonce_is_compared_hashed,
+    an_exchange_never_links_an_existing_account,
+    a_facebook_token_is_inspected_before_the_profile,
+    the_client_must_be_registered_for_the_grant_and_the_provider,
+);
+
+/// The iOS app's client id at the provider (an ID token's `aud`).
+const NATIVE_CLIENT_ID: &str = "com.example.bank.ios";
+
+struct Setup {
+    provider: HostileProvider,
+    app: String,
+}
+
+async fn register(
+    server: &TestServer,
+    name: &str,
+    kind: ProviderKind,
+    flavor: Flavor,
+    client: (&str, &str),
+    linking: Linking,
+    overrides: EndpointOverrides,
+) {
+    let spec = ProviderSpec {
+        name: name.into(),
+        kind,
+        flavor,
+        client_id: client.0.into(),
+        client_secret: Zeroizing::new(client.1.into()),
+        scopes: vec!["email".into()],
+        linking,
+        create_users: true,
+        store_tokens: false,
+        pkce: PkceMode::Auto,
+        mapping: ClaimMapping::for_flavor(flavor),
+        overrides,
+        native_client_ids: vec![NATIVE_CLIENT_ID.into()],
+    };
+    let sealer = SecretSealer::new(&server.latchkey.master).unwrap();
+    add_provider(server.store.as_ref(), &sealer, spec, START).await.unwrap();
+}
+
+async fn native_app(server: &TestServer) -> String {
+    server
+        .add_client(
+            ClientKind::Public,
+            &[GrantType::TokenExchange, GrantType::RefreshToken],
+            "openid profile",
+        )
+        .await
+        .0
+}
+
+async fn setup(server: &TestServer, linking: Linking) -> Setup {
+    let provider = HostileProvider::start().await;
+    let issuer = provider.issuer.clone();
+    register(
+        server,
+        "acme",
+        ProviderKind::Oidc { issuer },
+        Flavor::Generic,
+        ("our-client", "s"),
+        linking,
+        EndpointOverrides::default(),
+    )
+    .await;
+    Setup { provider, app: native_app(server).await }
+}
+
+async fn nonce(server: &TestServer) -> String {
+    let response = server.http.get(server.url("/native/nonce")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["expires_in"], 600);
+    body["nonce"].as_str().unwrap().to_owned()
+}
+
+/// An ID token for the native app, `user-1`, with `nonce`; `adjust` changes the claims.
+fn id_token(setup: &Setup, nonce: &str, adjust: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+    let mut claims = json!({
+        "iss": setup.provider.issuer, "sub": "user-1", "aud": NATIVE_CLIENT_ID, "exp": START + 300,
+        "iat": START - 2, "nonce": nonce, "email": "ada@example.com", "email_verified": true, "name": "Ada",
+        "jti": format!("jti-{nonce}"),
+    });
+    adjust(claims.as_object_mut().unwrap());
+    setup.provider.key.sign_jwt("JWT", &claims).unwrap()
+}
+
+async fn exchange(
+    server: &TestServer,
+    app: &str,
+    provider: &str,
+    token: &str,
+    kind: &str,
+    nonce: Option<&str>,
+) -> Response {
+    let mut form = vec![
+        ("grant_type", GRANT_TYPE),
+        ("client_id", app),
+        ("subject_token", token),
+        ("subject_token_type", kind),
+        ("provider", provider),
+    ];
+    form.extend(nonce.map(|n| ("nonce", n)));
+    server.post_form("/token", &form).await
+}
+
+fn payload(jwt: &str) -> Value {
+    use base64::Engine;
+    let part = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+async fn user_count(server: &TestServer) -> usize {
+    server.store.list_users().await.unwrap().len()
+}
+
+/// Refused with `status`/`code`, the description containing `words`, and no user created.
+async fn refused(server: &TestServer, response: Response, status: u16, code: &str, words: &str) {
+    let before = user_count(server).await;
+    let body = assert_oauth_error(response, status, code).await;
+    let description = body["error_description"].as_str().unwrap_or_default();
+    assert!(description.contains(words), "expected {words:?} in {description:?}");
+    assert_eq!(user_count(server).await, before, "no user created");
+}
+
+async fn an_id_token_is_exchanged_once_for_our_tokens(server: TestServer) {
+    let setup = setup(&server, Linking::Never).await;
+    let first = nonce(&server).await;
+    let token = id_token(&setup, &first, |_| {});
+    let response = exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&first)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["issued_token_type"], ACCESS_TOKEN_TYPE);
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body["refresh_token"].is_string(), "the client has the refresh grant");
+    let claims = payload(body["access_token"].as_str().unwrap());
+    assert_eq!(claims["amr"], json!(["fed"]));
+    assert_eq!(claims["idp"], "acme");
+    let identity = server.store.federated_identity("acme", "user-1").await.unwrap().unwrap();
+    assert_eq!(claims["sub"], identity.user_id);
+    assert_eq!(user_count(&server).await, 1);
+    let refreshed = server.refresh(&setup.app, body["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(refreshed.status(), 200);
+
+    // The same token again (a fresh nonce does not help: the token carries the old one), and
+    // the same token with its nonce: a replay either way.
+    let again = exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&first)).await;
+    refused(&server, again, 400, "invalid_request", "nonce").await;
+    let second = nonce(&server).await;
+    let replay = exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&second)).await;
+    refused(&server, replay, 400, "invalid_request", "nonce").await;
+    // A second sign-in with a new token: the same user.
+    let third = nonce(&server).await;
+    let token = id_token(&setup, &third, |_| {});
+    let response = exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&third)).await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(payload(body["access_token"].as_str().unwrap())["sub"], identity.user_id);
+    assert_eq!(user_count(&server).await, 1);
+}
+
+async fn refused_id_tokens_create_no_user(server: TestServer) {
+    let setup = setup(&server, Linking::Never).await;
+    let app = setup.app.as_str();
+    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Map<String, Value>)>)> = vec![
+        (
+            "another client (aud)",
+            Box::new(|c| {
+                c.insert("aud".into(), json!("com.other.app"));
+            }),
+        ),
+        (
+            "expired",
+            Box::new(|c| {
+                c.insert("exp".into(), json!(START - 120));
+            }),
+        ),
+        (
+            "another issuer",
+            Box::new(|c| {
+                c.insert("iss".into(), json!("https://evil.example"));
+            }),
+        ),
+    ];
+    for (words, adjust) in cases {
+        let n = nonce(&server).await;
+        let token = id_token(&setup, &n, |c| adjust(c));
+        let response = exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await;
+        refused(&server, response, 400, "invalid_request", words.split(' ').next_back().unwrap()).await;
+    }
+    // The nonce: missing, never issued, in the token but not the one sent, used already.
+    let n = nonce(&server).await;
+    let token = id_token(&setup, &n, |_| {});
+    refused(
+        &server,
+        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, None).await,
+        400,
+        "invalid_request",
+        "nonce",
+    )
+    .await;
+    let forged = "forged-nonce-never-issued-by-latchkey-000000";
+    let token = id_token(&setup, forged, |_| {});
+    refused(
+        &server,
+        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(forged)).await,
+        400,
+        "invalid_request",
+        "nonce",
+    )
+    .await;
+    let other = nonce(&server).await;
+    let token = id_token(&setup, &n, |_| {});
+    refused(
+        &server,
+        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&other)).await,
+        400,
+        "invalid_request",
+        "nonce",
+    )
+    .await;
+    let token = id_token(&setup, &other, |_| {});
+    refused(
+        &server,
+        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&other)).await,
+        400,
+        "invalid_request",
+        "nonce",
+    )
+    .await;
+    // An expired nonce (10 minutes).
+    let late = nonce(&server).await;
+    server.clock.advance(601);
+    let token = id_token(&setup, &late, |c| {
+        c.insert("exp".into(), json!(START + 900));
+    });
+    refused(
+        &server,
+        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&late)).await,
+        400,
+        "invalid_request",
+        "nonce",
+    )
+    .await;
+    // A provider nobody configured, and an ID token passed off as an access token of an
+    // OpenID Connect provider (its UserInfo would accept any app's token).
+    refused(
+        &server,
+        exchange(&server, app, "nobody", &token, ID_TOKEN_TYPE, Some(&late)).await,
+        400,
+        "invalid_request",
+        "unknown provider",
+    )
+    .await;
+    refused(
+        &server,
+        exchange(&server, app, "acme", "opaque", ACCESS_TOKEN_TYPE, None).await,
+        400,
+        "invalid_request",
+        "which app",
+    )
+    .await;
+    assert!(server.store.federated_identity("acme", "user-1").await.unwrap().is_none());
+}
+
+async fn apple_style_hashed_nonce_is_compared_hashed(server: TestServer) {
+    let setup = setup(&server, Linking::Never).await;
+    assert!(server.store.set_provider_nonce_hashing("acme", Some("sha256")).await.unwrap());
+    let n = nonce(&server).await;
+    let raw = id_token(&setup, &n, |_| {});
+    refused(
+        &server,
+        exchange(&server, &setup.app, "acme", &raw, ID_TOKEN_TYPE, Some(&n)).await,
+        400,
+        "invalid_request",
+        "nonce",
+    )
+    .await;
+    let n = nonce(&server).await;
+    let hashed = id_token(&setup, &NonceHashing::Sha256.expected_claim(&n), |_| {});
+    assert_eq!(exchange(&server, &setup.app, "acme", &hashed, ID_TOKEN_TYPE, Some(&n)).await.status(), 200);
+}
+
+async fn an_exchange_never_links_an_existing_account(server: TestServer) {
+    let alice = server.add_user("alice", &[]).await;
+    let mut work = latchkey_store::Transactional::begin(server.store.as_ref()).await.unwrap();
+    work.set_user_profile(&alice.id, Some("ada@example.com"), true, &Default::default(), START)
+        .await
+        .unwrap();
+    work.commit().await.unwrap();
+    for linking in [Linking::Prompt, Linking::Auto] {
+        let name = format!("acme-{}", linking.as_str());
+        let setup = setup_named(&server, &name, linking).await;
+        let n = nonce(&server).await;
+        let token = id_token(&setup, &n, |_| {});
+        let response = exchange(&server, &setup.app, &name, &token, ID_TOKEN_TYPE, Some(&n)).await;
+        refused(&server, response, 400, "invalid_request", "browser flow").await;
+        assert!(server.store.federated_identity(&name, "user-1").await.unwrap().is_none(), "not linked");
+    }
+}
+
+async fn setup_named(server: &TestServer, name: &str, linking: Linking) -> Setup {
+    let provider = HostileProvider::start().await;
+    let issuer = provider.issuer.clone();
+    register(
+        server,
+        name,
+        ProviderKind::Oidc { issuer },
+        Flavor::Generic,
+        ("our-client", "s"),
+        linking,
+        EndpointOverrides::default(),
+    )
+    .await;
+    Setup { provider, app: native_app(server).await }
+}
+
+async fn a_facebook_token_is_inspected_before_the_profile(server: TestServer) {
+    let base = facebook_stand_in::start(START).await;
+    let facebook = preset("facebook").unwrap();
+    let overrides = EndpointOverrides {
+        token_endpoint: Some(Url::parse(&format!("{base}/v19.0/oauth/access_token")).unwrap()),
+        userinfo_endpoint: Some(Url::parse(&format!("{base}/v19.0/me")).unwrap()),
+        ..Default::default()
+    };
+    register(
+        &server,
+        "facebook",
+        facebook.kind,
+        facebook.flavor,
+        (APP_ID, APP_SECRET),
+        Linking::Never,
+        overrides,
+    )
+    .await;
+    let app = native_app(&server).await;
+    for (token, words) in [(OTHER_APP_TOKEN, "another app"), (INVALID_TOKEN, "not valid")] {
+        let response = exchange(&server, &app, "facebook", token, ACCESS_TOKEN_TYPE, None).await;
+        refused(&server, response, 400, "invalid_request", words).await;
+    }
+    let response = exchange(&server, &app, "facebook", TOKEN, ACCESS_TOKEN_TYPE, None).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(payload(body["access_token"].as_str().unwrap())["idp"], "facebook");
+    assert!(server.store.federated_identity("facebook", USER_ID).await.unwrap().is_some());
+    let replay = exchange(&server, &app, "facebook", TOKEN, ACCESS_TOKEN_TYPE, None).await;
+    refused(&server, replay, 400, "invalid_request", "already exchanged").await;
+}
+
+async fn the_client_must_be_registered_for_the_grant_and_the_provider(server: TestServer) {
+    let setup = setup(&server, Linking::Never).await;
+    let password_app = server.add_client(ClientKind::Public, &[GrantType::Password], "profile").await.0;
+    let n = nonce(&server).await;
+    let token = id_token(&setup, &n, |_| {});
+    let response = exchange(&server, &password_app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await;
+    refused(&server, response, 400, "unauthorized_client", "token-exchange").await;
+    // Limited to another provider, the client cannot name this one.
+    register(
+        &server,
+        "other",
+        ProviderKind::Oidc { issuer: "https://other.example".into() },
+        Flavor::Generic,
+        ("c", "s"),
+        Linking::Never,
+        EndpointOverrides::default(),
+    )
+    .await;
+    server.store.set_client_upstream_providers(&setup.app, &["other".into()]).await.unwrap();
+    let response = exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await;
+    refused(&server, response, 400, "invalid_request", "unknown provider").await;
+    // The nonce was not spent on a refused client.
+    server.store.set_client_upstream_providers(&setup.app, &[]).await.unwrap();
+    assert_eq!(exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await.status(), 200);
+}
