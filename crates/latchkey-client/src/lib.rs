@@ -37,6 +37,7 @@
 mod authorize;
 mod authorized;
 mod error;
+mod exchange;
 mod manager;
 mod metadata;
 mod oauth_client;
@@ -49,6 +50,7 @@ pub use authorize::{
     SystemBrowser,
 };
 pub use authorized::AuthorizedClient;
+pub use exchange::SubjectToken;
 pub use error::{CallbackError, ClientError, ErrorCode, OAuthError};
 pub use latchkey_core::clock::{Clock, ManualClock, SystemClock};
 pub use manager::{TokenManager, TokenManagerBuilder, DEFAULT_SKEW};

@@ -69,6 +69,10 @@ impl OAuthClient {
         &self.credentials.client_id
     }
 
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// A form POST to `url`, authenticated as this client (RFC 6749 §2.3.1).
     fn post(&self, url: &reqwest::Url, form: &[(&str, &str)]) -> RequestBuilder {
         let mut fields: Vec<(&str, &str)> = form.to_vec();
@@ -85,7 +89,7 @@ impl OAuthClient {
         request.form(&fields)
     }
 
-    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, ClientError> {
+    pub(crate) async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, ClientError> {
         let response = self.post(&self.endpoints.token, form).send().await?;
         if response.status().is_success() {
             let status = response.status().as_u16();
@@ -156,7 +160,7 @@ impl OAuthClient {
 }
 
 /// Reads an RFC 6749 §5.2 error body, or reports the bare status when there is none.
-async fn error_of(response: Response) -> ClientError {
+pub(crate) async fn error_of(response: Response) -> ClientError {
     let status = response.status().as_u16();
     match response.json::<ErrorBody>().await {
         Ok(body) => ClientError::OAuth(body.into_error(Some(status))),

@@ -7,6 +7,10 @@ mod first_run;
 mod instance;
 mod lifecycle;
 mod throttle;
+mod token_exchange;
+#[allow(dead_code)]
+#[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
+mod facebook_stand_in;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
