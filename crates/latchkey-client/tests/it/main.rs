@@ -6,8 +6,12 @@
 
 mod fake;
 mod testkit;
+#[allow(dead_code)]
+#[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
+mod facebook_stand_in;
 
 mod authorized;
+mod exchange;
 mod grants;
 mod native;
 mod native_latchkey;
