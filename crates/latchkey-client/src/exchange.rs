@@ -50,7 +50,8 @@ impl OAuthClient {
             return Err(error_of(response).await);
         }
         let status = response.status().as_u16();
-        let body: NonceBody = response.json().await.map_err(|_| ClientError::UnexpectedResponse { status })?;
+        let body: NonceBody =
+            response.json().await.map_err(|_| ClientError::UnexpectedResponse { status })?;
         Ok(body.nonce)
     }
 

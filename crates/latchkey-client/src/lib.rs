@@ -50,8 +50,8 @@ pub use authorize::{
     SystemBrowser,
 };
 pub use authorized::AuthorizedClient;
-pub use exchange::SubjectToken;
 pub use error::{CallbackError, ClientError, ErrorCode, OAuthError};
+pub use exchange::SubjectToken;
 pub use latchkey_core::clock::{Clock, ManualClock, SystemClock};
 pub use manager::{TokenManager, TokenManagerBuilder, DEFAULT_SKEW};
 pub use metadata::Endpoints;

@@ -57,6 +57,7 @@
 
 mod error;
 mod federation;
+mod linked_identities;
 mod model;
 mod native_exchange;
 mod sql;
@@ -69,6 +70,7 @@ pub use error::{Backend, StoreError};
 pub use federation::{FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord};
 pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
+pub use linked_identities::{LinkedIdentityStore, Unlinked};
 pub use model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
     NewUser, Revocation, RevocationKind, Session, SessionWithUser, SignInMethod, SigningKeyRecord,

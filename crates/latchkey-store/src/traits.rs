@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
+use crate::linked_identities::LinkedIdentityStore;
 use crate::model::{
     AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient, NewSession,
     NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
@@ -248,6 +249,7 @@ pub trait Store:
     + ThrottleStore
     + FederationStore
     + NativeExchangeStore
+    + LinkedIdentityStore
     + Transactional
     + Send
     + Sync

@@ -115,6 +115,14 @@ pub enum UsersCommand {
     },
     /// Disable a user and end all their sessions
     Disable { username: String },
+    /// Show a user's ways to sign in: their password (if any) and each linked provider
+    Identities {
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unlink a provider from a user (never their last way to sign in)
+    Unlink { username: String, provider: String },
     /// Set a user's password (read from standard input) and end all their sessions
     SetPassword {
         username: String,

@@ -44,8 +44,9 @@ async fn with_facebook(server: &TestServer) {
 async fn a_native_app_exchanges_a_facebook_token_and_gets_a_nonce() {
     let server = TestServer::start().await;
     with_facebook(&server).await;
-    let credentials =
-        server.add_client(ClientKind::Public, &[GrantType::TokenExchange, GrantType::RefreshToken], "profile").await;
+    let credentials = server
+        .add_client(ClientKind::Public, &[GrantType::TokenExchange, GrantType::RefreshToken], "profile")
+        .await;
     let client = server.client(credentials).await;
     let nonce = client.native_nonce().await.unwrap();
     assert_eq!(nonce.len(), 43, "256 bits, base64url");
@@ -53,7 +54,8 @@ async fn a_native_app_exchanges_a_facebook_token_and_gets_a_nonce() {
 
     let refused = client.exchange_token("facebook", SubjectToken::AccessToken(OTHER_APP_TOKEN), None).await;
     assert_eq!(refused.unwrap_err().oauth_code(), Some(&ErrorCode::InvalidRequest));
-    let tokens = client.exchange_token("facebook", SubjectToken::AccessToken(TOKEN), Some("profile")).await.unwrap();
+    let tokens =
+        client.exchange_token("facebook", SubjectToken::AccessToken(TOKEN), Some("profile")).await.unwrap();
     assert!(tokens.refresh_token.is_some());
     assert_eq!(tokens.scope.as_deref(), Some("profile"));
     let renewed = client.refresh(tokens.refresh_token.as_deref().unwrap()).await.unwrap();

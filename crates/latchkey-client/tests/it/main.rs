@@ -4,11 +4,11 @@
 //! always answers 401. One test binary for compile time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod fake;
-mod testkit;
 #[allow(dead_code)]
 #[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
 mod facebook_stand_in;
+mod fake;
+mod testkit;
 
 mod authorized;
 mod exchange;

@@ -7,10 +7,11 @@
 //! - [`mapping`]: the declarative claim mapping from upstream claims to our normalized profile.
 
 pub mod exchange;
+pub mod identities;
 pub mod mapping;
-pub mod upstream;
 pub mod providers;
 pub mod sign_in;
+pub mod upstream;
 
 use std::sync::Arc;
 

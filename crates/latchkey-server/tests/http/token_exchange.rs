@@ -31,9 +31,9 @@ latchkey_store::on_both_backends!(
 /// The iOS app's client id at the provider (an ID token's `aud`).
 const NATIVE_CLIENT_ID: &str = "com.example.bank.ios";
 
-struct Setup {
-    provider: HostileProvider,
-    app: String,
+pub(crate) struct Setup {
+    pub provider: HostileProvider,
+    pub app: String,
 }
 
 async fn register(
@@ -64,7 +64,7 @@ async fn register(
     add_provider(server.store.as_ref(), &sealer, spec, START).await.unwrap();
 }
 
-async fn native_app(server: &TestServer) -> String {
+pub(crate) async fn native_app(server: &TestServer) -> String {
     server
         .add_client(
             ClientKind::Public,
@@ -75,12 +75,16 @@ async fn native_app(server: &TestServer) -> String {
         .0
 }
 
-async fn setup(server: &TestServer, linking: Linking) -> Setup {
+pub(crate) async fn setup(server: &TestServer, linking: Linking) -> Setup {
+    setup_named(server, "acme", linking).await
+}
+
+pub(crate) async fn setup_named(server: &TestServer, name: &str, linking: Linking) -> Setup {
     let provider = HostileProvider::start().await;
     let issuer = provider.issuer.clone();
     register(
         server,
-        "acme",
+        name,
         ProviderKind::Oidc { issuer },
         Flavor::Generic,
         ("our-client", "s"),
@@ -91,7 +95,7 @@ async fn setup(server: &TestServer, linking: Linking) -> Setup {
     Setup { provider, app: native_app(server).await }
 }
 
-async fn nonce(server: &TestServer) -> String {
+pub(crate) async fn nonce(server: &TestServer) -> String {
     let response = server.http.get(server.url("/native/nonce")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
@@ -101,7 +105,11 @@ async fn nonce(server: &TestServer) -> String {
 }
 
 /// An ID token for the native app, `user-1`, with `nonce`; `adjust` changes the claims.
-fn id_token(setup: &Setup, nonce: &str, adjust: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+pub(crate) fn id_token(
+    setup: &Setup,
+    nonce: &str,
+    adjust: impl FnOnce(&mut serde_json::Map<String, Value>),
+) -> String {
     let mut claims = json!({
         "iss": setup.provider.issuer, "sub": "user-1", "aud": NATIVE_CLIENT_ID, "exp": START + 300,
         "iat": START - 2, "nonce": nonce, "email": "ada@example.com", "email_verified": true, "name": "Ada",
@@ -111,7 +119,7 @@ fn id_token(setup: &Setup, nonce: &str, adjust: impl FnOnce(&mut serde_json::Map
     setup.provider.key.sign_jwt("JWT", &claims).unwrap()
 }
 
-async fn exchange(
+pub(crate) async fn exchange(
     server: &TestServer,
     app: &str,
     provider: &str,
@@ -130,7 +138,7 @@ async fn exchange(
     server.post_form("/token", &form).await
 }
 
-fn payload(jwt: &str) -> Value {
+pub(crate) fn payload(jwt: &str) -> Value {
     use base64::Engine;
     let part = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
@@ -323,22 +331,6 @@ async fn an_exchange_never_links_an_existing_account(server: TestServer) {
         refused(&server, response, 400, "invalid_request", "browser flow").await;
         assert!(server.store.federated_identity(&name, "user-1").await.unwrap().is_none(), "not linked");
     }
-}
-
-async fn setup_named(server: &TestServer, name: &str, linking: Linking) -> Setup {
-    let provider = HostileProvider::start().await;
-    let issuer = provider.issuer.clone();
-    register(
-        server,
-        name,
-        ProviderKind::Oidc { issuer },
-        Flavor::Generic,
-        ("our-client", "s"),
-        linking,
-        EndpointOverrides::default(),
-    )
-    .await;
-    Setup { provider, app: native_app(server).await }
 }
 
 async fn a_facebook_token_is_inspected_before_the_profile(server: TestServer) {

@@ -9,6 +9,7 @@ mod federation_flows;
 mod group_commit;
 mod instance;
 mod keys;
+mod linked_identities;
 mod native_exchange;
 mod revocations;
 mod sessions;

@@ -1,12 +1,19 @@
 //! Native token-exchange storage on every backend: a nonce is used once (also by racing
 //! callers on two pools, i.e. two processes) and never after it expired; a subject token is
-//! recorded once; the janitor forgets expired rows; a provider's nonce comparison round-trips.
+//! recorded once; the janitor forgets expired rows; a provider's nonce comparison round-trips;
+//! unlinking never removes a user's last way to sign in.
 
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{FederationStore, NativeExchangeStore};
+use latchkey_store::{
+    FederatedIdentity, FederationStore, LinkedIdentityStore, NativeExchangeStore, NewUser, Transactional,
+    Unlinked, UserStore,
+};
 
 use super::federation::provider;
-use super::{seeded, NOW};
+use super::{new_user, seeded, NOW};
+
+/// The password hash of a user without a password (the server's federated users).
+const NO_PASSWORD: &str = "!federated";
 
 pub async fn a_native_nonce_is_used_once_and_never_after_expiry(db: TestDatabase) {
     let store = seeded(&db).await;
@@ -66,4 +73,43 @@ pub async fn a_provider_nonce_comparison_round_trips(db: TestDatabase) {
     assert_eq!(store.provider_nonce_hashing("apple").await.unwrap(), None);
     assert!(!store.set_provider_nonce_hashing("nobody", Some("raw")).await.unwrap());
     assert!(store.set_provider_nonce_hashing("apple", Some("md5")).await.is_err(), "CHECK constraint");
+}
+
+/// Unlinking keeps a user's last way to sign in: a user without a password keeps their only
+/// identity; with two identities one may go; with a password, the last one may go too.
+pub async fn unlinking_never_removes_the_last_way_to_sign_in(db: TestDatabase) {
+    let store = seeded(&db).await;
+    store.create_upstream_provider(&provider("google")).await.unwrap();
+    store.create_upstream_provider(&provider("apple")).await.unwrap();
+    let fed = NewUser { password_hash: NO_PASSWORD.into(), ..new_user("u9", "fed-only") };
+    store.create_user(&fed, NOW).await.unwrap();
+    let mut work = store.begin().await.unwrap();
+    for (name, user) in [("google", "u9"), ("apple", "u9"), ("google-2", "u1")] {
+        let provider = name.trim_end_matches("-2");
+        let identity = FederatedIdentity {
+            provider: provider.into(),
+            subject: format!("{name}-sub"),
+            user_id: user.into(),
+            email: None,
+            linked_at: NOW,
+            last_login_at: NOW,
+        };
+        work.link_federated_identity(&identity).await.unwrap();
+    }
+    work.commit().await.unwrap();
+    assert_eq!(
+        store.unlink_federated_identity("u9", "github", NO_PASSWORD).await.unwrap(),
+        Unlinked::NotLinked
+    );
+    assert_eq!(
+        store.unlink_federated_identity("u9", "google", NO_PASSWORD).await.unwrap(),
+        Unlinked::Unlinked
+    );
+    assert_eq!(store.unlink_federated_identity("u9", "apple", NO_PASSWORD).await.unwrap(), Unlinked::LastWay);
+    assert_eq!(store.federated_identities_of_user("u9").await.unwrap().len(), 1);
+    // u1 has a password: its only identity may go.
+    assert_eq!(
+        store.unlink_federated_identity("u1", "google", NO_PASSWORD).await.unwrap(),
+        Unlinked::Unlinked
+    );
 }

@@ -3,14 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod commands;
+#[allow(dead_code)]
+#[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
+mod facebook_stand_in;
 mod first_run;
 mod instance;
 mod lifecycle;
 mod throttle;
 mod token_exchange;
-#[allow(dead_code)]
-#[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
-mod facebook_stand_in;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};

@@ -69,7 +69,16 @@ async fn exchange(http: &reqwest::Client, server: &ServerProcess, app: &str, ip:
 
 fn a_subject_token_is_exchanged_once_across_processes(env: Env) {
     let app = env.run_ok_json(
-        &["clients", "add", "bank-ios", "--type", "public", "--grant", "token_exchange,refresh_token", "--json"],
+        &[
+            "clients",
+            "add",
+            "bank-ios",
+            "--type",
+            "public",
+            "--grant",
+            "token_exchange,refresh_token",
+            "--json",
+        ],
         "",
     )["client_id"]
         .as_str()
