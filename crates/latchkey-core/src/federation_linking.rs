@@ -73,11 +73,17 @@ pub struct LinkingInput<'a> {
 /// What the login does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    LogIn { user_id: String },
+    LogIn {
+        user_id: String,
+    },
     /// `auto`: link the identity to this user and sign in.
-    Link { user_id: String },
+    Link {
+        user_id: String,
+    },
     /// `prompt`: ask for this user's password, then link.
-    PromptLink { user_id: String },
+    PromptLink {
+        user_id: String,
+    },
     Create,
     Refuse,
 }

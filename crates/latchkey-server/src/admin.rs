@@ -23,6 +23,10 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 pub struct UserSpec {
     pub username: String,
     pub email: Option<String>,
+    /// The operator vouches that the address is the user's: only then may an upstream
+    /// identity with the same verified address be linked to this account
+    /// (`docs/architecture.md`, "Federation").
+    pub email_verified: bool,
     pub roles: Vec<String>,
 }
 
@@ -89,8 +93,8 @@ async fn insert_user(
     let user = NewUser {
         id: new_user_id()?,
         username: spec.username,
+        email_verified: spec.email_verified && spec.email.is_some(),
         email: spec.email,
-        email_verified: false,
         profile: Default::default(),
         roles: spec.roles,
         password_hash,

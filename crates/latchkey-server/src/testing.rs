@@ -108,6 +108,7 @@ impl TestLatchkey {
         let spec = UserSpec {
             username: username.into(),
             email: Some(format!("{username}@example.com")),
+            email_verified: false,
             roles: roles.iter().map(|r| r.to_string()).collect(),
         };
         admin::add_user(self.store.as_ref(), &passwords, spec, &Secret::new(password), now).await

@@ -81,8 +81,11 @@ pub trait FederationStore: Send + Sync {
     async fn remove_upstream_provider(&self, name: &str) -> Result<bool, StoreError>;
     /// Limits the providers the client's login page offers to `providers`; an empty list
     /// offers them all again.
-    async fn set_client_upstream_providers(&self, client_id: &str, providers: &[String])
-        -> Result<(), StoreError>;
+    async fn set_client_upstream_providers(
+        &self,
+        client_id: &str,
+        providers: &[String],
+    ) -> Result<(), StoreError>;
     /// The providers the client's login page offers, by name: all of them unless limited.
     async fn client_upstream_providers(&self, client_id: &str) -> Result<Vec<String>, StoreError>;
 
@@ -96,16 +99,25 @@ pub trait FederationStore: Send + Sync {
         subject: &str,
     ) -> Result<Option<FederatedIdentity>, StoreError>;
     /// Ordered by provider.
-    async fn federated_identities_of_user(&self, user_id: &str) -> Result<Vec<FederatedIdentity>, StoreError>;
+    async fn federated_identities_of_user(&self, user_id: &str)
+        -> Result<Vec<FederatedIdentity>, StoreError>;
     /// Records a login through the identity; false when it is not linked (any more).
-    async fn touch_federated_identity(&self, provider: &str, subject: &str, now: i64) -> Result<bool, StoreError>;
+    async fn touch_federated_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
 
     async fn create_federation_flow(&self, flow: &FederationFlow) -> Result<(), StoreError>;
     /// The single-use compare-and-swap, in ONE statement: where `state_hash` matches, the flow
     /// is unused and `expires_at > now`, set `used_at = now` and return it. Exactly one of N
     /// concurrent callers gets `Some`, on both backends and across processes.
-    async fn consume_federation_flow(&self, state_hash: &str, now: i64)
-        -> Result<Option<FederationFlow>, StoreError>;
+    async fn consume_federation_flow(
+        &self,
+        state_hash: &str,
+        now: i64,
+    ) -> Result<Option<FederationFlow>, StoreError>;
     /// The flow whatever its state (to tell a replay from an unknown `state`).
     async fn federation_flow(&self, state_hash: &str) -> Result<Option<FederationFlow>, StoreError>;
     /// Janitor: deletes up to `limit` flows that expired before `cutoff`; returns how many.

@@ -47,6 +47,7 @@ async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
         }
         Command::Users(command) => commands::users::run(&Context::open(config).await?, command).await,
         Command::Clients(command) => commands::clients::run(&Context::open(config).await?, command).await,
+        Command::Providers(command) => commands::providers::run(&Context::open(config).await?, command).await,
         Command::Sessions(command) => commands::sessions::run(&Context::open(config).await?, command).await,
         Command::MasterKey(cli::MasterKeyCommand::Generate) => commands::master_key::generate(),
         Command::Token(command) => {

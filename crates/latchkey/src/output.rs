@@ -16,6 +16,7 @@ pub fn user_json(user: &User) -> Value {
         "id": user.id,
         "username": user.username,
         "email": user.email,
+        "email_verified": user.email_verified,
         "roles": user.roles,
         "disabled": user.disabled,
         "created_at": user.created_at,

@@ -79,7 +79,10 @@ pub struct Provider {
 }
 
 fn check_name(name: &str) -> anyhow::Result<()> {
-    ensure!(!name.is_empty() && name.len() <= MAX_NAME_LEN, "a provider name has 1 to {MAX_NAME_LEN} characters");
+    ensure!(
+        !name.is_empty() && name.len() <= MAX_NAME_LEN,
+        "a provider name has 1 to {MAX_NAME_LEN} characters"
+    );
     ensure!(
         name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'),
         "a provider name has only lower-case letters, digits, - and _ (it appears in URLs)"
@@ -151,7 +154,8 @@ pub fn open(sealer: &SecretSealer, record: &UpstreamProviderRecord) -> anyhow::R
         client_secret: sealer.open(&record.name, &record.sealed_client_secret)?,
         scopes: record.scopes.clone(),
         pkce: record.pkce.parse().map_err(anyhow::Error::msg)?,
-        mapping: serde_json::from_str(&record.claim_mapping).context("the stored claim mapping is not valid")?,
+        mapping: serde_json::from_str(&record.claim_mapping)
+            .context("the stored claim mapping is not valid")?,
         overrides: endpoints.overrides,
         native_client_ids: record.native_client_ids.clone(),
     };

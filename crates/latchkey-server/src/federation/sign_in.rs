@@ -9,7 +9,7 @@
 
 use latchkey_core::federation_linking::{self, Linking, LinkingInput, LocalMatch, Outcome};
 use latchkey_crypto::random;
-use latchkey_store::{AuditEvent, FederatedIdentity, NewUser, StoreError, User, UserProfile};
+use latchkey_store::{AuditEvent, FederatedIdentity, NewUser, Store, StoreError, User, UserProfile};
 
 use super::mapping::NormalizedProfile;
 use super::providers::Provider;
@@ -33,15 +33,15 @@ pub enum SignedIn {
 
 /// The linking decision for `login` at `provider`, and its inputs as read from the store.
 pub async fn decide(
-    state: &AppState,
+    store: &dyn Store,
     provider: &Provider,
     subject: &str,
     profile: &NormalizedProfile,
-) -> Result<federation_linking::Decision, ApiError> {
-    let known = state.store.federated_identity(&provider.config.name, subject).await?;
+) -> Result<federation_linking::Decision, StoreError> {
+    let known = store.federated_identity(&provider.config.name, subject).await?;
     let local_match = match (&profile.email, profile.email_verified, provider.linking, &known) {
         (Some(email), true, Linking::Prompt | Linking::Auto, None) => {
-            match state.store.users_with_email(email).await?.as_slice() {
+            match store.users_with_email(email).await?.as_slice() {
                 [] => LocalMatch::None,
                 [user] => LocalMatch::One { user_id: user.id.clone(), email_verified: user.email_verified },
                 _ => LocalMatch::Several,
@@ -65,7 +65,7 @@ pub async fn sign_in(
     login: &UpstreamLogin,
     client_id: &str,
 ) -> Result<SignedIn, ApiError> {
-    let decision = decide(state, provider, &login.subject, &login.profile).await?;
+    let decision = decide(state.store.as_ref(), provider, &login.subject, &login.profile).await?;
     let user_id = match decision.outcome {
         Outcome::LogIn { user_id } => return log_in(state, provider, login, &user_id, client_id).await,
         Outcome::PromptLink { user_id } => {
@@ -76,7 +76,9 @@ pub async fn sign_in(
         }
         Outcome::Refuse => return Ok(SignedIn::Refused(decision.why)),
         Outcome::Link { user_id } => {
-            let Some(user) = active_user(state, &user_id).await? else { return Ok(SignedIn::Refused(DISABLED)) };
+            let Some(user) = active_user(state, &user_id).await? else {
+                return Ok(SignedIn::Refused(DISABLED));
+            };
             let (subject, email) = (&login.subject, login.profile.email.as_deref());
             link(state, &provider.config.name, subject, email, &user, client_id).await?.then_some(user.id)
         }
@@ -135,7 +137,8 @@ async fn log_in(
     if provider.config.mapping.update_profile_on_login {
         let profile = &login.profile;
         let claims = profile_claims(profile);
-        work.set_user_profile(&user.id, profile.email.as_deref(), profile.email_verified, &claims, now).await?;
+        work.set_user_profile(&user.id, profile.email.as_deref(), profile.email_verified, &claims, now)
+            .await?;
     }
     work.record_audit_event(&audit("federated_login", &user.id, client_id, name, now)).await?;
     work.commit().await?;
@@ -143,7 +146,13 @@ async fn log_in(
     Ok(active_user(state, user_id).await?.map_or(SignedIn::Refused(DISABLED), SignedIn::User))
 }
 
-fn identity(provider: &str, subject: &str, email: Option<&str>, user_id: &str, now: i64) -> FederatedIdentity {
+fn identity(
+    provider: &str,
+    subject: &str,
+    email: Option<&str>,
+    user_id: &str,
+    now: i64,
+) -> FederatedIdentity {
     FederatedIdentity {
         provider: provider.to_owned(),
         subject: subject.to_owned(),
@@ -210,7 +219,16 @@ async fn create(
     };
     let mut work = state.store.begin().await?;
     if taken(work.create_user(&user, now).await)?
-        || taken(work.link_federated_identity(&identity(name, &login.subject, profile.email.as_deref(), &user.id, now)).await)?
+        || taken(
+            work.link_federated_identity(&identity(
+                name,
+                &login.subject,
+                profile.email.as_deref(),
+                &user.id,
+                now,
+            ))
+            .await,
+        )?
     {
         return Ok(None);
     }

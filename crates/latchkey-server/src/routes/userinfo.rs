@@ -1,7 +1,9 @@
 //! The UserInfo endpoint (OpenID Connect Core §5.3), GET and POST, with a bearer access
 //! token (RFC 6750 §2.1) that was granted the `openid` scope. The standard claims returned
-//! follow the scopes (Core §5.4): `profile` gives `preferred_username` and `updated_at`,
-//! `email` gives `email` and `email_verified` (Latchkey does not verify addresses: false).
+//! follow the scopes (Core §5.4): `profile` gives `preferred_username`, `updated_at` and the
+//! normalized profile of a federated user (`name`, `given_name`, `family_name`, `picture`,
+//! `locale`), `email` gives `email` and `email_verified` (true only when an upstream provider
+//! or the operator vouched for the address).
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -30,11 +32,12 @@ pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Resu
     if scopes.contains(&"profile") {
         body.insert("preferred_username".into(), Value::from(user.username.clone()));
         body.insert("updated_at".into(), Value::from(user.updated_at));
+        body.extend(user.profile.clone());
     }
     if scopes.contains(&"email") {
         if let Some(email) = &user.email {
             body.insert("email".into(), Value::from(email.clone()));
-            body.insert("email_verified".into(), Value::from(false));
+            body.insert("email_verified".into(), Value::from(user.email_verified));
         }
     }
     let mut response = Json(Value::Object(body)).into_response();

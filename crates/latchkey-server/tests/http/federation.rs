@@ -30,15 +30,15 @@ const CLIENT_ID: &str = "latchkey";
 const CLIENT_SECRET: &str = "upstream-client-secret-for-tests";
 
 /// The upstream provider process; stops when dropped.
-struct Upstream {
-    issuer: String,
+pub struct Upstream {
+    pub issuer: String,
     _child: tokio::process::Child,
     /// Kept open: the provider logs to its stdout.
     _stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
 }
 
 impl Upstream {
-    async fn start(server: &TestServer, name: &str, extra: &[(&str, &str)]) -> Option<Self> {
+    pub async fn start(server: &TestServer, name: &str, extra: &[(&str, &str)]) -> Option<Self> {
         let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
         if !dir.join("node_modules/oidc-provider").exists() {
             skip_unless_required("missing e2e/node_modules/oidc-provider (run `npm ci --prefix e2e`)");
@@ -65,7 +65,17 @@ impl Upstream {
     }
 }
 
-async fn add_upstream(server: &TestServer, name: &str, issuer: &str, linking: Linking) {
+pub async fn add_upstream(server: &TestServer, name: &str, issuer: &str, linking: Linking) {
+    add_upstream_with(server, name, issuer, linking, true).await;
+}
+
+pub async fn add_upstream_with(
+    server: &TestServer,
+    name: &str,
+    issuer: &str,
+    linking: Linking,
+    create_users: bool,
+) {
     let spec = ProviderSpec {
         name: name.into(),
         kind: ProviderKind::Oidc { issuer: issuer.into() },
@@ -74,7 +84,7 @@ async fn add_upstream(server: &TestServer, name: &str, issuer: &str, linking: Li
         client_secret: Zeroizing::new(CLIENT_SECRET.into()),
         scopes: vec!["openid".into(), "email".into(), "profile".into()],
         linking,
-        create_users: true,
+        create_users,
         store_tokens: false,
         pkce: PkceMode::Auto,
         mapping: ClaimMapping::for_flavor(Flavor::Generic),
@@ -85,20 +95,34 @@ async fn add_upstream(server: &TestServer, name: &str, issuer: &str, linking: Li
     add_provider(server.store.as_ref(), &sealer, spec, START).await.unwrap();
 }
 
+/// Where [`follow`] stopped.
+pub struct Stop {
+    pub status: u16,
+    /// The redirect to the client, when reached.
+    pub back: Option<String>,
+    /// The callback URL Latchkey was (or, with `stop_at_callback`, is about to be) called at.
+    pub callback: Option<String>,
+    /// The page shown, when one was.
+    pub body: String,
+}
+
 /// Follows redirects from `url` (Latchkey and the upstream, one cookie jar) until the browser
-/// is sent to the client's redirect URI or a page is shown; returns the last response's
-/// status, the client redirect (if reached) and the callback URL Latchkey was called at.
-async fn follow(browser: &mut Browser, url: &str) -> (u16, Option<String>, Option<String>) {
+/// is sent to the client's redirect URI or a page is shown (or, with `stop_at_callback`,
+/// until it is about to call Latchkey's callback).
+pub async fn follow_until(browser: &mut Browser, url: &str, stop_at_callback: bool) -> Stop {
     let mut url = url.to_owned();
     let mut callback = None;
     for _ in 0..20 {
         if url.contains("/federation/") && url.contains("/callback") {
             callback = Some(url.clone());
+            if stop_at_callback {
+                return Stop { status: 0, back: None, callback, body: String::new() };
+            }
         }
         let response = browser.get(&url).await;
         let status = response.status().as_u16();
         if !(300..400).contains(&status) {
-            return (status, None, callback);
+            return Stop { status, back: None, callback, body: response.text().await.unwrap() };
         }
         let next = location(&response);
         let next = if next.starts_with('/') && !url.starts_with(&browser.base) {
@@ -108,14 +132,20 @@ async fn follow(browser: &mut Browser, url: &str) -> (u16, Option<String>, Optio
             next
         };
         if next.starts_with(REDIRECT_URI) {
-            return (status, Some(next), callback);
+            return Stop { status, back: Some(next), callback, body: String::new() };
         }
         url = next;
     }
     panic!("too many redirects");
 }
 
-fn payload(jwt: &str) -> Value {
+/// [`follow_until`] the client or a page: (status, the redirect to the client, the callback).
+pub async fn follow(browser: &mut Browser, url: &str) -> (u16, Option<String>, Option<String>) {
+    let stop = follow_until(browser, url, false).await;
+    (stop.status, stop.back, stop.callback)
+}
+
+pub fn payload(jwt: &str) -> Value {
     use base64::Engine;
     let part = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
@@ -125,10 +155,11 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
     let Some(upstream) = Upstream::start(&server, "acme", &[]).await else { return };
     server.clock.set(latchkey_core::clock::Clock::now(&latchkey_core::clock::SystemClock));
     add_upstream(&server, "acme", &upstream.issuer, Linking::Never).await;
-    let rp = Rp::register_with(&server, latchkey_core::client::ClientKind::Public, "openid email", |c| {
-        c.require_consent = false;
-    })
-    .await;
+    let rp =
+        Rp::register_with(&server, latchkey_core::client::ClientKind::Public, "openid email profile", |c| {
+            c.require_consent = false;
+        })
+        .await;
 
     // The login page offers the provider.
     let mut browser = Browser::new(&server);
@@ -138,7 +169,12 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
     let mut subjects = Vec::new();
     for round in 0..2 {
         let mut browser = Browser::new(&server);
-        let start = rp.authorize_url(&[("scope", "openid email"), ("state", "s1"), ("nonce", "n1"), ("idp_hint", "acme")]);
+        let start = rp.authorize_url(&[
+            ("scope", "openid email profile"),
+            ("state", "s1"),
+            ("nonce", "n1"),
+            ("idp_hint", "acme"),
+        ]);
         let (status, back, _) = follow(&mut browser, &start).await;
         let back = back.unwrap_or_else(|| panic!("round {round}: stopped with {status}"));
         let query = query_of(&back);
@@ -152,6 +188,16 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
             assert_ne!(claims["sub"], "upstream-user-1", "sub is the local user, not the upstream's");
         }
         assert_eq!(id_token["nonce"], "n1");
+        let info = userinfo_of(&server, tokens["access_token"].as_str().unwrap()).await;
+        assert_eq!(
+            (info["email"].as_str(), &info["email_verified"]),
+            (Some("alice@example.com"), &Value::Bool(true))
+        );
+        assert_eq!(
+            (info["name"].as_str(), info["sub"].as_str()),
+            (Some("Alice Upstream"), id_token["sub"].as_str()),
+            "round {round}: {info}"
+        );
         subjects.push(id_token["sub"].as_str().unwrap().to_owned());
     }
     assert_eq!(subjects[0], subjects[1], "the second login finds the same user");
@@ -159,6 +205,12 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
     assert_eq!((user.email.as_deref(), user.email_verified), (Some("alice@example.com"), true));
     assert_eq!(user.profile["name"], "Alice Upstream");
     assert_eq!(server.store.list_users().await.unwrap().len(), 1);
+}
+
+/// The normalized profile reaches the relying party through UserInfo.
+async fn userinfo_of(server: &TestServer, access_token: &str) -> Value {
+    let response = server.http.get(server.url("/userinfo")).bearer_auth(access_token).send().await.unwrap();
+    response.json().await.unwrap()
 }
 
 async fn a_replayed_or_foreign_callback_is_refused(server: TestServer) {

@@ -26,6 +26,7 @@ mod discovery;
 mod e2e;
 mod error_description;
 mod federation;
+mod federation_linking;
 mod identities;
 mod janitor;
 mod login_policy;

@@ -132,7 +132,11 @@ impl FederationStore for SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn set_client_upstream_providers(&self, client_id: &str, providers: &[String]) -> Result<(), StoreError> {
+    async fn set_client_upstream_providers(
+        &self,
+        client_id: &str,
+        providers: &[String],
+    ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await.map_err(|e| self.fail(e, || "database".into()))?;
         sqlx::query("DELETE FROM client_upstream_providers WHERE client_id = $1")
             .bind(client_id)
@@ -188,7 +192,10 @@ impl FederationStore for SqlStore {
         .transpose()
     }
 
-    async fn federated_identities_of_user(&self, user_id: &str) -> Result<Vec<FederatedIdentity>, StoreError> {
+    async fn federated_identities_of_user(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<FederatedIdentity>, StoreError> {
         sqlx::query(concat!(
             "SELECT ",
             identity_columns!(),
@@ -203,7 +210,12 @@ impl FederationStore for SqlStore {
         .collect()
     }
 
-    async fn touch_federated_identity(&self, provider: &str, subject: &str, now: i64) -> Result<bool, StoreError> {
+    async fn touch_federated_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE federated_identities SET last_login_at = $3 WHERE provider = $1 AND subject = $2",
         )
@@ -220,7 +232,11 @@ impl FederationStore for SqlStore {
         super::federation_flows::create(self, flow).await
     }
 
-    async fn consume_federation_flow(&self, state_hash: &str, now: i64) -> Result<Option<FederationFlow>, StoreError> {
+    async fn consume_federation_flow(
+        &self,
+        state_hash: &str,
+        now: i64,
+    ) -> Result<Option<FederationFlow>, StoreError> {
         super::federation_flows::consume(self, state_hash, now).await
     }
 

@@ -66,12 +66,14 @@ pub(super) fn set_profile<'q>(
     profile: &UserProfile,
     now: i64,
 ) -> Query<'q, Any, AnyArguments<'q>> {
-    sqlx::query("UPDATE users SET email = $2, email_verified = $3, profile = $4, updated_at = $5 WHERE id = $1")
-        .bind(user_id)
-        .bind(email)
-        .bind(flag(email_verified))
-        .bind(serde_json::Value::Object(profile.clone()).to_string())
-        .bind(now)
+    sqlx::query(
+        "UPDATE users SET email = $2, email_verified = $3, profile = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(email)
+    .bind(flag(email_verified))
+    .bind(serde_json::Value::Object(profile.clone()).to_string())
+    .bind(now)
 }
 
 fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
@@ -106,9 +108,9 @@ pub(super) async fn with_email(store: &SqlStore, email: &str) -> Result<Vec<User
 impl UserStore for SqlStore {
     async fn create_user(&self, user: &NewUser, now: i64) -> Result<User, StoreError> {
         insert(user, now)
-        .execute(&self.writer)
-        .await
-        .map_err(|e| self.fail(e, || format!("user {}", user.username)))?;
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || format!("user {}", user.username)))?;
         Ok(User {
             id: user.id.clone(),
             username: user.username.clone(),

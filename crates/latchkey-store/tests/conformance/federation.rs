@@ -60,9 +60,13 @@ pub async fn upstream_providers_round_trip_and_are_unique(db: TestDatabase) {
     let store = seeded(&db).await;
     store.create_upstream_provider(&provider("google")).await.unwrap();
     store.create_upstream_provider(&provider("acme")).await.unwrap();
-    assert!(matches!(store.create_upstream_provider(&provider("google")).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.create_upstream_provider(&provider("google")).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(store.upstream_provider("google").await.unwrap(), Some(provider("google")));
-    let names: Vec<String> = store.list_upstream_providers().await.unwrap().into_iter().map(|p| p.name).collect();
+    let names: Vec<String> =
+        store.list_upstream_providers().await.unwrap().into_iter().map(|p| p.name).collect();
     assert_eq!(names, ["acme", "google"]);
 
     // Every client offers every provider, until limited.
@@ -178,7 +182,11 @@ pub async fn a_federation_flow_is_consumed_once(db: TestDatabase) {
         winners.extend(task.await.unwrap());
     }
     assert_eq!(winners, vec![FederationFlow { used_at: Some(NOW + 1), ..flow("s1", NOW + 600) }]);
-    assert_eq!(store.federation_flow("s1").await.unwrap().unwrap().used_at, Some(NOW + 1), "a replay is told apart");
+    assert_eq!(
+        store.federation_flow("s1").await.unwrap().unwrap().used_at,
+        Some(NOW + 1),
+        "a replay is told apart"
+    );
 
     store.create_federation_flow(&flow("s2", NOW + 10)).await.unwrap();
     assert_eq!(store.delete_expired_federation_flows(NOW + 10, 1).await.unwrap(), 1);

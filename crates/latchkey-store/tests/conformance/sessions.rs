@@ -46,7 +46,10 @@ pub async fn create_and_read_session(db: TestDatabase) {
 pub async fn rotate_wins_once_per_generation(db: TestDatabase) {
     let store = seeded(&db).await;
     let federated = latchkey_store::SignInMethod::federated("google");
-    store.create_session(&NewSession { method: federated.clone(), ..new_session("s1", "u1", "c1", NOW) }).await.unwrap();
+    store
+        .create_session(&NewSession { method: federated.clone(), ..new_session("s1", "u1", "c1", NOW) })
+        .await
+        .unwrap();
 
     let t1 = NOW + 60;
     let rotated = store.rotate_session("s1", 0, t1, t1 + IDLE).await.unwrap().unwrap();

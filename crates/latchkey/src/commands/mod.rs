@@ -2,6 +2,7 @@
 
 pub mod clients;
 pub mod master_key;
+pub mod providers;
 pub mod serve;
 pub mod sessions;
 pub mod token;

@@ -39,6 +39,7 @@ async fn prepare_demo(ctx: &Context, master: &MasterKey) -> anyhow::Result<Demo>
             let spec = UserSpec {
                 username: DEMO_USER.into(),
                 email: Some("demo@example.com".into()),
+                email_verified: false,
                 roles: vec!["customer".into()],
             };
             let secret = Secret::new(password.clone());

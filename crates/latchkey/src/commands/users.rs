@@ -19,9 +19,9 @@ use crate::output::{print_json, user_json};
 
 pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
     match command {
-        UsersCommand::Add { username, email, roles, password_stdin: _, json } => {
+        UsersCommand::Add { username, email, email_verified, roles, password_stdin: _, json } => {
             let password = read_password_stdin()?;
-            let spec = UserSpec { username, email, roles };
+            let spec = UserSpec { username, email, email_verified, roles };
             let user = admin::add_user(ctx.store.as_ref(), &ctx.password_pool()?, spec, &password, ctx.now())
                 .await?;
             if json {
@@ -119,7 +119,8 @@ async fn import_line(ctx: &Context, line: &str, skip_existing: bool) -> anyhow::
     if skip_existing && ctx.store.user_by_username(&entry.username).await?.is_some() {
         return Ok(Outcome::Skipped);
     }
-    let spec = UserSpec { username: entry.username, email: entry.email, roles: entry.roles };
+    let spec =
+        UserSpec { username: entry.username, email: entry.email, email_verified: false, roles: entry.roles };
     admin::import_user(ctx.store.as_ref(), spec, entry.password_hash, ctx.now()).await?;
     Ok(Outcome::Imported)
 }

@@ -9,6 +9,7 @@ mod facebook_stand_in;
 mod first_run;
 mod instance;
 mod lifecycle;
+mod providers;
 mod throttle;
 mod token_exchange;
 

@@ -44,8 +44,8 @@ use axum::response::Response;
 use latchkey_core::form::FormParams;
 
 pub use consent::consent;
-pub use federation::{callback_get, callback_post, link as federation_link, start as federation_start};
 pub use error::AuthorizeError;
+pub use federation::{callback_get, callback_post, link as federation_link, start as federation_start};
 pub use login::login;
 
 use crate::browser::Interaction;

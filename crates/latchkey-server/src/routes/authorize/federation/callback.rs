@@ -17,8 +17,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::form::FormParams;
-use latchkey_core::OAuthError;
 use latchkey_core::ErrorCode;
+use latchkey_core::OAuthError;
 use latchkey_store::SignInMethod;
 use url::Url;
 
@@ -77,7 +77,8 @@ pub async fn callback_get(
         };
         return Err(fail(reason, StatusCode::BAD_REQUEST, expired).await);
     };
-    let same_browser = read_cookie(&headers, state.cookies.federation_name).is_some_and(|c| hash(&c) == flow.browser_hash);
+    let same_browser =
+        read_cookie(&headers, state.cookies.federation_name).is_some_and(|c| hash(&c) == flow.browser_hash);
     if flow.provider != name || !same_browser {
         let message = "This sign-in was started in another browser or for another provider. Try again.";
         return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, message).await);
@@ -102,7 +103,8 @@ pub async fn callback_get(
         Ok(code) => {
             let input = CallbackInput {
                 code: code.to_owned(),
-                redirect_uri: Url::parse(&state.urls.federation_url(&name, "callback")).map_err(ApiError::internal)?,
+                redirect_uri: Url::parse(&state.urls.federation_url(&name, "callback"))
+                    .map_err(ApiError::internal)?,
                 pkce_verifier: flow.pkce_verifier.clone(),
                 nonce: flow.nonce.clone(),
                 apple_user: form.get("user").map(str::to_owned),
@@ -115,7 +117,8 @@ pub async fn callback_get(
         Ok(login) => login,
         Err(UpstreamError::AccessDenied) => {
             fail("access_denied", StatusCode::FORBIDDEN, "").await;
-            let denied = OAuthError::new(ErrorCode::AccessDenied, "the user declined at the identity provider");
+            let denied =
+                OAuthError::new(ErrorCode::AccessDenied, "the user declined at the identity provider");
             return Err(client_request.return_to.error(denied));
         }
         Err(error) => {

@@ -103,7 +103,9 @@ pub async fn link(
     let now = state.clock.now();
     let expired = || AuthorizeError::page("This form has expired. Go back to the application and try again.");
     let sealed = form.get("pending").ok_or_else(expired)?;
-    let pending: PendingLink = open_signed(&state.page_mac, LABEL, sealed).filter(|p: &PendingLink| p.exp > now).ok_or_else(expired)?;
+    let pending: PendingLink = open_signed(&state.page_mac, LABEL, sealed)
+        .filter(|p: &PendingLink| p.exp > now)
+        .ok_or_else(expired)?;
     let user = state.store.user_by_id(&pending.user_id).await?.filter(|u| !u.disabled).ok_or_else(expired)?;
     let client = resolve_client::resolve(&state, &pending.q).await?.client;
     let password = form.get("password").unwrap_or_default();

@@ -18,8 +18,8 @@ pub use link::link;
 pub use start::{begin, start};
 
 use super::error::{AuthorizeError, TITLE};
-use crate::federation::providers::{self, Provider};
 use crate::error::ApiError;
+use crate::federation::providers::{self, Provider};
 use crate::pages::ErrorPage;
 use crate::state::AppState;
 

@@ -47,7 +47,12 @@ pub async fn start(
 
 /// Sends the browser to provider `name` to sign in for the authorization request `q` of
 /// `client`.
-pub async fn begin(state: &AppState, name: &str, client: &Client, q: &str) -> Result<Response, AuthorizeError> {
+pub async fn begin(
+    state: &AppState,
+    name: &str,
+    client: &Client,
+    q: &str,
+) -> Result<Response, AuthorizeError> {
     if !state.store.client_upstream_providers(&client.id).await?.iter().any(|p| p == name) {
         return Err(AuthorizeError::page("This application does not offer this sign-in provider."));
     }
@@ -57,7 +62,8 @@ pub async fn begin(state: &AppState, name: &str, client: &Client, q: &str) -> Re
     let nonce = random::token(32)?;
     let verifier = random::token(32)?;
     let browser_secret = random::token(32)?;
-    let redirect_uri = Url::parse(&state.urls.federation_url(name, "callback")).map_err(ApiError::internal)?;
+    let redirect_uri =
+        Url::parse(&state.urls.federation_url(name, "callback")).map_err(ApiError::internal)?;
     let outbound = OutboundRequest {
         redirect_uri,
         state: flow_state.clone(),
