@@ -306,6 +306,14 @@ pub struct ProviderAddArgs {
     /// The claim mapping as JSON (JSON pointers per field) [default: the flavor's]
     #[arg(long, value_name = "JSON")]
     pub mapping: Option<String>,
+    /// A native app's client id at the provider (iOS bundle id, Android client id), accepted
+    /// as an ID token's audience in token exchange (repeatable)
+    #[arg(long = "native-client-id", value_name = "ID")]
+    pub native_client_ids: Vec<String>,
+    /// How the provider's ID tokens carry a native app's nonce: raw (Google) or sha256
+    /// (Apple) [default: sha256 for the apple flavor, else raw]
+    #[arg(long, value_name = "MODE")]
+    pub nonce_hashing: Option<String>,
     #[arg(long)]
     pub json: bool,
 }

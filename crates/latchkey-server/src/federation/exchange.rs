@@ -116,7 +116,7 @@ pub async fn sign_in_with(
         let why = "this subject_token was already exchanged";
         return Ok(Err(Refusal::BadToken(OAuthError::invalid_request(why))));
     }
-    let decision = sign_in::decide(state, &provider, &login.subject, &login.profile).await?;
+    let decision = sign_in::decide(state.store.as_ref(), &provider, &login.subject, &login.profile).await?;
     if matches!(decision.outcome, Outcome::Link { .. } | Outcome::PromptLink { .. }) {
         return Ok(Err(Refusal::Request(OAuthError::invalid_request(NOT_LINKED))));
     }

@@ -7,6 +7,7 @@ mod commands;
 #[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
 mod facebook_stand_in;
 mod first_run;
+mod identities;
 mod instance;
 mod lifecycle;
 mod providers;
