@@ -8,8 +8,8 @@ use latchkey_core::token_exchange::ID_TOKEN_TYPE;
 use latchkey_store::FederatedIdentity;
 use serde_json::Value;
 
+use crate::exchange_kit::{exchange, id_token, nonce, payload, setup};
 use crate::testkit::{assert_oauth_error, TestServer, START};
-use crate::token_exchange::{exchange, id_token, nonce, payload, setup};
 
 latchkey_store::on_both_backends!(unlinking_keeps_the_last_way_to_sign_in,);
 
@@ -82,6 +82,6 @@ async fn unlinking_keeps_the_last_way_to_sign_in(server: TestServer) {
 
 /// Another configured provider's name.
 async fn setup_other(server: &TestServer) -> String {
-    crate::token_exchange::setup_named(server, "other", Linking::Never).await;
+    crate::exchange_kit::setup_named(server, "other", Linking::Never).await;
     "other".to_owned()
 }
