@@ -77,31 +77,18 @@ async fn an_id_token_is_exchanged_once_for_our_tokens(server: TestServer) {
 async fn refused_id_tokens_create_no_user(server: TestServer) {
     let setup = setup(&server, Linking::Never).await;
     let app = setup.app.as_str();
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Map<String, Value>)>)> = vec![
-        (
-            "another client (aud)",
-            Box::new(|c| {
-                c.insert("aud".into(), json!("com.other.app"));
-            }),
-        ),
-        (
-            "expired",
-            Box::new(|c| {
-                c.insert("exp".into(), json!(START - 120));
-            }),
-        ),
-        (
-            "another issuer",
-            Box::new(|c| {
-                c.insert("iss".into(), json!("https://evil.example"));
-            }),
-        ),
+    let cases = [
+        ("(aud)", "aud", json!("com.other.app")),
+        ("expired", "exp", json!(START - 120)),
+        ("issuer", "iss", json!("https://evil.example")),
     ];
-    for (words, adjust) in cases {
+    for (words, claim, value) in cases {
         let n = nonce(&server).await;
-        let token = id_token(&setup, &n, |c| adjust(c));
+        let token = id_token(&setup, &n, |c| {
+            c.insert(claim.into(), value);
+        });
         let response = exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await;
-        refused(&server, response, 400, "invalid_request", words.split(' ').next_back().unwrap()).await;
+        refused(&server, response, 400, "invalid_request", words).await;
     }
     // The nonce: missing, never issued, in the token but not the one sent, used already.
     let n = nonce(&server).await;
