@@ -4,37 +4,14 @@
 
 use latchkey_client::{ErrorCode, SubjectToken};
 use latchkey_core::client::ClientKind;
-use latchkey_core::federation_linking::Linking;
 use latchkey_core::grant::GrantType;
-use latchkey_server::federation::providers::{add_provider, ProviderSpec, SecretSealer};
-use latchkey_server::federation::upstream::{preset, EndpointOverrides, PkceMode};
-use url::Url;
-use zeroize::Zeroizing;
+use latchkey_server::federation::providers::{add_provider, SecretSealer};
 
-use crate::facebook_stand_in::{self, APP_ID, APP_SECRET, OTHER_APP_TOKEN, TOKEN};
+use crate::facebook_stand_in::{self, OTHER_APP_TOKEN, TOKEN};
 use crate::testkit::{TestServer, START};
 
 async fn with_facebook(server: &TestServer) {
-    let base = facebook_stand_in::start(START).await;
-    let facebook = preset("facebook").unwrap();
-    let spec = ProviderSpec {
-        name: "facebook".into(),
-        kind: facebook.kind,
-        flavor: facebook.flavor,
-        client_id: APP_ID.into(),
-        client_secret: Zeroizing::new(APP_SECRET.into()),
-        scopes: facebook.scopes,
-        linking: Linking::Never,
-        create_users: true,
-        store_tokens: false,
-        pkce: PkceMode::Auto,
-        mapping: facebook.mapping,
-        overrides: EndpointOverrides {
-            userinfo_endpoint: Some(Url::parse(&format!("{base}/v19.0/me")).unwrap()),
-            ..Default::default()
-        },
-        native_client_ids: vec![],
-    };
+    let spec = facebook_stand_in::provider_spec(&facebook_stand_in::start(START).await);
     let latchkey = server.latchkey();
     let sealer = SecretSealer::new(&latchkey.master).unwrap();
     add_provider(latchkey.store.as_ref(), &sealer, spec, START).await.unwrap();

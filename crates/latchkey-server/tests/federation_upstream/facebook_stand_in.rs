@@ -15,7 +15,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use latchkey_core::federation_linking::Linking;
+use latchkey_server::federation::providers::ProviderSpec;
+use latchkey_server::federation::upstream::{preset, EndpointOverrides, PkceMode};
 use serde_json::json;
+use url::Url;
+use zeroize::Zeroizing;
 
 pub const APP_ID: &str = "fb-app";
 pub const APP_SECRET: &str = "Jefe";
@@ -89,4 +94,30 @@ pub async fn start(now: i64) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(std::future::IntoFuture::into_future(axum::serve(listener, router)));
     format!("http://{addr}")
+}
+
+/// The stand-in at `base` as the provider `facebook` to register: the preset, our app's id
+/// and secret, the endpoints here, users created, never linked.
+pub fn provider_spec(base: &str) -> ProviderSpec {
+    let facebook = preset("facebook").unwrap();
+    let endpoint = |path: &str| Some(Url::parse(&format!("{base}/v19.0/{path}")).unwrap());
+    ProviderSpec {
+        name: "facebook".into(),
+        kind: facebook.kind,
+        flavor: facebook.flavor,
+        client_id: APP_ID.into(),
+        client_secret: Zeroizing::new(APP_SECRET.into()),
+        scopes: facebook.scopes,
+        linking: Linking::Never,
+        create_users: true,
+        store_tokens: false,
+        pkce: PkceMode::Auto,
+        mapping: facebook.mapping,
+        overrides: EndpointOverrides {
+            token_endpoint: endpoint("oauth/access_token"),
+            userinfo_endpoint: endpoint("me"),
+            ..Default::default()
+        },
+        native_client_ids: vec![],
+    }
 }

@@ -62,6 +62,11 @@ pub(crate) async fn register_with(
         overrides,
         native_client_ids: native_client_ids.iter().map(|id| id.to_string()).collect(),
     };
+    add(server, spec).await;
+}
+
+/// Registers `spec`, its secret sealed under the server's master key.
+pub(crate) async fn add(server: &TestServer, spec: ProviderSpec) {
     let sealer = SecretSealer::new(&server.latchkey.master).unwrap();
     add_provider(server.store.as_ref(), &sealer, spec, START).await.unwrap();
 }

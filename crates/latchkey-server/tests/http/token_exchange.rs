@@ -6,14 +6,15 @@
 
 use latchkey_core::federation_linking::Linking;
 use latchkey_core::token_exchange::{NonceHashing, ACCESS_TOKEN_TYPE, ID_TOKEN_TYPE};
-use latchkey_server::federation::upstream::{preset, EndpointOverrides, Flavor, ProviderKind};
+use latchkey_server::federation::upstream::{EndpointOverrides, Flavor, ProviderKind};
 use latchkey_store::{ClientKind, GrantType};
 use reqwest::Response;
 use serde_json::{json, Value};
-use url::Url;
 
-use crate::exchange_kit::{exchange, id_token, native_app, nonce, payload, register, setup, setup_named};
-use crate::facebook_stand_in::{self, APP_ID, APP_SECRET, INVALID_TOKEN, OTHER_APP_TOKEN, TOKEN, USER_ID};
+use crate::exchange_kit::{
+    add, exchange, id_token, native_app, nonce, payload, register, setup, setup_named,
+};
+use crate::facebook_stand_in::{self, INVALID_TOKEN, OTHER_APP_TOKEN, TOKEN, USER_ID};
 use crate::testkit::{assert_oauth_error, TestServer, START};
 
 latchkey_store::on_both_backends!(
@@ -36,6 +37,11 @@ async fn refused(server: &TestServer, response: Response, status: u16, code: &st
     let description = body["error_description"].as_str().unwrap_or_default();
     assert!(description.contains(words), "expected {words:?} in {description:?}");
     assert_eq!(user_count(server).await, before, "no user created");
+}
+
+/// Refused as `invalid_request` (RFC 8693 §2.2.2), no user created.
+async fn invalid(server: &TestServer, response: Response, words: &str) {
+    refused(server, response, 400, "invalid_request", words).await;
 }
 
 async fn an_id_token_is_exchanged_once_for_our_tokens(server: TestServer) {
@@ -61,10 +67,10 @@ async fn an_id_token_is_exchanged_once_for_our_tokens(server: TestServer) {
     // The same token again (a fresh nonce does not help: the token carries the old one), and
     // the same token with its nonce: a replay either way.
     let again = exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&first)).await;
-    refused(&server, again, 400, "invalid_request", "nonce").await;
+    invalid(&server, again, "nonce").await;
     let second = nonce(&server).await;
     let replay = exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&second)).await;
-    refused(&server, replay, 400, "invalid_request", "nonce").await;
+    invalid(&server, replay, "nonce").await;
     // A second sign-in with a new token: the same user.
     let third = nonce(&server).await;
     let token = id_token(&setup, &third, |_| {});
@@ -88,80 +94,40 @@ async fn refused_id_tokens_create_no_user(server: TestServer) {
             c.insert(claim.into(), value);
         });
         let response = exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await;
-        refused(&server, response, 400, "invalid_request", words).await;
+        invalid(&server, response, words).await;
     }
     // The nonce: missing, never issued, in the token but not the one sent, used already.
     let n = nonce(&server).await;
     let token = id_token(&setup, &n, |_| {});
-    refused(
-        &server,
-        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, None).await,
-        400,
-        "invalid_request",
-        "nonce",
-    )
-    .await;
+    invalid(&server, exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, None).await, "nonce").await;
     let forged = "forged-nonce-never-issued-by-latchkey-000000";
     let token = id_token(&setup, forged, |_| {});
-    refused(
-        &server,
-        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(forged)).await,
-        400,
-        "invalid_request",
-        "nonce",
-    )
-    .await;
+    invalid(&server, exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(forged)).await, "nonce")
+        .await;
     let other = nonce(&server).await;
     let token = id_token(&setup, &n, |_| {});
-    refused(
-        &server,
-        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&other)).await,
-        400,
-        "invalid_request",
-        "nonce",
-    )
-    .await;
+    invalid(&server, exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&other)).await, "nonce")
+        .await;
     let token = id_token(&setup, &other, |_| {});
-    refused(
-        &server,
-        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&other)).await,
-        400,
-        "invalid_request",
-        "nonce",
-    )
-    .await;
+    invalid(&server, exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&other)).await, "nonce")
+        .await;
     // An expired nonce (10 minutes).
     let late = nonce(&server).await;
     server.clock.advance(601);
     let token = id_token(&setup, &late, |c| {
         c.insert("exp".into(), json!(START + 900));
     });
-    refused(
-        &server,
-        exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&late)).await,
-        400,
-        "invalid_request",
-        "nonce",
-    )
-    .await;
+    invalid(&server, exchange(&server, app, "acme", &token, ID_TOKEN_TYPE, Some(&late)).await, "nonce").await;
     // A provider nobody configured, and an ID token passed off as an access token of an
     // OpenID Connect provider (its UserInfo would accept any app's token).
-    refused(
+    invalid(
         &server,
         exchange(&server, app, "nobody", &token, ID_TOKEN_TYPE, Some(&late)).await,
-        400,
-        "invalid_request",
         "unknown provider",
     )
     .await;
-    refused(
-        &server,
-        exchange(&server, app, "acme", "opaque", ACCESS_TOKEN_TYPE, None).await,
-        400,
-        "invalid_request",
-        "which app",
-    )
-    .await;
+    invalid(&server, exchange(&server, app, "acme", "opaque", ACCESS_TOKEN_TYPE, None).await, "which app")
+        .await;
     assert!(server.store.federated_identity("acme", "user-1").await.unwrap().is_none());
 }
 
@@ -170,14 +136,8 @@ async fn apple_style_hashed_nonce_is_compared_hashed(server: TestServer) {
     assert!(server.store.set_provider_nonce_hashing("acme", Some("sha256")).await.unwrap());
     let n = nonce(&server).await;
     let raw = id_token(&setup, &n, |_| {});
-    refused(
-        &server,
-        exchange(&server, &setup.app, "acme", &raw, ID_TOKEN_TYPE, Some(&n)).await,
-        400,
-        "invalid_request",
-        "nonce",
-    )
-    .await;
+    invalid(&server, exchange(&server, &setup.app, "acme", &raw, ID_TOKEN_TYPE, Some(&n)).await, "nonce")
+        .await;
     let n = nonce(&server).await;
     let hashed = id_token(&setup, &NonceHashing::Sha256.expected_claim(&n), |_| {});
     assert_eq!(exchange(&server, &setup.app, "acme", &hashed, ID_TOKEN_TYPE, Some(&n)).await.status(), 200);
@@ -196,33 +156,17 @@ async fn an_exchange_never_links_an_existing_account(server: TestServer) {
         let n = nonce(&server).await;
         let token = id_token(&setup, &n, |_| {});
         let response = exchange(&server, &setup.app, &name, &token, ID_TOKEN_TYPE, Some(&n)).await;
-        refused(&server, response, 400, "invalid_request", "browser flow").await;
+        invalid(&server, response, "browser flow").await;
         assert!(server.store.federated_identity(&name, "user-1").await.unwrap().is_none(), "not linked");
     }
 }
 
 async fn a_facebook_token_is_inspected_before_the_profile(server: TestServer) {
-    let base = facebook_stand_in::start(START).await;
-    let facebook = preset("facebook").unwrap();
-    let overrides = EndpointOverrides {
-        token_endpoint: Some(Url::parse(&format!("{base}/v19.0/oauth/access_token")).unwrap()),
-        userinfo_endpoint: Some(Url::parse(&format!("{base}/v19.0/me")).unwrap()),
-        ..Default::default()
-    };
-    register(
-        &server,
-        "facebook",
-        facebook.kind,
-        facebook.flavor,
-        (APP_ID, APP_SECRET),
-        Linking::Never,
-        overrides,
-    )
-    .await;
+    add(&server, facebook_stand_in::provider_spec(&facebook_stand_in::start(START).await)).await;
     let app = native_app(&server).await;
     for (token, words) in [(OTHER_APP_TOKEN, "another app"), (INVALID_TOKEN, "not valid")] {
         let response = exchange(&server, &app, "facebook", token, ACCESS_TOKEN_TYPE, None).await;
-        refused(&server, response, 400, "invalid_request", words).await;
+        invalid(&server, response, words).await;
     }
     let response = exchange(&server, &app, "facebook", TOKEN, ACCESS_TOKEN_TYPE, None).await;
     assert_eq!(response.status(), 200);
@@ -230,7 +174,7 @@ async fn a_facebook_token_is_inspected_before_the_profile(server: TestServer) {
     assert_eq!(payload(body["access_token"].as_str().unwrap())["idp"], "facebook");
     assert!(server.store.federated_identity("facebook", USER_ID).await.unwrap().is_some());
     let replay = exchange(&server, &app, "facebook", TOKEN, ACCESS_TOKEN_TYPE, None).await;
-    refused(&server, replay, 400, "invalid_request", "already exchanged").await;
+    invalid(&server, replay, "already exchanged").await;
 }
 
 async fn the_client_must_be_registered_for_the_grant_and_the_provider(server: TestServer) {
@@ -253,7 +197,7 @@ async fn the_client_must_be_registered_for_the_grant_and_the_provider(server: Te
     .await;
     server.store.set_client_upstream_providers(&setup.app, &["other".into()]).await.unwrap();
     let response = exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await;
-    refused(&server, response, 400, "invalid_request", "unknown provider").await;
+    invalid(&server, response, "unknown provider").await;
     // The nonce was not spent on a refused client.
     server.store.set_client_upstream_providers(&setup.app, &[]).await.unwrap();
     assert_eq!(exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await.status(), 200);

@@ -6,16 +6,12 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::future::join_all;
-use latchkey_core::federation_linking::Linking;
 use latchkey_core::token_exchange::{ACCESS_TOKEN_TYPE, GRANT_TYPE};
-use latchkey_server::federation::providers::{add_provider, ProviderSpec, SecretSealer};
-use latchkey_server::federation::upstream::{preset, EndpointOverrides, PkceMode};
+use latchkey_server::federation::providers::{add_provider, SecretSealer};
 use latchkey_server::instance::open_master_key;
 use latchkey_store::{on_both_backends, SqlStore, Store, UserStore};
-use url::Url;
-use zeroize::Zeroizing;
 
-use crate::facebook_stand_in::{self, APP_ID, APP_SECRET, TOKEN};
+use crate::facebook_stand_in::{self, TOKEN};
 use crate::{Env, ServerProcess};
 
 on_both_backends!(
@@ -31,26 +27,7 @@ fn now() -> i64 {
 async fn add_facebook(env: &Env, base: &str) {
     let store = SqlStore::connect(&env.database_url()).await.unwrap();
     let master = open_master_key(&store, None, &env.dir.path().join("data")).await.unwrap();
-    let facebook = preset("facebook").unwrap();
-    let spec = ProviderSpec {
-        name: "facebook".into(),
-        kind: facebook.kind,
-        flavor: facebook.flavor,
-        client_id: APP_ID.into(),
-        client_secret: Zeroizing::new(APP_SECRET.into()),
-        scopes: facebook.scopes,
-        linking: Linking::Never,
-        create_users: true,
-        store_tokens: false,
-        pkce: PkceMode::Auto,
-        mapping: facebook.mapping,
-        overrides: EndpointOverrides {
-            token_endpoint: Some(Url::parse(&format!("{base}/v19.0/oauth/access_token")).unwrap()),
-            userinfo_endpoint: Some(Url::parse(&format!("{base}/v19.0/me")).unwrap()),
-            ..Default::default()
-        },
-        native_client_ids: vec![],
-    };
+    let spec = facebook_stand_in::provider_spec(base);
     let sealer = SecretSealer::new(&master).unwrap();
     add_provider(&store as &dyn Store, &sealer, spec, now()).await.unwrap();
 }

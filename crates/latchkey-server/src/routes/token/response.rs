@@ -22,6 +22,21 @@ pub struct TokenResponse {
     pub issued_token_type: Option<&'static str>,
 }
 
+impl TokenResponse {
+    /// The answer for a session [`super::session::start`] started, without an ID token.
+    pub fn of(started: super::session::Started, scope: &latchkey_core::scope::Scope) -> Self {
+        Self {
+            access_token: started.access_token.token,
+            token_type: "Bearer",
+            expires_in: started.access_token.expires_in,
+            refresh_token: started.refresh_token,
+            scope: (!scope.is_empty()).then(|| scope.to_string()),
+            id_token: None,
+            issued_token_type: None,
+        }
+    }
+}
+
 impl IntoResponse for TokenResponse {
     fn into_response(self) -> Response {
         let mut response = Json(self).into_response();

@@ -6,21 +6,19 @@
 //! have one, its tokens carrying `amr: ["fed"]` and `idp`.
 
 use axum::response::{IntoResponse, Response};
-use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_exchange::{ExchangeParams, ACCESS_TOKEN_TYPE};
 use latchkey_core::OAuthError;
 use latchkey_store::{Client, SignInMethod};
 
 use super::response::TokenResponse;
-use super::session::{self, Login};
+use super::session;
 use super::Origin;
 use crate::authn::exchange::{self, ExchangeAttempt};
 use crate::authn::Refused;
 use crate::error::ApiError;
 use crate::federation::exchange::{sign_in_with, Refusal};
 use crate::state::AppState;
-use crate::tokens::session_id::SessionId;
 
 fn throttled() -> OAuthError {
     OAuthError::invalid_request("too many refused subject tokens; wait and try again")
@@ -54,35 +52,10 @@ pub async fn grant(
         }
         Err(Refusal::Request(error)) => return Err(error.into()),
     };
-    let now = state.clock.now();
-    let with_refresh = client.grant_types.contains(&GrantType::RefreshToken);
-    let session_id = if with_refresh { Some(SessionId::generate()?) } else { None };
-    let started = session::start(
-        state,
-        client,
-        Login {
-            user_id: &user.id,
-            username: &user.username,
-            roles: &user.roles,
-            scope: &scope,
-            auth_time: now,
-            origin,
-            browser_session_id: None,
-            method: &SignInMethod::federated(&provider),
-        },
-        session_id,
-        with_refresh,
-    )
-    .await?;
+    let method = SignInMethod::federated(&provider);
+    let started = session::start_direct(state, client, &user, &scope, origin, &method).await?;
     tracing::info!(user_id = %user.id, client_id = %client.id, provider, "token exchange");
-    Ok(TokenResponse {
-        access_token: started.access_token.token,
-        token_type: "Bearer",
-        expires_in: started.access_token.expires_in,
-        refresh_token: started.refresh_token,
-        scope: (!scope.is_empty()).then(|| scope.to_string()),
-        id_token: None,
-        issued_token_type: Some(ACCESS_TOKEN_TYPE),
-    }
-    .into_response())
+    let response =
+        TokenResponse { issued_token_type: Some(ACCESS_TOKEN_TYPE), ..TokenResponse::of(started, &scope) };
+    Ok(response.into_response())
 }
