@@ -23,43 +23,29 @@ pub(crate) struct Setup {
     pub app: String,
 }
 
+/// Registers the generic OpenID Connect provider `name` at `issuer`, where Latchkey is
+/// `client_id` and the native apps are `native_client_ids`.
 pub(crate) async fn register(
     server: &TestServer,
     name: &str,
-    kind: ProviderKind,
-    flavor: Flavor,
-    client: (&str, &str),
+    issuer: &str,
+    client_id: &str,
     linking: Linking,
-    overrides: EndpointOverrides,
-) {
-    register_with(server, name, kind, flavor, client, linking, overrides, &[NATIVE_CLIENT_ID]).await;
-}
-
-/// [`register`] with these native client ids.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn register_with(
-    server: &TestServer,
-    name: &str,
-    kind: ProviderKind,
-    flavor: Flavor,
-    client: (&str, &str),
-    linking: Linking,
-    overrides: EndpointOverrides,
     native_client_ids: &[&str],
 ) {
     let spec = ProviderSpec {
         name: name.into(),
-        kind,
-        flavor,
-        client_id: client.0.into(),
-        client_secret: Zeroizing::new(client.1.into()),
+        kind: ProviderKind::Oidc { issuer: issuer.into() },
+        flavor: Flavor::Generic,
+        client_id: client_id.into(),
+        client_secret: Zeroizing::new("upstream-secret".into()),
         scopes: vec!["email".into()],
         linking,
         create_users: true,
         store_tokens: false,
         pkce: PkceMode::Auto,
-        mapping: ClaimMapping::for_flavor(flavor),
-        overrides,
+        mapping: ClaimMapping::for_flavor(Flavor::Generic),
+        overrides: EndpointOverrides::default(),
         native_client_ids: native_client_ids.iter().map(|id| id.to_string()).collect(),
     };
     add(server, spec).await;
@@ -88,17 +74,7 @@ pub(crate) async fn setup(server: &TestServer, linking: Linking) -> Setup {
 
 pub(crate) async fn setup_named(server: &TestServer, name: &str, linking: Linking) -> Setup {
     let provider = HostileProvider::start().await;
-    let issuer = provider.issuer.clone();
-    register(
-        server,
-        name,
-        ProviderKind::Oidc { issuer },
-        Flavor::Generic,
-        ("our-client", "s"),
-        linking,
-        EndpointOverrides::default(),
-    )
-    .await;
+    register(server, name, &provider.issuer, "our-client", linking, &[NATIVE_CLIENT_ID]).await;
     Setup { provider, app: native_app(server).await }
 }
 

@@ -6,7 +6,6 @@
 
 use latchkey_core::federation_linking::Linking;
 use latchkey_core::token_exchange::{NonceHashing, ACCESS_TOKEN_TYPE, ID_TOKEN_TYPE};
-use latchkey_server::federation::upstream::{EndpointOverrides, Flavor, ProviderKind};
 use latchkey_store::{ClientKind, GrantType};
 use reqwest::Response;
 use serde_json::{json, Value};
@@ -185,16 +184,7 @@ async fn the_client_must_be_registered_for_the_grant_and_the_provider(server: Te
     let response = exchange(&server, &password_app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await;
     refused(&server, response, 400, "unauthorized_client", "token-exchange").await;
     // Limited to another provider, the client cannot name this one.
-    register(
-        &server,
-        "other",
-        ProviderKind::Oidc { issuer: "https://other.example".into() },
-        Flavor::Generic,
-        ("c", "s"),
-        Linking::Never,
-        EndpointOverrides::default(),
-    )
-    .await;
+    register(&server, "other", "https://other.example", "c", Linking::Never, &[]).await;
     server.store.set_client_upstream_providers(&setup.app, &["other".into()]).await.unwrap();
     let response = exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await;
     invalid(&server, response, "unknown provider").await;

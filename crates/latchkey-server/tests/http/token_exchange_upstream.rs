@@ -7,10 +7,9 @@
 
 use latchkey_core::federation_linking::Linking;
 use latchkey_core::token_exchange::ID_TOKEN_TYPE;
-use latchkey_server::federation::upstream::{EndpointOverrides, Flavor, ProviderKind};
 use serde_json::Value;
 
-use crate::exchange_kit::{exchange, native_app, nonce, payload, register_with};
+use crate::exchange_kit::{exchange, native_app, nonce, payload, register};
 use crate::federation::Upstream;
 use crate::flow::{location, pkce, query_of, Browser};
 use crate::testkit::{assert_oauth_error, TestServer};
@@ -68,19 +67,7 @@ async fn an_id_token_from_a_real_provider_is_exchanged_for_the_native_client_onl
     server.clock.set(latchkey_core::clock::Clock::now(&latchkey_core::clock::SystemClock));
     // `real` lists the app's client id; `strict` knows only Latchkey's own client there.
     for (name, native) in [("real", &[NATIVE_CLIENT_ID][..]), ("strict", &[][..])] {
-        let kind = ProviderKind::Oidc { issuer: upstream.issuer.clone() };
-        let client = ("latchkey", "s");
-        register_with(
-            &server,
-            name,
-            kind,
-            Flavor::Generic,
-            client,
-            Linking::Never,
-            EndpointOverrides::default(),
-            native,
-        )
-        .await;
+        register(&server, name, &upstream.issuer, "latchkey", Linking::Never, native).await;
     }
     let app = native_app(&server).await;
 
