@@ -6,6 +6,7 @@
 
 use latchkey_core::federation_linking::Linking;
 use latchkey_core::token_exchange::{NonceHashing, ACCESS_TOKEN_TYPE, ID_TOKEN_TYPE};
+use latchkey_server::throttle::IP_FREE_FAILURES;
 use latchkey_store::{ClientKind, GrantType};
 use reqwest::Response;
 use serde_json::{json, Value};
@@ -14,7 +15,7 @@ use crate::exchange_kit::{
     add, exchange, id_token, native_app, nonce, payload, register, setup, setup_named,
 };
 use crate::facebook_stand_in::{self, INVALID_TOKEN, OTHER_APP_TOKEN, TOKEN, USER_ID};
-use crate::testkit::{assert_oauth_error, TestServer, START};
+use crate::testkit::{assert_oauth_error, TestServer, PASSWORD, START};
 
 latchkey_store::on_both_backends!(
     an_id_token_is_exchanged_once_for_our_tokens,
@@ -23,6 +24,7 @@ latchkey_store::on_both_backends!(
     an_exchange_never_links_an_existing_account,
     a_facebook_token_is_inspected_before_the_profile,
     the_client_must_be_registered_for_the_grant_and_the_provider,
+    refused_subject_tokens_are_throttled_like_passwords,
 );
 
 async fn user_count(server: &TestServer) -> usize {
@@ -191,4 +193,30 @@ async fn the_client_must_be_registered_for_the_grant_and_the_provider(server: Te
     // The nonce was not spent on a refused client.
     server.store.set_client_upstream_providers(&setup.app, &[]).await.unwrap();
     assert_eq!(exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(&n)).await.status(), 200);
+}
+
+/// Through the same door as passwords: refused subject tokens count against the IP, and once
+/// it must wait, a good token and a password alike get 429 with `Retry-After`.
+async fn refused_subject_tokens_are_throttled_like_passwords(server: TestServer) {
+    let setup = setup(&server, Linking::Never).await;
+    let forged = "forged-nonce-never-issued-by-latchkey-000000";
+    let token = id_token(&setup, forged, |_| {});
+    for _ in 0..IP_FREE_FAILURES {
+        invalid(
+            &server,
+            exchange(&server, &setup.app, "acme", &token, ID_TOKEN_TYPE, Some(forged)).await,
+            "nonce",
+        )
+        .await;
+    }
+    let n = nonce(&server).await;
+    let good = id_token(&setup, &n, |_| {});
+    let limited = exchange(&server, &setup.app, "acme", &good, ID_TOKEN_TYPE, Some(&n)).await;
+    assert_eq!(limited.status(), 429);
+    let retry_after: i64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let app = server.with_app_and_alice().await;
+    assert_eq!(server.password_login(&app, "alice", PASSWORD).await.status(), 429, "one door");
+    server.clock.advance(retry_after);
+    let response = exchange(&server, &setup.app, "acme", &good, ID_TOKEN_TYPE, Some(&n)).await;
+    assert_eq!(response.status(), 200, "the nonce was not spent while the IP waited");
 }
