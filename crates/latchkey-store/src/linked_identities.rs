@@ -1,6 +1,7 @@
 //! Unlinking an upstream identity from its user (`docs/architecture.md`, "Native apps",
-//! linked sign-in methods): never the user's last way to sign in. The rule is checked inside
-//! the one `DELETE`, so a user without a password keeps at least one identity.
+//! linked sign-in methods): never the user's last way to sign in. The rule is checked by the
+//! `DELETE` itself, with the user locked, so a user without a password keeps at least one
+//! identity even when two unlinks race.
 
 use async_trait::async_trait;
 

@@ -59,13 +59,15 @@ latchkey_store::on_both_backends!(
     a_subject_token_is_recorded_once_until_purged,
     a_provider_nonce_comparison_round_trips,
     unlinking_never_removes_the_last_way_to_sign_in,
+    concurrent_unlinks_keep_one_way_in,
 );
 
 #[path = "conformance/native_exchange.rs"]
 mod native_exchange;
 use native_exchange::{
     a_native_nonce_is_used_once_and_never_after_expiry, a_provider_nonce_comparison_round_trips,
-    a_subject_token_is_recorded_once_until_purged, unlinking_never_removes_the_last_way_to_sign_in,
+    a_subject_token_is_recorded_once_until_purged, concurrent_unlinks_keep_one_way_in,
+    unlinking_never_removes_the_last_way_to_sign_in,
 };
 
 #[path = "conformance/federation.rs"]

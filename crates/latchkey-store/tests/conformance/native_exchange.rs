@@ -15,6 +15,17 @@ use super::{new_user, seeded, NOW};
 /// The password hash of a user without a password (the server's federated users).
 const NO_PASSWORD: &str = "!federated";
 
+fn identity(provider: &str, subject: &str, user_id: &str) -> FederatedIdentity {
+    FederatedIdentity {
+        provider: provider.into(),
+        subject: subject.into(),
+        user_id: user_id.into(),
+        email: None,
+        linked_at: NOW,
+        last_login_at: NOW,
+    }
+}
+
 pub async fn a_native_nonce_is_used_once_and_never_after_expiry(db: TestDatabase) {
     let store = seeded(&db).await;
     let second = db.store().await;
@@ -86,14 +97,7 @@ pub async fn unlinking_never_removes_the_last_way_to_sign_in(db: TestDatabase) {
     let mut work = store.begin().await.unwrap();
     for (name, user) in [("google", "u9"), ("apple", "u9"), ("google-2", "u1")] {
         let provider = name.trim_end_matches("-2");
-        let identity = FederatedIdentity {
-            provider: provider.into(),
-            subject: format!("{name}-sub"),
-            user_id: user.into(),
-            email: None,
-            linked_at: NOW,
-            last_login_at: NOW,
-        };
+        let identity = identity(provider, &format!("{name}-sub"), user);
         work.link_federated_identity(&identity).await.unwrap();
     }
     work.commit().await.unwrap();
@@ -112,4 +116,43 @@ pub async fn unlinking_never_removes_the_last_way_to_sign_in(db: TestDatabase) {
         store.unlink_federated_identity("u1", "google", NO_PASSWORD).await.unwrap(),
         Unlinked::Unlinked
     );
+}
+
+/// Two unlinks of a password-less user's two identities, at once from two pools (two
+/// processes): exactly one succeeds, one identity remains.
+pub async fn concurrent_unlinks_keep_one_way_in(db: TestDatabase) {
+    let store = seeded(&db).await;
+    let second = db.store().await;
+    store.create_upstream_provider(&provider("google")).await.unwrap();
+    store.create_upstream_provider(&provider("apple")).await.unwrap();
+    store
+        .create_user(&NewUser { password_hash: NO_PASSWORD.into(), ..new_user("u9", "fed-only") }, NOW)
+        .await
+        .unwrap();
+    let mut work = store.begin().await.unwrap();
+    for name in ["google", "apple"] {
+        let identity = identity(name, &format!("{name}-sub"), "u9");
+        work.link_federated_identity(&identity).await.unwrap();
+    }
+    work.commit().await.unwrap();
+    for _ in 0..5 {
+        let (a, b) = (store.clone(), second.clone());
+        let (first, other) = tokio::join!(
+            tokio::spawn(
+                async move { a.unlink_federated_identity("u9", "google", NO_PASSWORD).await.unwrap() }
+            ),
+            tokio::spawn(
+                async move { b.unlink_federated_identity("u9", "apple", NO_PASSWORD).await.unwrap() }
+            ),
+        );
+        let outcomes = [first.unwrap(), other.unwrap()];
+        assert_eq!(outcomes.iter().filter(|o| **o == Unlinked::Unlinked).count(), 1, "{outcomes:?}");
+        assert_eq!(store.federated_identities_of_user("u9").await.unwrap().len(), 1);
+        // Link the unlinked one back for the next round.
+        let gone = if outcomes[0] == Unlinked::Unlinked { "google" } else { "apple" };
+        let mut work = store.begin().await.unwrap();
+        let identity = identity(gone, &format!("{gone}-sub"), "u9");
+        work.link_federated_identity(&identity).await.unwrap();
+        work.commit().await.unwrap();
+    }
 }
