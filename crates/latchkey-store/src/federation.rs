@@ -88,6 +88,9 @@ pub trait FederationStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The providers the client's login page offers, by name: all of them unless limited.
     async fn client_upstream_providers(&self, client_id: &str) -> Result<Vec<String>, StoreError>;
+    /// Whether the client's login page offers the password form (true unless turned off).
+    async fn client_password_login(&self, client_id: &str) -> Result<bool, StoreError>;
+    async fn set_client_password_login(&self, client_id: &str, allowed: bool) -> Result<(), StoreError>;
 
     /// The users whose e-mail address is `email` (case-insensitive): the candidates for
     /// linking, never a way to sign anyone in.

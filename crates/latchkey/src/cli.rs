@@ -234,12 +234,16 @@ pub enum ProvidersCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Limit which providers a client's login page offers (none named: all of them)
+    /// Limit which providers a client's login page offers (none named: all of them), and
+    /// whether it offers the password form
     Restrict {
         /// The client id
         #[arg(long = "client", value_name = "CLIENT_ID")]
         client_id: String,
         names: Vec<String>,
+        /// Offer only the providers: no password form (POST /login is refused)
+        #[arg(long)]
+        no_password_login: bool,
     },
     /// Dry run: what a login with these upstream claims (a JSON file) would do, and why
     TestMapping {
@@ -297,7 +301,7 @@ pub struct ProviderAddArgs {
     /// Whether an unknown upstream account becomes a new user
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub create_users: bool,
-    /// Keep the user's upstream tokens (sealed)
+    /// Keep the user's upstream tokens (sealed); not available in this version: refused
     #[arg(long)]
     pub store_tokens: bool,
     /// PKCE S256 with the provider: auto, force or never

@@ -101,6 +101,8 @@ pub async fn add_provider(
     ensure!(!spec.client_id.is_empty(), "the client id is empty");
     ensure!(!spec.client_secret.is_empty(), "the client secret is empty");
     spec.mapping.validate().map_err(anyhow::Error::msg)?;
+    // The column exists; keeping upstream tokens (and the `upstream_token` scope) does not yet.
+    ensure!(!spec.store_tokens, "keeping upstream tokens (--store-tokens) is not available in this version");
     if let ProviderKind::Oidc { issuer } = &spec.kind {
         let url = url::Url::parse(issuer).with_context(|| format!("the issuer {issuer:?} is not a URL"))?;
         if url.query().is_some() || url.fragment().is_some() {

@@ -122,7 +122,8 @@ fn profile_claims(profile: &NormalizedProfile) -> UserProfile {
     fields.into_iter().filter_map(|(claim, value)| Some((claim.to_owned(), value.clone()?.into()))).collect()
 }
 
-/// A known identity: its user, the profile refreshed when the mapping says so.
+/// A known identity: its user, the profile of an account made by federation refreshed when
+/// the mapping says so.
 async fn log_in(
     state: &AppState,
     provider: &Provider,
@@ -134,7 +135,9 @@ async fn log_in(
     let now = state.clock.now();
     let name = &provider.config.name;
     let mut work = state.store.begin().await?;
-    if provider.config.mapping.update_profile_on_login {
+    // Only an account the provider made is kept in step with it: a linked local account keeps
+    // its own address and profile (an upstream without a public address must not erase them).
+    if provider.config.mapping.update_profile_on_login && user.password_hash == NO_PASSWORD {
         let profile = &login.profile;
         let claims = profile_claims(profile);
         work.set_user_profile(&user.id, profile.email.as_deref(), profile.email_verified, &claims, now)

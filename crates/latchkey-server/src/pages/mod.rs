@@ -107,6 +107,8 @@ pub struct LoginForm<'a> {
     pub csrf: &'a str,
     pub username: &'a str,
     pub error: Option<&'a str>,
+    /// Whether the password form is shown (a client may offer only its providers).
+    pub password: bool,
     /// "Continue with NAME" buttons: the provider's name and its start URL.
     pub providers: &'a [(String, String)],
 }
@@ -119,6 +121,7 @@ fn login_markup(form: &LoginForm<'_>) -> Markup {
         @if let Some(error) = form.error {
             div class="error" role="alert" { (error) }
         }
+        @if form.password {
         form method="post" action=(form.action) {
             input type="hidden" name="interaction" value=(form.interaction);
             input type="hidden" name="csrf" value=(form.csrf);
@@ -129,6 +132,7 @@ fn login_markup(form: &LoginForm<'_>) -> Markup {
             input type="password" id="password" name="password" autocomplete="current-password" required
                 autofocus[has_username];
             button type="submit" { "Sign in" }
+        }
         }
         @for (name, href) in form.providers {
             a class="provider" href=(href) { "Continue with " (name) }
@@ -273,6 +277,7 @@ mod tests {
             csrf: "c",
             username: "\"><img src=x>",
             error: Some("a & b"),
+            password: true,
             providers: &[],
         };
         let html = login_markup(&form).into_string();
@@ -292,6 +297,7 @@ mod tests {
             csrf: "c",
             username: "",
             error: None,
+            password: true,
             providers: &[],
         };
         assert!(login_markup(&form).into_string().contains("spellcheck=\"false\" required autofocus>"));

@@ -6,7 +6,11 @@
 //! - `browser.mjs`: headless Chromium driven by Playwright signs in to a small relying
 //!   party, consents, and signs out; a failure leaves `target/e2e-screenshots/failure.png`.
 //!
-//! Each runs twice: with the issuer at the root of its host, and with an issuer path
+//! - `federation-browser.mjs`: Chromium signs in through an upstream OpenID Connect provider
+//!   (`upstream-provider.mjs`, panva's oidc-provider) and back; openid-client validates
+//!   Latchkey's ID token (`amr`, `idp`).
+//!
+//! Each of the first two runs twice: with the issuer at the root of its host, and with an issuer path
 //! (`/auth`) behind a path-prefix proxy (`proxy.rs`).
 //!
 //! They need `npm ci --prefix e2e` (and `/usr/bin/chromium` for the browser). Without them
@@ -157,4 +161,42 @@ async fn chromium_signs_in_consents_and_signs_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_signs_in_consents_and_signs_out_with_a_path_issuer() {
     chromium(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_signs_in_through_an_upstream_provider() {
+    if !available(true) {
+        return;
+    }
+    let server = TestServer::start_on(TestDatabase::sqlite(), None, test_config()).await;
+    server.clock.set(SystemClock.now());
+    let Some(upstream) = crate::federation::Upstream::start(&server, "acme", &[]).await else { return };
+    crate::federation::add_upstream(
+        &server,
+        "acme",
+        &upstream.issuer,
+        latchkey_core::federation_linking::Linking::Never,
+    )
+    .await;
+    let (client_id, _) = server
+        .add_client_with(
+            ClientKind::Public,
+            &[GrantType::AuthorizationCode],
+            "openid profile email",
+            |spec| {
+                spec.redirect_uris = vec!["http://127.0.0.1/callback".into()];
+                spec.require_consent = false;
+            },
+        )
+        .await;
+    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+    run_node(
+        "federation-browser.mjs",
+        &[
+            ("ISSUER", server.issuer.clone()),
+            ("CLIENT_ID", client_id),
+            ("SCREENSHOT_DIR", screenshots.display().to_string()),
+        ],
+    )
+    .await;
 }

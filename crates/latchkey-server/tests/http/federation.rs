@@ -24,6 +24,7 @@ latchkey_store::on_both_backends!(
     a_replayed_or_foreign_callback_is_refused,
     a_user_who_declines_upstream_goes_back_to_the_client,
     an_unreachable_upstream_is_a_page_not_a_500,
+    a_form_post_callback_comes_back_as_a_get,
 );
 
 const CLIENT_ID: &str = "latchkey";
@@ -76,12 +77,29 @@ pub async fn add_upstream_with(
     linking: Linking,
     create_users: bool,
 ) {
+    add(server, name, issuer, linking, create_users, (CLIENT_ID, CLIENT_SECRET)).await;
+}
+
+/// The provider of `tests/federation_upstream/hostile.rs`, as `hostile`.
+pub async fn add_upstream_hostile(server: &TestServer, issuer: &str, linking: Linking) {
+    use crate::hostile::{CLIENT_ID as HOSTILE_ID, CLIENT_SECRET as HOSTILE_SECRET};
+    add(server, "hostile", issuer, linking, true, (HOSTILE_ID, HOSTILE_SECRET)).await;
+}
+
+async fn add(
+    server: &TestServer,
+    name: &str,
+    issuer: &str,
+    linking: Linking,
+    create_users: bool,
+    (client_id, client_secret): (&str, &str),
+) {
     let spec = ProviderSpec {
         name: name.into(),
         kind: ProviderKind::Oidc { issuer: issuer.into() },
         flavor: Flavor::Generic,
-        client_id: CLIENT_ID.into(),
-        client_secret: Zeroizing::new(CLIENT_SECRET.into()),
+        client_id: client_id.into(),
+        client_secret: Zeroizing::new(client_secret.into()),
         scopes: vec!["openid".into(), "email".into(), "profile".into()],
         linking,
         create_users,
@@ -164,7 +182,19 @@ async fn a_federated_login_creates_one_user_and_issues_our_tokens(server: TestSe
     // The login page offers the provider.
     let mut browser = Browser::new(&server);
     let page = browser.get(&rp.authorize_url(&[("scope", "openid email"), ("state", "s1")])).await;
-    assert!(page.text().await.unwrap().contains("Continue with acme"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Continue with acme") && html.contains("name=\"password\""), "{html}");
+    let (interaction, csrf) = (crate::flow::hidden(&html, "interaction"), crate::flow::hidden(&html, "csrf"));
+
+    // A client that offers only its providers: no password form, and its login post refused.
+    server.store.set_client_password_login(&rp.client_id, false).await.unwrap();
+    let page = browser.get(&rp.authorize_url(&[("scope", "openid email"), ("state", "s1")])).await;
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Continue with acme") && !html.contains("name=\"password\""), "{html}");
+    let form = [("interaction", interaction.as_str()), ("csrf", &csrf), ("username", "u"), ("password", "p")];
+    assert_eq!(browser.post("/login", &form, None).await.status(), 403);
+    server.store.set_client_password_login(&rp.client_id, true).await.unwrap();
+    assert_eq!(browser.post("/login", &form, None).await.status(), 401, "the same post, password allowed");
 
     let mut subjects = Vec::new();
     for round in 0..2 {
@@ -244,6 +274,17 @@ async fn a_replayed_or_foreign_callback_is_refused(server: TestServer) {
     assert!(reasons.iter().any(|r| r.contains("reason=replayed")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("reason=state_mismatch")), "{reasons:?}");
     assert_eq!(server.store.list_users().await.unwrap().len(), 1, "one user, from the first callback");
+
+    // The janitor purges flows a day after they expired (kept that long to recognise replays).
+    use base64::Engine;
+    let state_hash = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(latchkey_crypto::digest::sha256(state.as_bytes()));
+    assert!(server.store.federation_flow(&state_hash).await.unwrap().is_some());
+    let now = latchkey_core::clock::Clock::now(server.clock.as_ref());
+    latchkey_server::janitor::sweep(server.store.as_ref(), now + 599 + 24 * 3600).await.unwrap();
+    assert!(server.store.federation_flow(&state_hash).await.unwrap().is_some(), "kept a day");
+    latchkey_server::janitor::sweep(server.store.as_ref(), now + 600 + 24 * 3600).await.unwrap();
+    assert!(server.store.federation_flow(&state_hash).await.unwrap().is_none());
 }
 
 async fn a_user_who_declines_upstream_goes_back_to_the_client(server: TestServer) {
@@ -256,6 +297,11 @@ async fn a_user_who_declines_upstream_goes_back_to_the_client(server: TestServer
     let (_, back, _) = follow(&mut browser, &start).await;
     let query = query_of(&back.expect("an error redirect to the client"));
     assert_eq!((query["error"].as_str(), query["state"].as_str()), ("access_denied", "s9"));
+    let audit = server.store.audit_events(None, 10).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.detail.as_deref() == Some("provider=acme reason=access_denied")),
+        "{audit:?}"
+    );
     assert!(server.store.list_users().await.unwrap().is_empty());
 }
 
@@ -271,4 +317,22 @@ async fn an_unreachable_upstream_is_a_page_not_a_500(server: TestServer) {
     assert!(response.text().await.unwrap().contains("could not be reached"));
     let unknown = browser.get(&rp.authorize_url(&[("scope", "openid"), ("idp_hint", "nope")])).await;
     assert_eq!(unknown.status(), 400);
+}
+
+/// Apple posts its callback cross-site, without SameSite=Lax cookies: Latchkey answers with a
+/// 303 to the same callback as a GET (which carries them), the known parameters only, and
+/// signs nobody in on the POST itself.
+async fn a_form_post_callback_comes_back_as_a_get(server: TestServer) {
+    let mut browser = Browser::new(&server);
+    let form = [("state", "st&te"), ("code", "c0de"), ("user", "{\"name\":{}}"), ("evil", "x")];
+    let response = browser.post("/federation/acme/callback", &form, Some("https://appleid.apple.com")).await;
+    assert_eq!(response.status(), 303);
+    let next = location(&response);
+    assert!(next.starts_with("/federation/acme/callback?"), "{next}");
+    let query = query_of(&next);
+    assert_eq!((query["state"].as_str(), query["code"].as_str()), ("st&te", "c0de"));
+    assert!(query.contains_key("user") && !query.contains_key("evil"));
+    assert!(browser.cookies.keys().all(|name| !name.contains("session")), "nobody signed in");
+    // The GET finds no flow for that state: a page, and an audit event.
+    assert_eq!(browser.get(&next).await.status(), 400);
 }

@@ -126,6 +126,9 @@ async fn prompt_links_after_the_password_and_ends_other_sessions(server: TestSer
     // From now on the identity signs alice in directly.
     let (_, back, _) = follow(&mut Browser::new(&server), &start_url(&rp)).await;
     assert_eq!(sub_of(&server, &rp, &back.unwrap()).await, alice);
+    let stored = server.store.user_by_id(&alice).await.unwrap().unwrap();
+    assert!(stored.profile.is_empty(), "a linked local account keeps its own profile: {:?}", stored.profile);
+    assert_ne!(stored.password_hash, latchkey_server::federation::sign_in::NO_PASSWORD);
 }
 
 async fn auto_links_when_both_addresses_are_verified(server: TestServer) {

@@ -5,13 +5,10 @@
 mod flow;
 mod proxy;
 mod testkit;
-// The upstream stand-ins of tests/federation_upstream, shared (each test target uses part).
+// The Facebook stand-in of tests/federation_upstream, for the token exchange.
 #[allow(dead_code)]
 #[path = "../federation_upstream/facebook_stand_in.rs"]
 mod facebook_stand_in;
-#[allow(dead_code)]
-#[path = "../federation_upstream/hostile.rs"]
-mod hostile;
 
 mod account;
 mod atomic_writes;
@@ -27,7 +24,12 @@ mod e2e;
 mod error_description;
 mod exchange_kit;
 mod federation;
+mod federation_hostile;
 mod federation_linking;
+// The hostile OpenID Connect provider of the upstream client's tests, for the whole flow.
+#[allow(dead_code)]
+#[path = "../federation_upstream/hostile.rs"]
+mod hostile;
 mod identities;
 mod janitor;
 mod login_policy;

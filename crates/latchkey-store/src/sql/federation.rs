@@ -172,6 +172,31 @@ impl FederationStore for SqlStore {
         super::users::with_email(self, email).await
     }
 
+    async fn client_password_login(&self, client_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT password_login FROM client_login_options WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || format!("client {client_id}")))?;
+        Ok(match row {
+            Some(row) => col::<i64>(&row, "password_login")? != 0,
+            None => true,
+        })
+    }
+
+    async fn set_client_password_login(&self, client_id: &str, allowed: bool) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO client_login_options (client_id, password_login) VALUES ($1, $2) \
+             ON CONFLICT (client_id) DO UPDATE SET password_login = excluded.password_login",
+        )
+        .bind(client_id)
+        .bind(flag(allowed))
+        .execute(&self.writer)
+        .await
+        .map_err(|e| self.fail(e, || format!("client {client_id}")))?;
+        Ok(())
+    }
+
     async fn federated_identity(
         &self,
         provider: &str,

@@ -75,6 +75,11 @@ pub async fn upstream_providers_round_trip_and_are_unique(db: TestDatabase) {
     assert_eq!(store.client_upstream_providers("c1").await.unwrap(), ["google"]);
     store.set_client_upstream_providers("c1", &[]).await.unwrap();
     assert_eq!(store.client_upstream_providers("c1").await.unwrap(), ["acme", "google"]);
+    assert!(store.client_password_login("c1").await.unwrap(), "the password form by default");
+    store.set_client_password_login("c1", false).await.unwrap();
+    assert!(!store.client_password_login("c1").await.unwrap());
+    store.set_client_password_login("c1", true).await.unwrap();
+    assert!(store.client_password_login("c1").await.unwrap());
 
     // Removing a provider removes its identities, never the users.
     store.create_federation_flow(&flow("s1", NOW + 600)).await.unwrap();

@@ -159,14 +159,16 @@ pub async fn run(ctx: &Context, command: ProvidersCommand) -> anyhow::Result<()>
             println!("removed provider {name} and its linked identities");
             Ok(())
         }
-        ProvidersCommand::Restrict { client_id, names } => {
+        ProvidersCommand::Restrict { client_id, names, no_password_login } => {
             ctx.store
                 .client_by_id(&client_id)
                 .await?
                 .with_context(|| format!("no client with id {client_id:?}"))?;
             ctx.store.set_client_upstream_providers(&client_id, &names).await?;
+            ctx.store.set_client_password_login(&client_id, !no_password_login).await?;
             let offered = ctx.store.client_upstream_providers(&client_id).await?;
-            println!("client {client_id} offers: {}", offered.join(", "));
+            let password = if no_password_login { "" } else { "the password form, " };
+            println!("client {client_id} offers: {password}{}", offered.join(", "));
             Ok(())
         }
         ProvidersCommand::TestMapping { name, claims, json } => {

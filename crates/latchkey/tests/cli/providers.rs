@@ -108,6 +108,12 @@ fn providers_commands_print_json_and_never_the_secret(env: Env) {
     );
     assert!(prompt["decision"].as_str().unwrap().starts_with("prompt to link to user"), "{prompt}");
 
+    let client = env.alice_and_app();
+    let restricted =
+        env.run(&["providers", "restrict", "--client", &client, "gh", "--no-password-login"], "");
+    assert!(restricted.status.success(), "{}", String::from_utf8_lossy(&restricted.stderr));
+    assert_eq!(String::from_utf8_lossy(&restricted.stdout).trim(), format!("client {client} offers: gh"));
+
     let removed = env.run_ok_json(&["providers", "remove", "gh", "--json"], "");
     assert_eq!(removed["removed"], "gh");
     assert!(!env.run(&["providers", "remove", "gh"], "").status.success());

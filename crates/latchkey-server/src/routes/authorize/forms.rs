@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use latchkey_core::form::FormParams;
 
@@ -47,6 +47,14 @@ pub fn read_checked_form(
         return Err(forbidden_page().into());
     }
     Ok(form)
+}
+
+/// `response` (a form shown again) as the answer to a client IP that must wait: 429 with
+/// `Retry-After` (RFC 6585 §4).
+pub fn rate_limited(mut response: Response, retry_after: i64) -> Response {
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
 }
 
 /// The page `render` makes with the browser's CSRF token, setting the CSRF cookie when the

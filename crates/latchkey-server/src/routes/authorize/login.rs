@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
 use latchkey_store::{Client, SignInMethod};
@@ -31,15 +31,22 @@ use crate::state::AppState;
 /// The one message for every failed login.
 pub const LOGIN_FAILED: &str = "Wrong username or password.";
 
-/// The "Continue with NAME" buttons of the client's login page: each provider the client
-/// offers, with its start URL carrying the signed interaction.
-pub async fn provider_buttons(
+/// How the client's login page lets users sign in.
+pub struct SignInOptions {
+    /// The password form (unless the client turned it off).
+    pub password: bool,
+    /// "Continue with NAME": each provider the client offers, with its start URL carrying
+    /// the signed interaction.
+    pub providers: Vec<(String, String)>,
+}
+
+pub async fn sign_in_options(
     state: &AppState,
     client: &Client,
     interaction: &Interaction,
-) -> Result<Vec<(String, String)>, ApiError> {
+) -> Result<SignInOptions, ApiError> {
     let sealed = interaction.seal(&state.page_mac)?;
-    Ok(state
+    let providers = state
         .store
         .client_upstream_providers(&client.id)
         .await?
@@ -48,11 +55,12 @@ pub async fn provider_buttons(
             let href = with_query(&state.urls.federation_path(&name, "start"), &[("interaction", &sealed)]);
             (name, href)
         })
-        .collect())
+        .collect();
+    Ok(SignInOptions { password: state.store.client_password_login(&client.id).await?, providers })
 }
 
-/// The login page for `interaction`, with `username` filled in and the `providers`'
-/// buttons; `error` makes it a 401.
+/// The login page for `interaction`, with `username` filled in and the client's `options`;
+/// `error` makes it a 401.
 pub fn form_page(
     state: &AppState,
     headers: &HeaderMap,
@@ -60,7 +68,7 @@ pub fn form_page(
     interaction: &Interaction,
     username: &str,
     error: Option<&str>,
-    providers: &[(String, String)],
+    options: &SignInOptions,
 ) -> Result<Response, ApiError> {
     let sealed = interaction.seal(&state.page_mac)?;
     let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
@@ -74,7 +82,8 @@ pub fn form_page(
                 csrf,
                 username,
                 error,
-                providers,
+                password: options.password,
+                providers: &options.providers,
             },
         )
     })
@@ -99,9 +108,12 @@ pub async fn login(
     // Authentication: the user, or the form again with the one failure message.
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
-    let providers = provider_buttons(&state, &client, &interaction).await?;
+    let options = sign_in_options(&state, &client, &interaction).await?;
+    if !options.password {
+        return Err(forms::forbidden_page().into());
+    }
     let fail = |state: &AppState| {
-        form_page(state, &headers, &client, &interaction, username, Some(LOGIN_FAILED), &providers)
+        form_page(state, &headers, &client, &interaction, username, Some(LOGIN_FAILED), &options)
             .map_err(AuthorizeError::from)
     };
     if username.is_empty()
@@ -122,10 +134,7 @@ pub async fn login(
     let user = match authn::authenticate(&state, attempt).await? {
         Ok(user) => user,
         Err(Refused::RateLimited { retry_after }) => {
-            let mut response = fail(&state)?;
-            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            return Ok(response);
+            return Ok(forms::rate_limited(fail(&state)?, retry_after))
         }
         Err(Refused::Throttled | Refused::BadCredentials) => return fail(&state),
     };

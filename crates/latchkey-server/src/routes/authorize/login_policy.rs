@@ -91,8 +91,8 @@ pub async fn check(
                 Interaction { q: ctx.query.to_owned(), bs: None, fresh: false, exp: now + INTERACTION_TTL };
             let hint = request.login_hint.as_deref().unwrap_or("");
             let client = &client_request.client;
-            let providers = login::provider_buttons(state, client, &interaction).await?;
-            let page = login::form_page(state, ctx.headers, client, &interaction, hint, None, &providers)?;
+            let options = login::sign_in_options(state, client, &interaction).await?;
+            let page = login::form_page(state, ctx.headers, client, &interaction, hint, None, &options)?;
             Ok(ControlFlow::Break(page))
         }
     }

@@ -141,20 +141,27 @@ pub async fn authorize_post(
     run(&state, &headers, query, &Step::Start).await
 }
 
+/// The signed interaction a link of the hosted pages carries (`?interaction=...`).
+pub(crate) fn interaction_in_query(
+    state: &AppState,
+    query: Option<&str>,
+) -> Result<Interaction, AuthorizeError> {
+    FormParams::parse(query.unwrap_or_default().as_bytes())
+        .ok()
+        .and_then(|form| form.get("interaction").map(str::to_owned))
+        .and_then(|sealed| Interaction::open(&state.page_mac, &sealed, state.clock.now()))
+        .ok_or_else(|| {
+            AuthorizeError::page("This sign-in link has expired. Go back to the application and try again.")
+        })
+}
+
 /// `GET /authorize/resume?interaction=...`: where the login form sends the browser.
 pub async fn resume(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AuthorizeError> {
-    let now = state.clock.now();
-    let interaction = FormParams::parse(query.unwrap_or_default().as_bytes())
-        .ok()
-        .and_then(|form| form.get("interaction").map(str::to_owned))
-        .and_then(|sealed| Interaction::open(&state.page_mac, &sealed, now))
-        .ok_or_else(|| {
-            AuthorizeError::page("This sign-in link has expired. Go back to the application and try again.")
-        })?;
+    let interaction = interaction_in_query(&state, query.as_deref())?;
     let step = match interaction.bs {
         Some(bs) if interaction.fresh => Step::AfterLogin { bs },
         _ => Step::Start,

@@ -29,7 +29,7 @@ use super::super::redirect::redirect_to;
 use super::super::resolve_client;
 use super::link::prompt_page;
 use super::start::hash;
-use super::{failure, provider};
+use super::{audit_failure, failure, provider};
 use crate::browser::Interaction;
 use crate::cookies::read_cookie;
 use crate::error::ApiError;
@@ -116,7 +116,7 @@ pub async fn callback_get(
     let login = match login {
         Ok(login) => login,
         Err(UpstreamError::AccessDenied) => {
-            fail("access_denied", StatusCode::FORBIDDEN, "").await;
+            audit_failure(&state, &name, "access_denied").await?;
             let denied =
                 OAuthError::new(ErrorCode::AccessDenied, "the user declined at the identity provider");
             return Err(client_request.return_to.error(denied));

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN};
 use latchkey_store::{SignInMethod, User};
@@ -124,10 +124,7 @@ pub async fn link(
     match authn::authenticate(&state, attempt).await? {
         Ok(proven) if proven.id == user.id => {}
         Err(Refused::RateLimited { retry_after }) => {
-            let mut response = fail(&state)?;
-            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            return Ok(response);
+            return Ok(forms::rate_limited(fail(&state)?, retry_after))
         }
         _ => return Ok(fail(&state)?),
     }

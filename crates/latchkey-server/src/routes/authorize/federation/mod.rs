@@ -26,14 +26,8 @@ use crate::state::AppState;
 /// How long an outbound login may take (the bound: at most 10 minutes).
 const FLOW_TTL: i64 = 600;
 
-/// Records why a federated sign-in failed, and the page that says so.
-async fn failure(
-    state: &AppState,
-    provider: &str,
-    reason: &str,
-    status: StatusCode,
-    message: String,
-) -> AuthorizeError {
+/// Records why a federated sign-in failed (an audit event and a log line).
+async fn audit_failure(state: &AppState, provider: &str, reason: &str) -> Result<(), ApiError> {
     let event = AuditEvent {
         at: state.clock.now(),
         kind: "federation_failed".to_owned(),
@@ -42,11 +36,23 @@ async fn failure(
         session_id: None,
         detail: Some(format!("provider={provider} reason={reason}")),
     };
-    if let Err(error) = state.store.record_audit_event(&event).await {
-        return ApiError::from(error).into();
-    }
+    state.store.record_audit_event(&event).await?;
     tracing::info!(provider, reason, "federated sign-in failed");
-    ErrorPage::new(status, TITLE, message).into()
+    Ok(())
+}
+
+/// Records why a federated sign-in failed, and the page that says so.
+async fn failure(
+    state: &AppState,
+    provider: &str,
+    reason: &str,
+    status: StatusCode,
+    message: String,
+) -> AuthorizeError {
+    match audit_failure(state, provider, reason).await {
+        Ok(()) => ErrorPage::new(status, TITLE, message).into(),
+        Err(error) => error.into(),
+    }
 }
 
 /// The provider called `name`, opened; a page when there is none.

@@ -8,7 +8,6 @@ use axum::http::{header, StatusCode};
 use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use latchkey_core::form::FormParams;
 use latchkey_crypto::digest::sha256;
 use latchkey_crypto::random;
 use latchkey_store::{Client, FederationFlow};
@@ -33,14 +32,7 @@ pub async fn start(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AuthorizeError> {
-    let now = state.clock.now();
-    let interaction = FormParams::parse(query.unwrap_or_default().as_bytes())
-        .ok()
-        .and_then(|form| form.get("interaction").map(str::to_owned))
-        .and_then(|sealed| Interaction::open(&state.page_mac, &sealed, now))
-        .ok_or_else(|| {
-            AuthorizeError::page("This sign-in link has expired. Go back to the application and try again.")
-        })?;
+    let interaction = super::super::interaction_in_query(&state, query.as_deref())?;
     let client = resolve_client::resolve(&state, &interaction.q).await?.client;
     begin(&state, &name, &client, &interaction.q).await
 }
