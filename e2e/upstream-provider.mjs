@@ -5,8 +5,9 @@
 // HTTP redirects. Prints {"issuer": "..."} once listening; stops on stdin EOF.
 //
 // Environment: UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, UPSTREAM_REDIRECT_URI (Latchkey's
-// callback), UPSTREAM_NATIVE_CLIENT_ID (a second, native client redirecting to
-// com.example.bank:/oauth/callback), UPSTREAM_SUB, UPSTREAM_EMAIL, UPSTREAM_EMAIL_VERIFIED (true|false), UPSTREAM_DENY.
+// callback), UPSTREAM_SUB, UPSTREAM_EMAIL, UPSTREAM_EMAIL_VERIFIED (true|false), UPSTREAM_DENY,
+// UPSTREAM_ACCESS_TOKEN_TTL (seconds; refresh tokens are always issued), UPSTREAM_NATIVE_CLIENT_ID
+// (a second, native client redirecting to com.example.bank:/oauth/callback).
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -29,7 +30,7 @@ const provider = new Provider(issuer, {
     client_id: env.UPSTREAM_CLIENT_ID,
     client_secret: env.UPSTREAM_CLIENT_SECRET,
     redirect_uris: [env.UPSTREAM_REDIRECT_URI],
-    grant_types: ['authorization_code'],
+    grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   }, ...(env.UPSTREAM_NATIVE_CLIENT_ID ? [{
     // A native app (token exchange tests): public, PKCE, a private-use scheme redirect.
@@ -37,11 +38,16 @@ const provider = new Provider(issuer, {
     application_type: 'native',
     token_endpoint_auth_method: 'none',
     redirect_uris: ['com.example.bank:/oauth/callback'],
-    grant_types: ['authorization_code'],
+    grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   }] : [])],
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
   conformIdTokenClaims: false,
+  issueRefreshToken: async () => true,
+  ttl: {
+    AccessToken: Number(env.UPSTREAM_ACCESS_TOKEN_TTL ?? 3600),
+    AuthorizationCode: 60, IdToken: 3600, RefreshToken: 86400, Interaction: 3600, Session: 86400, Grant: 86400,
+  },
   async findAccount(ctx, sub) {
     if (sub !== account.sub) return undefined;
     return { accountId: sub, async claims() { return account; } };

@@ -42,6 +42,10 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
     while store.delete_expired_native_exchange(now, BATCH).await? >= BATCH as u64 {
         tokio::task::yield_now().await;
     }
+    // Kept upstream tokens past their retention.
+    while store.delete_expired_upstream_tokens(now, BATCH).await? == BATCH as u64 {
+        tokio::task::yield_now().await;
+    }
     // Throttle keys whose window ended count nothing any more.
     while store.delete_expired_throttles(now, BATCH).await? == BATCH as u64 {
         tokio::task::yield_now().await;

@@ -69,6 +69,20 @@ pub struct FederationFlow {
     pub used_at: Option<i64>,
 }
 
+/// A user's tokens at a provider, sealed (AES-256-GCM under the master key, bound to the
+/// provider and the user) before they get here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamTokenRecord {
+    pub provider: String,
+    pub user_id: String,
+    pub sealed_tokens: Vec<u8>,
+    /// When the upstream access token expires, when the provider said.
+    pub access_expires_at: Option<i64>,
+    /// The retention limit: the janitor deletes the row after it.
+    pub retain_until: i64,
+    pub updated_at: i64,
+}
+
 #[async_trait]
 pub trait FederationStore: Send + Sync {
     /// [`StoreError::Conflict`] when the name is taken.
@@ -125,4 +139,14 @@ pub trait FederationStore: Send + Sync {
     async fn federation_flow(&self, state_hash: &str) -> Result<Option<FederationFlow>, StoreError>;
     /// Janitor: deletes up to `limit` flows that expired before `cutoff`; returns how many.
     async fn delete_expired_federation_flows(&self, cutoff: i64, limit: i64) -> Result<u64, StoreError>;
+
+    /// Keeps (or replaces) a user's tokens at a provider.
+    async fn put_upstream_tokens(&self, tokens: &UpstreamTokenRecord) -> Result<(), StoreError>;
+    async fn upstream_tokens(
+        &self,
+        provider: &str,
+        user_id: &str,
+    ) -> Result<Option<UpstreamTokenRecord>, StoreError>;
+    /// Janitor: deletes up to `limit` rows past their retention at `now`; returns how many.
+    async fn delete_expired_upstream_tokens(&self, now: i64, limit: i64) -> Result<u64, StoreError>;
 }

@@ -67,7 +67,9 @@ mod traits;
 mod unit_of_work;
 
 pub use error::{Backend, StoreError};
-pub use federation::{FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord};
+pub use federation::{
+    FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord, UpstreamTokenRecord,
+};
 pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use linked_identities::{LinkedIdentityStore, Unlinked};

@@ -301,7 +301,8 @@ pub struct ProviderAddArgs {
     /// Whether an unknown upstream account becomes a new user
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub create_users: bool,
-    /// Keep the user's upstream tokens (sealed); not available in this version: refused
+    /// Keep the user's upstream tokens (sealed, 30 days after the last login), for confidential
+    /// clients with the `upstream_token` scope (GET /federation/NAME/token)
     #[arg(long)]
     pub store_tokens: bool,
     /// PKCE S256 with the provider: auto, force or never

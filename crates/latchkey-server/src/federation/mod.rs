@@ -8,6 +8,7 @@
 
 pub mod exchange;
 pub mod identities;
+pub mod kept_tokens;
 pub mod mapping;
 pub mod providers;
 pub mod sign_in;

@@ -20,7 +20,9 @@ use super::upstream::{EndpointOverrides, Flavor, PkceMode, ProviderConfig, Provi
 /// Longest provider name; names appear in URLs (`/federation/{name}/start`).
 const MAX_NAME_LEN: usize = 64;
 
-/// Seals and opens upstream client secrets under the master key.
+const SECRET_PURPOSE: &str = "latchkey upstream client secret v1";
+
+/// Seals and opens upstream client secrets (and kept upstream tokens) under the master key.
 pub struct SecretSealer(MasterKey);
 
 impl SecretSealer {
@@ -28,18 +30,36 @@ impl SecretSealer {
         Ok(Self(MasterKey::from_base64(&master.to_base64())?))
     }
 
-    fn aad(name: &str) -> Vec<u8> {
-        [b"latchkey upstream client secret v1\0".as_slice(), name.as_bytes()].concat()
+    /// Associated data: what the sealed value is, and whose (NUL-separated).
+    fn aad(purpose: &str, owners: &[&str]) -> Vec<u8> {
+        let mut aad = purpose.as_bytes().to_vec();
+        for owner in owners {
+            aad.push(0);
+            aad.extend_from_slice(owner.as_bytes());
+        }
+        aad
     }
 
-    fn seal(&self, name: &str, secret: &str) -> anyhow::Result<Vec<u8>> {
-        Ok(self.0.seal(secret.as_bytes(), &Self::aad(name))?)
+    /// Seals `plain` for `purpose`, bound to `owners` (a provider, a user).
+    pub fn seal(&self, purpose: &str, owners: &[&str], plain: &[u8]) -> anyhow::Result<Vec<u8>> {
+        Ok(self.0.seal(plain, &Self::aad(purpose, owners))?)
     }
 
-    fn open(&self, name: &str, sealed: &[u8]) -> anyhow::Result<Zeroizing<String>> {
-        let plain = self.0.open(sealed, &Self::aad(name)).with_context(|| {
-            format!("cannot decrypt the client secret of provider {name}: is this the master key it was added with?")
-        })?;
+    /// Opens what [`Self::seal`] sealed for the same purpose and owners.
+    pub fn open(&self, purpose: &str, owners: &[&str], sealed: &[u8]) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+        self.0
+            .open(sealed, &Self::aad(purpose, owners))
+            .context("cannot decrypt: is this the master key it was sealed with, and its row?")
+    }
+
+    fn seal_secret(&self, name: &str, secret: &str) -> anyhow::Result<Vec<u8>> {
+        self.seal(SECRET_PURPOSE, &[name], secret.as_bytes())
+    }
+
+    fn open_secret(&self, name: &str, sealed: &[u8]) -> anyhow::Result<Zeroizing<String>> {
+        let plain = self
+            .open(SECRET_PURPOSE, &[name], sealed)
+            .with_context(|| format!("the client secret of provider {name}"))?;
         Ok(Zeroizing::new(String::from_utf8(plain.to_vec()).context("the client secret is not UTF-8")?))
     }
 }
@@ -101,8 +121,6 @@ pub async fn add_provider(
     ensure!(!spec.client_id.is_empty(), "the client id is empty");
     ensure!(!spec.client_secret.is_empty(), "the client secret is empty");
     spec.mapping.validate().map_err(anyhow::Error::msg)?;
-    // The column exists; keeping upstream tokens (and the `upstream_token` scope) does not yet.
-    ensure!(!spec.store_tokens, "keeping upstream tokens (--store-tokens) is not available in this version");
     if let ProviderKind::Oidc { issuer } = &spec.kind {
         let url = url::Url::parse(issuer).with_context(|| format!("the issuer {issuer:?} is not a URL"))?;
         if url.query().is_some() || url.fragment().is_some() {
@@ -120,7 +138,7 @@ pub async fn add_provider(
         flavor: spec.flavor.as_str().to_owned(),
         endpoints: serde_json::to_string(&endpoints)?,
         client_id: spec.client_id,
-        sealed_client_secret: sealer.seal(&spec.name, &spec.client_secret)?,
+        sealed_client_secret: sealer.seal_secret(&spec.name, &spec.client_secret)?,
         scopes: spec.scopes,
         linking: spec.linking.as_str().to_owned(),
         create_users: spec.create_users,
@@ -153,7 +171,7 @@ pub fn open(sealer: &SecretSealer, record: &UpstreamProviderRecord) -> anyhow::R
         kind: endpoints.provider,
         flavor: record.flavor.parse().map_err(anyhow::Error::msg)?,
         client_id: record.client_id.clone(),
-        client_secret: sealer.open(&record.name, &record.sealed_client_secret)?,
+        client_secret: sealer.open_secret(&record.name, &record.sealed_client_secret)?,
         scopes: record.scopes.clone(),
         pkce: record.pkce.parse().map_err(anyhow::Error::msg)?,
         mapping: serde_json::from_str(&record.claim_mapping)
@@ -178,12 +196,17 @@ mod tests {
     fn a_sealed_secret_opens_only_for_its_provider_and_key() {
         let master = MasterKey::generate().unwrap();
         let sealer = SecretSealer::new(&master).unwrap();
-        let sealed = sealer.seal("google", "s3cret").unwrap();
+        let sealed = sealer.seal_secret("google", "s3cret").unwrap();
         assert!(!sealed.windows(6).any(|w| w == b"s3cret"), "stored encrypted");
-        assert_eq!(sealer.open("google", &sealed).unwrap().as_str(), "s3cret");
-        assert!(sealer.open("github", &sealed).is_err(), "bound to the provider's name");
+        assert_eq!(sealer.open_secret("google", &sealed).unwrap().as_str(), "s3cret");
+        assert!(sealer.open_secret("github", &sealed).is_err(), "bound to the provider's name");
         let other = SecretSealer::new(&MasterKey::generate().unwrap()).unwrap();
-        assert!(other.open("google", &sealed).is_err());
+        assert!(other.open_secret("google", &sealed).is_err());
+        // Owners are separated: ("a", "bc") is not ("ab", "c").
+        let tokens = sealer.seal("p", &["a", "bc"], b"t").unwrap();
+        assert!(sealer.open("p", &["ab", "c"], &tokens).is_err());
+        assert!(sealer.open("q", &["a", "bc"], &tokens).is_err(), "bound to the purpose");
+        assert_eq!(sealer.open("p", &["a", "bc"], &tokens).unwrap().as_slice(), b"t");
     }
 
     #[test]

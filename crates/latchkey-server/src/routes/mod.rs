@@ -14,6 +14,7 @@ mod native_nonce;
 mod revocations;
 mod revoke;
 mod token;
+mod upstream_token;
 mod userinfo;
 
 use axum::extract::DefaultBodyLimit;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/federation/{name}/start", get(authorize::federation_start))
         .route("/federation/{name}/callback", get(authorize::callback_get).post(authorize::callback_post))
         .route(Endpoint::FederationLink.route(), post(authorize::federation_link))
+        .route("/federation/{name}/token", get(upstream_token::upstream_token))
         .route(Endpoint::UserInfo.route(), get(userinfo::userinfo).post(userinfo::userinfo))
         .route(Endpoint::Logout.route(), get(logout::logout).post(logout::logout))
         .route(Endpoint::Revoke.route(), post(revoke::revoke))

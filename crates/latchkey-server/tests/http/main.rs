@@ -26,6 +26,7 @@ mod exchange_kit;
 mod federation;
 mod federation_hostile;
 mod federation_linking;
+mod federation_tokens;
 // The hostile OpenID Connect provider of the upstream client's tests, for the whole flow.
 #[allow(dead_code)]
 #[path = "../federation_upstream/hostile.rs"]

@@ -8,7 +8,9 @@ use sqlx::Any;
 
 use super::{col, flag, from_json, to_json, SqlStore};
 use crate::error::StoreError;
-use crate::federation::{FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord};
+use crate::federation::{
+    FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord, UpstreamTokenRecord,
+};
 use crate::model::User;
 
 macro_rules! provider_columns {
@@ -271,5 +273,21 @@ impl FederationStore for SqlStore {
 
     async fn delete_expired_federation_flows(&self, cutoff: i64, limit: i64) -> Result<u64, StoreError> {
         super::federation_flows::delete_expired(self, cutoff, limit).await
+    }
+
+    async fn put_upstream_tokens(&self, tokens: &UpstreamTokenRecord) -> Result<(), StoreError> {
+        super::upstream_tokens::put(self, tokens).await
+    }
+
+    async fn upstream_tokens(
+        &self,
+        provider: &str,
+        user_id: &str,
+    ) -> Result<Option<UpstreamTokenRecord>, StoreError> {
+        super::upstream_tokens::get(self, provider, user_id).await
+    }
+
+    async fn delete_expired_upstream_tokens(&self, now: i64, limit: i64) -> Result<u64, StoreError> {
+        super::upstream_tokens::delete_expired(self, now, limit).await
     }
 }

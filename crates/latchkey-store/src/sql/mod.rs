@@ -15,6 +15,7 @@ mod revocations;
 mod sessions;
 mod throttle;
 mod unit_of_work;
+mod upstream_tokens;
 mod users;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -5,7 +5,7 @@
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{
     FederatedIdentity, FederationFlow, FederationStore, StoreError, Transactional, UpstreamProviderRecord,
-    UserStore,
+    UpstreamTokenRecord, UserStore,
 };
 
 use super::{new_user, seeded, NOW};
@@ -110,6 +110,22 @@ pub async fn an_upstream_identity_links_to_one_user(db: TestDatabase) {
         store.users_with_email("ALICE@example.com").await.unwrap().into_iter().map(|u| u.id).collect();
     assert_eq!(by_email, ["u1"], "case-insensitive");
     assert!(store.users_with_email("nobody@example.com").await.unwrap().is_empty());
+    // Kept tokens: one row per (provider, user), replaced in place, gone after retention.
+    let kept = |sealed: u8, retain_until| UpstreamTokenRecord {
+        provider: "google".into(),
+        user_id: "u1".into(),
+        sealed_tokens: vec![sealed, 0, 255],
+        access_expires_at: Some(NOW + 3600),
+        retain_until,
+        updated_at: NOW,
+    };
+    store.put_upstream_tokens(&kept(1, NOW + 10)).await.unwrap();
+    store.put_upstream_tokens(&kept(2, NOW + 20)).await.unwrap();
+    assert_eq!(store.upstream_tokens("google", "u1").await.unwrap(), Some(kept(2, NOW + 20)));
+    assert!(store.upstream_tokens("google", "u2").await.unwrap().is_none());
+    assert_eq!(store.delete_expired_upstream_tokens(NOW + 19, 10).await.unwrap(), 0);
+    assert_eq!(store.delete_expired_upstream_tokens(NOW + 20, 10).await.unwrap(), 1);
+    assert!(store.upstream_tokens("google", "u1").await.unwrap().is_none());
     assert!(store.touch_federated_identity("google", "sub-1", NOW + 9).await.unwrap());
     assert!(!store.touch_federated_identity("google", "sub-2", NOW + 9).await.unwrap());
     assert_eq!(

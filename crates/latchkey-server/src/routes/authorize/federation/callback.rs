@@ -33,6 +33,7 @@ use super::{audit_failure, failure, provider};
 use crate::browser::Interaction;
 use crate::cookies::read_cookie;
 use crate::error::ApiError;
+use crate::federation::kept_tokens;
 use crate::federation::sign_in::{self, SignedIn};
 use crate::federation::upstream::{CallbackInput, UpstreamError};
 use crate::state::AppState;
@@ -134,6 +135,10 @@ pub async fn callback_get(
     let mut response = match sign_in::sign_in(&state, &provider, &login, client_id).await? {
         SignedIn::User(user) => {
             tracing::info!(user_id = %user.id, provider = %name, "federated login");
+            if provider.store_tokens {
+                let retain_until = now + kept_tokens::RETENTION;
+                kept_tokens::keep(&state, &name, &user.id, &login.tokens, retain_until).await?;
+            }
             let method = SignInMethod::federated(&name);
             resume_signed_in(&state, &headers, &user.id, method, &interaction.q).await?
         }
