@@ -6,7 +6,8 @@
 //
 // Environment: UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, UPSTREAM_REDIRECT_URI (Latchkey's
 // callback), UPSTREAM_SUB, UPSTREAM_EMAIL, UPSTREAM_EMAIL_VERIFIED (true|false), UPSTREAM_DENY,
-// UPSTREAM_ACCESS_TOKEN_TTL (seconds; refresh tokens are always issued).
+// UPSTREAM_ACCESS_TOKEN_TTL (seconds; refresh tokens are always issued), UPSTREAM_NATIVE_CLIENT_ID
+// (a second, native client redirecting to com.example.bank:/oauth/callback).
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -31,7 +32,15 @@ const provider = new Provider(issuer, {
     redirect_uris: [env.UPSTREAM_REDIRECT_URI],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-  }],
+  }, ...(env.UPSTREAM_NATIVE_CLIENT_ID ? [{
+    // A native app (token exchange tests): public, PKCE, a private-use scheme redirect.
+    client_id: env.UPSTREAM_NATIVE_CLIENT_ID,
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: ['com.example.bank:/oauth/callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  }] : [])],
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
   conformIdTokenClaims: false,
   issueRefreshToken: async () => true,

@@ -111,7 +111,7 @@ impl ErrorBody {
     }
 }
 
-/// Why the loopback redirect of a native-app login (RFC 8252 §7.3) was refused.
+/// Why the redirect of a native-app login (RFC 8252 §7.1, §7.3) was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CallbackError {
     /// `state` is missing or differs from the one sent: possibly a forged redirect
@@ -126,6 +126,10 @@ pub enum CallbackError {
     IssuerMissing,
     #[error("the redirect carries neither a code nor an error")]
     MissingCode,
+    /// The URL handed to the app is not the redirect URI of the pending request (another
+    /// app's scheme, another path).
+    #[error("the redirect is not the request's redirect URI")]
+    OtherRedirectUri,
     #[error("no redirect arrived in time")]
     TimedOut,
 }

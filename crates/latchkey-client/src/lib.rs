@@ -39,6 +39,7 @@ mod authorize;
 mod authorized;
 mod dpop;
 mod error;
+mod exchange;
 mod manager;
 mod metadata;
 mod oauth_client;
@@ -46,10 +47,14 @@ mod pkce;
 mod store;
 mod token;
 
-pub use authorize::{AuthorizationRequest, BrowserOpener, ExpectedRedirect, LoopbackListener, SystemBrowser};
+pub use authorize::{
+    AuthorizationRequest, BrowserOpener, ExpectedRedirect, LoopbackListener, PendingAuthorization,
+    SystemBrowser,
+};
 pub use authorized::AuthorizedClient;
 pub use dpop::DpopKey;
 pub use error::{CallbackError, ClientError, ErrorCode, OAuthError};
+pub use exchange::SubjectToken;
 pub use latchkey_core::clock::{Clock, ManualClock, SystemClock};
 pub use manager::{TokenManager, TokenManagerBuilder, DEFAULT_SKEW};
 pub use metadata::Endpoints;

@@ -92,6 +92,10 @@ impl OAuthClient {
         &self.credentials.client_id
     }
 
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// A form POST to `url`, authenticated as this client (RFC 6749 §2.3.1).
     fn post(&self, url: &reqwest::Url, form: &[(&str, &str)]) -> RequestBuilder {
         let mut fields: Vec<(&str, &str)> = form.to_vec();
@@ -110,7 +114,7 @@ impl OAuthClient {
 
     /// One token request; with a DPoP key, a proof goes with it, and one `use_dpop_nonce`
     /// answer is retried with the nonce it brought (RFC 9449 §8).
-    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, ClientError> {
+    pub(crate) async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, ClientError> {
         let url = &self.endpoints.token;
         let mut nonce_retry = self.dpop.is_some();
         loop {
@@ -196,7 +200,7 @@ impl OAuthClient {
 }
 
 /// Reads an RFC 6749 §5.2 error body, or reports the bare status when there is none.
-async fn error_of(response: Response) -> ClientError {
+pub(crate) async fn error_of(response: Response) -> ClientError {
     let status = response.status().as_u16();
     match response.json::<ErrorBody>().await {
         Ok(body) => ClientError::OAuth(body.into_error(Some(status))),

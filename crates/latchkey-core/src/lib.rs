@@ -21,6 +21,7 @@ pub mod redirect_uri;
 pub mod refresh;
 pub mod scope;
 pub mod session;
+pub mod token_exchange;
 pub mod token_request;
 
 pub use error::{ErrorCode, OAuthError};

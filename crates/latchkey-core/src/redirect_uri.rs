@@ -1,11 +1,14 @@
 //! Redirect URIs (RFC 6749 §3.1.2, RFC 9700 §4.1): every rule about them, in one place.
 //!
-//! - **Registration** ([`RedirectUri::parse`]): `https` is required, except for native apps on
-//!   the loopback interface (`http://127.0.0.1` and `http://[::1]`); fragments are refused
-//!   (RFC 6749 §3.1.2).
+//! - **Registration** ([`RedirectUri::parse`], [`RedirectUri::check_client_kind`]): `https` is
+//!   required, except for native apps (RFC 8252): the loopback interface (`http://127.0.0.1`
+//!   and `http://[::1]`, §7.3), private-use URI schemes in reverse-domain form for public
+//!   clients (`com.example.bank:/oauth/callback`, §7.1), and `http://localhost` with an exact
+//!   port for development clients (§8.3 prefers the IP literal, so this draws a
+//!   [`RedirectUri::registration_warning`]). Fragments are refused (RFC 6749 §3.1.2).
 //! - **Matching** ([`RedirectUri::matches`], [`is_registered`]): exact string comparison
-//!   (RFC 9700 §4.1.3), but for the port of a loopback URI (RFC 8252 §7.3). Post-logout
-//!   redirect URIs follow the same rule.
+//!   (RFC 9700 §4.1.3), but for the port of a loopback IP-literal URI (RFC 8252 §7.3); a
+//!   `localhost` URI keeps its registered port. Post-logout redirect URIs follow the same rule.
 //! - **The authorization request** ([`resolve`]): the URI the request names, or the only
 //!   registered one when it names none (RFC 6749 §3.1.2.3).
 //! - **The token request** ([`check_token_request`]): the same `redirect_uri` again, required
@@ -13,6 +16,7 @@
 
 use std::fmt;
 
+use crate::client::ClientKind;
 use crate::OAuthError;
 
 /// Longest redirect URI accepted.
@@ -21,6 +25,40 @@ pub const MAX_LEN: usize = 2048;
 /// A redirect URI that passed the registration rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedirectUri(String);
+
+/// Which registration rule a redirect URI passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectKind {
+    /// `https://host/...`: web apps and claimed `https` redirects of native apps.
+    Https,
+    /// `http://127.0.0.1` or `http://[::1]`, any port at request time (RFC 8252 §7.3).
+    Loopback,
+    /// `http://localhost:PORT/...`, that exact port (RFC 8252 §8.3: development clients).
+    Localhost,
+    /// `com.example.app:/path`, a private-use scheme in reverse-domain form (RFC 8252 §7.1).
+    PrivateUse,
+}
+
+/// RFC 8252 §7.1: a private-use scheme is a reverse domain name (`com.example.app`), so it
+/// holds a dot between non-empty labels of RFC 3986 §3.1 scheme characters, and cannot be
+/// `javascript`, `data` or any other scheme a browser runs itself.
+fn is_reverse_domain_scheme(scheme: &str) -> bool {
+    scheme.contains('.')
+        && scheme.starts_with(|c: char| c.is_ascii_lowercase())
+        && scheme.split('.').all(|label| {
+            !label.is_empty()
+                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// `http://localhost:PORT` followed by nothing, a path or a query, with a port of 1 to 65535.
+fn is_localhost_with_port(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("http://localhost:") else {
+        return false;
+    };
+    let port = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|n| n != 0)
+}
 
 /// The host part of a loopback `http` URI: the text before and after the port.
 fn loopback_parts(uri: &str) -> Option<(&'static str, &str)> {
@@ -59,14 +97,61 @@ impl RedirectUri {
             return Ok(Self(raw.to_owned()));
         }
         if raw.starts_with("http://") {
-            if loopback_parts(raw).is_some() {
+            if loopback_parts(raw).is_some() || is_localhost_with_port(raw) {
                 return Ok(Self(raw.to_owned()));
             }
             return Err(format!(
-                "redirect URI {raw:?} must use https (plain http only for http://127.0.0.1 or http://[::1])"
+                "redirect URI {raw:?} must use https (plain http only for http://127.0.0.1, \
+                 http://[::1], or http://localhost with an explicit port)"
             ));
         }
-        Err(format!("redirect URI {raw:?} must be an absolute https URL"))
+        if let Some((scheme, rest)) = raw.split_once(':') {
+            if is_reverse_domain_scheme(scheme) && !rest.is_empty() && !rest.contains('@') {
+                return Ok(Self(raw.to_owned()));
+            }
+        }
+        Err(format!(
+            "redirect URI {raw:?} must be an absolute https URL, a loopback http URL, or a native \
+             app's private-use scheme in reverse-domain form (com.example.app:/callback)"
+        ))
+    }
+
+    /// Which registration rule this URI passed.
+    pub fn kind(&self) -> RedirectKind {
+        if self.0.starts_with("https://") {
+            RedirectKind::Https
+        } else if loopback_parts(&self.0).is_some() {
+            RedirectKind::Loopback
+        } else if self.0.starts_with("http://") {
+            RedirectKind::Localhost
+        } else {
+            RedirectKind::PrivateUse
+        }
+    }
+
+    /// RFC 8252 §8.4: a private-use scheme can be claimed by any app on the device, so only a
+    /// public client (which relies on PKCE, not on a secret) may register one.
+    pub fn check_client_kind(&self, kind: ClientKind) -> Result<(), String> {
+        if self.kind() == RedirectKind::PrivateUse && kind != ClientKind::Public {
+            return Err(format!(
+                "redirect URI {:?} uses a private-use scheme: only public (native) clients may \
+                 register one (RFC 8252 §8.4)",
+                self.0
+            ));
+        }
+        Ok(())
+    }
+
+    /// What an operator should know about this URI when registering it, if anything.
+    pub fn registration_warning(&self) -> Option<String> {
+        (self.kind() == RedirectKind::Localhost).then(|| {
+            format!(
+                "warning: redirect URI {:?} uses localhost: fine for development, but RFC 8252 \
+                 §8.3 prefers http://127.0.0.1 (localhost may resolve elsewhere, and its port is \
+                 compared exactly)",
+                self.0
+            )
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -157,6 +242,54 @@ mod tests {
         assert!(RedirectUri::parse("https://user@app.example/cb").is_err());
         assert!(RedirectUri::parse("javascript:alert(1)").is_err());
         assert!(RedirectUri::parse("/relative").is_err());
+    }
+
+    #[test]
+    fn native_app_redirects_rfc8252() {
+        let private = RedirectUri::parse("com.example.bank:/oauth/callback").unwrap();
+        assert_eq!(private.kind(), RedirectKind::PrivateUse);
+        assert!(private.matches("com.example.bank:/oauth/callback"));
+        assert!(!private.matches("com.example.bank:/oauth/callback/"));
+        assert!(!private.matches("com.example.evil:/oauth/callback"));
+        assert!(!private.matches("COM.example.bank:/oauth/callback"));
+        assert!(private.check_client_kind(ClientKind::Public).is_ok());
+        assert!(private.check_client_kind(ClientKind::Confidential).is_err());
+        assert_eq!(RedirectUri::parse("com.example.bank://cb").unwrap().kind(), RedirectKind::PrivateUse);
+        for refused in [
+            "bank:/cb",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "file:/etc/passwd",
+            "com.example.bank:",
+            ".example.bank:/cb",
+            "com..bank:/cb",
+            "com.example.bank.:/cb",
+            "1com.example:/cb",
+            "com.exa_mple:/cb",
+            "com.example.bank://user@host/cb",
+            "com.example.bank:/cb#frag",
+        ] {
+            assert!(RedirectUri::parse(refused).is_err(), "{refused}");
+        }
+        let localhost = RedirectUri::parse("http://localhost:3000/cb").unwrap();
+        assert_eq!(localhost.kind(), RedirectKind::Localhost);
+        assert!(localhost.registration_warning().is_some());
+        assert!(localhost.check_client_kind(ClientKind::Confidential).is_ok());
+        assert!(localhost.matches("http://localhost:3000/cb"));
+        assert!(!localhost.matches("http://localhost:3001/cb"), "a localhost port is exact");
+        assert!(RedirectUri::parse("http://localhost:3000").is_ok());
+        for refused in [
+            "http://localhost/cb",
+            "http://localhost:/cb",
+            "http://localhost:0/cb",
+            "http://localhost:70000/cb",
+            "http://localhost.evil.example:3000/cb",
+            "http://localhost:3000@evil.example/cb",
+        ] {
+            assert!(RedirectUri::parse(refused).is_err(), "{refused}");
+        }
+        assert!(RedirectUri::parse("https://app.example/cb").unwrap().registration_warning().is_none());
+        assert!(RedirectUri::parse("http://127.0.0.1/cb").unwrap().registration_warning().is_none());
     }
 
     #[test]

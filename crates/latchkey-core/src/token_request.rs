@@ -5,6 +5,7 @@ use std::fmt;
 use crate::form::FormParams;
 use crate::grant::GrantType;
 use crate::scope::Scope;
+use crate::token_exchange::ExchangeParams;
 use crate::OAuthError;
 
 /// Longest username accepted; longer input is refused before any lookup or hashing.
@@ -57,6 +58,11 @@ pub enum TokenGrant {
         redirect_uri: Option<String>,
         code_verifier: Option<Secret>,
     },
+    /// RFC 8693 §2.1, a native app's provider token ([`crate::token_exchange`]).
+    TokenExchange {
+        params: ExchangeParams,
+        scope: Option<Scope>,
+    },
 }
 
 impl TokenGrant {
@@ -66,6 +72,7 @@ impl TokenGrant {
             Self::RefreshToken { .. } => GrantType::RefreshToken,
             Self::ClientCredentials { .. } => GrantType::ClientCredentials,
             Self::AuthorizationCode { .. } => GrantType::AuthorizationCode,
+            Self::TokenExchange { .. } => GrantType::TokenExchange,
         }
     }
 }
@@ -99,6 +106,9 @@ impl TokenRequest {
                 redirect_uri: form.get("redirect_uri").map(str::to_owned),
                 code_verifier: form.get("code_verifier").map(Secret::new),
             },
+            GrantType::TokenExchange => {
+                TokenGrant::TokenExchange { params: ExchangeParams::from_form(form)?, scope }
+            }
         };
         Ok(Self {
             grant,

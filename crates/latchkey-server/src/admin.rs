@@ -145,11 +145,12 @@ pub async fn unlock_user(store: &dyn Store, user: &User, now: i64) -> anyhow::Re
     Ok(locked_at.is_some())
 }
 
-/// Checks and de-duplicates a list of redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7.3).
-fn check_redirect_uris(uris: Vec<String>) -> anyhow::Result<Vec<String>> {
+/// Checks and de-duplicates a list of redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7).
+fn check_redirect_uris(uris: Vec<String>, kind: ClientKind) -> anyhow::Result<Vec<String>> {
     let mut checked: Vec<String> = Vec::with_capacity(uris.len());
     for uri in uris {
         let uri = RedirectUri::parse(&uri).map_err(anyhow::Error::msg)?;
+        uri.check_client_kind(kind).map_err(anyhow::Error::msg)?;
         if !checked.iter().any(|u| u == uri.as_str()) {
             checked.push(uri.as_str().to_owned());
         }
@@ -188,8 +189,8 @@ pub async fn add_client(
     }
     let scope = Scope::parse(&client.scopes.join(" "))
         .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))?;
-    let redirect_uris = check_redirect_uris(client.redirect_uris)?;
-    let post_logout_redirect_uris = check_redirect_uris(client.post_logout_redirect_uris)?;
+    let redirect_uris = check_redirect_uris(client.redirect_uris, client.kind)?;
+    let post_logout_redirect_uris = check_redirect_uris(client.post_logout_redirect_uris, client.kind)?;
     if client.grant_types.contains(&GrantType::AuthorizationCode) {
         ensure!(
             !redirect_uris.is_empty(),

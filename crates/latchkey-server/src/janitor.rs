@@ -41,6 +41,11 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
     while store.delete_expired_federation_flows(now - RETENTION_SECS, BATCH).await? == BATCH as u64 {
         tokio::task::yield_now().await;
     }
+    // Native nonces (10 minutes) and exchanged subject tokens are refused by their expiry
+    // anyway: forgotten as soon as they expire.
+    while store.delete_expired_native_exchange(now, BATCH).await? >= BATCH as u64 {
+        tokio::task::yield_now().await;
+    }
     // Kept upstream tokens past their retention.
     while store.delete_expired_upstream_tokens(now, BATCH).await? == BATCH as u64 {
         tokio::task::yield_now().await;

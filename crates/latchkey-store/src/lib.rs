@@ -57,7 +57,9 @@
 
 mod error;
 mod federation;
+mod linked_identities;
 mod model;
+mod native_exchange;
 mod sql;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -70,11 +72,13 @@ pub use federation::{
 };
 pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
+pub use linked_identities::{LinkedIdentityStore, Unlinked};
 pub use model::{
     AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient,
     NewSession, NewUser, Revocation, RevocationKind, Session, SessionWithUser, SignInMethod,
     SigningKeyRecord, ThrottleCount, User, UserProfile,
 };
+pub use native_exchange::NativeExchangeStore;
 pub use sql::SqlStore;
 pub use traits::{
     AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, DpopProofStore,

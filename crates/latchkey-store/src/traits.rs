@@ -8,10 +8,12 @@ use latchkey_core::refresh::Downtime;
 
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
+use crate::linked_identities::LinkedIdentityStore;
 use crate::model::{
     AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient,
     NewSession, NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
 };
+use crate::native_exchange::NativeExchangeStore;
 use crate::unit_of_work::Transactional;
 
 #[async_trait]
@@ -336,6 +338,8 @@ pub trait Store:
     + UptimeStore
     + DpopProofStore
     + FederationStore
+    + NativeExchangeStore
+    + LinkedIdentityStore
     + Transactional
     + Send
     + Sync

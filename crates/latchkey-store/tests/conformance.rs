@@ -65,6 +65,11 @@ latchkey_store::on_both_backends!(
     concurrent_first_logins_create_one_user,
     a_federated_profile_is_stored_and_replaced,
     a_federation_flow_is_consumed_once,
+    a_native_nonce_is_used_once_and_never_after_expiry,
+    a_subject_token_is_recorded_once_until_purged,
+    a_provider_nonce_comparison_round_trips,
+    unlinking_never_removes_the_last_way_to_sign_in,
+    concurrent_unlinks_keep_one_way_in,
 );
 
 #[path = "conformance/dpop.rs"]
@@ -72,6 +77,14 @@ mod dpop;
 use dpop::{
     bound_session_rotates_only_with_its_key, dpop_client_settings_round_trip,
     dpop_proof_is_recorded_once_across_pools_and_purged,
+};
+
+#[path = "conformance/native_exchange.rs"]
+mod native_exchange;
+use native_exchange::{
+    a_native_nonce_is_used_once_and_never_after_expiry, a_provider_nonce_comparison_round_trips,
+    a_subject_token_is_recorded_once_until_purged, concurrent_unlinks_keep_one_way_in,
+    unlinking_never_removes_the_last_way_to_sign_in,
 };
 
 #[path = "conformance/federation.rs"]

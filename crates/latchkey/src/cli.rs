@@ -151,6 +151,14 @@ pub enum UsersCommand {
     /// Lift a user's permanent lockout (`lockout_after_failures`) and clear their sign-in
     /// throttle counts
     Unlock { username: String },
+    /// Show a user's ways to sign in: their password (if any) and each linked provider
+    Identities {
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unlink a provider from a user (never their last way to sign in)
+    Unlink { username: String, provider: String },
     /// Set a user's password (read from standard input) and end all their sessions
     SetPassword {
         username: String,
@@ -197,8 +205,8 @@ pub enum ClientsCommand {
         /// public (browser/mobile apps) or confidential (servers that keep a secret)
         #[arg(long = "type", value_enum)]
         kind: ClientTypeArg,
-        /// Grants: authorization_code, password, refresh_token, client_credentials
-        /// (comma-separated or repeated)
+        /// Grants: authorization_code, password, refresh_token, client_credentials,
+        /// token_exchange (RFC 8693, native apps) (comma-separated or repeated)
         #[arg(long = "grant", value_delimiter = ',', required = true, value_name = "GRANT")]
         grants: Vec<String>,
         /// Scopes the client may ask for (space- or comma-separated, or repeated)
@@ -217,7 +225,9 @@ pub enum ClientsCommand {
         #[arg(long, value_name = "DURATION")]
         reuse_window: Option<String>,
         /// A redirect URI for the authorization-code flow, compared exactly (repeatable):
-        /// https, or http://127.0.0.1 / http://[::1] (any port) for native apps; no fragment
+        /// https; for native apps http://127.0.0.1 / http://[::1] (any port) or a private-use
+        /// scheme in reverse-domain form (com.example.app:/callback, public clients only);
+        /// http://localhost:PORT (that exact port, development only: prints a warning); no fragment
         #[arg(long = "redirect-uri", value_name = "URI")]
         redirect_uris: Vec<String>,
         /// Where RP-initiated logout may return the browser (repeatable; same rules)
@@ -347,6 +357,14 @@ pub struct ProviderAddArgs {
     /// The claim mapping as JSON (JSON pointers per field) [default: the flavor's]
     #[arg(long, value_name = "JSON")]
     pub mapping: Option<String>,
+    /// A native app's client id at the provider (iOS bundle id, Android client id), accepted
+    /// as an ID token's audience in token exchange (repeatable)
+    #[arg(long = "native-client-id", value_name = "ID")]
+    pub native_client_ids: Vec<String>,
+    /// How the provider's ID tokens carry a native app's nonce: raw (Google) or sha256
+    /// (Apple) [default: sha256 for the apple flavor, else raw]
+    #[arg(long, value_name = "MODE")]
+    pub nonce_hashing: Option<String>,
     #[arg(long)]
     pub json: bool,
 }

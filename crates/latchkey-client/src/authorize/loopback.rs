@@ -150,7 +150,7 @@ async fn respond(stream: &mut TcpStream, status: &str, page: &str) {
 }
 
 /// The RFC 6749 §4.1.2 / RFC 9207 checks, in the order that keeps forged redirects out.
-fn check_redirect(url: &Url, expected: ExpectedRedirect<'_>) -> Result<String, ClientError> {
+pub(super) fn check_redirect(url: &Url, expected: ExpectedRedirect<'_>) -> Result<String, ClientError> {
     let mut params: HashMap<String, String> = HashMap::new();
     for (key, value) in url.query_pairs() {
         if params.insert(key.clone().into_owned(), value.into_owned()).is_some() {

@@ -4,10 +4,14 @@
 //! always answers 401. One test binary for compile time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[allow(dead_code)]
+#[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
+mod facebook_stand_in;
 mod fake;
 mod testkit;
 
 mod authorized;
+mod exchange;
 mod grants;
 mod native;
 mod native_latchkey;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use latchkey_client::{BrowserOpener, ClientError, ManualClock, TokenManager};
+use latchkey_client::{BrowserOpener, CallbackError, ClientError, ManualClock, TokenManager};
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use reqwest::redirect::Policy;
@@ -36,7 +36,10 @@ fn absorb(cookies: &mut HashMap<String, String>, response: &Response) {
     }
 }
 
-async fn sign_in(issuer: String, start: Url) {
+/// Signs in and returns the redirect back to the app (after delivering it to a loopback
+/// listener, as a browser would; a private-use scheme redirect is for the caller to hand over,
+/// as the OS would).
+async fn sign_in(issuer: String, start: Url) -> String {
     let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
     let mut cookies: HashMap<String, String> = HashMap::new();
     let jar = |cookies: &HashMap<String, String>| {
@@ -50,9 +53,12 @@ async fn sign_in(issuer: String, start: Url) {
             let next = if next.starts_with('/') { format!("{issuer}{next}") } else { next };
             if next.starts_with("http://127.0.0.1:") && !next.starts_with(&issuer) {
                 // Back to the app's loopback listener.
-                let page = http.get(next).send().await.unwrap();
+                let page = http.get(&next).send().await.unwrap();
                 assert_eq!(page.status(), 200);
-                return;
+                return next;
+            }
+            if next.starts_with("com.example.bank:") {
+                return next;
             }
             response = http.get(next).header("cookie", jar(&cookies)).send().await.unwrap();
             continue;
@@ -113,4 +119,35 @@ async fn login_native_through_latchkey_authorize_then_refresh() {
     let renewed = manager.access_token().await.unwrap();
     assert_ne!(renewed, tokens.access_token);
     assert_eq!(server.refresh_metric("rotated").await, 1);
+}
+
+/// RFC 8252 §7.1: the redirect comes back through a private-use scheme; the app hands the URL
+/// the OS gave it to the SDK, which checks it and redeems the code. A redirect for another
+/// scheme, or one whose state was tampered with, is refused before any exchange.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_use_scheme_login_through_latchkey_authorize() {
+    let server = TestServer::start().await;
+    server.add_alice().await;
+    let redirect_uri = "com.example.bank:/oauth/callback";
+    let credentials = server
+        .add_client_with_redirects(
+            ClientKind::Public,
+            &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            "profile",
+            vec![redirect_uri.into()],
+        )
+        .await;
+    let client = server.client(credentials).await;
+    let pending = client.begin_authorization(redirect_uri, Some("profile")).unwrap();
+    let redirect = sign_in(server.issuer.clone(), pending.url().clone()).await;
+    assert!(redirect.starts_with("com.example.bank:/oauth/callback?"), "{redirect}");
+    let other_app = redirect.replace("com.example.bank:", "com.example.evil:");
+    let refused = client.finish_authorization(&pending, &other_app).await;
+    assert!(matches!(refused, Err(ClientError::Callback(CallbackError::OtherRedirectUri))), "{refused:?}");
+    let forged = redirect.replace("state=", "state=x");
+    let refused = client.finish_authorization(&pending, &forged).await;
+    assert!(matches!(refused, Err(ClientError::Callback(CallbackError::StateMismatch))), "{refused:?}");
+    let tokens = client.finish_authorization(&pending, &redirect).await.unwrap();
+    assert!(tokens.refresh_token.is_some());
+    assert_eq!(tokens.scope.as_deref(), Some("profile"));
 }

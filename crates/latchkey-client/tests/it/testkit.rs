@@ -77,6 +77,11 @@ impl TestServer {
         line.trim().parse().unwrap()
     }
 
+    /// The server's store and master key (to register upstream providers).
+    pub fn latchkey(&self) -> &TestLatchkey {
+        &self.latchkey
+    }
+
     pub async fn add_alice(&self) {
         self.latchkey.add_user("alice", &["customer"], PASSWORD, self.clock.now()).await.unwrap();
     }

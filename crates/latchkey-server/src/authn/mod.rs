@@ -1,6 +1,7 @@
 //! The one door through which a user proves who they are with a password: the password grant
 //! (RFC 6749 §4.3), the hosted login page and the password change all come through
-//! [`authenticate`], and so will federation callbacks and token exchange.
+//! [`authenticate`], and so will federation callbacks; the token exchange of native apps
+//! comes through [`exchange`].
 //!
 //! In order: the throttle ([`crate::throttle`]: per account, per account and IP, per IP and
 //! per client, counted in the shared database), the user lookup, the password verify on the
@@ -18,6 +19,7 @@
 //! to a permanent lockout with an admin unlock ([`lockout`]): a locked account is refused
 //! like a wrong password, after the same verify, known device or not.
 
+pub mod exchange;
 mod lockout;
 mod throttle;
 

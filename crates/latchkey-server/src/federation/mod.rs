@@ -6,6 +6,8 @@
 //!   endpoint, ID-token validation, UserInfo and the GitHub/Facebook profile APIs); no database.
 //! - [`mapping`]: the declarative claim mapping from upstream claims to our normalized profile.
 
+pub mod exchange;
+pub mod identities;
 pub mod kept_tokens;
 pub mod mapping;
 pub mod providers;

@@ -10,6 +10,7 @@ mod introspect;
 mod jwks;
 mod logout;
 mod metrics;
+mod native_nonce;
 mod revocations;
 mod revoke;
 mod token;
@@ -57,6 +58,9 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::Revoke.route(), post(revoke::revoke))
         .route(Endpoint::Introspect.route(), post(introspect::introspect))
         .route(Endpoint::Revocations.route(), get(revocations::feed))
+        .route("/native/nonce", get(native_nonce::issue))
+        .route("/account/identities", get(account::list_identities))
+        .route("/account/identities/{provider}", delete(account::unlink_identity))
         .route("/account/sessions", get(account::list_sessions))
         .route("/account/sessions/{id}", delete(account::end_session))
         .route("/account/logout", post(account::logout))

@@ -1,60 +1,26 @@
-//! A Facebook stand-in: the token endpoint answers JSON, and `/me` REQUIRES a correct
-//! `appsecret_proof` (hex HMAC-SHA256 of the access token under the app secret), answering a
-//! Graph API error object otherwise.
-//!
-//! The app secret and access token are RFC 4231 test case 2's key and data, so the proof the
-//! stand-in expects is the RFC's published tag, not one computed by the code under test.
+//! Facebook through the upstream client, against the stand-in ([`crate::facebook_stand_in`]):
+//! the profile with `appsecret_proof`, and the `debug_token` inspection a token exchange needs.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::Query;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use latchkey_core::clock::ManualClock;
 use latchkey_server::federation::upstream::{
     preset, CallbackInput, PkceMode, ProviderConfig, Upstream, UpstreamError,
 };
-use serde_json::json;
 use url::Url;
 use zeroize::Zeroizing;
 
-const APP_SECRET: &str = "Jefe";
-const TOKEN: &str = "what do ya want for nothing?";
-const PROOF: &str = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
-
-async fn access_token() -> Json<serde_json::Value> {
-    Json(json!({"access_token": TOKEN, "token_type": "bearer", "expires_in": 5183944}))
-}
-
-async fn me(headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
-    let bearer = headers.get("authorization").and_then(|v| v.to_str().ok());
-    if bearer != Some(&format!("Bearer {TOKEN}")) {
-        let error = json!({"error": {"message": "An active access token must be used to query information about the current user.", "type": "OAuthException", "code": 2500, "fbtrace_id": "A1"}});
-        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
-    }
-    if query.get("appsecret_proof").map(String::as_str) != Some(PROOF) {
-        let error = json!({"error": {"message": "Invalid appsecret_proof provided in the API argument", "type": "GraphMethodException", "code": 100, "fbtrace_id": "A2"}});
-        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
-    }
-    assert_eq!(query.get("fields").map(String::as_str), Some("id,name,email,picture"));
-    Json(json!({"id": "10158000000000001", "name": "Mark", "email": "mark@example.com",
-        "picture": {"data": {"height": 50, "is_silhouette": false, "url": "https://platform-lookaside.fbsbx.com/p.jpg", "width": 50}}}))
-    .into_response()
-}
+use crate::facebook_stand_in::{self, APP_ID, APP_SECRET, INVALID_TOKEN, OTHER_APP_TOKEN, TOKEN, USER_ID};
+use crate::hostile::NOW;
 
 async fn config() -> ProviderConfig {
-    let router =
-        Router::new().route("/v19.0/oauth/access_token", post(access_token)).route("/v19.0/me", get(me));
-    let base = crate::serve(router).await;
+    let base = facebook_stand_in::start(NOW).await;
     let facebook = preset("facebook").unwrap();
     let mut config = ProviderConfig {
         name: "facebook".into(),
         kind: facebook.kind,
         flavor: facebook.flavor,
-        client_id: "fb-app".into(),
+        client_id: APP_ID.into(),
         client_secret: Zeroizing::new(APP_SECRET.into()),
         scopes: facebook.scopes,
         pkce: PkceMode::Auto,
@@ -96,4 +62,31 @@ async fn a_wrong_app_secret_makes_the_graph_api_refuse_the_profile() {
     let err = upstream.complete(&config, &callback()).await.unwrap_err();
     assert_eq!(err, UpstreamError::Profile("the provider refused the profile request"));
     assert!(!err.to_string().contains("appsecret_proof"), "the Graph error is not echoed: {err}");
+}
+
+#[tokio::test]
+async fn debug_token_vouches_for_our_apps_tokens_only() {
+    let upstream = Upstream::new(Arc::new(ManualClock::new(NOW)));
+    let config = config().await;
+    let subject = upstream.native_access_token(&config, TOKEN).await.unwrap();
+    assert_eq!(subject.login.subject, USER_ID);
+    assert_eq!(subject.expires_at, NOW + 3600);
+    assert_eq!(subject.replay_issuer, "provider:facebook");
+    for (token, reason) in [
+        (OTHER_APP_TOKEN, "another app"),
+        (INVALID_TOKEN, "not valid"),
+        ("never-issued", "refused to inspect"),
+    ] {
+        match upstream.native_access_token(&config, token).await.unwrap_err() {
+            UpstreamError::Profile(said) => assert!(said.contains(reason), "{token}: {said}"),
+            other => panic!("{token}: {other:?}"),
+        }
+    }
+    // Past the token's expiry (the stand-in's clock is NOW).
+    let later = Upstream::new(Arc::new(ManualClock::new(NOW + 3600)));
+    assert!(later.native_access_token(&config, TOKEN).await.is_err());
+    // Without our app secret, the inspection itself is refused.
+    let mut wrong = config.clone();
+    wrong.client_secret = Zeroizing::new("not-the-app-secret".into());
+    assert!(upstream.native_access_token(&wrong, TOKEN).await.is_err());
 }

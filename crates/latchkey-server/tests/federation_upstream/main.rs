@@ -6,6 +6,7 @@
 
 mod caches;
 mod facebook;
+pub mod facebook_stand_in;
 mod flavors;
 mod github;
 mod hostile;

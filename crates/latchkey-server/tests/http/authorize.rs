@@ -136,7 +136,7 @@ async fn denied_consent_is_access_denied(server: TestServer) {
     assert!(!params.contains_key("code"));
 }
 
-async fn assert_error_page(response: Response) {
+pub(crate) async fn assert_error_page(response: Response) {
     assert_eq!(response.status(), 400);
     assert!(response.headers().get("location").is_none(), "must never redirect");
     assert_page_headers(&response);
@@ -185,7 +185,7 @@ async fn unknown_client_or_unregistered_redirect_gets_an_error_page(server: Test
     assert_eq!(browser.get(&url).await.status(), 200);
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 

@@ -19,7 +19,16 @@ async fn metadata_lists_only_what_is_implemented(server: TestServer) {
         assert_eq!(body["jwks_uri"], format!("{}/jwks.json", server.issuer));
         let grants: Vec<&str> =
             body["grant_types_supported"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
-        assert_eq!(grants, ["authorization_code", "password", "refresh_token", "client_credentials"]);
+        assert_eq!(
+            grants,
+            [
+                "authorization_code",
+                "password",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:token-exchange"
+            ]
+        );
         assert_eq!(body["authorization_endpoint"], format!("{}/authorize", server.issuer));
         assert_eq!(body["userinfo_endpoint"], format!("{}/userinfo", server.issuer));
         assert_eq!(body["end_session_endpoint"], format!("{}/logout", server.issuer));

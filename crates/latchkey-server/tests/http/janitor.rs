@@ -4,7 +4,11 @@
 use crate::testkit::TestServer;
 use latchkey_store::on_both_backends;
 
-on_both_backends!(janitor_removes_only_long_dead_sessions, refreshes_do_not_grow_storage);
+on_both_backends!(
+    janitor_removes_only_long_dead_sessions,
+    refreshes_do_not_grow_storage,
+    expired_native_exchange_rows_are_swept,
+);
 
 async fn janitor_removes_only_long_dead_sessions(server: TestServer) {
     let app = server.with_app_and_alice().await;
@@ -41,4 +45,18 @@ async fn refreshes_do_not_grow_storage(server: TestServer) {
     let sessions = server.store.list_live_sessions(None, now).await.unwrap();
     assert_eq!(sessions.len(), 1, "one row per session, whatever the number of refreshes");
     assert_eq!(sessions[0].generation, 20);
+}
+
+/// Exchanged subject tokens and native nonces are forgotten once expired: the same token id
+/// can be recorded again only after the sweep.
+async fn expired_native_exchange_rows_are_swept(server: TestServer) {
+    let store = server.store.as_ref();
+    let now = crate::testkit::START;
+    assert!(store.record_subject_token("https://idp.example", "jti:1", now + 60).await.unwrap());
+    store.create_native_nonce("nonce-hash", now, now + 60).await.unwrap();
+    latchkey_server::janitor::sweep(store, now).await.unwrap();
+    assert!(!store.record_subject_token("https://idp.example", "jti:1", now + 60).await.unwrap(), "kept");
+    latchkey_server::janitor::sweep(store, now + 60).await.unwrap();
+    assert!(store.record_subject_token("https://idp.example", "jti:1", now + 120).await.unwrap(), "swept");
+    assert!(!store.consume_native_nonce("nonce-hash", now).await.unwrap(), "the nonce row is gone");
 }

@@ -5,6 +5,10 @@
 mod flow;
 mod proxy;
 mod testkit;
+// The Facebook stand-in of tests/federation_upstream, for the token exchange.
+#[allow(dead_code)]
+#[path = "../federation_upstream/facebook_stand_in.rs"]
+mod facebook_stand_in;
 
 mod account;
 mod atomic_writes;
@@ -20,6 +24,7 @@ mod dpop;
 mod dpop_binding;
 mod e2e;
 mod error_description;
+mod exchange_kit;
 mod federation;
 mod federation_hostile;
 mod federation_linking;
@@ -28,10 +33,12 @@ mod federation_tokens;
 #[allow(dead_code)]
 #[path = "../federation_upstream/hostile.rs"]
 mod hostile;
+mod identities;
 mod janitor;
 mod key_rotation;
 mod key_year;
 mod login_policy;
+mod native_redirect;
 mod oidc;
 mod outage;
 mod password;
@@ -40,3 +47,5 @@ mod refresh;
 mod revocation;
 mod session_liveness;
 mod throttle;
+mod token_exchange;
+mod token_exchange_upstream;

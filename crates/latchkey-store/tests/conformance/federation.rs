@@ -10,7 +10,7 @@ use latchkey_store::{
 
 use super::{new_user, seeded, NOW};
 
-fn provider(name: &str) -> UpstreamProviderRecord {
+pub fn provider(name: &str) -> UpstreamProviderRecord {
     UpstreamProviderRecord {
         name: name.into(),
         kind: "oidc".into(),

@@ -4,6 +4,7 @@ use anyhow::bail;
 use latchkey_core::client::ClientKind;
 use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
+use latchkey_core::redirect_uri::RedirectUri;
 use latchkey_core::scope::Scope;
 use latchkey_server::admin::{self, NewClient};
 
@@ -38,7 +39,7 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             let grant_types = grants
                 .iter()
                 .map(|g| {
-                    GrantType::parse(g.trim())
+                    GrantType::parse_short(g.trim())
                         .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
@@ -52,6 +53,11 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                 anyhow::bail!(
                     "--no-pkce is only for legacy confidential clients: public clients always use PKCE"
                 );
+            }
+            for uri in redirect_uris.iter().chain(&post_logout_redirect_uris) {
+                if let Some(warning) = RedirectUri::parse(uri).ok().and_then(|u| u.registration_warning()) {
+                    eprintln!("{warning}");
+                }
             }
             let client = NewClient {
                 access_token_ttl: optional_seconds(access_token_ttl)?,

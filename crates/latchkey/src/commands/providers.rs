@@ -6,6 +6,7 @@ use std::io::Read;
 
 use anyhow::{bail, Context as _};
 use latchkey_core::federation_linking::Linking;
+use latchkey_core::token_exchange::NonceHashing;
 use latchkey_server::federation::mapping::ClaimMapping;
 use latchkey_server::federation::providers::{self, ProviderSpec, SecretSealer};
 use latchkey_server::federation::sign_in;
@@ -92,7 +93,7 @@ fn spec(args: &ProviderAddArgs, client_secret: Zeroizing<String>) -> anyhow::Res
             jwks_uri: url("jwks-uri", args.jwks_uri.as_ref())?,
             emails_endpoint: url("emails-endpoint", args.emails_endpoint.as_ref())?,
         },
-        native_client_ids: Vec::new(),
+        native_client_ids: args.native_client_ids.clone(),
     })
 }
 
@@ -110,6 +111,7 @@ fn provider_json(record: &UpstreamProviderRecord, callback: &str) -> Value {
         "create_users": record.create_users,
         "store_tokens": record.store_tokens,
         "pkce": record.pkce,
+        "native_client_ids": record.native_client_ids,
         "claim_mapping": serde_json::from_str::<Value>(&record.claim_mapping).unwrap_or(Value::Null),
         "redirect_uri": callback,
         "created_at": record.created_at,
@@ -123,7 +125,12 @@ pub async fn run(ctx: &Context, command: ProvidersCommand) -> anyhow::Result<()>
         ProvidersCommand::Add(args) => {
             let sealer = SecretSealer::new(&ctx.master_key().await?)?;
             let spec = spec(&args, read_secret_stdin()?)?;
+            let nonce_hashing = args.nonce_hashing.as_deref().map(NonceHashing::parse).transpose();
+            let nonce_hashing = nonce_hashing.map_err(|e| anyhow::anyhow!("--nonce-hashing: {e}"))?;
             let record = providers::add_provider(ctx.store.as_ref(), &sealer, spec, ctx.now()).await?;
+            if let Some(mode) = nonce_hashing {
+                ctx.store.set_provider_nonce_hashing(&record.name, Some(mode.as_str())).await?;
+            }
             if args.json {
                 return print_json(&provider_json(&record, &callback(&record.name)));
             }

@@ -1,4 +1,4 @@
-//! `latchkey users add|list|disable|unlock|set-password|import`.
+//! `latchkey users add|list|disable|unlock|identities|unlink|set-password|import`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -7,7 +7,8 @@ use std::path::Path;
 use anyhow::{bail, Context as _};
 use indicatif::{ProgressBar, ProgressStyle};
 use latchkey_server::admin::{self, UserSpec};
-use latchkey_store::User;
+use latchkey_server::federation::identities;
+use latchkey_store::{Unlinked, User};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -55,6 +56,32 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
                 println!("unlocked {username}");
             } else {
                 println!("{username} was not locked; cleared their sign-in throttle");
+            }
+            Ok(())
+        }
+        UsersCommand::Identities { username, json } => {
+            let user = find(ctx, &username).await?;
+            let methods = identities::of_user(ctx.store.as_ref(), &user).await?;
+            if json {
+                return print_json(&serde_json::to_value(&methods)?);
+            }
+            println!("password\t{}", if methods.password { "set" } else { "none" });
+            for identity in &methods.identities {
+                println!(
+                    "{}\tlinked {}\tlast used {}",
+                    identity.provider, identity.linked_at, identity.last_used_at
+                );
+            }
+            Ok(())
+        }
+        UsersCommand::Unlink { username, provider } => {
+            let user = find(ctx, &username).await?;
+            match identities::unlink(ctx.store.as_ref(), &user, &provider, ctx.now()).await? {
+                Unlinked::Unlinked => println!("unlinked {provider} from {username}"),
+                Unlinked::NotLinked => bail!("{username} has no identity at {provider:?}"),
+                Unlinked::LastWay => {
+                    bail!("{provider} is {username}'s only way to sign in: set a password first (users set-password)")
+                }
             }
             Ok(())
         }

@@ -14,6 +14,7 @@ on_both_backends!(
     blocking;
     serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm,
     users_and_clients_commands_print_json,
+    clients_add_accepts_native_redirects_and_warns_about_localhost,
     users_import_reports_rejected_lines_and_imports_the_rest,
 );
 
@@ -232,6 +233,51 @@ fn users_and_clients_commands_print_json(env: Env) {
     let disabled = env.run(&["users", "disable", "carol"], "");
     assert!(disabled.status.success());
     assert_eq!(env.run_ok_json(&["users", "list", "--json"], "")[0]["disabled"], true);
+}
+
+/// RFC 8252: a public native client registers a private-use scheme and a development
+/// `localhost` URI (with a warning); a confidential client may not claim a private-use scheme.
+fn clients_add_accepts_native_redirects_and_warns_about_localhost(env: Env) {
+    let args = [
+        "clients",
+        "add",
+        "bank-app",
+        "--type",
+        "public",
+        "--grant",
+        "authorization_code",
+        "--redirect-uri",
+        "com.example.bank:/oauth/callback",
+        "--redirect-uri",
+        "http://localhost:3000/cb",
+        "--json",
+    ];
+    let added = env.run(&args, "");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let app: serde_json::Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert_eq!(
+        app["redirect_uris"],
+        serde_json::json!(["com.example.bank:/oauth/callback", "http://localhost:3000/cb"])
+    );
+    let stderr = String::from_utf8_lossy(&added.stderr);
+    assert!(stderr.contains("warning") && stderr.contains("http://localhost:3000/cb"), "{stderr}");
+    assert!(!stderr.contains("com.example.bank"), "no warning for the private-use scheme: {stderr}");
+    let refused = env.run(
+        &[
+            "clients",
+            "add",
+            "srv",
+            "--type",
+            "confidential",
+            "--grant",
+            "authorization_code",
+            "--redirect-uri",
+            "com.example.bank:/oauth/callback",
+        ],
+        "",
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("public"));
 }
 
 fn write_lines(path: &Path, lines: &[String]) {

@@ -4,8 +4,12 @@
 
 mod commands;
 mod dpop;
+#[allow(dead_code)]
+#[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
+mod facebook_stand_in;
 mod federation;
 mod first_run;
+mod identities;
 mod instance;
 mod keys;
 mod lifecycle;
@@ -13,6 +17,7 @@ mod nginx;
 mod providers;
 mod throttle;
 mod tls;
+mod token_exchange;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};

@@ -36,11 +36,13 @@ mod apple;
 mod discovery;
 mod error;
 mod facebook;
+mod facebook_inspect;
 mod github;
 mod http;
 mod id_token;
 mod jwks;
 mod login;
+mod native;
 mod presets;
 mod provider;
 mod token_endpoint;
@@ -56,6 +58,7 @@ use zeroize::Zeroizing;
 use crate::federation::mapping::NormalizedProfile;
 
 pub use error::UpstreamError;
+pub use native::NativeSubject;
 pub use presets::{preset, Preset, PRESET_NAMES};
 pub use provider::{EndpointOverrides, Flavor, PkceMode, ProviderConfig, ProviderKind};
 

@@ -131,6 +131,7 @@ pub async fn grant(
         refresh_token: started.refresh_token,
         scope: (!scope.is_empty()).then(|| scope.to_string()),
         id_token,
+        issued_token_type: None,
     }
     .into_response())
 }

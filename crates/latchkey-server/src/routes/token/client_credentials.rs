@@ -48,6 +48,7 @@ pub fn grant(
         refresh_token: None,
         scope: (!scope.is_empty()).then(|| scope.to_string()),
         id_token: None,
+        issued_token_type: None,
     }
     .into_response())
 }

@@ -8,6 +8,7 @@ pub(crate) mod password;
 mod refresh;
 mod response;
 mod session;
+mod token_exchange;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -85,6 +86,9 @@ pub async fn token(
                 jkt,
             )
             .await
+        }
+        TokenGrant::TokenExchange { params, scope } => {
+            token_exchange::grant(&state, &client, &params, scope.as_ref(), origin, jkt).await
         }
     }
 }

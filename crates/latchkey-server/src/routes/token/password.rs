@@ -6,19 +6,17 @@
 //! exist or which are being guessed at.
 
 use axum::response::{IntoResponse, Response};
-use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
 use latchkey_store::{Client, SignInMethod};
 
 use super::response::TokenResponse;
-use super::session::{self, Login};
+use super::session;
 use super::Origin;
 use crate::authn::{self, Attempt, Channel, Refused};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tokens::session_id::SessionId;
 
 fn bad_credentials_error() -> OAuthError {
     OAuthError::invalid_grant("invalid username or password")
@@ -50,36 +48,10 @@ pub async fn grant(
         }
         Refused::Throttled | Refused::BadCredentials => bad_credentials_error().into(),
     })?;
-    let now = state.clock.now();
-    let with_refresh = client.grant_types.contains(&GrantType::RefreshToken);
-    let session_id = if with_refresh { Some(SessionId::generate()?) } else { None };
-    let started = session::start(
-        state,
-        client,
-        Login {
-            user_id: &user.id,
-            username: &user.username,
-            roles: &user.roles,
-            scope: &scope,
-            auth_time: now,
-            origin,
-            browser_session_id: None,
-            dpop_jkt,
-            method: &SignInMethod::password(),
-        },
-        session_id,
-        with_refresh,
-    )
-    .await?;
+    let started =
+        session::start_direct(state, client, &user, &scope, origin, &SignInMethod::password(), dpop_jkt)
+            .await?;
     let sid = started.session_id.map(|id| id.to_string());
     tracing::info!(user_id = %user.id, client_id = %client.id, sid = ?sid, "password login");
-    Ok(TokenResponse {
-        access_token: started.access_token.token,
-        token_type: started.access_token.token_type,
-        expires_in: started.access_token.expires_in,
-        refresh_token: started.refresh_token,
-        scope: (!scope.is_empty()).then(|| scope.to_string()),
-        id_token: None,
-    }
-    .into_response())
+    Ok(TokenResponse::of(started, &scope).into_response())
 }

@@ -125,6 +125,7 @@ pub async fn grant(
         refresh_token: Some(state.refresh_tokens.mint(&session_id, new_generation, &client.id)),
         scope: (!scope.is_empty()).then(|| scope.to_string()),
         id_token: None,
+        issued_token_type: None,
     }
     .into_response())
 }

@@ -1,9 +1,11 @@
-//! Starting a session for a user and issuing its tokens: shared by the password grant and
-//! the authorization-code grant, so both create sessions and access tokens the same way.
+//! Starting a session for a user and issuing its tokens: shared by the password grant, the
+//! token exchange and the authorization-code grant, so all create sessions and access tokens
+//! the same way.
 
 use latchkey_core::client::ClientKind;
+use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
-use latchkey_store::{Client, NewSession, SignInMethod};
+use latchkey_store::{Client, NewSession, SignInMethod, User};
 
 use super::Origin;
 use crate::error::ApiError;
@@ -84,4 +86,31 @@ pub async fn start(
     let refresh_token =
         session_id.filter(|_| with_refresh).map(|id| state.refresh_tokens.mint(&id, 0, &client.id));
     Ok(Started { session_id, access_token, refresh_token })
+}
+
+/// A session for `user`, who proved who they are in this very request (the password grant, the
+/// token exchange; no browser): its refresh token when the client has the refresh grant.
+pub async fn start_direct(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    scope: &Scope,
+    origin: Origin,
+    method: &SignInMethod,
+    dpop_jkt: Option<&str>,
+) -> Result<Started, ApiError> {
+    let with_refresh = client.grant_types.contains(&GrantType::RefreshToken);
+    let session_id = if with_refresh { Some(SessionId::generate()?) } else { None };
+    let login = Login {
+        user_id: &user.id,
+        username: &user.username,
+        roles: &user.roles,
+        scope,
+        auth_time: state.clock.now(),
+        origin,
+        browser_session_id: None,
+        dpop_jkt,
+        method,
+    };
+    start(state, client, login, session_id, with_refresh).await
 }
