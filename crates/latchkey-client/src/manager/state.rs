@@ -81,6 +81,7 @@ mod tests {
             expires_in,
             refresh_token: None,
             scope: None,
+            id_token: None,
         }
     }
 
