@@ -59,7 +59,7 @@ fn check_claims(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<
     if audiences.len() > 1 && text("azp") != Some(expected.client_id) {
         return Err(BffError::SignIn("the ID token's azp is another client"));
     }
-    if !number("exp").is_some_and(|exp| exp + LEEWAY > expected.now) {
+    if number("exp").is_none_or(|exp| exp + LEEWAY <= expected.now) {
         return Err(BffError::SignIn("the ID token has expired"));
     }
     if number("iat").is_some_and(|iat| iat > expected.now + LEEWAY) {

@@ -37,6 +37,8 @@ pub mod refresh;
 pub mod return_to;
 mod sealed_tokens;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use bff::Bff;
 pub use config::{ApiRoute, BffConfig};

@@ -19,7 +19,7 @@ fn is_local_path(path: &str) -> bool {
         && !path.contains('\\')
         && !path.chars().any(|c| c.is_control() || c.is_whitespace())
         && !path.to_ascii_lowercase().contains("%5c")
-        && !path.get(1..2).is_some_and(|second| second == "%")
+        && path.get(1..2).is_none_or(|second| second != "%")
 }
 
 #[cfg(test)]

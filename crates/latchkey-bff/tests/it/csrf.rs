@@ -4,7 +4,6 @@
 use latchkey_store::on_both_backends;
 use reqwest::{Method, RequestBuilder};
 
-use crate::browser::Browser;
 use crate::testkit::{Harness, PUBLIC_URL};
 
 on_both_backends!(csrf_matrix_refuses_everything_but_the_apps_own_scripts, no_cors_is_ever_granted);
@@ -62,7 +61,7 @@ const MATRIX: &[(&str, Shape, u16)] = &[
 
 async fn csrf_matrix_refuses_everything_but_the_apps_own_scripts(h: Harness) {
     let bff = h.start_bff().await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     browser.sign_in("/").await;
     for (path, method) in
         [("/api/transfer", Method::POST), ("/api/accounts", Method::GET), ("/bff/user", Method::GET)]
@@ -89,7 +88,7 @@ async fn csrf_matrix_refuses_everything_but_the_apps_own_scripts(h: Harness) {
 
 async fn no_cors_is_ever_granted(h: Harness) {
     let bff = h.start_bff().await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     browser.sign_in("/").await;
     let preflight = browser
         .request(Method::OPTIONS, &format!("{PUBLIC_URL}/api/transfer"))

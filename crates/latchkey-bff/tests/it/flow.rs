@@ -5,7 +5,6 @@ use latchkey_store::on_both_backends;
 use reqwest::Method;
 use sqlx::Row;
 
-use crate::browser::Browser;
 use crate::testkit::{Harness, PUBLIC_URL};
 
 on_both_backends!(
@@ -19,7 +18,7 @@ on_both_backends!(
 
 async fn sign_in_sets_a_host_only_strict_http_only_cookie_and_stores_only_its_hash(h: Harness) {
     let bff = h.start_bff().await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     let landed = browser.sign_in("/accounts?tab=history").await;
     assert_eq!(landed, format!("{PUBLIC_URL}/accounts?tab=history"));
     assert_eq!(browser.cacheable_cookie_responses, 0, "every cookie-setting answer is no-store");
@@ -76,14 +75,14 @@ async fn session_rows(h: &Harness) -> Vec<String> {
 
 async fn signing_in_again_rotates_the_session_id(h: Harness) {
     let bff = h.start_bff().await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     browser.sign_in("/").await;
     let first = browser.session_cookie().unwrap();
     browser.sign_in("/").await;
     let second = browser.session_cookie().unwrap();
     assert_ne!(first, second);
     assert_eq!(session_rows(&h).await.len(), 1, "the old session is gone");
-    let mut stale = Browser::new(&bff, &h.latchkey.issuer);
+    let mut stale = h.browser(&bff);
     stale.set_session_cookie(&first);
     assert_eq!(stale.api(Method::GET, "/bff/user").send().await.unwrap().status(), 401);
 }
@@ -91,14 +90,14 @@ async fn signing_in_again_rotates_the_session_id(h: Harness) {
 async fn return_to_cannot_leave_the_origin(h: Harness) {
     let bff = h.start_bff().await;
     for attempt in ["//evil.example/x", "/\\evil.example", "https://evil.example/", "/%2F%2Fevil.example"] {
-        let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+        let mut browser = h.browser(&bff);
         assert_eq!(browser.sign_in(attempt).await, format!("{PUBLIC_URL}/"), "{attempt}");
     }
 }
 
 async fn signed_out_calls_get_401_json_never_a_redirect(h: Harness) {
     let bff = h.start_bff().await;
-    let browser = Browser::new(&bff, &h.latchkey.issuer);
+    let browser = h.browser(&bff);
     for (method, path) in [
         (Method::GET, "/bff/user"),
         (Method::GET, "/api/x"),
@@ -111,7 +110,7 @@ async fn signed_out_calls_get_401_json_never_a_redirect(h: Harness) {
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["error"], "login_required");
     }
-    let mut forged = Browser::new(&bff, &h.latchkey.issuer);
+    let mut forged = h.browser(&bff);
     forged.set_session_cookie("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     assert_eq!(forged.api(Method::GET, "/bff/user").send().await.unwrap().status(), 401);
 }
@@ -121,7 +120,7 @@ async fn idle_and_absolute_limits_end_sessions(h: Harness) {
     config.session_idle = std::time::Duration::from_secs(600);
     config.session_absolute = std::time::Duration::from_secs(1500);
     let bff = h.start_bff_with(config).await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     browser.sign_in("/").await;
     h.clock.advance(601);
     assert_eq!(browser.api(Method::GET, "/bff/user").send().await.unwrap().status(), 401, "idle");
@@ -138,7 +137,7 @@ async fn idle_and_absolute_limits_end_sessions(h: Harness) {
 
 async fn logout_ends_the_session_and_revokes_it_at_latchkey(h: Harness) {
     let bff = h.start_bff().await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     browser.sign_in("/").await;
     let live = |h: &Harness| {
         let store = h.latchkey.store.clone();

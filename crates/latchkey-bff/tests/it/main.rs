@@ -3,7 +3,6 @@
 //! for compile time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod browser;
 mod testkit;
 
 mod csrf;

@@ -3,7 +3,6 @@
 use latchkey_store::on_both_backends;
 use reqwest::Method;
 
-use crate::browser::Browser;
 use crate::testkit::Harness;
 
 on_both_backends!(
@@ -14,7 +13,7 @@ on_both_backends!(
 
 async fn the_api_sees_the_bearer_token_but_never_the_browsers_credentials(h: Harness) {
     let bff = h.start_bff().await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     browser.sign_in("/").await;
     let session = browser.session_cookie().unwrap();
     let response = browser
@@ -41,7 +40,7 @@ async fn the_api_sees_the_bearer_token_but_never_the_browsers_credentials(h: Har
 
 async fn the_path_cannot_climb_out_of_the_upstream_base(h: Harness) {
     let bff = h.start_bff().await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     browser.sign_in("/").await;
     for path in ["/api/a%2F..%2Fadmin", "/api/%2e%2e%2fadmin", "/api/..%5Cadmin"] {
         let response = browser.api(Method::GET, path).send().await.unwrap();
@@ -67,7 +66,7 @@ async fn an_unreachable_or_slow_upstream_is_a_gateway_error(h: Harness) {
         latchkey_bff::ApiRoute::parse(&format!("/slow={slow}")).unwrap(),
     ];
     let bff = h.start_bff_with(config).await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     browser.sign_in("/").await;
     assert_eq!(browser.api(Method::GET, "/down/x").send().await.unwrap().status(), 502);
     assert_eq!(browser.api(Method::GET, "/slow/x").send().await.unwrap().status(), 504);

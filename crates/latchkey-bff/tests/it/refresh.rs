@@ -5,7 +5,6 @@ use latchkey_client::Clock;
 use latchkey_store::on_both_backends;
 use reqwest::Method;
 
-use crate::browser::Browser;
 use crate::testkit::Harness;
 
 /// Latchkey's default access-token lifetime.
@@ -25,9 +24,9 @@ async fn bearer_of(response: reqwest::Response) -> String {
 async fn fifty_parallel_calls_through_two_bffs_with_an_expired_token_refresh_once(h: Harness) {
     let first = h.start_bff().await;
     let second = h.start_bff().await;
-    let mut one = Browser::new(&first, &h.latchkey.issuer);
+    let mut one = h.browser(&first);
     one.sign_in("/").await;
-    let mut two = Browser::new(&second, &h.latchkey.issuer);
+    let mut two = h.browser(&second);
     two.set_session_cookie(&one.session_cookie().unwrap());
     let before = bearer_of(one.api(Method::GET, "/api/accounts").send().await.unwrap()).await;
     assert_eq!(bearer_of(two.api(Method::GET, "/api/accounts").send().await.unwrap()).await, before);
@@ -51,7 +50,7 @@ async fn fifty_parallel_calls_through_two_bffs_with_an_expired_token_refresh_onc
 
 async fn a_session_revoked_at_latchkey_ends_the_bff_session(h: Harness) {
     let bff = h.start_bff().await;
-    let mut browser = Browser::new(&bff, &h.latchkey.issuer);
+    let mut browser = h.browser(&bff);
     browser.sign_in("/").await;
     assert_eq!(browser.api(Method::GET, "/api/accounts").send().await.unwrap().status(), 200);
     h.latchkey.store.revoke_user_sessions(&h.alice.id, h.clock.now(), "test", None).await.unwrap();

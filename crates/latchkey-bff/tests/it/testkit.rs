@@ -3,7 +3,7 @@
 //!
 //! The BFF's public URL is `https://app.bank.example` (so its cookies carry `Secure` and the
 //! `__Host-` prefix, as in production) while it listens on a loopback port; the scripted
-//! browser ([`crate::browser`]) maps the one to the other.
+//! browser (`latchkey_bff::testing`) maps the one to the other.
 
 use std::sync::Arc;
 
@@ -97,6 +97,11 @@ impl Harness {
         let clock: Arc<dyn Clock> = self.clock.clone();
         let bff = Bff::with_clock(config, &self.bff_db.url, key, clock).await.unwrap();
         serve(bff.router()).await
+    }
+
+    /// A scripted browser for the BFF listening at `bff`, signing in as alice.
+    pub fn browser(&self, bff: &str) -> latchkey_bff::testing::Browser {
+        latchkey_bff::testing::Browser::new(bff, PUBLIC_URL, &self.latchkey.issuer, "alice", PASSWORD)
     }
 
     /// `latchkey_refresh_total{outcome=...}` from Latchkey's metrics listener.

@@ -1,17 +1,21 @@
-//! A scripted browser: one cookie jar per origin, no automatic redirects, and the BFF's
-//! public origin mapped to where the BFF under test listens. It signs alice in on Latchkey's
-//! hosted login page and follows the redirects back to the BFF's callback.
+//! Test support (feature `testing`): a scripted browser with one cookie jar per origin, no
+//! automatic redirects, and the BFF's public origin mapped to where the BFF under test
+//! listens. It signs a user in on Latchkey's hosted login page and follows the redirects back
+//! to the BFF's callback. Test support fails loudly, hence the panics allowed here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 
 use reqwest::redirect::Policy;
 use reqwest::{Method, RequestBuilder, Response};
 
-use crate::testkit::{PASSWORD, PUBLIC_URL};
-
 pub struct Browser {
     pub http: reqwest::Client,
-    /// Where the BFF listens (`PUBLIC_URL` is mapped here).
+    /// The BFF's public URL (origin), as its configuration says.
+    public: String,
+    username: String,
+    password: String,
+    /// Where the BFF listens (the public URL is mapped here).
     pub bff: String,
     issuer: String,
     /// origin → cookie name → value
@@ -34,8 +38,13 @@ fn hidden(html: &str, name: &str) -> String {
 }
 
 impl Browser {
-    pub fn new(bff: &str, issuer: &str) -> Self {
+    /// A browser for the BFF listening at `bff` whose public URL is `public`, signing in as
+    /// `username`.
+    pub fn new(bff: &str, public: &str, issuer: &str, username: &str, password: &str) -> Self {
         Self {
+            public: public.trim_end_matches('/').to_owned(),
+            username: username.to_owned(),
+            password: password.to_owned(),
             http: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
             bff: bff.to_owned(),
             issuer: issuer.to_owned(),
@@ -47,7 +56,7 @@ impl Browser {
 
     /// The real URL of `url` (the BFF's public origin → its listener).
     fn real(&self, url: &str) -> String {
-        match url.strip_prefix(PUBLIC_URL) {
+        match url.strip_prefix(self.public.as_str()) {
             Some(rest) => format!("{}{rest}", self.bff),
             None if url.starts_with('/') => format!("{}{url}", self.bff),
             None => url.to_owned(),
@@ -56,7 +65,7 @@ impl Browser {
 
     fn public_origin(&self, real: &str) -> String {
         if real.starts_with(&self.bff) {
-            PUBLIC_URL.to_owned()
+            self.public.clone()
         } else {
             origin_of(real)
         }
@@ -79,7 +88,7 @@ impl Browser {
     pub fn absorb(&mut self, url: &str, response: &Response) {
         let origin = self.public_origin(&self.real(url));
         let no_store = response.headers().get("cache-control").is_some_and(|v| v == "no-store");
-        if origin == PUBLIC_URL && response.headers().contains_key("set-cookie") && !no_store {
+        if origin == self.public && response.headers().contains_key("set-cookie") && !no_store {
             self.cacheable_cookie_responses += 1;
         }
         for value in response.headers().get_all("set-cookie") {
@@ -91,22 +100,26 @@ impl Browser {
             } else {
                 jar.insert(cookie.name().to_owned(), cookie.value().to_owned());
             }
-            if origin == PUBLIC_URL {
+            if origin == self.public {
                 self.bff_set_cookies.push(text);
             }
         }
     }
 
     /// The BFF session cookie's value, if this browser has one.
+    /// The session cookie's name: without `Secure` and its prefix over plain HTTP
+    /// (loopback, see [`crate::cookies`]).
+    fn session_cookie_name(&self) -> &'static str {
+        crate::cookies::name(crate::cookies::SESSION, self.public.starts_with("http://"))
+    }
+
     pub fn session_cookie(&self) -> Option<String> {
-        self.jars.get(PUBLIC_URL)?.get("__Host-latchkey-bff").cloned()
+        self.jars.get(&self.public)?.get(self.session_cookie_name()).cloned()
     }
 
     pub fn set_session_cookie(&mut self, value: &str) {
-        self.jars
-            .entry(PUBLIC_URL.to_owned())
-            .or_default()
-            .insert("__Host-latchkey-bff".into(), value.into());
+        let name = self.session_cookie_name();
+        self.jars.entry(self.public.clone()).or_default().insert(name.into(), value.into());
     }
 
     /// GET `url`, then follow redirects (signing in on the way) until a non-redirect answer
@@ -122,12 +135,12 @@ impl Browser {
                 let next = if location.starts_with('/') {
                     format!(
                         "{}{location}",
-                        if self.real(&url).starts_with(&self.bff) { PUBLIC_URL } else { &self.issuer }
+                        if self.real(&url).starts_with(&self.bff) { &self.public } else { &self.issuer }
                     )
                 } else {
                     location
                 };
-                let back_at_app = next.starts_with(PUBLIC_URL) && !next.contains("/bff/");
+                let back_at_app = next.starts_with(&self.public) && !next.contains("/bff/");
                 if back_at_app {
                     return (response, next);
                 }
@@ -140,7 +153,7 @@ impl Browser {
             }
             let html = response.text().await.unwrap();
             let (action, fields) = if html.contains("action=\"/login\"") {
-                ("/login", vec![("username", "alice".to_owned()), ("password", PASSWORD.to_owned())])
+                ("/login", vec![("username", self.username.clone()), ("password", self.password.clone())])
             } else if html.contains("action=\"/consent\"") {
                 ("/consent", vec![("decision", "allow".to_owned())])
             } else {
@@ -163,7 +176,7 @@ impl Browser {
 
     /// Signs in through `/bff/login`; returns where the BFF sent the browser afterwards.
     pub async fn sign_in(&mut self, return_to: &str) -> String {
-        let start = format!("{PUBLIC_URL}/bff/login?return_to={}", urlencode(return_to));
+        let start = format!("{}/bff/login?return_to={}", self.public, urlencode(return_to));
         let (response, landed) = self.navigate(&start).await;
         assert_eq!(response.status(), 303, "{landed}");
         assert!(self.session_cookie().is_some(), "signed in");
@@ -172,9 +185,8 @@ impl Browser {
 
     /// An API call as the app's JavaScript makes it: CSRF header and the app's `Origin`.
     pub fn api(&self, method: Method, path: &str) -> RequestBuilder {
-        self.request(method, &format!("{PUBLIC_URL}{path}"))
-            .header("x-latchkey-csrf", "1")
-            .header("origin", PUBLIC_URL)
+        let url = format!("{}{path}", self.public);
+        self.request(method, &url).header("x-latchkey-csrf", "1").header("origin", &self.public)
     }
 }
 
