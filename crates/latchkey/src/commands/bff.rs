@@ -94,7 +94,7 @@ fn client_secret(args: &BffArgs) -> anyhow::Result<String> {
 
 fn session_key() -> anyhow::Result<MasterKey> {
     match std::env::var(SESSION_KEY_VAR) {
-        Ok(encoded) => MasterKey::from_base64(&encoded).with_context(|| format!("{SESSION_KEY_VAR}")),
+        Ok(encoded) => MasterKey::from_base64(&encoded).context(SESSION_KEY_VAR),
         Err(_) => {
             tracing::warn!(
                 "{SESSION_KEY_VAR} is not set: a random session key is used, so sessions end when this process \
