@@ -12,7 +12,7 @@ use crate::config::BffConfig;
 use crate::error::BffError;
 use crate::layer::BffLayer;
 use crate::store::SessionStore;
-use crate::{login, logout, proxy};
+use crate::{backchannel, login, logout, proxy};
 
 /// A BFF; cheap to clone.
 #[derive(Clone)]
@@ -78,7 +78,8 @@ impl Bff {
             .route(&format!("{prefix}/login"), get(login::login))
             .route(&format!("{prefix}/callback"), get(login::callback))
             .route(&format!("{prefix}/user"), get(logout::user))
-            .route(&format!("{prefix}/logout"), post(logout::logout));
+            .route(&format!("{prefix}/logout"), post(logout::logout))
+            .route(&format!("{prefix}/backchannel-logout"), post(backchannel::backchannel_logout));
         for route in &self.inner.config.routes {
             router = router
                 .route(&route.prefix, any(proxy::forward))

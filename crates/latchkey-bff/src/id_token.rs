@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::error::BffError;
 
 /// Clock skew tolerated on `exp` and `iat`.
-const LEEWAY: i64 = 60;
+pub(crate) const LEEWAY: i64 = 60;
 
 pub struct Expected<'a> {
     pub issuer: &'a str,
@@ -26,6 +26,15 @@ pub async fn verify(
     token: &str,
     expected: &Expected<'_>,
 ) -> Result<Map<String, Value>, BffError> {
+    let keys = issuer_keys(http, jwks).await?;
+    let verified = verify_jwt::<Map<String, Value>>(token, &keys)
+        .map_err(|_| BffError::SignIn("the ID token's signature does not verify"))?;
+    check_claims(&verified.claims, expected)?;
+    Ok(verified.claims)
+}
+
+/// The issuer's current keys, from its JWKS.
+pub(crate) async fn issuer_keys(http: &reqwest::Client, jwks: &url::Url) -> Result<KeySet, BffError> {
     let set: JwkSet = http
         .get(jwks.clone())
         .send()
@@ -35,11 +44,19 @@ pub async fn verify(
         .json()
         .await
         .map_err(|_| BffError::BadGateway("the issuer's JWKS is not JSON"))?;
-    let (keys, _unusable) = KeySet::from_jwks(&set);
-    let verified = verify_jwt::<Map<String, Value>>(token, &keys)
-        .map_err(|_| BffError::SignIn("the ID token's signature does not verify"))?;
-    check_claims(&verified.claims, expected)?;
-    Ok(verified.claims)
+    Ok(KeySet::from_jwks(&set).0)
+}
+
+/// Whether `aud` names `client_id`, and with several audiences `azp` is `client_id` too
+/// (Core §3.1.3.7 steps 3–5).
+pub(crate) fn is_for(claims: &Map<String, Value>, client_id: &str) -> bool {
+    let audiences: Vec<&str> = match claims.get("aud") {
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    audiences.contains(&client_id)
+        && (audiences.len() == 1 || claims.get("azp").and_then(Value::as_str) == Some(client_id))
 }
 
 fn check_claims(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<(), BffError> {
@@ -48,16 +65,8 @@ fn check_claims(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<
     if text("iss") != Some(expected.issuer) {
         return Err(BffError::SignIn("the ID token is from another issuer"));
     }
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(one)) => vec![one.as_str()],
-        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
-        _ => vec![],
-    };
-    if !audiences.contains(&expected.client_id) {
+    if !is_for(claims, expected.client_id) {
         return Err(BffError::SignIn("the ID token is for another client"));
-    }
-    if audiences.len() > 1 && text("azp") != Some(expected.client_id) {
-        return Err(BffError::SignIn("the ID token's azp is another client"));
     }
     if number("exp").is_none_or(|exp| exp + LEEWAY <= expected.now) {
         return Err(BffError::SignIn("the ID token has expired"));

@@ -10,7 +10,7 @@
 //!
 //! - [`Bff::router`]: `GET {prefix}/login`, `GET {prefix}/callback`, `GET {prefix}/user`,
 //!   `POST {prefix}/logout`, and the proxied API prefixes ([`ApiRoute`]), each to one fixed
-//!   upstream.
+//!   upstream; `POST {prefix}/backchannel-logout` (OpenID Connect Back-Channel Logout 1.0).
 //! - [`Bff::layer`]: the same session-to-bearer step in front of an axum API in the same
 //!   process (the bank example), with no HTTP hop.
 //!
@@ -22,6 +22,7 @@
 //! crate), not in Latchkey's: the BFF runs beside the app, often on another host, and several
 //! BFF processes share one database.
 
+mod backchannel;
 mod bff;
 mod config;
 pub mod cookies;

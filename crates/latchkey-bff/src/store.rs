@@ -139,6 +139,13 @@ impl SessionStore {
         Ok(done.rows_affected())
     }
 
+    /// Ends every session of user `sub` (back-channel logout without `sid`).
+    pub async fn delete_by_sub(&self, sub: &str) -> Result<u64, BffError> {
+        let done =
+            sqlx::query("DELETE FROM bff_sessions WHERE sub = $1").bind(sub).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
     /// Opens a transaction holding the session's row lock; `None` when the row is gone.
     pub async fn lock(&self, id_hash: &str) -> Result<Option<LockedSession>, BffError> {
         let (mut tx, select) = match self.backend {

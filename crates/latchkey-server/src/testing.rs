@@ -8,11 +8,12 @@ use std::sync::Arc;
 use axum::Router;
 use latchkey_core::clock::Clock;
 use latchkey_core::token_request::Secret;
-use latchkey_crypto::{MasterKey, PasswordHasher};
+use latchkey_crypto::{MasterKey, PasswordHasher, SigningKey};
 use latchkey_store::{Client, Store, User};
 use tokio::sync::oneshot;
 
 use crate::admin::{self, NewClient, UserSpec};
+use crate::keys::KeyRing;
 use crate::password_pool::PasswordPool;
 use crate::serve::{self, ConnectionLimits};
 use crate::{App, Config};
@@ -118,6 +119,16 @@ impl TestLatchkey {
     /// Registers a client; returns it and its secret (confidential clients only).
     pub async fn add_client(&self, spec: NewClient, now: i64) -> anyhow::Result<(Client, Option<String>)> {
         admin::add_client(self.store.as_ref(), &crate::client_secrets(&self.master), spec, now).await
+    }
+
+    /// The key this server signs ID tokens with, for tests that craft tokens a relying party
+    /// must accept from it (e.g. back-channel logout tokens).
+    pub async fn id_token_signer(&self) -> anyhow::Result<SigningKey> {
+        let ring =
+            KeyRing::load_or_create(self.store.as_ref(), &self.master, self.config.access_token_algorithm, 0)
+                .await?;
+        let signer = ring.id_token_signer();
+        Ok(SigningKey::from_pkcs8(signer.alg(), &signer.to_pkcs8()?)?)
     }
 }
 

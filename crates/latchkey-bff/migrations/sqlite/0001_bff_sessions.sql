@@ -12,4 +12,5 @@ CREATE TABLE bff_sessions (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX bff_sessions_sid ON bff_sessions (sid);
+CREATE INDEX bff_sessions_sub ON bff_sessions (sub);
 CREATE INDEX bff_sessions_expires_at ON bff_sessions (expires_at);

@@ -5,6 +5,7 @@
 
 mod testkit;
 
+mod backchannel;
 mod csrf;
 mod flow;
 mod proxy;
