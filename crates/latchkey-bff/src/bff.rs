@@ -27,7 +27,9 @@ pub(crate) struct Inner {
     /// Seals the tokens in session rows and the pending-login cookie.
     pub(crate) key: MasterKey,
     pub(crate) clock: Arc<dyn Clock>,
-    /// For Latchkey (discovery, JWKS) and the proxied APIs; never follows redirects.
+    /// For Latchkey (discovery, JWKS, token endpoint) and the proxied APIs; never follows
+    /// redirects. Its overall timeout bounds a refresh, and so how long a session's row lock
+    /// is held; proxied requests set their own (`upstream_timeout`).
     pub(crate) http: reqwest::Client,
     /// Origins allowed by the CSRF check.
     pub(crate) origins: Vec<String>,
@@ -50,6 +52,7 @@ impl Bff {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|_| BffError::Internal("HTTP client"))?;
         let credentials = Credentials {

@@ -89,16 +89,15 @@ fn express_api_runs_unchanged_behind_latchkey_bff() {
 
     let bff_port = free_port();
     let public = format!("http://127.0.0.1:{bff_port}");
+    // Some settings in the file, the rest as flags.
+    let file = env.dir.path().join("bff.toml");
+    let toml = format!(
+        "listen = \"127.0.0.1:{bff_port}\"\npublic_url = \"{public}\"\nroutes = [\"/api=http://127.0.0.1:{node_port}\"]\n"
+    );
+    std::fs::write(&file, toml).unwrap();
     let mut bff = Command::new(BIN);
-    bff.args(["bff", "--issuer", &issuer, "--client-id", client["client_id"].as_str().unwrap()])
-        .args([
-            "--client-secret-stdin",
-            "--listen",
-            &format!("127.0.0.1:{bff_port}"),
-            "--public-url",
-            &public,
-        ])
-        .args(["--route", &format!("/api=http://127.0.0.1:{node_port}")])
+    bff.args(["bff", "--config", file.to_str().unwrap(), "--issuer", &issuer])
+        .args(["--client-id", client["client_id"].as_str().unwrap(), "--client-secret-stdin"])
         .env_remove("LATCHKEY_BFF_CLIENT_SECRET")
         .stdin(Stdio::piped());
     let mut child = bff.stdout(Stdio::piped()).spawn().unwrap();
