@@ -23,6 +23,10 @@ pub struct Endpoints {
     /// RFC 9207 §3: the server puts `iss` in every authorization response, so a redirect
     /// without it must be refused.
     pub authorization_response_iss: bool,
+    /// The JWKS (RFC 8414 §2 `jwks_uri`) that verifies ID tokens; `None` when not announced.
+    pub jwks: Option<Url>,
+    /// OpenID Connect RP-Initiated Logout 1.0 §2.1; `None` when not announced.
+    pub end_session: Option<Url>,
 }
 
 #[derive(Deserialize)]
@@ -33,6 +37,8 @@ struct Metadata {
     authorization_endpoint: Option<String>,
     #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
+    jwks_uri: Option<String>,
+    end_session_endpoint: Option<String>,
 }
 
 pub(crate) fn parse_url(what: &str, url: &str) -> Result<Url, ClientError> {
@@ -72,6 +78,8 @@ impl Endpoints {
             revocation: optional("revocation_endpoint", metadata.revocation_endpoint)?,
             authorization: optional("authorization_endpoint", metadata.authorization_endpoint)?,
             authorization_response_iss: metadata.authorization_response_iss_parameter_supported,
+            jwks: optional("jwks_uri", metadata.jwks_uri)?,
+            end_session: optional("end_session_endpoint", metadata.end_session_endpoint)?,
             issuer: metadata.issuer,
         })
     }

@@ -21,6 +21,9 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
     /// The granted scope, when it differs from the requested one or always (Latchkey).
     pub scope: Option<String>,
+    /// The OpenID Connect ID token (Core §3.1.3.3), when `openid` was granted.
+    #[serde(default)]
+    pub id_token: Option<String>,
 }
 
 impl TokenResponse {
@@ -46,6 +49,7 @@ impl fmt::Debug for TokenResponse {
             .field("expires_in", &self.expires_in)
             .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
             .field("scope", &self.scope)
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -61,6 +65,7 @@ mod tests {
             expires_in: Some(300),
             refresh_token: Some("secret-rt".into()),
             scope: None,
+            id_token: None,
         }
     }
 

@@ -13,11 +13,12 @@ use std::sync::Arc;
 use axum::Router;
 use latchkey_core::clock::Clock;
 use latchkey_core::token_request::Secret;
-use latchkey_crypto::{MasterKey, PasswordHasher};
+use latchkey_crypto::{MasterKey, PasswordHasher, SigningKey};
 use latchkey_store::{Client, Store, User};
 use tokio::sync::oneshot;
 
 use crate::admin::{self, NewClient, UserSpec};
+use crate::keys::SigningKeys;
 use crate::password_pool::PasswordPool;
 use crate::serve::{self, ConnectionLimits};
 use crate::{App, Config};
@@ -126,6 +127,14 @@ impl TestLatchkey {
     /// Registers a client; returns it and its secret (confidential clients only).
     pub async fn add_client(&self, spec: NewClient, now: i64) -> anyhow::Result<(Client, Option<String>)> {
         admin::add_client(self.store.as_ref(), &crate::client_secrets(&self.master), spec, now).await
+    }
+
+    /// The key this server signs ID tokens with, for tests that craft tokens a relying party
+    /// must accept from it (e.g. back-channel logout tokens).
+    pub async fn id_token_signer(&self) -> anyhow::Result<SigningKey> {
+        let keys = SigningKeys::load(self.store.as_ref(), &self.master, &self.config, 0).await?;
+        let signer = keys.id_token_signer();
+        Ok(SigningKey::from_pkcs8(signer.alg(), &signer.to_pkcs8()?)?)
     }
 }
 

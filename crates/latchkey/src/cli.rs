@@ -47,6 +47,9 @@ pub enum Command {
     /// Work with master keys
     #[command(subcommand)]
     MasterKey(MasterKeyCommand),
+    /// Run a Backend-for-Frontend: browsers sign in here and get an HttpOnly session cookie;
+    /// their API calls are forwarded with the user's access token
+    Bff(crate::commands::bff::BffArgs),
     /// See, rotate and revoke the token-signing keys
     #[command(subcommand)]
     Keys(KeysCommand),

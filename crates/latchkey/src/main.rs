@@ -36,6 +36,16 @@ fn init_logging(format: LogFormat) {
 
 async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Command::Bff(args) = cli.command {
+        // The BFF has settings of its own (`--config` names a BFF file); only the database
+        // URL flag is shared, and only when given on the command line.
+        init_logging(LogFormat::Text);
+        let database_url = matches.subcommand_matches("bff").and_then(|m| {
+            let given = m.value_source("database_url") == Some(clap::parser::ValueSource::CommandLine);
+            given.then(|| m.get_one::<String>("database_url").cloned()).flatten()
+        });
+        return commands::bff::run(args, cli.global.config.as_deref(), database_url).await;
+    }
     let config = settings::load(&matches, cli.global.config.as_deref())?;
     init_logging(config.log_format);
     match cli.command {
@@ -51,6 +61,7 @@ async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
         Command::Sessions(command) => commands::sessions::run(&Context::open(config).await?, command).await,
         Command::MasterKey(cli::MasterKeyCommand::Generate) => commands::master_key::generate(),
         Command::Keys(command) => commands::keys::run(&Context::open(config).await?, command).await,
+        Command::Bff(_) => anyhow::bail!("latchkey bff is dispatched before the server settings are read"),
         Command::Token(command) => {
             let needs_store = matches!(&command, cli::TokenCommand::Inspect { jwks: None, .. });
             let ctx = if needs_store { Some(Context::open(config).await?) } else { None };

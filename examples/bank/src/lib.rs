@@ -4,12 +4,16 @@
 //! Amounts are integer minor units; a balance never goes below zero; a transfer is one
 //! database transaction; every write carries an `Idempotency-Key`, so a retried request
 //! never moves money twice.
+//!
+//! [`web::app`] adds the web front end: a plain HTML page behind the embedded
+//! Backend-for-Frontend, so the browser never holds a token.
 
 pub mod db;
 pub mod error;
 pub mod money;
 pub mod operations;
 pub mod routes;
+pub mod web;
 
 pub use db::Ledger;
 pub use routes::router;

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use latchkey_bank::{router, Ledger};
+use latchkey_bank::{router, web, Ledger};
+use latchkey_bff::{Bff, BffConfig};
+use latchkey_crypto::MasterKey;
 use latchkey_guard::Guard;
 
 #[derive(Parser)]
@@ -20,7 +22,8 @@ struct Args {
     /// Address to listen on
     #[arg(long, env = "BANK_LISTEN", default_value = "127.0.0.1:8081")]
     listen: SocketAddr,
-    /// The bank's public URL, which DPoP proofs name (RFC 9449 §7) [default: http://<listen>]
+    /// The bank's public URL: where browsers reach it, and what DPoP proofs name (RFC 9449
+    /// §7) [default: http://<listen>]
     #[arg(long, env = "BANK_PUBLIC_URL")]
     public_url: Option<String>,
     /// sqlite://FILE or postgres://...
@@ -35,6 +38,33 @@ struct Args {
     /// How often to poll the revocation feed
     #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
     feed_interval: Duration,
+    /// Serve the web front end as this Latchkey client (confidential, grants
+    /// authorization_code and refresh_token, scope "openid profile bank:read bank:write",
+    /// redirect URI <public-url>/bff/callback)
+    #[arg(long, env = "BANK_WEB_CLIENT_ID", requires_all = ["web_client_secret", "public_url"])]
+    web_client_id: Option<String>,
+    /// Its secret
+    #[arg(long, env = "BANK_WEB_CLIENT_SECRET", hide_env_values = true)]
+    web_client_secret: Option<String>,
+    /// Where the web sessions are kept (the BFF's own tables, apart from the ledger)
+    #[arg(long, env = "BANK_WEB_SESSION_DATABASE_URL", default_value = "sqlite::memory:")]
+    web_session_database_url: String,
+}
+
+/// The API alone, or with the web front end behind the embedded BFF.
+async fn app(args: &Args, ledger: Ledger, guard: &Guard) -> anyhow::Result<axum::Router> {
+    let (Some(client_id), Some(secret), Some(public_url)) =
+        (&args.web_client_id, &args.web_client_secret, &args.public_url)
+    else {
+        return Ok(router(ledger, guard));
+    };
+    let mut config =
+        BffConfig::new(&args.issuer, client_id, secret, public_url.parse().context("--public-url")?);
+    config.scope = "openid profile bank:read bank:write".into();
+    config.embedded_prefixes = vec![web::API_PREFIX.into()];
+    // One process: a key of its own; sessions end when it stops.
+    let bff = Bff::new(config, &args.web_session_database_url, MasterKey::generate()?).await?;
+    Ok(web::app(ledger, guard, &bff))
 }
 
 #[tokio::main]
@@ -52,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
     let ledger = Ledger::open(&args.database_url).await.context("cannot open the bank database")?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!("bank listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(ledger, &guard))
+    axum::serve(listener, app(&args, ledger, &guard).await?)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -88,6 +88,7 @@ mod tests {
             expires_in,
             refresh_token: None,
             scope: None,
+            id_token: None,
         }
     }
 

@@ -112,6 +112,8 @@ async fn native_client() -> (OAuthClient, String, fake::Fake) {
         revocation: None,
         authorization: Some(format!("{base}/authorize").parse().unwrap()),
         authorization_response_iss: true,
+        jwks: None,
+        end_session: None,
     };
     let credentials = Credentials { client_id: "native-app".into(), client_secret: None };
     (OAuthClient::new(reqwest::Client::new(), endpoints, credentials), base, token_server)

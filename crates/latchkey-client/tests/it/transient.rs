@@ -19,6 +19,8 @@ async fn a_503_surfaces_as_transient_and_the_tokens_stay() {
         revocation: None,
         authorization: None,
         authorization_response_iss: false,
+        jwks: None,
+        end_session: None,
     };
     let credentials = Credentials { client_id: "app".into(), client_secret: None };
     let client = OAuthClient::new(reqwest::Client::new(), endpoints, credentials);
@@ -31,6 +33,7 @@ async fn a_503_surfaces_as_transient_and_the_tokens_stay() {
         expires_in: Some(60),
         refresh_token: Some("rt-1".into()),
         scope: None,
+        id_token: None,
     };
     manager.set_tokens(&login).await.unwrap();
     clock.advance(60);

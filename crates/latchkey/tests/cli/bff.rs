@@ -1,0 +1,129 @@
+//! `latchkey bff` in front of the Express + express-jwt + jwks-rsa API of `interop/node`,
+//! unchanged: real processes (Latchkey, the BFF, node), a scripted browser signing in on
+//! Latchkey's page. The API sees only a bearer token it verifies itself; the browser holds
+//! only the BFF's cookie.
+//!
+//! `scripts/test.sh` installs the node packages; without `node` or them the test says
+//! `skipped: ...` and passes, unless `LATCHKEY_TEST_E2E=required`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use latchkey_bff::testing::Browser;
+use latchkey_store::testing::skip_unless_required;
+use reqwest::Method;
+
+use crate::{Env, ServerProcess, BIN, PASSWORD};
+
+/// A child process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts `command` and returns it with its first stdout line.
+fn spawn_with_banner(mut command: Command) -> (Killed, String) {
+    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a banner line").unwrap();
+    std::thread::spawn(move || lines.for_each(drop));
+    (Killed(child), first)
+}
+
+#[test]
+fn express_api_runs_unchanged_behind_latchkey_bff() {
+    let node_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop/node");
+    if !node_dir.join("node_modules/express-jwt").exists()
+        || !Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success())
+    {
+        skip_unless_required("node or interop/node's packages are not installed");
+        return;
+    }
+    let env = Env::sqlite();
+    let port = free_port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let _server =
+        ServerProcess::spawn(env.command(&["serve", "--listen", &listen, "--issuer", &issuer])).unwrap();
+    env.run_ok_json(&["users", "add", "alice", "--password-stdin", "--json"], &format!("{PASSWORD}\n"));
+    let client = env.run_ok_json(
+        &[
+            "clients",
+            "add",
+            "bank web",
+            "--type",
+            "confidential",
+            "--grant",
+            "authorization_code,refresh_token",
+            "--scope",
+            "openid profile",
+            "--redirect-uri",
+            "http://127.0.0.1/bff/callback",
+            "--skip-consent",
+            "--json",
+        ],
+        "",
+    );
+
+    let mut node = Command::new("node");
+    node.current_dir(&node_dir).args([
+        "server.js",
+        "--issuer",
+        &issuer,
+        "--audience",
+        &issuer,
+        "--port",
+        "0",
+    ]);
+    let (_node, ready) = spawn_with_banner(node);
+    let node_port = ready.strip_prefix("ready on port ").unwrap_or_else(|| panic!("{ready}"));
+
+    let bff_port = free_port();
+    let public = format!("http://127.0.0.1:{bff_port}");
+    // Some settings in the file, the rest as flags.
+    let file = env.dir.path().join("bff.toml");
+    let toml = format!(
+        "listen = \"127.0.0.1:{bff_port}\"\npublic_url = \"{public}\"\nroutes = [\"/api=http://127.0.0.1:{node_port}\"]\n"
+    );
+    std::fs::write(&file, toml).unwrap();
+    let mut bff = Command::new(BIN);
+    bff.args(["bff", "--config", file.to_str().unwrap(), "--issuer", &issuer])
+        .args(["--client-id", client["client_id"].as_str().unwrap(), "--client-secret-stdin"])
+        .env_remove("LATCHKEY_BFF_CLIENT_SECRET")
+        .stdin(Stdio::piped());
+    let mut child = bff.stdout(Stdio::piped()).spawn().unwrap();
+    let secret = client["client_secret"].as_str().unwrap();
+    child.stdin.take().unwrap().write_all(format!("{secret}\n").as_bytes()).unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = lines.next().expect("the BFF's banner").unwrap();
+    let _bff = Killed(child);
+    assert!(banner.starts_with("Latchkey BFF is listening on "), "{banner}");
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut browser = Browser::new(&public, &public, &issuer, "alice", PASSWORD);
+        browser.sign_in("/").await;
+        let me = browser.api(Method::GET, "/api/me").send().await.unwrap();
+        assert_eq!(me.status(), 200);
+        let me: serde_json::Value = me.json().await.unwrap();
+        assert!(me["sub"].as_str().is_some_and(|sub| !sub.is_empty()), "{me}");
+        assert!(me["sid"].is_string(), "{me}");
+
+        let forged = browser
+            .request(Method::GET, &format!("{public}/api/me"))
+            .header("origin", "https://evil.example");
+        assert_eq!(forged.send().await.unwrap().status(), 403);
+        let logout = browser.api(Method::POST, "/bff/logout").send().await.unwrap();
+        assert_eq!(logout.status(), 200);
+        assert_eq!(browser.api(Method::GET, "/api/me").send().await.unwrap().status(), 401);
+    });
+}

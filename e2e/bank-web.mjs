@@ -1,0 +1,122 @@
+// The bank's web front end in a real browser: headless Chromium (Debian's package), driven
+// by Playwright, signs in through Latchkey's hosted page, deposits, transfers, reloads, acts
+// in two tabs at once, and signs out in one tab while the other finds itself signed out.
+// Throughout, no token reaches the page: not in a response body, not in document.cookie,
+// not in localStorage or sessionStorage.
+//
+// Environment: BANK_URL, USERNAME, PASSWORD, RECIPIENT, SCREENSHOT_DIR, CHROMIUM (optional).
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import { env } from './lib.mjs';
+
+const bank = new URL(env('BANK_URL'));
+const screenshots = env('SCREENSHOT_DIR');
+mkdirSync(screenshots, { recursive: true });
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'latchkey-bank-web-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+
+// Every body the bank's origin sends the page: none may carry a token.
+const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
+const leaks = [];
+context.on('response', async (response) => {
+  if (new URL(response.url()).origin !== bank.origin) return;
+  const body = await response.text().catch(() => '');
+  if (JWT.test(body) || /access_token|refresh_token|id_token/.test(body)) leaks.push(response.url());
+});
+
+async function assertNoTokenInPage(tab) {
+  const state = await tab.evaluate(() => ({
+    cookie: document.cookie,
+    local: Object.keys(localStorage).length,
+    session: Object.keys(sessionStorage).length,
+  }));
+  assert.deepEqual(state, { cookie: '', local: 0, session: 0 });
+}
+
+const balanceOf = async (tab) => (await tab.locator('#balance').textContent()).trim();
+
+async function act(tab, form, fields) {
+  for (const [label, value] of Object.entries(fields)) await tab.getByLabel(label).fill(value);
+  await tab.locator(`#${form} button[type=submit]`).click();
+  await tab.getByRole('status').filter({ hasText: 'done' }).waitFor();
+}
+
+const tab = context.pages()[0] ?? (await context.newPage());
+tab.setDefaultTimeout(30_000);
+let status = 0;
+try {
+  await tab.goto(bank.href);
+  await tab.getByRole('link', { name: 'Sign in' }).click();
+  await tab.getByLabel('Username').fill(env('USERNAME'));
+  await tab.getByLabel('Password').fill(env('PASSWORD'));
+  await tab.getByRole('button', { name: 'Sign in' }).click();
+  await tab.waitForURL((u) => u.origin === bank.origin && !u.pathname.startsWith('/bff/'));
+  await tab.getByText(/^Signed in/).waitFor();
+  assert.equal(await balanceOf(tab), '0.00');
+  const session = (await context.cookies(bank.href)).find((c) => c.name.endsWith('latchkey-bff'));
+  assert.equal(session?.httpOnly, true);
+  assert.equal(session?.sameSite, 'Strict');
+  console.log('bank web: sign-in: ok');
+
+  await act(tab, 'deposit', { 'Amount to deposit': '100.00' });
+  await tab.locator('#balance').filter({ hasText: '100.00' }).waitFor();
+  await act(tab, 'transfer', { "Recipient's username": env('RECIPIENT'), 'Amount to transfer': '25.50' });
+  await tab.locator('#balance').filter({ hasText: '74.50' }).waitFor();
+  await act(tab, 'withdraw', { 'Amount to withdraw': '4.50' });
+  await tab.locator('#balance').filter({ hasText: '70.00' }).waitFor();
+  assert.equal(await tab.locator('#history tr').count(), 3);
+  console.log('bank web: deposit, transfer, withdraw, history: ok');
+
+  await tab.reload();
+  await tab.getByText(/^Signed in/).waitFor();
+  await tab.locator('#balance').filter({ hasText: '70.00' }).waitFor();
+  await assertNoTokenInPage(tab);
+  console.log('bank web: still signed in after a reload; no token in cookies or storage: ok');
+
+  // Two tabs acting at once: two deposits, each with its own idempotency key.
+  const other = await context.newPage();
+  other.setDefaultTimeout(30_000);
+  await other.goto(bank.href);
+  await other.getByText(/^Signed in/).waitFor();
+  await Promise.all([
+    act(tab, 'deposit', { 'Amount to deposit': '1.00' }),
+    act(other, 'deposit', { 'Amount to deposit': '2.00' }),
+  ]);
+  await other.getByRole('button', { name: 'Refresh' }).click();
+  await other.locator('#balance').filter({ hasText: '73.00' }).waitFor();
+  console.log('bank web: two tabs at once: ok');
+
+  // Signing out in one tab signs the other out: its next call gets 401.
+  await tab.getByRole('button', { name: 'Sign out' }).click();
+  await tab.waitForURL((u) => u.origin !== bank.origin || u.pathname === '/');
+  await other.getByRole('button', { name: 'Refresh' }).click();
+  await other.getByRole('link', { name: 'Sign in' }).waitFor();
+  await other.getByText('You are signed out.').waitFor();
+  await assertNoTokenInPage(other);
+  console.log('bank web: sign-out in one tab, the other is signed out: ok');
+
+  assert.deepEqual(leaks, [], 'no response body carried a token');
+  console.log('bank web: all checks passed');
+} catch (e) {
+  status = 1;
+  console.error('bank web test failed:', e);
+  await tab.screenshot({ path: join(screenshots, 'bank-web-failure.png'), fullPage: true }).catch(() => {});
+  console.error(`screenshot: ${join(screenshots, 'bank-web-failure.png')}`);
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+process.exit(status);
