@@ -67,9 +67,9 @@ pub use error::{Backend, StoreError};
 pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
-    AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient,
-    NewSession, NewUser, Revocation, RevocationKind, Session, SessionWithUser, SigningKeyRecord,
-    ThrottleCount, User,
+    AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
+    NewClient, NewSession, NewUser, Revocation, RevocationKind, Session, SessionWithUser, SigningKeyRecord,
+    ThrottleCount, User, UserUpdate,
 };
 pub use sql::SqlStore;
 pub use traits::{

@@ -20,6 +20,18 @@ pub struct User {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Bumped by every change an admin can see: the user's ETag in the admin API.
+    pub version: i64,
+}
+
+/// An admin's change to a user's profile ([`crate::UserStore::update_user`]), made only if
+/// the user is still at `expected_version`.
+#[derive(Debug, Clone)]
+pub struct UserUpdate {
+    pub id: String,
+    pub expected_version: i64,
+    pub email: Option<String>,
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -224,6 +236,18 @@ pub struct AuditEvent {
     pub client_id: Option<String>,
     pub session_id: Option<String>,
     pub detail: Option<String>,
+}
+
+/// Which audit events to list; every given condition must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub user_id: Option<String>,
+    pub client_id: Option<String>,
+    pub kind: Option<String>,
+    /// Only events at or after this time.
+    pub since: Option<i64>,
+    /// Only events with a row id below this one (the previous page's last).
+    pub before_id: Option<i64>,
 }
 
 /// What a revocation-feed entry names.

@@ -182,21 +182,42 @@ pub enum DpopArg {
     Required,
 }
 
+impl DpopArg {
+    /// The policy's name, as the admin API and the store spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Optional => "optional",
+            Self::Required => "required",
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum ClientsCommand {
     /// Register a client; a confidential client's secret is printed once
     Add {
         name: String,
         /// public (browser/mobile apps) or confidential (servers that keep a secret)
-        #[arg(long = "type", value_enum)]
-        kind: ClientTypeArg,
+        #[arg(long = "type", value_enum, required_unless_present = "admin", conflicts_with = "admin")]
+        kind: Option<ClientTypeArg>,
         /// Grants: authorization_code, password, refresh_token, client_credentials
         /// (comma-separated or repeated)
-        #[arg(long = "grant", value_delimiter = ',', required = true, value_name = "GRANT")]
+        #[arg(
+            long = "grant",
+            value_delimiter = ',',
+            required_unless_present = "admin",
+            conflicts_with = "admin",
+            value_name = "GRANT"
+        )]
         grants: Vec<String>,
         /// Scopes the client may ask for (space- or comma-separated, or repeated)
-        #[arg(long = "scope", value_delimiter = ',', value_name = "SCOPE")]
+        #[arg(long = "scope", value_delimiter = ',', value_name = "SCOPE", conflicts_with = "admin")]
         scopes: Vec<String>,
+        /// An admin client for the admin API (`/admin/`): confidential, with the
+        /// client_credentials grant and the latchkey:admin scope alone
+        #[arg(long)]
+        admin: bool,
         /// Access-token lifetime for this client, e.g. 10m
         #[arg(long, value_name = "DURATION")]
         access_token_ttl: Option<String>,

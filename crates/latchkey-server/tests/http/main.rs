@@ -7,6 +7,10 @@ mod proxy;
 mod testkit;
 
 mod account;
+mod admin_auth;
+mod admin_kit;
+mod admin_resources;
+mod admin_users;
 mod atomic_writes;
 mod authn;
 mod authorize;

@@ -1,14 +1,11 @@
 //! `latchkey clients add|list|remove`.
 
 use anyhow::bail;
-use latchkey_core::client::ClientKind;
-use latchkey_core::dpop::DpopPolicy;
-use latchkey_core::grant::GrantType;
-use latchkey_core::scope::Scope;
-use latchkey_server::admin::{self, NewClient};
+use latchkey_server::admin;
+use latchkey_server::admin_api::NewClientRequest;
 
 use super::parse_seconds;
-use crate::cli::{ClientTypeArg, ClientsCommand, DpopArg};
+use crate::cli::{ClientTypeArg, ClientsCommand};
 use crate::context::Context;
 use crate::output::{client_json, print_json};
 
@@ -23,6 +20,7 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             kind,
             grants,
             scopes,
+            admin,
             access_token_ttl,
             refresh_token_ttl,
             session_max_lifetime,
@@ -35,41 +33,27 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             dpop_nonce,
             json,
         } => {
-            let grant_types = grants
-                .iter()
-                .map(|g| {
-                    GrantType::parse(g.trim())
-                        .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let scope = Scope::parse(&scopes.join(" "))
-                .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))?;
-            let kind = match kind {
-                ClientTypeArg::Public => ClientKind::Public,
-                ClientTypeArg::Confidential => ClientKind::Confidential,
-            };
-            if no_pkce && kind == ClientKind::Public {
-                anyhow::bail!(
-                    "--no-pkce is only for legacy confidential clients: public clients always use PKCE"
-                );
-            }
-            let client = NewClient {
-                access_token_ttl: optional_seconds(access_token_ttl)?,
-                refresh_idle_ttl: optional_seconds(refresh_token_ttl)?,
-                refresh_absolute_ttl: optional_seconds(session_max_lifetime)?,
-                reuse_window: optional_seconds(reuse_window)?,
+            let request = NewClientRequest {
+                name,
+                kind: kind.map(|kind| match kind {
+                    ClientTypeArg::Public => "public".to_owned(),
+                    ClientTypeArg::Confidential => "confidential".to_owned(),
+                }),
+                grant_types: grants.iter().map(|g| g.trim().to_owned()).collect(),
+                scopes,
                 redirect_uris,
                 post_logout_redirect_uris,
+                access_token_ttl: optional_seconds(access_token_ttl)?,
+                refresh_token_ttl: optional_seconds(refresh_token_ttl)?,
+                session_max_lifetime: optional_seconds(session_max_lifetime)?,
+                reuse_window: optional_seconds(reuse_window)?,
                 require_consent: !skip_consent,
                 pkce_required: !no_pkce,
-                dpop: match dpop {
-                    DpopArg::Off => DpopPolicy::Off,
-                    DpopArg::Optional => DpopPolicy::Optional,
-                    DpopArg::Required => DpopPolicy::Required,
-                },
+                dpop: Some(dpop.as_str().to_owned()),
                 dpop_nonce,
-                ..NewClient::new(name, kind, &grant_types, scope)
+                admin,
             };
+            let client = request.into_new_client()?;
             let secrets = latchkey_server::client_secrets(&ctx.master_key().await?);
             let (client, secret) = admin::add_client(ctx.store.as_ref(), &secrets, client, ctx.now()).await?;
             if json {
