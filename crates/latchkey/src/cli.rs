@@ -21,6 +21,11 @@ pub struct GlobalArgs {
     /// Configuration file [default: ./latchkey.toml when it exists]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Drive a running server through its admin API instead of opening the database
+    /// (users, clients, sessions, keys, audit), with the admin client credentials of
+    /// LATCHKEY_ADMIN_CLIENT_ID and LATCHKEY_ADMIN_CLIENT_SECRET
+    #[arg(long, global = true, value_name = "URL", env = "LATCHKEY_SERVER")]
+    pub server: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -47,6 +52,30 @@ pub enum Command {
     /// See, rotate and revoke the token-signing keys
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Read the audit events
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// List audit events, newest first
+    List {
+        /// Only this user's events
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
+        /// Only events of this type (e.g. login_failed, refresh_reuse, admin_request)
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        /// Only events since this time (RFC 3339) or this long ago (e.g. 24h)
+        #[arg(long, value_name = "TIME|DURATION")]
+        since: Option<String>,
+        /// Most events shown
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -260,6 +289,12 @@ pub enum ClientsCommand {
     },
     /// Remove a client and end its sessions
     Remove { client_id: String },
+    /// Give a confidential client a new secret (printed once); the old one stops working
+    RotateSecret {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

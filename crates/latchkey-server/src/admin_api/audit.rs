@@ -15,7 +15,7 @@ use super::problem::{Problem, ProblemBody};
 use crate::state::AppState;
 
 /// An audit event.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct AuditEventView {
     pub at: i64,
     #[serde(rename = "type")]
@@ -53,7 +53,7 @@ pub struct AuditQuery {
     pub since: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/admin/audit-events", tag = "audit", params(PageQuery, AuditQuery),
+#[utoipa::path(get, operation_id = "audit_list", path = "/admin/audit-events", tag = "audit", params(PageQuery, AuditQuery),
     responses((status = 200, body = Page<AuditEventView>),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn list(

@@ -20,7 +20,7 @@ use crate::admin::{self, NewClient};
 use crate::state::AppState;
 
 /// A client as an operator sees it: never the secret hash.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct ClientView {
     pub client_id: String,
     pub name: String,
@@ -102,7 +102,7 @@ pub struct NewClientRequest {
 }
 
 /// A registered client and its secret (confidential clients; shown once).
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct RegisteredClient {
     #[serde(flatten)]
     pub client: ClientView,
@@ -110,7 +110,7 @@ pub struct RegisteredClient {
 }
 
 /// A new secret (shown once).
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct NewSecret {
     pub client_secret: String,
 }
@@ -164,7 +164,7 @@ async fn find(state: &AppState, id: &str) -> Result<Client, Problem> {
     state.store.client_by_id(id).await?.ok_or_else(|| Problem::not_found("client"))
 }
 
-#[utoipa::path(get, path = "/admin/clients", tag = "clients", params(PageQuery),
+#[utoipa::path(get, operation_id = "clients_list", path = "/admin/clients", tag = "clients", params(PageQuery),
     responses((status = 200, body = Page<ClientView>),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn list(
@@ -176,7 +176,7 @@ pub async fn list(
     Ok(Json(page_by_key(clients, &page, |client| client.id.as_str())))
 }
 
-#[utoipa::path(post, path = "/admin/clients", tag = "clients", request_body = NewClientRequest,
+#[utoipa::path(post, operation_id = "clients_create", path = "/admin/clients", tag = "clients", request_body = NewClientRequest,
     responses((status = 201, body = RegisteredClient),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn create(
@@ -190,7 +190,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(RegisteredClient { client: ClientView::from(&client), client_secret })))
 }
 
-#[utoipa::path(get, path = "/admin/clients/{id}", tag = "clients", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "clients_get", path = "/admin/clients/{id}", tag = "clients", params(("id" = String, Path)),
     responses((status = 200, body = ClientView),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn get(
@@ -201,7 +201,7 @@ pub async fn get(
     Ok(Json(ClientView::from(&find(&state, &id).await?)))
 }
 
-#[utoipa::path(delete, path = "/admin/clients/{id}", tag = "clients", params(("id" = String, Path)),
+#[utoipa::path(delete, operation_id = "clients_delete", path = "/admin/clients/{id}", tag = "clients", params(("id" = String, Path)),
     responses((status = 204, description = "Removed, with its sessions"),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn delete(
@@ -217,7 +217,7 @@ pub async fn delete(
     }
 }
 
-#[utoipa::path(post, path = "/admin/clients/{id}/rotate-secret", tag = "clients", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "clients_rotate_secret", path = "/admin/clients/{id}/rotate-secret", tag = "clients", params(("id" = String, Path)),
     responses((status = 200, body = NewSecret),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn rotate_secret(

@@ -14,7 +14,7 @@ use crate::keys;
 use crate::state::AppState;
 
 /// A signing key as an operator sees it: never its private part.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct KeyView {
     pub kid: String,
     pub purpose: String,
@@ -44,7 +44,7 @@ impl From<&SigningKeyRecord> for KeyView {
 }
 
 /// How to rotate.
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RotateRequest {
     /// Sign with the new keys at once instead of after `key_publish_lead`.
@@ -53,7 +53,7 @@ pub struct RotateRequest {
 }
 
 /// The next key of one purpose.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct RotatedKey {
     pub kid: String,
     pub purpose: String,
@@ -63,14 +63,26 @@ pub struct RotatedKey {
     pub created: bool,
 }
 
+impl From<keys::Rotated> for RotatedKey {
+    fn from(rotated: keys::Rotated) -> Self {
+        Self {
+            kid: rotated.kid,
+            purpose: rotated.purpose.as_str().into(),
+            alg: rotated.alg,
+            activate_at: rotated.activate_at,
+            created: rotated.created,
+        }
+    }
+}
+
 /// The state a revoked key had.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct RevokedKey {
     pub kid: String,
     pub previous_state: String,
 }
 
-#[utoipa::path(get, path = "/admin/keys", tag = "keys", params(PageQuery),
+#[utoipa::path(get, operation_id = "keys_list", path = "/admin/keys", tag = "keys", params(PageQuery),
     responses((status = 200, body = Page<KeyView>),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn list(
@@ -83,7 +95,7 @@ pub async fn list(
     Ok(Json(page_by_key(keys, &page, |key| key.kid.as_str())))
 }
 
-#[utoipa::path(post, path = "/admin/keys/rotate", tag = "keys", request_body = RotateRequest,
+#[utoipa::path(post, operation_id = "keys_rotate", path = "/admin/keys/rotate", tag = "keys", request_body = RotateRequest,
     responses((status = 200, body = Vec<RotatedKey>),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn rotate(
@@ -93,21 +105,12 @@ pub async fn rotate(
     let Json(body) = body?;
     let now = state.clock.now();
     let rotated = keys::rotate(state.store.as_ref(), &state.master, &state.config, now, body.now).await?;
-    let rotated = rotated
-        .into_iter()
-        .map(|r| RotatedKey {
-            kid: r.kid,
-            purpose: r.purpose.as_str().into(),
-            alg: r.alg,
-            activate_at: r.activate_at,
-            created: r.created,
-        })
-        .collect();
+    let rotated = rotated.into_iter().map(RotatedKey::from).collect();
     state.keys.refresh(state.store.as_ref(), &state.config, now).await?;
     Ok(Json(rotated))
 }
 
-#[utoipa::path(post, path = "/admin/keys/{kid}/revoke", tag = "keys", params(("kid" = String, Path)),
+#[utoipa::path(post, operation_id = "keys_revoke", path = "/admin/keys/{kid}/revoke", tag = "keys", params(("kid" = String, Path)),
     responses((status = 200, body = RevokedKey),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn revoke(

@@ -35,10 +35,11 @@ use utoipa::{Modify, OpenApi};
 
 pub use audit::AuditEventView;
 pub use clients::{ClientView, NewClientRequest, NewSecret, RegisteredClient};
-pub use keys::{KeyView, RevokedKey, RotatedKey};
+pub use keys::{KeyView, RevokedKey, RotateRequest, RotatedKey};
 pub use page::Page;
+pub use problem::ProblemBody;
 pub use sessions::SessionView;
-pub use users::{SessionsEnded, Unlocked, UserView};
+pub use users::{NewUserRequest, PasswordRequest, SessionsEnded, Unlocked, UserView};
 
 use crate::routes::MAX_BODY_BYTES;
 use crate::state::AppState;

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_crypto::CryptoError;
 use latchkey_store::StoreError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
@@ -26,7 +26,7 @@ pub struct Problem {
 }
 
 /// The body of RFC 9457 §3.1 (`type` is `about:blank`: the status says what happened).
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProblemBody {
     #[serde(rename = "type")]
     pub kind: String,

@@ -15,7 +15,7 @@ use crate::admin;
 use crate::state::AppState;
 
 /// A session as an operator sees it.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct SessionView {
     pub id: String,
     pub user_id: String,
@@ -56,7 +56,7 @@ pub struct SessionFilter {
     pub client_id: Option<String>,
 }
 
-#[utoipa::path(get, path = "/admin/sessions", tag = "sessions", params(PageQuery, SessionFilter),
+#[utoipa::path(get, operation_id = "sessions_list", path = "/admin/sessions", tag = "sessions", params(PageQuery, SessionFilter),
     responses((status = 200, body = Page<SessionView>),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn list(
@@ -71,7 +71,7 @@ pub async fn list(
     Ok(Json(page_by_key(sessions, &page, |session| session.id.as_str())))
 }
 
-#[utoipa::path(get, path = "/admin/sessions/{id}", tag = "sessions", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "sessions_get", path = "/admin/sessions/{id}", tag = "sessions", params(("id" = String, Path)),
     responses((status = 200, body = SessionView),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn get(
@@ -83,7 +83,7 @@ pub async fn get(
     Ok(Json(SessionView::from(&found.session)))
 }
 
-#[utoipa::path(delete, path = "/admin/sessions/{id}", tag = "sessions", params(("id" = String, Path)),
+#[utoipa::path(delete, operation_id = "sessions_revoke", path = "/admin/sessions/{id}", tag = "sessions", params(("id" = String, Path)),
     responses((status = 204, description = "Ended: its refresh and access tokens stop working"),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn revoke(

@@ -19,7 +19,7 @@ use crate::admin::{self, UserSpec};
 use crate::state::AppState;
 
 /// A user as an operator sees it: never the password hash.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct UserView {
     pub id: String,
     pub username: String,
@@ -52,12 +52,14 @@ fn user_response(status: StatusCode, user: &User) -> Response {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserFilter {
+    /// Only the user with this username.
+    pub username: Option<String>,
     /// Only disabled (true) or only enabled (false) users.
     pub disabled: Option<bool>,
 }
 
 /// A user to create.
-#[derive(Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
     pub username: String,
@@ -85,20 +87,20 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
 }
 
 /// A new password.
-#[derive(Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordRequest {
     pub password: String,
 }
 
 /// How many sessions an action ended.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct SessionsEnded {
     pub sessions_ended: u64,
 }
 
 /// Whether an unlock lifted a lockout.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct Unlocked {
     pub was_locked: bool,
 }
@@ -107,7 +109,7 @@ async fn find(state: &AppState, id: &str) -> Result<User, Problem> {
     state.store.user_by_id(id).await?.ok_or_else(|| Problem::not_found("user"))
 }
 
-#[utoipa::path(get, path = "/admin/users", tag = "users", params(PageQuery, UserFilter),
+#[utoipa::path(get, operation_id = "users_list", path = "/admin/users", tag = "users", params(PageQuery, UserFilter),
     responses((status = 200, body = Page<UserView>),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn list(
@@ -116,12 +118,15 @@ pub async fn list(
     filter: Result<Query<UserFilter>, QueryRejection>,
 ) -> Result<Json<Page<UserView>>, Problem> {
     let (Query(page), Query(filter)) = (page?, filter?);
-    let mut users = state.store.list_users().await?;
+    let mut users = match &filter.username {
+        Some(username) => state.store.user_by_username(username).await?.into_iter().collect(),
+        None => state.store.list_users().await?,
+    };
     users.retain(|user| filter.disabled.is_none_or(|disabled| user.disabled == disabled));
     Ok(Json(page_by_key(users, &page, |user| user.username.as_str())))
 }
 
-#[utoipa::path(post, path = "/admin/users", tag = "users", request_body = NewUserRequest,
+#[utoipa::path(post, operation_id = "users_create", path = "/admin/users", tag = "users", request_body = NewUserRequest,
     responses((status = 201, body = UserView, headers(("ETag" = String))),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn create(
@@ -136,7 +141,7 @@ pub async fn create(
     Ok(user_response(StatusCode::CREATED, &user))
 }
 
-#[utoipa::path(get, path = "/admin/users/{id}", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "users_get", path = "/admin/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = UserView, headers(("ETag" = String))),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn get(
@@ -147,7 +152,7 @@ pub async fn get(
     Ok(user_response(StatusCode::OK, &find(&state, &id).await?))
 }
 
-#[utoipa::path(patch, path = "/admin/users/{id}", tag = "users", request_body = UserPatch,
+#[utoipa::path(patch, operation_id = "users_update", path = "/admin/users/{id}", tag = "users", request_body = UserPatch,
     params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag the change is based on")),
     responses((status = 200, body = UserView, headers(("ETag" = String))),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
@@ -170,7 +175,7 @@ pub async fn update(
     }
 }
 
-#[utoipa::path(delete, path = "/admin/users/{id}", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(delete, operation_id = "users_delete", path = "/admin/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 204, description = "Deleted, with their sessions"),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn delete(
@@ -185,7 +190,7 @@ pub async fn delete(
     }
 }
 
-#[utoipa::path(post, path = "/admin/users/{id}/disable", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "users_disable", path = "/admin/users/{id}/disable", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = SessionsEnded),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn disable(
@@ -198,7 +203,7 @@ pub async fn disable(
     Ok(Json(SessionsEnded { sessions_ended }))
 }
 
-#[utoipa::path(post, path = "/admin/users/{id}/enable", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "users_enable", path = "/admin/users/{id}/enable", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = UserView, headers(("ETag" = String))),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn enable(
@@ -211,7 +216,7 @@ pub async fn enable(
     Ok(user_response(StatusCode::OK, &find(&state, &id).await?))
 }
 
-#[utoipa::path(post, path = "/admin/users/{id}/password", tag = "users", request_body = PasswordRequest,
+#[utoipa::path(post, operation_id = "users_set_password", path = "/admin/users/{id}/password", tag = "users", request_body = PasswordRequest,
     params(("id" = String, Path)),
     responses((status = 200, body = SessionsEnded),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
@@ -230,7 +235,7 @@ pub async fn set_password(
     Ok(Json(SessionsEnded { sessions_ended }))
 }
 
-#[utoipa::path(post, path = "/admin/users/{id}/unlock", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "users_unlock", path = "/admin/users/{id}/unlock", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = Unlocked),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn unlock(
@@ -243,7 +248,7 @@ pub async fn unlock(
     Ok(Json(Unlocked { was_locked }))
 }
 
-#[utoipa::path(post, path = "/admin/users/{id}/revoke-sessions", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "users_revoke_sessions", path = "/admin/users/{id}/revoke-sessions", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = SessionsEnded),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn revoke_sessions(
