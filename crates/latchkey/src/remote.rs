@@ -87,7 +87,7 @@ impl AdminApi {
     ) -> anyhow::Result<T> {
         let body = body.map(serde_json::to_value).transpose()?;
         let response = self.request(method, path, body.as_ref()).await?;
-        Ok(response.json().await.context("the admin API answered something else than JSON")?)
+        response.json().await.context("the admin API answered something else than JSON")
     }
 
     /// A request whose answer has no body (`204`).

@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::remote::AdminApi;
 
 pub enum Target {
-    Local(Context),
+    Local(Box<Context>),
     Remote(AdminApi),
 }
 
@@ -21,7 +21,7 @@ impl Target {
     pub async fn open(config: Config, server: Option<&str>) -> anyhow::Result<Self> {
         Ok(match server {
             Some(server) => Self::Remote(AdminApi::connect(server).await?),
-            None => Self::Local(Context::open(config).await?),
+            None => Self::Local(Box::new(Context::open(config).await?)),
         })
     }
 

@@ -5,8 +5,9 @@
 //! [`crate::error`]).
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use latchkey_core::dpop::NONCE_HEADER;
 use latchkey_crypto::CryptoError;
 use latchkey_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ pub struct Problem {
     status: StatusCode,
     detail: Option<String>,
     /// Headers of the answer, e.g. a `WWW-Authenticate` challenge.
-    headers: HeaderMap,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// The body of RFC 9457 §3.1 (`type` is `about:blank`: the status says what happened).
@@ -38,7 +39,7 @@ pub struct ProblemBody {
 
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Self { status, detail: Some(detail.into()), headers: HeaderMap::new() }
+        Self { status, detail: Some(detail.into()), headers: Vec::new() }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -60,7 +61,9 @@ impl IntoResponse for Problem {
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
-        headers.extend(self.headers);
+        for (name, value) in self.headers {
+            headers.insert(name, value);
+        }
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
@@ -77,15 +80,11 @@ impl From<ApiError> for Problem {
             other => Some(other.to_string()),
         };
         let response = error.into_response(); // logs internal failures
-        let mut headers = HeaderMap::new();
-        for name in [header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
-            if let Some(value) = response.headers().get(&name) {
-                headers.insert(name, value.clone());
-            }
-        }
-        if let Some(nonce) = response.headers().get(latchkey_core::dpop::NONCE_HEADER) {
-            headers.insert(latchkey_core::dpop::NONCE_HEADER, nonce.clone());
-        }
+        let kept = [header::WWW_AUTHENTICATE, header::RETRY_AFTER, HeaderName::from_static(NONCE_HEADER)];
+        let headers = kept
+            .into_iter()
+            .filter_map(|name| response.headers().get(&name).cloned().map(|value| (name, value)))
+            .collect();
         Self { status: response.status(), detail, headers }
     }
 }
