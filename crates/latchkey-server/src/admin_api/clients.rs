@@ -5,6 +5,7 @@ use anyhow::Context as _;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::Extension;
 use axum::Json;
 use latchkey_core::client::ClientKind;
 use latchkey_core::dpop::DpopPolicy;
@@ -14,6 +15,7 @@ use latchkey_store::Client;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::auth::AdminCaller;
 use super::page::{page_by_key, Page, PageQuery};
 use super::problem::{Problem, ProblemBody};
 use crate::admin::{self, NewClient};
@@ -160,6 +162,18 @@ impl NewClientRequest {
     }
 }
 
+/// An admin cannot remove or re-key the client it calls as: the API would lock itself out
+/// (use another admin client, or the CLI on the database).
+fn not_the_caller(caller: &AdminCaller, id: &str) -> Result<(), Problem> {
+    if caller.client_id == id {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "this is the client the request acts as; change it with another admin client",
+        ));
+    }
+    Ok(())
+}
+
 async fn find(state: &AppState, id: &str) -> Result<Client, Problem> {
     state.store.client_by_id(id).await?.ok_or_else(|| Problem::not_found("client"))
 }
@@ -206,9 +220,11 @@ pub async fn get(
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn delete(
     State(state): State<AppState>,
+    Extension(caller): Extension<AdminCaller>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, Problem> {
     let Path(id) = id?;
+    not_the_caller(&caller, &id)?;
     if state.store.remove_client(&id).await? {
         state.clients.forget(&id);
         Ok(StatusCode::NO_CONTENT)
@@ -222,9 +238,11 @@ pub async fn delete(
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn rotate_secret(
     State(state): State<AppState>,
+    Extension(caller): Extension<AdminCaller>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<NewSecret>, Problem> {
     let Path(id) = id?;
+    not_the_caller(&caller, &id)?;
     let client = find(&state, &id).await?;
     let client_secret =
         admin::rotate_client_secret(state.store.as_ref(), &state.client_secrets, &client).await?;

@@ -80,9 +80,9 @@ impl From<ApiError> for Problem {
             other => Some(other.to_string()),
         };
         let response = error.into_response(); // logs internal failures
-        let kept = [header::WWW_AUTHENTICATE, header::RETRY_AFTER, HeaderName::from_static(NONCE_HEADER)];
+        let nonce = HeaderName::from_bytes(NONCE_HEADER.as_bytes()).ok();
+        let kept = [header::WWW_AUTHENTICATE, header::RETRY_AFTER].into_iter().chain(nonce);
         let headers = kept
-            .into_iter()
             .filter_map(|name| response.headers().get(&name).cloned().map(|value| (name, value)))
             .collect();
         Self { status: response.status(), detail, headers }

@@ -62,11 +62,15 @@ pub struct UserFilter {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
+    /// No whitespace or control characters, at most 256 bytes.
+    #[schema(pattern = "^[!-~]+$", min_length = 1, max_length = 256)]
     pub username: String,
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]
     pub roles: Vec<String>,
+    /// At least 8 characters.
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: String,
 }
 
@@ -90,6 +94,8 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordRequest {
+    /// At least 8 characters.
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: String,
 }
 

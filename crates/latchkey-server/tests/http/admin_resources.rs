@@ -7,7 +7,7 @@ use latchkey_core::clock::Clock;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::admin_kit::{admin, admin_token, assert_problem, token_of};
+use crate::admin_kit::{admin, admin_client, admin_token, assert_problem, token_of};
 use crate::testkit::{test_config, TestServer};
 use latchkey_store::on_both_backends;
 use latchkey_store::testing::TestDatabase;
@@ -25,7 +25,15 @@ async fn json_of(response: reqwest::Response) -> Value {
 }
 
 async fn clients_are_registered_listed_rotated_and_removed(server: TestServer) {
-    let token = admin_token(&server).await;
+    let caller = admin_client(&server).await;
+    let token = token_of(&server, &caller).await;
+    for (method, path) in [
+        (Method::DELETE, format!("/clients/{}", caller.0)),
+        (Method::POST, format!("/clients/{}/rotate-secret", caller.0)),
+    ] {
+        let response = admin(&server, &token, method, &path).send().await.unwrap();
+        assert_problem(response, 409).await; // an admin client cannot lock itself out
+    }
     let created = admin(&server, &token, Method::POST, "/clients")
         .json(&json!({"name": "ops", "admin": true}))
         .send()

@@ -11,6 +11,7 @@ mod admin_auth;
 mod admin_kit;
 mod admin_openapi;
 mod admin_resources;
+mod admin_schemathesis;
 mod admin_users;
 mod atomic_writes;
 mod authn;
