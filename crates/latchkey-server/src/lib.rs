@@ -155,7 +155,8 @@ impl App {
 
     fn wrap(&self, router: Router) -> anyhow::Result<Router> {
         let prefix = random::token(6)?;
-        let router = router.layer(CatchPanicLayer::new());
+        let tracked = axum::middleware::from_fn_with_state(self.state.clone(), metrics::track);
+        let router = router.layer(tracked).layer(CatchPanicLayer::new());
         let router = request_deadline::layer(router, self.state.config.request_timeout);
         Ok(request_log::layer(router, prefix))
     }

@@ -68,8 +68,8 @@ pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use model::{
     AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
-    NewClient, NewSession, NewUser, Revocation, RevocationKind, Session, SessionWithUser, SigningKeyRecord,
-    ThrottleCount, User, UserUpdate,
+    NewClient, NewSession, NewUser, PoolUsage, Revocation, RevocationKind, Session, SessionWithUser,
+    SigningKeyRecord, ThrottleCount, User, UserUpdate,
 };
 pub use sql::SqlStore;
 pub use traits::{

@@ -238,6 +238,17 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
+/// How busy one connection pool is, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// `reader` or `writer` (on PostgreSQL both name the same pool).
+    pub pool: &'static str,
+    /// Connections open.
+    pub connections: u32,
+    /// Of those, idle.
+    pub idle: u32,
+}
+
 /// Which audit events to list; every given condition must hold.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

@@ -9,8 +9,8 @@ use latchkey_core::refresh::Downtime;
 use crate::error::{Backend, StoreError};
 use crate::model::{
     AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
-    NewClient, NewSession, NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount,
-    User, UserUpdate,
+    NewClient, NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SigningKeyRecord,
+    ThrottleCount, User, UserUpdate,
 };
 use crate::unit_of_work::Transactional;
 
@@ -359,6 +359,8 @@ pub trait Store:
     + Sync
 {
     fn backend(&self) -> Backend;
+    /// How busy the connection pools are, for the metrics.
+    fn pool_usage(&self) -> Vec<PoolUsage>;
     /// `SELECT 1`; [`StoreError::Unavailable`] when the database is down.
     async fn ping(&self) -> Result<(), StoreError>;
     /// Applies the backend's pending migrations (idempotent, safe to run from several

@@ -9,6 +9,7 @@ mod testkit;
 mod account;
 mod admin_auth;
 mod admin_kit;
+mod admin_metrics;
 mod admin_openapi;
 mod admin_resources;
 mod admin_schemathesis;
