@@ -10,7 +10,8 @@
 #     deploy/nginx/latchkey.conf, `nodejs`/`npm` and
 #     `python3-pip` when missing;
 #   - `npm ci` in e2e/ and interop/node when their node_modules are older than the lock file;
-#   - `pip install -r interop/python/requirements.txt`;
+#   - `pip install -r interop/python/requirements.txt` and `interop/admin/requirements.txt`
+#     (schemathesis, run against the admin API's OpenAPI description);
 #   - PostgreSQL started when it is installed but down (unless LATCHKEY_TEST_POSTGRES_URL
 #     already names another database).
 # Then `cargo test` with LATCHKEY_TEST_POSTGRES_URL set (the PostgreSQL variants run, and fail
@@ -54,8 +55,10 @@ for dir in e2e interop/node; do
   fi
 done
 
-# --- Python packages (interop/python: PyJWT) ---
-PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check -r interop/python/requirements.txt
+# --- Python packages (interop/python: PyJWT; interop/admin: schemathesis) ---
+for requirements in interop/python/requirements.txt interop/admin/requirements.txt; do
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check -r "$requirements"
+done
 
 # --- PostgreSQL ---
 if [ -z "${LATCHKEY_TEST_POSTGRES_URL:-}" ]; then

@@ -5,6 +5,10 @@ use std::fmt;
 
 use crate::OAuthError;
 
+/// The scope of an admin client's access tokens: what the admin API (`/admin/`) requires.
+/// Only a client with the `client_credentials` grant alone may hold it.
+pub const ADMIN_SCOPE: &str = "latchkey:admin";
+
 /// A validated set of scope tokens. Order-free and duplicate-free, as §3.3 requires.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope(BTreeSet<String>);

@@ -1,14 +1,15 @@
-//! Administrative operations shared by the CLI and `serve --demo`: creating users and
-//! clients with the same validation whichever way they arrive.
+//! Administrative operations shared by the CLI, the admin API (`crate::admin_api`) and
+//! `serve --demo`: creating users and clients with the same validation whichever way they
+//! arrive.
 
 use anyhow::{bail, ensure, Context};
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use latchkey_core::redirect_uri::RedirectUri;
-use latchkey_core::scope::Scope;
+use latchkey_core::scope::{Scope, ADMIN_SCOPE};
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
 use latchkey_crypto::{random, PasswordHasher};
-use latchkey_store::{AuditEvent, Client, NewUser, Store, User};
+use latchkey_store::{AuditEvent, Client, NewUser, Store, User, UserUpdate};
 
 /// What [`add_client`] takes; re-exported so callers of this module need no store import.
 pub use latchkey_store::NewClient;
@@ -182,6 +183,17 @@ pub async fn add_client(
     if client.kind == ClientKind::Public && client.grant_types.contains(&GrantType::ClientCredentials) {
         bail!("client_credentials needs a confidential client: a public client cannot keep a secret");
     }
+    ensure!(
+        client.pkce_required || client.kind == ClientKind::Confidential,
+        "PKCE may be turned off only for legacy confidential clients: public clients always use PKCE"
+    );
+    if client.scopes.iter().any(|s| s == ADMIN_SCOPE) {
+        // An admin token acts for the operator, never for a user who signed in at the client.
+        ensure!(
+            client.grant_types == [GrantType::ClientCredentials],
+            "the {ADMIN_SCOPE} scope is only for clients with the client_credentials grant alone (--admin)"
+        );
+    }
     for ttl in
         [client.access_token_ttl, client.refresh_idle_ttl, client.refresh_absolute_ttl].into_iter().flatten()
     {
@@ -218,4 +230,50 @@ pub async fn add_client(
     };
     let client = store.create_client(&client, now).await?;
     Ok((client, secret))
+}
+
+/// Lets a disabled user sign in again (their ended sessions stay ended).
+pub async fn enable_user(store: &dyn Store, user: &User, now: i64) -> anyhow::Result<()> {
+    store.set_user_disabled(&user.id, false, now).await?;
+    Ok(())
+}
+
+/// Changes a user's email and roles if nobody changed the user since `expected_version`
+/// was read: `None` when someone did (the admin API answers 412).
+pub async fn update_user(
+    store: &dyn Store,
+    user: &User,
+    expected_version: i64,
+    email: Option<String>,
+    roles: Vec<String>,
+    now: i64,
+) -> anyhow::Result<Option<User>> {
+    let update = UserUpdate { id: user.id.clone(), expected_version, email, roles };
+    Ok(store.update_user(&update, now).await?)
+}
+
+/// Gives a confidential client a new secret (shown once) in place of the old one, which stops
+/// working at once.
+pub async fn rotate_client_secret(
+    store: &dyn Store,
+    secrets: &ClientSecrets,
+    client: &Client,
+) -> anyhow::Result<String> {
+    ensure!(client.kind == ClientKind::Confidential, "a public client has no secret");
+    let (secret, hash) = secrets.generate().context("cannot generate a client secret")?;
+    ensure!(store.set_client_secret_hash(&client.id, &hash).await?, "the client was removed meanwhile");
+    Ok(secret)
+}
+
+/// Why sessions an operator ended were revoked.
+const REVOKED_BY_ADMIN: &str = "revoked_by_admin";
+
+/// Ends one session; false when there was no live session with that id.
+pub async fn revoke_session(store: &dyn Store, session_id: &str, now: i64) -> anyhow::Result<bool> {
+    Ok(store.revoke_session(session_id, now, REVOKED_BY_ADMIN).await?)
+}
+
+/// Ends every session of a user; returns how many.
+pub async fn revoke_user_sessions(store: &dyn Store, user: &User, now: i64) -> anyhow::Result<u64> {
+    Ok(store.revoke_user_sessions(&user.id, now, REVOKED_BY_ADMIN, None).await?)
 }

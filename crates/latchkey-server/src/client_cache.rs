@@ -38,4 +38,11 @@ impl ClientCache {
         }
         Ok(client)
     }
+
+    /// Forgets a registration this process changed, so its next request reads the change.
+    pub fn forget(&self, id: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(id);
+        }
+    }
 }

@@ -121,6 +121,14 @@ pub struct Config {
     /// metrics endpoint]
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Address to serve the admin API (`/admin/`) on instead of the public listener [default:
+    /// none, the admin API is on the public listener]
+    #[arg(long, value_name = "ADDR")]
+    pub admin_listen: Option<SocketAddr>,
+    /// How long audit events are kept; the janitor deletes older ones
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[serde(with = "duration")]
+    pub audit_retention: Duration,
     /// PEM certificate chain: serve HTTPS on `listen` (with --tls-key) [default: none, plain
     /// HTTP, e.g. behind a TLS-terminating proxy]
     #[arg(long, value_name = "PATH", requires = "tls_key")]
@@ -187,6 +195,8 @@ impl Default for Config {
             request_timeout: Duration::from_secs(15),
             max_connections: None,
             metrics_listen: None,
+            admin_listen: None,
+            audit_retention: Duration::from_secs(90 * 24 * 3600),
             tls_cert: None,
             tls_key: None,
             key_rotation_period: Duration::from_secs(30 * 24 * 3600),

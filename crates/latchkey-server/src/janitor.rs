@@ -59,8 +59,33 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
     Ok(total)
 }
 
-/// Runs [`sweep`] every `interval` until the returned task is aborted.
-pub(crate) fn spawn(store: Arc<dyn Store>, clock: Arc<dyn Clock>, interval: Duration) -> JoinHandle<()> {
+/// Deletes the audit events older than `retention` (`Config::audit_retention`), one batch at
+/// a time; returns how many.
+pub async fn expire_audit_events(
+    store: &dyn Store,
+    now: i64,
+    retention: Duration,
+) -> Result<u64, latchkey_store::StoreError> {
+    let cutoff = now.saturating_sub(crate::state::seconds(retention));
+    let mut total = 0;
+    loop {
+        let deleted = store.delete_audit_events_before(cutoff, BATCH).await?;
+        total += deleted;
+        if deleted < BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Runs [`sweep`] and [`expire_audit_events`] every `interval` until the returned task is
+/// aborted.
+pub(crate) fn spawn(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    interval: Duration,
+    audit_retention: Duration,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         loop {
@@ -69,6 +94,11 @@ pub(crate) fn spawn(store: Arc<dyn Store>, clock: Arc<dyn Clock>, interval: Dura
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(deleted, "janitor removed dead sessions"),
                 Err(e) => tracing::warn!(error = %e, "janitor sweep failed; will retry"),
+            }
+            match expire_audit_events(store.as_ref(), clock.now(), audit_retention).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "janitor removed old audit events"),
+                Err(e) => tracing::warn!(error = %e, "janitor audit sweep failed; will retry"),
             }
         }
     })

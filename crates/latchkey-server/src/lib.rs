@@ -7,6 +7,7 @@
 // Public: what the `latchkey` binary, the `testing` feature and the tests use. The rest is
 // the server's own business.
 pub mod admin;
+pub mod admin_api;
 pub mod client_ip;
 pub mod config;
 pub mod federation;
@@ -109,6 +110,7 @@ impl App {
             urls: Arc::new(urls),
             config: Arc::new(config),
             store,
+            master: Arc::new(MasterKey::from_base64(&master.to_base64())?),
             clock,
             keys: Arc::new(keys),
             passwords: PasswordPool::new(hasher),
@@ -139,10 +141,25 @@ impl App {
         &self.state.audience
     }
 
-    /// The full router with logging, request ids and panic safety.
+    /// The full router with logging, request ids and panic safety; with the admin API unless
+    /// it has a listener of its own (`admin_listen`).
     pub fn router(&self) -> anyhow::Result<Router> {
+        let mut router = routes::router(self.state.clone());
+        if self.state.config.admin_listen.is_none() {
+            router = router.merge(admin_api::router(self.state.clone()));
+        }
+        self.wrap(router)
+    }
+
+    /// The admin API alone, for `admin_listen`, with the same logging and safety.
+    pub fn admin_router(&self) -> anyhow::Result<Router> {
+        self.wrap(admin_api::router(self.state.clone()))
+    }
+
+    fn wrap(&self, router: Router) -> anyhow::Result<Router> {
         let prefix = random::token(6)?;
-        let router = routes::router(self.state.clone()).layer(CatchPanicLayer::new());
+        let tracked = axum::middleware::from_fn_with_state(self.state.clone(), metrics::track);
+        let router = router.layer(tracked).layer(CatchPanicLayer::new());
         let router = request_deadline::layer(router, self.state.config.request_timeout);
         Ok(request_log::layer(router, prefix))
     }
@@ -164,27 +181,38 @@ impl App {
         routes::metrics_router(self.state.clone())
     }
 
-    /// Serves on `listener` (and `/metrics` on `metrics`, when given) until `shutdown`
-    /// resolves, then lets in-flight requests finish.
+    /// Serves on `listener` (and `/metrics` on `metrics`, the admin API on `admin`, when
+    /// given) until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn serve(
         self,
         listener: TcpListener,
         metrics: Option<TcpListener>,
+        admin: Option<TcpListener>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = self.router()?;
         let limits = serve::ConnectionLimits::from_config(&self.state.config);
-        let janitor = janitor::spawn(self.state.store.clone(), self.state.clock.clone(), JANITOR_INTERVAL);
+        let config = &self.state.config;
+        let janitor = janitor::spawn(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            JANITOR_INTERVAL,
+            config.audit_retention,
+        );
         let heartbeat =
             uptime::spawn(self.state.uptime.clone(), self.state.store.clone(), self.state.clock.clone());
         let key_refresh = self.spawn_key_refresh();
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
+        let admin = match admin {
+            Some(listener) => Some(serve::spawn_beside(listener, self.admin_router()?, limits)),
+            None => None,
+        };
         let served = serve::serve(listener, router, limits, self.tls.clone(), shutdown).await;
         janitor.abort();
         heartbeat.abort();
         key_refresh.abort();
-        if let Some(metrics) = metrics {
-            metrics.stop().await;
+        for beside in [metrics, admin].into_iter().flatten() {
+            beside.stop().await;
         }
         Ok(served?)
     }

@@ -1,62 +1,183 @@
-//! Counters an operator watches, served in the Prometheus text format at `GET /metrics`.
-//! A handful of atomics: no registry crate is needed for this few series.
+//! What an operator alerts on, served in the OpenMetrics / Prometheus text format at
+//! `GET /metrics` on `metrics_listen` (never on the public listener), with the
+//! `prometheus-client` crate:
+//! - requests per route template, method and status, and their latency (histogram);
+//! - tokens issued per grant and client;
+//! - sign-in outcomes (success, bad credentials, throttled, rate limited);
+//! - refresh outcomes and reuse detected by cause;
+//! - database pool connections (open, idle); outages show as `status="503"`.
+//!
+//! One registry per server (in its state, not global), so tests can run many servers.
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicI64;
+use std::time::Instant;
 
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use latchkey_core::refresh::ReuseCause;
+use latchkey_store::Store;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
 
-/// Process-wide counters of one server (owned by its state, not global).
-#[derive(Default)]
+use crate::state::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+    method: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TokenLabels {
+    grant_type: String,
+    client_id: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CauseLabels {
+    cause: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    pool: String,
+    state: String,
+}
+
+type Latency = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 1 ms .. ~8 s: a token request is a few ms, a password hash tens to hundreds.
+    Histogram::new(exponential_buckets(0.001, 2.0, 14))
+}
+
+/// The metrics of one server.
 pub struct Metrics {
-    reuse_replay_after_window: AtomicU64,
-    reuse_successor_already_used: AtomicU64,
-    refresh_rotated: AtomicU64,
-    refresh_duplicate: AtomicU64,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Latency,
+    tokens: Family<TokenLabels, Counter>,
+    logins: Family<OutcomeLabels, Counter>,
+    refresh: Family<OutcomeLabels, Counter>,
+    reuse: Family<CauseLabels, Counter>,
+    pool: Family<PoolLabels, Gauge<i64, AtomicI64>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("latchkey");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route, method and status",
+            requests.clone(),
+        );
+        let latency = Latency::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer, by route and method",
+            latency.clone(),
+        );
+        let tokens = Family::<TokenLabels, Counter>::default();
+        registry.register("tokens_issued", "Token responses, by grant and client", tokens.clone());
+        let logins = Family::<OutcomeLabels, Counter>::default();
+        registry.register("logins", "Sign-in attempts, by outcome", logins.clone());
+        let refresh = Family::<OutcomeLabels, Counter>::default();
+        registry.register("refresh", "Refresh grants answered, by outcome", refresh.clone());
+        let reuse = Family::<CauseLabels, Counter>::default();
+        registry.register(
+            "refresh_reuse",
+            "Refresh-token reuse detected (session revoked), by cause",
+            reuse.clone(),
+        );
+        let pool = Family::<PoolLabels, Gauge<i64, AtomicI64>>::default();
+        registry.register("db_pool_connections", "Database connections, by pool and state", pool.clone());
+        // Every reuse cause and refresh outcome is exported from the start, at 0.
+        for cause in [ReuseCause::ReplayAfterWindow, ReuseCause::SuccessorAlreadyUsed] {
+            drop(reuse.get_or_create(&CauseLabels { cause: cause.as_str().into() }));
+        }
+        for outcome in ["rotated", "duplicate"] {
+            drop(refresh.get_or_create(&OutcomeLabels { outcome: outcome.into() }));
+        }
+        Self { registry, requests, latency, tokens, logins, refresh, reuse, pool }
+    }
+}
+
+fn inc(family: &Family<OutcomeLabels, Counter>, outcome: &str) {
+    family.get_or_create(&OutcomeLabels { outcome: outcome.into() }).inc();
 }
 
 impl Metrics {
     pub fn record_reuse(&self, cause: ReuseCause) {
-        let counter = match cause {
-            ReuseCause::ReplayAfterWindow => &self.reuse_replay_after_window,
-            ReuseCause::SuccessorAlreadyUsed => &self.reuse_successor_already_used,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.reuse.get_or_create(&CauseLabels { cause: cause.as_str().into() }).inc();
     }
 
     pub fn record_rotation(&self) {
-        self.refresh_rotated.fetch_add(1, Ordering::Relaxed);
+        inc(&self.refresh, "rotated");
     }
 
     pub fn record_duplicate(&self) {
-        self.refresh_duplicate.fetch_add(1, Ordering::Relaxed);
+        inc(&self.refresh, "duplicate");
     }
 
-    /// The Prometheus text exposition of every counter.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "# HELP latchkey_refresh_reuse_total Refresh-token reuse detected (session revoked), by cause."
-        );
-        let _ = writeln!(out, "# TYPE latchkey_refresh_reuse_total counter");
-        for (cause, counter) in [
-            (ReuseCause::ReplayAfterWindow, &self.reuse_replay_after_window),
-            (ReuseCause::SuccessorAlreadyUsed, &self.reuse_successor_already_used),
-        ] {
-            let _ = writeln!(
-                out,
-                "latchkey_refresh_reuse_total{{cause=\"{}\"}} {}",
-                cause.as_str(),
-                get(counter)
-            );
+    /// A token response of `grant_type` to `client_id`.
+    pub fn record_token(&self, grant_type: &str, client_id: &str) {
+        let labels = TokenLabels { grant_type: grant_type.into(), client_id: client_id.into() };
+        self.tokens.get_or_create(&labels).inc();
+    }
+
+    /// A sign-in attempt's outcome: `success`, `bad_credentials`, `throttled`, `rate_limited`.
+    pub fn record_login(&self, outcome: &str) {
+        inc(&self.logins, outcome);
+    }
+
+    /// The exposition, with the pools' current usage.
+    pub fn render(&self, store: &dyn Store) -> String {
+        for usage in store.pool_usage() {
+            let busy = i64::from(usage.connections.saturating_sub(usage.idle));
+            for (state, value) in [("in_use", busy), ("idle", i64::from(usage.idle))] {
+                let labels = PoolLabels { pool: usage.pool.into(), state: state.into() };
+                self.pool.get_or_create(&labels).set(value);
+            }
         }
-        let _ = writeln!(out, "# HELP latchkey_refresh_total Refresh grants answered, by outcome.");
-        let _ = writeln!(out, "# TYPE latchkey_refresh_total counter");
-        let _ = writeln!(out, "latchkey_refresh_total{{outcome=\"rotated\"}} {}", get(&self.refresh_rotated));
-        let _ =
-            writeln!(out, "latchkey_refresh_total{{outcome=\"duplicate\"}} {}", get(&self.refresh_duplicate));
+        let mut out = String::new();
+        if let Err(error) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(%error, "cannot encode the metrics");
+        }
         out
     }
+}
+
+/// Counts and times every request by its route template (`/admin/users/{id}`, not the ids
+/// in it, so the series stay few); requests that matched no route count as `unmatched`.
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let metrics = &state.metrics;
+    let status = response.status().as_u16().to_string();
+    metrics
+        .requests
+        .get_or_create(&RequestLabels { route: route.clone(), method: method.clone(), status })
+        .inc();
+    metrics.latency.get_or_create(&RouteLabels { route, method }).observe(started.elapsed().as_secs_f64());
+    response
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use latchkey_core::clock::Clock;
 use latchkey_store::{Client, Store};
 
-use latchkey_crypto::MacKey;
+use latchkey_crypto::{MacKey, MasterKey};
 
 use latchkey_core::dpop::ProofWindow;
 use latchkey_crypto::dpop_nonce::DpopNonces;
@@ -33,6 +33,8 @@ pub struct AppState {
     pub urls: Arc<PublicUrls>,
     pub audience: Arc<str>,
     pub store: Arc<dyn Store>,
+    /// Seals new signing keys (the admin API rotates keys as `latchkey keys rotate` does).
+    pub master: Arc<MasterKey>,
     pub clock: Arc<dyn Clock>,
     /// The signers and verifiers, reloaded every `key_reload_interval`.
     pub keys: Arc<SigningKeys>,

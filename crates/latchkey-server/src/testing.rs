@@ -44,6 +44,8 @@ pub struct TestLatchkey {
     pub addr: SocketAddr,
     /// Where `/metrics` is served, when the config has a `metrics_listen`.
     pub metrics_addr: Option<SocketAddr>,
+    /// Where the admin API is served, when the config has an `admin_listen`.
+    pub admin_addr: Option<SocketAddr>,
     pub store: Arc<dyn Store>,
     pub master: MasterKey,
     pub config: Config,
@@ -83,6 +85,15 @@ impl TestLatchkey {
         };
         let metrics_addr = metrics.as_ref().map(|listener| listener.local_addr()).transpose()?;
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, app.metrics_router(), limits));
+        let admin = match config.admin_listen {
+            Some(admin_addr) => Some(tokio::net::TcpListener::bind(admin_addr).await?),
+            None => None,
+        };
+        let admin_addr = admin.as_ref().map(|listener| listener.local_addr()).transpose()?;
+        let admin = match admin {
+            Some(listener) => Some(serve::spawn_beside(listener, app.admin_router()?, limits)),
+            None => None,
+        };
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = serve::serve(listener, router, limits, tls, async move {
@@ -90,11 +101,11 @@ impl TestLatchkey {
             })
             .await;
             key_refresh.abort();
-            if let Some(metrics) = metrics {
-                metrics.stop().await;
+            for beside in [metrics, admin].into_iter().flatten() {
+                beside.stop().await;
             }
         });
-        Ok(Self { issuer, addr, metrics_addr, store, master, config, shutdown: Some(shutdown) })
+        Ok(Self { issuer, addr, metrics_addr, admin_addr, store, master, config, shutdown: Some(shutdown) })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -104,6 +115,12 @@ impl TestLatchkey {
     /// `GET /metrics`'s URL on the metrics listener (`None` without `metrics_listen`).
     pub fn metrics_url(&self) -> Option<String> {
         self.metrics_addr.map(|addr| format!("http://{addr}/metrics"))
+    }
+
+    /// The admin API's base URL (`.../admin`) on the admin listener (`None` without
+    /// `admin_listen`).
+    pub fn admin_url(&self) -> Option<String> {
+        self.admin_addr.map(|addr| format!("http://{addr}/admin"))
     }
 
     /// Creates a user with `password`.

@@ -74,9 +74,9 @@ pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use linked_identities::{LinkedIdentityStore, Unlinked};
 pub use model::{
-    AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient,
-    NewSession, NewUser, Revocation, RevocationKind, Session, SessionWithUser, SignInMethod,
-    SigningKeyRecord, ThrottleCount, User, UserProfile,
+    AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
+    NewClient, NewSession, NewUser, PoolUsage, Revocation, RevocationKind, Session, SessionWithUser,
+    SignInMethod, SigningKeyRecord, ThrottleCount, User, UserProfile, UserUpdate,
 };
 pub use native_exchange::NativeExchangeStore;
 pub use sql::SqlStore;

@@ -25,6 +25,18 @@ pub struct User {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Bumped by every change an admin can see: the user's ETag in the admin API.
+    pub version: i64,
+}
+
+/// An admin's change to a user's profile ([`crate::UserStore::update_user`]), made only if
+/// the user is still at `expected_version`.
+#[derive(Debug, Clone)]
+pub struct UserUpdate {
+    pub id: String,
+    pub expected_version: i64,
+    pub email: Option<String>,
+    pub roles: Vec<String>,
 }
 
 /// Profile claims (OpenID Connect Core §5.1) as a JSON object of strings.
@@ -256,6 +268,29 @@ pub struct AuditEvent {
     pub client_id: Option<String>,
     pub session_id: Option<String>,
     pub detail: Option<String>,
+}
+
+/// How busy one connection pool is, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// `reader` or `writer` (on PostgreSQL both name the same pool).
+    pub pool: &'static str,
+    /// Connections open.
+    pub connections: u32,
+    /// Of those, idle.
+    pub idle: u32,
+}
+
+/// Which audit events to list; every given condition must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub user_id: Option<String>,
+    pub client_id: Option<String>,
+    pub kind: Option<String>,
+    /// Only events at or after this time.
+    pub since: Option<i64>,
+    /// Only events with a row id below this one (the previous page's last).
+    pub before_id: Option<i64>,
 }
 
 /// What a revocation-feed entry names.

@@ -10,8 +10,9 @@ use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
 use crate::model::{
-    AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient,
-    NewSession, NewUser, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount, User,
+    AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
+    NewClient, NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SigningKeyRecord,
+    ThrottleCount, User, UserUpdate,
 };
 use crate::native_exchange::NativeExchangeStore;
 use crate::unit_of_work::Transactional;
@@ -35,6 +36,13 @@ pub trait UserStore: Send + Sync {
         new_hash: &str,
         now: i64,
     ) -> Result<bool, StoreError>;
+    /// The admin update, a compare-and-swap on the user's `version` in ONE statement: sets
+    /// email and roles and bumps the version where `id` and `expected_version` match. `None`
+    /// when nothing matched (no such user, or another update came first): of N concurrent
+    /// callers with the same version exactly one gets the row.
+    async fn update_user(&self, update: &UserUpdate, now: i64) -> Result<Option<User>, StoreError>;
+    /// Deletes the user and (by `ON DELETE CASCADE`) their sessions; false when absent.
+    async fn delete_user(&self, id: &str) -> Result<bool, StoreError>;
     /// False when there is no such user.
     async fn set_user_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<bool, StoreError>;
 }
@@ -46,6 +54,9 @@ pub trait ClientStore: Send + Sync {
     async fn client_by_id(&self, id: &str) -> Result<Option<Client>, StoreError>;
     /// Ordered by id.
     async fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
+    /// Replaces a confidential client's secret hash; false when there is no such confidential
+    /// client.
+    async fn set_client_secret_hash(&self, id: &str, secret_hash: &[u8]) -> Result<bool, StoreError>;
     /// Deletes the client and (by `ON DELETE CASCADE`) its sessions; false when absent.
     async fn remove_client(&self, id: &str) -> Result<bool, StoreError>;
 }
@@ -159,6 +170,15 @@ pub trait AuditStore: Send + Sync {
     /// Newest first, at most `limit`; only the session's when `session_id` is given.
     async fn audit_events(&self, session_id: Option<&str>, limit: i64)
         -> Result<Vec<AuditEvent>, StoreError>;
+    /// The events `filter` selects, newest first (by their row id), at most `limit`, each with
+    /// its id: the cursor of the next page is the last id.
+    async fn find_audit_events(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<(i64, AuditEvent)>, StoreError>;
+    /// Janitor: deletes up to `limit` events older than `cutoff`; returns how many.
+    async fn delete_audit_events_before(&self, cutoff: i64, limit: i64) -> Result<u64, StoreError>;
 }
 
 /// Revoked access tokens (RFC 7009 §2.1) and the feed resource servers poll.
@@ -345,6 +365,8 @@ pub trait Store:
     + Sync
 {
     fn backend(&self) -> Backend;
+    /// How busy the connection pools are, for the metrics.
+    fn pool_usage(&self) -> Vec<PoolUsage>;
     /// `SELECT 1`; [`StoreError::Unavailable`] when the database is down.
     async fn ping(&self) -> Result<(), StoreError>;
     /// Applies the backend's pending migrations (idempotent, safe to run from several

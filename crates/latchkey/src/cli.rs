@@ -21,6 +21,11 @@ pub struct GlobalArgs {
     /// Configuration file [default: ./latchkey.toml when it exists]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Drive a running server through its admin API instead of opening the database
+    /// (users, clients, sessions, keys, audit), with the admin client credentials of
+    /// LATCHKEY_ADMIN_CLIENT_ID and LATCHKEY_ADMIN_CLIENT_SECRET
+    #[arg(long, global = true, value_name = "URL", env = "LATCHKEY_SERVER")]
+    pub server: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -53,6 +58,30 @@ pub enum Command {
     /// See, rotate and revoke the token-signing keys
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Read the audit events
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// List audit events, newest first
+    List {
+        /// Only this user's events
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
+        /// Only events of this type (e.g. login_failed, refresh_reuse, admin_request)
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        /// Only events since this time (RFC 3339) or this long ago (e.g. 24h)
+        #[arg(long, value_name = "TIME|DURATION")]
+        since: Option<String>,
+        /// Most events shown
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -200,21 +229,42 @@ pub enum DpopArg {
     Required,
 }
 
+impl DpopArg {
+    /// The policy's name, as the admin API and the store spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Optional => "optional",
+            Self::Required => "required",
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum ClientsCommand {
     /// Register a client; a confidential client's secret is printed once
     Add {
         name: String,
         /// public (browser/mobile apps) or confidential (servers that keep a secret)
-        #[arg(long = "type", value_enum)]
-        kind: ClientTypeArg,
+        #[arg(long = "type", value_enum, required_unless_present = "admin", conflicts_with = "admin")]
+        kind: Option<ClientTypeArg>,
         /// Grants: authorization_code, password, refresh_token, client_credentials,
         /// token_exchange (RFC 8693, native apps) (comma-separated or repeated)
-        #[arg(long = "grant", value_delimiter = ',', required = true, value_name = "GRANT")]
+        #[arg(
+            long = "grant",
+            value_delimiter = ',',
+            required_unless_present = "admin",
+            conflicts_with = "admin",
+            value_name = "GRANT"
+        )]
         grants: Vec<String>,
         /// Scopes the client may ask for (space- or comma-separated, or repeated)
-        #[arg(long = "scope", value_delimiter = ',', value_name = "SCOPE")]
+        #[arg(long = "scope", value_delimiter = ',', value_name = "SCOPE", conflicts_with = "admin")]
         scopes: Vec<String>,
+        /// An admin client for the admin API (`/admin/`): confidential, with the
+        /// client_credentials grant and the latchkey:admin scope alone
+        #[arg(long)]
+        admin: bool,
         /// Access-token lifetime for this client, e.g. 10m
         #[arg(long, value_name = "DURATION")]
         access_token_ttl: Option<String>,
@@ -259,6 +309,12 @@ pub enum ClientsCommand {
     },
     /// Remove a client and end its sessions
     Remove { client_id: String },
+    /// Give a confidential client a new secret (printed once); the old one stops working
+    RotateSecret {
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]

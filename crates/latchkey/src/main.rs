@@ -4,7 +4,9 @@ mod cli;
 mod commands;
 mod context;
 mod output;
+mod remote;
 mod settings;
+mod target;
 
 use std::io::IsTerminal;
 
@@ -14,6 +16,7 @@ use tracing_subscriber::EnvFilter;
 
 use cli::{Cli, Command};
 use context::Context;
+use target::Target;
 
 /// Logs go to stderr (stdout is for results and `--json`); `RUST_LOG` or `LATCHKEY_LOG`
 /// picks the level, `info` by default.
@@ -32,6 +35,11 @@ fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
     }
+}
+
+/// The database, or the admin API of `--server`.
+async fn target(config: latchkey_server::Config, global: &cli::GlobalArgs) -> anyhow::Result<Target> {
+    Target::open(config, global.server.as_deref()).await
 }
 
 async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
@@ -55,12 +63,20 @@ async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Users(command) => commands::users::run(&Context::open(config).await?, command).await,
-        Command::Clients(command) => commands::clients::run(&Context::open(config).await?, command).await,
-        Command::Providers(command) => commands::providers::run(&Context::open(config).await?, command).await,
-        Command::Sessions(command) => commands::sessions::run(&Context::open(config).await?, command).await,
+        Command::Users(command) => commands::users::run(&target(config, &cli.global).await?, command).await,
+        Command::Clients(command) => {
+            commands::clients::run(&target(config, &cli.global).await?, command).await
+        }
+        Command::Providers(command) => {
+            let target = target(config, &cli.global).await?;
+            commands::providers::run(target.local("providers")?, command).await
+        }
+        Command::Sessions(command) => {
+            commands::sessions::run(&target(config, &cli.global).await?, command).await
+        }
         Command::MasterKey(cli::MasterKeyCommand::Generate) => commands::master_key::generate(),
-        Command::Keys(command) => commands::keys::run(&Context::open(config).await?, command).await,
+        Command::Keys(command) => commands::keys::run(&target(config, &cli.global).await?, command).await,
+        Command::Audit(command) => commands::audit::run(&target(config, &cli.global).await?, command).await,
         Command::Bff(_) => anyhow::bail!("latchkey bff is dispatched before the server settings are read"),
         Command::Token(command) => {
             let needs_store = matches!(&command, cli::TokenCommand::Inspect { jwks: None, .. });

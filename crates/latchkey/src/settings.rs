@@ -24,7 +24,18 @@ const DEFAULT_CONFIG_FILE: &str = "latchkey.toml";
 const ENV_PREFIX: &str = "LATCHKEY_";
 
 /// `LATCHKEY_*` variables that are not configuration keys.
-const NON_CONFIG_ENV: &[&str] = &["MASTER_KEY", "TEST_POSTGRES_URL", "TEST_E2E", "TEST_SKIP_LOG", "LOG"];
+const NON_CONFIG_ENV: &[&str] = &[
+    "MASTER_KEY",
+    "TEST_POSTGRES_URL",
+    "TEST_E2E",
+    "TEST_SKIP_LOG",
+    "LOG",
+    // `--server` and its credentials (crate::remote): the CLI's, not the server's.
+    "SERVER",
+    "ADMIN_CLIENT_ID",
+    "ADMIN_CLIENT_SECRET",
+    "ADMIN_URL",
+];
 
 /// Every setting of [`Config`] as a flag, with its environment variable and default shown in
 /// the help. Settings that say where the database is are global (every subcommand opens it).

@@ -94,8 +94,20 @@ fn keys(attempt: &Attempt<'_>) -> Vec<Key> {
     keys
 }
 
-/// Checks the attempt; `Ok(Err(_))` is a refusal, `Err(_)` a server failure.
+/// Checks the attempt; `Ok(Err(_))` is a refusal, `Err(_)` a server failure. Counts the
+/// outcome in the metrics.
 pub async fn authenticate(state: &AppState, attempt: Attempt<'_>) -> Result<Result<User, Refused>, ApiError> {
+    let outcome = check(state, attempt).await?;
+    state.metrics.record_login(match &outcome {
+        Ok(_) => "success",
+        Err(Refused::BadCredentials) => "bad_credentials",
+        Err(Refused::Throttled) => "throttled",
+        Err(Refused::RateLimited { .. }) => "rate_limited",
+    });
+    Ok(outcome)
+}
+
+async fn check(state: &AppState, attempt: Attempt<'_>) -> Result<Result<User, Refused>, ApiError> {
     let now = state.clock.now();
     let keys = keys(&attempt);
     let channel = attempt.channel.as_str();

@@ -1,4 +1,5 @@
-//! `GET /metrics`: the counters in the Prometheus text format.
+//! `GET /metrics`: the metrics ([`crate::metrics`]) in the OpenMetrics text format, which
+//! Prometheus scrapes.
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
@@ -7,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 use crate::state::AppState;
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut response = state.metrics.render().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    let mut response = state.metrics.render(state.store.as_ref()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
     response
 }

@@ -11,6 +11,13 @@ mod testkit;
 mod facebook_stand_in;
 
 mod account;
+mod admin_auth;
+mod admin_kit;
+mod admin_metrics;
+mod admin_openapi;
+mod admin_resources;
+mod admin_schemathesis;
+mod admin_users;
 mod atomic_writes;
 mod authn;
 mod authorize;

@@ -7,7 +7,7 @@ use sqlx::Any;
 
 use super::{col, SqlStore};
 use crate::error::StoreError;
-use crate::model::AuditEvent;
+use crate::model::{AuditEvent, AuditFilter};
 use crate::traits::AuditStore;
 
 /// Records an audit event (shared with the unit of work).
@@ -71,5 +71,67 @@ impl AuditStore for SqlStore {
             .iter()
             .map(audit_from_row)
             .collect()
+    }
+
+    async fn find_audit_events(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<(i64, AuditEvent)>, StoreError> {
+        // Each given condition adds one numbered parameter, bound below in the same order.
+        let mut conditions = Vec::new();
+        let text = [
+            ("user_id", filter.user_id.as_deref()),
+            ("client_id", filter.client_id.as_deref()),
+            ("kind", filter.kind.as_deref()),
+        ];
+        let text: Vec<(&str, &str)> = text.iter().filter_map(|(col, v)| v.map(|v| (*col, v))).collect();
+        for (column, _) in &text {
+            conditions.push(format!("{column} = ${}", conditions.len() + 1));
+        }
+        if filter.since.is_some() {
+            conditions.push(format!("at >= ${}", conditions.len() + 1));
+        }
+        if filter.before_id.is_some() {
+            conditions.push(format!("id < ${}", conditions.len() + 1));
+        }
+        let mut sql =
+            "SELECT id, at, kind, user_id, client_id, session_id, detail FROM audit_events".to_owned();
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", conditions.len() + 1));
+        let mut query = sqlx::query(&sql);
+        for (_, value) in &text {
+            query = query.bind(*value);
+        }
+        if let Some(since) = filter.since {
+            query = query.bind(since);
+        }
+        if let Some(before_id) = filter.before_id {
+            query = query.bind(before_id);
+        }
+        query
+            .bind(limit.max(0))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || "audit events".into()))?
+            .iter()
+            .map(|row| Ok((col(row, "id")?, audit_from_row(row)?)))
+            .collect()
+    }
+
+    async fn delete_audit_events_before(&self, cutoff: i64, limit: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM audit_events WHERE id IN \
+             (SELECT id FROM audit_events WHERE at < $1 ORDER BY id LIMIT $2)",
+        )
+        .bind(cutoff)
+        .bind(limit.max(0))
+        .execute(&self.writer)
+        .await
+        .map_err(|e| self.fail(e, || "audit events".into()))?;
+        Ok(done.rows_affected())
     }
 }

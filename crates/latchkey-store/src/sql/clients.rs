@@ -119,6 +119,16 @@ impl ClientStore for SqlStore {
             .collect()
     }
 
+    async fn set_client_secret_hash(&self, id: &str, secret_hash: &[u8]) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE clients SET secret_hash = $2 WHERE id = $1 AND kind = 'confidential'")
+            .bind(id)
+            .bind(secret_hash)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || format!("client {id}")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn remove_client(&self, id: &str) -> Result<bool, StoreError> {
         // Sessions go with it through `ON DELETE CASCADE` (indexed by sessions.client_id).
         let done = sqlx::query("DELETE FROM clients WHERE id = $1")

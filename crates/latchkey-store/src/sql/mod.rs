@@ -289,6 +289,17 @@ impl Store for SqlStore {
         self.backend
     }
 
+    fn pool_usage(&self) -> Vec<crate::model::PoolUsage> {
+        [("reader", &self.reader), ("writer", &self.writer)]
+            .into_iter()
+            .map(|(pool, p)| crate::model::PoolUsage {
+                pool,
+                connections: p.size(),
+                idle: u32::try_from(p.num_idle()).unwrap_or(u32::MAX),
+            })
+            .collect()
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await.map_err(|e| self.fail(e, || "ping".into()))?;
         Ok(())

@@ -7,12 +7,12 @@ use sqlx::Any;
 
 use super::{col, flag, from_json, to_json, SqlStore};
 use crate::error::StoreError;
-use crate::model::{NewUser, User, UserProfile};
+use crate::model::{NewUser, User, UserProfile, UserUpdate};
 use crate::traits::UserStore;
 
 macro_rules! user_columns {
     () => {
-        "id, username, email, email_verified, profile, roles, password_hash, disabled, created_at, updated_at"
+        "id, username, email, email_verified, profile, roles, password_hash, disabled, created_at, updated_at, version"
     };
 }
 
@@ -22,14 +22,14 @@ pub(super) fn set_password<'q>(
     hash: &'q str,
     now: i64,
 ) -> Query<'q, Any, AnyArguments<'q>> {
-    sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3, version = version + 1 WHERE id = $1")
         .bind(user_id)
         .bind(hash)
         .bind(now)
 }
 
 pub(super) fn set_disabled(user_id: &str, disabled: bool, now: i64) -> Query<'_, Any, AnyArguments<'_>> {
-    sqlx::query("UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1")
+    sqlx::query("UPDATE users SET disabled = $2, updated_at = $3, version = version + 1 WHERE id = $1")
         .bind(user_id)
         .bind(flag(disabled))
         .bind(now)
@@ -88,6 +88,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         disabled: col::<i64>(row, "disabled")? != 0,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
+        version: col(row, "version")?,
     })
 }
 
@@ -122,6 +123,7 @@ impl UserStore for SqlStore {
             disabled: false,
             created_at: now,
             updated_at: now,
+            version: 0,
         })
     }
 
@@ -183,6 +185,35 @@ impl UserStore for SqlStore {
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("user {user_id}")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn update_user(&self, update: &UserUpdate, now: i64) -> Result<Option<User>, StoreError> {
+        sqlx::query(concat!(
+            "UPDATE users SET email = $3, roles = $4, updated_at = $5, version = version + 1 \
+             WHERE id = $1 AND version = $2 RETURNING ",
+            user_columns!()
+        ))
+        .bind(&update.id)
+        .bind(update.expected_version)
+        .bind(&update.email)
+        .bind(to_json(&update.roles))
+        .bind(now)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(|e| self.fail(e, || format!("user {}", update.id)))?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+    }
+
+    async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
+        // Sessions, codes and consents go with it through `ON DELETE CASCADE`.
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || format!("user {id}")))?;
         Ok(done.rows_affected() > 0)
     }
 

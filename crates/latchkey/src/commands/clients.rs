@@ -1,29 +1,28 @@
-//! `latchkey clients add|list|remove`.
+//! `latchkey clients add|list|remove|rotate-secret`.
 
-use anyhow::bail;
-use latchkey_core::client::ClientKind;
-use latchkey_core::dpop::DpopPolicy;
-use latchkey_core::grant::GrantType;
+use anyhow::{bail, Context as _};
 use latchkey_core::redirect_uri::RedirectUri;
-use latchkey_core::scope::Scope;
-use latchkey_server::admin::{self, NewClient};
+use latchkey_server::admin;
+use latchkey_server::admin_api::{ClientView, NewClientRequest, NewSecret, RegisteredClient};
+use reqwest::Method;
 
 use super::parse_seconds;
-use crate::cli::{ClientTypeArg, ClientsCommand, DpopArg};
-use crate::context::Context;
-use crate::output::{client_json, print_json};
+use crate::cli::{ClientTypeArg, ClientsCommand};
+use crate::output::print_json;
+use crate::target::Target;
 
 fn optional_seconds(raw: Option<String>) -> anyhow::Result<Option<i64>> {
     raw.as_deref().map(parse_seconds).transpose()
 }
 
-pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
+pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()> {
     match command {
         ClientsCommand::Add {
             name,
             kind,
             grants,
             scopes,
+            admin,
             access_token_ttl,
             refresh_token_ttl,
             session_max_lifetime,
@@ -36,82 +35,103 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             dpop_nonce,
             json,
         } => {
-            let grant_types = grants
-                .iter()
-                .map(|g| {
-                    GrantType::parse_short(g.trim())
-                        .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let scope = Scope::parse(&scopes.join(" "))
-                .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))?;
-            let kind = match kind {
-                ClientTypeArg::Public => ClientKind::Public,
-                ClientTypeArg::Confidential => ClientKind::Confidential,
-            };
-            if no_pkce && kind == ClientKind::Public {
-                anyhow::bail!(
-                    "--no-pkce is only for legacy confidential clients: public clients always use PKCE"
-                );
-            }
             for uri in redirect_uris.iter().chain(&post_logout_redirect_uris) {
                 if let Some(warning) = RedirectUri::parse(uri).ok().and_then(|u| u.registration_warning()) {
                     eprintln!("{warning}");
                 }
             }
-            let client = NewClient {
-                access_token_ttl: optional_seconds(access_token_ttl)?,
-                refresh_idle_ttl: optional_seconds(refresh_token_ttl)?,
-                refresh_absolute_ttl: optional_seconds(session_max_lifetime)?,
-                reuse_window: optional_seconds(reuse_window)?,
+            let request = NewClientRequest {
+                name,
+                kind: kind.map(|kind| match kind {
+                    ClientTypeArg::Public => "public".to_owned(),
+                    ClientTypeArg::Confidential => "confidential".to_owned(),
+                }),
+                grant_types: grants.iter().map(|g| g.trim().to_owned()).collect(),
+                scopes,
                 redirect_uris,
                 post_logout_redirect_uris,
+                access_token_ttl: optional_seconds(access_token_ttl)?,
+                refresh_token_ttl: optional_seconds(refresh_token_ttl)?,
+                session_max_lifetime: optional_seconds(session_max_lifetime)?,
+                reuse_window: optional_seconds(reuse_window)?,
                 require_consent: !skip_consent,
                 pkce_required: !no_pkce,
-                dpop: match dpop {
-                    DpopArg::Off => DpopPolicy::Off,
-                    DpopArg::Optional => DpopPolicy::Optional,
-                    DpopArg::Required => DpopPolicy::Required,
-                },
+                dpop: Some(dpop.as_str().to_owned()),
                 dpop_nonce,
-                ..NewClient::new(name, kind, &grant_types, scope)
+                admin,
             };
-            let secrets = latchkey_server::client_secrets(&ctx.master_key().await?);
-            let (client, secret) = admin::add_client(ctx.store.as_ref(), &secrets, client, ctx.now()).await?;
+            let registered: RegisteredClient = match target {
+                Target::Local(ctx) => {
+                    let client = request.into_new_client()?;
+                    let secrets = latchkey_server::client_secrets(&ctx.master_key().await?);
+                    let (client, client_secret) =
+                        admin::add_client(ctx.store.as_ref(), &secrets, client, ctx.now()).await?;
+                    RegisteredClient { client: ClientView::from(&client), client_secret }
+                }
+                Target::Remote(api) => api.call(Method::POST, "/clients", Some(&request)).await?,
+            };
             if json {
-                let mut value = client_json(&client);
-                value["client_secret"] = secret.into();
-                return print_json(&value);
+                return print_json(&serde_json::to_value(&registered)?);
             }
-            println!("client_id:     {}", client.id);
-            if let Some(secret) = secret {
+            println!("client_id:     {}", registered.client.client_id);
+            if let Some(secret) = registered.client_secret {
                 println!("client_secret: {secret}\n(shown once: only a hash is stored)");
             }
             Ok(())
         }
         ClientsCommand::List { json } => {
-            let clients = ctx.store.list_clients().await?;
+            let clients: Vec<ClientView> = match target {
+                Target::Local(ctx) => ctx.store.list_clients().await?.iter().map(ClientView::from).collect(),
+                Target::Remote(api) => api.list_all("/clients", &[]).await?,
+            };
             if json {
-                return print_json(&clients.iter().map(client_json).collect());
+                return print_json(&serde_json::to_value(&clients)?);
             }
             for client in &clients {
-                let grants: Vec<&str> = client.grant_types.iter().map(|g| g.as_str()).collect();
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
-                    client.id,
+                    client.client_id,
                     client.name,
                     client.kind,
-                    grants.join(","),
+                    client.grant_types.join(","),
                     client.scopes.join(" ")
                 );
             }
             Ok(())
         }
         ClientsCommand::Remove { client_id } => {
-            if !ctx.store.remove_client(&client_id).await? {
-                bail!("no client with id {client_id:?}");
+            match target {
+                Target::Local(ctx) => {
+                    if !ctx.store.remove_client(&client_id).await? {
+                        bail!("no client with id {client_id:?}");
+                    }
+                }
+                Target::Remote(api) => {
+                    api.call_empty(Method::DELETE, &format!("/clients/{client_id}")).await?
+                }
             }
             println!("removed client {client_id} and its sessions");
+            Ok(())
+        }
+        ClientsCommand::RotateSecret { client_id, json } => {
+            let secret: NewSecret = match target {
+                Target::Local(ctx) => {
+                    let client = ctx.store.client_by_id(&client_id).await?;
+                    let client = client.with_context(|| format!("no client with id {client_id:?}"))?;
+                    let secrets = latchkey_server::client_secrets(&ctx.master_key().await?);
+                    let client_secret =
+                        admin::rotate_client_secret(ctx.store.as_ref(), &secrets, &client).await?;
+                    NewSecret { client_secret }
+                }
+                Target::Remote(api) => {
+                    api.call(Method::POST, &format!("/clients/{client_id}/rotate-secret"), None::<&()>)
+                        .await?
+                }
+            };
+            if json {
+                return print_json(&serde_json::to_value(&secret)?);
+            }
+            println!("client_secret: {}\n(shown once: the old secret no longer works)", secret.client_secret);
             Ok(())
         }
     }

@@ -2,31 +2,15 @@
 //! (docs/architecture.md, "Signing-key rotation"). Rotation happens by itself; these are for
 //! looking, for rotating earlier (`rotate`, `rotate --now`), and for emergencies (`revoke`).
 
-use anyhow::bail;
-use latchkey_core::key_rotation::KeyState;
+use latchkey_server::admin_api::{KeyView, RevokedKey, RotateRequest, RotatedKey};
 use latchkey_server::keys;
-use latchkey_store::SigningKeyRecord;
-use serde_json::{json, Value};
+use reqwest::Method;
 
 use crate::cli::KeysCommand;
-use crate::context::Context;
 use crate::output::{print_json, rfc3339};
+use crate::target::Target;
 
-fn key_json(key: &SigningKeyRecord) -> Value {
-    json!({
-        "kid": key.kid,
-        "purpose": key.purpose.as_str(),
-        "alg": key.alg,
-        "state": key.state.as_str(),
-        "created_at": key.created_at,
-        "activate_at": key.activate_at,
-        "retire_at": key.retire_at,
-        "delete_at": key.delete_at,
-        "revoked_at": key.revoked_at,
-    })
-}
-
-fn print_table(keys: &[SigningKeyRecord]) {
+fn print_table(keys: &[KeyView]) {
     let date = |at: Option<i64>| at.map_or_else(|| "-".to_owned(), rfc3339);
     println!("KID\tPURPOSE\tALG\tSTATE\tCREATED\tSIGNS FROM\tUNPUBLISHED FROM\tDELETED FROM");
     for k in keys {
@@ -44,19 +28,46 @@ fn print_table(keys: &[SigningKeyRecord]) {
     }
 }
 
-pub async fn run(ctx: &Context, command: KeysCommand) -> anyhow::Result<()> {
+/// How long resource servers may cache the JWKS and running servers take to switch, for the
+/// warnings (the server's settings when local; the defaults' wording when remote).
+fn delays(target: &Target) -> String {
+    match target {
+        Target::Local(ctx) => format!(
+            "up to {} s; running servers switch within {} s",
+            ctx.config.jwks_max_age.as_secs(),
+            ctx.config.key_reload_interval.as_secs()
+        ),
+        Target::Remote(_) => "up to the server's jwks_max_age".to_owned(),
+    }
+}
+
+pub async fn run(target: &Target, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::List { json } => {
-            let keys = ctx.store.signing_keys().await?;
+            let mut keys: Vec<KeyView> = match target {
+                Target::Local(ctx) => ctx.store.signing_keys().await?.iter().map(KeyView::from).collect(),
+                Target::Remote(api) => api.list_all("/keys", &[]).await?,
+            };
+            // Newest first, whichever way they came.
+            keys.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.kid.cmp(&b.kid)));
             if json {
-                print_json(&Value::from(keys.iter().map(key_json).collect::<Vec<_>>()))?;
+                print_json(&serde_json::to_value(&keys)?)?;
             } else {
                 print_table(&keys);
             }
         }
         KeysCommand::Rotate { now } => {
-            let master = ctx.master_key().await?;
-            let rotated = keys::rotate(ctx.store.as_ref(), &master, &ctx.config, ctx.now(), now).await?;
+            let rotated: Vec<RotatedKey> = match target {
+                Target::Local(ctx) => {
+                    let master = ctx.master_key().await?;
+                    let rotated =
+                        keys::rotate(ctx.store.as_ref(), &master, &ctx.config, ctx.now(), now).await?;
+                    rotated.into_iter().map(RotatedKey::from).collect()
+                }
+                Target::Remote(api) => {
+                    api.call(Method::POST, "/keys/rotate", Some(&RotateRequest { now })).await?
+                }
+            };
             for key in &rotated {
                 let verb = if key.created { "new" } else { "already scheduled" };
                 println!(
@@ -70,29 +81,35 @@ pub async fn run(ctx: &Context, command: KeysCommand) -> anyhow::Result<()> {
             if now {
                 eprintln!(
                     "WARNING: the new keys sign NOW, without being published first. Resource servers \
-                     that cached the JWKS (up to {} s) reject tokens signed with them until they fetch \
-                     it again; clients see 401s meanwhile. Running servers switch within {} s.",
-                    ctx.config.jwks_max_age.as_secs(),
-                    ctx.config.key_reload_interval.as_secs()
+                     that cached the JWKS ({}) reject tokens signed with them until they fetch it \
+                     again; clients see 401s meanwhile.",
+                    delays(target)
                 );
             }
         }
         KeysCommand::Revoke { kid } => {
-            let master = ctx.master_key().await?;
-            match keys::revoke(ctx.store.as_ref(), &master, &ctx.config, &kid, ctx.now()).await? {
-                None => bail!("no signing key {kid} that is not revoked already"),
-                Some(before) => {
-                    println!(
-                        "revoked key {kid} (was {before}): it is out of the JWKS and on the revocation feed"
-                    );
-                    if before == KeyState::Active {
-                        eprintln!(
-                            "WARNING: {kid} was signing; a new key signs now. Resource servers that cached \
-                             the JWKS reject its tokens until they fetch it again (up to {} s).",
-                            ctx.config.jwks_max_age.as_secs()
-                        );
+            let revoked: RevokedKey = match target {
+                Target::Local(ctx) => {
+                    let master = ctx.master_key().await?;
+                    match keys::revoke(ctx.store.as_ref(), &master, &ctx.config, &kid, ctx.now()).await? {
+                        None => anyhow::bail!("no signing key {kid} that is not revoked already"),
+                        Some(before) => {
+                            RevokedKey { kid: kid.clone(), previous_state: before.as_str().into() }
+                        }
                     }
                 }
+                Target::Remote(api) => {
+                    api.call(Method::POST, &format!("/keys/{kid}/revoke"), None::<&()>).await?
+                }
+            };
+            let before = &revoked.previous_state;
+            println!("revoked key {kid} (was {before}): it is out of the JWKS and on the revocation feed");
+            if before == "active" {
+                eprintln!(
+                    "WARNING: {kid} was signing; a new key signs now. Resource servers that cached \
+                     the JWKS reject its tokens until they fetch it again ({}).",
+                    delays(target)
+                );
             }
         }
     }

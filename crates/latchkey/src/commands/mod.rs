@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod bff;
 pub mod clients;
 pub mod keys;

@@ -137,11 +137,25 @@ pub async fn run(ctx: Context, args: ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let admin = match ctx.config.admin_listen {
+        Some(addr) => {
+            let admin = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for the admin API"))?;
+            let _ = writeln!(
+                std::io::stdout(),
+                "The admin API is served on http://{}/admin/",
+                admin.local_addr()?
+            );
+            Some(admin)
+        }
+        None => None,
+    };
     if let Some(demo) = &demo {
         print_demo(&issuer, app.audience(), demo);
     }
     tracing::info!(listen = %listener.local_addr()?, issuer = %issuer, "listening");
-    app.serve(listener, metrics, shutdown_signal()).await?;
+    app.serve(listener, metrics, admin, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -7,34 +7,56 @@ use std::path::Path;
 use anyhow::{bail, Context as _};
 use indicatif::{ProgressBar, ProgressStyle};
 use latchkey_server::admin::{self, UserSpec};
+use latchkey_server::admin_api::{NewUserRequest, PasswordRequest, SessionsEnded, Unlocked, UserView};
 use latchkey_server::federation::identities;
-use latchkey_store::{Unlinked, User};
+use latchkey_store::Unlinked;
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::read_password_stdin;
 use crate::cli::UsersCommand;
 use crate::context::Context;
-use crate::output::{print_json, user_json};
+use crate::output::print_json;
+use crate::target::{stored_user, Target};
 
-pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
+pub async fn run(target: &Target, command: UsersCommand) -> anyhow::Result<()> {
     match command {
         UsersCommand::Add { username, email, email_verified, roles, password_stdin: _, json } => {
             let password = read_password_stdin()?;
-            let spec = UserSpec { username, email, email_verified, roles };
-            let user = admin::add_user(ctx.store.as_ref(), &ctx.password_pool()?, spec, &password, ctx.now())
-                .await?;
+            let user: UserView = match target {
+                Target::Local(ctx) => {
+                    let spec = UserSpec { username, email, email_verified, roles };
+                    let pool = ctx.password_pool()?;
+                    UserView::from(
+                        &admin::add_user(ctx.store.as_ref(), &pool, spec, &password, ctx.now()).await?,
+                    )
+                }
+                Target::Remote(api) => {
+                    let request = NewUserRequest {
+                        username,
+                        email,
+                        email_verified,
+                        roles,
+                        password: password.expose().to_owned(),
+                    };
+                    api.call(Method::POST, "/users", Some(&request)).await?
+                }
+            };
             if json {
-                print_json(&user_json(&user))
+                print_json(&serde_json::to_value(&user)?)
             } else {
                 println!("created user {} (id {})", user.username, user.id);
                 Ok(())
             }
         }
         UsersCommand::List { json } => {
-            let users = ctx.store.list_users().await?;
+            let users: Vec<UserView> = match target {
+                Target::Local(ctx) => ctx.store.list_users().await?.iter().map(UserView::from).collect(),
+                Target::Remote(api) => api.list_all("/users", &[]).await?,
+            };
             if json {
-                return print_json(&users.iter().map(user_json).collect());
+                return print_json(&serde_json::to_value(&users)?);
             }
             for user in &users {
                 let state = if user.disabled { "disabled" } else { "active" };
@@ -44,14 +66,31 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UsersCommand::Disable { username } => {
-            let user = find(ctx, &username).await?;
-            let ended = admin::disable_user(ctx.store.as_ref(), &user, ctx.now()).await?;
+            let user = target.user(&username).await?;
+            let ended = match target {
+                Target::Local(ctx) => {
+                    admin::disable_user(ctx.store.as_ref(), &stored_user(ctx, &user).await?, ctx.now())
+                        .await?
+                }
+                Target::Remote(api) => {
+                    let path = format!("/users/{}/disable", user.id);
+                    api.call::<SessionsEnded>(Method::POST, &path, None::<&()>).await?.sessions_ended
+                }
+            };
             println!("disabled {username}; ended {ended} session(s)");
             Ok(())
         }
         UsersCommand::Unlock { username } => {
-            let user = find(ctx, &username).await?;
-            let was_locked = admin::unlock_user(ctx.store.as_ref(), &user, ctx.now()).await?;
+            let user = target.user(&username).await?;
+            let was_locked = match target {
+                Target::Local(ctx) => {
+                    admin::unlock_user(ctx.store.as_ref(), &stored_user(ctx, &user).await?, ctx.now()).await?
+                }
+                Target::Remote(api) => {
+                    let path = format!("/users/{}/unlock", user.id);
+                    api.call::<Unlocked>(Method::POST, &path, None::<&()>).await?.was_locked
+                }
+            };
             if was_locked {
                 println!("unlocked {username}");
             } else {
@@ -60,7 +99,8 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UsersCommand::Identities { username, json } => {
-            let user = find(ctx, &username).await?;
+            let ctx = target.local("users identities")?;
+            let user = stored_user(ctx, &target.user(&username).await?).await?;
             let methods = identities::of_user(ctx.store.as_ref(), &user).await?;
             if json {
                 return print_json(&serde_json::to_value(&methods)?);
@@ -75,7 +115,8 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UsersCommand::Unlink { username, provider } => {
-            let user = find(ctx, &username).await?;
+            let ctx = target.local("users unlink")?;
+            let user = stored_user(ctx, &target.user(&username).await?).await?;
             match identities::unlink(ctx.store.as_ref(), &user, &provider, ctx.now()).await? {
                 Unlinked::Unlinked => println!("unlinked {provider} from {username}"),
                 Unlinked::NotLinked => bail!("{username} has no identity at {provider:?}"),
@@ -87,21 +128,25 @@ pub async fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
         }
         UsersCommand::SetPassword { username, password_stdin: _ } => {
             let password = read_password_stdin()?;
-            let user = find(ctx, &username).await?;
-            let ended =
-                admin::set_password(ctx.store.as_ref(), &ctx.password_pool()?, &user, &password, ctx.now())
-                    .await?;
+            let user = target.user(&username).await?;
+            let ended = match target {
+                Target::Local(ctx) => {
+                    let stored = stored_user(ctx, &user).await?;
+                    let pool = ctx.password_pool()?;
+                    admin::set_password(ctx.store.as_ref(), &pool, &stored, &password, ctx.now()).await?
+                }
+                Target::Remote(api) => {
+                    let path = format!("/users/{}/password", user.id);
+                    let request = PasswordRequest { password: password.expose().to_owned() };
+                    api.call::<SessionsEnded>(Method::POST, &path, Some(&request)).await?.sessions_ended
+                }
+            };
             println!("password of {username} changed; ended {ended} session(s)");
             Ok(())
         }
-        UsersCommand::Import { file, skip_existing, json } => import(ctx, &file, skip_existing, json).await,
-    }
-}
-
-pub async fn find(ctx: &Context, username: &str) -> anyhow::Result<User> {
-    match ctx.store.user_by_username(username).await? {
-        Some(user) => Ok(user),
-        None => bail!("no user named {username:?}"),
+        UsersCommand::Import { file, skip_existing, json } => {
+            import(target.local("users import")?, &file, skip_existing, json).await
+        }
     }
 }
 

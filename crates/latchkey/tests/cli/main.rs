@@ -2,6 +2,7 @@
 //! PostgreSQL (set LATCHKEY_TEST_POSTGRES_URL). One test binary for compile time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin_api;
 mod bff;
 mod commands;
 mod dpop;

@@ -65,7 +65,7 @@ pub async fn token(
     let origin = Origin::from_request(&state, peer, &headers);
     let jkt = dpop::proven_key(&state, &client, &headers).await?;
     let jkt = jkt.as_deref();
-    match request.grant {
+    let issued = match request.grant {
         TokenGrant::Password { username, password, scope } => {
             password::grant(&state, &client, &username, password, scope.as_ref(), origin, jkt).await
         }
@@ -90,5 +90,9 @@ pub async fn token(
         TokenGrant::TokenExchange { params, scope } => {
             token_exchange::grant(&state, &client, &params, scope.as_ref(), origin, jkt).await
         }
+    };
+    if issued.is_ok() {
+        state.metrics.record_token(grant_type.as_str(), &client.id);
     }
+    issued
 }

@@ -1,0 +1,251 @@
+//! `/admin/clients`: list, get, register, remove, and rotate a confidential client's secret.
+//! Registration goes through [`crate::admin::add_client`], the one place its rules live.
+
+use anyhow::Context as _;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Extension;
+use axum::Json;
+use latchkey_core::client::ClientKind;
+use latchkey_core::dpop::DpopPolicy;
+use latchkey_core::grant::GrantType;
+use latchkey_core::scope::{Scope, ADMIN_SCOPE};
+use latchkey_store::Client;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::AdminCaller;
+use super::page::{page_by_key, Page, PageQuery};
+use super::problem::{Problem, ProblemBody};
+use crate::admin::{self, NewClient};
+use crate::state::AppState;
+
+/// A client as an operator sees it: never the secret hash.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ClientView {
+    pub client_id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub access_token_ttl: Option<i64>,
+    pub refresh_token_ttl: Option<i64>,
+    pub session_max_lifetime: Option<i64>,
+    pub reuse_window: Option<i64>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub require_consent: bool,
+    pub pkce_required: bool,
+    pub dpop: String,
+    pub dpop_nonce: bool,
+    pub created_at: i64,
+}
+
+impl From<&Client> for ClientView {
+    fn from(client: &Client) -> Self {
+        Self {
+            client_id: client.id.clone(),
+            name: client.name.clone(),
+            kind: client.kind.as_str().into(),
+            grant_types: client.grant_types.iter().map(|g| g.as_str().to_owned()).collect(),
+            scopes: client.scopes.clone(),
+            access_token_ttl: client.access_token_ttl,
+            refresh_token_ttl: client.refresh_idle_ttl,
+            session_max_lifetime: client.refresh_absolute_ttl,
+            reuse_window: client.reuse_window,
+            redirect_uris: client.redirect_uris.clone(),
+            post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
+            require_consent: client.require_consent,
+            pkce_required: client.pkce_required,
+            dpop: client.dpop.as_str().into(),
+            dpop_nonce: client.dpop_nonce,
+            created_at: client.created_at,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A client to register. With `admin`, a confidential client with the client-credentials
+/// grant and the admin scope alone (what `latchkey clients add --admin` makes).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClientRequest {
+    pub name: String,
+    /// `public` or `confidential`.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub grant_types: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    pub access_token_ttl: Option<i64>,
+    pub refresh_token_ttl: Option<i64>,
+    pub session_max_lifetime: Option<i64>,
+    pub reuse_window: Option<i64>,
+    #[serde(default = "yes")]
+    pub require_consent: bool,
+    #[serde(default = "yes")]
+    pub pkce_required: bool,
+    /// `off`, `optional` (default) or `required`.
+    pub dpop: Option<String>,
+    #[serde(default)]
+    pub dpop_nonce: bool,
+    #[serde(default)]
+    pub admin: bool,
+}
+
+/// A registered client and its secret (confidential clients; shown once).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct RegisteredClient {
+    #[serde(flatten)]
+    pub client: ClientView,
+    pub client_secret: Option<String>,
+}
+
+/// A new secret (shown once).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct NewSecret {
+    pub client_secret: String,
+}
+
+fn describe(error: latchkey_core::OAuthError) -> anyhow::Error {
+    anyhow::anyhow!("{}", error.description().unwrap_or_default())
+}
+
+impl NewClientRequest {
+    /// The client to register ([`admin::add_client`] checks it), as the API and
+    /// `latchkey clients add` describe it.
+    pub fn into_new_client(self) -> anyhow::Result<NewClient> {
+        let (kind, grants, scopes) = if self.admin {
+            (
+                Some("confidential".to_owned()),
+                vec!["client_credentials".to_owned()],
+                vec![ADMIN_SCOPE.to_owned()],
+            )
+        } else {
+            (self.kind, self.grant_types, self.scopes)
+        };
+        let kind = match kind.as_deref() {
+            None | Some("confidential") => ClientKind::Confidential,
+            Some("public") => ClientKind::Public,
+            Some(_) => anyhow::bail!("type is public or confidential"),
+        };
+        let grants =
+            grants.iter().map(|g| GrantType::parse_short(g)).collect::<Result<Vec<_>, _>>().map_err(describe)?;
+        let scope = Scope::parse(&scopes.join(" ")).map_err(describe)?;
+        let dpop = match self.dpop.as_deref() {
+            None => DpopPolicy::Optional,
+            Some(text) => DpopPolicy::parse(text).context("dpop is off, optional or required")?,
+        };
+        Ok(NewClient {
+            access_token_ttl: self.access_token_ttl,
+            refresh_idle_ttl: self.refresh_token_ttl,
+            refresh_absolute_ttl: self.session_max_lifetime,
+            reuse_window: self.reuse_window,
+            redirect_uris: self.redirect_uris,
+            post_logout_redirect_uris: self.post_logout_redirect_uris,
+            require_consent: self.require_consent,
+            pkce_required: self.pkce_required,
+            dpop,
+            dpop_nonce: self.dpop_nonce,
+            ..NewClient::new(self.name, kind, &grants, scope)
+        })
+    }
+}
+
+/// An admin cannot remove or re-key the client it calls as: the API would lock itself out
+/// (use another admin client, or the CLI on the database).
+fn not_the_caller(caller: &AdminCaller, id: &str) -> Result<(), Problem> {
+    if caller.client_id == id {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "this is the client the request acts as; change it with another admin client",
+        ));
+    }
+    Ok(())
+}
+
+async fn find(state: &AppState, id: &str) -> Result<Client, Problem> {
+    state.store.client_by_id(id).await?.ok_or_else(|| Problem::not_found("client"))
+}
+
+#[utoipa::path(get, operation_id = "clients_list", path = "/admin/clients", tag = "clients", params(PageQuery),
+    responses((status = 200, body = Page<ClientView>),
+        (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<AppState>,
+    page: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<Page<ClientView>>, Problem> {
+    let Query(page) = page?;
+    let clients = state.store.list_clients().await?;
+    Ok(Json(page_by_key(clients, &page, |client| client.id.as_str())))
+}
+
+#[utoipa::path(post, operation_id = "clients_create", path = "/admin/clients", tag = "clients", request_body = NewClientRequest,
+    responses((status = 201, body = RegisteredClient),
+        (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AppState>,
+    body: Result<Json<NewClientRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<RegisteredClient>), Problem> {
+    let Json(body) = body?;
+    let client = body.into_new_client()?;
+    let (client, client_secret) =
+        admin::add_client(state.store.as_ref(), &state.client_secrets, client, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(RegisteredClient { client: ClientView::from(&client), client_secret })))
+}
+
+#[utoipa::path(get, operation_id = "clients_get", path = "/admin/clients/{id}", tag = "clients", params(("id" = String, Path)),
+    responses((status = 200, body = ClientView),
+        (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn get(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<ClientView>, Problem> {
+    let Path(id) = id?;
+    Ok(Json(ClientView::from(&find(&state, &id).await?)))
+}
+
+#[utoipa::path(delete, operation_id = "clients_delete", path = "/admin/clients/{id}", tag = "clients", params(("id" = String, Path)),
+    responses((status = 204, description = "Removed, with its sessions"),
+        (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<AdminCaller>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<StatusCode, Problem> {
+    let Path(id) = id?;
+    not_the_caller(&caller, &id)?;
+    if state.store.remove_client(&id).await? {
+        state.clients.forget(&id);
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Problem::not_found("client"))
+    }
+}
+
+#[utoipa::path(post, operation_id = "clients_rotate_secret", path = "/admin/clients/{id}/rotate-secret", tag = "clients", params(("id" = String, Path)),
+    responses((status = 200, body = NewSecret),
+        (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    Extension(caller): Extension<AdminCaller>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<NewSecret>, Problem> {
+    let Path(id) = id?;
+    not_the_caller(&caller, &id)?;
+    let client = find(&state, &id).await?;
+    let client_secret =
+        admin::rotate_client_secret(state.store.as_ref(), &state.client_secrets, &client).await?;
+    state.clients.forget(&id);
+    Ok(Json(NewSecret { client_secret }))
+}

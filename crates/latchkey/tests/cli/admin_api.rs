@@ -1,0 +1,107 @@
+//! `--server URL`: the administration commands through a running server's admin API give the
+//! same results as on the database, from a machine with neither the database nor the master
+//! key (a fresh directory, no database flags) — only an admin client's credentials.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::{Env, ServerProcess, BIN, PASSWORD};
+use latchkey_store::on_both_backends;
+
+on_both_backends!(blocking; the_cli_through_the_admin_api_gives_what_it_gives_on_the_database);
+
+/// Runs the binary against `server` with the admin credentials, from an empty directory.
+fn remote(server: &ServerProcess, admin: &(String, String), args: &[&str], stdin: &str) -> Output {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .current_dir(elsewhere.path())
+        .env_remove("LATCHKEY_MASTER_KEY")
+        .env("LATCHKEY_ADMIN_CLIENT_ID", &admin.0)
+        .env("LATCHKEY_ADMIN_CLIENT_SECRET", &admin.1)
+        .arg("--server")
+        .arg(&server.base)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(!elsewhere.path().join("latchkey-data").exists(), "no database, no key file");
+    output
+}
+
+fn remote_json(server: &ServerProcess, admin: &(String, String), args: &[&str], stdin: &str) -> Value {
+    let output = remote(server, admin, args, stdin);
+    assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn login(server: &ServerProcess, app: &str, username: &str) {
+    let response = reqwest::blocking::Client::new()
+        .post(server.url("/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", app),
+            ("username", username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+fn the_cli_through_the_admin_api_gives_what_it_gives_on_the_database(env: Env) {
+    let app = env.alice_and_app();
+    let ops = env.run_ok_json(&["clients", "add", "ops", "--admin", "--json"], "");
+    assert_eq!(ops["scopes"], serde_json::json!(["latchkey:admin"]));
+    let admin =
+        (ops["client_id"].as_str().unwrap().to_owned(), ops["client_secret"].as_str().unwrap().to_owned());
+    let server = ServerProcess::start(&env, &[]);
+
+    let bob = remote_json(
+        &server,
+        &admin,
+        &["users", "add", "bob", "--password-stdin", "--json"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(bob["username"], "bob");
+    login(&server, &app, "alice");
+    login(&server, &app, "bob");
+    for args in [
+        &["users", "list", "--json"][..],
+        &["clients", "list", "--json"],
+        &["keys", "list", "--json"],
+        &["sessions", "list", "--json"],
+        &["sessions", "list", "--user", "bob", "--json"],
+        &["audit", "list", "--user", "alice", "--json"],
+    ] {
+        let local = env.run_ok_json(args, "");
+        assert_eq!(remote_json(&server, &admin, args, ""), local, "{args:?}");
+    }
+    let disabled = remote(&server, &admin, &["users", "disable", "bob"], "");
+    assert_eq!(String::from_utf8_lossy(&disabled.stdout), "disabled bob; ended 1 session(s)\n");
+    let users = env.run_ok_json(&["users", "list", "--json"], "");
+    let bob = users.as_array().unwrap().iter().find(|u| u["username"] == "bob").unwrap();
+    assert_eq!(bob["disabled"], true, "the server's change is in the database");
+    let ended = remote(&server, &admin, &["sessions", "revoke", "--user", "alice"], "");
+    assert_eq!(String::from_utf8_lossy(&ended.stdout), "revoked 1 session(s) of alice\n");
+    let audit = remote_json(
+        &server,
+        &admin,
+        &["audit", "list", "--type", "admin_request", "--limit", "3", "--json"],
+        "",
+    );
+    assert_eq!(audit.as_array().unwrap().len(), 3);
+    assert!(audit.as_array().unwrap().iter().all(|e| e["client_id"] == admin.0.as_str()));
+
+    let import = remote(&server, &admin, &["users", "import", "users.jsonl"], "");
+    assert!(String::from_utf8_lossy(&import.stderr).contains("without --server"));
+    let wrong = (admin.0.clone(), "not the secret".to_owned());
+    let refused = remote(&server, &wrong, &["users", "list"], "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("refused the admin client"), "{refused:?}");
+}
