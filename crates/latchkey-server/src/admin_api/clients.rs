@@ -139,8 +139,11 @@ impl NewClientRequest {
             Some("public") => ClientKind::Public,
             Some(_) => anyhow::bail!("type is public or confidential"),
         };
-        let grants =
-            grants.iter().map(|g| GrantType::parse_short(g)).collect::<Result<Vec<_>, _>>().map_err(describe)?;
+        let grants = grants
+            .iter()
+            .map(|g| GrantType::parse_short(g))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(describe)?;
         let scope = Scope::parse(&scopes.join(" ")).map_err(describe)?;
         let dpop = match self.dpop.as_deref() {
             None => DpopPolicy::Optional,

@@ -46,7 +46,7 @@ pub(super) fn insert(user: &NewUser, now: i64) -> Query<'_, Any, AnyArguments<'_
     sqlx::query(concat!(
         "INSERT INTO users (",
         user_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, 0)"
     ))
     .bind(&user.id)
     .bind(&user.username)
@@ -67,7 +67,8 @@ pub(super) fn set_profile<'q>(
     now: i64,
 ) -> Query<'q, Any, AnyArguments<'q>> {
     sqlx::query(
-        "UPDATE users SET email = $2, email_verified = $3, profile = $4, updated_at = $5 WHERE id = $1",
+        "UPDATE users SET email = $2, email_verified = $3, profile = $4, updated_at = $5, \
+         version = version + 1 WHERE id = $1",
     )
     .bind(user_id)
     .bind(email)
@@ -190,7 +191,9 @@ impl UserStore for SqlStore {
 
     async fn update_user(&self, update: &UserUpdate, now: i64) -> Result<Option<User>, StoreError> {
         sqlx::query(concat!(
-            "UPDATE users SET email = $3, roles = $4, updated_at = $5, version = version + 1 \
+            // A new address is not verified: nobody vouched for it (linking by e-mail needs that).
+            "UPDATE users SET email = $3, roles = $4, updated_at = $5, version = version + 1, \
+             email_verified = CASE WHEN email = $3 THEN email_verified ELSE 0 END \
              WHERE id = $1 AND version = $2 RETURNING ",
             user_columns!()
         ))

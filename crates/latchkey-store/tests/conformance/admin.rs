@@ -10,12 +10,7 @@ use latchkey_store::{AuditEvent, AuditFilter, AuditStore, ClientStore, Store, Us
 use super::{new_client, new_user, NOW};
 
 fn update(expected_version: i64, email: &str) -> UserUpdate {
-    UserUpdate {
-        id: "u1".into(),
-        expected_version,
-        email: Some(email.into()),
-        roles: vec!["auditor".into()],
-    }
+    UserUpdate { id: "u1".into(), expected_version, email: Some(email.into()), roles: vec!["auditor".into()] }
 }
 
 pub async fn user_update_is_compare_and_swap_on_version(db: TestDatabase) {
@@ -26,7 +21,10 @@ pub async fn user_update_is_compare_and_swap_on_version(db: TestDatabase) {
         (updated.version, updated.email.as_deref(), updated.roles.clone(), updated.updated_at),
         (1, Some("a@new.example"), vec!["auditor".to_owned()], NOW + 1)
     );
-    assert!(store.update_user(&update(0, "stale@example"), NOW + 2).await.unwrap().is_none(), "stale version");
+    assert!(
+        store.update_user(&update(0, "stale@example"), NOW + 2).await.unwrap().is_none(),
+        "stale version"
+    );
     assert!(store.set_user_disabled("u1", true, NOW + 3).await.unwrap());
     assert_eq!(store.user_by_id("u1").await.unwrap().unwrap().version, 2, "disabling is a change too");
     assert!(store.set_password_hash("u1", "$argon2id$other", NOW + 4).await.unwrap());
@@ -103,7 +101,9 @@ pub async fn audit_events_are_filtered_paged_and_expired(db: TestDatabase) {
     let logins = find(AuditFilter { kind: Some("login".into()), ..Default::default() }, 10).await;
     let times: Vec<i64> = logins.iter().map(|(_, e)| e.at).collect();
     assert_eq!(times, [NOW + 3, NOW + 2, NOW], "newest first");
-    let alice = find(AuditFilter { user_id: Some("alice".into()), since: Some(NOW + 1), ..Default::default() }, 10).await;
+    let alice =
+        find(AuditFilter { user_id: Some("alice".into()), since: Some(NOW + 1), ..Default::default() }, 10)
+            .await;
     assert_eq!(alice.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>(), [events[3].clone()]);
     // Pages: two at a time, each after the previous page's last id.
     let first = find(AuditFilter::default(), 2).await;
@@ -116,4 +116,18 @@ pub async fn audit_events_are_filtered_paged_and_expired(db: TestDatabase) {
     assert_eq!(store.delete_audit_events_before(NOW + 2, 10).await.unwrap(), 1);
     let left: Vec<i64> = find(AuditFilter::default(), 10).await.iter().map(|(_, e)| e.at).collect();
     assert_eq!(left, [NOW + 4, NOW + 3, NOW + 2]);
+}
+
+/// An address the admin changes is not verified any more (nobody vouched for the new one, and
+/// federation links by verified e-mail only); keeping the address keeps the flag.
+pub async fn an_admin_email_change_unverifies_the_address(db: TestDatabase) {
+    let store = db.store().await;
+    let mut alice = new_user("u1", "alice");
+    alice.email = Some("a@example.com".into());
+    alice.email_verified = true;
+    store.create_user(&alice, NOW).await.unwrap();
+    let same = store.update_user(&update(0, "a@example.com"), NOW + 1).await.unwrap().unwrap();
+    assert!(same.email_verified, "the same address stays verified");
+    let moved = store.update_user(&update(1, "b@example.com"), NOW + 2).await.unwrap().unwrap();
+    assert!(!moved.email_verified, "a new address is unverified");
 }
