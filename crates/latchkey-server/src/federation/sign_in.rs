@@ -80,7 +80,9 @@ pub async fn sign_in(
                 return Ok(SignedIn::Refused(DISABLED));
             };
             let (subject, email) = (&login.subject, login.profile.email.as_deref());
-            link(state, &provider.config.name, subject, email, &user, client_id, None).await?.then_some(user.id)
+            link(state, &provider.config.name, subject, email, &user, client_id, None)
+                .await?
+                .then_some(user.id)
         }
         Outcome::Create => create(state, provider, login, client_id).await?,
     };

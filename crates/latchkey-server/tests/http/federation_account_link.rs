@@ -144,7 +144,8 @@ async fn an_identity_of_another_user_is_not_linked(server: TestServer) {
     let other = server.login_alice(&client_id).await;
     let current = token(&server.login_alice(&client_id).await, "access_token");
 
-    let stop = follow_until(&mut Browser::new(&server), &link_url(&server, &current, None).await, false).await;
+    let stop =
+        follow_until(&mut Browser::new(&server), &link_url(&server, &current, None).await, false).await;
     assert_eq!(stop.status, 409);
     assert!(stop.body.contains("already linked to another account"), "{}", stop.body);
     assert!(server.store.federated_identities_of_user(&alice).await.unwrap().is_empty());

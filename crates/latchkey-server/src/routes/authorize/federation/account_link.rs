@@ -18,6 +18,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use latchkey_core::bearer::BearerError;
 use latchkey_core::federation_linking::{is_local_return_path, recent_enough_to_link, LINK_MAX_AUTH_AGE};
 use latchkey_core::form::FormParams;
 use latchkey_core::{ErrorCode, OAuthError};
@@ -62,7 +63,8 @@ impl AccountLink {
 
 /// RFC 9470 §3: the session's authentication is too old for this; sign in again.
 fn sign_in_again() -> Response {
-    let description = "linking a sign-in method needs a recent sign-in: sign in again and retry within 5 minutes";
+    let description =
+        "linking a sign-in method needs a recent sign-in: sign in again and retry within 5 minutes";
     let body = json!({ "error": "insufficient_user_authentication", "error_description": description });
     let challenge = format!(
         "Bearer realm=\"latchkey\", error=\"insufficient_user_authentication\", \
@@ -97,7 +99,7 @@ pub(crate) async fn begin(
     }
     let now = state.clock.now();
     let Some(session) = state.store.session(&account.session_id).await? else {
-        return Err(OAuthError::new(ErrorCode::InvalidToken, "the session has ended").into());
+        return Err(BearerError::InvalidToken("the session of this access token has ended".into()).into());
     };
     if !recent_enough_to_link(session.session.auth_time, now) {
         return Ok(sign_in_again());
@@ -122,7 +124,8 @@ pub(crate) async fn begin(
         Ok(url) => Ok(Json(json!({ "authorization_url": url.as_str() })).into_response()),
         Err(error) => {
             tracing::warn!(provider = name, %error, "cannot start an account link");
-            let error = OAuthError::new(ErrorCode::TemporarilyUnavailable, "the identity provider is unavailable");
+            let error =
+                OAuthError::new(ErrorCode::TemporarilyUnavailable, "the identity provider is unavailable");
             Err(error.into())
         }
     }
@@ -137,9 +140,16 @@ pub(super) async fn finish(
     form: &FormParams,
 ) -> Result<Response, AuthorizeError> {
     let now = state.clock.now();
-    let fail = |reason: &'static str, status: StatusCode, message: String| failure(state, name, reason, status, message);
+    let fail = |reason: &'static str, status: StatusCode, message: String| {
+        failure(state, name, reason, status, message)
+    };
     if flow.provider != name {
-        return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, "This link was started for another provider.".into()).await);
+        return Err(fail(
+            "state_mismatch",
+            StatusCode::BAD_REQUEST,
+            "This link was started for another provider.".into(),
+        )
+        .await);
     }
     let session = state.store.session(&link.session_id).await?;
     let live = session.is_some_and(|s| s.session.is_live(now) && s.session.user_id == link.user_id);

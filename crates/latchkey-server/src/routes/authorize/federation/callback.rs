@@ -35,8 +35,8 @@ use crate::browser::Interaction;
 use crate::cookies::read_cookie;
 use crate::error::ApiError;
 use crate::federation::kept_tokens;
-use crate::federation::sign_in::{self, SignedIn};
 use crate::federation::providers::Provider;
+use crate::federation::sign_in::{self, SignedIn};
 use crate::federation::upstream::{CallbackInput, UpstreamError, UpstreamLogin};
 use crate::state::AppState;
 
