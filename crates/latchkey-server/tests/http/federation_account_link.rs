@@ -48,6 +48,7 @@ async fn start_link(server: &TestServer, access_token: &str, body: Option<Value>
 async fn link_url(server: &TestServer, access_token: &str, body: Option<Value>) -> String {
     let response = start_link(server, access_token, body).await;
     assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
     let body: Value = response.json().await.unwrap();
     body["authorization_url"].as_str().unwrap().to_owned()
 }

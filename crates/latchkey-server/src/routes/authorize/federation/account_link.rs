@@ -121,7 +121,10 @@ pub(crate) async fn begin(
     // No browser holds this secret: the callback checks the session instead (module doc).
     let unbound = hash(&random::token(32)?);
     match create_flow(state, &provider, purpose, &unbound).await? {
-        Ok(url) => Ok(Json(json!({ "authorization_url": url.as_str() })).into_response()),
+        Ok(url) => {
+            let body = Json(json!({ "authorization_url": url.as_str() }));
+            Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], body).into_response())
+        }
         Err(error) => {
             tracing::warn!(provider = name, %error, "cannot start an account link");
             let error =

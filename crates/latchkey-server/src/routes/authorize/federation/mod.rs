@@ -1,6 +1,7 @@
 //! Signing in through an upstream identity provider (`docs/architecture.md`, "Federation"):
 //! [`start`] sends the browser upstream, [`callback`] brings it back and signs the user in,
-//! [`link`] is the password form that links an upstream identity to an existing account.
+//! [`link`] is the password form that links an upstream identity to an existing account,
+//! [`account_link`] the flow a signed-in user starts from the account API to link one more.
 //!
 //! Every failure ends on an error page (or, for a user who declined upstream, an
 //! `access_denied` redirect back to the client, RFC 6749 §4.1.2.1) and an audit event:
