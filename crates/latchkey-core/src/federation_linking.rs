@@ -15,6 +15,10 @@
 //!    before linking, and `auto` (opt-in) links at once.
 //! 4. Otherwise (`never`, the default, or no candidate) a new user, when the provider may
 //!    create users; else a refusal the user can read.
+//! 5. A signed-in user may link another provider on purpose (`POST /account/identities/…`)
+//!    only within [`LINK_MAX_AUTH_AGE`] of proving who they are ([`recent_enough_to_link`]):
+//!    a stolen access token must not turn into a permanent way into the account. The flow
+//!    may return to a path of this server only ([`is_local_return_path`]), never elsewhere.
 
 use std::fmt;
 
@@ -149,6 +153,26 @@ fn new_user_reason(input: &LinkingInput<'_>) -> &'static str {
     }
 }
 
+/// How recent a user's authentication must be to link a provider to their account (the
+/// issue's five minutes; RFC 9470's `max_age` in the challenge that refuses an older one).
+pub const LINK_MAX_AUTH_AGE: i64 = 300;
+
+/// Whether a session authenticated at `auth_time` may start linking at `now`.
+pub fn recent_enough_to_link(auth_time: i64, now: i64) -> bool {
+    now - auth_time <= LINK_MAX_AUTH_AGE
+}
+
+/// Whether `value` is an absolute path on this server (`/…`), not a URL of another origin:
+/// no scheme, no authority (`//host`), no backslash (which browsers read as `/`), no
+/// control characters.
+pub fn is_local_return_path(value: &str) -> bool {
+    value.starts_with('/')
+        && !value.starts_with("//")
+        && !value.contains('\\')
+        && !value.chars().any(char::is_control)
+        && value.len() <= 2048
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +241,21 @@ mod tests {
         assert_eq!(Linking::parse("auto"), Some(Linking::Auto));
         assert_eq!(Linking::parse("Auto"), None);
         assert_eq!(Linking::Prompt.as_str(), "prompt");
+    }
+
+    #[test]
+    fn linking_needs_an_authentication_of_the_last_five_minutes() {
+        assert!(recent_enough_to_link(1000, 1300));
+        assert!(!recent_enough_to_link(1000, 1301));
+    }
+
+    #[test]
+    fn only_local_paths_are_return_paths() {
+        for good in ["/", "/settings?tab=security", "/a/b#c"] {
+            assert!(is_local_return_path(good), "{good}");
+        }
+        for bad in ["", "settings", "//evil.example/x", "/\\evil.example", "https://evil.example/", "/a\nb"] {
+            assert!(!is_local_return_path(bad), "{bad}");
+        }
     }
 }

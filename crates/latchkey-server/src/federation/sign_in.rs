@@ -80,7 +80,9 @@ pub async fn sign_in(
                 return Ok(SignedIn::Refused(DISABLED));
             };
             let (subject, email) = (&login.subject, login.profile.email.as_deref());
-            link(state, &provider.config.name, subject, email, &user, client_id).await?.then_some(user.id)
+            link(state, &provider.config.name, subject, email, &user, client_id, None)
+                .await?
+                .then_some(user.id)
         }
         Outcome::Create => create(state, provider, login, client_id).await?,
     };
@@ -167,8 +169,9 @@ fn identity(
 }
 
 /// Links the identity to an existing user and ends the user's other refresh sessions (a new
-/// way in was added to the account), in one unit of work. False when the identity is linked
-/// already (nothing was written).
+/// way in was added to the account) — all of them, or all but `keep_session` (the session
+/// that asked for the link from the account API) — in one unit of work. False when the
+/// identity is linked already (nothing was written).
 pub async fn link(
     state: &AppState,
     provider: &str,
@@ -176,13 +179,14 @@ pub async fn link(
     email: Option<&str>,
     user: &User,
     client_id: &str,
+    keep_session: Option<&str>,
 ) -> Result<bool, ApiError> {
     let now = state.clock.now();
     let mut work = state.store.begin().await?;
     if taken(work.link_federated_identity(&identity(provider, subject, email, &user.id, now)).await)? {
         return Ok(false);
     }
-    work.revoke_user_sessions(&user.id, now, "identity_linked", None).await?;
+    work.revoke_user_sessions(&user.id, now, "identity_linked", keep_session).await?;
     work.record_audit_event(&audit("identity_linked", &user.id, client_id, provider, now)).await?;
     work.commit().await?;
     tracing::info!(user_id = %user.id, provider, "upstream identity linked");

@@ -60,7 +60,10 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::Revocations.route(), get(revocations::feed))
         .route("/native/nonce", get(native_nonce::issue))
         .route("/account/identities", get(account::list_identities))
-        .route("/account/identities/{provider}", delete(account::unlink_identity))
+        .route(
+            "/account/identities/{provider}",
+            delete(account::unlink_identity).post(account::link_identity),
+        )
         .route("/account/sessions", get(account::list_sessions))
         .route("/account/sessions/{id}", delete(account::end_session))
         .route("/account/logout", post(account::logout))

@@ -33,6 +33,7 @@ mod e2e;
 mod error_description;
 mod exchange_kit;
 mod federation;
+mod federation_account_link;
 mod federation_hostile;
 mod federation_linking;
 mod federation_tokens;

@@ -1,6 +1,9 @@
 //! `GET /account/identities` and `DELETE /account/identities/{provider}`: the signed-in user's
-//! ways to sign in, and unlinking one (never the last: 409 `invalid_request`).
+//! ways to sign in, and unlinking one (never the last: 409 `invalid_request`);
+//! `POST /account/identities/{provider}`: linking another, through the browser
+//! (`crate::routes::authorize::federation`'s account link).
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,6 +14,7 @@ use latchkey_store::Unlinked;
 use crate::bearer::AccountUser;
 use crate::error::ApiError;
 use crate::federation::identities::{self, SignInMethods};
+use crate::routes::authorize::begin_account_link;
 use crate::state::AppState;
 
 async fn account(state: &AppState, user: &AccountUser) -> Result<latchkey_store::User, ApiError> {
@@ -47,4 +51,25 @@ pub async fn unlink_identity(
             response
         }
     })
+}
+
+/// The optional JSON body of `POST /account/identities/{provider}`.
+#[derive(serde::Deserialize)]
+struct LinkRequest {
+    return_to: Option<String>,
+}
+
+pub async fn link_identity(
+    State(state): State<AppState>,
+    user: AccountUser,
+    Path(provider): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = if body.is_empty() {
+        LinkRequest { return_to: None }
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|_| OAuthError::invalid_request("the body must be JSON: {\"return_to\": \"/path\"}"))?
+    };
+    begin_account_link(&state, &user, &provider, request.return_to).await
 }

@@ -5,6 +5,6 @@ mod identities;
 mod password;
 mod sessions;
 
-pub use identities::{list_identities, unlink_identity};
+pub use identities::{link_identity, list_identities, unlink_identity};
 pub use password::change_password;
 pub use sessions::{end_session, list_sessions, logout};

@@ -7,8 +7,11 @@ use axum::response::{IntoResponse, Response};
 
 use crate::pages::{self, ErrorPage};
 
-/// `uri` with `params` appended to its query.
+/// `uri` with `params` appended to its query (`uri` itself when there are none).
 pub fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
+    if params.is_empty() {
+        return uri.to_owned();
+    }
     let mut serializer = form_urlencoded::Serializer::new(String::new());
     for (name, value) in params {
         serializer.append_pair(name, value);

@@ -19,7 +19,7 @@ use axum::response::Response;
 use latchkey_core::form::FormParams;
 use latchkey_core::ErrorCode;
 use latchkey_core::OAuthError;
-use latchkey_store::SignInMethod;
+use latchkey_store::{FederationFlow, SignInMethod};
 use url::Url;
 
 use super::super::error::AuthorizeError;
@@ -27,15 +27,17 @@ use super::super::forms::read_page_form;
 use super::super::login::resume_signed_in;
 use super::super::redirect::redirect_to;
 use super::super::resolve_client;
+use super::account_link::{self, AccountLink};
 use super::link::prompt_page;
 use super::start::hash;
-use super::{audit_failure, failure, provider};
+use super::{audit_failure, failure, provider, upstream_failure};
 use crate::browser::Interaction;
 use crate::cookies::read_cookie;
 use crate::error::ApiError;
 use crate::federation::kept_tokens;
+use crate::federation::providers::Provider;
 use crate::federation::sign_in::{self, SignedIn};
-use crate::federation::upstream::{CallbackInput, UpstreamError};
+use crate::federation::upstream::{CallbackInput, UpstreamError, UpstreamLogin};
 use crate::state::AppState;
 
 /// The parameters a callback may carry (RFC 6749 §4.1.2, RFC 9207 `iss`, Apple's `user`).
@@ -78,6 +80,9 @@ pub async fn callback_get(
         };
         return Err(fail(reason, StatusCode::BAD_REQUEST, expired).await);
     };
+    if let Some(link) = AccountLink::open(&state, &flow.interaction, now) {
+        return account_link::finish(&state, &name, &flow, link, &form).await;
+    }
     let same_browser =
         read_cookie(&headers, state.cookies.federation_name).is_some_and(|c| hash(&c) == flow.browser_hash);
     if flow.provider != name || !same_browser {
@@ -89,31 +94,8 @@ pub async fn callback_get(
     };
     let client_request = resolve_client::resolve(&state, &interaction.q).await?;
     let provider = provider(&state, &name).await?;
-    let upstream = &state.federation.upstream;
 
-    let code = match (form.get("error"), form.get("code")) {
-        (Some(error), _) => Err(UpstreamError::from_authorization_error(error)),
-        (None, Some(code)) => Ok(code),
-        (None, None) => Err(UpstreamError::Authorization("invalid_request".to_owned())),
-    };
-    let checked = match code {
-        Ok(code) => upstream.check_response_issuer(&provider.config, form.get("iss")).await.map(|()| code),
-        Err(error) => Err(error),
-    };
-    let login = match checked {
-        Ok(code) => {
-            let input = CallbackInput {
-                code: code.to_owned(),
-                redirect_uri: Url::parse(&state.urls.federation_url(&name, "callback"))
-                    .map_err(ApiError::internal)?,
-                pkce_verifier: flow.pkce_verifier.clone(),
-                nonce: flow.nonce.clone(),
-                apple_user: form.get("user").map(str::to_owned),
-            };
-            upstream.complete(&provider.config, &input).await
-        }
-        Err(error) => Err(error),
-    };
+    let login = redeem(&state, &provider, &flow, &form).await?;
     let login = match login {
         Ok(login) => login,
         Err(UpstreamError::AccessDenied) => {
@@ -122,13 +104,7 @@ pub async fn callback_get(
                 OAuthError::new(ErrorCode::AccessDenied, "the user declined at the identity provider");
             return Err(client_request.return_to.error(denied));
         }
-        Err(error) => {
-            let status = match error {
-                UpstreamError::Unreachable | UpstreamError::Discovery(_) => StatusCode::BAD_GATEWAY,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            return Err(failure(&state, &name, "upstream", status, error.to_string()).await);
-        }
+        Err(error) => return Err(upstream_failure(&state, &name, error).await),
     };
 
     let client_id = &client_request.client.id;
@@ -151,4 +127,32 @@ pub async fn callback_get(
     let clear = state.cookies.set_cookie(state.cookies.federation_name, "", 0);
     response.headers_mut().append(header::SET_COOKIE, clear);
     Ok(response)
+}
+
+/// The callback's code redeemed and the identity validated upstream (or why not: an error
+/// the provider sent back, a wrong RFC 9207 `iss`, a refused code or ID token).
+pub(super) async fn redeem(
+    state: &AppState,
+    provider: &Provider,
+    flow: &FederationFlow,
+    form: &FormParams,
+) -> Result<Result<UpstreamLogin, UpstreamError>, ApiError> {
+    let upstream = &state.federation.upstream;
+    let code = match (form.get("error"), form.get("code")) {
+        (Some(error), _) => return Ok(Err(UpstreamError::from_authorization_error(error))),
+        (None, Some(code)) => code,
+        (None, None) => return Ok(Err(UpstreamError::Authorization("invalid_request".to_owned()))),
+    };
+    if let Err(error) = upstream.check_response_issuer(&provider.config, form.get("iss")).await {
+        return Ok(Err(error));
+    }
+    let name = &provider.config.name;
+    let input = CallbackInput {
+        code: code.to_owned(),
+        redirect_uri: Url::parse(&state.urls.federation_url(name, "callback")).map_err(ApiError::internal)?,
+        pkce_verifier: flow.pkce_verifier.clone(),
+        nonce: flow.nonce.clone(),
+        apple_user: form.get("user").map(str::to_owned),
+    };
+    Ok(upstream.complete(&provider.config, &input).await)
 }

@@ -129,7 +129,7 @@ pub async fn link(
         _ => return Ok(fail(&state)?),
     }
     let (provider, subject) = (&pending.provider, &pending.subject);
-    if !sign_in::link(&state, provider, subject, pending.email.as_deref(), &user, &client.id).await? {
+    if !sign_in::link(&state, provider, subject, pending.email.as_deref(), &user, &client.id, None).await? {
         let linked = state.store.federated_identity(provider, subject).await?;
         if linked.is_none_or(|identity| identity.user_id != user.id) {
             return Err(AuthorizeError::page("This sign-in is linked to another account."));

@@ -1,11 +1,13 @@
 //! Signing in through an upstream identity provider (`docs/architecture.md`, "Federation"):
 //! [`start`] sends the browser upstream, [`callback`] brings it back and signs the user in,
-//! [`link`] is the password form that links an upstream identity to an existing account.
+//! [`link`] is the password form that links an upstream identity to an existing account,
+//! [`account_link`] the flow a signed-in user starts from the account API to link one more.
 //!
 //! Every failure ends on an error page (or, for a user who declined upstream, an
 //! `access_denied` redirect back to the client, RFC 6749 §4.1.2.1) and an audit event:
 //! never a 500 for what the upstream or the browser sent, never half a user.
 
+mod account_link;
 mod callback;
 mod link;
 mod start;
@@ -13,6 +15,7 @@ mod start;
 use axum::http::StatusCode;
 use latchkey_store::AuditEvent;
 
+pub(crate) use account_link::begin as begin_account_link;
 pub use callback::{callback_get, callback_post};
 pub use link::link;
 pub use start::{begin, start};
@@ -20,6 +23,7 @@ pub use start::{begin, start};
 use super::error::{AuthorizeError, TITLE};
 use crate::error::ApiError;
 use crate::federation::providers::{self, Provider};
+use crate::federation::upstream::UpstreamError;
 use crate::pages::ErrorPage;
 use crate::state::AppState;
 
@@ -53,6 +57,16 @@ async fn failure(
         Ok(()) => ErrorPage::new(status, TITLE, message).into(),
         Err(error) => error.into(),
     }
+}
+
+/// The page for an upstream failure: 502 when the provider could not be reached or
+/// configured, 400 for what it refused or sent.
+async fn upstream_failure(state: &AppState, provider: &str, error: UpstreamError) -> AuthorizeError {
+    let status = match error {
+        UpstreamError::Unreachable | UpstreamError::Discovery(_) => StatusCode::BAD_GATEWAY,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    failure(state, provider, "upstream", status, error.to_string()).await
 }
 
 /// The provider called `name`, opened; a page when there is none.

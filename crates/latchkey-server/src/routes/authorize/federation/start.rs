@@ -19,7 +19,8 @@ use super::super::resolve_client;
 use super::{failure, provider, FLOW_TTL};
 use crate::browser::Interaction;
 use crate::error::ApiError;
-use crate::federation::upstream::OutboundRequest;
+use crate::federation::providers::Provider;
+use crate::federation::upstream::{OutboundRequest, UpstreamError};
 use crate::state::AppState;
 
 /// The SHA-256 of a flow secret (`state`, the flow cookie), as stored.
@@ -50,10 +51,35 @@ pub async fn begin(
     }
     let provider = provider(state, name).await?;
     let now = state.clock.now();
+    let interaction = Interaction { q: q.to_owned(), bs: None, fresh: false, exp: now + FLOW_TTL };
+    let browser_secret = random::token(32)?;
+    let purpose = interaction.seal(&state.page_mac)?;
+    let url = match create_flow(state, &provider, purpose, &hash(&browser_secret)).await? {
+        Ok(url) => url,
+        Err(error) => {
+            return Err(failure(state, name, "start", StatusCode::BAD_GATEWAY, error.to_string()).await);
+        }
+    };
+    let mut response = redirect_to(url.as_str(), &[]);
+    let cookie = state.cookies.set_cookie(state.cookies.federation_name, &browser_secret, FLOW_TTL);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Makes the flow row — `purpose` is what the callback does (a sealed [`Interaction`] to
+/// resume, or a sealed account link), `browser_hash` the flow cookie's hash — and returns
+/// the provider's authorization URL (or why the provider cannot make one).
+pub(super) async fn create_flow(
+    state: &AppState,
+    provider: &Provider,
+    purpose: String,
+    browser_hash: &str,
+) -> Result<Result<Url, UpstreamError>, ApiError> {
+    let name = &provider.config.name;
+    let now = state.clock.now();
     let flow_state = random::token(32)?;
     let nonce = random::token(32)?;
     let verifier = random::token(32)?;
-    let browser_secret = random::token(32)?;
     let redirect_uri =
         Url::parse(&state.urls.federation_url(name, "callback")).map_err(ApiError::internal)?;
     let outbound = OutboundRequest {
@@ -65,27 +91,21 @@ pub async fn begin(
     };
     let url = match state.federation.upstream.authorization_url(&provider.config, &outbound).await {
         Ok(url) => url,
-        Err(error) => {
-            return Err(failure(state, name, "start", StatusCode::BAD_GATEWAY, error.to_string()).await);
-        }
+        Err(error) => return Ok(Err(error)),
     };
-    let interaction = Interaction { q: q.to_owned(), bs: None, fresh: false, exp: now + FLOW_TTL };
     state
         .store
         .create_federation_flow(&FederationFlow {
             state_hash: hash(&flow_state),
-            provider: name.to_owned(),
+            provider: name.clone(),
             nonce,
             pkce_verifier: Some(verifier),
-            interaction: interaction.seal(&state.page_mac)?,
-            browser_hash: hash(&browser_secret),
+            interaction: purpose,
+            browser_hash: browser_hash.to_owned(),
             created_at: now,
             expires_at: now + FLOW_TTL,
             used_at: None,
         })
         .await?;
-    let mut response = redirect_to(url.as_str(), &[]);
-    let cookie = state.cookies.set_cookie(state.cookies.federation_name, &browser_secret, FLOW_TTL);
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    Ok(response)
+    Ok(Ok(url))
 }
