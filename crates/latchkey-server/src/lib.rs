@@ -6,6 +6,7 @@
 
 // Public: what the `latchkey` binary, the `testing` feature and the tests use. The rest is
 // the server's own business.
+pub(crate) mod account_links;
 pub mod admin;
 pub mod client_ip;
 pub mod config;
@@ -30,6 +31,7 @@ pub(crate) mod cookies;
 pub(crate) mod dpop;
 pub(crate) mod error;
 pub(crate) mod issuer;
+pub(crate) mod mail;
 pub(crate) mod metrics;
 pub(crate) mod pages;
 pub(crate) mod public_urls;
@@ -77,6 +79,8 @@ const JANITOR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60)
 /// A built server, ready to serve.
 pub struct App {
     state: AppState,
+    /// Where the outbox worker sends e-mails.
+    mail_transport: Arc<mail::Transport>,
     /// Set when the binary serves TLS itself (`tls_cert`, `tls_key`).
     tls: Option<serve::tls::TlsAcceptor>,
 }
@@ -97,6 +101,10 @@ impl App {
         let hasher = PasswordHasher::new(config.argon2_params())?;
         let uptime = uptime::Uptime::start(store.as_ref(), clock.now()).await?;
         let dpop_window = config.dpop_window();
+        let mail_transport = Arc::new(mail::Transport::from_config(&config)?);
+        // The outbox seals e-mails (their links are secrets) under its own copy of the key.
+        let sealer = Arc::new(MasterKey::from_base64(&master.to_base64())?);
+        let outbox = mail::Outbox::new(store.clone(), clock.clone(), sealer);
         let state = AppState {
             uptime: Arc::new(uptime),
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
@@ -117,8 +125,9 @@ impl App {
             client_secrets: client_secrets(master),
             metrics: Arc::default(),
             clients: Arc::default(),
+            outbox,
         };
-        Ok(Self { state, tls })
+        Ok(Self { state, mail_transport, tls })
     }
 
     /// The issuer URL this server answers as.
@@ -156,6 +165,12 @@ impl App {
         )
     }
 
+    /// Drains the e-mail outbox until the returned task is aborted (docs/architecture.md,
+    /// "E-mail delivery").
+    pub fn spawn_mail_worker(&self) -> tokio::task::JoinHandle<()> {
+        mail::spawn(self.state.outbox.clone(), self.mail_transport.clone())
+    }
+
     /// `GET /metrics`, for the metrics listener only.
     pub fn metrics_router(&self) -> Router {
         routes::metrics_router(self.state.clone())
@@ -175,11 +190,13 @@ impl App {
         let heartbeat =
             uptime::spawn(self.state.uptime.clone(), self.state.store.clone(), self.state.clock.clone());
         let key_refresh = self.spawn_key_refresh();
+        let mail_worker = self.spawn_mail_worker();
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
         let served = serve::serve(listener, router, limits, self.tls.clone(), shutdown).await;
         janitor.abort();
         heartbeat.abort();
         key_refresh.abort();
+        mail_worker.abort();
         if let Some(metrics) = metrics {
             metrics.stop().await;
         }

@@ -34,6 +34,10 @@ pub enum Endpoint {
     Revoke,
     Introspect,
     Revocations,
+    /// The forgotten-password form and request.
+    ForgotPassword,
+    /// Where a forgotten-password link leads.
+    ResetPassword,
 }
 
 impl Endpoint {
@@ -53,6 +57,8 @@ impl Endpoint {
             Self::Revoke => "/revoke",
             Self::Introspect => "/introspect",
             Self::Revocations => "/revocations",
+            Self::ForgotPassword => "/forgot-password",
+            Self::ResetPassword => "/reset-password",
         }
     }
 }

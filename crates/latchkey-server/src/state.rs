@@ -55,6 +55,8 @@ pub struct AppState {
     pub dpop_window: ProofWindow,
     /// The keys of DPoP proof headers that verified, so a client's next proof skips parsing.
     pub dpop_keys: Arc<EmbeddedKeyCache>,
+    /// Queues e-mails for the outbox worker ([`crate::mail`]).
+    pub outbox: crate::mail::Outbox,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

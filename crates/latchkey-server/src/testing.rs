@@ -72,6 +72,7 @@ impl TestLatchkey {
         let master = MasterKey::generate()?;
         let app = App::build(config.clone(), &master, store.clone(), clock).await?;
         let key_refresh = app.spawn_key_refresh();
+        let mail_worker = app.spawn_mail_worker();
         let issuer = app.issuer().to_owned();
         let router = wrap(app.router()?);
         let tls = app.tls();
@@ -89,6 +90,7 @@ impl TestLatchkey {
             })
             .await;
             key_refresh.abort();
+            mail_worker.abort();
             if let Some(metrics) = metrics {
                 metrics.stop().await;
             }

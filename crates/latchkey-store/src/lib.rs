@@ -55,6 +55,7 @@
 //! or lost, pool timeout, PostgreSQL shutting down, SQLite still busy after 5 s.
 //! [`StoreError::Conflict`] is a unique violation, naming what conflicted.
 
+mod account_traits;
 mod error;
 mod model;
 mod sql;
@@ -63,6 +64,7 @@ pub mod testing;
 mod traits;
 mod unit_of_work;
 
+pub use account_traits::{AccountToken, AccountTokenStore, OutboxMail, OutboxStore};
 pub use error::{Backend, StoreError};
 pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;

@@ -6,6 +6,7 @@ use latchkey_core::key_rotation::KeyState;
 
 use latchkey_core::refresh::Downtime;
 
+use crate::account_traits::{AccountTokenStore, OutboxStore};
 use crate::error::{Backend, StoreError};
 use crate::model::{
     AccountLockout, AuditEvent, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode, NewClient,
@@ -334,6 +335,8 @@ pub trait Store:
     + LockoutStore
     + UptimeStore
     + DpopProofStore
+    + OutboxStore
+    + AccountTokenStore
     + Transactional
     + Send
     + Sync

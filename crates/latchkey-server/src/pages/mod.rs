@@ -5,6 +5,7 @@
 //! value can be left unescaped; the only raw text is the [`STYLE`] constant. Every page goes
 //! out through [`render`], which adds the headers of [`security_headers`].
 
+pub mod recovery;
 mod security_headers;
 
 use std::borrow::Cow;
@@ -99,6 +100,8 @@ impl IntoResponse for ErrorPage {
 pub struct LoginForm<'a> {
     /// Where the form posts: the login endpoint's public path.
     pub action: &'a str,
+    /// The forgotten-password page's path.
+    pub forgot_password: &'a str,
     pub client_name: &'a str,
     pub interaction: &'a str,
     pub csrf: &'a str,
@@ -125,6 +128,7 @@ fn login_markup(form: &LoginForm<'_>) -> Markup {
                 autofocus[has_username];
             button type="submit" { "Sign in" }
         }
+        p { a href=(form.forgot_password) { "Forgot password?" } }
     }
 }
 
@@ -226,6 +230,7 @@ mod tests {
     fn values_are_escaped_by_construction() {
         let form = LoginForm {
             action: "/login",
+            forgot_password: "/forgot-password",
             client_name: "<script>alert(1)</script>",
             interaction: "i",
             csrf: "c",
@@ -244,6 +249,7 @@ mod tests {
     fn autofocus_goes_to_the_first_empty_field() {
         let mut form = LoginForm {
             action: "/login",
+            forgot_password: "/forgot-password",
             client_name: "App",
             interaction: "i",
             csrf: "c",

@@ -10,6 +10,7 @@ mod introspect;
 mod jwks;
 mod logout;
 mod metrics;
+mod recovery;
 mod revocations;
 mod revoke;
 mod token;
@@ -56,6 +57,14 @@ pub fn router(state: AppState) -> Router {
         .route("/account/sessions/{id}", delete(account::end_session))
         .route("/account/logout", post(account::logout))
         .route("/account/password", post(account::change_password))
+        .route(
+            Endpoint::ForgotPassword.route(),
+            get(recovery::forgot_password_form).post(recovery::forgot_password_request),
+        )
+        .route(
+            Endpoint::ResetPassword.route(),
+            get(recovery::reset_password_form).post(recovery::reset_password_submit),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,5 +1,6 @@
 //! [`SqlStore`]: the one implementation of the storage traits, over `sqlx::AnyPool`.
 
+mod account_tokens;
 mod audit;
 mod browser_sessions;
 mod clients;
@@ -11,6 +12,7 @@ mod instance;
 mod keys;
 mod lockout;
 mod migration_lock;
+mod outbox;
 mod revocations;
 mod sessions;
 mod throttle;

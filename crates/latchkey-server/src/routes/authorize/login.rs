@@ -47,6 +47,7 @@ pub fn form_page(
             status,
             &LoginForm {
                 action: &state.urls.path(Endpoint::Login),
+                forgot_password: &state.urls.path(Endpoint::ForgotPassword),
                 client_name: &client.name,
                 interaction: &sealed,
                 csrf,
