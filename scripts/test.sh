@@ -54,7 +54,7 @@ for dir in e2e interop/node; do
   fi
 done
 
-# --- Python packages (interop/python: PyJWT) ---
+# --- Python packages (interop/python: PyJWT; aiosmtpd, the SMTP server of the e-mail tests) ---
 PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check -r interop/python/requirements.txt
 
 # --- PostgreSQL ---

@@ -4,6 +4,7 @@
 
 mod flow;
 mod proxy;
+mod smtp_sink;
 mod testkit;
 
 mod account;
@@ -27,6 +28,7 @@ mod login_policy;
 mod oidc;
 mod outage;
 mod password;
+mod recovery;
 mod path_issuer;
 mod refresh;
 mod revocation;
