@@ -53,8 +53,9 @@ async fn drain(outbox: &Outbox, transport: &Transport) -> Result<i64, StoreError
 async fn deliver(outbox: &Outbox, transport: &Transport, row: &OutboxMail) -> Result<(), StoreError> {
     let store = &outbox.store;
     let Some(mail) = outbox.open(row) else {
-        tracing::error!(id = %row.id, "outbox: e-mail cannot be opened (another master key?); dropped");
-        return store.mail_sent(&row.id).await;
+        // Kept for a process with the right key: a misconfigured one must not lose e-mail.
+        tracing::error!(id = %row.id, "outbox: e-mail cannot be opened (another master key?)");
+        return store.mail_failed(&row.id, outbox.clock.now() + MAX_RETRY_DELAY, "cannot be opened").await;
     };
     match transport.send(&row.id, &mail).await {
         Ok(()) => {

@@ -73,7 +73,8 @@ pub async fn reset_with(server: &TestServer, link: &str, password: &str) -> Resp
 
 async fn forgotten_password_link_ends_every_session(db: TestDatabase) {
     let (Mailed { server, mut sink }, app) = mailed(db).await;
-    let (rs_id, rs_secret) = server.add_client(ClientKind::Confidential, &[GrantType::ClientCredentials], "").await;
+    let (rs_id, rs_secret) =
+        server.add_client(ClientKind::Confidential, &[GrantType::ClientCredentials], "").await;
     let resource_server = (rs_id, rs_secret.unwrap());
     let first = server.login_alice(&app).await;
     let second = server.login_alice(&app).await;
@@ -124,11 +125,25 @@ async fn a_link_works_once_and_not_after_a_newer_link(db: TestDatabase) {
     let (csrf, token) = (hidden(&page, "csrf"), hidden(&page, "token"));
     let form = [("csrf", csrf.as_str()), ("token", token.as_str()), ("password", "racing passphrase one")];
     let (a, b) = tokio::join!(
-        browser.http.post(server.url("/reset-password")).form(&form).header("origin", &server.base)
-            .header("cookie", browser.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; "))
+        browser
+            .http
+            .post(server.url("/reset-password"))
+            .form(&form)
+            .header("origin", &server.base)
+            .header(
+                "cookie",
+                browser.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+            )
             .send(),
-        browser.http.post(server.url("/reset-password")).form(&form).header("origin", &server.base)
-            .header("cookie", browser.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; "))
+        browser
+            .http
+            .post(server.url("/reset-password"))
+            .form(&form)
+            .header("origin", &server.base)
+            .header(
+                "cookie",
+                browser.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+            )
             .send(),
     );
     let mut statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
@@ -148,8 +163,14 @@ async fn a_link_expires_after_an_hour_and_dies_with_a_password_change(db: TestDa
     let alice = server.store.user_by_username("alice").await.unwrap().unwrap();
     let passwords = PasswordPool::new(PasswordHasher::new(server.latchkey.config.argon2_params()).unwrap());
     let changed = Secret::new("changed by the admin meanwhile");
-    admin::set_password(server.store.as_ref(), &passwords, &alice, &changed, server.clock.now()).await.unwrap();
-    assert_eq!(reset_with(&server, &link, NEW_PASSWORD).await.status(), 400, "issued before a password change");
+    admin::set_password(server.store.as_ref(), &passwords, &alice, &changed, server.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        reset_with(&server, &link, NEW_PASSWORD).await.status(),
+        400,
+        "issued before a password change"
+    );
 }
 
 async fn a_weak_new_password_is_refused_with_the_reason(db: TestDatabase) {

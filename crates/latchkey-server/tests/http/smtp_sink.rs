@@ -27,7 +27,8 @@ impl ReceivedMail {
 
 pub struct SmtpSink {
     pub port: u16,
-    child: Child,
+    /// Killed when the sink is dropped (`kill_on_drop`): a mail-server outage.
+    _child: Child,
     received: mpsc::UnboundedReceiver<ReceivedMail>,
 }
 
@@ -63,13 +64,14 @@ impl SmtpSink {
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {
                 let value: Value = serde_json::from_str(&line).unwrap();
-                let to = value["to"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+                let to =
+                    value["to"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
                 let subject = value["subject"].as_str().unwrap_or_default().to_owned();
                 let text = value["text"].as_str().unwrap_or_default().to_owned();
                 let _ = sender.send(ReceivedMail { to, subject, text });
             }
         });
-        Self { port, child, received }
+        Self { port, _child: child, received }
     }
 
     /// `smtp_url` for the server under test.
@@ -86,10 +88,5 @@ impl SmtpSink {
     /// Whether another e-mail arrives within `wait`.
     pub async fn mail_within(&mut self, wait: Duration) -> Option<ReceivedMail> {
         tokio::time::timeout(wait, self.received.recv()).await.ok().flatten()
-    }
-
-    /// Stops the server (its port is closed: a mail server outage).
-    pub async fn stop(mut self) {
-        self.child.kill().await.unwrap();
     }
 }
