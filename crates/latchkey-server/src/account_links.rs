@@ -18,6 +18,9 @@ pub const PASSWORD_RESET: &str = "password_reset";
 /// How long a forgotten-password link works: one hour at most (OWASP Forgot Password Cheat
 /// Sheet).
 pub const PASSWORD_RESET_TTL: i64 = 3_600;
+/// An e-mail verification link, valid for [`EMAIL_VERIFICATION_TTL`].
+pub const EMAIL_VERIFICATION: &str = "email_verification";
+pub const EMAIL_VERIFICATION_TTL: i64 = 24 * 3_600;
 /// Longest token accepted from a request (ours are 43 characters).
 const MAX_TOKEN_LEN: usize = 128;
 

@@ -24,7 +24,7 @@ pub struct UserSpec {
     pub roles: Vec<String>,
 }
 
-fn check_username(username: &str) -> anyhow::Result<()> {
+pub(crate) fn check_username(username: &str) -> anyhow::Result<()> {
     ensure!(!username.is_empty(), "the username is empty");
     ensure!(username.len() <= MAX_USERNAME_LEN, "the username is longer than {MAX_USERNAME_LEN} bytes");
     ensure!(
@@ -41,7 +41,7 @@ pub fn check_password(password: &Secret, account: &[&str]) -> anyhow::Result<()>
         .map_err(|refusal| anyhow::anyhow!("{refusal}"))
 }
 
-fn new_user_id() -> anyhow::Result<String> {
+pub(crate) fn new_user_id() -> anyhow::Result<String> {
     Ok(random::token(16)?)
 }
 
@@ -86,6 +86,7 @@ async fn insert_user(
         email: spec.email,
         roles: spec.roles,
         password_hash,
+        verification_required: false,
     };
     Ok(store.create_user(&user, now).await?)
 }

@@ -172,6 +172,10 @@ pub struct Config {
     /// at least 8)
     #[arg(long, value_name = "N")]
     pub password_min_length: usize,
+    /// Let visitors create accounts at /signup (an e-mail verification link must be followed
+    /// before the account can sign in)
+    #[arg(long)]
+    pub self_registration: bool,
 }
 
 impl Default for Config {
@@ -212,6 +216,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Latchkey <latchkey@localhost>".to_owned(),
             password_min_length: 8,
+            self_registration: false,
         }
     }
 }

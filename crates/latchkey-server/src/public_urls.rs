@@ -38,6 +38,10 @@ pub enum Endpoint {
     ForgotPassword,
     /// Where a forgotten-password link leads.
     ResetPassword,
+    /// Self-registration (`self_registration`).
+    Signup,
+    /// Where an e-mail verification link leads.
+    VerifyEmail,
 }
 
 impl Endpoint {
@@ -59,6 +63,8 @@ impl Endpoint {
             Self::Revocations => "/revocations",
             Self::ForgotPassword => "/forgot-password",
             Self::ResetPassword => "/reset-password",
+            Self::Signup => "/signup",
+            Self::VerifyEmail => "/verify-email",
         }
     }
 }

@@ -62,6 +62,10 @@ pub trait AccountTokenStore: Send + Sync {
     /// Stores a link, replacing the user's previous link of the same purpose in ONE upsert
     /// (a newer link invalidates the older one).
     async fn issue_account_token(&self, token: &AccountToken) -> Result<(), StoreError>;
+    /// Uses an `email_verification` link (the single-use compare-and-swap) and, in the same
+    /// transaction, marks the user's e-mail verified when it is still the address the link was
+    /// sent to. Returns the link; `None` when it is not live.
+    async fn verify_email(&self, token_hash: &str, now: i64) -> Result<Option<AccountToken>, StoreError>;
     /// The link whose token hashes to `token_hash`, if it has this purpose, is unused and
     /// `expires_at > now`.
     async fn live_account_token(

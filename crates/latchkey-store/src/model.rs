@@ -18,6 +18,10 @@ pub struct User {
     pub roles: Vec<String>,
     pub password_hash: String,
     pub disabled: bool,
+    /// The user proved they receive mail at `email`.
+    pub email_verified: bool,
+    /// Self-registered and not yet verified: may not sign in.
+    pub verification_required: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -29,6 +33,8 @@ pub struct NewUser {
     pub email: Option<String>,
     pub roles: Vec<String>,
     pub password_hash: String,
+    /// Self-registration: the account may not sign in before its e-mail is verified.
+    pub verification_required: bool,
 }
 
 /// A registered OAuth client (RFC 6749 §2) as read back: a [`NewClient`] plus when it was

@@ -126,6 +126,7 @@ const ABSOLUTE: i64 = 30 * 24 * 3_600;
 
 fn new_user(id: &str, username: &str) -> NewUser {
     NewUser {
+        verification_required: false,
         id: id.into(),
         username: username.into(),
         email: Some(format!("{username}@example.com")),

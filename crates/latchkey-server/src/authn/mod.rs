@@ -5,7 +5,8 @@
 //! In order: the throttle ([`crate::throttle`]: per account, per account and IP, per IP and
 //! per client, counted in the shared database), the user lookup, the password verify on the
 //! bounded pool (an unknown or disabled user costs a dummy verify, so timing does not tell
-//! which usernames exist), the upgrade of a legacy (bcrypt or weaker Argon2) hash to
+//! which usernames exist; so does a self-registered account whose e-mail is not verified
+//! yet), the upgrade of a legacy (bcrypt or weaker Argon2) hash to
 //! Argon2id, and an audit event.
 //!
 //! An attempt whose account or client must wait is still verified — the same work as any
@@ -108,7 +109,9 @@ pub async fn authenticate(state: &AppState, attempt: Attempt<'_>) -> Result<Resu
     };
     let refusal = if waiting { Refused::Throttled } else { Refused::BadCredentials };
     let user = state.store.user_by_username(attempt.username).await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
+    // A self-registered account whose e-mail is not verified yet signs in nowhere: no session
+    // before verification (docs/architecture.md, "Sign-up and e-mail verification").
+    let Some(user) = user.filter(|u| !u.disabled && !u.verification_required) else {
         state.passwords.dummy_verify(attempt.password.expose().to_owned()).await?;
         state.login_throttle.record_failure(&keys, now).await?;
         return Ok(Err(refusal));

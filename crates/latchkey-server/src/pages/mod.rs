@@ -7,6 +7,7 @@
 
 pub mod recovery;
 mod security_headers;
+pub mod signup;
 
 use std::borrow::Cow;
 
@@ -102,6 +103,8 @@ pub struct LoginForm<'a> {
     pub action: &'a str,
     /// The forgotten-password page's path.
     pub forgot_password: &'a str,
+    /// The sign-up page's path, when self-registration is on.
+    pub signup: Option<&'a str>,
     pub client_name: &'a str,
     pub interaction: &'a str,
     pub csrf: &'a str,
@@ -128,7 +131,10 @@ fn login_markup(form: &LoginForm<'_>) -> Markup {
                 autofocus[has_username];
             button type="submit" { "Sign in" }
         }
-        p { a href=(form.forgot_password) { "Forgot password?" } }
+        p {
+            a href=(form.forgot_password) { "Forgot password?" }
+            @if let Some(signup) = form.signup { " · " a href=(signup) { "Create an account" } }
+        }
     }
 }
 
@@ -231,6 +237,7 @@ mod tests {
         let form = LoginForm {
             action: "/login",
             forgot_password: "/forgot-password",
+            signup: None,
             client_name: "<script>alert(1)</script>",
             interaction: "i",
             csrf: "c",
@@ -250,6 +257,7 @@ mod tests {
         let mut form = LoginForm {
             action: "/login",
             forgot_password: "/forgot-password",
+            signup: None,
             client_name: "App",
             interaction: "i",
             csrf: "c",

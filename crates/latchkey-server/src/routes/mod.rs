@@ -13,6 +13,7 @@ mod metrics;
 mod recovery;
 mod revocations;
 mod revoke;
+mod signup;
 mod token;
 mod userinfo;
 
@@ -64,6 +65,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             Endpoint::ResetPassword.route(),
             get(recovery::reset_password_form).post(recovery::reset_password_submit),
+        )
+        .route(Endpoint::Signup.route(), get(signup::signup_form).post(signup::signup_request))
+        .route(
+            Endpoint::VerifyEmail.route(),
+            get(signup::verify_email_form).post(signup::verify_email_submit),
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -34,4 +34,5 @@ mod recovery;
 mod refresh;
 mod revocation;
 mod session_liveness;
+mod signup;
 mod throttle;

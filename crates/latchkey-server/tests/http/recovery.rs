@@ -212,3 +212,13 @@ async fn the_answer_does_not_tell_whether_the_address_has_an_account(db: TestDat
     }
     assert_eq!(received, 2, "3 free requests per address, then it waits");
 }
+
+latchkey_store::on_both_backends!(sign_up_is_off_by_default);
+
+async fn sign_up_is_off_by_default(server: TestServer) {
+    assert_eq!(server.http.get(server.url("/signup")).send().await.unwrap().status(), 404);
+    let mut browser = Browser::new(&server);
+    let form = [("email", "mallory@example.com"), ("password", "lanterns over the harbour")];
+    assert_eq!(browser.post("/signup", &form, None).await.status(), 404);
+    assert!(server.store.user_by_username("mallory@example.com").await.unwrap().is_none());
+}

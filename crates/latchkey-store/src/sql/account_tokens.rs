@@ -80,6 +80,31 @@ impl AccountTokenStore for SqlStore {
         Ok(())
     }
 
+    async fn verify_email(&self, token_hash: &str, now: i64) -> Result<Option<AccountToken>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let link = consume(token_hash, "email_verification", now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.fail(e, || "account link".into()))?
+            .as_ref()
+            .map(token_from_row)
+            .transpose()?;
+        if let Some(link) = &link {
+            sqlx::query(
+                "UPDATE users SET email_verified = 1, verification_required = 0, updated_at = $3 \
+                 WHERE id = $1 AND lower(email) = lower($2)",
+            )
+            .bind(&link.user_id)
+            .bind(&link.email)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.fail(e, || "user".into()))?;
+        }
+        tx.commit().await.map_err(|e| self.fail(e, || "database".into()))?;
+        Ok(link)
+    }
+
     async fn live_account_token(
         &self,
         token_hash: &str,

@@ -12,7 +12,8 @@ use crate::traits::UserStore;
 
 macro_rules! user_columns {
     () => {
-        "id, username, email, roles, password_hash, disabled, created_at, updated_at"
+        "id, username, email, roles, password_hash, disabled, email_verified, verification_required, \
+         created_at, updated_at"
     };
 }
 
@@ -43,6 +44,8 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         roles: from_json(row, "roles")?,
         password_hash: col(row, "password_hash")?,
         disabled: col::<i64>(row, "disabled")? != 0,
+        email_verified: col::<i64>(row, "email_verified")? != 0,
+        verification_required: col::<i64>(row, "verification_required")? != 0,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
     })
@@ -52,8 +55,8 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
 impl UserStore for SqlStore {
     async fn create_user(&self, user: &NewUser, now: i64) -> Result<User, StoreError> {
         sqlx::query(
-            "INSERT INTO users (id, username, email, roles, password_hash, disabled, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
+            "INSERT INTO users (id, username, email, roles, password_hash, disabled, verification_required, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $7, $6, $6)",
         )
         .bind(&user.id)
         .bind(&user.username)
@@ -61,6 +64,7 @@ impl UserStore for SqlStore {
         .bind(to_json(&user.roles))
         .bind(&user.password_hash)
         .bind(now)
+        .bind(flag(user.verification_required))
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("user {}", user.username)))?;
@@ -71,6 +75,8 @@ impl UserStore for SqlStore {
             roles: user.roles.clone(),
             password_hash: user.password_hash.clone(),
             disabled: false,
+            email_verified: false,
+            verification_required: user.verification_required,
             created_at: now,
             updated_at: now,
         })

@@ -48,6 +48,7 @@ pub fn form_page(
             &LoginForm {
                 action: &state.urls.path(Endpoint::Login),
                 forgot_password: &state.urls.path(Endpoint::ForgotPassword),
+                signup: state.config.self_registration.then(|| state.urls.path(Endpoint::Signup)).as_deref(),
                 client_name: &client.name,
                 interaction: &sealed,
                 csrf,

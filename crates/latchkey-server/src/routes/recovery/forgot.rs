@@ -53,7 +53,7 @@ pub async fn forgot_password_request(
         return Ok(form(&state, &headers, Some("Enter an e-mail address."))?);
     }
     let now = state.clock.now();
-    let keys = [Key::reset_address(email), Key::ip(client_ip(peer, &headers, &state.config.trusted_proxies))];
+    let keys = [Key::mail_address(email), Key::ip(client_ip(peer, &headers, &state.config.trusted_proxies))];
     let verdict = state.login_throttle.check(&keys, now).await?;
     if let Verdict::RateLimited { retry_after } = verdict {
         let mut response =
