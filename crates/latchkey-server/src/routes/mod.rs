@@ -9,6 +9,7 @@ mod health;
 mod introspect;
 mod jwks;
 mod logout;
+mod mail_requests;
 mod metrics;
 mod recovery;
 mod revocations;

@@ -58,17 +58,29 @@ fn reset_link(mail: &ReceivedMail, server: &TestServer) -> String {
     mail.link(&server.url("/reset-password?token="))
 }
 
-/// Opens the link and submits `password`; returns the answer.
-pub async fn reset_with(server: &TestServer, link: &str, password: &str) -> Response {
+/// Opens an e-mailed link and submits its form (its `csrf` and `token`, and `extra`) to
+/// `action`; returns the answer (the link's page when it is not a form).
+pub async fn submit_link_form(
+    server: &TestServer,
+    link: &str,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> Response {
     let mut browser = Browser::new(server);
     let form = browser.get(link).await;
     if form.status() != 200 {
         return form;
     }
     let page = form.text().await.unwrap();
-    let fields = [("csrf", hidden(&page, "csrf")), ("token", hidden(&page, "token"))];
-    let form = [("csrf", fields[0].1.as_str()), ("token", fields[1].1.as_str()), ("password", password)];
-    browser.post("/reset-password", &form, None).await
+    let (csrf, token) = (hidden(&page, "csrf"), hidden(&page, "token"));
+    let mut fields = vec![("csrf", csrf.as_str()), ("token", token.as_str())];
+    fields.extend_from_slice(extra);
+    browser.post(action, &fields, None).await
+}
+
+/// Opens the link and submits `password`; returns the answer.
+async fn reset_with(server: &TestServer, link: &str, password: &str) -> Response {
+    submit_link_form(server, link, "/reset-password", &[("password", password)]).await
 }
 
 async fn forgotten_password_link_ends_every_session(db: TestDatabase) {
@@ -124,28 +136,12 @@ async fn a_link_works_once_and_not_after_a_newer_link(db: TestDatabase) {
     let page = browser.get(&link).await.text().await.unwrap();
     let (csrf, token) = (hidden(&page, "csrf"), hidden(&page, "token"));
     let form = [("csrf", csrf.as_str()), ("token", token.as_str()), ("password", "racing passphrase one")];
-    let (a, b) = tokio::join!(
-        browser
-            .http
-            .post(server.url("/reset-password"))
-            .form(&form)
-            .header("origin", &server.base)
-            .header(
-                "cookie",
-                browser.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
-            )
-            .send(),
-        browser
-            .http
-            .post(server.url("/reset-password"))
-            .form(&form)
-            .header("origin", &server.base)
-            .header(
-                "cookie",
-                browser.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
-            )
-            .send(),
-    );
+    let cookie = browser.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
+    let submit = || {
+        let request = browser.http.post(server.url("/reset-password")).form(&form);
+        request.header("origin", &server.base).header("cookie", &cookie).send()
+    };
+    let (a, b) = tokio::join!(submit(), submit());
     let mut statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 400]);

@@ -9,6 +9,7 @@ use latchkey_store::testing::TestDatabase;
 use reqwest::Response;
 
 use crate::flow::{hidden, Browser};
+use crate::recovery::submit_link_form;
 use crate::smtp_sink::SmtpSink;
 use crate::testkit::{test_config, TestServer, PASSWORD};
 
@@ -38,15 +39,7 @@ async fn sign_up(server: &TestServer, email: &str, username: &str, password: &st
 }
 
 async fn follow(server: &TestServer, link: &str) -> Response {
-    let mut browser = Browser::new(server);
-    let form = browser.get(link).await;
-    if form.status() != 200 {
-        return form;
-    }
-    let page = form.text().await.unwrap();
-    let fields = [("csrf", hidden(&page, "csrf")), ("token", hidden(&page, "token"))];
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    browser.post("/verify-email", &fields, None).await
+    submit_link_form(server, link, "/verify-email", &[]).await
 }
 
 async fn a_new_account_signs_in_only_after_its_address_is_verified(db: TestDatabase) {

@@ -12,22 +12,19 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 
 use crate::account_links::{self, PASSWORD_RESET, PASSWORD_RESET_TTL};
-use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::mail::templates;
 use crate::pages::recovery;
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
+use crate::routes::mail_requests;
 use crate::state::AppState;
-use crate::throttle::{Key, Verdict};
-
-/// Longest e-mail address (RFC 5321 §4.5.3.1.3 path limit less the brackets).
-const MAX_EMAIL_LEN: usize = 254;
+use crate::throttle::Verdict;
 
 pub async fn forgot_password_form(
     State(state): State<AppState>,
@@ -49,20 +46,16 @@ pub async fn forgot_password_request(
 ) -> Result<Response, AuthorizeError> {
     let form_params = forms::read_checked_form(&state, &headers, body)?;
     let email = form_params.get("email").unwrap_or_default().trim();
-    if email.len() > MAX_EMAIL_LEN || !email.contains('@') {
+    if !mail_requests::is_email(email) {
         return Ok(form(&state, &headers, Some("Enter an e-mail address."))?);
     }
-    let now = state.clock.now();
-    let keys = [Key::mail_address(email), Key::ip(client_ip(peer, &headers, &state.config.trusted_proxies))];
-    let verdict = state.login_throttle.check(&keys, now).await?;
+    let verdict = mail_requests::admit(&state, peer, &headers, email).await?;
     if let Verdict::RateLimited { retry_after } = verdict {
-        let mut response =
-            form(&state, &headers, Some("Too many requests from your network. Try again later."))?;
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
-        return Ok(response);
+        return Ok(mail_requests::too_many(
+            form(&state, &headers, Some(mail_requests::TOO_MANY))?,
+            retry_after,
+        ));
     }
-    state.login_throttle.record_failure(&keys, now).await?;
     if verdict == Verdict::Open {
         let (state, email) = (state.clone(), email.to_owned());
         tokio::spawn(async move {

@@ -17,7 +17,6 @@ use axum::response::Response;
 use latchkey_core::password_policy;
 use latchkey_core::token_request::Secret;
 use latchkey_store::AuditEvent;
-use serde::Deserialize;
 
 use crate::account_links::{self, token_hash, PASSWORD_RESET};
 use crate::error::ApiError;
@@ -25,21 +24,16 @@ use crate::pages::recovery;
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
+use crate::routes::mail_requests::{self, LinkQuery};
 use crate::state::AppState;
 use crate::{browser, throttle};
-
-#[derive(Deserialize)]
-pub struct LinkQuery {
-    #[serde(default)]
-    token: String,
-}
 
 pub async fn reset_password_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<LinkQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let token = query.map(|Query(q)| q.token).unwrap_or_default();
+    let token = mail_requests::link_token(query);
     if account_links::live(&state, &token, PASSWORD_RESET).await?.is_none() {
         return Ok(invalid(&state));
     }

@@ -13,14 +13,13 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::password_policy;
 use latchkey_store::{NewUser, StoreError, User};
 
 use crate::account_links::{self, EMAIL_VERIFICATION, EMAIL_VERIFICATION_TTL};
 use crate::admin;
-use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::mail::templates;
 use crate::pages::signup::{self, SignupForm};
@@ -28,11 +27,9 @@ use crate::pages::ErrorPage;
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
+use crate::routes::mail_requests;
 use crate::state::AppState;
-use crate::throttle::{Key, Verdict};
-
-/// Longest e-mail address (RFC 5321 §4.5.3.1.3).
-const MAX_EMAIL_LEN: usize = 254;
+use crate::throttle::Verdict;
 
 fn not_offered() -> Response {
     ErrorPage::new(StatusCode::NOT_FOUND, "Not found", "This server does not offer sign-up.").into_response()
@@ -73,7 +70,7 @@ pub async fn signup_request(
     let username = if chosen.is_empty() { email } else { chosen };
     let refuse =
         |message: &str| form(&state, &headers, email, chosen, Some(message)).map_err(AuthorizeError::from);
-    if email.len() > MAX_EMAIL_LEN || !email.contains('@') || email.contains(char::is_whitespace) {
+    if !mail_requests::is_email(email) {
         return refuse("Enter an e-mail address.");
     }
     if let Err(e) = admin::check_username(username) {
@@ -85,16 +82,11 @@ pub async fn signup_request(
     {
         return refuse(&refusal.to_string());
     }
-    let now = state.clock.now();
-    let keys = [Key::mail_address(email), Key::ip(client_ip(peer, &headers, &state.config.trusted_proxies))];
-    let verdict = state.login_throttle.check(&keys, now).await?;
+    let verdict = mail_requests::admit(&state, peer, &headers, email).await?;
     if let Verdict::RateLimited { retry_after } = verdict {
-        let mut response = refuse("Too many requests from your network. Try again later.")?;
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
-        return Ok(response);
+        return Ok(mail_requests::too_many(refuse(mail_requests::TOO_MANY)?, retry_after));
     }
-    state.login_throttle.record_failure(&keys, now).await?;
+    let now = state.clock.now();
     // Hashed whether or not the address is registered: the time taken tells nothing.
     let hash = state.passwords.hash(password.to_owned()).await?;
     let existing = state.store.user_by_email(email).await?;

@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use latchkey_store::AuditEvent;
-use serde::Deserialize;
 
 use crate::account_links::{self, token_hash, EMAIL_VERIFICATION};
 use crate::error::ApiError;
@@ -16,13 +15,8 @@ use crate::pages::{recovery, signup};
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
+use crate::routes::mail_requests::{self, LinkQuery};
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-pub struct LinkQuery {
-    #[serde(default)]
-    token: String,
-}
 
 fn invalid(state: &AppState) -> Response {
     recovery::invalid_link_page(&state.urls.path(Endpoint::Signup))
@@ -33,7 +27,7 @@ pub async fn verify_email_form(
     headers: HeaderMap,
     query: Result<Query<LinkQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let token = query.map(|Query(q)| q.token).unwrap_or_default();
+    let token = mail_requests::link_token(query);
     if account_links::live(&state, &token, EMAIL_VERIFICATION).await?.is_none() {
         return Ok(invalid(&state));
     }
