@@ -42,6 +42,11 @@ pub enum Endpoint {
     Signup,
     /// Where an e-mail verification link leads.
     VerifyEmail,
+    /// The account page and its forms.
+    AccountPage,
+    AccountEndSession,
+    AccountEndSessions,
+    AccountChangePassword,
 }
 
 impl Endpoint {
@@ -65,6 +70,10 @@ impl Endpoint {
             Self::ResetPassword => "/reset-password",
             Self::Signup => "/signup",
             Self::VerifyEmail => "/verify-email",
+            Self::AccountPage => "/account",
+            Self::AccountEndSession => "/account/end-session",
+            Self::AccountEndSessions => "/account/end-sessions",
+            Self::AccountChangePassword => "/account/change-password",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! value can be left unescaped; the only raw text is the [`STYLE`] constant. Every page goes
 //! out through [`render`], which adds the headers of [`security_headers`].
 
+pub mod account;
 pub mod recovery;
 mod security_headers;
 pub mod signup;

@@ -1,6 +1,7 @@
 //! The HTTP routes, one module per area.
 
 mod account;
+mod account_page;
 mod authorize;
 mod body_limit;
 mod discovery;
@@ -72,6 +73,10 @@ pub fn router(state: AppState) -> Router {
             Endpoint::VerifyEmail.route(),
             get(signup::verify_email_form).post(signup::verify_email_submit),
         )
+        .route(Endpoint::AccountPage.route(), get(account_page::account))
+        .route(Endpoint::AccountEndSession.route(), post(account_page::end_session))
+        .route(Endpoint::AccountEndSessions.route(), post(account_page::end_sessions))
+        .route(Endpoint::AccountChangePassword.route(), post(account_page::change_password))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -8,6 +8,7 @@ mod smtp_sink;
 mod testkit;
 
 mod account;
+mod account_page;
 mod atomic_writes;
 mod authn;
 mod authorize;
