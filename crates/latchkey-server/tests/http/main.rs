@@ -21,6 +21,7 @@ mod discovery;
 mod dpop;
 mod dpop_binding;
 mod e2e;
+mod e2e_accounts;
 mod error_description;
 mod janitor;
 mod key_rotation;
