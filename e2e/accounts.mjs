@@ -48,7 +48,7 @@ async function signIn(tab, password) {
   await tab.getByRole('link', { name: 'Forgot password?' }).waitFor();
   await tab.getByRole('link', { name: 'Create an account' }).waitFor();
   await tab.getByLabel('Username').fill(email);
-  await tab.getByLabel('Password').fill(password);
+  await tab.getByLabel('Password', { exact: true }).fill(password);
   await tab.getByRole('button', { name: 'Sign in' }).click();
   // Consent is asked once per client; a second sign-in goes straight back.
   const allow = tab.getByRole('button', { name: 'Allow' });
@@ -80,8 +80,8 @@ let status = 0;
 try {
   // Sign up, then verify the address through the e-mailed link.
   await tab.goto(`${issuer}/signup`);
-  await tab.getByLabel('E-mail address').fill(email);
-  await tab.getByLabel('Password').fill(firstPassword);
+  await tab.getByLabel('E-mail address', { exact: true }).fill(email);
+  await tab.getByLabel('Password', { exact: true }).fill(firstPassword);
   await tab.getByRole('button', { name: 'Create the account' }).click();
   await tab.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
   await tab.goto(await linkFromMail('/verify-email'));
@@ -110,7 +110,7 @@ try {
 
   // Forgot the password: the link, a new password, then sign in with it.
   await tab.goto(`${issuer}/forgot-password`);
-  await tab.getByLabel('E-mail address').fill(email);
+  await tab.getByLabel('E-mail address', { exact: true }).fill(email);
   await tab.getByRole('button', { name: 'Send the link' }).click();
   await tab.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
   await tab.goto(await linkFromMail('/reset-password'));

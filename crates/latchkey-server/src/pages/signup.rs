@@ -29,7 +29,7 @@ pub fn signup_page(form: &SignupForm<'_>) -> Response {
                 label for="email" { "E-mail address" }
                 input type="text" id="email" name="email" value=(form.email) autocomplete="email"
                     inputmode="email" autocapitalize="none" spellcheck="false" required;
-                label for="username" { "Username (optional: your e-mail address otherwise)" }
+                label for="username" { "Username (optional; otherwise your address)" }
                 input type="text" id="username" name="username" value=(form.username) autocomplete="username"
                     autocapitalize="none" spellcheck="false";
                 label for="password" { "Password" }
