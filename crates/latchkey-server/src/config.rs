@@ -160,9 +160,9 @@ pub struct Config {
     #[serde(with = "duration")]
     pub dpop_clock_skew: Duration,
     /// SMTP server for e-mail (docs/architecture.md, "E-mail delivery"):
-    /// `smtp://USER:PASS@HOST:PORT?tls=required` (STARTTLS; without `tls=`: STARTTLS when
-    /// offered), `smtps://USER:PASS@HOST:465` (implicit TLS) [default: none: each e-mail is
-    /// written to the log and to <data-dir>/outbox/]
+    /// `smtp://USER:PASS@HOST:PORT?tls=required` (STARTTLS; `tls=opportunistic`: when
+    /// offered; no `tls=`: plain), `smtps://USER:PASS@HOST:465` (implicit TLS) [default: none:
+    /// each e-mail is written to the log and to <data-dir>/outbox/]
     #[arg(long, value_name = "URL")]
     pub smtp_url: Option<String>,
     /// The `From` of e-mails (`Name <address>` or an address)

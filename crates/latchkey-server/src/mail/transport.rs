@@ -36,7 +36,9 @@ impl Transport {
             // The error is not shown: it could quote the URL, and with it the password.
             Some(url) => match AsyncSmtpTransport::<Tokio1Executor>::from_url(url) {
                 Ok(builder) => Self::Smtp { mailer: builder.timeout(Some(SMTP_TIMEOUT)).build(), from },
-                Err(_) => anyhow::bail!("smtp_url is not smtp://[USER:PASS@]HOST[:PORT] or smtps://…"),
+                Err(_) => {
+                    anyhow::bail!("smtp_url is not smtp://[USER:PASS@]HOST[:PORT][?tls=…] or smtps://…")
+                }
             },
             None => Self::Files { dir: config.data_dir.join("outbox"), from },
         })
