@@ -62,6 +62,8 @@ latchkey_store::on_both_backends!(
     bound_session_rotates_only_with_its_key,
 );
 
+#[path = "conformance/accounts.rs"]
+mod accounts;
 #[path = "conformance/dpop.rs"]
 mod dpop;
 use dpop::{
