@@ -55,7 +55,8 @@ for dir in e2e interop/node; do
   fi
 done
 
-# --- Python packages (interop/python: PyJWT; interop/admin: schemathesis) ---
+# --- Python packages (interop/python: PyJWT and aiosmtpd, the SMTP server of the e-mail
+# tests; interop/admin: schemathesis) ---
 for requirements in interop/python/requirements.txt interop/admin/requirements.txt; do
   PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check -r "$requirements"
 done

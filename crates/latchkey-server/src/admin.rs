@@ -5,9 +5,10 @@
 use anyhow::{bail, ensure, Context};
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
+use latchkey_core::password_policy;
 use latchkey_core::redirect_uri::RedirectUri;
 use latchkey_core::scope::{Scope, ADMIN_SCOPE};
-use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
+use latchkey_core::token_request::{Secret, MAX_USERNAME_LEN};
 use latchkey_crypto::{random, PasswordHasher};
 use latchkey_store::{AuditEvent, Client, NewUser, Store, User, UserUpdate};
 
@@ -16,9 +17,6 @@ pub use latchkey_store::NewClient;
 
 use crate::password_pool::PasswordPool;
 use crate::tokens::client_secret::ClientSecrets;
-
-/// Shortest password accepted for a new account (NIST SP 800-63B §5.1.1.2: at least 8).
-pub const MIN_PASSWORD_LEN: usize = 8;
 
 /// A user to create.
 pub struct UserSpec {
@@ -31,7 +29,7 @@ pub struct UserSpec {
     pub roles: Vec<String>,
 }
 
-fn check_username(username: &str) -> anyhow::Result<()> {
+pub(crate) fn check_username(username: &str) -> anyhow::Result<()> {
     ensure!(!username.is_empty(), "the username is empty");
     ensure!(username.len() <= MAX_USERNAME_LEN, "the username is longer than {MAX_USERNAME_LEN} bytes");
     ensure!(
@@ -41,18 +39,14 @@ fn check_username(username: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks a new password's length.
-pub fn check_password(password: &Secret) -> anyhow::Result<()> {
-    let chars = password.expose().chars().count();
-    ensure!(chars >= MIN_PASSWORD_LEN, "the password must have at least {MIN_PASSWORD_LEN} characters");
-    ensure!(
-        password.expose().len() <= MAX_PASSWORD_LEN,
-        "the password is longer than {MAX_PASSWORD_LEN} bytes"
-    );
-    Ok(())
+/// Checks a new password against the one policy ([`password_policy`]) with the default
+/// shortest length; `account` holds the username and e-mail address.
+pub fn check_password(password: &Secret, account: &[&str]) -> anyhow::Result<()> {
+    password_policy::check(password.expose(), password_policy::DEFAULT_MIN_CHARS, account)
+        .map_err(|refusal| anyhow::anyhow!("{refusal}"))
 }
 
-fn new_user_id() -> anyhow::Result<String> {
+pub(crate) fn new_user_id() -> anyhow::Result<String> {
     Ok(random::token(16)?)
 }
 
@@ -65,7 +59,7 @@ pub async fn add_user(
     now: i64,
 ) -> anyhow::Result<User> {
     check_username(&spec.username)?;
-    check_password(password)?;
+    check_password(password, &[&spec.username, spec.email.as_deref().unwrap_or_default()])?;
     let hash = passwords.hash(password.expose().to_owned()).await?;
     insert_user(store, spec, hash, now).await
 }
@@ -99,6 +93,7 @@ async fn insert_user(
         profile: Default::default(),
         roles: spec.roles,
         password_hash,
+        verification_required: false,
     };
     Ok(store.create_user(&user, now).await?)
 }
@@ -111,7 +106,7 @@ pub async fn set_password(
     password: &Secret,
     now: i64,
 ) -> anyhow::Result<u64> {
-    check_password(password)?;
+    check_password(password, &[&user.username, user.email.as_deref().unwrap_or_default()])?;
     let hash = passwords.hash(password.expose().to_owned()).await?;
     let mut work = store.begin().await?;
     work.set_password_hash(&user.id, &hash, now).await?;

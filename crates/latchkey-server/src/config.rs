@@ -167,6 +167,23 @@ pub struct Config {
     #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     #[serde(with = "duration")]
     pub dpop_clock_skew: Duration,
+    /// SMTP server for e-mail (docs/architecture.md, "E-mail delivery"):
+    /// `smtp://USER:PASS@HOST:PORT?tls=required` (STARTTLS; `tls=opportunistic`: when
+    /// offered; no `tls=`: plain), `smtps://USER:PASS@HOST:465` (implicit TLS) [default: none:
+    /// each e-mail is written to the log and to <data-dir>/outbox/]
+    #[arg(long, value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// The `From` of e-mails (`Name <address>` or an address)
+    #[arg(long, value_name = "MAILBOX")]
+    pub mail_from: String,
+    /// Shortest password accepted for a new password, in characters (NIST SP 800-63B §3.1.1.2:
+    /// at least 8)
+    #[arg(long, value_name = "N")]
+    pub password_min_length: usize,
+    /// Let visitors create accounts at /signup (an e-mail verification link must be followed
+    /// before the account can sign in)
+    #[arg(long)]
+    pub self_registration: bool,
 }
 
 impl Default for Config {
@@ -206,6 +223,10 @@ impl Default for Config {
             key_reload_interval: Duration::from_secs(30),
             dpop_proof_max_age: Duration::from_secs(300),
             dpop_clock_skew: Duration::from_secs(60),
+            smtp_url: None,
+            mail_from: "Latchkey <latchkey@localhost>".to_owned(),
+            password_min_length: 8,
+            self_registration: false,
         }
     }
 }

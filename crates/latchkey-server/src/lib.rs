@@ -6,6 +6,7 @@
 
 // Public: what the `latchkey` binary, the `testing` feature and the tests use. The rest is
 // the server's own business.
+pub(crate) mod account_links;
 pub mod admin;
 pub mod admin_api;
 pub mod client_ip;
@@ -32,6 +33,7 @@ pub(crate) mod cookies;
 pub(crate) mod dpop;
 pub(crate) mod error;
 pub(crate) mod issuer;
+pub(crate) mod mail;
 pub(crate) mod metrics;
 pub(crate) mod pages;
 pub(crate) mod public_urls;
@@ -79,6 +81,8 @@ const JANITOR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60)
 /// A built server, ready to serve.
 pub struct App {
     state: AppState,
+    /// Where the outbox worker sends e-mails.
+    mail_transport: Arc<mail::Transport>,
     /// Set when the binary serves TLS itself (`tls_cert`, `tls_key`).
     tls: Option<serve::tls::TlsAcceptor>,
 }
@@ -100,6 +104,10 @@ impl App {
         let uptime = uptime::Uptime::start(store.as_ref(), clock.now()).await?;
         let dpop_window = config.dpop_window();
         let federation = Arc::new(federation::Federation::new(master, clock.clone())?);
+        let mail_transport = Arc::new(mail::Transport::from_config(&config)?);
+        // The outbox seals e-mails (their links are secrets) under its own copy of the key.
+        let sealer = Arc::new(MasterKey::from_base64(&master.to_base64())?);
+        let outbox = mail::Outbox::new(store.clone(), clock.clone(), sealer);
         let state = AppState {
             uptime: Arc::new(uptime),
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
@@ -122,8 +130,9 @@ impl App {
             metrics: Arc::default(),
             clients: Arc::default(),
             federation,
+            outbox,
         };
-        Ok(Self { state, tls })
+        Ok(Self { state, mail_transport, tls })
     }
 
     /// The issuer URL this server answers as.
@@ -176,6 +185,12 @@ impl App {
         )
     }
 
+    /// Drains the e-mail outbox until the returned task is aborted (docs/architecture.md,
+    /// "E-mail delivery").
+    pub fn spawn_mail_worker(&self) -> tokio::task::JoinHandle<()> {
+        mail::spawn(self.state.outbox.clone(), self.mail_transport.clone())
+    }
+
     /// `GET /metrics`, for the metrics listener only.
     pub fn metrics_router(&self) -> Router {
         routes::metrics_router(self.state.clone())
@@ -202,6 +217,7 @@ impl App {
         let heartbeat =
             uptime::spawn(self.state.uptime.clone(), self.state.store.clone(), self.state.clock.clone());
         let key_refresh = self.spawn_key_refresh();
+        let mail_worker = self.spawn_mail_worker();
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
         let admin = match admin {
             Some(listener) => Some(serve::spawn_beside(listener, self.admin_router()?, limits)),
@@ -211,6 +227,7 @@ impl App {
         janitor.abort();
         heartbeat.abort();
         key_refresh.abort();
+        mail_worker.abort();
         for beside in [metrics, admin].into_iter().flatten() {
             beside.stop().await;
         }

@@ -36,6 +36,19 @@ pub enum Endpoint {
     Revocations,
     /// The form that links an upstream identity after the account's password.
     FederationLink,
+    /// The forgotten-password form and request.
+    ForgotPassword,
+    /// Where a forgotten-password link leads.
+    ResetPassword,
+    /// Self-registration (`self_registration`).
+    Signup,
+    /// Where an e-mail verification link leads.
+    VerifyEmail,
+    /// The account page and its forms.
+    AccountPage,
+    AccountEndSession,
+    AccountEndSessions,
+    AccountChangePassword,
 }
 
 impl Endpoint {
@@ -56,6 +69,14 @@ impl Endpoint {
             Self::Introspect => "/introspect",
             Self::Revocations => "/revocations",
             Self::FederationLink => "/federation/link",
+            Self::ForgotPassword => "/forgot-password",
+            Self::ResetPassword => "/reset-password",
+            Self::Signup => "/signup",
+            Self::VerifyEmail => "/verify-email",
+            Self::AccountPage => "/account",
+            Self::AccountEndSession => "/account/end-session",
+            Self::AccountEndSessions => "/account/end-sessions",
+            Self::AccountChangePassword => "/account/change-password",
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct AppState {
     pub dpop_keys: Arc<EmbeddedKeyCache>,
     /// The upstream client and the sealer of upstream client secrets.
     pub federation: Arc<Federation>,
+    /// Queues e-mails for the outbox worker ([`crate::mail`]).
+    pub outbox: crate::mail::Outbox,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

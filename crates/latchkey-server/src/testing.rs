@@ -69,12 +69,33 @@ impl TestLatchkey {
     ) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        config.listen = addr;
         let scheme = config.scheme();
         config.issuer.get_or_insert_with(|| format!("{scheme}://{addr}"));
         let master = MasterKey::generate()?;
+        Self::start_keyed(listener, store, clock, config, wrap, master).await
+    }
+
+    /// Another server of the same deployment (the same issuer, configuration and master key)
+    /// over `store` (the same database), as a second process would be.
+    pub async fn start_beside(&self, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let master = MasterKey::from_base64(&self.master.to_base64())?;
+        Self::start_keyed(listener, store, clock, self.config.clone(), |router| router, master).await
+    }
+
+    async fn start_keyed(
+        listener: tokio::net::TcpListener,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        mut config: Config,
+        wrap: impl FnOnce(Router) -> Router,
+        master: MasterKey,
+    ) -> anyhow::Result<Self> {
+        let addr = listener.local_addr()?;
+        config.listen = addr;
         let app = App::build(config.clone(), &master, store.clone(), clock).await?;
         let key_refresh = app.spawn_key_refresh();
+        let mail_worker = app.spawn_mail_worker();
         let issuer = app.issuer().to_owned();
         let router = wrap(app.router()?);
         let tls = app.tls();
@@ -101,6 +122,7 @@ impl TestLatchkey {
             })
             .await;
             key_refresh.abort();
+            mail_worker.abort();
             for beside in [metrics, admin].into_iter().flatten() {
                 beside.stop().await;
             }

@@ -34,6 +34,8 @@ pub const ACCOUNT_IP_FREE_FAILURES: u32 = 5;
 pub const IP_FREE_FAILURES: u32 = 20;
 /// Failures through one OAuth client, across accounts and IPs, before it has to wait.
 pub const CLIENT_FREE_FAILURES: u32 = 100;
+/// E-mails (forgotten password, sign-up) one address may be sent before it has to wait.
+pub const MAIL_ADDRESS_FREE_REQUESTS: u32 = 3;
 /// The longest wait, in seconds.
 pub const MAX_DELAY: i64 = 900;
 /// A key's failures are forgotten this long after its last one.
@@ -80,6 +82,16 @@ impl Key {
 
     pub fn ip(ip: IpAddr) -> Self {
         Self { name: format!("ip:{}", throttle_group(ip)), free: IP_FREE_FAILURES, scope: Scope::Ip }
+    }
+
+    /// Requests that e-mail one address (forgotten password, sign-up, a new verification
+    /// link): a waiting address gets the same answer, and no e-mail.
+    pub fn mail_address(email: &str) -> Self {
+        Self {
+            name: format!("mail:{}", email.to_lowercase()),
+            free: MAIL_ADDRESS_FREE_REQUESTS,
+            scope: Scope::Account,
+        }
     }
 
     pub fn client(client_id: &str) -> Self {

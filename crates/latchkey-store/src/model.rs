@@ -15,7 +15,8 @@ pub struct User {
     pub id: String,
     pub username: String,
     pub email: Option<String>,
-    /// Whether the address is known to be the user's (an upstream provider asserted it).
+    /// Whether the address is known to be the user's: an upstream provider asserted it, the
+    /// user followed a verification link, or the operator vouched for it.
     pub email_verified: bool,
     /// The normalized profile claims (`name`, `given_name`, `family_name`, `picture`,
     /// `locale`), from the upstream provider of a federated user.
@@ -23,6 +24,8 @@ pub struct User {
     pub roles: Vec<String>,
     pub password_hash: String,
     pub disabled: bool,
+    /// Self-registered and not yet verified: may not sign in.
+    pub verification_required: bool,
     pub created_at: i64,
     pub updated_at: i64,
     /// Bumped by every change an admin can see: the user's ETag in the admin API.
@@ -51,6 +54,8 @@ pub struct NewUser {
     pub profile: UserProfile,
     pub roles: Vec<String>,
     pub password_hash: String,
+    /// Self-registration: the account may not sign in before its e-mail is verified.
+    pub verification_required: bool,
 }
 
 /// A registered OAuth client (RFC 6749 §2) as read back: a [`NewClient`] plus when it was

@@ -6,6 +6,7 @@ use latchkey_core::key_rotation::KeyState;
 
 use latchkey_core::refresh::Downtime;
 
+use crate::account_traits::{AccountTokenStore, OutboxStore};
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
@@ -360,6 +361,8 @@ pub trait Store:
     + FederationStore
     + NativeExchangeStore
     + LinkedIdentityStore
+    + OutboxStore
+    + AccountTokenStore
     + Transactional
     + Send
     + Sync

@@ -15,6 +15,7 @@
 
 use async_trait::async_trait;
 
+use crate::account_traits::AccountToken;
 use crate::error::StoreError;
 use crate::federation::FederatedIdentity;
 use crate::model::{AuditEvent, NewUser, UserProfile};
@@ -74,6 +75,17 @@ pub trait UnitOfWork: Send {
     ) -> Result<u64, StoreError>;
     /// See [`crate::BrowserSessionStore::end_browser_session`].
     async fn end_browser_session(&mut self, id: &str, now: i64) -> Result<bool, StoreError>;
+    /// Ends every browser (single-sign-on) session of the user; returns how many.
+    async fn end_user_browser_sessions(&mut self, user_id: &str, now: i64) -> Result<u64, StoreError>;
+    /// Uses a single-use link: where `token_hash` and `purpose` match, the link is unused and
+    /// `expires_at > now`, marks it used and returns it (a compare-and-swap: of N concurrent
+    /// callers one gets it). See [`crate::AccountTokenStore`].
+    async fn consume_account_token(
+        &mut self,
+        token_hash: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<Option<AccountToken>, StoreError>;
     /// See [`crate::AuditStore::record_audit_event`].
     async fn record_audit_event(&mut self, event: &AuditEvent) -> Result<(), StoreError>;
     /// Makes every write of this unit visible at once.

@@ -85,6 +85,8 @@ use admin::{
     user_update_is_compare_and_swap_on_version,
 };
 
+#[path = "conformance/accounts.rs"]
+mod accounts;
 #[path = "conformance/dpop.rs"]
 mod dpop;
 use dpop::{
@@ -165,6 +167,7 @@ const ABSOLUTE: i64 = 30 * 24 * 3_600;
 
 fn new_user(id: &str, username: &str) -> NewUser {
     NewUser {
+        verification_required: false,
         id: id.into(),
         username: username.into(),
         email: Some(format!("{username}@example.com")),

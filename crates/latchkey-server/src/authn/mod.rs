@@ -6,7 +6,8 @@
 //! In order: the throttle ([`crate::throttle`]: per account, per account and IP, per IP and
 //! per client, counted in the shared database), the user lookup, the password verify on the
 //! bounded pool (an unknown or disabled user costs a dummy verify, so timing does not tell
-//! which usernames exist), the upgrade of a legacy (bcrypt or weaker Argon2) hash to
+//! which usernames exist; so does a self-registered account whose e-mail is not verified
+//! yet), the upgrade of a legacy (bcrypt or weaker Argon2) hash to
 //! Argon2id, and an audit event.
 //!
 //! An attempt whose account or client must wait is still verified — the same work as any
@@ -126,9 +127,13 @@ async fn check(state: &AppState, attempt: Attempt<'_>) -> Result<Result<User, Re
     };
     let refusal = if waiting { Refused::Throttled } else { Refused::BadCredentials };
     let user = state.store.user_by_username(attempt.username).await?;
-    // A federated user has no password (docs/architecture.md, "Federation"): answered like an
+    // A federated user has no password (docs/architecture.md, "Federation"), and a
+    // self-registered account whose e-mail is not verified yet signs in nowhere (no session
+    // before verification: "Sign-up and e-mail verification"): both are answered like an
     // unknown user, after the same work.
-    let Some(user) = user.filter(|u| !u.disabled && u.password_hash != NO_PASSWORD) else {
+    let Some(user) =
+        user.filter(|u| !u.disabled && u.password_hash != NO_PASSWORD && !u.verification_required)
+    else {
         state.passwords.dummy_verify(attempt.password.expose().to_owned()).await?;
         state.login_throttle.record_failure(&keys, now).await?;
         return Ok(Err(refusal));

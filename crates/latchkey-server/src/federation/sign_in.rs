@@ -223,6 +223,7 @@ async fn create(
         profile: profile_claims(profile),
         roles: profile.roles.clone(),
         password_hash: NO_PASSWORD.to_owned(),
+        verification_required: false,
     };
     let mut work = state.store.begin().await?;
     if taken(work.create_user(&user, now).await)?

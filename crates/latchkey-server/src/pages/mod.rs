@@ -5,7 +5,10 @@
 //! value can be left unescaped; the only raw text is the [`STYLE`] constant. Every page goes
 //! out through [`render`], which adds the headers of [`security_headers`].
 
+pub mod account;
+pub mod recovery;
 mod security_headers;
+pub mod signup;
 
 use std::borrow::Cow;
 
@@ -102,6 +105,10 @@ impl IntoResponse for ErrorPage {
 pub struct LoginForm<'a> {
     /// Where the form posts: the login endpoint's public path.
     pub action: &'a str,
+    /// The forgotten-password page's path.
+    pub forgot_password: &'a str,
+    /// The sign-up page's path, when self-registration is on.
+    pub signup: Option<&'a str>,
     pub client_name: &'a str,
     pub interaction: &'a str,
     pub csrf: &'a str,
@@ -136,6 +143,10 @@ fn login_markup(form: &LoginForm<'_>) -> Markup {
         }
         @for (name, href) in form.providers {
             a class="provider" href=(href) { "Continue with " (name) }
+        }
+        p {
+            a href=(form.forgot_password) { "Forgot password?" }
+            @if let Some(signup) = form.signup { " · " a href=(signup) { "Create an account" } }
         }
     }
 }
@@ -272,6 +283,8 @@ mod tests {
     fn values_are_escaped_by_construction() {
         let form = LoginForm {
             action: "/login",
+            forgot_password: "/forgot-password",
+            signup: None,
             client_name: "<script>alert(1)</script>",
             interaction: "i",
             csrf: "c",
@@ -292,6 +305,8 @@ mod tests {
     fn autofocus_goes_to_the_first_empty_field() {
         let mut form = LoginForm {
             action: "/login",
+            forgot_password: "/forgot-password",
+            signup: None,
             client_name: "App",
             interaction: "i",
             csrf: "c",

@@ -1,6 +1,7 @@
 //! The HTTP routes, one module per area.
 
 mod account;
+mod account_page;
 mod authorize;
 mod body_limit;
 mod discovery;
@@ -9,10 +10,13 @@ mod health;
 mod introspect;
 mod jwks;
 mod logout;
+mod mail_requests;
 mod metrics;
 mod native_nonce;
+mod recovery;
 mod revocations;
 mod revoke;
+mod signup;
 mod token;
 mod upstream_token;
 mod userinfo;
@@ -68,6 +72,23 @@ pub fn router(state: AppState) -> Router {
         .route("/account/sessions/{id}", delete(account::end_session))
         .route("/account/logout", post(account::logout))
         .route("/account/password", post(account::change_password))
+        .route(
+            Endpoint::ForgotPassword.route(),
+            get(recovery::forgot_password_form).post(recovery::forgot_password_request),
+        )
+        .route(
+            Endpoint::ResetPassword.route(),
+            get(recovery::reset_password_form).post(recovery::reset_password_submit),
+        )
+        .route(Endpoint::Signup.route(), get(signup::signup_form).post(signup::signup_request))
+        .route(
+            Endpoint::VerifyEmail.route(),
+            get(signup::verify_email_form).post(signup::verify_email_submit),
+        )
+        .route(Endpoint::AccountPage.route(), get(account_page::account))
+        .route(Endpoint::AccountEndSession.route(), post(account_page::end_session))
+        .route(Endpoint::AccountEndSessions.route(), post(account_page::end_sessions))
+        .route(Endpoint::AccountChangePassword.route(), post(account_page::change_password))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -29,12 +29,12 @@ use latchkey_store::testing::{skip_unless_required, TestDatabase};
 use crate::proxy::{server_behind_prefix, PrefixProxy};
 use crate::testkit::{test_config, TestServer, PASSWORD};
 
-fn e2e_dir() -> PathBuf {
+pub fn e2e_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
 }
 
 /// Whether the script can run here; skips the test (or fails it, when required) if not.
-fn available(needs_chromium: bool) -> bool {
+pub fn available(needs_chromium: bool) -> bool {
     let mut missing = Vec::new();
     if !e2e_dir().join("node_modules/openid-client").exists() {
         missing.push("e2e/node_modules (run `npm ci --prefix e2e`)");

@@ -4,6 +4,7 @@
 
 mod flow;
 mod proxy;
+mod smtp_sink;
 mod testkit;
 // The Facebook stand-in of tests/federation_upstream, for the token exchange.
 #[allow(dead_code)]
@@ -11,6 +12,7 @@ mod testkit;
 mod facebook_stand_in;
 
 mod account;
+mod account_page;
 mod admin_auth;
 mod admin_kit;
 mod admin_metrics;
@@ -30,6 +32,7 @@ mod discovery;
 mod dpop;
 mod dpop_binding;
 mod e2e;
+mod e2e_accounts;
 mod error_description;
 mod exchange_kit;
 mod federation;
@@ -46,14 +49,17 @@ mod janitor;
 mod key_rotation;
 mod key_year;
 mod login_policy;
+mod mail_outbox;
 mod native_redirect;
 mod oidc;
 mod outage;
 mod password;
 mod path_issuer;
+mod recovery;
 mod refresh;
 mod revocation;
 mod session_liveness;
+mod signup;
 mod throttle;
 mod token_exchange;
 mod token_exchange_upstream;

@@ -98,6 +98,7 @@ async fn bcrypt_user_logs_in_and_hash_is_upgraded(server: TestServer) {
         profile: Default::default(),
         roles: vec![],
         password_hash: legacy.clone(),
+        verification_required: false,
     };
     server.store.create_user(&user, START).await.unwrap();
     let (client_id, _) = server.add_client(ClientKind::Public, &[GrantType::Password], "").await;

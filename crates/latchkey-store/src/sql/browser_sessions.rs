@@ -35,6 +35,13 @@ pub(super) fn end(id: &str, now: i64) -> Query<'_, Any, AnyArguments<'_>> {
         .bind(now)
 }
 
+/// Ends every live browser session of a user (a password reset signs them out everywhere).
+pub(super) fn end_of_user(user_id: &str, now: i64) -> Query<'_, Any, AnyArguments<'_>> {
+    sqlx::query("UPDATE browser_sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL")
+        .bind(user_id)
+        .bind(now)
+}
+
 #[async_trait]
 impl BrowserSessionStore for SqlStore {
     async fn create_browser_session(&self, s: &BrowserSession, secret_hash: &str) -> Result<(), StoreError> {

@@ -1,5 +1,6 @@
 //! [`SqlStore`]: the one implementation of the storage traits, over `sqlx::AnyPool`.
 
+mod account_tokens;
 mod audit;
 mod browser_sessions;
 mod clients;
@@ -15,6 +16,7 @@ mod linked_identities;
 mod lockout;
 mod migration_lock;
 mod native_exchange;
+mod outbox;
 mod revocations;
 mod sessions;
 mod throttle;

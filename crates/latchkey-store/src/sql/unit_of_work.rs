@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
 
-use super::{audit, browser_sessions, federation, sessions, users, SqlStore};
+use super::{account_tokens, audit, browser_sessions, federation, sessions, users, SqlStore};
+use crate::account_traits::AccountToken;
 use crate::error::{Backend, StoreError};
 use crate::federation::FederatedIdentity;
 use crate::model::{AuditEvent, NewUser, UserProfile};
@@ -133,6 +134,29 @@ impl UnitOfWork for SqlUnitOfWork {
             .await
             .map_err(|e| self.store.fail(e, || "browser session".into()))?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn end_user_browser_sessions(&mut self, user_id: &str, now: i64) -> Result<u64, StoreError> {
+        let done = browser_sessions::end_of_user(user_id, now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || "browser sessions".into()))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn consume_account_token(
+        &mut self,
+        token_hash: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<Option<AccountToken>, StoreError> {
+        account_tokens::consume(token_hash, purpose, now)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || "account link".into()))?
+            .as_ref()
+            .map(account_tokens::token_from_row)
+            .transpose()
     }
 
     async fn record_audit_event(&mut self, event: &AuditEvent) -> Result<(), StoreError> {

@@ -12,7 +12,8 @@ use crate::traits::UserStore;
 
 macro_rules! user_columns {
     () => {
-        "id, username, email, email_verified, profile, roles, password_hash, disabled, created_at, updated_at, version"
+        "id, username, email, email_verified, profile, roles, password_hash, disabled, verification_required, \
+         created_at, updated_at, version"
     };
 }
 
@@ -46,7 +47,7 @@ pub(super) fn insert(user: &NewUser, now: i64) -> Query<'_, Any, AnyArguments<'_
     sqlx::query(concat!(
         "INSERT INTO users (",
         user_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, 0)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $9, $8, $8, 0)"
     ))
     .bind(&user.id)
     .bind(&user.username)
@@ -56,6 +57,7 @@ pub(super) fn insert(user: &NewUser, now: i64) -> Query<'_, Any, AnyArguments<'_
     .bind(to_json(&user.roles))
     .bind(&user.password_hash)
     .bind(now)
+    .bind(flag(user.verification_required))
 }
 
 /// Replaces the e-mail address and profile (a federated user's, at login).
@@ -87,6 +89,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         roles: from_json(row, "roles")?,
         password_hash: col(row, "password_hash")?,
         disabled: col::<i64>(row, "disabled")? != 0,
+        verification_required: col::<i64>(row, "verification_required")? != 0,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
         version: col(row, "version")?,
@@ -122,6 +125,7 @@ impl UserStore for SqlStore {
             roles: user.roles.clone(),
             password_hash: user.password_hash.clone(),
             disabled: false,
+            verification_required: user.verification_required,
             created_at: now,
             updated_at: now,
             version: 0,

@@ -12,12 +12,12 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::Json;
+use latchkey_core::password_policy;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::admin;
 use crate::authn::{self, Attempt, Channel, Refused};
 use crate::bearer::AccountUser;
 use crate::client_ip::client_ip;
@@ -41,12 +41,14 @@ pub async fn change_password(
         OAuthError::invalid_request("send a JSON object with current_password and new_password")
     })?;
     let new_password = Secret::new(change.new_password);
-    admin::check_password(&new_password).map_err(|e| OAuthError::invalid_request(e.to_string()))?;
     let account = state
         .store
         .user_by_id(&user.claims.sub)
         .await?
         .ok_or_else(|| OAuthError::invalid_request("the account no longer exists"))?;
+    let names = [account.username.as_str(), account.email.as_deref().unwrap_or_default()];
+    password_policy::check(new_password.expose(), state.config.password_min_length, &names)
+        .map_err(|refusal| OAuthError::invalid_request(refusal.to_string()))?;
     let attempt = Attempt {
         username: &account.username,
         password: Secret::new(change.current_password),

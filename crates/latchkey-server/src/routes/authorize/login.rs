@@ -77,6 +77,8 @@ pub fn form_page(
             status,
             &LoginForm {
                 action: &state.urls.path(Endpoint::Login),
+                forgot_password: &state.urls.path(Endpoint::ForgotPassword),
+                signup: state.config.self_registration.then(|| state.urls.path(Endpoint::Signup)).as_deref(),
                 client_name: &client.name,
                 interaction: &sealed,
                 csrf,

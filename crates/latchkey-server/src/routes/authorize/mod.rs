@@ -22,7 +22,7 @@
 
 mod consent;
 mod consent_policy;
-mod error;
+pub(crate) mod error;
 mod federation;
 pub(crate) mod forms;
 mod issue_code;

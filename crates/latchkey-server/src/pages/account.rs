@@ -1,0 +1,99 @@
+//! The account page (`/account`): profile, application sessions, password change. Plain forms
+//! that work without JavaScript; every form carries the CSRF token.
+//!
+//! Sections still to come have their place here, after the sessions: the sign-in methods
+//! linked by federation (issue 10) and the second factors of MFA.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{html, Markup};
+
+use super::render;
+
+/// One application session, as listed.
+pub struct SessionRow<'a> {
+    pub id: &'a str,
+    pub client: &'a str,
+    pub started: String,
+    pub last_used: String,
+    pub device: &'a str,
+}
+
+/// Everything the page shows.
+pub struct AccountView<'a> {
+    /// Where the forms post: the public paths of the three actions.
+    pub end_session: &'a str,
+    pub end_sessions: &'a str,
+    pub change_password: &'a str,
+    pub csrf: &'a str,
+    pub username: &'a str,
+    pub email: Option<&'a str>,
+    pub email_verified: bool,
+    pub sessions: Vec<SessionRow<'a>>,
+    /// The outcome of the last action (a notice, or an error with a 400).
+    pub notice: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+fn sessions_markup(view: &AccountView<'_>) -> Markup {
+    html! {
+        h2 { "Signed-in applications" }
+        @if view.sessions.is_empty() { p { "No application is signed in." } }
+        ul {
+            @for session in &view.sessions {
+                li {
+                    strong { (session.client) } " — since " (session.started) ", last used " (session.last_used)
+                    " — " (session.device)
+                    form method="post" action=(view.end_session) {
+                        input type="hidden" name="csrf" value=(view.csrf);
+                        input type="hidden" name="session" value=(session.id);
+                        button type="submit" class="secondary" { "End this session" }
+                    }
+                }
+            }
+        }
+        @if view.sessions.len() > 1 {
+            form method="post" action=(view.end_sessions) {
+                input type="hidden" name="csrf" value=(view.csrf);
+                button type="submit" class="secondary" { "End every application session" }
+            }
+        }
+    }
+}
+
+pub fn account_page(view: &AccountView<'_>) -> Response {
+    let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    render(
+        status,
+        "Your account",
+        html! {
+            h1 { "Your account" }
+            @if let Some(notice) = view.notice { p role="status" { (notice) } }
+            @if let Some(error) = view.error { div class="error" role="alert" { (error) } }
+            p {
+                "Username: " strong { (view.username) } br;
+                "E-mail: " (view.email.unwrap_or("none"))
+                @if view.email.is_some() { " (" (if view.email_verified { "verified" } else { "not verified" }) ")" }
+            }
+            (sessions_markup(view))
+            h2 { "Change your password" }
+            form method="post" action=(view.change_password) {
+                input type="hidden" name="csrf" value=(view.csrf);
+                label for="current" { "Current password" }
+                input type="password" id="current" name="current_password" autocomplete="current-password" required;
+                label for="new" { "New password" }
+                input type="password" id="new" name="new_password" autocomplete="new-password" required;
+                button type="submit" { "Change the password" }
+            }
+        },
+    )
+}
+
+/// `/account` without a browser session.
+pub fn signed_out_account_page() -> Response {
+    render(
+        StatusCode::UNAUTHORIZED,
+        "Not signed in",
+        html! { h1 { "You are not signed in" } p { "Sign in through an application first, then come back to this page." } },
+    )
+}

@@ -1,0 +1,121 @@
+//! The account page's forms: `POST /account/end-session`, `/account/end-sessions`,
+//! `/account/change-password`.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use latchkey_core::form::FormParams;
+use latchkey_core::password_policy;
+use latchkey_core::token_request::Secret;
+use latchkey_store::{BrowserSession, User};
+
+use super::{page, signed_in};
+use crate::authn::{self, Attempt, Channel};
+use crate::client_ip::client_ip;
+use crate::pages::account;
+use crate::routes::authorize::error::AuthorizeError;
+use crate::routes::authorize::forms;
+use crate::state::AppState;
+
+/// The checked form and the signed-in user, or the page to answer with.
+async fn checked(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Result<(FormParams, BrowserSession, User), Response>, AuthorizeError> {
+    let form = forms::read_checked_form(state, headers, body)?;
+    Ok(match signed_in(state, headers).await? {
+        Some((session, user)) => Ok((form, session, user)),
+        None => Err(account::signed_out_account_page()),
+    })
+}
+
+pub async fn end_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let (form, _, user) = match checked(&state, &headers, body).await? {
+        Ok(checked) => checked,
+        Err(page) => return Ok(page),
+    };
+    let id = form.get("session").unwrap_or_default();
+    // Another user's session is treated as absent, so ids cannot be probed.
+    let own = state.store.session(id).await?.is_some_and(|s| s.session.user_id == user.id);
+    let ended = own && state.store.revoke_session(id, state.clock.now(), "ended_by_user").await?;
+    let notice = if ended { "The session was ended." } else { "That session had already ended." };
+    Ok(page(&state, &headers, &user, Some(notice), None).await?)
+}
+
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let (_, _, user) = match checked(&state, &headers, body).await? {
+        Ok(checked) => checked,
+        Err(page) => return Ok(page),
+    };
+    state.store.revoke_user_sessions(&user.id, state.clock.now(), "ended_by_user", None).await?;
+    Ok(page(&state, &headers, &user, Some("Every application session was ended."), None).await?)
+}
+
+/// The current password through the authentication door (throttled like every door), the new
+/// one through the policy; then, in one unit of work, the new hash, every application session
+/// ended and every other browser session ended (this one stays).
+pub async fn change_password(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let (form, session, user) = match checked(&state, &headers, body).await? {
+        Ok(checked) => checked,
+        Err(page) => return Ok(page),
+    };
+    let new_password = form.get("new_password").unwrap_or_default();
+    let names = [user.username.as_str(), user.email.as_deref().unwrap_or_default()];
+    if let Err(refusal) = password_policy::check(new_password, state.config.password_min_length, &names) {
+        return Ok(page(&state, &headers, &user, None, Some(&refusal.to_string())).await?);
+    }
+    let attempt = Attempt {
+        username: &user.username,
+        password: Secret::new(form.get("current_password").unwrap_or_default()),
+        ip: Some(client_ip(peer, &headers, &state.config.trusted_proxies)),
+        client_id: None,
+        known_device: false,
+        channel: Channel::PasswordChange,
+    };
+    if authn::authenticate(&state, attempt).await?.is_err() {
+        return Ok(page(&state, &headers, &user, None, Some("The current password is wrong.")).await?);
+    }
+    let hash = state.passwords.hash(new_password.to_owned()).await?;
+    let now = state.clock.now();
+    let mut work = state.store.begin().await?;
+    work.set_password_hash(&user.id, &hash, now).await?;
+    work.revoke_user_sessions(&user.id, now, "password_changed", None).await?;
+    work.end_user_browser_sessions(&user.id, now).await?;
+    work.commit().await?;
+    // This browser stays signed in: its session was ended with the others, start a new one.
+    let (_, cookie) = crate::browser::start_session(
+        &state,
+        &user.id,
+        latchkey_store::SignInMethod::password(),
+        Some(&session),
+    )
+    .await?;
+    let mut response = page(
+        &state,
+        &headers,
+        &user,
+        Some("Your password was changed; every other session was ended."),
+        None,
+    )
+    .await?;
+    response.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
+    Ok(response)
+}

@@ -1,0 +1,88 @@
+//! The account page (`/account`), behind the single-sign-on browser session: who the user is,
+//! their application sessions (end one, or all), and a password change (the current password
+//! through [`crate::authn`], the new one through the one policy). Every form is CSRF-checked
+//! and answers with the page again, saying what happened.
+
+mod actions;
+
+pub use actions::{change_password, end_session, end_sessions};
+
+use std::collections::HashMap;
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use latchkey_store::{BrowserSession, User};
+
+use crate::browser;
+use crate::error::ApiError;
+use crate::pages::account::{self, AccountView, SessionRow};
+use crate::public_urls::Endpoint;
+use crate::routes::authorize::forms;
+use crate::state::AppState;
+
+pub async fn account(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    match signed_in(&state, &headers).await? {
+        Some((_, user)) => page(&state, &headers, &user, None, None).await,
+        None => Ok(account::signed_out_account_page()),
+    }
+}
+
+/// The browser session of the request and its enabled user.
+async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(BrowserSession, User)>, ApiError> {
+    let Some(session) = browser::current_session(state, headers).await? else { return Ok(None) };
+    let user = state.store.user_by_id(&session.user_id).await?.filter(|user| !user.disabled);
+    Ok(user.map(|user| (session, user)))
+}
+
+fn when(seconds: i64) -> String {
+    let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or_default());
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+/// The page, with `notice` or `error` from the last action.
+async fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &User,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> Result<Response, ApiError> {
+    let sessions = state.store.list_live_sessions(Some(&user.id), state.clock.now()).await?;
+    let names: HashMap<String, String> =
+        state.store.list_clients().await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let rows = sessions
+        .iter()
+        .map(|s| SessionRow {
+            id: &s.id,
+            client: names.get(&s.client_id).map_or(s.client_id.as_str(), String::as_str),
+            started: when(s.created_at),
+            last_used: when(s.last_used_at),
+            device: s.user_agent.as_deref().or(s.ip.as_deref()).unwrap_or("unknown device"),
+        })
+        .collect();
+    let urls = &state.urls;
+    let (end_session, end_sessions, change_password) = (
+        urls.path(Endpoint::AccountEndSession),
+        urls.path(Endpoint::AccountEndSessions),
+        urls.path(Endpoint::AccountChangePassword),
+    );
+    forms::with_csrf(state, headers, |csrf| {
+        account::account_page(&AccountView {
+            end_session: &end_session,
+            end_sessions: &end_sessions,
+            change_password: &change_password,
+            csrf,
+            username: &user.username,
+            email: user.email.as_deref(),
+            email_verified: user.email_verified,
+            sessions: rows,
+            notice,
+            error,
+        })
+    })
+}

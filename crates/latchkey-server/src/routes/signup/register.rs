@@ -1,0 +1,154 @@
+//! `GET /signup` and `POST /signup`.
+//!
+//! The answer does not tell whether the address is registered: a new address gets an account
+//! and a verification link, a registered one an e-mail to its owner instead ("you already
+//! have an account"; an account not yet verified gets a new verification link), and the page
+//! is the same (the password is hashed either way, the e-mail sent from a task of its own).
+//! A chosen username that is taken is said so: usernames are public handles. No session is
+//! started: the account signs in only after its address is verified, so whoever registers
+//! someone else's address never holds a session of that account (pre-account takeover).
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::password_policy;
+use latchkey_store::{NewUser, StoreError, User};
+
+use crate::account_links::{self, EMAIL_VERIFICATION, EMAIL_VERIFICATION_TTL};
+use crate::admin;
+use crate::error::ApiError;
+use crate::mail::templates;
+use crate::pages::signup::{self, SignupForm};
+use crate::pages::ErrorPage;
+use crate::public_urls::Endpoint;
+use crate::routes::authorize::error::AuthorizeError;
+use crate::routes::authorize::forms;
+use crate::routes::mail_requests;
+use crate::state::AppState;
+use crate::throttle::Verdict;
+
+fn not_offered() -> Response {
+    ErrorPage::new(StatusCode::NOT_FOUND, "Not found", "This server does not offer sign-up.").into_response()
+}
+
+pub async fn signup_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if !state.config.self_registration {
+        return Ok(not_offered());
+    }
+    form(&state, &headers, "", "", None)
+}
+
+fn form(
+    state: &AppState,
+    headers: &HeaderMap,
+    email: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Result<Response, ApiError> {
+    let action = state.urls.path(Endpoint::Signup);
+    forms::with_csrf(state, headers, |csrf| {
+        signup::signup_page(&SignupForm { action: &action, csrf, email, username, error })
+    })
+}
+
+pub async fn signup_request(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    if !state.config.self_registration {
+        return Ok(not_offered());
+    }
+    let params = forms::read_checked_form(&state, &headers, body)?;
+    let email = params.get("email").unwrap_or_default().trim();
+    let chosen = params.get("username").unwrap_or_default().trim();
+    let username = if chosen.is_empty() { email } else { chosen };
+    let refuse =
+        |message: &str| form(&state, &headers, email, chosen, Some(message)).map_err(AuthorizeError::from);
+    if !mail_requests::is_email(email) {
+        return refuse("Enter an e-mail address.");
+    }
+    if let Err(e) = admin::check_username(username) {
+        return refuse(&format!("This username cannot be used: {e}."));
+    }
+    let password = params.get("password").unwrap_or_default();
+    if let Err(refusal) =
+        password_policy::check(password, state.config.password_min_length, &[username, email])
+    {
+        return refuse(&refusal.to_string());
+    }
+    let verdict = mail_requests::admit(&state, peer, &headers, email).await?;
+    if let Verdict::RateLimited { retry_after } = verdict {
+        return Ok(mail_requests::too_many(refuse(mail_requests::TOO_MANY)?, retry_after));
+    }
+    let now = state.clock.now();
+    // Hashed whether or not the address is registered: the time taken tells nothing.
+    let hash = state.passwords.hash(password.to_owned()).await?;
+    let existing = state.store.user_by_email(email).await?;
+    let created = match existing {
+        Some(_) => None,
+        None => {
+            let user = NewUser {
+                id: admin::new_user_id().map_err(ApiError::from)?,
+                username: username.to_owned(),
+                email: Some(email.to_owned()),
+                email_verified: false,
+                profile: Default::default(),
+                roles: Vec::new(),
+                password_hash: hash,
+                verification_required: true,
+            };
+            match state.store.create_user(&user, now).await {
+                Ok(user) => Some(user),
+                Err(StoreError::Conflict(_)) if !chosen.is_empty() => {
+                    return refuse("This username is taken: choose another.");
+                }
+                Err(StoreError::Conflict(_)) => None,
+                Err(e) => return Err(ApiError::from(e).into()),
+            }
+        }
+    };
+    if verdict == Verdict::Open {
+        let (state, email) = (state.clone(), email.to_owned());
+        tokio::spawn(async move {
+            let mail = match created {
+                Some(user) => verification_mail(&state, &user).await,
+                None => owner_mail(&state, &email).await,
+            };
+            if let Err(e) = mail {
+                tracing::warn!(error = %e, "could not queue a sign-up e-mail");
+            }
+        });
+    }
+    Ok(signup::check_email_page())
+}
+
+/// Issues a verification link for the user's address and queues its e-mail.
+pub async fn verification_mail(state: &AppState, user: &User) -> Result<(), ApiError> {
+    let Some(address) = user.email.as_deref() else { return Ok(()) };
+    let token =
+        account_links::issue(state, user, address, EMAIL_VERIFICATION, EMAIL_VERIFICATION_TTL).await?;
+    let link = format!("{}?token={token}", state.urls.url(Endpoint::VerifyEmail));
+    let mail = templates::verify_email(address, &user.username, &link, EMAIL_VERIFICATION_TTL / 3_600);
+    state.outbox.enqueue(&mail).await
+}
+
+/// The address is registered: its account gets a new verification link while unverified,
+/// else its owner is told someone tried to register it.
+async fn owner_mail(state: &AppState, email: &str) -> Result<(), ApiError> {
+    let Some(owner) = state.store.user_by_email(email).await?.filter(|user| !user.disabled) else {
+        return Ok(());
+    };
+    if owner.verification_required {
+        return verification_mail(state, &owner).await;
+    }
+    let Some(address) = owner.email.as_deref() else { return Ok(()) };
+    let mail =
+        templates::already_registered(address, &owner.username, &state.urls.url(Endpoint::ForgotPassword));
+    state.outbox.enqueue(&mail).await
+}
