@@ -69,6 +69,10 @@ pub struct Client {
     pub dpop: DpopPolicy,
     /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
     pub dpop_nonce: bool,
+    /// Where this client receives logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_session_required: bool,
     pub created_at: i64,
 }
 
@@ -103,6 +107,10 @@ pub struct NewClient {
     pub dpop: DpopPolicy,
     /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
     pub dpop_nonce: bool,
+    /// Where this client receives logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_session_required: bool,
 }
 
 impl NewClient {
@@ -125,6 +133,8 @@ impl NewClient {
             pkce_required: true,
             dpop: DpopPolicy::Optional,
             dpop_nonce: false,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
         }
     }
 }

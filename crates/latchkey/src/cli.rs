@@ -236,6 +236,13 @@ pub enum ClientsCommand {
         /// Where RP-initiated logout may return the browser (repeatable; same rules)
         #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
         post_logout_redirect_uris: Vec<String>,
+        /// Where Latchkey POSTs a logout token when a session of this client ends (OpenID
+        /// Connect Back-Channel Logout 1.0): https, or http on 127.0.0.1 / [::1]
+        #[arg(long, value_name = "URL")]
+        backchannel_logout_uri: Option<String>,
+        /// Logout tokens for this client must name the browser session (`sid`)
+        #[arg(long, requires = "backchannel_logout_uri")]
+        backchannel_logout_session_required: bool,
         /// Do not ask users to consent (first-party clients)
         #[arg(long)]
         skip_consent: bool,

@@ -49,6 +49,8 @@ pub fn client_json(client: &Client) -> Value {
         "pkce_required": client.pkce_required,
         "dpop": client.dpop.as_str(),
         "dpop_nonce": client.dpop_nonce,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "backchannel_logout_session_required": client.backchannel_logout_session_required,
         "created_at": client.created_at,
     })
 }

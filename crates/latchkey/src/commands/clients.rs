@@ -30,6 +30,8 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
             reuse_window,
             redirect_uris,
             post_logout_redirect_uris,
+            backchannel_logout_uri,
+            backchannel_logout_session_required,
             skip_consent,
             no_pkce,
             dpop,
@@ -74,6 +76,8 @@ pub async fn run(ctx: &Context, command: ClientsCommand) -> anyhow::Result<()> {
                     DpopArg::Required => DpopPolicy::Required,
                 },
                 dpop_nonce,
+                backchannel_logout_uri,
+                backchannel_logout_session_required,
                 ..NewClient::new(name, kind, &grant_types, scope)
             };
             let secrets = latchkey_server::client_secrets(&ctx.master_key().await?);
