@@ -7,6 +7,7 @@
 // Public: what the `latchkey` binary, the `testing` feature and the tests use. The rest is
 // the server's own business.
 pub mod admin;
+pub mod backchannel_logout;
 pub mod client_ip;
 pub mod config;
 pub mod federation;
@@ -74,6 +75,9 @@ pub fn client_secrets(master: &MasterKey) -> ClientSecrets {
 
 /// How often dead sessions are swept.
 const JANITOR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often each process looks for due back-channel logouts (docs/architecture.md,
+/// "Back-channel logout").
+const BACKCHANNEL_LOGOUT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A built server, ready to serve.
 pub struct App {
@@ -159,6 +163,12 @@ impl App {
         )
     }
 
+    /// Sends due back-channel logout tokens every second, until the returned task is aborted
+    /// (docs/architecture.md, "Back-channel logout").
+    pub fn spawn_backchannel_logouts(&self) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+        backchannel_logout::spawn(self.state.clone(), BACKCHANNEL_LOGOUT_INTERVAL)
+    }
+
     /// `GET /metrics`, for the metrics listener only.
     pub fn metrics_router(&self) -> Router {
         routes::metrics_router(self.state.clone())
@@ -178,11 +188,13 @@ impl App {
         let heartbeat =
             uptime::spawn(self.state.uptime.clone(), self.state.store.clone(), self.state.clock.clone());
         let key_refresh = self.spawn_key_refresh();
+        let logouts = self.spawn_backchannel_logouts()?;
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
         let served = serve::serve(listener, router, limits, self.tls.clone(), shutdown).await;
         janitor.abort();
         heartbeat.abort();
         key_refresh.abort();
+        logouts.abort();
         if let Some(metrics) = metrics {
             metrics.stop().await;
         }

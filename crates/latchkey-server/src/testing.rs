@@ -73,6 +73,7 @@ impl TestLatchkey {
         let master = MasterKey::generate()?;
         let app = App::build(config.clone(), &master, store.clone(), clock).await?;
         let key_refresh = app.spawn_key_refresh();
+        let logouts = app.spawn_backchannel_logouts()?;
         let issuer = app.issuer().to_owned();
         let router = wrap(app.router()?);
         let tls = app.tls();
@@ -90,6 +91,7 @@ impl TestLatchkey {
             })
             .await;
             key_refresh.abort();
+            logouts.abort();
             if let Some(metrics) = metrics {
                 metrics.stop().await;
             }

@@ -55,6 +55,7 @@
 //! or lost, pool timeout, PostgreSQL shutting down, SQLite still busy after 5 s.
 //! [`StoreError::Conflict`] is a unique violation, naming what conflicted.
 
+mod backchannel_logout;
 mod error;
 mod federation;
 mod linked_identities;
@@ -66,6 +67,7 @@ pub mod testing;
 mod traits;
 mod unit_of_work;
 
+pub use backchannel_logout::{BackchannelLogout, BackchannelLogoutStore};
 pub use error::{Backend, StoreError};
 pub use federation::{
     FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord, UpstreamTokenRecord,

@@ -6,6 +6,7 @@ use latchkey_core::key_rotation::KeyState;
 
 use latchkey_core::refresh::Downtime;
 
+use crate::backchannel_logout::BackchannelLogoutStore;
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
@@ -339,6 +340,7 @@ pub trait Store:
     + DpopProofStore
     + FederationStore
     + NativeExchangeStore
+    + BackchannelLogoutStore
     + LinkedIdentityStore
     + Transactional
     + Send

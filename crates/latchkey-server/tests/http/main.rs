@@ -14,6 +14,7 @@ mod account;
 mod atomic_writes;
 mod authn;
 mod authorize;
+mod backchannel_logout;
 mod bad_input;
 mod bearer;
 mod client_credentials;
