@@ -121,11 +121,11 @@ impl RedirectUri {
     /// plain `http` on the loopback interface (`127.0.0.1`, `[::1]`); never a private-use
     /// scheme or `localhost` (which may resolve elsewhere). No fragment, as for redirects.
     pub fn parse_backchannel_logout(raw: &str) -> Result<Self, String> {
-        let uri = Self::parse(raw)?;
-        match uri.kind() {
-            RedirectKind::Https | RedirectKind::Loopback => Ok(uri),
-            RedirectKind::Localhost | RedirectKind::PrivateUse => Err(format!(
-                "back-channel logout URI {raw:?} must be an https URL, or http on 127.0.0.1 or [::1]"
+        match Self::parse(raw) {
+            Ok(uri) if matches!(uri.kind(), RedirectKind::Https | RedirectKind::Loopback) => Ok(uri),
+            _ => Err(format!(
+                "back-channel logout URI {raw:?} must be an https URL (no fragment, no user \
+                 information), or http on 127.0.0.1 or [::1]"
             )),
         }
     }
