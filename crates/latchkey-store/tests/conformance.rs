@@ -70,7 +70,15 @@ latchkey_store::on_both_backends!(
     a_provider_nonce_comparison_round_trips,
     unlinking_never_removes_the_last_way_to_sign_in,
     concurrent_unlinks_keep_one_way_in,
+    every_ended_session_enqueues_one_backchannel_logout,
+    a_backchannel_logout_is_claimed_once_across_pools,
 );
+
+#[path = "conformance/backchannel_logout.rs"]
+mod backchannel_logout;
+use backchannel_logout::{
+    a_backchannel_logout_is_claimed_once_across_pools, every_ended_session_enqueues_one_backchannel_logout,
+};
 
 #[path = "conformance/dpop.rs"]
 mod dpop;

@@ -7,7 +7,7 @@
 -- Keep ../sqlite and ../postgres in step (the trigger's syntax differs).
 CREATE TABLE backchannel_logouts (
     session_id         TEXT   NOT NULL PRIMARY KEY,
-    client_id          TEXT   NOT NULL,
+    client_id          TEXT   NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     user_id            TEXT   NOT NULL,
     browser_session_id TEXT,
     created_at         BIGINT NOT NULL,
