@@ -201,6 +201,7 @@ pub enum DpopArg {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run: `Add`'s flags stay flat for clap
 pub enum ClientsCommand {
     /// Register a client; a confidential client's secret is printed once
     Add {
@@ -236,8 +237,7 @@ pub enum ClientsCommand {
         /// Where RP-initiated logout may return the browser (repeatable; same rules)
         #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
         post_logout_redirect_uris: Vec<String>,
-        /// Where Latchkey POSTs a logout token when a session of this client ends (OpenID
-        /// Connect Back-Channel Logout 1.0): https, or http on 127.0.0.1 / [::1]
+        /// Where logout tokens go (OIDC Back-Channel Logout): https, or http on 127.0.0.1 / [::1]
         #[arg(long, value_name = "URL")]
         backchannel_logout_uri: Option<String>,
         /// Logout tokens for this client must name the browser session (`sid`)
