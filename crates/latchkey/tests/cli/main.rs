@@ -2,6 +2,7 @@
 //! PostgreSQL (set LATCHKEY_TEST_POSTGRES_URL). One test binary for compile time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod backchannel_logout;
 mod bff;
 mod commands;
 mod dpop;
