@@ -1,8 +1,9 @@
 //! Back-channel logout (OpenID Connect Back-Channel Logout 1.0 §2.4, §2.5): when a session of
 //! a client with a `backchannel_logout_uri` ends, a receiver that records what it gets is sent
 //! one logout token, with the claims the spec requires; an unreachable receiver is retried and
-//! gets it exactly once when it comes up.
+//! gets it exactly once when it comes up; one that keeps failing is given up, audited.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use axum::{Form, Router};
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use latchkey_crypto::verify_jwt;
+use latchkey_server::backchannel_logout::MAX_ATTEMPTS;
 use latchkey_server::tokens::logout_token::BACKCHANNEL_LOGOUT_EVENT;
 use latchkey_store::on_both_backends;
 use serde_json::Value;
@@ -23,6 +25,7 @@ on_both_backends!(
     revoking_a_refresh_token_sends_one_logout_token_with_the_spec_claims,
     refresh_reuse_sends_a_logout_token,
     an_unreachable_receiver_gets_the_token_exactly_once_when_it_comes_up,
+    a_receiver_that_keeps_failing_is_given_up_with_an_audit_event,
 );
 
 type Received = Arc<Mutex<Vec<String>>>;
@@ -126,4 +129,40 @@ async fn an_unreachable_receiver_gets_the_token_exactly_once_when_it_comes_up(se
     server.clock.advance(600);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(received.lock().unwrap().len(), 1, "exactly once");
+}
+
+/// A receiver that always fails: attempt after attempt (each after its back-off), then given
+/// up with an audit event, and no more attempts.
+async fn a_receiver_that_keeps_failing_is_given_up_with_an_audit_event(server: TestServer) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (app, login) = client_with_receiver(&server, listener.local_addr().unwrap()).await;
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counter = attempts.clone();
+    let failing = post(move || async move {
+        counter.fetch_add(1, Ordering::SeqCst);
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    });
+    tokio::spawn(async move {
+        axum::serve(listener, Router::new().route("/backchannel", failing)).await.unwrap()
+    });
+    let refresh = login["refresh_token"].as_str().unwrap();
+    let form = [("client_id", app.as_str()), ("token", refresh), ("token_type_hint", "refresh_token")];
+    assert_eq!(server.post_form("/revoke", &form).await.status(), 200);
+
+    let given_up = || async {
+        let events = server.store.audit_events(None, 100).await.unwrap();
+        events.iter().any(|e| e.kind == "backchannel_logout_failed" && e.client_id.as_deref() == Some(&app))
+    };
+    for _ in 0..200 {
+        if given_up().await {
+            break;
+        }
+        server.clock.advance(300); // past any back-off
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(given_up().await, "given up with an audit event");
+    assert_eq!(attempts.load(Ordering::SeqCst), MAX_ATTEMPTS as usize);
+    server.clock.advance(3600);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(attempts.load(Ordering::SeqCst), MAX_ATTEMPTS as usize, "no attempt after giving up");
 }
