@@ -116,6 +116,20 @@ impl RedirectUri {
         ))
     }
 
+    /// OpenID Connect Back-Channel Logout 1.0 §2.2: a `backchannel_logout_uri` is where the
+    /// server itself POSTs, so only the rules for a URL a server can reach apply: `https`, or
+    /// plain `http` on the loopback interface (`127.0.0.1`, `[::1]`); never a private-use
+    /// scheme or `localhost` (which may resolve elsewhere). No fragment, as for redirects.
+    pub fn parse_backchannel_logout(raw: &str) -> Result<Self, String> {
+        match Self::parse(raw) {
+            Ok(uri) if matches!(uri.kind(), RedirectKind::Https | RedirectKind::Loopback) => Ok(uri),
+            _ => Err(format!(
+                "back-channel logout URI {raw:?} must be an https URL (no fragment, no user \
+                 information), or http on 127.0.0.1 or [::1]"
+            )),
+        }
+    }
+
     /// Which registration rule this URI passed.
     pub fn kind(&self) -> RedirectKind {
         if self.0.starts_with("https://") {
@@ -242,6 +256,25 @@ mod tests {
         assert!(RedirectUri::parse("https://user@app.example/cb").is_err());
         assert!(RedirectUri::parse("javascript:alert(1)").is_err());
         assert!(RedirectUri::parse("/relative").is_err());
+    }
+
+    #[test]
+    fn backchannel_logout_uris_are_https_or_loopback_http() {
+        for accepted in
+            ["https://rp.example/bff/backchannel-logout?x=1", "http://127.0.0.1:9000/bcl", "http://[::1]/bcl"]
+        {
+            assert!(RedirectUri::parse_backchannel_logout(accepted).is_ok(), "{accepted}");
+        }
+        for refused in [
+            "http://localhost:9000/bcl",
+            "http://rp.example/bcl",
+            "com.example.bank:/bcl",
+            "https://rp.example/bcl#frag",
+            "https://user@rp.example/bcl",
+            "javascript:alert(1)",
+        ] {
+            assert!(RedirectUri::parse_backchannel_logout(refused).is_err(), "{refused}");
+        }
     }
 
     #[test]

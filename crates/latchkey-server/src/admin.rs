@@ -198,6 +198,15 @@ pub async fn add_client(
         .map_err(|e| anyhow::anyhow!("{}", e.description().unwrap_or_default()))?;
     let redirect_uris = check_redirect_uris(client.redirect_uris, client.kind)?;
     let post_logout_redirect_uris = check_redirect_uris(client.post_logout_redirect_uris, client.kind)?;
+    let backchannel_logout_uri = client
+        .backchannel_logout_uri
+        .map(|uri| RedirectUri::parse_backchannel_logout(&uri).map(|u| u.as_str().to_owned()))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    ensure!(
+        backchannel_logout_uri.is_some() || !client.backchannel_logout_session_required,
+        "--backchannel-logout-session-required needs --backchannel-logout-uri"
+    );
     if client.grant_types.contains(&GrantType::AuthorizationCode) {
         ensure!(
             !redirect_uris.is_empty(),
@@ -221,6 +230,7 @@ pub async fn add_client(
         scopes: scope.iter().map(str::to_owned).collect(),
         redirect_uris,
         post_logout_redirect_uris,
+        backchannel_logout_uri,
         ..client
     };
     let client = store.create_client(&client, now).await?;

@@ -9,6 +9,7 @@
 pub(crate) mod account_links;
 pub mod admin;
 pub mod admin_api;
+pub mod backchannel_logout;
 pub mod client_ip;
 pub mod config;
 pub mod federation;
@@ -77,6 +78,9 @@ pub fn client_secrets(master: &MasterKey) -> ClientSecrets {
 
 /// How often dead sessions are swept.
 const JANITOR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often each process looks for due back-channel logouts (docs/architecture.md,
+/// "Back-channel logout").
+const BACKCHANNEL_LOGOUT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A built server, ready to serve.
 pub struct App {
@@ -191,6 +195,12 @@ impl App {
         mail::spawn(self.state.outbox.clone(), self.mail_transport.clone())
     }
 
+    /// Sends due back-channel logout tokens every second, until the returned task is aborted
+    /// (docs/architecture.md, "Back-channel logout").
+    pub fn spawn_backchannel_logouts(&self) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+        backchannel_logout::spawn(self.state.clone(), BACKCHANNEL_LOGOUT_INTERVAL)
+    }
+
     /// `GET /metrics`, for the metrics listener only.
     pub fn metrics_router(&self) -> Router {
         routes::metrics_router(self.state.clone())
@@ -218,6 +228,7 @@ impl App {
             uptime::spawn(self.state.uptime.clone(), self.state.store.clone(), self.state.clock.clone());
         let key_refresh = self.spawn_key_refresh();
         let mail_worker = self.spawn_mail_worker();
+        let logouts = self.spawn_backchannel_logouts()?;
         let metrics = metrics.map(|listener| serve::spawn_beside(listener, self.metrics_router(), limits));
         let admin = match admin {
             Some(listener) => Some(serve::spawn_beside(listener, self.admin_router()?, limits)),
@@ -228,6 +239,7 @@ impl App {
         heartbeat.abort();
         key_refresh.abort();
         mail_worker.abort();
+        logouts.abort();
         for beside in [metrics, admin].into_iter().flatten() {
             beside.stop().await;
         }

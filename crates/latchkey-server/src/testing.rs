@@ -96,6 +96,7 @@ impl TestLatchkey {
         let app = App::build(config.clone(), &master, store.clone(), clock).await?;
         let key_refresh = app.spawn_key_refresh();
         let mail_worker = app.spawn_mail_worker();
+        let logouts = app.spawn_backchannel_logouts()?;
         let issuer = app.issuer().to_owned();
         let router = wrap(app.router()?);
         let tls = app.tls();
@@ -123,6 +124,7 @@ impl TestLatchkey {
             .await;
             key_refresh.abort();
             mail_worker.abort();
+            logouts.abort();
             for beside in [metrics, admin].into_iter().flatten() {
                 beside.stop().await;
             }

@@ -56,6 +56,7 @@
 //! [`StoreError::Conflict`] is a unique violation, naming what conflicted.
 
 mod account_traits;
+mod backchannel_logout;
 mod error;
 mod federation;
 mod linked_identities;
@@ -68,6 +69,7 @@ mod traits;
 mod unit_of_work;
 
 pub use account_traits::{AccountToken, AccountTokenStore, OutboxMail, OutboxStore};
+pub use backchannel_logout::{BackchannelLogout, BackchannelLogoutStore};
 pub use error::{Backend, StoreError};
 pub use federation::{
     FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord, UpstreamTokenRecord,

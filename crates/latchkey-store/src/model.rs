@@ -86,6 +86,10 @@ pub struct Client {
     pub dpop: DpopPolicy,
     /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
     pub dpop_nonce: bool,
+    /// Where this client receives logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_session_required: bool,
     pub created_at: i64,
 }
 
@@ -120,6 +124,10 @@ pub struct NewClient {
     pub dpop: DpopPolicy,
     /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
     pub dpop_nonce: bool,
+    /// Where this client receives logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_session_required: bool,
 }
 
 impl NewClient {
@@ -142,6 +150,8 @@ impl NewClient {
             pkce_required: true,
             dpop: DpopPolicy::Optional,
             dpop_nonce: false,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
         }
     }
 }

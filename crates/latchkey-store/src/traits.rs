@@ -7,6 +7,7 @@ use latchkey_core::key_rotation::KeyState;
 use latchkey_core::refresh::Downtime;
 
 use crate::account_traits::{AccountTokenStore, OutboxStore};
+use crate::backchannel_logout::BackchannelLogoutStore;
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
@@ -360,6 +361,7 @@ pub trait Store:
     + DpopProofStore
     + FederationStore
     + NativeExchangeStore
+    + BackchannelLogoutStore
     + LinkedIdentityStore
     + OutboxStore
     + AccountTokenStore

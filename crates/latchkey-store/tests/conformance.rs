@@ -75,6 +75,8 @@ latchkey_store::on_both_backends!(
     deleting_a_user_and_rotating_a_client_secret,
     audit_events_are_filtered_paged_and_expired,
     an_admin_email_change_unverifies_the_address,
+    every_ended_session_enqueues_one_backchannel_logout,
+    a_backchannel_logout_is_claimed_once_across_pools,
 );
 
 #[path = "conformance/admin.rs"]
@@ -87,6 +89,13 @@ use admin::{
 
 #[path = "conformance/accounts.rs"]
 mod accounts;
+
+#[path = "conformance/backchannel_logout.rs"]
+mod backchannel_logout;
+use backchannel_logout::{
+    a_backchannel_logout_is_claimed_once_across_pools, every_ended_session_enqueues_one_backchannel_logout,
+};
+
 #[path = "conformance/dpop.rs"]
 mod dpop;
 use dpop::{
@@ -196,6 +205,8 @@ fn new_client(id: &str) -> NewClient {
         pkce_required: true,
         dpop: DpopPolicy::Required,
         dpop_nonce: true,
+        backchannel_logout_uri: Some("https://app.example/backchannel".into()),
+        backchannel_logout_session_required: true,
     }
 }
 

@@ -241,6 +241,7 @@ impl DpopArg {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run: `Add`'s flags stay flat for clap
 pub enum ClientsCommand {
     /// Register a client; a confidential client's secret is printed once
     Add {
@@ -286,6 +287,12 @@ pub enum ClientsCommand {
         /// Where RP-initiated logout may return the browser (repeatable; same rules)
         #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
         post_logout_redirect_uris: Vec<String>,
+        /// Where logout tokens go (OIDC Back-Channel Logout): https, or http on 127.0.0.1 / [::1]
+        #[arg(long, value_name = "URL")]
+        backchannel_logout_uri: Option<String>,
+        /// Logout tokens for this client must name the browser session (`sid`)
+        #[arg(long, requires = "backchannel_logout_uri")]
+        backchannel_logout_session_required: bool,
         /// Do not ask users to consent (first-party clients)
         #[arg(long)]
         skip_consent: bool,

@@ -47,18 +47,7 @@ impl Fixture for Harness {
         let clock = Arc::new(ManualClock::new(START));
         let latchkey = TestLatchkey::start(store, clock.clone(), test_config()).await.unwrap();
         let alice = latchkey.add_user("alice", &["customer"], PASSWORD, START).await.unwrap();
-        let spec = NewClient {
-            redirect_uris: vec![format!("{PUBLIC_URL}/bff/callback")],
-            post_logout_redirect_uris: vec![format!("{PUBLIC_URL}/")],
-            require_consent: false,
-            ..NewClient::new(
-                "bank web",
-                ClientKind::Confidential,
-                &[GrantType::AuthorizationCode, GrantType::RefreshToken],
-                Scope::parse("openid profile").unwrap(),
-            )
-        };
-        let (client, secret) = latchkey.add_client(spec, START).await.unwrap();
+        let (client, secret) = latchkey.add_client(client_spec(), START).await.unwrap();
         Self {
             latchkey,
             clock,
@@ -70,6 +59,21 @@ impl Fixture for Harness {
             session_key: *b"0123456789abcdef0123456789abcdef",
             _latchkey_db: latchkey_db,
         }
+    }
+}
+
+/// The BFF's confidential client at Latchkey.
+fn client_spec() -> NewClient {
+    NewClient {
+        redirect_uris: vec![format!("{PUBLIC_URL}/bff/callback")],
+        post_logout_redirect_uris: vec![format!("{PUBLIC_URL}/")],
+        require_consent: false,
+        ..NewClient::new(
+            "bank web",
+            ClientKind::Confidential,
+            &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            Scope::parse("openid profile").unwrap(),
+        )
     }
 }
 
@@ -93,10 +97,26 @@ impl Harness {
     }
 
     pub async fn start_bff_with(&self, config: BffConfig) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.start_bff_on(listener, config).await
+    }
+
+    async fn start_bff_on(&self, listener: tokio::net::TcpListener, config: BffConfig) -> String {
         let key = MasterKey::from_bytes(&self.session_key).unwrap();
         let clock: Arc<dyn Clock> = self.clock.clone();
         let bff = Bff::with_clock(config, &self.bff_db.url, key, clock).await.unwrap();
-        serve(bff.router()).await
+        serve_on(listener, bff.router())
+    }
+
+    /// A BFF instance whose client at Latchkey has the BFF's receiver as its
+    /// `backchannel_logout_uri`, so Latchkey sends it logout tokens.
+    pub async fn start_bff_receiving_logouts(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let receiver = format!("http://{}/bff/backchannel-logout", listener.local_addr().unwrap());
+        let spec = NewClient { backchannel_logout_uri: Some(receiver), ..client_spec() };
+        let (client, secret) = self.latchkey.add_client(spec, START).await.unwrap();
+        let config = BffConfig { client_id: client.id, client_secret: secret.unwrap(), ..self.config() };
+        self.start_bff_on(listener, config).await
     }
 
     /// A scripted browser for the BFF listening at `bff`, signing in as alice.
@@ -114,7 +134,11 @@ impl Harness {
 
 /// Serves `router` on a free loopback port; returns `http://127.0.0.1:<port>`.
 pub async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), router)
+}
+
+/// Serves `router` on `listener`; returns `http://127.0.0.1:<port>`.
+fn serve_on(listener: tokio::net::TcpListener, router: axum::Router) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     format!("http://{addr}")

@@ -40,6 +40,9 @@ pub struct ClientView {
     pub pkce_required: bool,
     pub dpop: String,
     pub dpop_nonce: bool,
+    /// Where logout tokens go when a session of this client ends (Back-Channel Logout 1.0).
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: bool,
     pub created_at: i64,
 }
 
@@ -61,6 +64,8 @@ impl From<&Client> for ClientView {
             pkce_required: client.pkce_required,
             dpop: client.dpop.as_str().into(),
             dpop_nonce: client.dpop_nonce,
+            backchannel_logout_uri: client.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: client.backchannel_logout_session_required,
             created_at: client.created_at,
         }
     }
@@ -99,6 +104,11 @@ pub struct NewClientRequest {
     pub dpop: Option<String>,
     #[serde(default)]
     pub dpop_nonce: bool,
+    /// Where logout tokens go when a session of this client ends (Back-Channel Logout 1.0).
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
     #[serde(default)]
     pub admin: bool,
 }
@@ -160,6 +170,8 @@ impl NewClientRequest {
             pkce_required: self.pkce_required,
             dpop,
             dpop_nonce: self.dpop_nonce,
+            backchannel_logout_uri: self.backchannel_logout_uri,
+            backchannel_logout_session_required: self.backchannel_logout_session_required,
             ..NewClient::new(self.name, kind, &grants, scope)
         })
     }

@@ -22,6 +22,9 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "authorization_endpoint": urls.url(Endpoint::Authorize),
         "userinfo_endpoint": urls.url(Endpoint::UserInfo),
         "end_session_endpoint": urls.url(Endpoint::Logout),
+        // OpenID Connect Back-Channel Logout 1.0 §2.1 (docs/architecture.md, "Back-channel logout").
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "revocation_endpoint": urls.url(Endpoint::Revoke),
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint": urls.url(Endpoint::Introspect),

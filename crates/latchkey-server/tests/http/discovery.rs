@@ -32,6 +32,8 @@ async fn metadata_lists_only_what_is_implemented(server: TestServer) {
         assert_eq!(body["authorization_endpoint"], format!("{}/authorize", server.issuer));
         assert_eq!(body["userinfo_endpoint"], format!("{}/userinfo", server.issuer));
         assert_eq!(body["end_session_endpoint"], format!("{}/logout", server.issuer));
+        assert_eq!(body["backchannel_logout_supported"], true);
+        assert_eq!(body["backchannel_logout_session_supported"], true);
         assert_eq!(body["response_types_supported"], serde_json::json!(["code"]));
         assert_eq!(body["response_modes_supported"], serde_json::json!(["query"]));
         assert_eq!(body["code_challenge_methods_supported"], serde_json::json!(["S256"]));

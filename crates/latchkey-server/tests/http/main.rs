@@ -23,6 +23,7 @@ mod admin_users;
 mod atomic_writes;
 mod authn;
 mod authorize;
+mod backchannel_logout;
 mod bad_input;
 mod bearer;
 mod client_credentials;

@@ -15,7 +15,8 @@ macro_rules! client_columns {
     () => {
         "id, name, kind, secret_hash, grant_types, scopes, access_token_ttl, refresh_idle_ttl, \
          refresh_absolute_ttl, reuse_window, created_at, redirect_uris, post_logout_redirect_uris, \
-         require_consent, pkce_required, dpop, dpop_nonce"
+         require_consent, pkce_required, dpop, dpop_nonce, backchannel_logout_uri, \
+         backchannel_logout_session_required"
     };
 }
 
@@ -45,6 +46,8 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         dpop: DpopPolicy::parse(&col::<String>(row, "dpop")?)
             .ok_or_else(|| StoreError::corrupt("client dpop", "not off, optional or required"))?,
         dpop_nonce: col::<i64>(row, "dpop_nonce")? != 0,
+        backchannel_logout_uri: col(row, "backchannel_logout_uri")?,
+        backchannel_logout_session_required: col::<i64>(row, "backchannel_logout_session_required")? != 0,
     })
 }
 
@@ -55,7 +58,7 @@ impl ClientStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO clients (",
             client_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
         ))
         .bind(&client.id)
         .bind(&client.name)
@@ -74,6 +77,8 @@ impl ClientStore for SqlStore {
         .bind(flag(client.pkce_required))
         .bind(client.dpop.as_str())
         .bind(flag(client.dpop_nonce))
+        .bind(&client.backchannel_logout_uri)
+        .bind(flag(client.backchannel_logout_session_required))
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("client {}", client.id)))?;
@@ -95,6 +100,8 @@ impl ClientStore for SqlStore {
             pkce_required: client.pkce_required,
             dpop: client.dpop,
             dpop_nonce: client.dpop_nonce,
+            backchannel_logout_uri: client.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: client.backchannel_logout_session_required,
         })
     }
 

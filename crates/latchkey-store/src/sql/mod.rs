@@ -2,6 +2,7 @@
 
 mod account_tokens;
 mod audit;
+mod backchannel_logout;
 mod browser_sessions;
 mod clients;
 mod codes;

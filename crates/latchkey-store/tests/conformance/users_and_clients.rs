@@ -97,6 +97,8 @@ pub async fn clients_round_trip(db: TestDatabase) {
         pkce_required: false,
         dpop: DpopPolicy::Off,
         dpop_nonce: false,
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: false,
     };
     store.create_client(&public, NOW + 1).await.unwrap();
 
@@ -114,12 +116,15 @@ pub async fn clients_round_trip(db: TestDatabase) {
     assert_eq!(zeta.redirect_uris, ["https://app.example/cb", "http://127.0.0.1/cb"]);
     assert_eq!(zeta.post_logout_redirect_uris, ["https://app.example/bye"]);
     assert!(zeta.require_consent && zeta.pkce_required);
+    assert_eq!(zeta.backchannel_logout_uri.as_deref(), Some("https://app.example/backchannel"));
+    assert!(zeta.backchannel_logout_session_required);
 
     let alpha = store.client_by_id("alpha").await.unwrap().unwrap();
     assert_eq!(alpha.kind, ClientKind::Public);
     assert_eq!(alpha.secret_hash, None);
     assert!(alpha.grant_types.is_empty() && alpha.scopes.is_empty());
     assert!(alpha.redirect_uris.is_empty() && !alpha.require_consent && !alpha.pkce_required);
+    assert!(alpha.backchannel_logout_uri.is_none() && !alpha.backchannel_logout_session_required);
     assert_eq!(
         (alpha.access_token_ttl, alpha.refresh_idle_ttl, alpha.refresh_absolute_ttl, alpha.reuse_window),
         (None, None, None, None)

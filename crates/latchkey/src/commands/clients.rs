@@ -29,6 +29,8 @@ pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()>
             reuse_window,
             redirect_uris,
             post_logout_redirect_uris,
+            backchannel_logout_uri,
+            backchannel_logout_session_required,
             skip_consent,
             no_pkce,
             dpop,
@@ -58,6 +60,8 @@ pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()>
                 pkce_required: !no_pkce,
                 dpop: Some(dpop.as_str().to_owned()),
                 dpop_nonce,
+                backchannel_logout_uri,
+                backchannel_logout_session_required,
                 admin,
             };
             let registered: RegisteredClient = match target {

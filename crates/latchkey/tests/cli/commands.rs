@@ -191,6 +191,8 @@ fn users_and_clients_commands_print_json(env: Env) {
             "http://127.0.0.1/native",
             "--post-logout-redirect-uri",
             "https://app.example/bye",
+            "--backchannel-logout-uri",
+            "https://app.example/backchannel-logout",
             "--skip-consent",
             "--json",
         ],
@@ -202,11 +204,31 @@ fn users_and_clients_commands_print_json(env: Env) {
     );
     assert_eq!(spa["post_logout_redirect_uris"], serde_json::json!(["https://app.example/bye"]));
     assert_eq!(spa["require_consent"], false);
+    assert_eq!(spa["backchannel_logout_uri"], "https://app.example/backchannel-logout");
+    assert_eq!(spa["backchannel_logout_session_required"], false);
     assert_eq!(spa["grant_types"], serde_json::json!(["refresh_token", "authorization_code"]));
     for (bad, words) in [
         (&["--redirect-uri", "http://app.example/cb"][..], "https"),
         (&["--redirect-uri", "https://app.example/cb#frag"][..], "fragment"),
         (&[][..], "redirect URI"),
+        (
+            &[
+                "--redirect-uri",
+                "https://app.example/cb",
+                "--backchannel-logout-uri",
+                "http://localhost:9/bcl",
+            ][..],
+            "back-channel",
+        ),
+        (
+            &[
+                "--redirect-uri",
+                "https://app.example/cb",
+                "--backchannel-logout-uri",
+                "http://rp.example/bcl",
+            ][..],
+            "back-channel",
+        ),
     ] {
         let mut args = vec!["clients", "add", "bad", "--type", "public", "--grant", "authorization_code"];
         args.extend_from_slice(bad);

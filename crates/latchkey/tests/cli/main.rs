@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin_api;
+mod backchannel_logout;
 mod bff;
 mod commands;
 mod dpop;
