@@ -48,6 +48,7 @@ latchkey_store::on_both_backends!(
     unit_of_work_dropped_without_commit_leaves_nothing,
     failed_second_statement_undoes_the_first,
     instance_settings_are_compare_and_set,
+    a_database_migrated_before_the_0001_comment_fix_still_migrates,
     one_signer_and_one_next_key_however_many_race,
     retiring_retired_and_deleted_each_happen_once,
     a_revoked_key_is_revoked_once_and_goes_out_on_the_feed,
@@ -121,7 +122,10 @@ use federation::{
 
 #[path = "conformance/instance.rs"]
 mod instance;
-use instance::{heartbeat_and_downtimes_round_trip, instance_settings_are_compare_and_set};
+use instance::{
+    a_database_migrated_before_the_0001_comment_fix_still_migrates, heartbeat_and_downtimes_round_trip,
+    instance_settings_are_compare_and_set,
+};
 
 #[path = "conformance/key_rotation.rs"]
 mod key_rotation;

@@ -28,7 +28,7 @@ CREATE TABLE clients (
     created_at           BIGINT NOT NULL
 );
 
--- One row per refresh-token family (DESIGN.md, "Refresh tokens"). Nothing secret is stored.
+-- One row per refresh-token family (docs/architecture.md, "Refresh tokens"). Nothing secret is stored.
 CREATE TABLE sessions (
     id                  TEXT   NOT NULL PRIMARY KEY,
     user_id             TEXT   NOT NULL REFERENCES users (id) ON DELETE CASCADE,

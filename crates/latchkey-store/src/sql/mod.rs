@@ -7,6 +7,7 @@ mod browser_sessions;
 mod clients;
 mod codes;
 mod consents;
+mod corrected_migrations;
 mod dpop_proofs;
 mod federation;
 mod federation_flows;
@@ -319,6 +320,9 @@ impl Store for SqlStore {
             Some(path) => Some(migration_lock::acquire(path).await?),
             None => None,
         };
+        corrected_migrations::accept(&self.writer, self.backend, migrator)
+            .await
+            .map_err(|e| self.fail(e, || "migration history".into()))?;
         migrator
             .run(&self.writer)
             .await

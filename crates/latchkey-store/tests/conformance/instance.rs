@@ -45,3 +45,14 @@ pub async fn heartbeat_and_downtimes_round_trip(db: TestDatabase) {
     assert_eq!(store.delete_downtimes_before(NOW).await.unwrap(), 1);
     assert_eq!(store.downtimes_since(0).await.unwrap(), vec![Downtime { from: NOW, until: NOW + 61 }]);
 }
+
+/// Migration 0001's comment was corrected after release: a database migrated before holds
+/// its old checksum and still migrates; any other checksum is still refused by sqlx.
+pub async fn a_database_migrated_before_the_0001_comment_fix_still_migrates(db: TestDatabase) {
+    let store = db.store().await;
+    store.set_migration_checksum(1, store.old_checksum_of_0001()).await.unwrap();
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    store.set_migration_checksum(1, &[0; 48]).await.unwrap();
+    assert!(store.migrate().await.is_err(), "a migration that differs otherwise is still refused");
+}
