@@ -45,17 +45,8 @@ pub(super) fn consume<'q>(
 #[async_trait]
 impl AccountTokenStore for SqlStore {
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        let id: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM users WHERE lower(email) = lower($1) ORDER BY created_at, id LIMIT 1",
-        )
-        .bind(email)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(|e| self.fail(e, || "user by e-mail".into()))?;
-        match id {
-            Some(id) => crate::traits::UserStore::user_by_id(self, &id).await,
-            None => Ok(None),
-        }
+        // The oldest account with that address, by the same lookup federation uses.
+        Ok(super::users::with_email(self, email).await?.into_iter().next())
     }
 
     async fn issue_account_token(&self, t: &AccountToken) -> Result<(), StoreError> {

@@ -96,17 +96,21 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
     })
 }
 
-/// The users whose address is `email`, compared case-insensitively (for
-/// [`crate::FederationStore::users_with_email`]).
+/// The users whose address is `email`, compared case-insensitively, oldest first (for
+/// [`crate::FederationStore::users_with_email`] and the sign-up and recovery lookups).
 pub(super) async fn with_email(store: &SqlStore, email: &str) -> Result<Vec<User>, StoreError> {
-    sqlx::query(concat!("SELECT ", user_columns!(), " FROM users WHERE lower(email) = lower($1) ORDER BY id"))
-        .bind(email)
-        .fetch_all(&store.reader)
-        .await
-        .map_err(|e| store.fail(e, || "users by e-mail".into()))?
-        .iter()
-        .map(user_from_row)
-        .collect()
+    sqlx::query(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE lower(email) = lower($1) ORDER BY created_at, id"
+    ))
+    .bind(email)
+    .fetch_all(&store.reader)
+    .await
+    .map_err(|e| store.fail(e, || "users by e-mail".into()))?
+    .iter()
+    .map(user_from_row)
+    .collect()
 }
 
 #[async_trait]
