@@ -109,9 +109,10 @@ impl App {
         let dpop_window = config.dpop_window();
         let federation = Arc::new(federation::Federation::new(master, clock.clone())?);
         let mail_transport = Arc::new(mail::Transport::from_config(&config)?);
-        // The outbox seals e-mails (their links are secrets) under its own copy of the key.
-        let sealer = Arc::new(MasterKey::from_base64(&master.to_base64())?);
-        let outbox = mail::Outbox::new(store.clone(), clock.clone(), sealer);
+        // One copy of the master key for what seals at run time: the outbox (e-mails carry
+        // secret links) and the admin API's key operations.
+        let shared_master = Arc::new(MasterKey::from_base64(&master.to_base64())?);
+        let outbox = mail::Outbox::new(store.clone(), clock.clone(), shared_master.clone());
         let state = AppState {
             uptime: Arc::new(uptime),
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
@@ -122,7 +123,7 @@ impl App {
             urls: Arc::new(urls),
             config: Arc::new(config),
             store,
-            master: Arc::new(MasterKey::from_base64(&master.to_base64())?),
+            master: shared_master,
             clock,
             keys: Arc::new(keys),
             passwords: PasswordPool::new(hasher),

@@ -82,6 +82,7 @@ pub enum AuditCommand {
         /// Most events shown
         #[arg(long, default_value_t = 100, value_name = "N")]
         limit: u32,
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -91,6 +92,7 @@ pub enum AuditCommand {
 pub enum KeysCommand {
     /// List the signing keys: kid, purpose, algorithm, state and dates
     List {
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -124,6 +126,7 @@ pub enum SessionsCommand {
         /// Only this user's sessions
         #[arg(long, value_name = "USERNAME")]
         user: Option<String>,
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -159,6 +162,7 @@ pub enum UsersCommand {
     /// Create a user; the password is read from standard input
     Add {
         username: String,
+        /// The user's e-mail address (unverified unless --email-verified)
         #[arg(long)]
         email: Option<String>,
         /// The address is known to be the user's (an upstream identity with the same
@@ -178,6 +182,7 @@ pub enum UsersCommand {
     },
     /// List users
     List {
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -189,6 +194,7 @@ pub enum UsersCommand {
     /// Show a user's ways to sign in: their password (if any) and each linked provider
     Identities {
         username: String,
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -210,6 +216,7 @@ pub enum UsersCommand {
         /// rejecting their lines, so an import can be run again
         #[arg(long)]
         skip_existing: bool,
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -309,11 +316,13 @@ pub enum ClientsCommand {
         /// Require a server nonce in this client's DPoP proofs (RFC 9449 §8)
         #[arg(long)]
         dpop_nonce: bool,
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
     /// List clients
     List {
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -322,6 +331,7 @@ pub enum ClientsCommand {
     /// Give a confidential client a new secret (printed once); the old one stops working
     RotateSecret {
         client_id: String,
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -341,6 +351,7 @@ pub enum TokenCommand {
         /// Expected audience [default: this server's audience; none with --jwks]
         #[arg(long, value_name = "AUD")]
         audience: Option<String>,
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },

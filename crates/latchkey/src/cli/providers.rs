@@ -17,12 +17,14 @@ pub enum ProvidersCommand {
     Add(Box<ProviderAddArgs>),
     /// List providers (never their secrets)
     List {
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
     /// Remove a provider and its linked identities (the users stay)
     Remove {
         name: String,
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -40,8 +42,10 @@ pub enum ProvidersCommand {
     /// Dry run: what a login with these upstream claims (a JSON file) would do, and why
     TestMapping {
         name: String,
+        /// A JSON file of upstream claims (an ID token's payload or a UserInfo answer)
         #[arg(long, value_name = "FILE")]
         claims: PathBuf,
+        /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -60,13 +64,16 @@ pub struct ProviderAddArgs {
     /// The OpenID Connect issuer (the discovered issuer must equal it byte for byte)
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
+    /// Where browsers are sent to sign in (oauth2; overrides discovery or the preset)
     #[arg(long, value_name = "URL")]
     pub authorization_endpoint: Option<String>,
+    /// Where codes are exchanged for tokens (oauth2; overrides discovery or the preset)
     #[arg(long, value_name = "URL")]
     pub token_endpoint: Option<String>,
     /// UserInfo, or the profile API of an OAuth 2.0 provider (GitHub /user, Facebook /me)
     #[arg(long, value_name = "URL")]
     pub userinfo_endpoint: Option<String>,
+    /// The provider's signing keys (overrides discovery)
     #[arg(long, value_name = "URL")]
     pub jwks_uri: Option<String>,
     /// GitHub's /user/emails (GitHub Enterprise)
@@ -111,6 +118,7 @@ pub struct ProviderAddArgs {
     /// (Apple) [default: sha256 for the apple flavor, else raw]
     #[arg(long, value_name = "MODE")]
     pub nonce_hashing: Option<String>,
+    /// Print the result as one JSON document on stdout
     #[arg(long)]
     pub json: bool,
 }
