@@ -65,6 +65,8 @@ try {
   await tab.getByRole('button', { name: 'Sign in' }).click();
   await tab.waitForURL((u) => u.origin === bank.origin && !u.pathname.startsWith('/bff/'));
   await tab.getByText(/^Signed in/).waitFor();
+  // The balance arrives after the sign-in line: wait for it, then check it exactly.
+  await tab.locator('#balance').filter({ hasText: /^0\.00$/ }).waitFor();
   assert.equal(await balanceOf(tab), '0.00');
   const session = (await context.cookies(bank.href)).find((c) => c.name.endsWith('latchkey-bff'));
   assert.equal(session?.httpOnly, true);
