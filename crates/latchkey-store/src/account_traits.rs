@@ -21,7 +21,7 @@ pub struct OutboxMail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountToken {
     pub user_id: String,
-    /// `password_reset` or `email_verification`.
+    /// `password_reset`, `email_verification` or `email_change`.
     pub purpose: String,
     pub token_hash: String,
     /// The address the link was sent to (for a verification: the address it verifies).
@@ -30,6 +30,18 @@ pub struct AccountToken {
     pub password_mark: String,
     pub created_at: i64,
     pub expires_at: i64,
+}
+
+/// What using an `email_change` link did ([`AccountTokenStore::change_email`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailChange {
+    /// The used link; its `email` is the new address.
+    pub link: AccountToken,
+    /// The address the account had before (to notify), when it had one.
+    pub previous_email: Option<String>,
+    /// False when another account uses the new address by now: the link is used up and
+    /// nothing changed.
+    pub changed: bool,
 }
 
 /// The outbox every process drains (docs/architecture.md, "E-mail delivery").
@@ -66,6 +78,10 @@ pub trait AccountTokenStore: Send + Sync {
     /// transaction, marks the user's e-mail verified when it is still the address the link was
     /// sent to. Returns the link; `None` when it is not live.
     async fn verify_email(&self, token_hash: &str, now: i64) -> Result<Option<AccountToken>, StoreError>;
+    /// Uses an `email_change` link (the single-use compare-and-swap) and, in the same
+    /// transaction, makes its address the user's, verified, unless another account has that
+    /// address by now. `None` when the link is not live.
+    async fn change_email(&self, token_hash: &str, now: i64) -> Result<Option<EmailChange>, StoreError>;
     /// The link whose token hashes to `token_hash`, if it has this purpose, is unused and
     /// `expires_at > now`.
     async fn live_account_token(

@@ -57,6 +57,7 @@
 
 mod account_traits;
 mod backchannel_logout;
+mod client_model;
 mod error;
 mod federation;
 mod linked_identities;
@@ -68,8 +69,9 @@ pub mod testing;
 mod traits;
 mod unit_of_work;
 
-pub use account_traits::{AccountToken, AccountTokenStore, OutboxMail, OutboxStore};
+pub use account_traits::{AccountToken, AccountTokenStore, EmailChange, OutboxMail, OutboxStore};
 pub use backchannel_logout::{BackchannelLogout, BackchannelLogoutStore};
+pub use client_model::{Client, ClientSignup, NewClient};
 pub use error::{Backend, StoreError};
 pub use federation::{
     FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord, UpstreamTokenRecord,
@@ -78,9 +80,9 @@ pub use latchkey_core::client::ClientKind;
 pub use latchkey_core::grant::GrantType;
 pub use linked_identities::{LinkedIdentityStore, Unlinked};
 pub use model::{
-    AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
-    NewClient, NewSession, NewUser, PoolUsage, Revocation, RevocationKind, Session, SessionWithUser,
-    SignInMethod, SigningKeyRecord, ThrottleCount, User, UserProfile, UserUpdate,
+    AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, NewAuthorizationCode,
+    NewSession, NewUser, PoolUsage, Revocation, RevocationKind, Session, SessionWithUser, SignInMethod,
+    SigningKeyRecord, ThrottleCount, User, UserProfile, UserUpdate,
 };
 pub use native_exchange::NativeExchangeStore;
 pub use sql::SqlStore;

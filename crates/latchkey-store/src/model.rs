@@ -1,11 +1,7 @@
 //! The rows the store reads and writes. Times are Unix seconds chosen by the caller: the store
 //! never reads the clock, so expiry is testable and consistent across processes.
 
-use latchkey_core::client::ClientKind;
-use latchkey_core::dpop::DpopPolicy;
-use latchkey_core::grant::GrantType;
 use latchkey_core::key_rotation::{KeyPurpose, KeyState};
-use latchkey_core::scope::Scope;
 use latchkey_core::session::SessionLifetime;
 
 /// A user account. `password_hash` is a PHC string (Argon2id, or a legacy bcrypt hash that the
@@ -56,104 +52,6 @@ pub struct NewUser {
     pub password_hash: String,
     /// Self-registration: the account may not sign in before its e-mail is verified.
     pub verification_required: bool,
-}
-
-/// A registered OAuth client (RFC 6749 §2) as read back: a [`NewClient`] plus when it was
-/// created. `secret_hash` is a keyed hash of the server-generated secret, `None` for public
-/// clients. The TTLs override the server defaults when set (seconds).
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub id: String,
-    pub name: String,
-    pub kind: ClientKind,
-    pub secret_hash: Option<Vec<u8>>,
-    pub grant_types: Vec<GrantType>,
-    pub scopes: Vec<String>,
-    pub access_token_ttl: Option<i64>,
-    pub refresh_idle_ttl: Option<i64>,
-    pub refresh_absolute_ttl: Option<i64>,
-    pub reuse_window: Option<i64>,
-    /// Registered redirect URIs, compared as exact strings (loopback ports excepted).
-    pub redirect_uris: Vec<String>,
-    /// Where RP-initiated logout may send the browser afterwards.
-    pub post_logout_redirect_uris: Vec<String>,
-    /// Whether users are asked to consent; first-party clients may skip it.
-    pub require_consent: bool,
-    /// Whether the code flow needs a PKCE challenge (`latchkey_core::pkce::require_for`);
-    /// only legacy confidential clients are registered without.
-    pub pkce_required: bool,
-    /// DPoP (RFC 9449 §5): off, optional or required at the token endpoint.
-    pub dpop: DpopPolicy,
-    /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
-    pub dpop_nonce: bool,
-    /// Where this client receives logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.2).
-    pub backchannel_logout_uri: Option<String>,
-    /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
-    pub backchannel_logout_session_required: bool,
-    pub created_at: i64,
-}
-
-/// A client to register: the one type every way of creating a client goes through (the CLI,
-/// `serve --demo`, the test harnesses), built with [`NewClient::new`]'s defaults and struct
-/// update syntax (`NewClient { redirect_uris, ..NewClient::new(..) }`). Lifetimes are in
-/// seconds; `None` takes the server default.
-#[derive(Debug, Clone)]
-pub struct NewClient {
-    /// Assigned at registration (`latchkey_server::admin::add_client`); empty until then.
-    pub id: String,
-    pub name: String,
-    pub kind: ClientKind,
-    /// Assigned at registration for a confidential client; `None` until then.
-    pub secret_hash: Option<Vec<u8>>,
-    pub grant_types: Vec<GrantType>,
-    pub scopes: Vec<String>,
-    pub access_token_ttl: Option<i64>,
-    pub refresh_idle_ttl: Option<i64>,
-    pub refresh_absolute_ttl: Option<i64>,
-    pub reuse_window: Option<i64>,
-    /// Registered redirect URIs, compared as exact strings (loopback ports excepted).
-    pub redirect_uris: Vec<String>,
-    /// Where RP-initiated logout may send the browser afterwards.
-    pub post_logout_redirect_uris: Vec<String>,
-    /// Whether users are asked to consent; first-party clients may skip it.
-    pub require_consent: bool,
-    /// Whether the code flow needs a PKCE challenge (`latchkey_core::pkce::require_for`);
-    /// only legacy confidential clients are registered without.
-    pub pkce_required: bool,
-    /// DPoP (RFC 9449 §5): off, optional or required at the token endpoint.
-    pub dpop: DpopPolicy,
-    /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
-    pub dpop_nonce: bool,
-    /// Where this client receives logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.2).
-    pub backchannel_logout_uri: Option<String>,
-    /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
-    pub backchannel_logout_session_required: bool,
-}
-
-impl NewClient {
-    /// A client with the server's default lifetimes, no redirect URIs, and consent required.
-    pub fn new(name: impl Into<String>, kind: ClientKind, grant_types: &[GrantType], scope: Scope) -> Self {
-        Self {
-            id: String::new(),
-            name: name.into(),
-            kind,
-            secret_hash: None,
-            grant_types: grant_types.to_vec(),
-            scopes: scope.iter().map(str::to_owned).collect(),
-            access_token_ttl: None,
-            refresh_idle_ttl: None,
-            refresh_absolute_ttl: None,
-            reuse_window: None,
-            redirect_uris: Vec::new(),
-            post_logout_redirect_uris: Vec::new(),
-            require_consent: true,
-            pkce_required: true,
-            dpop: DpopPolicy::Optional,
-            dpop_nonce: false,
-            backchannel_logout_uri: None,
-            backchannel_logout_session_required: false,
-        }
-    }
 }
 
 /// How a user signed in, for the `amr` (RFC 8176) and `idp` claims of every token of that

@@ -8,13 +8,14 @@ use latchkey_core::refresh::Downtime;
 
 use crate::account_traits::{AccountTokenStore, OutboxStore};
 use crate::backchannel_logout::BackchannelLogoutStore;
+use crate::client_model::{Client, NewClient};
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
 use crate::model::{
-    AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
-    NewClient, NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SigningKeyRecord,
-    ThrottleCount, User, UserUpdate,
+    AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, NewAuthorizationCode,
+    NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount,
+    User, UserUpdate,
 };
 use crate::native_exchange::NativeExchangeStore;
 use crate::unit_of_work::Transactional;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use latchkey_core::dpop::DpopPolicy;
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{
-    ClientKind, ClientStore, GrantType, NewClient, NewSession, NewUser, Revocation, RevocationKind,
-    RevocationStore, SessionStore, SqlStore, Store, StoreError, UserStore,
+    ClientKind, ClientSignup, ClientStore, GrantType, NewClient, NewSession, NewUser, Revocation,
+    RevocationKind, RevocationStore, SessionStore, SqlStore, Store, StoreError, UserStore,
 };
 
 latchkey_store::on_both_backends!(
@@ -211,6 +211,7 @@ fn new_client(id: &str) -> NewClient {
         dpop_nonce: true,
         backchannel_logout_uri: Some("https://app.example/backchannel".into()),
         backchannel_logout_session_required: true,
+        signup: ClientSignup { self_registration: Some(true), require_verified_email: true },
     }
 }
 

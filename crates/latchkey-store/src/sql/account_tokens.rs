@@ -8,7 +8,7 @@ use sqlx::query::Query;
 use sqlx::Any;
 
 use super::{col, SqlStore};
-use crate::account_traits::{AccountToken, AccountTokenStore};
+use crate::account_traits::{AccountToken, AccountTokenStore, EmailChange};
 use crate::error::StoreError;
 use crate::model::User;
 
@@ -94,6 +94,40 @@ impl AccountTokenStore for SqlStore {
         }
         tx.commit().await.map_err(|e| self.fail(e, || "database".into()))?;
         Ok(link)
+    }
+
+    async fn change_email(&self, token_hash: &str, now: i64) -> Result<Option<EmailChange>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let fail = |e| self.fail(e, || "account link".into());
+        let Some(link) = consume(token_hash, "email_change", now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fail)?
+            .as_ref()
+            .map(token_from_row)
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let previous_email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(&link.user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fail)?
+            .flatten();
+        let done = sqlx::query(
+            "UPDATE users SET email = $2, email_verified = 1, verification_required = 0, updated_at = $3, \
+             version = version + 1 WHERE id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM users other WHERE lower(other.email) = lower($2) AND other.id <> $1)",
+        )
+        .bind(&link.user_id)
+        .bind(&link.email)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.fail(e, || "user".into()))?;
+        tx.commit().await.map_err(|e| self.fail(e, || "database".into()))?;
+        Ok(Some(EmailChange { link, previous_email, changed: done.rows_affected() > 0 }))
     }
 
     async fn live_account_token(

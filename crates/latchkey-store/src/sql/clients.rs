@@ -7,8 +7,8 @@ use latchkey_core::grant::GrantType;
 use sqlx::any::AnyRow;
 
 use super::{col, flag, from_json, to_json, SqlStore};
+use crate::client_model::{Client, ClientSignup, NewClient};
 use crate::error::StoreError;
-use crate::model::{Client, NewClient};
 use crate::traits::ClientStore;
 
 macro_rules! client_columns {
@@ -16,7 +16,7 @@ macro_rules! client_columns {
         "id, name, kind, secret_hash, grant_types, scopes, access_token_ttl, refresh_idle_ttl, \
          refresh_absolute_ttl, reuse_window, created_at, redirect_uris, post_logout_redirect_uris, \
          require_consent, pkce_required, dpop, dpop_nonce, backchannel_logout_uri, \
-         backchannel_logout_session_required"
+         backchannel_logout_session_required, self_registration, require_verified_email"
     };
 }
 
@@ -48,6 +48,10 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         dpop_nonce: col::<i64>(row, "dpop_nonce")? != 0,
         backchannel_logout_uri: col(row, "backchannel_logout_uri")?,
         backchannel_logout_session_required: col::<i64>(row, "backchannel_logout_session_required")? != 0,
+        signup: ClientSignup {
+            self_registration: col::<Option<i64>>(row, "self_registration")?.map(|on| on != 0),
+            require_verified_email: col::<i64>(row, "require_verified_email")? != 0,
+        },
     })
 }
 
@@ -58,7 +62,7 @@ impl ClientStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO clients (",
             client_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
         ))
         .bind(&client.id)
         .bind(&client.name)
@@ -79,6 +83,8 @@ impl ClientStore for SqlStore {
         .bind(flag(client.dpop_nonce))
         .bind(&client.backchannel_logout_uri)
         .bind(flag(client.backchannel_logout_session_required))
+        .bind(client.signup.self_registration.map(flag))
+        .bind(flag(client.signup.require_verified_email))
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("client {}", client.id)))?;
@@ -102,6 +108,7 @@ impl ClientStore for SqlStore {
             dpop_nonce: client.dpop_nonce,
             backchannel_logout_uri: client.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: client.backchannel_logout_session_required,
+            signup: client.signup,
         })
     }
 

@@ -8,11 +8,12 @@ use std::collections::HashSet;
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{AccountToken, AccountTokenStore, OutboxMail, OutboxStore, Transactional, UserStore};
 
-use super::{seeded, NOW};
+use super::{new_user, seeded, NOW};
 
 latchkey_store::on_both_backends!(
     outbox_claims_each_mail_once_across_pools,
     account_links_are_replaced_used_once_and_verify_the_address,
+    email_change_links_change_the_address_once_unless_it_was_taken,
 );
 
 fn mail(id: &str) -> OutboxMail {
@@ -103,4 +104,29 @@ async fn account_links_are_replaced_used_once_and_verify_the_address(db: TestDat
     assert!(store.verify_email("v2", NOW).await.unwrap().is_some());
     let user = store.user_by_id("u1").await.unwrap().unwrap();
     assert!(user.email_verified && !user.verification_required);
+}
+
+async fn email_change_links_change_the_address_once_unless_it_was_taken(db: TestDatabase) {
+    let store = seeded(&db).await;
+    let before = store.user_by_id("u1").await.unwrap().unwrap();
+    store.issue_account_token(&link("c1", "email_change", "alice@new.example")).await.unwrap();
+    // An e-mail change link is not a verification link, and the address waits for the link.
+    assert!(store.verify_email("c1", NOW).await.unwrap().is_none());
+    assert_eq!(store.user_by_email("alice@new.example").await.unwrap().map(|u| u.id), None);
+
+    let change = store.change_email("c1", NOW + 1).await.unwrap().unwrap();
+    assert!(change.changed);
+    assert_eq!(change.previous_email.as_deref(), Some("alice@example.com"));
+    let after = store.user_by_id("u1").await.unwrap().unwrap();
+    assert_eq!(after.email.as_deref(), Some("alice@new.example"));
+    assert!(after.email_verified && after.version == before.version + 1 && after.updated_at == NOW + 1);
+    assert!(store.change_email("c1", NOW + 2).await.unwrap().is_none(), "used once");
+
+    // Another account took the address meanwhile: the link is used up, nothing changes.
+    store.create_user(&new_user("u2", "bob"), NOW).await.unwrap();
+    store.issue_account_token(&link("c2", "email_change", "BOB@example.com")).await.unwrap();
+    let refused = store.change_email("c2", NOW + 3).await.unwrap().unwrap();
+    assert!(!refused.changed);
+    assert_eq!(store.user_by_id("u1").await.unwrap().unwrap().email.as_deref(), Some("alice@new.example"));
+    assert!(store.change_email("c2", NOW + 4).await.unwrap().is_none());
 }

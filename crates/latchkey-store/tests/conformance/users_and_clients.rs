@@ -99,6 +99,7 @@ pub async fn clients_round_trip(db: TestDatabase) {
         dpop_nonce: false,
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
+        signup: ClientSignup { self_registration: Some(false), require_verified_email: false },
     };
     store.create_client(&public, NOW + 1).await.unwrap();
 
@@ -118,6 +119,7 @@ pub async fn clients_round_trip(db: TestDatabase) {
     assert!(zeta.require_consent && zeta.pkce_required);
     assert_eq!(zeta.backchannel_logout_uri.as_deref(), Some("https://app.example/backchannel"));
     assert!(zeta.backchannel_logout_session_required);
+    assert_eq!(zeta.signup, ClientSignup { self_registration: Some(true), require_verified_email: true });
 
     let alpha = store.client_by_id("alpha").await.unwrap().unwrap();
     assert_eq!(alpha.kind, ClientKind::Public);
@@ -130,9 +132,16 @@ pub async fn clients_round_trip(db: TestDatabase) {
         (None, None, None, None)
     );
     assert_eq!(alpha.created_at, NOW + 1);
+    assert_eq!(alpha.signup.self_registration, Some(false));
+    let mut follows = new_client("omega");
+    follows.signup = ClientSignup::default();
+    store.create_client(&follows, NOW).await.unwrap();
+    let omega = store.client_by_id("omega").await.unwrap().unwrap();
+    assert_eq!(omega.signup, ClientSignup::default(), "NULL: the server's setting");
+    assert!(omega.signup.allows_signup(true) && !omega.signup.allows_signup(false));
 
     let ids: Vec<String> = store.list_clients().await.unwrap().into_iter().map(|c| c.id).collect();
-    assert_eq!(ids, ["alpha", "zeta"]);
+    assert_eq!(ids, ["alpha", "omega", "zeta"]);
     assert!(store.client_by_id("nobody").await.unwrap().is_none());
 
     let err = store.create_client(&public, NOW).await.unwrap_err();
