@@ -21,6 +21,9 @@ pub const PASSWORD_RESET_TTL: i64 = 3_600;
 /// An e-mail verification link, valid for [`EMAIL_VERIFICATION_TTL`].
 pub const EMAIL_VERIFICATION: &str = "email_verification";
 pub const EMAIL_VERIFICATION_TTL: i64 = 24 * 3_600;
+/// A link to a new address that makes it the account's (docs/architecture.md, "Changing the
+/// e-mail address"), valid as long as a verification link.
+pub const EMAIL_CHANGE: &str = "email_change";
 /// Longest token accepted from a request (ours are 43 characters).
 const MAX_TOKEN_LEN: usize = 128;
 

@@ -49,6 +49,7 @@ pub enum Endpoint {
     AccountEndSession,
     AccountEndSessions,
     AccountChangePassword,
+    AccountChangeEmail,
 }
 
 impl Endpoint {
@@ -77,6 +78,7 @@ impl Endpoint {
             Self::AccountEndSession => "/account/end-session",
             Self::AccountEndSessions => "/account/end-sessions",
             Self::AccountChangePassword => "/account/change-password",
+            Self::AccountChangeEmail => "/account/change-email",
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum Channel {
     PasswordGrant,
     HostedLogin,
     PasswordChange,
+    /// Proving the account before its e-mail address is changed.
+    EmailChange,
     /// Proving an existing account before an upstream identity is linked to it.
     FederationLink,
 }
@@ -52,6 +54,7 @@ impl Channel {
             Self::PasswordGrant => "password_grant",
             Self::HostedLogin => "hosted_login",
             Self::PasswordChange => "password_change",
+            Self::EmailChange => "email_change",
             Self::FederationLink => "federation_link",
         }
     }

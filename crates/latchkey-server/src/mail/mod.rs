@@ -5,6 +5,7 @@
 //! [`Transport`] and retries failures with back-off, so a mail-server outage loses nothing and
 //! two processes never send one e-mail twice.
 
+mod email_change_templates;
 pub mod templates;
 mod transport;
 mod worker;

@@ -2,6 +2,9 @@
 
 use maud::html;
 
+pub use super::email_change_templates::{
+    address_in_use, confirm_new_email, email_change_requested, email_changed,
+};
 use super::Mail;
 
 /// The forgotten-password e-mail, with its single-use link.

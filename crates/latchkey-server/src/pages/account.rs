@@ -25,10 +25,13 @@ pub struct AccountView<'a> {
     pub end_session: &'a str,
     pub end_sessions: &'a str,
     pub change_password: &'a str,
+    pub change_email: &'a str,
     pub csrf: &'a str,
     pub username: &'a str,
     pub email: Option<&'a str>,
     pub email_verified: bool,
+    /// Whether the account has a password (a federated one may not).
+    pub has_password: bool,
     pub sessions: Vec<SessionRow<'a>>,
     /// The outcome of the last action (a notice, or an error with a 400).
     pub notice: Option<&'a str>,
@@ -76,6 +79,7 @@ pub fn account_page(view: &AccountView<'_>) -> Response {
                 @if view.email.is_some() { " (" (if view.email_verified { "verified" } else { "not verified" }) ")" }
             }
             (sessions_markup(view))
+            (super::account_email::change_email_markup(view.change_email, view.csrf, view.has_password))
             h2 { "Change your password" }
             form method="post" action=(view.change_password) {
                 input type="hidden" name="csrf" value=(view.csrf);

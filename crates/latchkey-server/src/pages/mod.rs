@@ -6,6 +6,7 @@
 //! out through [`render`], which adds the headers of [`security_headers`].
 
 pub mod account;
+pub mod account_email;
 pub mod recovery;
 mod security_headers;
 pub mod signup;

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::AccountEndSession.route(), post(account_page::end_session))
         .route(Endpoint::AccountEndSessions.route(), post(account_page::end_sessions))
         .route(Endpoint::AccountChangePassword.route(), post(account_page::change_password))
+        .route(Endpoint::AccountChangeEmail.route(), post(account_page::change_email))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -34,6 +34,7 @@ mod dpop;
 mod dpop_binding;
 mod e2e;
 mod e2e_accounts;
+mod email_change;
 mod error_description;
 mod exchange_kit;
 mod federation;

@@ -4,8 +4,10 @@
 //! and answers with the page again, saying what happened.
 
 mod actions;
+mod email_change;
 
 pub use actions::{change_password, end_session, end_sessions};
+pub use email_change::change_email;
 
 use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
@@ -66,20 +68,23 @@ async fn page(
         })
         .collect();
     let urls = &state.urls;
-    let (end_session, end_sessions, change_password) = (
+    let (end_session, end_sessions, change_password, change_email) = (
         urls.path(Endpoint::AccountEndSession),
         urls.path(Endpoint::AccountEndSessions),
         urls.path(Endpoint::AccountChangePassword),
+        urls.path(Endpoint::AccountChangeEmail),
     );
     forms::with_csrf(state, headers, |csrf| {
         account::account_page(&AccountView {
             end_session: &end_session,
             end_sessions: &end_sessions,
             change_password: &change_password,
+            change_email: &change_email,
             csrf,
             username: &user.username,
             email: user.email.as_deref(),
             email_verified: user.email_verified,
+            has_password: user.password_hash != crate::federation::sign_in::NO_PASSWORD,
             sessions: rows,
             notice,
             error,
