@@ -16,6 +16,7 @@ use latchkey_store::{AuditEvent, Client, NewUser, Store, User, UserUpdate};
 pub use latchkey_store::NewClient;
 
 use crate::password_pool::PasswordPool;
+use crate::routes::mail_requests::is_email;
 use crate::tokens::client_secret::ClientSecrets;
 
 /// A user to create.
@@ -244,17 +245,54 @@ pub async fn enable_user(store: &dyn Store, user: &User, now: i64) -> anyhow::Re
 }
 
 /// Changes a user's email and roles if nobody changed the user since `expected_version`
-/// was read: `None` when someone did (the admin API answers 412).
+/// was read: `None` when someone did (the admin API answers 412). A changed address is
+/// unverified unless `email_verified` (the operator vouches for it).
 pub async fn update_user(
     store: &dyn Store,
     user: &User,
     expected_version: i64,
-    email: Option<String>,
+    (email, email_verified): (Option<String>, bool),
     roles: Vec<String>,
     now: i64,
 ) -> anyhow::Result<Option<User>> {
-    let update = UserUpdate { id: user.id.clone(), expected_version, email, roles };
+    if let Some(email) = &email {
+        ensure!(is_email(email), "{email:?} is not an e-mail address");
+    }
+    let update = UserUpdate { id: user.id.clone(), expected_version, email, email_verified, roles };
     Ok(store.update_user(&update, now).await?)
+}
+
+/// The roles of `user` with `add` given and `remove` taken away, in order, without repeats.
+pub fn changed_roles(user_roles: &[String], add: &[String], remove: &[String]) -> Vec<String> {
+    let mut roles: Vec<String> = user_roles.iter().filter(|r| !remove.contains(r)).cloned().collect();
+    for role in add {
+        if !roles.contains(role) && !remove.contains(role) {
+            roles.push(role.clone());
+        }
+    }
+    roles
+}
+
+/// Deletes a user in one unit of work: every session ends first (so back-channel logout
+/// tokens and the revocation feed still go out), every browser session ends, the
+/// `user_deleted` audit event is written, then the user row goes with everything that
+/// cascades from it (linked identities, links, consents). False when there was no such user.
+pub async fn delete_user(store: &dyn Store, user: &User, now: i64) -> anyhow::Result<bool> {
+    let mut work = store.begin().await?;
+    work.revoke_user_sessions(&user.id, now, "user_deleted", None).await?;
+    work.end_user_browser_sessions(&user.id, now).await?;
+    let event = AuditEvent {
+        at: now,
+        kind: "user_deleted".into(),
+        user_id: Some(user.id.clone()),
+        client_id: None,
+        session_id: None,
+        detail: Some(format!("username={}", user.username)),
+    };
+    work.record_audit_event(&event).await?;
+    let deleted = work.delete_user(&user.id).await?;
+    work.commit().await?;
+    Ok(deleted)
 }
 
 /// Gives a confidential client a new secret (shown once) in place of the old one, which stops

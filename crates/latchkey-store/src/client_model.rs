@@ -127,4 +127,9 @@ impl ClientSignup {
     pub fn allows_signup(&self, server_default: bool) -> bool {
         self.self_registration.unwrap_or(server_default)
     }
+
+    /// Whether a user whose address is verified (or not) may sign in to this client.
+    pub fn admits(&self, email_verified: bool) -> bool {
+        email_verified || !self.require_verified_email
+    }
 }

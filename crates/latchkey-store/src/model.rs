@@ -35,6 +35,8 @@ pub struct UserUpdate {
     pub id: String,
     pub expected_version: i64,
     pub email: Option<String>,
+    /// The operator vouches for `email`; otherwise a changed address is unverified.
+    pub email_verified: bool,
     pub roles: Vec<String>,
 }
 

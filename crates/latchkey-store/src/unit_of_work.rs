@@ -86,6 +86,8 @@ pub trait UnitOfWork: Send {
         purpose: &str,
         now: i64,
     ) -> Result<Option<AccountToken>, StoreError>;
+    /// See [`crate::UserStore::delete_user`].
+    async fn delete_user(&mut self, id: &str) -> Result<bool, StoreError>;
     /// See [`crate::AuditStore::record_audit_event`].
     async fn record_audit_event(&mut self, event: &AuditEvent) -> Result<(), StoreError>;
     /// Makes every write of this unit visible at once.

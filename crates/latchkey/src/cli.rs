@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod providers;
+mod users;
 pub use providers::{ProviderAddArgs, ProviderKindArg, ProvidersCommand};
+pub use users::UsersCommand;
 
 #[derive(Parser)]
 #[command(name = "latchkey", version, about = "Latchkey: an OAuth 2.1 / OpenID Connect authorization server")]
@@ -157,71 +159,6 @@ pub struct ServeArgs {
     pub change_issuer: bool,
 }
 
-#[derive(Subcommand)]
-pub enum UsersCommand {
-    /// Create a user; the password is read from standard input
-    Add {
-        username: String,
-        /// The user's e-mail address (unverified unless --email-verified)
-        #[arg(long)]
-        email: Option<String>,
-        /// The address is known to be the user's (an upstream identity with the same
-        /// verified address may then be linked to this account)
-        #[arg(long, requires = "email")]
-        email_verified: bool,
-        /// A role to give the user (repeatable)
-        #[arg(long = "role", value_name = "ROLE")]
-        roles: Vec<String>,
-        /// Read the password from standard input, or ask for it without echo when standard
-        /// input is a terminal (required: passwords never go in arguments)
-        #[arg(long, required = true)]
-        password_stdin: bool,
-        /// Print the result as JSON
-        #[arg(long)]
-        json: bool,
-    },
-    /// List users
-    List {
-        /// Print the result as one JSON document on stdout
-        #[arg(long)]
-        json: bool,
-    },
-    /// Disable a user and end all their sessions
-    Disable { username: String },
-    /// Lift a user's permanent lockout (`lockout_after_failures`) and clear their sign-in
-    /// throttle counts
-    Unlock { username: String },
-    /// Show a user's ways to sign in: their password (if any) and each linked provider
-    Identities {
-        username: String,
-        /// Print the result as one JSON document on stdout
-        #[arg(long)]
-        json: bool,
-    },
-    /// Unlink a provider from a user (never their last way to sign in)
-    Unlink { username: String, provider: String },
-    /// Set a user's password (read from standard input) and end all their sessions
-    SetPassword {
-        username: String,
-        /// Read the password from standard input, or ask for it without echo when standard
-        /// input is a terminal
-        #[arg(long, required = true)]
-        password_stdin: bool,
-    },
-    /// Import users from JSON lines {"username", "email", "password_hash", "roles"} (bcrypt
-    /// or Argon2); a line with any other field is rejected, naming the field
-    Import {
-        file: PathBuf,
-        /// Leave users that already exist as they are (counted as skipped) instead of
-        /// rejecting their lines, so an import can be run again
-        #[arg(long)]
-        skip_existing: bool,
-        /// Print the result as one JSON document on stdout
-        #[arg(long)]
-        json: bool,
-    },
-}
-
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ClientTypeArg {
     Public,
@@ -303,6 +240,16 @@ pub enum ClientsCommand {
         /// Logout tokens for this client must name the browser session (`sid`)
         #[arg(long, requires = "backchannel_logout_uri")]
         backchannel_logout_session_required: bool,
+        /// Offer sign-up on this client's login page even when the server's
+        /// self_registration is off [default: follow self_registration]
+        #[arg(long, conflicts_with = "no_self_registration")]
+        self_registration: bool,
+        /// Never offer sign-up on this client's login page
+        #[arg(long)]
+        no_self_registration: bool,
+        /// Refuse sign-in to users whose e-mail address is not verified
+        #[arg(long)]
+        require_verified_email: bool,
         /// Do not ask users to consent (first-party clients)
         #[arg(long)]
         skip_consent: bool,

@@ -90,6 +90,22 @@ impl AdminApi {
         response.json().await.context("the admin API answered something else than JSON")
     }
 
+    /// Changes the resource at `path` with `patch` (a JSON merge of fields), conditional on
+    /// the version just read (`If-Match` with its `ETag`): a concurrent change by another
+    /// admin is refused (412), never overwritten.
+    pub async fn update<T: DeserializeOwned>(&self, path: &str, patch: &Value) -> anyhow::Result<T> {
+        let current = self.request(Method::GET, path, None).await?;
+        let etag = current.headers().get(reqwest::header::ETAG).cloned().context("the answer has no ETag")?;
+        let url = format!("{}{path}", self.base);
+        let request = self.http.patch(url).bearer_auth(&self.token).header(reqwest::header::IF_MATCH, etag);
+        let response =
+            request.json(patch).send().await.with_context(|| format!("cannot reach {}", self.base))?;
+        if !response.status().is_success() {
+            return Err(refusal(response).await);
+        }
+        response.json().await.context("the admin API answered something else than JSON")
+    }
+
     /// A request whose answer has no body (`204`).
     pub async fn call_empty(&self, method: Method, path: &str) -> anyhow::Result<()> {
         self.request(method, path, None).await.map(drop)

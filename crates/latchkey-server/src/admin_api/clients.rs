@@ -11,7 +11,7 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::{Scope, ADMIN_SCOPE};
-use latchkey_store::Client;
+use latchkey_store::{Client, ClientSignup};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -43,6 +43,11 @@ pub struct ClientView {
     /// Where logout tokens go when a session of this client ends (Back-Channel Logout 1.0).
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: bool,
+    /// Sign-up from this client's login page: absent or null follows the server's
+    /// `self_registration`; true offers it, false refuses it.
+    pub self_registration: Option<bool>,
+    /// Users whose e-mail address is not verified may not sign in to this client.
+    pub require_verified_email: bool,
     pub created_at: i64,
 }
 
@@ -66,6 +71,8 @@ impl From<&Client> for ClientView {
             dpop_nonce: client.dpop_nonce,
             backchannel_logout_uri: client.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: client.backchannel_logout_session_required,
+            self_registration: client.signup.self_registration,
+            require_verified_email: client.signup.require_verified_email,
             created_at: client.created_at,
         }
     }
@@ -109,6 +116,13 @@ pub struct NewClientRequest {
     pub backchannel_logout_uri: Option<String>,
     #[serde(default)]
     pub backchannel_logout_session_required: bool,
+    /// Sign-up from this client's login page: absent or null follows the server's
+    /// `self_registration`; true offers it, false refuses it.
+    #[serde(default)]
+    pub self_registration: Option<bool>,
+    /// Users whose e-mail address is not verified may not sign in to this client.
+    #[serde(default)]
+    pub require_verified_email: bool,
     #[serde(default)]
     pub admin: bool,
 }
@@ -172,6 +186,10 @@ impl NewClientRequest {
             dpop_nonce: self.dpop_nonce,
             backchannel_logout_uri: self.backchannel_logout_uri,
             backchannel_logout_session_required: self.backchannel_logout_session_required,
+            signup: ClientSignup {
+                self_registration: self.self_registration,
+                require_verified_email: self.require_verified_email,
+            },
             ..NewClient::new(self.name, kind, &grants, scope)
         })
     }

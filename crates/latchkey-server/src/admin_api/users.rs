@@ -89,6 +89,10 @@ pub struct UserPatch {
     pub email: Option<Option<String>>,
     #[serde(default)]
     pub roles: Option<Vec<String>>,
+    /// The operator vouches for the address given with it (default false: a changed address
+    /// is unverified).
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 /// Tells a field given as `null` (Some(None)) from an absent one (None).
@@ -186,6 +190,7 @@ pub async fn update(
     let email = patch.email.unwrap_or_else(|| user.email.clone());
     let roles = patch.roles.unwrap_or_else(|| user.roles.clone());
     let now = state.clock.now();
+    let email = (email, patch.email_verified);
     match admin::update_user(state.store.as_ref(), &user, expected, email, roles, now).await? {
         Some(updated) => Ok(user_response(StatusCode::OK, &updated)),
         None => Err(super::precondition::stale()),
@@ -193,14 +198,15 @@ pub async fn update(
 }
 
 #[utoipa::path(delete, operation_id = "users_delete", path = "/admin/users/{id}", tag = "users", params(("id" = String, Path)),
-    responses((status = 204, description = "Deleted, with their sessions"),
+    responses((status = 204, description = "Deleted: their sessions ended, their identities removed, audited"),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn delete(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, Problem> {
     let Path(id) = id?;
-    if state.store.delete_user(&id).await? {
+    let user = find(&state, &id).await?;
+    if admin::delete_user(state.store.as_ref(), &user, state.clock.now()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found("user"))

@@ -10,7 +10,7 @@ mod health;
 mod introspect;
 mod jwks;
 mod logout;
-mod mail_requests;
+pub(crate) mod mail_requests;
 mod metrics;
 mod native_nonce;
 mod recovery;

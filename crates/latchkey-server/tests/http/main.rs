@@ -27,6 +27,7 @@ mod backchannel_logout;
 mod bad_input;
 mod bearer;
 mod client_credentials;
+mod client_signup;
 mod code_exchange;
 mod connections;
 mod discovery;

@@ -42,6 +42,25 @@ pub(super) fn consume<'q>(
     .bind(now)
 }
 
+impl SqlStore {
+    /// [`consume`] in the transaction `tx`: the used link, or `None` when it was not live.
+    async fn consume_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Any>,
+        token_hash: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<Option<AccountToken>, StoreError> {
+        consume(token_hash, purpose, now)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(|e| self.fail(e, || "account link".into()))?
+            .as_ref()
+            .map(token_from_row)
+            .transpose()
+    }
+}
+
 #[async_trait]
 impl AccountTokenStore for SqlStore {
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
@@ -73,13 +92,7 @@ impl AccountTokenStore for SqlStore {
 
     async fn verify_email(&self, token_hash: &str, now: i64) -> Result<Option<AccountToken>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let link = consume(token_hash, "email_verification", now)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| self.fail(e, || "account link".into()))?
-            .as_ref()
-            .map(token_from_row)
-            .transpose()?;
+        let link = self.consume_in(&mut tx, token_hash, "email_verification", now).await?;
         if let Some(link) = &link {
             sqlx::query(
                 "UPDATE users SET email_verified = 1, verification_required = 0, updated_at = $3 \
@@ -98,22 +111,14 @@ impl AccountTokenStore for SqlStore {
 
     async fn change_email(&self, token_hash: &str, now: i64) -> Result<Option<EmailChange>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let fail = |e| self.fail(e, || "account link".into());
-        let Some(link) = consume(token_hash, "email_change", now)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(fail)?
-            .as_ref()
-            .map(token_from_row)
-            .transpose()?
-        else {
+        let Some(link) = self.consume_in(&mut tx, token_hash, "email_change", now).await? else {
             return Ok(None);
         };
         let previous_email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
             .bind(&link.user_id)
             .fetch_optional(&mut *tx)
             .await
-            .map_err(fail)?
+            .map_err(|e| self.fail(e, || "user".into()))?
             .flatten();
         let done = sqlx::query(
             "UPDATE users SET email = $2, email_verified = 1, verification_required = 0, updated_at = $3, \

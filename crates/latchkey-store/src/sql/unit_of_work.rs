@@ -80,6 +80,14 @@ impl UnitOfWork for SqlUnitOfWork {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn delete_user(&mut self, id: &str) -> Result<bool, StoreError> {
+        let done = users::delete(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.store.fail(e, || format!("user {id}")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn set_user_disabled(
         &mut self,
         user_id: &str,

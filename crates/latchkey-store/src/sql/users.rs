@@ -201,7 +201,8 @@ impl UserStore for SqlStore {
         sqlx::query(concat!(
             // A new address is not verified: nobody vouched for it (linking by e-mail needs that).
             "UPDATE users SET email = $3, roles = $4, updated_at = $5, version = version + 1, \
-             email_verified = CASE WHEN email = $3 THEN email_verified ELSE 0 END \
+             email_verified = CASE WHEN $6 = 1 AND $3 IS NOT NULL THEN 1 \
+             WHEN email = $3 THEN email_verified ELSE 0 END \
              WHERE id = $1 AND version = $2 RETURNING ",
             user_columns!()
         ))
@@ -210,6 +211,7 @@ impl UserStore for SqlStore {
         .bind(&update.email)
         .bind(to_json(&update.roles))
         .bind(now)
+        .bind(flag(update.email_verified))
         .fetch_optional(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("user {}", update.id)))?
@@ -219,12 +221,8 @@ impl UserStore for SqlStore {
     }
 
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
-        // Sessions, codes and consents go with it through `ON DELETE CASCADE`.
-        let done = sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id)
-            .execute(&self.writer)
-            .await
-            .map_err(|e| self.fail(e, || format!("user {id}")))?;
+        let done =
+            delete(id).execute(&self.writer).await.map_err(|e| self.fail(e, || format!("user {id}")))?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -235,4 +233,10 @@ impl UserStore for SqlStore {
             .map_err(|e| self.fail(e, || format!("user {user_id}")))?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+/// Deletes a user; sessions, codes, consents, linked identities and links go with it through
+/// `ON DELETE CASCADE`.
+pub(super) fn delete(id: &str) -> Query<'_, Any, AnyArguments<'_>> {
+    sqlx::query("DELETE FROM users WHERE id = $1").bind(id)
 }

@@ -10,7 +10,13 @@ use latchkey_store::{AuditEvent, AuditFilter, AuditStore, ClientStore, Store, Us
 use super::{new_client, new_user, NOW};
 
 fn update(expected_version: i64, email: &str) -> UserUpdate {
-    UserUpdate { id: "u1".into(), expected_version, email: Some(email.into()), roles: vec!["auditor".into()] }
+    UserUpdate {
+        id: "u1".into(),
+        expected_version,
+        email: Some(email.into()),
+        email_verified: false,
+        roles: vec!["auditor".into()],
+    }
 }
 
 pub async fn user_update_is_compare_and_swap_on_version(db: TestDatabase) {
@@ -30,6 +36,12 @@ pub async fn user_update_is_compare_and_swap_on_version(db: TestDatabase) {
     assert!(store.set_password_hash("u1", "$argon2id$other", NOW + 4).await.unwrap());
     let user = store.user_by_id("u1").await.unwrap().unwrap();
     assert_eq!((user.version, user.email.as_deref()), (3, Some("a@new.example")));
+    assert!(!user.email_verified, "a changed address is not verified");
+    let vouched = UserUpdate { email_verified: true, ..update(3, "a@vouched.example") };
+    let user = store.update_user(&vouched, NOW + 5).await.unwrap().unwrap();
+    assert!(user.email_verified, "the operator vouches for it");
+    let kept = store.update_user(&update(4, "a@vouched.example"), NOW + 6).await.unwrap().unwrap();
+    assert!(kept.email_verified, "the same address keeps its verification");
     let mut missing = update(0, "x@example");
     missing.id = "nobody".into();
     assert!(store.update_user(&missing, NOW).await.unwrap().is_none());

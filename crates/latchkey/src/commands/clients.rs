@@ -31,6 +31,9 @@ pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()>
             post_logout_redirect_uris,
             backchannel_logout_uri,
             backchannel_logout_session_required,
+            self_registration,
+            no_self_registration,
+            require_verified_email,
             skip_consent,
             no_pkce,
             dpop,
@@ -62,6 +65,8 @@ pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()>
                 dpop_nonce,
                 backchannel_logout_uri,
                 backchannel_logout_session_required,
+                self_registration: (self_registration || no_self_registration).then_some(self_registration),
+                require_verified_email,
                 admin,
             };
             let registered: RegisteredClient = match target {

@@ -1,7 +1,8 @@
-//! `latchkey users add|list|disable|unlock|identities|unlink|set-password|import`.
+//! `latchkey users add|list|disable|enable|delete|set-email|roles|unlock|identities|unlink|
+//! set-password|import`.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::Path;
 
 use anyhow::{bail, Context as _};
@@ -80,6 +81,55 @@ pub async fn run(target: &Target, command: UsersCommand) -> anyhow::Result<()> {
             println!("disabled {username}; ended {ended} session(s)");
             Ok(())
         }
+        UsersCommand::Enable { username } => {
+            let user = target.user(&username).await?;
+            match target {
+                Target::Local(ctx) => {
+                    admin::enable_user(ctx.store.as_ref(), &stored_user(ctx, &user).await?, ctx.now()).await?
+                }
+                Target::Remote(api) => {
+                    let path = format!("/users/{}/enable", user.id);
+                    api.call::<UserView>(Method::POST, &path, None::<&()>).await?;
+                }
+            }
+            println!("enabled {username}");
+            Ok(())
+        }
+        UsersCommand::Delete { username, yes } => {
+            let user = target.user(&username).await?;
+            if !yes
+                && !confirm(&format!("Delete {username}, end their sessions and unlink their identities?"))?
+            {
+                bail!("not deleted");
+            }
+            match target {
+                Target::Local(ctx) => {
+                    admin::delete_user(ctx.store.as_ref(), &stored_user(ctx, &user).await?, ctx.now())
+                        .await?;
+                }
+                Target::Remote(api) => api.call_empty(Method::DELETE, &format!("/users/{}", user.id)).await?,
+            }
+            println!("deleted {username}");
+            Ok(())
+        }
+        UsersCommand::SetEmail { username, email, verified } => {
+            let user = target.user(&username).await?;
+            let patch = json!({ "email": email, "email_verified": verified });
+            let updated =
+                update(target, &user, &patch, (Some(email.clone()), verified), user.roles.clone()).await?;
+            let state = if updated.email_verified { "verified" } else { "not verified" };
+            println!("e-mail of {username} is now {email} ({state})");
+            Ok(())
+        }
+        UsersCommand::Roles { username, add, remove } => {
+            let user = target.user(&username).await?;
+            let roles = admin::changed_roles(&user.roles, &add, &remove);
+            let patch = json!({ "roles": roles });
+            let email = (user.email.clone(), user.email_verified);
+            let updated = update(target, &user, &patch, email, roles).await?;
+            println!("roles of {username}: {}", updated.roles.join(","));
+            Ok(())
+        }
         UsersCommand::Unlock { username } => {
             let user = target.user(&username).await?;
             let was_locked = match target {
@@ -147,6 +197,38 @@ pub async fn run(target: &Target, command: UsersCommand) -> anyhow::Result<()> {
         UsersCommand::Import { file, skip_existing, json } => {
             import(target.local("users import")?, &file, skip_existing, json).await
         }
+    }
+}
+
+/// Asks `question` on the terminal; a non-interactive run must say --yes.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("standard input is not a terminal: confirm with --yes");
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Changes a user's e-mail or roles: on the database with the version just read, or through
+/// the admin API's conditional `PATCH` (`patch` is its body).
+async fn update(
+    target: &Target,
+    user: &UserView,
+    patch: &serde_json::Value,
+    email: (Option<String>, bool),
+    roles: Vec<String>,
+) -> anyhow::Result<UserView> {
+    match target {
+        Target::Local(ctx) => {
+            let stored = stored_user(ctx, user).await?;
+            let updated =
+                admin::update_user(ctx.store.as_ref(), &stored, stored.version, email, roles, ctx.now())
+                    .await?;
+            Ok(UserView::from(&updated.context("the user changed meanwhile: try again")?))
+        }
+        Target::Remote(api) => api.update(&format!("/users/{}", user.id), patch).await,
     }
 }
 

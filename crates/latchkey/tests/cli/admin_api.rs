@@ -13,7 +13,7 @@ use latchkey_store::on_both_backends;
 on_both_backends!(blocking; the_cli_through_the_admin_api_gives_what_it_gives_on_the_database);
 
 /// Runs the binary against `server` with the admin credentials, from an empty directory.
-fn remote(server: &ServerProcess, admin: &(String, String), args: &[&str], stdin: &str) -> Output {
+pub fn remote(server: &ServerProcess, admin: &(String, String), args: &[&str], stdin: &str) -> Output {
     let elsewhere = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
         .current_dir(elsewhere.path())
@@ -40,7 +40,7 @@ fn remote_json(server: &ServerProcess, admin: &(String, String), args: &[&str], 
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-fn login(server: &ServerProcess, app: &str, username: &str) {
+pub fn login(server: &ServerProcess, app: &str, username: &str) {
     let response = reqwest::blocking::Client::new()
         .post(server.url("/token"))
         .form(&[

@@ -21,6 +21,7 @@ mod providers;
 mod throttle;
 mod tls;
 mod token_exchange;
+mod users_admin;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};

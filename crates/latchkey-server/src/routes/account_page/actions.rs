@@ -16,6 +16,7 @@ use latchkey_store::{BrowserSession, User};
 use super::{page, signed_in};
 use crate::authn::{self, Attempt, Channel};
 use crate::client_ip::client_ip;
+use crate::error::ApiError;
 use crate::pages::account;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
@@ -32,6 +33,27 @@ pub(super) async fn checked(
         Some((session, user)) => Ok((form, session, user)),
         None => Err(account::signed_out_account_page()),
     })
+}
+
+/// Whether `password` is the user's, through the authentication door (throttled per account
+/// and IP like every door, audited under `channel`).
+pub(super) async fn is_current_password(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    user: &User,
+    password: Secret,
+    channel: Channel,
+) -> Result<bool, ApiError> {
+    let attempt = Attempt {
+        username: &user.username,
+        password,
+        ip: Some(client_ip(peer, headers, &state.config.trusted_proxies)),
+        client_id: None,
+        known_device: false,
+        channel,
+    };
+    Ok(authn::authenticate(state, attempt).await?.is_ok())
 }
 
 pub async fn end_session(
@@ -82,15 +104,8 @@ pub async fn change_password(
     if let Err(refusal) = password_policy::check(new_password, state.config.password_min_length, &names) {
         return Ok(page(&state, &headers, &user, None, Some(&refusal.to_string())).await?);
     }
-    let attempt = Attempt {
-        username: &user.username,
-        password: Secret::new(form.get("current_password").unwrap_or_default()),
-        ip: Some(client_ip(peer, &headers, &state.config.trusted_proxies)),
-        client_id: None,
-        known_device: false,
-        channel: Channel::PasswordChange,
-    };
-    if authn::authenticate(&state, attempt).await?.is_err() {
+    let current = Secret::new(form.get("current_password").unwrap_or_default());
+    if !is_current_password(&state, peer, &headers, &user, current, Channel::PasswordChange).await? {
         return Ok(page(&state, &headers, &user, None, Some("The current password is wrong.")).await?);
     }
     let hash = state.passwords.hash(new_password.to_owned()).await?;

@@ -25,11 +25,10 @@ use latchkey_core::federation_linking::recent_enough_to_link;
 use latchkey_core::token_request::Secret;
 use latchkey_store::{BrowserSession, User};
 
-use super::actions::checked;
+use super::actions::{checked, is_current_password};
 use super::page;
 use crate::account_links::{self, EMAIL_CHANGE, EMAIL_VERIFICATION_TTL};
-use crate::authn::{self, Attempt, Channel};
-use crate::client_ip::client_ip;
+use crate::authn::Channel;
 use crate::error::ApiError;
 use crate::mail::templates;
 use crate::public_urls::Endpoint;
@@ -93,15 +92,7 @@ async fn proven(
     if user.password_hash == NO_PASSWORD {
         return Ok(recent_enough_to_link(session.auth_time, state.clock.now()));
     }
-    let attempt = Attempt {
-        username: &user.username,
-        password,
-        ip: Some(client_ip(peer, headers, &state.config.trusted_proxies)),
-        client_id: None,
-        known_device: false,
-        channel: Channel::EmailChange,
-    };
-    Ok(authn::authenticate(state, attempt).await?.is_ok())
+    is_current_password(state, peer, headers, user, password, Channel::EmailChange).await
 }
 
 /// The link to the new address (or, when another account has it, a word to that account's

@@ -78,7 +78,11 @@ pub fn form_page(
             &LoginForm {
                 action: &state.urls.path(Endpoint::Login),
                 forgot_password: &state.urls.path(Endpoint::ForgotPassword),
-                signup: state.config.self_registration.then(|| state.urls.path(Endpoint::Signup)).as_deref(),
+                signup: client
+                    .signup
+                    .allows_signup(state.config.self_registration)
+                    .then(|| crate::routes::signup::signup_path(state, Some(&client.id)))
+                    .as_deref(),
                 client_name: &client.name,
                 interaction: &sealed,
                 csrf,

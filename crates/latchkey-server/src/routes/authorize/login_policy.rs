@@ -3,7 +3,8 @@
 //! is not disabled counts, unless `prompt=login` asks for a new login or the login is older
 //! than `max_age`; a login made during this very request always counts. Otherwise the login
 //! page — or, with `idp_hint=NAME`, the upstream provider NAME (`docs/architecture.md`,
-//! "Federation") — or with `prompt=none` the `login_required` error (§3.1.2.6).
+//! "Federation") — or with `prompt=none` the `login_required` error (§3.1.2.6). A client
+//! with `require_verified_email` refuses a user whose address is not verified (a page).
 
 use std::ops::ControlFlow;
 
@@ -16,6 +17,10 @@ use super::error::AuthorizeError;
 use super::resolve_client::ClientRequest;
 use super::{federation, login, Context};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
+
+/// Why a client that requires verified addresses (`require_verified_email`) refuses a user.
+const UNVERIFIED: &str = "This application accepts only verified e-mail addresses. Open the verification \
+                          link we sent you, or change your address on your account page, then try again.";
 
 /// The signed-in user the request goes on with.
 #[derive(Debug, Clone)]
@@ -75,7 +80,12 @@ pub async fn check(
     let auth_time = signed_in.as_ref().map(|s| s.session.auth_time);
     let fresh = signed_in.as_ref().is_some_and(|s| s.fresh);
     match (decide(auth_time, fresh, request.prompt, request.max_age, now), signed_in) {
-        (LoginDecision::Proceed, Some(signed_in)) => Ok(ControlFlow::Continue(signed_in)),
+        (LoginDecision::Proceed, Some(signed_in)) => {
+            if !client_request.client.signup.admits(signed_in.user.email_verified) {
+                return Err(AuthorizeError::page(UNVERIFIED));
+            }
+            Ok(ControlFlow::Continue(signed_in))
+        }
         (LoginDecision::LoginRequired, _) => Err(client_request
             .return_to
             .error(OAuthError::new(ErrorCode::LoginRequired, "the user must sign in"))),

@@ -5,5 +5,5 @@
 mod register;
 mod verify;
 
-pub use register::{signup_form, signup_request};
+pub use register::{signup_form, signup_path, signup_request};
 pub use verify::{verify_email_form, verify_email_submit};

@@ -7,16 +7,19 @@
 //! A chosen username that is taken is said so: usernames are public handles. No session is
 //! started: the account signs in only after its address is verified, so whoever registers
 //! someone else's address never holds a session of that account (pre-account takeover).
+//! Whether sign-up is offered: the server's `self_registration`, or, for a sign-up from a
+//! client's login page (`?client_id=…`), that client's own switch when it has one.
 
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::password_policy;
 use latchkey_store::{NewUser, StoreError, User};
+use serde::Deserialize;
 
 use crate::account_links::{self, EMAIL_VERIFICATION, EMAIL_VERIFICATION_TTL};
 use crate::admin;
@@ -27,6 +30,7 @@ use crate::pages::ErrorPage;
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
+use crate::routes::authorize::redirect::with_query;
 use crate::routes::mail_requests;
 use crate::state::AppState;
 use crate::throttle::Verdict;
@@ -35,41 +39,82 @@ fn not_offered() -> Response {
     ErrorPage::new(StatusCode::NOT_FOUND, "Not found", "This server does not offer sign-up.").into_response()
 }
 
-pub async fn signup_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if !state.config.self_registration {
-        return Ok(not_offered());
+/// `?client_id=…`: the sign-up comes from that client's login page.
+#[derive(Deserialize, Default)]
+pub struct SignupQuery {
+    client_id: Option<String>,
+}
+
+/// The client of the request's `client_id`, when given; `Err` when sign-up is not offered
+/// there: the client's own switch decides, else the server's `self_registration`.
+async fn offered(
+    state: &AppState,
+    query: Result<Query<SignupQuery>, QueryRejection>,
+) -> Result<Result<Option<String>, Response>, ApiError> {
+    let client_id = query.map(|Query(q)| q.client_id).unwrap_or_default();
+    let allowed = match &client_id {
+        Some(id) => state
+            .store
+            .client_by_id(id)
+            .await?
+            .is_some_and(|client| client.signup.allows_signup(state.config.self_registration)),
+        None => state.config.self_registration,
+    };
+    Ok(if allowed { Ok(client_id) } else { Err(not_offered()) })
+}
+
+pub async fn signup_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<SignupQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    match offered(&state, query).await? {
+        Ok(client_id) => form(&state, &headers, client_id.as_deref(), ("", ""), None),
+        Err(page) => Ok(page),
     }
-    form(&state, &headers, "", "", None)
 }
 
 fn form(
     state: &AppState,
     headers: &HeaderMap,
-    email: &str,
-    username: &str,
+    client_id: Option<&str>,
+    (email, username): (&str, &str),
     error: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let action = state.urls.path(Endpoint::Signup);
+    let action = signup_path(state, client_id);
     forms::with_csrf(state, headers, |csrf| {
         signup::signup_page(&SignupForm { action: &action, csrf, email, username, error })
     })
+}
+
+/// The sign-up page's path, carrying the client it came from.
+pub fn signup_path(state: &AppState, client_id: Option<&str>) -> String {
+    let path = state.urls.path(Endpoint::Signup);
+    match client_id {
+        Some(id) => with_query(&path, &[("client_id", id)]),
+        None => path,
+    }
 }
 
 pub async fn signup_request(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    query: Result<Query<SignupQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AuthorizeError> {
-    if !state.config.self_registration {
-        return Ok(not_offered());
-    }
+    let client_id = match offered(&state, query).await? {
+        Ok(client_id) => client_id,
+        Err(page) => return Ok(page),
+    };
     let params = forms::read_checked_form(&state, &headers, body)?;
     let email = params.get("email").unwrap_or_default().trim();
     let chosen = params.get("username").unwrap_or_default().trim();
     let username = if chosen.is_empty() { email } else { chosen };
-    let refuse =
-        |message: &str| form(&state, &headers, email, chosen, Some(message)).map_err(AuthorizeError::from);
+    let refuse = |message: &str| {
+        form(&state, &headers, client_id.as_deref(), (email, chosen), Some(message))
+            .map_err(AuthorizeError::from)
+    };
     if !mail_requests::is_email(email) {
         return refuse("Enter an e-mail address.");
     }

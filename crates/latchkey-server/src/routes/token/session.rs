@@ -5,6 +5,7 @@
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
 use latchkey_core::scope::Scope;
+use latchkey_core::OAuthError;
 use latchkey_store::{Client, NewSession, SignInMethod, User};
 
 use super::Origin;
@@ -89,7 +90,8 @@ pub async fn start(
 }
 
 /// A session for `user`, who proved who they are in this very request (the password grant, the
-/// token exchange; no browser): its refresh token when the client has the refresh grant.
+/// token exchange; no browser): its refresh token when the client has the refresh grant. A
+/// client with `require_verified_email` refuses a user whose address is not verified.
 pub async fn start_direct(
     state: &AppState,
     client: &Client,
@@ -99,6 +101,9 @@ pub async fn start_direct(
     method: &SignInMethod,
     dpop_jkt: Option<&str>,
 ) -> Result<Started, ApiError> {
+    if !client.signup.admits(user.email_verified) {
+        return Err(OAuthError::invalid_grant("the user's e-mail address is not verified").into());
+    }
     let with_refresh = client.grant_types.contains(&GrantType::RefreshToken);
     let session_id = if with_refresh { Some(SessionId::generate()?) } else { None };
     let login = Login {
