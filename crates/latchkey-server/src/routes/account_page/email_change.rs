@@ -15,7 +15,6 @@
 
 use std::net::SocketAddr;
 
-use crate::federation::sign_in::NO_PASSWORD;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
@@ -30,6 +29,7 @@ use super::page;
 use crate::account_links::{self, EMAIL_CHANGE, EMAIL_VERIFICATION_TTL};
 use crate::authn::Channel;
 use crate::error::ApiError;
+use crate::federation::sign_in::NO_PASSWORD;
 use crate::mail::templates;
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
@@ -59,7 +59,11 @@ pub async fn change_email(
     } else {
         let password = Secret::new(form.get("current_password").unwrap_or_default());
         let proven = proven(&state, peer, &headers, &session, &user, password).await?;
-        (!proven).then_some("The current password is wrong.")
+        (!proven).then_some(if user.password_hash == NO_PASSWORD {
+            "Sign in again, then change your address within five minutes."
+        } else {
+            "The current password is wrong."
+        })
     };
     if let Some(refusal) = refusal {
         return Ok(page(&state, &headers, &user, None, Some(refusal)).await?);
