@@ -28,10 +28,10 @@ on_both_backends!(
     a_receiver_that_keeps_failing_is_given_up_with_an_audit_event,
 );
 
-type Received = Arc<Mutex<Vec<String>>>;
+pub type Received = Arc<Mutex<Vec<String>>>;
 
 /// Serves a receiver on `listener` that records every `logout_token` and answers 200.
-fn serve_receiver(listener: TcpListener) -> Received {
+pub fn serve_receiver(listener: TcpListener) -> Received {
     let received: Received = Arc::default();
     let record = |State(received): State<Received>, Form(form): Form<Vec<(String, String)>>| async move {
         let token = form.into_iter().find(|(k, _)| k == "logout_token").map(|(_, v)| v).unwrap_or_default();
@@ -60,7 +60,7 @@ async fn client_with_receiver(server: &TestServer, addr: std::net::SocketAddr) -
 }
 
 /// Waits up to 5 s for `n` tokens.
-async fn wait_for(received: &Received, n: usize) -> Vec<String> {
+pub async fn wait_for(received: &Received, n: usize) -> Vec<String> {
     for _ in 0..50 {
         if received.lock().unwrap().len() >= n {
             break;
@@ -93,6 +93,7 @@ async fn revoking_a_refresh_token_sends_one_logout_token_with_the_spec_claims(se
     let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
     assert!(exp > iat && exp - iat <= 120, "short-lived");
     assert!(claims.get("nonce").is_none(), "never a nonce");
+    assert!(claims.get("sid").is_none(), "no browser session, and the client does not require a sid");
 
     // Revoking it again ends nothing more: no second token.
     assert_eq!(server.post_form("/revoke", &form).await.status(), 200);

@@ -24,6 +24,7 @@ mod atomic_writes;
 mod authn;
 mod authorize;
 mod backchannel_logout;
+mod backchannel_logout_sid;
 mod bad_input;
 mod bearer;
 mod client_credentials;
