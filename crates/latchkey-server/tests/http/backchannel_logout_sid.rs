@@ -4,13 +4,12 @@
 //! refresh session's id, the `sid` its access tokens carry; never a token without `sid`.
 
 use latchkey_core::client::ClientKind;
-use latchkey_core::grant::GrantType;
 use latchkey_crypto::verify_jwt;
 use latchkey_store::on_both_backends;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use crate::backchannel_logout::{serve_receiver, wait_for};
+use crate::backchannel_logout::{client_with_receiver, serve_receiver, wait_for};
 use crate::flow::{tokens_for_alice, Browser, Rp};
 use crate::testkit::TestServer;
 
@@ -56,21 +55,8 @@ async fn a_client_requiring_sid_gets_the_id_tokens_sid_for_a_browser_session(ser
 async fn a_client_requiring_sid_gets_the_access_tokens_sid_for_a_session_without_a_browser(
     server: TestServer,
 ) {
-    server.add_user("alice", &["customer"]).await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let receiver = format!("http://{}/backchannel", listener.local_addr().unwrap());
-    let (app, _) = server
-        .add_client_with(
-            ClientKind::Public,
-            &[GrantType::Password, GrantType::RefreshToken],
-            "profile",
-            |c| {
-                c.backchannel_logout_uri = Some(receiver);
-                c.backchannel_logout_session_required = true;
-            },
-        )
-        .await;
-    let login = server.login_alice(&app).await;
+    let (app, login) = client_with_receiver(&server, listener.local_addr().unwrap(), true).await;
     let access = verify_jwt::<Value>(login["access_token"].as_str().unwrap(), &server.jwks().await).unwrap();
     let access_sid = access.claims["sid"].as_str().expect("the access token names its session").to_owned();
 

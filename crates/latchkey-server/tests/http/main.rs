@@ -47,11 +47,14 @@ mod federation_tokens;
 #[path = "../federation_upstream/hostile.rs"]
 mod hostile;
 mod identities;
+// A native app's sign-in at the real upstream, shared with examples/native-app.
 mod janitor;
 mod key_rotation;
 mod key_year;
 mod login_policy;
 mod mail_outbox;
+#[path = "../federation_upstream/native_app.rs"]
+mod native_app;
 mod native_redirect;
 mod oidc;
 mod outage;
