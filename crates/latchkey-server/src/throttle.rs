@@ -36,6 +36,10 @@ pub const IP_FREE_FAILURES: u32 = 20;
 pub const CLIENT_FREE_FAILURES: u32 = 100;
 /// E-mails (forgotten password, sign-up) one address may be sent before it has to wait.
 pub const MAIL_ADDRESS_FREE_REQUESTS: u32 = 3;
+/// Nonces (`GET /native/nonce`) one IP address (IPv6: one /64) may fetch before it has to
+/// wait: each is a database row, so a flood must not fill the table. Generous, since one
+/// carrier-grade NAT may hold many app users.
+pub const NATIVE_NONCE_FREE_REQUESTS: u32 = 60;
 /// The longest wait, in seconds.
 pub const MAX_DELAY: i64 = 900;
 /// A key's failures are forgotten this long after its last one.
@@ -94,6 +98,16 @@ impl Key {
         }
     }
 
+    /// Nonces fetched by one IP address (a key of its own: fetching nonces must not slow that
+    /// address's password sign-ins).
+    pub fn native_nonce(ip: IpAddr) -> Self {
+        Self {
+            name: format!("native_nonce:{}", throttle_group(ip)),
+            free: NATIVE_NONCE_FREE_REQUESTS,
+            scope: Scope::Ip,
+        }
+    }
+
     pub fn client(client_id: &str) -> Self {
         Self { name: format!("client:{client_id}"), free: CLIENT_FREE_FAILURES, scope: Scope::Client }
     }
@@ -122,6 +136,18 @@ pub enum Verdict {
     RateLimited {
         retry_after: i64,
     },
+}
+
+/// Counts a request that costs the server something whether or not it is legitimate (an
+/// e-mail sent, a nonce stored) against `keys`, unless a key already waits: the verdict
+/// says whether it may go ahead. A refused request is not counted, so a flood's wait stops
+/// growing once it is being refused.
+pub async fn admit_request(throttle: &dyn Throttle, keys: &[Key], now: i64) -> Result<Verdict, ApiError> {
+    let verdict = throttle.check(keys, now).await?;
+    if !matches!(verdict, Verdict::RateLimited { .. }) {
+        throttle.record_failure(keys, now).await?;
+    }
+    Ok(verdict)
 }
 
 /// The seconds to wait after `failures` failures when `free` of them cost nothing.

@@ -20,6 +20,9 @@ pub struct BackchannelLogout {
     pub user_id: String,
     /// The `sid` of the token: the browser session ID tokens carried.
     pub browser_session_id: Option<String>,
+    /// The client's `backchannel_logout_session_required` (Back-Channel Logout 1.0 §2.2): its
+    /// logout tokens must carry a `sid`.
+    pub session_required: bool,
     /// Attempts made before this one.
     pub attempts: i64,
 }

@@ -135,6 +135,16 @@ pub trait FederationStore: Send + Sync {
         state_hash: &str,
         now: i64,
     ) -> Result<Option<FederationFlow>, StoreError>;
+    /// Binds an unused, unexpired flow to a browser, once: in ONE statement, where
+    /// `browser_hash` is still `unbound_hash`, set it to `browser_hash`. True for exactly one
+    /// of N concurrent callers (an account link opened in two browsers: the first keeps it).
+    async fn bind_federation_flow(
+        &self,
+        state_hash: &str,
+        unbound_hash: &str,
+        browser_hash: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
     /// The flow whatever its state (to tell a replay from an unknown `state`).
     async fn federation_flow(&self, state_hash: &str) -> Result<Option<FederationFlow>, StoreError>;
     /// Janitor: deletes up to `limit` flows that expired before `cutoff`; returns how many.

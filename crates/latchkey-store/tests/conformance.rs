@@ -66,6 +66,7 @@ latchkey_store::on_both_backends!(
     concurrent_first_logins_create_one_user,
     a_federated_profile_is_stored_and_replaced,
     a_federation_flow_is_consumed_once,
+    a_federation_flow_is_bound_to_one_browser_once,
     a_native_nonce_is_used_once_and_never_after_expiry,
     a_subject_token_is_recorded_once_until_purged,
     a_provider_nonce_comparison_round_trips,
@@ -115,9 +116,9 @@ use native_exchange::{
 #[path = "conformance/federation.rs"]
 mod federation;
 use federation::{
-    a_federated_profile_is_stored_and_replaced, a_federation_flow_is_consumed_once,
-    an_upstream_identity_links_to_one_user, concurrent_first_logins_create_one_user,
-    upstream_providers_round_trip_and_are_unique,
+    a_federated_profile_is_stored_and_replaced, a_federation_flow_is_bound_to_one_browser_once,
+    a_federation_flow_is_consumed_once, an_upstream_identity_links_to_one_user,
+    concurrent_first_logins_create_one_user, upstream_providers_round_trip_and_are_unique,
 };
 
 #[path = "conformance/instance.rs"]

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::throttle::{Key, Verdict};
+use crate::throttle::{self, Key, Verdict};
 
 /// Longest e-mail address (RFC 5321 §4.5.3.1.3).
 const MAX_EMAIL_LEN: usize = 254;
@@ -31,13 +31,8 @@ pub async fn admit(
     headers: &HeaderMap,
     email: &str,
 ) -> Result<Verdict, ApiError> {
-    let now = state.clock.now();
     let keys = [Key::mail_address(email), Key::ip(client_ip(peer, headers, &state.config.trusted_proxies))];
-    let verdict = state.login_throttle.check(&keys, now).await?;
-    if !matches!(verdict, Verdict::RateLimited { .. }) {
-        state.login_throttle.record_failure(&keys, now).await?;
-    }
-    Ok(verdict)
+    throttle::admit_request(state.login_throttle.as_ref(), &keys, state.clock.now()).await
 }
 
 /// `page` as a 429 with `Retry-After`.

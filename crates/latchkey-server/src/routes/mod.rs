@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::Login.route(), post(authorize::login))
         .route(Endpoint::Consent.route(), post(authorize::consent))
         .route("/federation/{name}/start", get(authorize::federation_start))
+        .route("/federation/{name}/open-link", get(authorize::open_link_ticket))
         .route("/federation/{name}/callback", get(authorize::callback_get).post(authorize::callback_post))
         .route(Endpoint::FederationLink.route(), post(authorize::federation_link))
         .route("/federation/{name}/token", get(upstream_token::upstream_token))

@@ -3,6 +3,13 @@
 //! user (`sub`) and the browser session (`sid`, as ID tokens carry it), with the back-channel
 //! logout event and a `jti`; never a `nonce` (§2.4: that is how an RP tells it from an ID
 //! token).
+//!
+//! `sid` for a session that has no browser session (the password grant, the token exchange:
+//! no ID token was ever issued in it): a client registered with
+//! `backchannel_logout_session_required` (§2.2, "REQUIRED if ... true" in §2.4) gets the
+//! refresh session's own id, the `sid` its access tokens carry, never a token without `sid`
+//! (which §2.4 reads as "every session of this user" and would end the user's browser
+//! sessions at the RP too). Other clients get `sub` alone, as before.
 
 use anyhow::Context;
 use latchkey_crypto::random;
@@ -31,6 +38,13 @@ pub struct LogoutTokenClaims {
     pub sid: Option<String>,
 }
 
+/// The `sid` claim: the browser session ID tokens carried; for a client that requires a
+/// `sid` and a session without a browser session, the refresh session (see the module doc).
+fn sid(delivery: &BackchannelLogout) -> Option<String> {
+    let refresh_session = || delivery.session_id.clone();
+    delivery.browser_session_id.clone().or_else(|| delivery.session_required.then(refresh_session))
+}
+
 /// Signs the logout token of one delivery, valid from now for [`LOGOUT_TOKEN_TTL`], on the
 /// blocking pool (an RS256 signature, as for ID tokens).
 pub async fn issue(state: &AppState, delivery: &BackchannelLogout) -> anyhow::Result<String> {
@@ -43,7 +57,7 @@ pub async fn issue(state: &AppState, delivery: &BackchannelLogout) -> anyhow::Re
         exp: now + LOGOUT_TOKEN_TTL,
         jti: random::token(16)?,
         events: serde_json::json!({ BACKCHANNEL_LOGOUT_EVENT: {} }),
-        sid: delivery.browser_session_id.clone(),
+        sid: sid(delivery),
     };
     let keys = state.keys.clone();
     tokio::task::spawn_blocking(move || keys.id_token_signer().sign_jwt("logout+jwt", &claims))

@@ -28,10 +28,10 @@ on_both_backends!(
     a_receiver_that_keeps_failing_is_given_up_with_an_audit_event,
 );
 
-type Received = Arc<Mutex<Vec<String>>>;
+pub type Received = Arc<Mutex<Vec<String>>>;
 
 /// Serves a receiver on `listener` that records every `logout_token` and answers 200.
-fn serve_receiver(listener: TcpListener) -> Received {
+pub fn serve_receiver(listener: TcpListener) -> Received {
     let received: Received = Arc::default();
     let record = |State(received): State<Received>, Form(form): Form<Vec<(String, String)>>| async move {
         let token = form.into_iter().find(|(k, _)| k == "logout_token").map(|(_, v)| v).unwrap_or_default();
@@ -42,8 +42,13 @@ fn serve_receiver(listener: TcpListener) -> Received {
     received
 }
 
-/// A client whose receiver is at `addr`, and alice signed in to it.
-async fn client_with_receiver(server: &TestServer, addr: std::net::SocketAddr) -> (String, Value) {
+/// A client whose receiver is at `addr` (requiring `sid` in logout tokens when
+/// `session_required`), and alice signed in to it with the password grant.
+pub async fn client_with_receiver(
+    server: &TestServer,
+    addr: std::net::SocketAddr,
+    session_required: bool,
+) -> (String, Value) {
     server.add_user("alice", &["customer"]).await;
     let (app, _) = server
         .add_client_with(
@@ -52,6 +57,7 @@ async fn client_with_receiver(server: &TestServer, addr: std::net::SocketAddr) -
             "profile",
             |c| {
                 c.backchannel_logout_uri = Some(format!("http://{addr}/backchannel"));
+                c.backchannel_logout_session_required = session_required;
             },
         )
         .await;
@@ -60,7 +66,7 @@ async fn client_with_receiver(server: &TestServer, addr: std::net::SocketAddr) -
 }
 
 /// Waits up to 5 s for `n` tokens.
-async fn wait_for(received: &Received, n: usize) -> Vec<String> {
+pub async fn wait_for(received: &Received, n: usize) -> Vec<String> {
     for _ in 0..50 {
         if received.lock().unwrap().len() >= n {
             break;
@@ -72,7 +78,7 @@ async fn wait_for(received: &Received, n: usize) -> Vec<String> {
 
 async fn revoking_a_refresh_token_sends_one_logout_token_with_the_spec_claims(server: TestServer) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (app, login) = client_with_receiver(&server, listener.local_addr().unwrap()).await;
+    let (app, login) = client_with_receiver(&server, listener.local_addr().unwrap(), false).await;
     let received = serve_receiver(listener);
     let refresh = login["refresh_token"].as_str().unwrap();
     let form = [("client_id", app.as_str()), ("token", refresh), ("token_type_hint", "refresh_token")];
@@ -93,6 +99,7 @@ async fn revoking_a_refresh_token_sends_one_logout_token_with_the_spec_claims(se
     let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
     assert!(exp > iat && exp - iat <= 120, "short-lived");
     assert!(claims.get("nonce").is_none(), "never a nonce");
+    assert!(claims.get("sid").is_none(), "no browser session, and the client does not require a sid");
 
     // Revoking it again ends nothing more: no second token.
     assert_eq!(server.post_form("/revoke", &form).await.status(), 200);
@@ -102,7 +109,7 @@ async fn revoking_a_refresh_token_sends_one_logout_token_with_the_spec_claims(se
 
 async fn refresh_reuse_sends_a_logout_token(server: TestServer) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (app, login) = client_with_receiver(&server, listener.local_addr().unwrap()).await;
+    let (app, login) = client_with_receiver(&server, listener.local_addr().unwrap(), false).await;
     let received = serve_receiver(listener);
     let first = login["refresh_token"].as_str().unwrap();
     assert_eq!(server.refresh(&app, first).await.status(), 200);
@@ -115,7 +122,7 @@ async fn an_unreachable_receiver_gets_the_token_exactly_once_when_it_comes_up(se
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let (app, login) = client_with_receiver(&server, addr).await;
+    let (app, login) = client_with_receiver(&server, addr, false).await;
     let refresh = login["refresh_token"].as_str().unwrap();
     let form = [("client_id", app.as_str()), ("token", refresh), ("token_type_hint", "refresh_token")];
     assert_eq!(server.post_form("/revoke", &form).await.status(), 200, "not held up by the receiver");
@@ -135,7 +142,7 @@ async fn an_unreachable_receiver_gets_the_token_exactly_once_when_it_comes_up(se
 /// up with an audit event, and no more attempts.
 async fn a_receiver_that_keeps_failing_is_given_up_with_an_audit_event(server: TestServer) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (app, login) = client_with_receiver(&server, listener.local_addr().unwrap()).await;
+    let (app, login) = client_with_receiver(&server, listener.local_addr().unwrap(), false).await;
     let attempts = Arc::new(AtomicUsize::new(0));
     let counter = attempts.clone();
     let failing = post(move || async move {

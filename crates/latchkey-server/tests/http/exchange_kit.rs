@@ -4,19 +4,16 @@
 
 use latchkey_core::federation_linking::Linking;
 use latchkey_core::token_exchange::GRANT_TYPE;
-use latchkey_server::federation::mapping::ClaimMapping;
 use latchkey_server::federation::providers::{add_provider, ProviderSpec, SecretSealer};
-use latchkey_server::federation::upstream::{EndpointOverrides, Flavor, PkceMode, ProviderKind};
 use latchkey_store::{ClientKind, GrantType};
 use reqwest::Response;
 use serde_json::{json, Value};
-use zeroize::Zeroizing;
 
 use crate::hostile::HostileProvider;
+use crate::native_app::oidc_provider_spec;
 use crate::testkit::{TestServer, START};
 
-/// The iOS app's client id at the provider (an ID token's `aud`).
-pub(crate) const NATIVE_CLIENT_ID: &str = "com.example.bank.ios";
+pub(crate) use crate::native_app::NATIVE_CLIENT_ID;
 
 pub(crate) struct Setup {
     pub provider: HostileProvider,
@@ -33,21 +30,7 @@ pub(crate) async fn register(
     linking: Linking,
     native_client_ids: &[&str],
 ) {
-    let spec = ProviderSpec {
-        name: name.into(),
-        kind: ProviderKind::Oidc { issuer: issuer.into() },
-        flavor: Flavor::Generic,
-        client_id: client_id.into(),
-        client_secret: Zeroizing::new("upstream-secret".into()),
-        scopes: vec!["email".into()],
-        linking,
-        create_users: true,
-        store_tokens: false,
-        pkce: PkceMode::Auto,
-        mapping: ClaimMapping::for_flavor(Flavor::Generic),
-        overrides: EndpointOverrides::default(),
-        native_client_ids: native_client_ids.iter().map(|id| id.to_string()).collect(),
-    };
+    let spec = oidc_provider_spec(name, issuer, client_id, linking, native_client_ids);
     add(server, spec).await;
 }
 

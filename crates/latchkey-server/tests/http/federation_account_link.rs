@@ -3,7 +3,9 @@
 //! ends the user's other sessions but not the one that asked; an authentication older than
 //! five minutes is refused with RFC 9470's `insufficient_user_authentication`; an identity
 //! of another user is not taken over; a replayed callback, or one after the asking session
-//! ended, links nothing; `return_to` is a path on this server or refused.
+//! ended, links nothing; `return_to` is a path on this server or refused; the link belongs
+//! to the first browser that opens it: the same URL in another browser, or the provider URL
+//! it led to, links nothing.
 
 use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, SystemClock};
@@ -21,6 +23,7 @@ latchkey_store::on_both_backends!(
     linking_needs_a_sign_in_of_the_last_five_minutes,
     an_identity_of_another_user_is_not_linked,
     a_replayed_or_orphaned_link_callback_links_nothing,
+    a_link_opened_in_another_browser_links_nothing,
 );
 
 /// The upstream `up`, alice, and a client for her password and refresh grants.
@@ -71,11 +74,11 @@ async fn audit_details(server: &TestServer) -> Vec<String> {
 }
 
 async fn linking_from_the_account_api_lists_the_provider_and_ends_other_sessions(server: TestServer) {
-    let Some((upstream, alice, client_id)) = setup(&server).await else { return };
+    let Some((_upstream, alice, client_id)) = setup(&server).await else { return };
     let other = server.login_alice(&client_id).await;
     let current = server.login_alice(&client_id).await;
     let url = link_url(&server, &token(&current, "access_token"), None).await;
-    assert!(url.starts_with(&upstream.issuer), "{url}");
+    assert!(url.starts_with(&server.url("/federation/up/open-link?ticket=")), "{url}");
 
     let stop = follow_until(&mut Browser::new(&server), &url, false).await;
     assert_eq!(stop.status, 200, "{}", stop.body);
@@ -189,4 +192,34 @@ async fn a_replayed_or_orphaned_link_callback_links_nothing(server: TestServer) 
     assert!(audit.iter().any(|e| e.ends_with("reason=session_ended")), "{audit:?}");
     assert!(audit.iter().any(|e| e.ends_with("reason=replayed")), "{audit:?}");
     assert_eq!(audit.iter().filter(|e| e.starts_with("identity_linked")).count(), 1);
+}
+
+/// The attacker got hold of the link URL, or of the provider URL it redirected the user's
+/// browser to, and opens it in their own browser to link *their* upstream account to alice.
+async fn a_link_opened_in_another_browser_links_nothing(server: TestServer) {
+    let Some((_upstream, alice, client_id)) = setup(&server).await else { return };
+    let access = token(&server.login_alice(&client_id).await, "access_token");
+    let url = link_url(&server, &access, None).await;
+    let mut alices_browser = Browser::new(&server);
+    let opened = alices_browser.get(&url).await;
+    assert_eq!(opened.status(), 303, "the first browser is sent upstream");
+    let upstream_url = location(&opened);
+
+    let mut attacker = Browser::new(&server);
+    let refused = attacker.get(&url).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("already opened in another browser"));
+    let stop = follow_until(&mut attacker, &upstream_url, false).await;
+    assert_eq!(stop.status, 400, "the callback in the attacker's browser: {}", stop.body);
+    assert!(stop.body.contains("opened in another browser"), "{}", stop.body);
+    assert!(server.store.federated_identities_of_user(&alice).await.unwrap().is_empty(), "nothing linked");
+    let audit = audit_details(&server).await;
+    assert!(audit.iter().any(|e| e.ends_with("reason=link_not_bound")), "{audit:?}");
+    assert!(audit.iter().any(|e| e.ends_with("reason=state_mismatch")), "{audit:?}");
+
+    // Alice, in her own browser, can start again and link.
+    let url = link_url(&server, &access, None).await;
+    let stop = follow_until(&mut alices_browser, &url, false).await;
+    assert!(stop.body.contains("Sign-in method linked"), "{}", stop.body);
+    assert_eq!(server.store.federated_identities_of_user(&alice).await.unwrap().len(), 1);
 }

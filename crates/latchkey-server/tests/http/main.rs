@@ -24,6 +24,7 @@ mod atomic_writes;
 mod authn;
 mod authorize;
 mod backchannel_logout;
+mod backchannel_logout_sid;
 mod bad_input;
 mod bearer;
 mod client_credentials;
@@ -48,11 +49,14 @@ mod federation_tokens;
 #[path = "../federation_upstream/hostile.rs"]
 mod hostile;
 mod identities;
+// A native app's sign-in at the real upstream, shared with examples/native-app.
 mod janitor;
 mod key_rotation;
 mod key_year;
 mod login_policy;
 mod mail_outbox;
+#[path = "../federation_upstream/native_app.rs"]
+mod native_app;
 mod native_redirect;
 mod oidc;
 mod outage;

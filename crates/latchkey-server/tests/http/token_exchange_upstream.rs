@@ -11,54 +11,10 @@ use serde_json::Value;
 
 use crate::exchange_kit::{exchange, native_app, nonce, payload, register};
 use crate::federation::Upstream;
-use crate::flow::{location, pkce, query_of, Browser};
+use crate::native_app::{sign_in_as_native_app, NATIVE_CLIENT_ID};
 use crate::testkit::{assert_oauth_error, TestServer};
 
 latchkey_store::on_both_backends!(an_id_token_from_a_real_provider_is_exchanged_for_the_native_client_only,);
-
-const NATIVE_CLIENT_ID: &str = "com.example.bank.ios";
-const NATIVE_REDIRECT: &str = "com.example.bank:/oauth/callback";
-
-/// Signs in at the upstream as the native app with `nonce`; returns its ID token.
-async fn native_sign_in(server: &TestServer, issuer: &str, nonce: &str) -> String {
-    let (verifier, challenge) = pkce();
-    let mut url = url::Url::parse(&format!("{issuer}/auth")).unwrap();
-    url.query_pairs_mut()
-        .append_pair("client_id", NATIVE_CLIENT_ID)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid email")
-        .append_pair("redirect_uri", NATIVE_REDIRECT)
-        .append_pair("nonce", nonce)
-        .append_pair("state", "app-state")
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
-    let mut browser = Browser::new(server);
-    let mut next = url.to_string();
-    let code = loop {
-        let response = browser.get(&next).await;
-        assert!(
-            response.status().is_redirection(),
-            "{}: {}",
-            response.status(),
-            response.text().await.unwrap()
-        );
-        let target = location(&response);
-        if target.starts_with(NATIVE_REDIRECT) {
-            break query_of(&target)["code"].clone();
-        }
-        next = if target.starts_with('/') { format!("{issuer}{target}") } else { target };
-    };
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", NATIVE_REDIRECT),
-        ("client_id", NATIVE_CLIENT_ID),
-        ("code_verifier", verifier.as_str()),
-    ];
-    let tokens: Value =
-        server.http.post(format!("{issuer}/token")).form(&form).send().await.unwrap().json().await.unwrap();
-    tokens["id_token"].as_str().unwrap_or_else(|| panic!("no ID token: {tokens}")).to_owned()
-}
 
 async fn an_id_token_from_a_real_provider_is_exchanged_for_the_native_client_only(server: TestServer) {
     let extra = [("UPSTREAM_NATIVE_CLIENT_ID", NATIVE_CLIENT_ID)];
@@ -72,7 +28,7 @@ async fn an_id_token_from_a_real_provider_is_exchanged_for_the_native_client_onl
     let app = native_app(&server).await;
 
     let n = nonce(&server).await;
-    let id_token = native_sign_in(&server, &upstream.issuer, &n).await;
+    let id_token = sign_in_as_native_app(&upstream.issuer, &n).await;
     assert_eq!(payload(&id_token)["aud"], NATIVE_CLIENT_ID);
     let refused = exchange(&server, &app, "strict", &id_token, ID_TOKEN_TYPE, Some(&n)).await;
     let body = assert_oauth_error(refused, 400, "invalid_request").await;
@@ -80,7 +36,7 @@ async fn an_id_token_from_a_real_provider_is_exchanged_for_the_native_client_onl
     assert!(server.store.list_users().await.unwrap().is_empty(), "no user created");
 
     let n = nonce(&server).await;
-    let id_token = native_sign_in(&server, &upstream.issuer, &n).await;
+    let id_token = sign_in_as_native_app(&upstream.issuer, &n).await;
     let response = exchange(&server, &app, "real", &id_token, ID_TOKEN_TYPE, Some(&n)).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();

@@ -17,7 +17,7 @@ impl BackchannelLogoutStore for SqlStore {
     ) -> Result<Vec<BackchannelLogout>, StoreError> {
         let due = sqlx::query(
             "SELECT b.session_id, b.client_id, c.backchannel_logout_uri, b.user_id, \
-             b.browser_session_id, b.attempts FROM backchannel_logouts b \
+             b.browser_session_id, c.backchannel_logout_session_required, b.attempts FROM backchannel_logouts b \
              JOIN clients c ON c.id = b.client_id \
              WHERE b.next_attempt_at <= $1 AND (b.claimed_until IS NULL OR b.claimed_until <= $1) \
              AND c.backchannel_logout_uri IS NOT NULL ORDER BY b.next_attempt_at LIMIT $2",
@@ -35,6 +35,7 @@ impl BackchannelLogoutStore for SqlStore {
                 uri: col(row, "backchannel_logout_uri")?,
                 user_id: col(row, "user_id")?,
                 browser_session_id: col(row, "browser_session_id")?,
+                session_required: col::<i64>(row, "backchannel_logout_session_required")? != 0,
                 attempts: col(row, "attempts")?,
             };
             let won = sqlx::query(

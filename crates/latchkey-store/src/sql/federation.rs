@@ -267,6 +267,16 @@ impl FederationStore for SqlStore {
         super::federation_flows::consume(self, state_hash, now).await
     }
 
+    async fn bind_federation_flow(
+        &self,
+        state_hash: &str,
+        unbound_hash: &str,
+        browser_hash: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        super::federation_flows::bind(self, state_hash, unbound_hash, browser_hash, now).await
+    }
+
     async fn federation_flow(&self, state_hash: &str) -> Result<Option<FederationFlow>, StoreError> {
         super::federation_flows::get(self, state_hash).await
     }

@@ -1,5 +1,6 @@
-//! The outbound logins in flight (`federation_flows`): created at the start, consumed once by
-//! the callback's compare-and-swap, purged by the janitor.
+//! The outbound logins in flight (`federation_flows`): created at the start (an account link
+//! bound to its browser later, once), consumed once by the callback's compare-and-swap,
+//! purged by the janitor.
 
 use sqlx::any::AnyRow;
 
@@ -65,6 +66,27 @@ pub(super) async fn consume(
     .as_ref()
     .map(flow_from_row)
     .transpose()
+}
+
+pub(super) async fn bind(
+    store: &SqlStore,
+    state_hash: &str,
+    unbound_hash: &str,
+    browser_hash: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE federation_flows SET browser_hash = $3 \
+         WHERE state_hash = $1 AND browser_hash = $2 AND used_at IS NULL AND expires_at > $4",
+    )
+    .bind(state_hash)
+    .bind(unbound_hash)
+    .bind(browser_hash)
+    .bind(now)
+    .execute(&store.writer)
+    .await
+    .map_err(|e| store.fail(e, || "federation flow".into()))?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub(super) async fn get(store: &SqlStore, state_hash: &str) -> Result<Option<FederationFlow>, StoreError> {

@@ -214,3 +214,30 @@ pub async fn a_federation_flow_is_consumed_once(db: TestDatabase) {
     assert_eq!(store.delete_expired_federation_flows(NOW + 10, 10).await.unwrap(), 0, "s1 lives longer");
     assert!(store.federation_flow("s1").await.unwrap().is_some());
 }
+
+pub async fn a_federation_flow_is_bound_to_one_browser_once(db: TestDatabase) {
+    let store = seeded(&db).await;
+    let second = db.store().await;
+    store.create_upstream_provider(&provider("google")).await.unwrap();
+    store.create_federation_flow(&flow("s1", NOW + 600)).await.unwrap();
+    assert!(!store.bind_federation_flow("s1", "not-the-unbound-hash", "x", NOW).await.unwrap());
+    assert!(!store.bind_federation_flow("s1", "b", "x", NOW + 600).await.unwrap(), "expired");
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = if i % 2 == 0 { store.clone() } else { second.clone() };
+        let browser = format!("browser-{i}");
+        tasks.push(tokio::spawn(async move {
+            store.bind_federation_flow("s1", "b", &browser, NOW + 1).await.unwrap().then_some(browser)
+        }));
+    }
+    let mut winners = Vec::new();
+    for task in tasks {
+        winners.extend(task.await.unwrap());
+    }
+    assert_eq!(winners.len(), 1, "one browser binds it: {winners:?}");
+    let bound = store.federation_flow("s1").await.unwrap().unwrap();
+    assert_eq!(bound.browser_hash, winners[0]);
+
+    store.consume_federation_flow("s1", NOW + 2).await.unwrap().unwrap();
+    assert!(!store.bind_federation_flow("s1", &winners[0], "late", NOW + 3).await.unwrap(), "used");
+}

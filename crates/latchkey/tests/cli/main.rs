@@ -16,6 +16,7 @@ mod identities;
 mod instance;
 mod keys;
 mod lifecycle;
+mod native_nonce;
 mod nginx;
 mod providers;
 mod throttle;

@@ -46,7 +46,9 @@ use latchkey_core::form::FormParams;
 pub use consent::consent;
 pub use error::AuthorizeError;
 pub(crate) use federation::begin_account_link;
-pub use federation::{callback_get, callback_post, link as federation_link, start as federation_start};
+pub use federation::{
+    callback_get, callback_post, link as federation_link, open_link_ticket, start as federation_start,
+};
 pub use login::login;
 
 use crate::browser::Interaction;

@@ -6,9 +6,12 @@
 //! - Only within five minutes of the session's authentication
 //!   (`latchkey_core::federation_linking::recent_enough_to_link`); an older one is answered
 //!   `401` with the RFC 9470 §3 challenge `insufficient_user_authentication` and `max_age`.
-//! - The flow is started by an API call, not by the browser that will follow the URL, so no
-//!   flow cookie binds it (`crate::cookies`): it is bound instead to the session that asked,
-//!   which must still be live at the callback, and its `state` is single use as for a login.
+//! - The flow is started by an API call, not by the browser that will follow the URL: the
+//!   URL answered is Latchkey's [`super::link_ticket`] route, which binds the flow to the
+//!   first browser that opens it (the flow cookie, `crate::cookies`) before sending it
+//!   upstream; the callback requires that cookie. It is also bound to the session that
+//!   asked, which must still be live at the callback, and its `state` is single use as for
+//!   a login.
 //! - The callback never creates a user and never signs anyone in; an identity of another
 //!   user is refused with a page. Linking ends the user's *other* refresh sessions and
 //!   writes an audit event (`crate::federation::sign_in::link`, the one place that links).
@@ -30,6 +33,7 @@ use serde_json::json;
 use super::super::error::AuthorizeError;
 use super::super::redirect::redirect_to;
 use super::callback::redeem;
+use super::link_ticket::LinkTicket;
 use super::start::{create_flow, hash};
 use super::{failure, upstream_failure, FLOW_TTL};
 use crate::bearer::AccountUser;
@@ -118,11 +122,13 @@ pub(crate) async fn begin(
         exp: now + FLOW_TTL,
     };
     let purpose = seal_signed(&state.page_mac, LABEL, &link)?;
-    // No browser holds this secret: the callback checks the session instead (module doc).
+    // No browser holds this secret: the first browser to open the ticket replaces it with
+    // the hash of its own (module doc).
     let unbound = hash(&random::token(32)?);
     match create_flow(state, &provider, purpose, &unbound).await? {
-        Ok(url) => {
-            let body = Json(json!({ "authorization_url": url.as_str() }));
+        Ok((upstream_url, state_hash)) => {
+            let url = LinkTicket::url(state, name, state_hash, unbound, upstream_url.into())?;
+            let body = Json(json!({ "authorization_url": url }));
             Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], body).into_response())
         }
         Err(error) => {
@@ -141,18 +147,15 @@ pub(super) async fn finish(
     flow: &FederationFlow,
     link: AccountLink,
     form: &FormParams,
+    same_browser: bool,
 ) -> Result<Response, AuthorizeError> {
     let now = state.clock.now();
     let fail = |reason: &'static str, status: StatusCode, message: String| {
         failure(state, name, reason, status, message)
     };
-    if flow.provider != name {
-        return Err(fail(
-            "state_mismatch",
-            StatusCode::BAD_REQUEST,
-            "This link was started for another provider.".into(),
-        )
-        .await);
+    if flow.provider != name || !same_browser {
+        let message = "This link was opened in another browser or for another provider; nothing changed.";
+        return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, message.into()).await);
     }
     let session = state.store.session(&link.session_id).await?;
     let live = session.is_some_and(|s| s.session.is_live(now) && s.session.user_id == link.user_id);
@@ -181,11 +184,14 @@ pub(super) async fn finish(
             return Err(fail("linked_to_another_user", StatusCode::CONFLICT, message).await);
         }
     }
-    Ok(match link.return_to {
+    let mut response = match link.return_to {
         Some(path) => redirect_to(&path, &[]),
         None => {
             let message = format!("You can now sign in with {name}. You may close this window.");
             ErrorPage::new(StatusCode::OK, "Sign-in method linked", message).into_response()
         }
-    })
+    };
+    let clear = state.cookies.set_cookie(state.cookies.federation_name, "", 0);
+    response.headers_mut().append(header::SET_COOKIE, clear);
+    Ok(response)
 }

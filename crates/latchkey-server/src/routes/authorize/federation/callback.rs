@@ -80,11 +80,11 @@ pub async fn callback_get(
         };
         return Err(fail(reason, StatusCode::BAD_REQUEST, expired).await);
     };
-    if let Some(link) = AccountLink::open(&state, &flow.interaction, now) {
-        return account_link::finish(&state, &name, &flow, link, &form).await;
-    }
     let same_browser =
         read_cookie(&headers, state.cookies.federation_name).is_some_and(|c| hash(&c) == flow.browser_hash);
+    if let Some(link) = AccountLink::open(&state, &flow.interaction, now) {
+        return account_link::finish(&state, &name, &flow, link, &form, same_browser).await;
+    }
     if flow.provider != name || !same_browser {
         let message = "This sign-in was started in another browser or for another provider. Try again.";
         return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, message).await);

@@ -1,7 +1,8 @@
 //! Signing in through an upstream identity provider (`docs/architecture.md`, "Federation"):
 //! [`start`] sends the browser upstream, [`callback`] brings it back and signs the user in,
 //! [`link`] is the password form that links an upstream identity to an existing account,
-//! [`account_link`] the flow a signed-in user starts from the account API to link one more.
+//! [`account_link`] the flow a signed-in user starts from the account API to link one more,
+//! [`link_ticket`] the route that binds that flow to the browser opening it.
 //!
 //! Every failure ends on an error page (or, for a user who declined upstream, an
 //! `access_denied` redirect back to the client, RFC 6749 §4.1.2.1) and an audit event:
@@ -10,6 +11,7 @@
 mod account_link;
 mod callback;
 mod link;
+mod link_ticket;
 mod start;
 
 use axum::http::StatusCode;
@@ -18,6 +20,7 @@ use latchkey_store::AuditEvent;
 pub(crate) use account_link::begin as begin_account_link;
 pub use callback::{callback_get, callback_post};
 pub use link::link;
+pub use link_ticket::open as open_link_ticket;
 pub use start::{begin, start};
 
 use super::error::{AuthorizeError, TITLE};

@@ -55,7 +55,7 @@ pub async fn begin(
     let browser_secret = random::token(32)?;
     let purpose = interaction.seal(&state.page_mac)?;
     let url = match create_flow(state, &provider, purpose, &hash(&browser_secret)).await? {
-        Ok(url) => url,
+        Ok((url, _)) => url,
         Err(error) => {
             return Err(failure(state, name, "start", StatusCode::BAD_GATEWAY, error.to_string()).await);
         }
@@ -68,13 +68,14 @@ pub async fn begin(
 
 /// Makes the flow row — `purpose` is what the callback does (a sealed [`Interaction`] to
 /// resume, or a sealed account link), `browser_hash` the flow cookie's hash — and returns
-/// the provider's authorization URL (or why the provider cannot make one).
+/// the provider's authorization URL and the flow's `state` hash (or why the provider cannot
+/// make one).
 pub(super) async fn create_flow(
     state: &AppState,
     provider: &Provider,
     purpose: String,
     browser_hash: &str,
-) -> Result<Result<Url, UpstreamError>, ApiError> {
+) -> Result<Result<(Url, String), UpstreamError>, ApiError> {
     let name = &provider.config.name;
     let now = state.clock.now();
     let flow_state = random::token(32)?;
@@ -93,10 +94,11 @@ pub(super) async fn create_flow(
         Ok(url) => url,
         Err(error) => return Ok(Err(error)),
     };
+    let state_hash = hash(&flow_state);
     state
         .store
         .create_federation_flow(&FederationFlow {
-            state_hash: hash(&flow_state),
+            state_hash: state_hash.clone(),
             provider: name.clone(),
             nonce,
             pkce_verifier: Some(verifier),
@@ -107,5 +109,5 @@ pub(super) async fn create_flow(
             used_at: None,
         })
         .await?;
-    Ok(Ok(url))
+    Ok(Ok((url, state_hash)))
 }
