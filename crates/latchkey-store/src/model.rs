@@ -91,6 +91,8 @@ pub struct Client {
     /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
     pub backchannel_logout_session_required: bool,
     pub created_at: i64,
+    /// Bumped by every update: the admin API's `ETag` (compare-and-swap, RFC 9110 §13.1.1).
+    pub version: i64,
 }
 
 /// A client to register: the one type every way of creating a client goes through (the CLI,

@@ -56,6 +56,15 @@ pub trait ClientStore: Send + Sync {
     async fn client_by_id(&self, id: &str) -> Result<Option<Client>, StoreError>;
     /// Ordered by id.
     async fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
+    /// The admin update, a compare-and-swap on the client's `version` in ONE statement: sets
+    /// every setting of `client` (not its id, type, secret or creation time) and bumps the
+    /// version where `client.id` and `expected_version` match. `None` when nothing matched
+    /// (no such client, or another update came first).
+    async fn update_client(
+        &self,
+        client: &NewClient,
+        expected_version: i64,
+    ) -> Result<Option<Client>, StoreError>;
     /// Replaces a confidential client's secret hash; false when there is no such confidential
     /// client.
     async fn set_client_secret_hash(&self, id: &str, secret_hash: &[u8]) -> Result<bool, StoreError>;

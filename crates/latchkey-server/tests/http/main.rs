@@ -14,6 +14,7 @@ mod facebook_stand_in;
 mod account;
 mod account_page;
 mod admin_auth;
+mod admin_clients;
 mod admin_kit;
 mod admin_metrics;
 mod admin_openapi;
