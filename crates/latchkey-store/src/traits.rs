@@ -27,6 +27,14 @@ pub trait UserStore: Send + Sync {
     async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError>;
     /// Ordered by username.
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// A page of users in the order of their usernames (keyset pagination): at most `limit`
+    /// whose username sorts after `after`, only those with this `disabled` state when given.
+    async fn users_page(
+        &self,
+        after: Option<&str>,
+        disabled: Option<bool>,
+        limit: i64,
+    ) -> Result<Vec<User>, StoreError>;
     /// False when there is no such user.
     async fn set_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError>;
     /// Compare-and-swap used to upgrade a legacy hash at login: only replaces when the stored
@@ -56,6 +64,9 @@ pub trait ClientStore: Send + Sync {
     async fn client_by_id(&self, id: &str) -> Result<Option<Client>, StoreError>;
     /// Ordered by id.
     async fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
+    /// A page of clients in the order of their ids (keyset pagination): at most `limit` whose
+    /// id sorts after `after`.
+    async fn clients_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<Client>, StoreError>;
     /// The admin update, a compare-and-swap on the client's `version` in ONE statement: sets
     /// every setting of `client` (not its id, type, secret or creation time) and bumps the
     /// version where `client.id` and `expected_version` match. `None` when nothing matched

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::auth::AdminCaller;
 use super::client_patch::client_settings_after;
-use super::page::{page_by_key, Page, PageQuery};
+use super::page::{page_of_rows, Page, PageQuery};
 use super::precondition::{expected_version, stale, with_etag};
 use super::problem::{Problem, ProblemBody};
 use crate::admin::{self, NewClient};
@@ -205,8 +205,8 @@ pub async fn list(
     page: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<ClientView>>, Problem> {
     let Query(page) = page?;
-    let clients = state.store.list_clients().await?;
-    Ok(Json(page_by_key(clients, &page, |client| client.id.as_str())))
+    let clients = state.store.clients_page(page.after()?.as_deref(), page.rows()).await?;
+    Ok(Json(page_of_rows(clients, &page, |client| client.id.clone())))
 }
 
 #[utoipa::path(post, operation_id = "clients_create", path = "/admin/clients", tag = "clients", request_body = NewClientRequest,

@@ -18,6 +18,7 @@ mod admin_clients;
 mod admin_kit;
 mod admin_metrics;
 mod admin_openapi;
+mod admin_paging;
 mod admin_resources;
 mod admin_schemathesis;
 mod admin_users;

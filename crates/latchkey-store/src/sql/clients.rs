@@ -150,6 +150,27 @@ impl ClientStore for SqlStore {
             .collect()
     }
 
+    async fn clients_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<Client>, StoreError> {
+        // The primary key serves the order and the cursor.
+        let query = match after {
+            None => sqlx::query(concat!("SELECT ", client_columns!(), " FROM clients ORDER BY id LIMIT $1")),
+            Some(after) => sqlx::query(concat!(
+                "SELECT ",
+                client_columns!(),
+                " FROM clients WHERE id > $1 ORDER BY id LIMIT $2"
+            ))
+            .bind(after),
+        };
+        query
+            .bind(limit.max(0))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || "clients".into()))?
+            .iter()
+            .map(client_from_row)
+            .collect()
+    }
+
     async fn set_client_secret_hash(&self, id: &str, secret_hash: &[u8]) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE clients SET secret_hash = $2 WHERE id = $1 AND kind = 'confidential'")
             .bind(id)
