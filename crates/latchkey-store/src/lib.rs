@@ -57,6 +57,7 @@
 
 mod account_traits;
 mod backchannel_logout;
+mod client_traits;
 mod error;
 mod federation;
 mod linked_identities;
@@ -70,6 +71,7 @@ mod unit_of_work;
 
 pub use account_traits::{AccountToken, AccountTokenStore, OutboxMail, OutboxStore};
 pub use backchannel_logout::{BackchannelLogout, BackchannelLogoutStore};
+pub use client_traits::ClientStore;
 pub use error::{Backend, StoreError};
 pub use federation::{
     FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord, UpstreamTokenRecord,
@@ -85,8 +87,7 @@ pub use model::{
 pub use native_exchange::NativeExchangeStore;
 pub use sql::SqlStore;
 pub use traits::{
-    AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, DpopProofStore,
-    InstanceStore, KeyStore, LockoutStore, RevocationStore, SessionStore, Store, ThrottleStore, UptimeStore,
-    UserStore,
+    AuditStore, AuthorizationCodeStore, BrowserSessionStore, ConsentStore, DpopProofStore, InstanceStore,
+    KeyStore, LockoutStore, RevocationStore, SessionStore, Store, ThrottleStore, UptimeStore, UserStore,
 };
 pub use unit_of_work::{Transactional, UnitOfWork};

@@ -8,13 +8,14 @@ use latchkey_core::refresh::Downtime;
 
 use crate::account_traits::{AccountTokenStore, OutboxStore};
 use crate::backchannel_logout::BackchannelLogoutStore;
+use crate::client_traits::ClientStore;
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
 use crate::model::{
-    AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
-    NewClient, NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SigningKeyRecord,
-    ThrottleCount, User, UserUpdate,
+    AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, NewAuthorizationCode,
+    NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount,
+    User, UserUpdate,
 };
 use crate::native_exchange::NativeExchangeStore;
 use crate::unit_of_work::Transactional;
@@ -55,32 +56,6 @@ pub trait UserStore: Send + Sync {
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError>;
     /// False when there is no such user.
     async fn set_user_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<bool, StoreError>;
-}
-
-#[async_trait]
-pub trait ClientStore: Send + Sync {
-    /// [`StoreError::Conflict`] when the id is taken.
-    async fn create_client(&self, client: &NewClient, now: i64) -> Result<Client, StoreError>;
-    async fn client_by_id(&self, id: &str) -> Result<Option<Client>, StoreError>;
-    /// Ordered by id.
-    async fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
-    /// A page of clients in the order of their ids (keyset pagination): at most `limit` whose
-    /// id sorts after `after`.
-    async fn clients_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<Client>, StoreError>;
-    /// The admin update, a compare-and-swap on the client's `version` in ONE statement: sets
-    /// every setting of `client` (not its id, type, secret or creation time) and bumps the
-    /// version where `client.id` and `expected_version` match. `None` when nothing matched
-    /// (no such client, or another update came first).
-    async fn update_client(
-        &self,
-        client: &NewClient,
-        expected_version: i64,
-    ) -> Result<Option<Client>, StoreError>;
-    /// Replaces a confidential client's secret hash; false when there is no such confidential
-    /// client.
-    async fn set_client_secret_hash(&self, id: &str, secret_hash: &[u8]) -> Result<bool, StoreError>;
-    /// Deletes the client and (by `ON DELETE CASCADE`) its sessions; false when absent.
-    async fn remove_client(&self, id: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]

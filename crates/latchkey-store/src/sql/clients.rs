@@ -9,9 +9,9 @@ use sqlx::query::Query;
 use sqlx::Any;
 
 use super::{col, flag, from_json, to_json, SqlStore};
+use crate::client_traits::ClientStore;
 use crate::error::StoreError;
 use crate::model::{Client, NewClient};
-use crate::traits::ClientStore;
 
 /// A client's settings: what an admin may change ([`ClientStore::update_client`]), bound in
 /// this order by [`bind_settings`].
