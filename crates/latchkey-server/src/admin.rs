@@ -166,14 +166,9 @@ fn new_client_id() -> anyhow::Result<String> {
     }
 }
 
-/// Registers a client: checks it, assigns its id and, for a confidential client, its secret.
-/// Returns the stored client and the secret (shown once; only its MAC is stored).
-pub async fn add_client(
-    store: &dyn Store,
-    secrets: &ClientSecrets,
-    client: NewClient,
-    now: i64,
-) -> anyhow::Result<(Client, Option<String>)> {
+/// The rules every client registration and update obeys, in one place: checks `client` and
+/// returns it normalized (redirect URIs de-duplicated, grants sorted, scopes parsed).
+fn check_client(client: NewClient) -> anyhow::Result<NewClient> {
     ensure!(!client.name.trim().is_empty(), "the client name is empty");
     ensure!(!client.grant_types.is_empty(), "give the client at least one grant (--grant)");
     if client.kind == ClientKind::Public && client.grant_types.contains(&GrantType::ClientCredentials) {
@@ -214,6 +209,28 @@ pub async fn add_client(
             "authorization_code needs at least one redirect URI (--redirect-uri)"
         );
     }
+    let mut grant_types = client.grant_types;
+    grant_types.sort();
+    grant_types.dedup();
+    Ok(NewClient {
+        grant_types,
+        scopes: scope.iter().map(str::to_owned).collect(),
+        redirect_uris,
+        post_logout_redirect_uris,
+        backchannel_logout_uri,
+        ..client
+    })
+}
+
+/// Registers a client: checks it, assigns its id and, for a confidential client, its secret.
+/// Returns the stored client and the secret (shown once; only its MAC is stored).
+pub async fn add_client(
+    store: &dyn Store,
+    secrets: &ClientSecrets,
+    client: NewClient,
+    now: i64,
+) -> anyhow::Result<(Client, Option<String>)> {
+    let client = check_client(client)?;
     let (secret, secret_hash) = match client.kind {
         ClientKind::Confidential => {
             let (secret, hash) = secrets.generate().context("cannot generate a client secret")?;
@@ -221,21 +238,24 @@ pub async fn add_client(
         }
         ClientKind::Public => (None, None),
     };
-    let mut grant_types = client.grant_types;
-    grant_types.sort();
-    grant_types.dedup();
-    let client = NewClient {
-        id: new_client_id()?,
-        secret_hash,
-        grant_types,
-        scopes: scope.iter().map(str::to_owned).collect(),
-        redirect_uris,
-        post_logout_redirect_uris,
-        backchannel_logout_uri,
-        ..client
-    };
+    let client = NewClient { id: new_client_id()?, secret_hash, ..client };
     let client = store.create_client(&client, now).await?;
     Ok((client, secret))
+}
+
+/// Changes a client's settings to `settings` (checked as a registration is) if nobody changed
+/// the client since `expected_version` was read: `None` when someone did (the admin API
+/// answers 412). Its id, type and secret stay; callers forget it in their
+/// [`crate::client_cache::ClientCache`] (other processes read the change within its TTL).
+pub async fn update_client(
+    store: &dyn Store,
+    client: &Client,
+    expected_version: i64,
+    settings: NewClient,
+) -> anyhow::Result<Option<Client>> {
+    ensure!(settings.kind == client.kind, "the type of a client cannot change: register a new client");
+    let settings = check_client(NewClient { id: client.id.clone(), ..settings })?;
+    Ok(store.update_client(&settings, expected_version).await?)
 }
 
 /// Lets a disabled user sign in again (their ended sessions stay ended).

@@ -161,8 +161,35 @@ fn bearer_error_response(error: &BearerError, scheme: Scheme) -> Response {
     response
 }
 
+/// Marks a response caused by a failed database operation, for [`crate::metrics::track`] to
+/// count by backend and route: `unavailable` (the 503s of an outage) or `failed` (500s).
+#[derive(Clone, Copy, Debug)]
+pub struct DatabaseFailure(pub &'static str);
+
+impl ApiError {
+    fn database_failure(&self) -> Option<DatabaseFailure> {
+        let (kind, cause) = match self {
+            Self::Unavailable(cause) => ("unavailable", cause),
+            Self::Internal(cause) => ("failed", cause),
+            _ => return None,
+        };
+        cause.chain().any(|c| c.is::<StoreError>()).then_some(DatabaseFailure(kind))
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let failure = self.database_failure();
+        let mut response = self.response();
+        if let Some(failure) = failure {
+            response.extensions_mut().insert(failure);
+        }
+        response
+    }
+}
+
+impl ApiError {
+    fn response(self) -> Response {
         match self {
             Self::OAuth(error) => oauth_error_response(&error),
             Self::Bearer(error) => bearer_error_response(&error, Scheme::Bearer),

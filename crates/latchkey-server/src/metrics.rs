@@ -5,7 +5,8 @@
 //! - tokens issued per grant and client;
 //! - sign-in outcomes (success, bad credentials, throttled, rate limited);
 //! - refresh outcomes and reuse detected by cause;
-//! - database pool connections (open, idle); outages show as `status="503"`.
+//! - database pool connections (in use, idle), and requests a database failure answered
+//!   (`db_errors`, by backend, kind — `unavailable` for an outage's 503s, `failed` — and route).
 //!
 //! One registry per server (in its state, not global), so tests can run many servers.
 
@@ -24,6 +25,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
+use crate::error::DatabaseFailure;
 use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -61,6 +63,13 @@ struct PoolLabels {
     state: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DatabaseErrorLabels {
+    backend: String,
+    kind: String,
+    route: String,
+}
+
 type Latency = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -78,6 +87,7 @@ pub struct Metrics {
     refresh: Family<OutcomeLabels, Counter>,
     reuse: Family<CauseLabels, Counter>,
     pool: Family<PoolLabels, Gauge<i64, AtomicI64>>,
+    database_errors: Family<DatabaseErrorLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -109,6 +119,12 @@ impl Default for Metrics {
         );
         let pool = Family::<PoolLabels, Gauge<i64, AtomicI64>>::default();
         registry.register("db_pool_connections", "Database connections, by pool and state", pool.clone());
+        let database_errors = Family::<DatabaseErrorLabels, Counter>::default();
+        registry.register(
+            "db_errors",
+            "Requests answered with an error because a database operation failed, by backend, kind and route",
+            database_errors.clone(),
+        );
         // Every reuse cause and refresh outcome is exported from the start, at 0.
         for cause in [ReuseCause::ReplayAfterWindow, ReuseCause::SuccessorAlreadyUsed] {
             drop(reuse.get_or_create(&CauseLabels { cause: cause.as_str().into() }));
@@ -116,7 +132,7 @@ impl Default for Metrics {
         for outcome in ["rotated", "duplicate"] {
             drop(refresh.get_or_create(&OutcomeLabels { outcome: outcome.into() }));
         }
-        Self { registry, requests, latency, tokens, logins, refresh, reuse, pool }
+        Self { registry, requests, latency, tokens, logins, refresh, reuse, pool, database_errors }
     }
 }
 
@@ -174,6 +190,11 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let response = next.run(request).await;
     let metrics = &state.metrics;
     let status = response.status().as_u16().to_string();
+    if let Some(DatabaseFailure(kind)) = response.extensions().get::<DatabaseFailure>() {
+        let backend = state.store.backend().as_str().to_owned();
+        let labels = DatabaseErrorLabels { backend, kind: (*kind).to_owned(), route: route.clone() };
+        metrics.database_errors.get_or_create(&labels).inc();
+    }
     metrics
         .requests
         .get_or_create(&RequestLabels { route: route.clone(), method: method.clone(), status })

@@ -42,6 +42,8 @@ pub struct Client {
     /// Whether its login page offers sign-up, and whether it refuses unverified users.
     pub signup: ClientSignup,
     pub created_at: i64,
+    /// Bumped by every update: the admin API's `ETag` (compare-and-swap, RFC 9110 §13.1.1).
+    pub version: i64,
 }
 
 /// A client to register: the one type every way of creating a client goes through (the CLI,

@@ -58,6 +58,7 @@
 mod account_traits;
 mod backchannel_logout;
 mod client_model;
+mod client_traits;
 mod error;
 mod federation;
 mod linked_identities;
@@ -72,6 +73,7 @@ mod unit_of_work;
 pub use account_traits::{AccountToken, AccountTokenStore, EmailChange, OutboxMail, OutboxStore};
 pub use backchannel_logout::{BackchannelLogout, BackchannelLogoutStore};
 pub use client_model::{Client, ClientSignup, NewClient};
+pub use client_traits::ClientStore;
 pub use error::{Backend, StoreError};
 pub use federation::{
     FederatedIdentity, FederationFlow, FederationStore, UpstreamProviderRecord, UpstreamTokenRecord,
@@ -87,8 +89,7 @@ pub use model::{
 pub use native_exchange::NativeExchangeStore;
 pub use sql::SqlStore;
 pub use traits::{
-    AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, DpopProofStore,
-    InstanceStore, KeyStore, LockoutStore, RevocationStore, SessionStore, Store, ThrottleStore, UptimeStore,
-    UserStore,
+    AuditStore, AuthorizationCodeStore, BrowserSessionStore, ConsentStore, DpopProofStore, InstanceStore,
+    KeyStore, LockoutStore, RevocationStore, SessionStore, Store, ThrottleStore, UptimeStore, UserStore,
 };
 pub use unit_of_work::{Transactional, UnitOfWork};

@@ -8,7 +8,7 @@ use latchkey_core::refresh::Downtime;
 
 use crate::account_traits::{AccountTokenStore, OutboxStore};
 use crate::backchannel_logout::BackchannelLogoutStore;
-use crate::client_model::{Client, NewClient};
+use crate::client_traits::ClientStore;
 use crate::error::{Backend, StoreError};
 use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
@@ -28,6 +28,14 @@ pub trait UserStore: Send + Sync {
     async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError>;
     /// Ordered by username.
     async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+    /// A page of users in the order of their usernames (keyset pagination): at most `limit`
+    /// whose username sorts after `after`, only those with this `disabled` state when given.
+    async fn users_page(
+        &self,
+        after: Option<&str>,
+        disabled: Option<bool>,
+        limit: i64,
+    ) -> Result<Vec<User>, StoreError>;
     /// False when there is no such user.
     async fn set_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError>;
     /// Compare-and-swap used to upgrade a legacy hash at login: only replaces when the stored
@@ -48,20 +56,6 @@ pub trait UserStore: Send + Sync {
     async fn delete_user(&self, id: &str) -> Result<bool, StoreError>;
     /// False when there is no such user.
     async fn set_user_disabled(&self, user_id: &str, disabled: bool, now: i64) -> Result<bool, StoreError>;
-}
-
-#[async_trait]
-pub trait ClientStore: Send + Sync {
-    /// [`StoreError::Conflict`] when the id is taken.
-    async fn create_client(&self, client: &NewClient, now: i64) -> Result<Client, StoreError>;
-    async fn client_by_id(&self, id: &str) -> Result<Option<Client>, StoreError>;
-    /// Ordered by id.
-    async fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
-    /// Replaces a confidential client's secret hash; false when there is no such confidential
-    /// client.
-    async fn set_client_secret_hash(&self, id: &str, secret_hash: &[u8]) -> Result<bool, StoreError>;
-    /// Deletes the client and (by `ON DELETE CASCADE`) its sessions; false when absent.
-    async fn remove_client(&self, id: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod client_update;
 mod providers;
 mod users;
+pub use client_update::{ClientLifetimes, ClientUpdateArgs};
 pub use providers::{ProviderAddArgs, ProviderKindArg, ProvidersCommand};
 pub use users::UsersCommand;
 
@@ -213,18 +215,8 @@ pub enum ClientsCommand {
         /// client_credentials grant and the latchkey:admin scope alone
         #[arg(long)]
         admin: bool,
-        /// Access-token lifetime for this client, e.g. 10m
-        #[arg(long, value_name = "DURATION")]
-        access_token_ttl: Option<String>,
-        /// Refresh-token lifetime (idle timeout) for this client, e.g. 30days
-        #[arg(long, value_name = "DURATION")]
-        refresh_token_ttl: Option<String>,
-        /// Absolute session lifetime for this client, e.g. 90days
-        #[arg(long, value_name = "DURATION")]
-        session_max_lifetime: Option<String>,
-        /// Refresh reuse window for this client, e.g. 10s (0s turns it off)
-        #[arg(long, value_name = "DURATION")]
-        reuse_window: Option<String>,
+        #[command(flatten)]
+        lifetimes: ClientLifetimes,
         /// A redirect URI for the authorization-code flow, compared exactly (repeatable):
         /// https; for native apps http://127.0.0.1 / http://[::1] (any port) or a private-use
         /// scheme in reverse-domain form (com.example.app:/callback, public clients only);
@@ -273,6 +265,8 @@ pub enum ClientsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change a client's settings (with --server: refused if it changed since it was read)
+    Update(Box<ClientUpdateArgs>),
     /// Remove a client and end its sessions
     Remove { client_id: String },
     /// Give a confidential client a new secret (printed once); the old one stops working

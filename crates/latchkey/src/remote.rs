@@ -7,7 +7,8 @@
 
 use anyhow::{bail, Context as _};
 use latchkey_server::admin_api::{Page, ProblemBody};
-use reqwest::{Method, Response};
+use reqwest::header::{CONTENT_TYPE, ETAG, IF_MATCH};
+use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -65,11 +66,19 @@ impl AdminApi {
         Ok(Self { http, base: base.trim_end_matches('/').to_owned(), token })
     }
 
+    fn builder(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token)
+    }
+
     async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> anyhow::Result<Response> {
-        let mut request = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        let mut request = self.builder(method, path);
         if let Some(body) = body {
             request = request.json(body);
         }
+        self.send(request).await
+    }
+
+    async fn send(&self, request: RequestBuilder) -> anyhow::Result<Response> {
         let response = request.send().await.with_context(|| format!("cannot reach {}", self.base))?;
         if response.status().is_success() {
             Ok(response)
@@ -90,19 +99,18 @@ impl AdminApi {
         response.json().await.context("the admin API answered something else than JSON")
     }
 
-    /// Changes the resource at `path` with `patch` (a JSON merge of fields), conditional on
-    /// the version just read (`If-Match` with its `ETag`): a concurrent change by another
-    /// admin is refused (412), never overwritten.
-    pub async fn update<T: DeserializeOwned>(&self, path: &str, patch: &Value) -> anyhow::Result<T> {
+    /// Applies a JSON merge patch (RFC 7396) to the resource at `path`: sends back in
+    /// `If-Match` the `ETag` just read, so a change someone made meanwhile is refused (412)
+    /// rather than overwritten.
+    pub async fn merge_patch<T: DeserializeOwned>(&self, path: &str, patch: &Value) -> anyhow::Result<T> {
         let current = self.request(Method::GET, path, None).await?;
-        let etag = current.headers().get(reqwest::header::ETAG).cloned().context("the answer has no ETag")?;
-        let url = format!("{}{path}", self.base);
-        let request = self.http.patch(url).bearer_auth(&self.token).header(reqwest::header::IF_MATCH, etag);
-        let response =
-            request.json(patch).send().await.with_context(|| format!("cannot reach {}", self.base))?;
-        if !response.status().is_success() {
-            return Err(refusal(response).await);
-        }
+        let etag = current.headers().get(ETAG).cloned().context("the admin API sent no ETag")?;
+        let request = self
+            .builder(Method::PATCH, path)
+            .header(IF_MATCH, etag)
+            .header(CONTENT_TYPE, "application/merge-patch+json")
+            .body(patch.to_string());
+        let response = self.send(request).await?;
         response.json().await.context("the admin API answered something else than JSON")
     }
 
@@ -130,16 +138,11 @@ impl AdminApi {
         let mut items = Vec::new();
         let mut cursor: Option<String> = None;
         while items.len() < most {
-            let mut request =
-                self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).query(filters);
-            request = request.query(&[("limit", "200")]);
+            let mut request = self.builder(Method::GET, path).query(filters).query(&[("limit", "200")]);
             if let Some(cursor) = &cursor {
                 request = request.query(&[("cursor", cursor)]);
             }
-            let response = request.send().await.with_context(|| format!("cannot reach {}", self.base))?;
-            if !response.status().is_success() {
-                return Err(refusal(response).await);
-            }
+            let response = self.send(request).await?;
             let page: Page<T> =
                 response.json().await.context("the admin API answered something else than JSON")?;
             items.extend(page.items);

@@ -10,7 +10,7 @@ use latchkey_store::{AuditEvent, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::page::{Page, PageQuery};
+use super::page::{page_of_rows, Page, PageQuery};
 use super::problem::{Problem, ProblemBody};
 use crate::state::AppState;
 
@@ -24,6 +24,13 @@ pub struct AuditEventView {
     pub client_id: Option<String>,
     pub session_id: Option<String>,
     pub detail: Option<String>,
+}
+
+/// An event as the store lists it, with its id (the page's key).
+impl From<&(i64, AuditEvent)> for AuditEventView {
+    fn from((_, event): &(i64, AuditEvent)) -> Self {
+        Self::from(event)
+    }
 }
 
 impl From<&AuditEvent> for AuditEventView {
@@ -62,10 +69,10 @@ pub async fn list(
     filter: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<Page<AuditEventView>>, Problem> {
     let (Query(page), Query(query)) = (page?, filter?);
-    let before_id = match page.cursor.as_deref() {
-        Some(cursor) => Some(
-            cursor.parse::<i64>().map_err(|_| Problem::bad_request("the cursor is not one this API gave"))?,
-        ),
+    let before_id = match page.after()? {
+        Some(id) => {
+            Some(id.parse::<i64>().map_err(|_| Problem::bad_request("the cursor is not one this API gave"))?)
+        }
         None => None,
     };
     let filter = AuditFilter {
@@ -75,14 +82,6 @@ pub async fn list(
         since: query.since,
         before_id,
     };
-    let limit = page.limit();
-    // One more than the page tells whether another page follows.
-    let mut events = state.store.find_audit_events(&filter, limit as i64 + 1).await?;
-    let more = events.len() > limit;
-    events.truncate(limit);
-    let next_cursor = if more { events.last().map(|(id, _)| id.to_string()) } else { None };
-    Ok(Json(Page {
-        items: events.iter().map(|(_, event)| AuditEventView::from(event)).collect(),
-        next_cursor,
-    }))
+    let events = state.store.find_audit_events(&filter, page.rows()).await?;
+    Ok(Json(page_of_rows(events, &page, |(id, _)| id.to_string())))
 }

@@ -1,10 +1,12 @@
-//! `/admin/clients`: list, get, register, remove, and rotate a confidential client's secret.
-//! Registration goes through [`crate::admin::add_client`], the one place its rules live.
+//! `/admin/clients`: list, get, register, update (`If-Match`, [`super::client_patch`]),
+//! remove, and rotate a confidential client's secret. Registration and updates go through
+//! [`crate::admin`], the one place their rules live.
 
 use anyhow::Context as _;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Extension;
 use axum::Json;
 use latchkey_core::client::ClientKind;
@@ -16,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::AdminCaller;
-use super::page::{page_by_key, Page, PageQuery};
+use super::client_patch::client_settings_after;
+use super::page::{page_of_rows, Page, PageQuery};
+use super::precondition::{expected_version, stale, with_etag};
 use super::problem::{Problem, ProblemBody};
 use crate::admin::{self, NewClient};
 use crate::state::AppState;
@@ -219,8 +223,8 @@ pub async fn list(
     page: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<ClientView>>, Problem> {
     let Query(page) = page?;
-    let clients = state.store.list_clients().await?;
-    Ok(Json(page_by_key(clients, &page, |client| client.id.as_str())))
+    let clients = state.store.clients_page(page.after()?.as_deref(), page.rows()).await?;
+    Ok(Json(page_of_rows(clients, &page, |client| client.id.clone())))
 }
 
 #[utoipa::path(post, operation_id = "clients_create", path = "/admin/clients", tag = "clients", request_body = NewClientRequest,
@@ -237,15 +241,44 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(RegisteredClient { client: ClientView::from(&client), client_secret })))
 }
 
+fn client_response(client: &Client) -> Response {
+    with_etag(StatusCode::OK, client.version, Json(ClientView::from(client)))
+}
+
 #[utoipa::path(get, operation_id = "clients_get", path = "/admin/clients/{id}", tag = "clients", params(("id" = String, Path)),
-    responses((status = 200, body = ClientView),
+    responses((status = 200, body = ClientView, headers(("ETag" = String))),
         (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<ClientView>, Problem> {
+) -> Result<Response, Problem> {
     let Path(id) = id?;
-    Ok(Json(ClientView::from(&find(&state, &id).await?)))
+    Ok(client_response(&find(&state, &id).await?))
+}
+
+#[utoipa::path(patch, operation_id = "clients_update", path = "/admin/clients/{id}", tag = "clients",
+    request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
+        description = "A JSON merge patch (RFC 7396) of the client as GET shows it; client_id, type and created_at stay"),
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag the change is based on")),
+    responses((status = 200, body = ClientView, headers(("ETag" = String))),
+        (status = "default", body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn update(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let Path(id) = id?;
+    let expected = expected_version(&headers)?;
+    let Json(patch) = body?;
+    let client = find(&state, &id).await?;
+    if client.version != expected {
+        return Err(stale());
+    }
+    let settings = client_settings_after(&client, &patch)?;
+    let updated = admin::update_client(state.store.as_ref(), &client, expected, settings).await?;
+    state.clients.forget(&id);
+    updated.map(|client| client_response(&client)).ok_or_else(stale)
 }
 
 #[utoipa::path(delete, operation_id = "clients_delete", path = "/admin/clients/{id}", tag = "clients", params(("id" = String, Path)),

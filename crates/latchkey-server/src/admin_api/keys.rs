@@ -92,7 +92,7 @@ pub async fn list(
     let Query(page) = page?;
     let mut keys = state.store.signing_keys().await?;
     keys.sort_by(|a, b| a.kid.cmp(&b.kid));
-    Ok(Json(page_by_key(keys, &page, |key| key.kid.as_str())))
+    Ok(Json(page_by_key(keys, &page, |key| key.kid.as_str())?))
 }
 
 #[utoipa::path(post, operation_id = "keys_rotate", path = "/admin/keys/rotate", tag = "keys", request_body = RotateRequest,

@@ -17,6 +17,7 @@
 
 mod audit;
 mod auth;
+mod client_patch;
 mod clients;
 mod keys;
 mod page;
@@ -34,6 +35,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 pub use audit::AuditEventView;
+pub use client_patch::client_settings_after;
 pub use clients::{ClientView, NewClientRequest, NewSecret, RegisteredClient};
 pub use keys::{KeyView, RevokedKey, RotateRequest, RotatedKey};
 pub use page::Page;
@@ -58,7 +60,7 @@ use problem::Problem;
     paths(
         users::list, users::create, users::get, users::update, users::delete, users::disable,
         users::enable, users::set_password, users::unlock, users::revoke_sessions,
-        clients::list, clients::create, clients::get, clients::delete, clients::rotate_secret,
+        clients::list, clients::create, clients::get, clients::update, clients::delete, clients::rotate_secret,
         sessions::list, sessions::get, sessions::revoke,
         keys::list, keys::rotate, keys::revoke,
         audit::list,
@@ -117,7 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/unlock", post(users::unlock))
         .route("/users/{id}/revoke-sessions", post(users::revoke_sessions))
         .route("/clients", get(clients::list).post(clients::create))
-        .route("/clients/{id}", get(clients::get).delete(clients::delete))
+        .route("/clients/{id}", get(clients::get).patch(clients::update).delete(clients::delete))
         .route("/clients/{id}/rotate-secret", post(clients::rotate_secret))
         .route("/sessions", get(sessions::list))
         .route("/sessions/{id}", get(sessions::get).delete(sessions::revoke))

@@ -12,7 +12,7 @@ use latchkey_crypto::CryptoError;
 use latchkey_store::StoreError;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, DatabaseFailure};
 
 /// The media type of RFC 9457 §3.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -24,6 +24,8 @@ pub struct Problem {
     detail: Option<String>,
     /// Headers of the answer, e.g. a `WWW-Authenticate` challenge.
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// Kept for the metrics when the database caused the error.
+    database_failure: Option<DatabaseFailure>,
 }
 
 /// The body of RFC 9457 §3.1 (`type` is `about:blank`: the status says what happened).
@@ -39,7 +41,7 @@ pub struct ProblemBody {
 
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Self { status, detail: Some(detail.into()), headers: Vec::new() }
+        Self { status, detail: Some(detail.into()), headers: Vec::new(), database_failure: None }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -66,6 +68,9 @@ impl IntoResponse for Problem {
         }
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(failure) = self.database_failure {
+            response.extensions_mut().insert(failure);
+        }
         response
     }
 }
@@ -80,12 +85,13 @@ impl From<ApiError> for Problem {
             other => Some(other.to_string()),
         };
         let response = error.into_response(); // logs internal failures
+        let database_failure = response.extensions().get::<DatabaseFailure>().copied();
         let nonce = HeaderName::from_bytes(NONCE_HEADER.as_bytes()).ok();
         let kept = [header::WWW_AUTHENTICATE, header::RETRY_AFTER].into_iter().chain(nonce);
         let headers = kept
             .filter_map(|name| response.headers().get(&name).cloned().map(|value| (name, value)))
             .collect();
-        Self { status: response.status(), detail, headers }
+        Self { status: response.status(), detail, headers, database_failure }
     }
 }
 

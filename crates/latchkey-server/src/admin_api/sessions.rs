@@ -68,7 +68,7 @@ pub async fn list(
     let mut sessions = state.store.list_live_sessions(filter.user_id.as_deref(), state.clock.now()).await?;
     sessions.retain(|s| filter.client_id.as_ref().is_none_or(|client| &s.client_id == client));
     sessions.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Json(page_by_key(sessions, &page, |session| session.id.as_str())))
+    Ok(Json(page_by_key(sessions, &page, |session| session.id.as_str())?))
 }
 
 #[utoipa::path(get, operation_id = "sessions_get", path = "/admin/sessions/{id}", tag = "sessions", params(("id" = String, Path)),

@@ -12,7 +12,7 @@ use latchkey_store::User;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::page::{page_by_key, Page, PageQuery};
+use super::page::{page_of_rows, Page, PageQuery};
 use super::precondition::{expected_version, with_etag};
 use super::problem::{Problem, ProblemBody};
 use crate::admin::{self, UserSpec};
@@ -134,12 +134,18 @@ pub async fn list(
     filter: Result<Query<UserFilter>, QueryRejection>,
 ) -> Result<Json<Page<UserView>>, Problem> {
     let (Query(page), Query(filter)) = (page?, filter?);
-    let mut users = match &filter.username {
-        Some(username) => state.store.user_by_username(username).await?.into_iter().collect(),
-        None => state.store.list_users().await?,
+    let after = page.after()?;
+    let users = match &filter.username {
+        Some(username) => {
+            let user = state.store.user_by_username(username).await?;
+            let after_cursor =
+                |user: &User| after.as_deref().is_none_or(|after| user.username.as_str() > after);
+            let wanted = |user: &User| filter.disabled.is_none_or(|disabled| user.disabled == disabled);
+            user.into_iter().filter(|user| after_cursor(user) && wanted(user)).collect()
+        }
+        None => state.store.users_page(after.as_deref(), filter.disabled, page.rows()).await?,
     };
-    users.retain(|user| filter.disabled.is_none_or(|disabled| user.disabled == disabled));
-    Ok(Json(page_by_key(users, &page, |user| user.username.as_str())))
+    Ok(Json(page_of_rows(users, &page, |user| user.username.clone())))
 }
 
 #[utoipa::path(post, operation_id = "users_create", path = "/admin/users", tag = "users", request_body = NewUserRequest,

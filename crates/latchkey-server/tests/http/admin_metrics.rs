@@ -1,17 +1,18 @@
 //! `GET /metrics` read by a real parser (the OpenMetrics parser of the `prometheus_client`
 //! PyPI package, `interop/admin/requirements.txt`): what an operator alerts on is there, with
-//! the values the requests made.
+//! the values the requests made, and the database errors of an outage (PostgreSQL behind a
+//! proxy the test cuts, as in `outage.rs`).
 
 use std::process::Stdio;
 
 use latchkey_core::client::ClientKind;
 use latchkey_core::grant::GrantType;
-use latchkey_store::testing::skip_unless_required;
+use latchkey_store::testing::{skip_unless_required, CuttableProxy, TestDatabase};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
 use crate::admin_kit::{admin_token, token_of};
-use crate::testkit::TestServer;
+use crate::testkit::{test_config, TestServer, PASSWORD};
 use latchkey_store::on_both_backends;
 
 on_both_backends!(metrics_parse_and_count_requests_tokens_logins_refreshes_and_pool);
@@ -92,4 +93,34 @@ async fn metrics_parse_and_count_requests_tokens_logins_refreshes_and_pool(serve
     let open = value(&samples, "latchkey_db_pool_connections", &[("pool", "writer"), ("state", "idle")])
         + value(&samples, "latchkey_db_pool_connections", &[("pool", "writer"), ("state", "in_use")]);
     assert!(open >= 1.0, "the writer pool has a connection: {open}");
+}
+
+/// While the database is cut off, every request that needed it is counted under its route
+/// as `unavailable` on `postgres`; requests that did not need it are not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_errors_are_counted_by_backend_kind_and_route() {
+    let Some(db) = TestDatabase::postgres() else { return };
+    let (proxy, url) = CuttableProxy::in_front_of(&db).await.unwrap();
+    let server = TestServer::start_on(db, Some(url), test_config()).await;
+    let app = server.with_app_and_alice().await;
+    let admin = admin_token(&server).await;
+
+    proxy.cut().await;
+    assert_eq!(server.password_login(&app, "alice", PASSWORD).await.status(), 503);
+    assert_eq!(server.password_login(&app, "alice", PASSWORD).await.status(), 503);
+    let users = server.http.get(server.url("/admin/users")).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(users.status(), 503, "the admin API's problem details count too");
+    assert_eq!(server.http.get(server.url("/healthz")).send().await.unwrap().status(), 200);
+
+    let text = server.http.get(server.latchkey.metrics_url().unwrap()).send().await.unwrap();
+    let Some(samples) = parse(&text.text().await.unwrap()).await else {
+        return skip_unless_required("python3 has no prometheus_client; scripts/test.sh installs it");
+    };
+    let errors = "latchkey_db_errors_total";
+    let on = |route| [("backend", "postgres"), ("kind", "unavailable"), ("route", route)];
+    assert_eq!(value(&samples, errors, &on("/token")), 2.0);
+    assert!(value(&samples, errors, &on("/admin/users")) >= 1.0);
+    let unrelated = samples.iter().any(|s| s["name"] == errors && s["labels"]["route"] == "/healthz");
+    assert!(!unrelated, "a request that did not touch the database is no database error");
+    proxy.restore().await.unwrap();
 }

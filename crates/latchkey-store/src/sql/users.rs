@@ -168,6 +168,51 @@ impl UserStore for SqlStore {
             .collect()
     }
 
+    async fn users_page(
+        &self,
+        after: Option<&str>,
+        disabled: Option<bool>,
+        limit: i64,
+    ) -> Result<Vec<User>, StoreError> {
+        // `username` is UNIQUE: its index serves the order and the cursor.
+        let sql = match (after.is_some(), disabled.is_some()) {
+            (false, false) => concat!("SELECT ", user_columns!(), " FROM users ORDER BY username LIMIT $1"),
+            (true, false) => {
+                concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM users WHERE username > $2 ORDER BY username LIMIT $1"
+                )
+            }
+            (false, true) => {
+                concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM users WHERE disabled = $2 ORDER BY username LIMIT $1"
+                )
+            }
+            (true, true) => concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE username > $2 AND disabled = $3 ORDER BY username LIMIT $1"
+            ),
+        };
+        let mut query = sqlx::query(sql).bind(limit.max(0));
+        if let Some(after) = after {
+            query = query.bind(after);
+        }
+        if let Some(disabled) = disabled {
+            query = query.bind(flag(disabled));
+        }
+        query
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || "users".into()))?
+            .iter()
+            .map(user_from_row)
+            .collect()
+    }
+
     async fn set_password_hash(&self, user_id: &str, hash: &str, now: i64) -> Result<bool, StoreError> {
         let done = set_password(user_id, hash, now)
             .execute(&self.writer)

@@ -1,4 +1,4 @@
-//! `latchkey clients add|list|remove|rotate-secret`.
+//! `latchkey clients add|list|update|remove|rotate-secret` (`update` in [`super::client_update`]).
 
 use anyhow::{bail, Context as _};
 use latchkey_core::redirect_uri::RedirectUri;
@@ -23,10 +23,7 @@ pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()>
             grants,
             scopes,
             admin,
-            access_token_ttl,
-            refresh_token_ttl,
-            session_max_lifetime,
-            reuse_window,
+            lifetimes,
             redirect_uris,
             post_logout_redirect_uris,
             backchannel_logout_uri,
@@ -55,10 +52,10 @@ pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()>
                 scopes,
                 redirect_uris,
                 post_logout_redirect_uris,
-                access_token_ttl: optional_seconds(access_token_ttl)?,
-                refresh_token_ttl: optional_seconds(refresh_token_ttl)?,
-                session_max_lifetime: optional_seconds(session_max_lifetime)?,
-                reuse_window: optional_seconds(reuse_window)?,
+                access_token_ttl: optional_seconds(lifetimes.access_token_ttl)?,
+                refresh_token_ttl: optional_seconds(lifetimes.refresh_token_ttl)?,
+                session_max_lifetime: optional_seconds(lifetimes.session_max_lifetime)?,
+                reuse_window: optional_seconds(lifetimes.reuse_window)?,
                 require_consent: !skip_consent,
                 pkce_required: !no_pkce,
                 dpop: Some(dpop.as_str().to_owned()),
@@ -108,6 +105,7 @@ pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()>
             }
             Ok(())
         }
+        ClientsCommand::Update(args) => super::client_update::run(target, *args).await,
         ClientsCommand::Remove { client_id } => {
             match target {
                 Target::Local(ctx) => {

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bff;
+pub mod client_update;
 pub mod clients;
 pub mod keys;
 pub mod master_key;

@@ -228,7 +228,7 @@ async fn update(
                     .await?;
             Ok(UserView::from(&updated.context("the user changed meanwhile: try again")?))
         }
-        Target::Remote(api) => api.update(&format!("/users/{}", user.id), patch).await,
+        Target::Remote(api) => api.merge_patch(&format!("/users/{}", user.id), patch).await,
     }
 }
 

@@ -10,7 +10,10 @@ use serde_json::Value;
 use crate::{Env, ServerProcess, BIN, PASSWORD};
 use latchkey_store::on_both_backends;
 
-on_both_backends!(blocking; the_cli_through_the_admin_api_gives_what_it_gives_on_the_database);
+on_both_backends!(blocking;
+    the_cli_through_the_admin_api_gives_what_it_gives_on_the_database,
+    clients_update_on_the_database_and_through_the_api_agree,
+);
 
 /// Runs the binary against `server` with the admin credentials, from an empty directory.
 pub fn remote(server: &ServerProcess, admin: &(String, String), args: &[&str], stdin: &str) -> Output {
@@ -104,4 +107,38 @@ fn the_cli_through_the_admin_api_gives_what_it_gives_on_the_database(env: Env) {
     let refused = remote(&server, &wrong, &["users", "list"], "");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("refused the admin client"), "{refused:?}");
+}
+
+/// `clients update` changes the same settings by the same rules either way, and refuses the
+/// same mistakes with the same words.
+fn clients_update_on_the_database_and_through_the_api_agree(env: Env) {
+    let app = env.alice_and_app();
+    let ops = env.run_ok_json(&["clients", "add", "ops", "--admin", "--json"], "");
+    let admin =
+        (ops["client_id"].as_str().unwrap().to_owned(), ops["client_secret"].as_str().unwrap().to_owned());
+    let server = ServerProcess::start(&env, &[]);
+
+    let args = ["clients", "update", &app, "--name", "Bank app", "--scope", "bank:read,bank:pay", "--json"];
+    let remote_view = remote_json(&server, &admin, &args, "");
+    assert_eq!(
+        (&remote_view["name"], &remote_view["scopes"]),
+        (&"Bank app".into(), &serde_json::json!(["bank:pay", "bank:read"]))
+    );
+    let patch = r#"{"require_consent": false}"#;
+    let local_view =
+        env.run_ok_json(&["clients", "update", &app, "--dpop", "required", "--patch", patch, "--json"], "");
+    assert_eq!(
+        (&local_view["name"], &local_view["dpop"], &local_view["require_consent"]),
+        (&"Bank app".into(), &"required".into(), &false.into())
+    );
+    let list = ["clients", "list", "--json"];
+    assert_eq!(remote_json(&server, &admin, &list, ""), env.run_ok_json(&list, ""));
+
+    let mistake = ["clients", "update", &app, "--grant", "client_credentials"];
+    let remote_refusal = remote(&server, &admin, &mistake, "");
+    let local_refusal = env.run(&mistake, "");
+    assert!(!remote_refusal.status.success() && !local_refusal.status.success());
+    let words = "client_credentials needs a confidential client";
+    assert!(String::from_utf8_lossy(&remote_refusal.stderr).contains(words), "{remote_refusal:?}");
+    assert!(String::from_utf8_lossy(&local_refusal.stderr).contains(words), "{local_refusal:?}");
 }
