@@ -49,6 +49,14 @@ pub enum Endpoint {
     AccountEndSession,
     AccountEndSessions,
     AccountChangePassword,
+    /// Passkeys (docs/architecture.md, "Passkeys"): the script of the ceremonies, the
+    /// sign-in ceremony's options and answer, and the account page's.
+    PasskeyScript,
+    PasskeySignInOptions,
+    PasskeySignIn,
+    AccountPasskeyOptions,
+    AccountAddPasskey,
+    AccountRemovePasskey,
 }
 
 impl Endpoint {
@@ -77,6 +85,12 @@ impl Endpoint {
             Self::AccountEndSession => "/account/end-session",
             Self::AccountEndSessions => "/account/end-sessions",
             Self::AccountChangePassword => "/account/change-password",
+            Self::PasskeyScript => "/passkeys.js",
+            Self::PasskeySignInOptions => "/login/passkey/options",
+            Self::PasskeySignIn => "/login/passkey",
+            Self::AccountPasskeyOptions => "/account/passkeys/options",
+            Self::AccountAddPasskey => "/account/passkeys/add",
+            Self::AccountRemovePasskey => "/account/passkeys/remove",
         }
     }
 }

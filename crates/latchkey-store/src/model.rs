@@ -8,6 +8,9 @@ use latchkey_core::key_rotation::{KeyPurpose, KeyState};
 use latchkey_core::scope::Scope;
 use latchkey_core::session::SessionLifetime;
 
+mod sign_in_method;
+pub use sign_in_method::SignInMethod;
+
 /// A user account. `password_hash` is a PHC string (Argon2id, or a legacy bcrypt hash that the
 /// server upgrades at the next login); it is never logged.
 #[derive(Debug, Clone)]
@@ -153,25 +156,6 @@ impl NewClient {
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
         }
-    }
-}
-
-/// How a user signed in, for the `amr` (RFC 8176) and `idp` claims of every token of that
-/// login: a password (`["pwd"]`), or an upstream provider (`["fed"]` and its name).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignInMethod {
-    pub amr: Vec<String>,
-    /// The upstream provider's name, for a federated login.
-    pub idp: Option<String>,
-}
-
-impl SignInMethod {
-    pub fn password() -> Self {
-        Self { amr: vec!["pwd".to_owned()], idp: None }
-    }
-
-    pub fn federated(provider: &str) -> Self {
-        Self { amr: vec!["fed".to_owned()], idp: Some(provider.to_owned()) }
     }
 }
 

@@ -17,6 +17,7 @@ use crate::model::{
     ThrottleCount, User, UserUpdate,
 };
 use crate::native_exchange::NativeExchangeStore;
+use crate::passkeys::PasskeyStore;
 use crate::unit_of_work::Transactional;
 
 #[async_trait]
@@ -361,6 +362,7 @@ pub trait Store:
     + DpopProofStore
     + FederationStore
     + NativeExchangeStore
+    + PasskeyStore
     + BackchannelLogoutStore
     + LinkedIdentityStore
     + OutboxStore

@@ -29,6 +29,7 @@ mod issue_code;
 mod login;
 mod login_policy;
 mod parse;
+mod passkey_login;
 mod pkce;
 pub(crate) mod redirect;
 mod resolve_client;
@@ -48,6 +49,7 @@ pub use error::AuthorizeError;
 pub(crate) use federation::begin_account_link;
 pub use federation::{callback_get, callback_post, link as federation_link, start as federation_start};
 pub use login::login;
+pub use passkey_login::{passkey_sign_in, passkey_sign_in_options};
 
 use crate::browser::Interaction;
 use crate::routes::form_body::{form_body, FormBodyError};
