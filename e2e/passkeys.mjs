@@ -11,12 +11,9 @@
 // SCREENSHOT_DIR, CHROMIUM (optional).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
+import { runInChromium } from './chromium.mjs';
 import { env } from './lib.mjs';
 
 const issuer = env('ISSUER').replace(/\/$/, '');
@@ -24,7 +21,6 @@ const clientId = env('CLIENT_ID');
 const username = env('USERNAME');
 const password = env('PASSWORD');
 const screenshots = env('SCREENSHOT_DIR');
-mkdirSync(screenshots, { recursive: true });
 const redirectUri = env('REDIRECT_URI');
 const passkeyRefused = 'That passkey could not sign you in.';
 
@@ -133,17 +129,7 @@ async function relayFromAnotherOrigin(tab, phishingTab, phishingRpId) {
   await tab.getByText(passkeyRefused).waitFor();
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'latchkey-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const tab = context.pages()[0] ?? (await context.newPage());
-tab.setDefaultTimeout(30_000);
-let status = 0;
-try {
+await runInChromium('passkeys', screenshots, async (context, tab) => {
   const { cdp, authenticatorId } = await withAuthenticator(tab);
 
   // Sign in with the password, then register a passkey on the account page.
@@ -208,13 +194,4 @@ try {
   await passkeySignIn(tab, { refused: true });
   console.log('passkeys: a removed passkey is refused: ok');
   console.log('passkeys: all checks passed');
-} catch (e) {
-  status = 1;
-  console.error('passkeys browser test failed:', e);
-  await tab.screenshot({ path: join(screenshots, 'failure.png'), fullPage: true }).catch(() => {});
-  console.error(`screenshot: ${join(screenshots, 'failure.png')}`);
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
-process.exit(status);
+});

@@ -73,3 +73,6 @@ pub(crate) async fn audit(
     let detail = format!("credential={credential_id}");
     crate::authn::record_audit(state, user_id, None, kind, &detail, state.clock.now()).await
 }
+
+#[cfg(test)]
+mod tests;

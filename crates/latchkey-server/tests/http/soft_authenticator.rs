@@ -27,7 +27,7 @@ pub struct SoftAuthenticator {
     pub origin: String,
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
