@@ -10,19 +10,15 @@
 // SCREENSHOT_DIR, CHROMIUM (optional).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { chromium } from 'playwright-core';
-
+import { runInChromium } from './chromium.mjs';
 import { env } from './lib.mjs';
 
 const issuer = env('ISSUER').replace(/\/$/, '');
 const clientId = env('CLIENT_ID');
 const screenshots = env('SCREENSHOT_DIR');
-mkdirSync(screenshots, { recursive: true });
 const redirectUri = 'http://127.0.0.1/callback';
 const email = 'pat@example.com';
 const firstPassword = 'lanterns over the harbour';
@@ -65,19 +61,9 @@ async function token(form) {
   return { status: response.status, body: await response.json() };
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'latchkey-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-// The client's redirect URI: answered here, the browser only needs to arrive.
-await context.route(`${redirectUri}**`, (route) => route.fulfill({ status: 200, body: 'client callback' }));
-const tab = context.pages()[0] ?? (await context.newPage());
-tab.setDefaultTimeout(30_000);
-let status = 0;
-try {
+await runInChromium('accounts', screenshots, async (context, tab) => {
+  // The client's redirect URI: answered here, the browser only needs to arrive.
+  await context.route(`${redirectUri}**`, (route) => route.fulfill({ status: 200, body: 'client callback' }));
   // Sign up, then verify the address through the e-mailed link.
   await tab.goto(`${issuer}/signup`);
   await tab.getByLabel('E-mail address', { exact: true }).fill(email);
@@ -120,13 +106,4 @@ try {
   await signIn(tab, secondPassword);
   console.log('accounts: forgotten password, reset and sign-in with the new one: ok');
   console.log('accounts: all checks passed');
-} catch (e) {
-  status = 1;
-  console.error('accounts browser test failed:', e);
-  await tab.screenshot({ path: join(screenshots, 'failure.png'), fullPage: true }).catch(() => {});
-  console.error(`screenshot: ${join(screenshots, 'failure.png')}`);
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
-process.exit(status);
+});

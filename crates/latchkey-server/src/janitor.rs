@@ -46,6 +46,10 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
     while store.delete_expired_native_exchange(now, BATCH).await? >= BATCH as u64 {
         tokio::task::yield_now().await;
     }
+    // Passkey ceremonies (5 minutes) left unfinished: refused by their expiry anyway.
+    while store.delete_expired_webauthn_ceremonies(now, BATCH).await? == BATCH as u64 {
+        tokio::task::yield_now().await;
+    }
     // Kept upstream tokens past their retention.
     while store.delete_expired_upstream_tokens(now, BATCH).await? == BATCH as u64 {
         tokio::task::yield_now().await;

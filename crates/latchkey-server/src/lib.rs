@@ -37,6 +37,7 @@ pub(crate) mod issuer;
 pub(crate) mod mail;
 pub(crate) mod metrics;
 pub(crate) mod pages;
+pub mod passkeys;
 pub(crate) mod public_urls;
 mod request_deadline;
 mod request_log;

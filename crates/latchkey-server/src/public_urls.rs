@@ -50,6 +50,14 @@ pub enum Endpoint {
     AccountEndSessions,
     AccountChangePassword,
     AccountChangeEmail,
+    /// Passkeys (docs/architecture.md, "Passkeys"): the script of the ceremonies, the
+    /// sign-in ceremony's options and answer, and the account page's.
+    PasskeyScript,
+    PasskeySignInOptions,
+    PasskeySignIn,
+    AccountPasskeyOptions,
+    AccountAddPasskey,
+    AccountRemovePasskey,
 }
 
 impl Endpoint {
@@ -79,6 +87,12 @@ impl Endpoint {
             Self::AccountEndSessions => "/account/end-sessions",
             Self::AccountChangePassword => "/account/change-password",
             Self::AccountChangeEmail => "/account/change-email",
+            Self::PasskeyScript => "/passkeys.js",
+            Self::PasskeySignInOptions => "/login/passkey/options",
+            Self::PasskeySignIn => "/login/passkey",
+            Self::AccountPasskeyOptions => "/account/passkeys/options",
+            Self::AccountAddPasskey => "/account/passkeys/add",
+            Self::AccountRemovePasskey => "/account/passkeys/remove",
         }
     }
 }

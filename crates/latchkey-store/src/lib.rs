@@ -64,6 +64,7 @@ mod federation;
 mod linked_identities;
 mod model;
 mod native_exchange;
+mod passkeys;
 mod sql;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -87,6 +88,7 @@ pub use model::{
     SigningKeyRecord, ThrottleCount, User, UserProfile, UserUpdate,
 };
 pub use native_exchange::NativeExchangeStore;
+pub use passkeys::{Ceremony, CeremonyPurpose, PasskeyRecord, PasskeyStore};
 pub use sql::SqlStore;
 pub use traits::{
     AuditStore, AuthorizationCodeStore, BrowserSessionStore, ConsentStore, DpopProofStore, InstanceStore,

@@ -4,6 +4,9 @@
 use latchkey_core::key_rotation::{KeyPurpose, KeyState};
 use latchkey_core::session::SessionLifetime;
 
+mod sign_in_method;
+pub use sign_in_method::SignInMethod;
+
 /// A user account. `password_hash` is a PHC string (Argon2id, or a legacy bcrypt hash that the
 /// server upgrades at the next login); it is never logged.
 #[derive(Debug, Clone)]
@@ -54,25 +57,6 @@ pub struct NewUser {
     pub password_hash: String,
     /// Self-registration: the account may not sign in before its e-mail is verified.
     pub verification_required: bool,
-}
-
-/// How a user signed in, for the `amr` (RFC 8176) and `idp` claims of every token of that
-/// login: a password (`["pwd"]`), or an upstream provider (`["fed"]` and its name).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignInMethod {
-    pub amr: Vec<String>,
-    /// The upstream provider's name, for a federated login.
-    pub idp: Option<String>,
-}
-
-impl SignInMethod {
-    pub fn password() -> Self {
-        Self { amr: vec!["pwd".to_owned()], idp: None }
-    }
-
-    pub fn federated(provider: &str) -> Self {
-        Self { amr: vec!["fed".to_owned()], idp: Some(provider.to_owned()) }
-    }
 }
 
 /// A session (refresh-token family) to create; it starts at generation 0.

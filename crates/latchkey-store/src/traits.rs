@@ -18,6 +18,7 @@ use crate::model::{
     User, UserUpdate,
 };
 use crate::native_exchange::NativeExchangeStore;
+use crate::passkeys::PasskeyStore;
 use crate::unit_of_work::Transactional;
 
 #[async_trait]
@@ -356,6 +357,7 @@ pub trait Store:
     + DpopProofStore
     + FederationStore
     + NativeExchangeStore
+    + PasskeyStore
     + BackchannelLogoutStore
     + LinkedIdentityStore
     + OutboxStore

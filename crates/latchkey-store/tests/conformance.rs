@@ -92,6 +92,9 @@ use admin::{
 #[path = "conformance/accounts.rs"]
 mod accounts;
 
+#[path = "conformance/passkeys.rs"]
+mod passkeys;
+
 #[path = "conformance/backchannel_logout.rs"]
 mod backchannel_logout;
 use backchannel_logout::{

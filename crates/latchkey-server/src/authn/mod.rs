@@ -1,7 +1,8 @@
 //! The one door through which a user proves who they are with a password: the password grant
 //! (RFC 6749 §4.3), the hosted login page and the password change all come through
 //! [`authenticate`], and so will federation callbacks; the token exchange of native apps
-//! comes through [`exchange`].
+//! comes through [`exchange`], passkeys through [`passkey`] (the same throttle, lockout and
+//! audit rules).
 //!
 //! In order: the throttle ([`crate::throttle`]: per account, per account and IP, per IP and
 //! per client, counted in the shared database), the user lookup, the password verify on the
@@ -22,6 +23,7 @@
 
 pub mod exchange;
 mod lockout;
+pub mod passkey;
 mod throttle;
 
 use std::net::IpAddr;
@@ -178,13 +180,26 @@ async fn audit(
     kind: &str,
     now: i64,
 ) -> Result<(), ApiError> {
+    let channel = format!("channel={}", attempt.channel.as_str());
+    record_audit(state, &user.id, attempt.client_id, kind, &channel, now).await
+}
+
+/// Writes one authentication audit event of `user_id`.
+pub(crate) async fn record_audit(
+    state: &AppState,
+    user_id: &str,
+    client_id: Option<&str>,
+    kind: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), ApiError> {
     let event = AuditEvent {
         at: now,
         kind: kind.to_owned(),
-        user_id: Some(user.id.clone()),
-        client_id: attempt.client_id.map(str::to_owned),
+        user_id: Some(user_id.to_owned()),
+        client_id: client_id.map(str::to_owned),
         session_id: None,
-        detail: Some(format!("channel={}", attempt.channel.as_str())),
+        detail: Some(detail.to_owned()),
     };
     state.store.record_audit_event(&event).await?;
     Ok(())

@@ -1,8 +1,8 @@
-//! The account page (`/account`): profile, application sessions, password change. Plain forms
-//! that work without JavaScript; every form carries the CSRF token.
+//! The account page (`/account`): profile, application sessions, passkeys, password change.
+//! Plain forms that work without JavaScript (but adding a passkey, which needs WebAuthn); every form carries the CSRF token.
 //!
-//! Sections still to come have their place here, after the sessions: the sign-in methods
-//! linked by federation (issue 10) and the second factors of MFA.
+//! After the sessions come the passkeys (`pages/passkeys.rs`); still to come there: the
+//! sign-in methods linked by federation (issue 10) and the other second factors of MFA.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -33,6 +33,8 @@ pub struct AccountView<'a> {
     /// Whether the account has a password (a federated one may not).
     pub has_password: bool,
     pub sessions: Vec<SessionRow<'a>>,
+    /// The passkeys, when the deployment can have them.
+    pub passkeys: Option<&'a super::passkeys::PasskeysSection<'a>>,
     /// The outcome of the last action (a notice, or an error with a 400).
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
@@ -80,6 +82,7 @@ pub fn account_page(view: &AccountView<'_>) -> Response {
             }
             (sessions_markup(view))
             (super::account_email::change_email_markup(view.change_email, view.csrf, view.has_password))
+            @if let Some(passkeys) = view.passkeys { (super::passkeys::account_section(passkeys, view.csrf)) }
             h2 { "Change your password" }
             form method="post" action=(view.change_password) {
                 input type="hidden" name="csrf" value=(view.csrf);

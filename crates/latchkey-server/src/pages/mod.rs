@@ -1,12 +1,14 @@
 //! The hosted pages: login, consent, error, logout confirmation and signed-out.
 //!
-//! Server-rendered HTML with no external assets and no JavaScript, written as `maud`
+//! Server-rendered HTML with no external assets and no JavaScript but the passkey ceremonies'
+//! own script ([`passkeys`]), written as `maud`
 //! templates: maud checks them at compile time and HTML-escapes every value it inserts, so no
 //! value can be left unescaped; the only raw text is the [`STYLE`] constant. Every page goes
 //! out through [`render`], which adds the headers of [`security_headers`].
 
 pub mod account;
 pub mod account_email;
+pub mod passkeys;
 pub mod recovery;
 mod security_headers;
 pub mod signup;
@@ -119,6 +121,9 @@ pub struct LoginForm<'a> {
     pub password: bool,
     /// "Continue with NAME" buttons: the provider's name and its start URL.
     pub providers: &'a [(String, String)],
+    /// "Sign in with a passkey", shown with the password form (when the deployment can
+    /// have passkeys).
+    pub passkey: Option<&'a passkeys::PasskeySignIn<'a>>,
 }
 
 fn login_markup(form: &LoginForm<'_>) -> Markup {
@@ -141,6 +146,7 @@ fn login_markup(form: &LoginForm<'_>) -> Markup {
                 autofocus[has_username];
             button type="submit" { "Sign in" }
         }
+        @if let Some(passkey) = form.passkey { (passkeys::sign_in_button(passkey, form.interaction, form.csrf)) }
         }
         @for (name, href) in form.providers {
             a class="provider" href=(href) { "Continue with " (name) }
@@ -293,6 +299,7 @@ mod tests {
             error: Some("a & b"),
             password: true,
             providers: &[],
+            passkey: None,
         };
         let html = login_markup(&form).into_string();
         assert!(!html.contains("<script>alert") && !html.contains("<img"), "{html}");
@@ -315,6 +322,7 @@ mod tests {
             error: None,
             password: true,
             providers: &[],
+            passkey: None,
         };
         assert!(login_markup(&form).into_string().contains("spellcheck=\"false\" required autofocus>"));
         form.username = "alice";

@@ -1,6 +1,7 @@
 //! The security headers of every hosted page and of the redirects the pages answer with, in
 //! one place: a Content-Security-Policy that allows nothing but the one inline stylesheet (by
-//! its hash) and forbids framing, `X-Frame-Options: DENY` for older browsers (no clickjacking
+//! its hash), this server's own scripts (the passkey ceremonies' `/passkeys.js`; no inline
+//! script) and their requests to it, and forbids framing, `X-Frame-Options: DENY` for older browsers (no clickjacking
 //! of the consent button), `Referrer-Policy: no-referrer` (no codes or `state` in Referer
 //! headers, RFC 9700 §4.2.4), `nosniff`, and `Cache-Control: no-store`.
 
@@ -18,8 +19,8 @@ use super::STYLE;
 static CONTENT_SECURITY_POLICY: LazyLock<Option<HeaderValue>> = LazyLock::new(|| {
     let style_hash = STANDARD.encode(sha256(STYLE.as_bytes()));
     HeaderValue::from_str(&format!(
-        "default-src 'none'; style-src 'sha256-{style_hash}'; img-src 'self'; base-uri 'none'; \
-         frame-ancestors 'none'"
+        "default-src 'none'; style-src 'sha256-{style_hash}'; script-src 'self'; connect-src 'self'; \
+         img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
     ))
     .ok()
 });

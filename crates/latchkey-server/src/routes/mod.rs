@@ -13,6 +13,7 @@ mod logout;
 pub(crate) mod mail_requests;
 mod metrics;
 mod native_nonce;
+mod passkeys;
 mod recovery;
 mod revocations;
 mod revoke;
@@ -91,6 +92,12 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::AccountEndSessions.route(), post(account_page::end_sessions))
         .route(Endpoint::AccountChangePassword.route(), post(account_page::change_password))
         .route(Endpoint::AccountChangeEmail.route(), post(account_page::change_email))
+        .route(Endpoint::AccountPasskeyOptions.route(), post(account_page::passkey_options))
+        .route(Endpoint::AccountAddPasskey.route(), post(account_page::add_passkey))
+        .route(Endpoint::AccountRemovePasskey.route(), post(account_page::remove_passkey))
+        .route(Endpoint::PasskeyScript.route(), get(passkeys::script))
+        .route(Endpoint::PasskeySignInOptions.route(), post(authorize::passkey_sign_in_options))
+        .route(Endpoint::PasskeySignIn.route(), post(authorize::passkey_sign_in))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod flow;
+mod localhost;
 mod proxy;
 mod smtp_sink;
+mod soft_authenticator;
 mod testkit;
 // The Facebook stand-in of tests/federation_upstream, for the token exchange.
 #[allow(dead_code)]
@@ -39,6 +41,7 @@ mod dpop_binding;
 mod e2e;
 mod e2e_accounts;
 mod email_change;
+mod e2e_passkeys;
 mod error_description;
 mod exchange_kit;
 mod federation;
@@ -62,6 +65,7 @@ mod native_app;
 mod native_redirect;
 mod oidc;
 mod outage;
+mod passkeys;
 mod password;
 mod path_issuer;
 mod recovery;

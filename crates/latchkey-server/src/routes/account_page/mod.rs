@@ -1,13 +1,16 @@
 //! The account page (`/account`), behind the single-sign-on browser session: who the user is,
-//! their application sessions (end one, or all), and a password change (the current password
+//! their application sessions (end one, or all), their passkeys (add, remove: `passkeys`),
+//! and a password change (the current password
 //! through [`crate::authn`], the new one through the one policy). Every form is CSRF-checked
 //! and answers with the page again, saying what happened.
 
 mod actions;
 mod email_change;
+mod passkeys;
 
 pub use actions::{change_password, end_session, end_sessions};
 pub use email_change::change_email;
+pub use passkeys::{add_passkey, passkey_options, remove_passkey};
 
 use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
@@ -20,6 +23,7 @@ use latchkey_store::{BrowserSession, User};
 use crate::browser;
 use crate::error::ApiError;
 use crate::pages::account::{self, AccountView, SessionRow};
+use crate::pages::passkeys::{PasskeyRow, PasskeysSection};
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::forms;
 use crate::state::AppState;
@@ -74,6 +78,28 @@ async fn page(
         urls.path(Endpoint::AccountChangePassword),
         urls.path(Endpoint::AccountChangeEmail),
     );
+    let passkeys = state.store.passkeys_of_user(&user.id).await?;
+    let (script, options, add, remove) = (
+        urls.path(Endpoint::PasskeyScript),
+        urls.path(Endpoint::AccountPasskeyOptions),
+        urls.path(Endpoint::AccountAddPasskey),
+        urls.path(Endpoint::AccountRemovePasskey),
+    );
+    let passkeys = PasskeysSection {
+        rows: passkeys
+            .iter()
+            .map(|p| PasskeyRow {
+                credential_id: &p.credential_id,
+                name: &p.name,
+                created: when(p.created_at),
+                last_used: p.last_used_at.map(when),
+            })
+            .collect(),
+        script: &script,
+        options: &options,
+        add: &add,
+        remove: &remove,
+    };
     forms::with_csrf(state, headers, |csrf| {
         account::account_page(&AccountView {
             end_session: &end_session,
@@ -86,6 +112,7 @@ async fn page(
             email_verified: user.email_verified,
             has_password: user.password_hash != crate::federation::sign_in::NO_PASSWORD,
             sessions: rows,
+            passkeys: crate::passkeys::available(state).then_some(&passkeys),
             notice,
             error,
         })

@@ -13,6 +13,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
+use latchkey_core::form::FormParams;
 use latchkey_core::token_request::{Secret, MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
 use latchkey_store::{Client, SignInMethod};
 
@@ -24,6 +25,7 @@ use crate::browser::{self, Interaction, INTERACTION_TTL};
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::known_device;
+use crate::pages::passkeys::PasskeySignIn;
 use crate::pages::{self, LoginForm};
 use crate::public_urls::Endpoint;
 use crate::state::AppState;
@@ -72,6 +74,16 @@ pub fn form_page(
 ) -> Result<Response, ApiError> {
     let sealed = interaction.seal(&state.page_mac)?;
     let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let (script, passkey_options, passkey_action) = (
+        state.urls.path(Endpoint::PasskeyScript),
+        state.urls.path(Endpoint::PasskeySignInOptions),
+        state.urls.path(Endpoint::PasskeySignIn),
+    );
+    let passkey = crate::passkeys::available(state).then_some(PasskeySignIn {
+        script: &script,
+        options: &passkey_options,
+        action: &passkey_action,
+    });
     forms::with_csrf(state, headers, |csrf| {
         pages::login_page(
             status,
@@ -90,6 +102,7 @@ pub fn form_page(
                 error,
                 password: options.password,
                 providers: &options.providers,
+                passkey: passkey.as_ref(),
             },
         )
     })
@@ -103,12 +116,7 @@ pub async fn login(
 ) -> Result<Response, AuthorizeError> {
     let form = forms::read_checked_form(&state, &headers, body)?;
     let now = state.clock.now();
-    let interaction = form
-        .get("interaction")
-        .and_then(|sealed| Interaction::open(&state.page_mac, sealed, now))
-        .ok_or_else(|| {
-            AuthorizeError::page("This sign-in form has expired. Go back to the application and try again.")
-        })?;
+    let interaction = open_interaction(&state, &form)?;
     let client = resolve_client::resolve(&state, &interaction.q).await?.client;
 
     // Authentication: the user, or the form again with the one failure message.
@@ -150,6 +158,15 @@ pub async fn login(
         resume_signed_in(&state, &headers, &user.id, SignInMethod::password(), &interaction.q).await?;
     response.headers_mut().append(header::SET_COOKIE, known_device::cookie(&state, &user.username, now));
     Ok(response)
+}
+
+/// The signed interaction a sign-in form carries, unless it was altered or has expired.
+pub fn open_interaction(state: &AppState, form: &FormParams) -> Result<Interaction, AuthorizeError> {
+    form.get("interaction")
+        .and_then(|sealed| Interaction::open(&state.page_mac, sealed, state.clock.now()))
+        .ok_or_else(|| {
+            AuthorizeError::page("This sign-in form has expired. Go back to the application and try again.")
+        })
 }
 
 /// Starts a new browser session for the user who just signed in (by password here, or

@@ -29,6 +29,7 @@ mod issue_code;
 mod login;
 mod login_policy;
 mod parse;
+mod passkey_login;
 mod pkce;
 pub(crate) mod redirect;
 mod resolve_client;
@@ -50,6 +51,7 @@ pub use federation::{
     callback_get, callback_post, link as federation_link, open_link_ticket, start as federation_start,
 };
 pub use login::login;
+pub use passkey_login::{passkey_sign_in, passkey_sign_in_options};
 
 use crate::browser::Interaction;
 use crate::routes::form_body::{form_body, FormBodyError};

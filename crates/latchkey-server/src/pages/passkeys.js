@@ -1,0 +1,77 @@
+// The passkey ceremonies of the hosted pages (docs/architecture.md, "Passkeys"), served as
+// /passkeys.js: the Content-Security-Policy allows this server's scripts and no inline one.
+// Each form marked data-passkey-options gets its ceremony's options from that address (a
+// POST with the form's CSRF token), asks the browser for a credential (data-passkey-ceremony:
+// "create" registers one, "get" signs in with one), then submits the form with the
+// ceremony's handle and the credential as JSON. Binary fields travel as base64url, as
+// webauthn-rs reads and writes them.
+'use strict';
+
+(() => {
+  const fromBase64url = (text) => {
+    const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
+    return Uint8Array.from(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+  };
+  const toBase64url = (buffer) => {
+    let text = '';
+    for (const byte of new Uint8Array(buffer)) text += String.fromCharCode(byte);
+    return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  };
+  const withIds = (list) => (list || []).map((item) => ({ ...item, id: fromBase64url(item.id) }));
+
+  const decodeOptions = (publicKey) => {
+    const decoded = { ...publicKey, challenge: fromBase64url(publicKey.challenge) };
+    if (publicKey.user) decoded.user = { ...publicKey.user, id: fromBase64url(publicKey.user.id) };
+    if (publicKey.excludeCredentials) decoded.excludeCredentials = withIds(publicKey.excludeCredentials);
+    if (publicKey.allowCredentials) decoded.allowCredentials = withIds(publicKey.allowCredentials);
+    return decoded;
+  };
+
+  const encodeCredential = (credential) => {
+    const response = credential.response;
+    const encoded = {
+      id: credential.id,
+      rawId: toBase64url(credential.rawId),
+      type: credential.type,
+      extensions: {},
+      response: { clientDataJSON: toBase64url(response.clientDataJSON) },
+    };
+    if (response.attestationObject) {
+      encoded.response.attestationObject = toBase64url(response.attestationObject);
+    } else {
+      encoded.response.authenticatorData = toBase64url(response.authenticatorData);
+      encoded.response.signature = toBase64url(response.signature);
+      encoded.response.userHandle = response.userHandle ? toBase64url(response.userHandle) : null;
+    }
+    return encoded;
+  };
+
+  const run = async (form) => {
+    const body = new URLSearchParams({ csrf: form.elements.csrf.value });
+    const answer = await fetch(form.dataset.passkeyOptions, { method: 'POST', body, credentials: 'same-origin' });
+    const options = await answer.json();
+    if (!answer.ok) throw new Error(options.error_description || 'the options were refused');
+    const publicKey = decodeOptions(options.publicKey);
+    const credential = form.dataset.passkeyCeremony === 'create'
+      ? await navigator.credentials.create({ publicKey })
+      : await navigator.credentials.get({ publicKey });
+    form.elements.ceremony.value = options.ceremony;
+    form.elements.credential.value = JSON.stringify(encodeCredential(credential));
+    form.submit();
+  };
+
+  for (const form of document.querySelectorAll('form[data-passkey-options]')) {
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const status = form.querySelector('[data-passkey-status]');
+      if (!window.PublicKeyCredential) {
+        status.textContent = 'This browser does not support passkeys.';
+        return;
+      }
+      status.textContent = 'Waiting for your passkey…';
+      run(form).catch((error) => {
+        status.textContent = `The passkey was not used: ${error.message}`;
+      });
+    });
+  }
+})();

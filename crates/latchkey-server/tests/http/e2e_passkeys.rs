@@ -1,0 +1,65 @@
+//! Passkeys end to end in headless Chromium with Chrome's virtual authenticator
+//! (`e2e/passkeys.mjs`): registration on the account page, a passwordless sign-in whose
+//! tokens carry `amr` `["hwk","mfa"]`, and refusals seen from the attacker's side (an
+//! assertion for another origin, a credential claiming another user, a removed passkey).
+//!
+//! WebAuthn needs a domain for its relying party, not an IP address, so the issuer is
+//! `http://localhost:<port>` ([`server_at_localhost`]). A failure leaves
+//! `target/e2e-screenshots/passkeys/failure.png`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use latchkey_core::client::ClientKind;
+use latchkey_core::clock::{Clock, SystemClock};
+use latchkey_core::grant::GrantType;
+use latchkey_store::testing::TestDatabase;
+
+use crate::e2e::{available, e2e_dir};
+use crate::localhost::server_at_localhost;
+use crate::testkit::PASSWORD;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_registers_a_passkey_and_signs_in_with_it_alone() {
+    if !available(true) {
+        return;
+    }
+    let server = server_at_localhost(TestDatabase::sqlite()).await;
+    let issuer = server.issuer.clone();
+    // The client's redirect URI: a page of the same host, so the browser lands on a real page.
+    let redirect_uri = format!("{issuer}/healthz");
+    server.clock.set(SystemClock.now());
+    server.add_user("alice", &[]).await;
+    let (client_id, _) = server
+        .add_client_with(
+            ClientKind::Public,
+            &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            "openid offline_access",
+            |spec| spec.redirect_uris = vec![redirect_uri.clone()],
+        )
+        .await;
+    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots/passkeys");
+    let run = tokio::process::Command::new("node")
+        .arg("passkeys.mjs")
+        .current_dir(e2e_dir())
+        .env("ISSUER", &issuer)
+        .env("CLIENT_ID", &client_id)
+        .env("REDIRECT_URI", &redirect_uri)
+        .env("USERNAME", "alice")
+        .env("PASSWORD", PASSWORD)
+        .env("SCREENSHOT_DIR", screenshots.display().to_string())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(180), run)
+        .await
+        .expect("passkeys.mjs took over 180 s")
+        .expect("cannot start node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success() && stdout.lines().any(|line| line == "passkeys: all checks passed"),
+        "passkeys.mjs failed ({}); see its output above and {}",
+        output.status,
+        screenshots.display()
+    );
+}

@@ -1,0 +1,30 @@
+//! How a user signed in: the `amr` (RFC 8176) and `idp` claims of every token of that login.
+
+/// How a user signed in, for the `amr` (RFC 8176) and `idp` claims of every token of that
+/// login: a password (`["pwd"]`), an upstream provider (`["fed"]` and its name), or a passkey
+/// ([`SignInMethod::passkey`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInMethod {
+    pub amr: Vec<String>,
+    /// The upstream provider's name, for a federated login.
+    pub idp: Option<String>,
+}
+
+impl SignInMethod {
+    pub fn password() -> Self {
+        Self { amr: vec!["pwd".to_owned()], idp: None }
+    }
+
+    pub fn federated(provider: &str) -> Self {
+        Self { amr: vec!["fed".to_owned()], idp: Some(provider.to_owned()) }
+    }
+
+    /// A user-verified WebAuthn passkey (docs/architecture.md, "Passkeys"): `mfa`, since the
+    /// assertion proves possession of the key AND the user's PIN or biometric at the
+    /// authenticator (RFC 8176 §2); `swk` when the key may be synced off the device (its
+    /// backup-eligible flag: the key is software-held in a cloud keychain), `hwk` otherwise.
+    pub fn passkey(synced: bool) -> Self {
+        let key = if synced { "swk" } else { "hwk" };
+        Self { amr: vec![key.to_owned(), "mfa".to_owned()], idp: None }
+    }
+}
