@@ -49,6 +49,14 @@ pub enum Endpoint {
     AccountEndSession,
     AccountEndSessions,
     AccountChangePassword,
+    /// The second factor after the password, and the TOTP enrolment during sign-in.
+    SecondFactor,
+    EnrolTotp,
+    /// The account page's second-factor forms.
+    AccountTotpBegin,
+    AccountTotpConfirm,
+    AccountRecoveryCodes,
+    AccountRemoveFactor,
 }
 
 impl Endpoint {
@@ -77,6 +85,12 @@ impl Endpoint {
             Self::AccountEndSession => "/account/end-session",
             Self::AccountEndSessions => "/account/end-sessions",
             Self::AccountChangePassword => "/account/change-password",
+            Self::SecondFactor => "/login/second-factor",
+            Self::EnrolTotp => "/login/enrol-totp",
+            Self::AccountTotpBegin => "/account/totp/begin",
+            Self::AccountTotpConfirm => "/account/totp/confirm",
+            Self::AccountRecoveryCodes => "/account/recovery-codes",
+            Self::AccountRemoveFactor => "/account/remove-factor",
         }
     }
 }

@@ -36,6 +36,8 @@ pub const IP_FREE_FAILURES: u32 = 20;
 pub const CLIENT_FREE_FAILURES: u32 = 100;
 /// E-mails (forgotten password, sign-up) one address may be sent before it has to wait.
 pub const MAIL_ADDRESS_FREE_REQUESTS: u32 = 3;
+/// Wrong second-factor codes one user may enter before having to wait.
+pub const SECOND_FACTOR_FREE_FAILURES: u32 = 5;
 /// The longest wait, in seconds.
 pub const MAX_DELAY: i64 = 900;
 /// A key's failures are forgotten this long after its last one.
@@ -92,6 +94,12 @@ impl Key {
             free: MAIL_ADDRESS_FREE_REQUESTS,
             scope: Scope::Account,
         }
+    }
+
+    /// Wrong second-factor codes (TOTP or recovery) of one user, wherever they come from:
+    /// a six-digit code has few values, so few free failures.
+    pub fn second_factor(user_id: &str) -> Self {
+        Self { name: format!("second_factor:{user_id}"), free: SECOND_FACTOR_FREE_FAILURES, scope: Scope::Account }
     }
 
     pub fn client(client_id: &str) -> Self {

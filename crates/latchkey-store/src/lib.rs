@@ -62,6 +62,8 @@ mod federation;
 mod linked_identities;
 mod model;
 mod native_exchange;
+mod second_factors;
+mod sign_in;
 mod sql;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -83,6 +85,7 @@ pub use model::{
     SignInMethod, SigningKeyRecord, ThrottleCount, User, UserProfile, UserUpdate,
 };
 pub use native_exchange::NativeExchangeStore;
+pub use second_factors::{SecondFactorStore, TotpFactor};
 pub use sql::SqlStore;
 pub use traits::{
     AuditStore, AuthorizationCodeStore, BrowserSessionStore, ClientStore, ConsentStore, DpopProofStore,

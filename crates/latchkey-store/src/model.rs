@@ -6,7 +6,10 @@ use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
 use latchkey_core::key_rotation::{KeyPurpose, KeyState};
 use latchkey_core::scope::Scope;
+use latchkey_core::mfa::MfaPolicy;
 use latchkey_core::session::SessionLifetime;
+
+pub use crate::sign_in::SignInMethod;
 
 /// A user account. `password_hash` is a PHC string (Argon2id, or a legacy bcrypt hash that the
 /// server upgrades at the next login); it is never logged.
@@ -90,6 +93,8 @@ pub struct Client {
     pub backchannel_logout_uri: Option<String>,
     /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
     pub backchannel_logout_session_required: bool,
+    /// Whether its users must present a second factor (`latchkey_core::mfa`).
+    pub mfa: MfaPolicy,
     pub created_at: i64,
 }
 
@@ -128,6 +133,8 @@ pub struct NewClient {
     pub backchannel_logout_uri: Option<String>,
     /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
     pub backchannel_logout_session_required: bool,
+    /// Whether its users must present a second factor (`latchkey_core::mfa`).
+    pub mfa: MfaPolicy,
 }
 
 impl NewClient {
@@ -152,26 +159,8 @@ impl NewClient {
             dpop_nonce: false,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
+            mfa: MfaPolicy::Off,
         }
-    }
-}
-
-/// How a user signed in, for the `amr` (RFC 8176) and `idp` claims of every token of that
-/// login: a password (`["pwd"]`), or an upstream provider (`["fed"]` and its name).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignInMethod {
-    pub amr: Vec<String>,
-    /// The upstream provider's name, for a federated login.
-    pub idp: Option<String>,
-}
-
-impl SignInMethod {
-    pub fn password() -> Self {
-        Self { amr: vec!["pwd".to_owned()], idp: None }
-    }
-
-    pub fn federated(provider: &str) -> Self {
-        Self { amr: vec!["fed".to_owned()], idp: Some(provider.to_owned()) }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
 use crate::model::{
     AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
-    NewClient, NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SigningKeyRecord,
+    NewClient, NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SignInMethod, SigningKeyRecord,
     ThrottleCount, User, UserUpdate,
 };
 use crate::native_exchange::NativeExchangeStore;
@@ -248,6 +248,14 @@ pub trait BrowserSessionStore: Send + Sync {
     async fn browser_session(&self, id: &str) -> Result<Option<BrowserSession>, StoreError>;
     /// Ends a browser session; true when this call ended it.
     async fn end_browser_session(&self, id: &str, now: i64) -> Result<bool, StoreError>;
+    /// A second factor completed the live session's sign-in (a step-up): its method and
+    /// `auth_time` become `method` and `auth_time`; true when the session was live.
+    async fn step_up_browser_session(
+        &self,
+        id: &str,
+        method: &SignInMethod,
+        auth_time: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Remembered consents: which scopes a user let a client have.
@@ -365,6 +373,7 @@ pub trait Store:
     + LinkedIdentityStore
     + OutboxStore
     + AccountTokenStore
+    + crate::second_factors::SecondFactorStore
     + Transactional
     + Send
     + Sync

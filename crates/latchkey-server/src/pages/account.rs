@@ -1,13 +1,13 @@
 //! The account page (`/account`): profile, application sessions, password change. Plain forms
 //! that work without JavaScript; every form carries the CSRF token.
 //!
-//! Sections still to come have their place here, after the sessions: the sign-in methods
-//! linked by federation (issue 10) and the second factors of MFA.
+//! The second factors have their section ([`super::account_factors`]) after the sessions.
 
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 
+use super::account_factors::{factors_markup, FactorsView};
 use super::render;
 
 /// One application session, as listed.
@@ -30,6 +30,7 @@ pub struct AccountView<'a> {
     pub email: Option<&'a str>,
     pub email_verified: bool,
     pub sessions: Vec<SessionRow<'a>>,
+    pub factors: &'a FactorsView,
     /// The outcome of the last action (a notice, or an error with a 400).
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
@@ -76,6 +77,7 @@ pub fn account_page(view: &AccountView<'_>) -> Response {
                 @if view.email.is_some() { " (" (if view.email_verified { "verified" } else { "not verified" }) ")" }
             }
             (sessions_markup(view))
+            (factors_markup(view.factors, view.csrf))
             h2 { "Change your password" }
             form method="post" action=(view.change_password) {
                 input type="hidden" name="csrf" value=(view.csrf);

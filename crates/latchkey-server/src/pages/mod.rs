@@ -6,7 +6,9 @@
 //! out through [`render`], which adds the headers of [`security_headers`].
 
 pub mod account;
+pub mod account_factors;
 pub mod recovery;
+pub mod second_factor;
 mod security_headers;
 pub mod signup;
 

@@ -1,7 +1,7 @@
 //! The HTTP routes, one module per area.
 
 mod account;
-mod account_page;
+pub(crate) mod account_page;
 mod authorize;
 mod body_limit;
 mod discovery;
@@ -53,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::AuthorizeResume.route(), get(authorize::resume))
         .route(Endpoint::Login.route(), post(authorize::login))
         .route(Endpoint::Consent.route(), post(authorize::consent))
+        .route(Endpoint::SecondFactor.route(), post(authorize::second_factor))
+        .route(Endpoint::EnrolTotp.route(), post(authorize::enrol_totp))
         .route("/federation/{name}/start", get(authorize::federation_start))
         .route("/federation/{name}/callback", get(authorize::callback_get).post(authorize::callback_post))
         .route(Endpoint::FederationLink.route(), post(authorize::federation_link))
@@ -89,6 +91,10 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::AccountEndSession.route(), post(account_page::end_session))
         .route(Endpoint::AccountEndSessions.route(), post(account_page::end_sessions))
         .route(Endpoint::AccountChangePassword.route(), post(account_page::change_password))
+        .route(Endpoint::AccountTotpBegin.route(), post(account_page::totp_begin))
+        .route(Endpoint::AccountTotpConfirm.route(), post(account_page::totp_confirm))
+        .route(Endpoint::AccountRecoveryCodes.route(), post(account_page::recovery_codes))
+        .route(Endpoint::AccountRemoveFactor.route(), post(account_page::remove_factor))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

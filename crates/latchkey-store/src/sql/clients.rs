@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use latchkey_core::client::ClientKind;
 use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
+use latchkey_core::mfa::MfaPolicy;
 use sqlx::any::AnyRow;
 
 use super::{col, flag, from_json, to_json, SqlStore};
@@ -16,7 +17,7 @@ macro_rules! client_columns {
         "id, name, kind, secret_hash, grant_types, scopes, access_token_ttl, refresh_idle_ttl, \
          refresh_absolute_ttl, reuse_window, created_at, redirect_uris, post_logout_redirect_uris, \
          require_consent, pkce_required, dpop, dpop_nonce, backchannel_logout_uri, \
-         backchannel_logout_session_required"
+         backchannel_logout_session_required, mfa"
     };
 }
 
@@ -48,6 +49,8 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         dpop_nonce: col::<i64>(row, "dpop_nonce")? != 0,
         backchannel_logout_uri: col(row, "backchannel_logout_uri")?,
         backchannel_logout_session_required: col::<i64>(row, "backchannel_logout_session_required")? != 0,
+        mfa: MfaPolicy::parse(&col::<String>(row, "mfa")?)
+            .ok_or_else(|| StoreError::corrupt("client mfa", "not off, optional or required"))?,
     })
 }
 
@@ -58,7 +61,7 @@ impl ClientStore for SqlStore {
         sqlx::query(concat!(
             "INSERT INTO clients (",
             client_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
         ))
         .bind(&client.id)
         .bind(&client.name)
@@ -79,6 +82,7 @@ impl ClientStore for SqlStore {
         .bind(flag(client.dpop_nonce))
         .bind(&client.backchannel_logout_uri)
         .bind(flag(client.backchannel_logout_session_required))
+        .bind(client.mfa.as_str())
         .execute(&self.writer)
         .await
         .map_err(|e| self.fail(e, || format!("client {}", client.id)))?;
@@ -102,6 +106,7 @@ impl ClientStore for SqlStore {
             dpop_nonce: client.dpop_nonce,
             backchannel_logout_uri: client.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: client.backchannel_logout_session_required,
+            mfa: client.mfa,
         })
     }
 

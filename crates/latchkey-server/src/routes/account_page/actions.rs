@@ -22,7 +22,7 @@ use crate::routes::authorize::forms;
 use crate::state::AppState;
 
 /// The checked form and the signed-in user, or the page to answer with.
-async fn checked(
+pub(super) async fn checked(
     state: &AppState,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,

@@ -4,8 +4,10 @@
 //! and answers with the page again, saying what happened.
 
 mod actions;
+mod factors;
 
 pub use actions::{change_password, end_session, end_sessions};
+pub use factors::{Shown, recovery_codes, remove_factor, totp_begin, totp_confirm};
 
 use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
@@ -52,6 +54,18 @@ async fn page(
     notice: Option<&str>,
     error: Option<&str>,
 ) -> Result<Response, ApiError> {
+    page_with(state, headers, user, notice, error, Shown::Nothing).await
+}
+
+/// The page, showing also what an action of the second-factor section made.
+async fn page_with(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &User,
+    notice: Option<&str>,
+    error: Option<&str>,
+    shown: Shown,
+) -> Result<Response, ApiError> {
     let sessions = state.store.list_live_sessions(Some(&user.id), state.clock.now()).await?;
     let names: HashMap<String, String> =
         state.store.list_clients().await?.into_iter().map(|c| (c.id, c.name)).collect();
@@ -71,8 +85,10 @@ async fn page(
         urls.path(Endpoint::AccountEndSessions),
         urls.path(Endpoint::AccountChangePassword),
     );
+    let factors = factors::section(state, user, shown).await?;
     forms::with_csrf(state, headers, |csrf| {
         account::account_page(&AccountView {
+            factors: &factors,
             end_session: &end_session,
             end_sessions: &end_sessions,
             change_password: &change_password,
