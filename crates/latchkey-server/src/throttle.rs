@@ -99,7 +99,11 @@ impl Key {
     /// Wrong second-factor codes (TOTP or recovery) of one user, wherever they come from:
     /// a six-digit code has few values, so few free failures.
     pub fn second_factor(user_id: &str) -> Self {
-        Self { name: format!("second_factor:{user_id}"), free: SECOND_FACTOR_FREE_FAILURES, scope: Scope::Account }
+        Self {
+            name: format!("second_factor:{user_id}"),
+            free: SECOND_FACTOR_FREE_FAILURES,
+            scope: Scope::Account,
+        }
     }
 
     pub fn client(client_id: &str) -> Self {

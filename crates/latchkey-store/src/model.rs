@@ -5,8 +5,8 @@ use latchkey_core::client::ClientKind;
 use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
 use latchkey_core::key_rotation::{KeyPurpose, KeyState};
-use latchkey_core::scope::Scope;
 use latchkey_core::mfa::MfaPolicy;
+use latchkey_core::scope::Scope;
 use latchkey_core::session::SessionLifetime;
 
 pub use crate::sign_in::SignInMethod;

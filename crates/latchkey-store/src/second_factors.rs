@@ -54,5 +54,6 @@ pub trait SecondFactorStore: Send + Sync {
     async fn recovery_codes_left(&self, user_id: &str) -> Result<i64, StoreError>;
     /// Whether the user has a live session (at `now`) with a client whose MFA policy is
     /// `required`: such a user may not remove their last factor.
-    async fn has_session_with_mfa_required_client(&self, user_id: &str, now: i64) -> Result<bool, StoreError>;
+    async fn has_session_with_mfa_required_client(&self, user_id: &str, now: i64)
+        -> Result<bool, StoreError>;
 }

@@ -13,8 +13,8 @@ use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
 use crate::model::{
     AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, Client, NewAuthorizationCode,
-    NewClient, NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SignInMethod, SigningKeyRecord,
-    ThrottleCount, User, UserUpdate,
+    NewClient, NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SignInMethod,
+    SigningKeyRecord, ThrottleCount, User, UserUpdate,
 };
 use crate::native_exchange::NativeExchangeStore;
 use crate::unit_of_work::Transactional;

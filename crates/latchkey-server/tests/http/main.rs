@@ -51,6 +51,8 @@ mod key_rotation;
 mod key_year;
 mod login_policy;
 mod mail_outbox;
+mod mfa;
+mod mfa_kit;
 mod native_redirect;
 mod oidc;
 mod outage;

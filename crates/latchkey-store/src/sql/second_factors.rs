@@ -145,17 +145,20 @@ impl SecondFactorStore for SqlStore {
     }
 
     async fn recovery_codes_left(&self, user_id: &str) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
-        )
-        .bind(user_id)
-        .fetch_one(&self.reader)
-        .await
-        .map_err(|e| self.fail(e, || format!("recovery codes of user {user_id}")))?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+                .bind(user_id)
+                .fetch_one(&self.reader)
+                .await
+                .map_err(|e| self.fail(e, || format!("recovery codes of user {user_id}")))?;
         col(&row, "n")
     }
 
-    async fn has_session_with_mfa_required_client(&self, user_id: &str, now: i64) -> Result<bool, StoreError> {
+    async fn has_session_with_mfa_required_client(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT COUNT(*) AS n FROM sessions WHERE user_id = $1 AND ",
             live_at!("$2"),

@@ -61,7 +61,9 @@ pub async fn totp_begin(
         Err(page) => return Ok(page),
     };
     Ok(match totp::begin_enrolment(&state, &user).await? {
-        Some(enrolment) => page_with(&state, &headers, &user, None, None, Shown::Enrolment(enrolment)).await?,
+        Some(enrolment) => {
+            page_with(&state, &headers, &user, None, None, Shown::Enrolment(enrolment)).await?
+        }
         None => page(&state, &headers, &user, None, Some("An authenticator app is already set up.")).await?,
     })
 }

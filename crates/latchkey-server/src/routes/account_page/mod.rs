@@ -7,7 +7,7 @@ mod actions;
 mod factors;
 
 pub use actions::{change_password, end_session, end_sessions};
-pub use factors::{Shown, recovery_codes, remove_factor, totp_begin, totp_confirm};
+pub use factors::{recovery_codes, remove_factor, totp_begin, totp_confirm, Shown};
 
 use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};

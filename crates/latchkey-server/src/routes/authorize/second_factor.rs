@@ -109,7 +109,10 @@ async fn step_up(state: &AppState, posted: &Posted, amr: &str) -> Result<String,
     state.store.step_up_browser_session(&posted.session.id, &method, now).await?;
     tracing::info!(user_id = %posted.user.id, amr, "second factor presented");
     let next = Interaction { exp: now + INTERACTION_TTL, ..posted.interaction.clone() };
-    Ok(with_query(&state.urls.path(Endpoint::AuthorizeResume), &[("interaction", &next.seal(&state.page_mac)?)]))
+    Ok(with_query(
+        &state.urls.path(Endpoint::AuthorizeResume),
+        &[("interaction", &next.seal(&state.page_mac)?)],
+    ))
 }
 
 /// `POST /login/second-factor`.
