@@ -99,6 +99,7 @@ pub async fn clients_round_trip(db: TestDatabase) {
         dpop_nonce: false,
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
+        mfa: latchkey_core::mfa::MfaPolicy::Optional,
     };
     store.create_client(&public, NOW + 1).await.unwrap();
 
@@ -130,6 +131,10 @@ pub async fn clients_round_trip(db: TestDatabase) {
         (None, None, None, None)
     );
     assert_eq!(alpha.created_at, NOW + 1);
+    assert_eq!(
+        (alpha.mfa, zeta.mfa),
+        (latchkey_core::mfa::MfaPolicy::Optional, latchkey_core::mfa::MfaPolicy::Off)
+    );
 
     let ids: Vec<String> = store.list_clients().await.unwrap().into_iter().map(|c| c.id).collect();
     assert_eq!(ids, ["alpha", "zeta"]);
