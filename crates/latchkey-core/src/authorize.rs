@@ -72,6 +72,9 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// RFC 9449 §10: the thumbprint of the DPoP key the code is to be bound to.
     pub dpop_jkt: Option<String>,
+    /// OpenID Connect Core §3.1.2.1: the authentication context classes asked for, in order
+    /// of preference (docs/architecture.md, "Multi-factor authentication").
+    pub acr_values: Vec<String>,
 }
 
 /// The `state` to echo: the one value, byte-exact, or nothing when it is repeated (which is
@@ -183,6 +186,9 @@ impl AuthorizationRequest {
             max_age,
             login_hint: bounded(pairs, "login_hint")?,
             dpop_jkt: dpop_jkt(pairs)?,
+            acr_values: bounded(pairs, "acr_values")?
+                .map(|values| values.split(' ').filter(|v| !v.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default(),
         })
     }
 }

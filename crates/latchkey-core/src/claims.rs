@@ -51,9 +51,15 @@ pub struct AccessTokenClaims {
     pub preferred_username: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
-    /// How the user signed in (RFC 8176): `["pwd"]`, or `["fed"]` through an upstream provider.
+    /// How the user signed in (RFC 8176): `["pwd"]`, or `["fed"]` through an upstream provider;
+    /// with a second factor also `otp` and `mfa` (`crate::mfa`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<String>,
+    /// The authentication context class of the sign-in (OpenID Connect Core §2), one of the
+    /// server's configured names for single- and multi-factor (docs/architecture.md,
+    /// "Multi-factor authentication"); what RFC 9470 step-up compares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     /// The upstream identity provider of a federated login, by its name here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp: Option<String>,
@@ -167,6 +173,7 @@ mod tests {
             preferred_username: None,
             roles: vec![],
             amr: vec![],
+            acr: None,
             idp: None,
             cnf: None,
         }

@@ -31,6 +31,9 @@ pub enum ErrorCode {
     LoginRequired,
     /// OpenID Connect Core §3.1.2.6: `prompt=none` but the user must consent.
     ConsentRequired,
+    /// OpenID Connect Core §3.1.2.6: `prompt=none` but the user must interact (here: present
+    /// a second factor).
+    InteractionRequired,
     /// OpenID Connect Core §6.1: the `request` parameter is not supported.
     RequestNotSupported,
     /// OpenID Connect Core §6.2: the `request_uri` parameter is not supported.
@@ -61,6 +64,7 @@ impl ErrorCode {
             Self::AccessDenied => "access_denied",
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",
+            Self::InteractionRequired => "interaction_required",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::InvalidDpopProof => "invalid_dpop_proof",

@@ -16,6 +16,7 @@ pub mod federation_linking;
 pub mod form;
 pub mod grant;
 pub mod key_rotation;
+pub mod mfa;
 pub mod password_policy;
 pub mod pkce;
 pub mod redirect_uri;

@@ -11,7 +11,7 @@
 //! error is a typed error ([`CryptoError`] or [`JwsError`]).
 //!
 //! All primitives come from `aws-lc-rs`, except password hashing (`argon2`, `bcrypt`), which
-//! aws-lc-rs does not provide.
+//! aws-lc-rs does not provide, and RFC 6238 one-time passwords (`totp-rs`, see [`totp`]).
 
 pub mod algorithm;
 mod b64;
@@ -25,6 +25,7 @@ pub mod mac;
 pub mod password;
 pub mod random;
 pub mod sealed;
+pub mod totp;
 
 pub use algorithm::Algorithm;
 pub use error::CryptoError;

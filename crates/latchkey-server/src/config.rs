@@ -184,6 +184,14 @@ pub struct Config {
     /// before the account can sign in)
     #[arg(long)]
     pub self_registration: bool,
+    /// The `acr` of a single-factor sign-in (password or upstream provider alone)
+    /// (docs/architecture.md, "Multi-factor authentication")
+    #[arg(long, value_name = "URI")]
+    pub acr_single_factor: String,
+    /// The `acr` of a sign-in with a second factor; `acr_values` naming it at /authorize asks
+    /// for the second factor
+    #[arg(long, value_name = "URI")]
+    pub acr_multi_factor: String,
 }
 
 impl Default for Config {
@@ -227,6 +235,8 @@ impl Default for Config {
             mail_from: "Latchkey <latchkey@localhost>".to_owned(),
             password_min_length: 8,
             self_registration: false,
+            acr_single_factor: "urn:latchkey:acr:sfa".to_owned(),
+            acr_multi_factor: "urn:latchkey:acr:mfa".to_owned(),
         }
     }
 }

@@ -36,6 +36,10 @@ pub async fn sweep(store: &dyn Store, now: i64) -> Result<u64, latchkey_store::S
     while store.delete_expired_dpop_proofs(now, BATCH).await? == BATCH as u64 {
         tokio::task::yield_now().await;
     }
+    // A used TOTP step matters while its code is accepted (±1 step): 90 s; kept 5 minutes.
+    while store.delete_used_totp_steps(now - 300, BATCH).await? == BATCH as u64 {
+        tokio::task::yield_now().await;
+    }
     // Federation flows live 10 minutes; kept a day longer, like codes, so a late replayed
     // callback is still recognised as one.
     while store.delete_expired_federation_flows(now - RETENTION_SECS, BATCH).await? == BATCH as u64 {

@@ -36,12 +36,13 @@ pub(crate) mod error;
 pub(crate) mod issuer;
 pub(crate) mod mail;
 pub(crate) mod metrics;
+pub(crate) mod mfa;
 pub(crate) mod pages;
 pub mod passkeys;
 pub(crate) mod public_urls;
 mod request_deadline;
 mod request_log;
-mod routes;
+pub(crate) mod routes;
 mod serve;
 pub(crate) mod state;
 

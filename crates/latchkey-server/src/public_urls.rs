@@ -58,6 +58,14 @@ pub enum Endpoint {
     AccountPasskeyOptions,
     AccountAddPasskey,
     AccountRemovePasskey,
+    /// The second factor after the password, and the TOTP enrolment during sign-in.
+    SecondFactor,
+    EnrolTotp,
+    /// The account page's second-factor forms.
+    AccountTotpBegin,
+    AccountTotpConfirm,
+    AccountRecoveryCodes,
+    AccountRemoveFactor,
 }
 
 impl Endpoint {
@@ -93,6 +101,12 @@ impl Endpoint {
             Self::AccountPasskeyOptions => "/account/passkeys/options",
             Self::AccountAddPasskey => "/account/passkeys/add",
             Self::AccountRemovePasskey => "/account/passkeys/remove",
+            Self::SecondFactor => "/login/second-factor",
+            Self::EnrolTotp => "/login/enrol-totp",
+            Self::AccountTotpBegin => "/account/totp/begin",
+            Self::AccountTotpConfirm => "/account/totp/confirm",
+            Self::AccountRecoveryCodes => "/account/recovery-codes",
+            Self::AccountRemoveFactor => "/account/remove-factor",
         }
     }
 }

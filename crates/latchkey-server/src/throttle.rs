@@ -40,6 +40,8 @@ pub const MAIL_ADDRESS_FREE_REQUESTS: u32 = 3;
 /// wait: each is a database row, so a flood must not fill the table. Generous, since one
 /// carrier-grade NAT may hold many app users.
 pub const NATIVE_NONCE_FREE_REQUESTS: u32 = 60;
+/// Wrong second-factor codes one user may enter before having to wait.
+pub const SECOND_FACTOR_FREE_FAILURES: u32 = 5;
 /// The longest wait, in seconds.
 pub const MAX_DELAY: i64 = 900;
 /// A key's failures are forgotten this long after its last one.
@@ -105,6 +107,16 @@ impl Key {
             name: format!("native_nonce:{}", throttle_group(ip)),
             free: NATIVE_NONCE_FREE_REQUESTS,
             scope: Scope::Ip,
+        }
+    }
+
+    /// Wrong second-factor codes (TOTP or recovery) of one user, wherever they come from:
+    /// a six-digit code has few values, so few free failures.
+    pub fn second_factor(user_id: &str) -> Self {
+        Self {
+            name: format!("second_factor:{user_id}"),
+            free: SECOND_FACTOR_FREE_FAILURES,
+            scope: Scope::Account,
         }
     }
 

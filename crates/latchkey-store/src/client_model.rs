@@ -5,6 +5,7 @@
 use latchkey_core::client::ClientKind;
 use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
+use latchkey_core::mfa::MfaPolicy;
 use latchkey_core::scope::Scope;
 
 /// A registered OAuth client (RFC 6749 §2) as read back: a [`NewClient`] plus when it was
@@ -41,6 +42,8 @@ pub struct Client {
     pub backchannel_logout_session_required: bool,
     /// Whether its login page offers sign-up, and whether it refuses unverified users.
     pub signup: ClientSignup,
+    /// Whether its users must present a second factor (`latchkey_core::mfa`).
+    pub mfa: MfaPolicy,
     pub created_at: i64,
     /// Bumped by every update: the admin API's `ETag` (compare-and-swap, RFC 9110 §13.1.1).
     pub version: i64,
@@ -83,6 +86,8 @@ pub struct NewClient {
     pub backchannel_logout_session_required: bool,
     /// Whether its login page offers sign-up, and whether it refuses unverified users.
     pub signup: ClientSignup,
+    /// Whether its users must present a second factor (`latchkey_core::mfa`).
+    pub mfa: MfaPolicy,
 }
 
 impl NewClient {
@@ -108,6 +113,7 @@ impl NewClient {
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
             signup: ClientSignup::default(),
+            mfa: MfaPolicy::Off,
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 
-use crate::error::StoreError;
 use crate::client_model::{Client, NewClient};
+use crate::error::StoreError;
 
 #[async_trait]
 pub trait ClientStore: Send + Sync {

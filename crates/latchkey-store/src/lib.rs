@@ -65,6 +65,8 @@ mod linked_identities;
 mod model;
 mod native_exchange;
 mod passkeys;
+mod second_factors;
+mod sign_in;
 mod sql;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -89,6 +91,7 @@ pub use model::{
 };
 pub use native_exchange::NativeExchangeStore;
 pub use passkeys::{Ceremony, CeremonyPurpose, PasskeyRecord, PasskeyStore};
+pub use second_factors::{SecondFactorStore, TotpFactor};
 pub use sql::SqlStore;
 pub use traits::{
     AuditStore, AuthorizationCodeStore, BrowserSessionStore, ConsentStore, DpopProofStore, InstanceStore,

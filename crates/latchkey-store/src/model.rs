@@ -4,8 +4,7 @@
 use latchkey_core::key_rotation::{KeyPurpose, KeyState};
 use latchkey_core::session::SessionLifetime;
 
-mod sign_in_method;
-pub use sign_in_method::SignInMethod;
+pub use crate::sign_in::SignInMethod;
 
 /// A user account. `password_hash` is a PHC string (Argon2id, or a legacy bcrypt hash that the
 /// server upgrades at the next login); it is never logged.

@@ -14,8 +14,8 @@ use crate::federation::FederationStore;
 use crate::linked_identities::LinkedIdentityStore;
 use crate::model::{
     AccountLockout, AuditEvent, AuditFilter, AuthorizationCode, BrowserSession, NewAuthorizationCode,
-    NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SigningKeyRecord, ThrottleCount,
-    User, UserUpdate,
+    NewSession, NewUser, PoolUsage, Revocation, Session, SessionWithUser, SignInMethod, SigningKeyRecord,
+    ThrottleCount, User, UserUpdate,
 };
 use crate::native_exchange::NativeExchangeStore;
 use crate::passkeys::PasskeyStore;
@@ -244,6 +244,14 @@ pub trait BrowserSessionStore: Send + Sync {
     async fn browser_session(&self, id: &str) -> Result<Option<BrowserSession>, StoreError>;
     /// Ends a browser session; true when this call ended it.
     async fn end_browser_session(&self, id: &str, now: i64) -> Result<bool, StoreError>;
+    /// A second factor completed the live session's sign-in (a step-up): its method and
+    /// `auth_time` become `method` and `auth_time`; true when the session was live.
+    async fn step_up_browser_session(
+        &self,
+        id: &str,
+        method: &SignInMethod,
+        auth_time: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Remembered consents: which scopes a user let a client have.
@@ -362,6 +370,7 @@ pub trait Store:
     + LinkedIdentityStore
     + OutboxStore
     + AccountTokenStore
+    + crate::second_factors::SecondFactorStore
     + Transactional
     + Send
     + Sync

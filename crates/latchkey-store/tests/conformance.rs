@@ -16,6 +16,9 @@ use latchkey_store::{
 };
 
 latchkey_store::on_both_backends!(
+    totp_enrolment_confirms_once_and_steps_are_used_once,
+    recovery_codes_are_single_use_and_replaced_together,
+    step_up_and_required_client_sessions,
     migrate_ping_and_backend,
     users_crud,
     duplicate_username_conflicts,
@@ -99,6 +102,13 @@ mod passkeys;
 mod backchannel_logout;
 use backchannel_logout::{
     a_backchannel_logout_is_claimed_once_across_pools, every_ended_session_enqueues_one_backchannel_logout,
+};
+
+#[path = "conformance/second_factors.rs"]
+mod second_factors;
+use second_factors::{
+    recovery_codes_are_single_use_and_replaced_together, step_up_and_required_client_sessions,
+    totp_enrolment_confirms_once_and_steps_are_used_once,
 };
 
 #[path = "conformance/dpop.rs"]
@@ -216,6 +226,7 @@ fn new_client(id: &str) -> NewClient {
         backchannel_logout_uri: Some("https://app.example/backchannel".into()),
         backchannel_logout_session_required: true,
         signup: ClientSignup { self_registration: Some(true), require_verified_email: true },
+        mfa: latchkey_core::mfa::MfaPolicy::Off,
     }
 }
 

@@ -255,6 +255,9 @@ pub enum ClientsCommand {
         /// Require a server nonce in this client's DPoP proofs (RFC 9449 §8)
         #[arg(long)]
         dpop_nonce: bool,
+        /// Second factor at sign-in: off, optional (users who enrolled one) or required
+        #[arg(long, default_value = "off", value_parser = ["off", "optional", "required"])]
+        mfa: String,
         /// Print the result as one JSON document on stdout
         #[arg(long)]
         json: bool,

@@ -36,6 +36,7 @@ impl From<&Client> for NewClientRequest {
             backchannel_logout_session_required: client.backchannel_logout_session_required,
             self_registration: client.signup.self_registration,
             require_verified_email: client.signup.require_verified_email,
+            mfa: Some(client.mfa.as_str().to_owned()),
             admin: false,
         }
     }

@@ -12,6 +12,7 @@ use axum::Json;
 use latchkey_core::client::ClientKind;
 use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
+use latchkey_core::mfa::MfaPolicy;
 use latchkey_core::scope::{Scope, ADMIN_SCOPE};
 use latchkey_store::{Client, ClientSignup};
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,8 @@ pub struct ClientView {
     pub pkce_required: bool,
     pub dpop: String,
     pub dpop_nonce: bool,
+    /// Second factor at sign-in: `off`, `optional` or `required`.
+    pub mfa: String,
     /// Where logout tokens go when a session of this client ends (Back-Channel Logout 1.0).
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: bool,
@@ -73,6 +76,7 @@ impl From<&Client> for ClientView {
             pkce_required: client.pkce_required,
             dpop: client.dpop.as_str().into(),
             dpop_nonce: client.dpop_nonce,
+            mfa: client.mfa.as_str().into(),
             backchannel_logout_uri: client.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: client.backchannel_logout_session_required,
             self_registration: client.signup.self_registration,
@@ -115,6 +119,9 @@ pub struct NewClientRequest {
     pub dpop: Option<String>,
     #[serde(default)]
     pub dpop_nonce: bool,
+    /// Second factor at sign-in: `off` (default), `optional` or `required`.
+    #[serde(default)]
+    pub mfa: Option<String>,
     /// Where logout tokens go when a session of this client ends (Back-Channel Logout 1.0).
     #[serde(default)]
     pub backchannel_logout_uri: Option<String>,
@@ -177,7 +184,12 @@ impl NewClientRequest {
             None => DpopPolicy::Optional,
             Some(text) => DpopPolicy::parse(text).context("dpop is off, optional or required")?,
         };
+        let mfa = match self.mfa.as_deref() {
+            None => MfaPolicy::Off,
+            Some(text) => MfaPolicy::parse(text).context("mfa is off, optional or required")?,
+        };
         Ok(NewClient {
+            mfa,
             access_token_ttl: self.access_token_ttl,
             refresh_idle_ttl: self.refresh_token_ttl,
             refresh_absolute_ttl: self.session_max_lifetime,

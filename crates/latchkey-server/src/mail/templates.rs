@@ -70,3 +70,19 @@ pub fn already_registered(to: &str, username: &str, forgot_password: &str) -> Ma
         html: html.into_string(),
     }
 }
+
+/// Tells the user a recovery code of their account was used, and how many are left.
+pub fn recovery_code_used(to: &str, username: &str, left: i64) -> Mail {
+    let text = format!(
+        "Hello {username},\n\n\
+         A recovery code of your account was just used to sign in. {left} codes are left.\n\
+         If this was not you, change your password and generate new recovery codes on your \
+         account page.\n"
+    );
+    let html = html! {
+        p { "Hello " (username) "," }
+        p { "A recovery code of your account was just used to sign in. " (left) " codes are left." }
+        p { "If this was not you, change your password and generate new recovery codes on your account page." }
+    };
+    Mail { to: to.to_owned(), subject: "A recovery code was used".to_owned(), text, html: html.into_string() }
+}

@@ -1,13 +1,14 @@
 //! The account page (`/account`): profile, application sessions, passkeys, password change.
 //! Plain forms that work without JavaScript (but adding a passkey, which needs WebAuthn); every form carries the CSRF token.
 //!
-//! After the sessions come the passkeys (`pages/passkeys.rs`); still to come there: the
-//! sign-in methods linked by federation (issue 10) and the other second factors of MFA.
+//! After the sessions come the change of e-mail (`pages/account_email.rs`), the second factors
+//! ([`super::account_factors`]) and the passkeys (`pages/passkeys.rs`).
 
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 
+use super::account_factors::{factors_markup, FactorsView};
 use super::render;
 
 /// One application session, as listed.
@@ -35,6 +36,7 @@ pub struct AccountView<'a> {
     pub sessions: Vec<SessionRow<'a>>,
     /// The passkeys, when the deployment can have them.
     pub passkeys: Option<&'a super::passkeys::PasskeysSection<'a>>,
+    pub factors: &'a FactorsView,
     /// The outcome of the last action (a notice, or an error with a 400).
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
@@ -83,6 +85,7 @@ pub fn account_page(view: &AccountView<'_>) -> Response {
             (sessions_markup(view))
             (super::account_email::change_email_markup(view.change_email, view.csrf, view.has_password))
             @if let Some(passkeys) = view.passkeys { (super::passkeys::account_section(passkeys, view.csrf)) }
+            (factors_markup(view.factors, view.csrf))
             h2 { "Change your password" }
             form method="post" action=(view.change_password) {
                 input type="hidden" name="csrf" value=(view.csrf);

@@ -8,8 +8,10 @@
 
 pub mod account;
 pub mod account_email;
+pub mod account_factors;
 pub mod passkeys;
 pub mod recovery;
+pub mod second_factor;
 mod security_headers;
 pub mod signup;
 

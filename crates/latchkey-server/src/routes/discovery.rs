@@ -42,8 +42,10 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "azp",
-            "preferred_username", "updated_at", "email", "email_verified"
+            "preferred_username", "updated_at", "email", "email_verified", "acr", "amr"
         ],
+        // OpenID Connect Discovery 1.0 §3 (docs/architecture.md, "Multi-factor authentication").
+        "acr_values_supported": [&state.config.acr_single_factor, &state.config.acr_multi_factor],
         "prompt_values_supported": ["none", "login", "consent"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

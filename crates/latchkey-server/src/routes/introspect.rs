@@ -106,6 +106,10 @@ async fn refresh_token_info(
         "iat": session.rotated_at.unwrap_or(session.created_at),
         "exp": session.lifetime().expires_at(),
         "iss": state.issuer.as_ref(),
+        // How the sign-in that started the session was made (RFC 8176, Core §2).
+        "auth_time": session.auth_time,
+        "amr": session.method.amr,
+        "acr": crate::mfa::acr(state, &session.method),
     });
     if let Some(jkt) = &session.dpop_jkt {
         info["cnf"] = json!({ "jkt": jkt });

@@ -1,7 +1,7 @@
 //! The HTTP routes, one module per area.
 
 mod account;
-mod account_page;
+pub(crate) mod account_page;
 mod authorize;
 mod body_limit;
 mod discovery;
@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::AuthorizeResume.route(), get(authorize::resume))
         .route(Endpoint::Login.route(), post(authorize::login))
         .route(Endpoint::Consent.route(), post(authorize::consent))
+        .route(Endpoint::SecondFactor.route(), post(authorize::second_factor))
+        .route(Endpoint::EnrolTotp.route(), post(authorize::enrol_totp))
         .route("/federation/{name}/start", get(authorize::federation_start))
         .route("/federation/{name}/open-link", get(authorize::open_link_ticket))
         .route("/federation/{name}/callback", get(authorize::callback_get).post(authorize::callback_post))
@@ -98,6 +100,10 @@ pub fn router(state: AppState) -> Router {
         .route(Endpoint::PasskeyScript.route(), get(passkeys::script))
         .route(Endpoint::PasskeySignInOptions.route(), post(authorize::passkey_sign_in_options))
         .route(Endpoint::PasskeySignIn.route(), post(authorize::passkey_sign_in))
+        .route(Endpoint::AccountTotpBegin.route(), post(account_page::totp_begin))
+        .route(Endpoint::AccountTotpConfirm.route(), post(account_page::totp_confirm))
+        .route(Endpoint::AccountRecoveryCodes.route(), post(account_page::recovery_codes))
+        .route(Endpoint::AccountRemoveFactor.route(), post(account_page::remove_factor))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

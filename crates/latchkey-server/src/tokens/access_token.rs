@@ -18,7 +18,7 @@ pub struct AccessTokenSpec<'a> {
     pub auth_time: Option<i64>,
     pub username: Option<&'a str>,
     pub roles: &'a [String],
-    /// How the user signed in (`amr`, `idp`); none for client credentials.
+    /// How the user signed in (`amr`, `acr`, `idp`); none for client credentials.
     pub method: Option<&'a SignInMethod>,
     pub ttl: i64,
     /// The DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6.1), if any.
@@ -52,6 +52,7 @@ pub fn issue(state: &AppState, spec: &AccessTokenSpec<'_>) -> Result<IssuedAcces
         roles: spec.roles.to_vec(),
         cnf: spec.dpop_jkt.map(|jkt| Confirmation { jkt: jkt.to_owned() }),
         amr: spec.method.map(|m| m.amr.clone()).unwrap_or_default(),
+        acr: spec.method.map(|m| crate::mfa::acr(state, m)),
         idp: spec.method.and_then(|m| m.idp.clone()),
     };
     let token = state.keys.access_token_signer().sign_jwt(ACCESS_TOKEN_TYP, &claims)?;

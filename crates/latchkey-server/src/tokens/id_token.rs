@@ -32,6 +32,10 @@ pub struct IdTokenClaims {
     /// How the user signed in (Core §2, RFC 8176): `["pwd"]` or `["fed"]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<String>,
+    /// The authentication context class (Core §2): single- or multi-factor
+    /// (docs/architecture.md, "Multi-factor authentication").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     /// The upstream identity provider of a federated login (`docs/architecture.md`,
     /// "Federation").
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,6 +77,7 @@ pub async fn issue(state: &AppState, spec: &IdTokenSpec<'_>) -> Result<String, A
         sid: spec.browser_session_id.map(str::to_owned),
         azp: spec.client_id.to_owned(),
         amr: spec.method.amr.clone(),
+        acr: Some(crate::mfa::acr(state, spec.method)),
         idp: spec.method.idp.clone(),
     };
     let keys = state.keys.clone();

@@ -40,8 +40,8 @@ mod dpop;
 mod dpop_binding;
 mod e2e;
 mod e2e_accounts;
-mod email_change;
 mod e2e_passkeys;
+mod email_change;
 mod error_description;
 mod exchange_kit;
 mod federation;
@@ -60,6 +60,8 @@ mod key_rotation;
 mod key_year;
 mod login_policy;
 mod mail_outbox;
+mod mfa;
+mod mfa_kit;
 #[path = "../federation_upstream/native_app.rs"]
 mod native_app;
 mod native_redirect;

@@ -7,7 +7,7 @@ use sqlx::Any;
 
 use super::{col, method_from_row, to_json, SqlStore};
 use crate::error::StoreError;
-use crate::model::BrowserSession;
+use crate::model::{BrowserSession, SignInMethod};
 use crate::traits::BrowserSessionStore;
 
 macro_rules! browser_session_columns {
@@ -101,6 +101,26 @@ impl BrowserSessionStore for SqlStore {
             .execute(&self.writer)
             .await
             .map_err(|e| self.fail(e, || "browser session".into()))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn step_up_browser_session(
+        &self,
+        id: &str,
+        method: &SignInMethod,
+        auth_time: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE browser_sessions SET amr = $2, idp = $3, auth_time = $4 \
+             WHERE id = $1 AND ended_at IS NULL AND expires_at > $4",
+        )
+        .bind(id)
+        .bind(to_json(&method.amr))
+        .bind(&method.idp)
+        .bind(auth_time)
+        .execute(&self.writer)
+        .await
+        .map_err(|e| self.fail(e, || "browser session".into()))?;
         Ok(done.rows_affected() > 0)
     }
 }

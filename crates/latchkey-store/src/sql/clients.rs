@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use latchkey_core::client::ClientKind;
 use latchkey_core::dpop::DpopPolicy;
 use latchkey_core::grant::GrantType;
+use latchkey_core::mfa::MfaPolicy;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::Any;
@@ -20,7 +21,7 @@ macro_rules! settings_columns {
         "name, grant_types, scopes, access_token_ttl, refresh_idle_ttl, refresh_absolute_ttl, \
          reuse_window, redirect_uris, post_logout_redirect_uris, require_consent, pkce_required, \
          dpop, dpop_nonce, backchannel_logout_uri, backchannel_logout_session_required, \
-         self_registration, require_verified_email"
+         self_registration, require_verified_email, mfa"
     };
 }
 
@@ -53,6 +54,7 @@ fn bind_settings<'q>(query: AnyQuery<'q>, client: &'q NewClient) -> AnyQuery<'q>
         .bind(flag(client.backchannel_logout_session_required))
         .bind(client.signup.self_registration.map(flag))
         .bind(flag(client.signup.require_verified_email))
+        .bind(client.mfa.as_str())
 }
 
 fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
@@ -88,6 +90,8 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
             self_registration: col::<Option<i64>>(row, "self_registration")?.map(|on| on != 0),
             require_verified_email: col::<i64>(row, "require_verified_email")? != 0,
         },
+        mfa: MfaPolicy::parse(&col::<String>(row, "mfa")?)
+            .ok_or_else(|| StoreError::corrupt("client mfa", "not off, optional or required"))?,
     })
 }
 
@@ -97,7 +101,7 @@ impl ClientStore for SqlStore {
         let query = sqlx::query(concat!(
             "INSERT INTO clients (id, kind, secret_hash, created_at, ",
             settings_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
              RETURNING ",
             client_columns!()
         ))
@@ -123,7 +127,7 @@ impl ClientStore for SqlStore {
              redirect_uris = $10, post_logout_redirect_uris = $11, require_consent = $12, \
              pkce_required = $13, dpop = $14, dpop_nonce = $15, backchannel_logout_uri = $16, \
              backchannel_logout_session_required = $17, \
-             self_registration = $18, require_verified_email = $19 WHERE id = $1 AND version = $2 RETURNING ",
+             self_registration = $18, require_verified_email = $19, mfa = $20 WHERE id = $1 AND version = $2 RETURNING ",
             client_columns!()
         ))
         .bind(&client.id)

@@ -21,6 +21,7 @@ mod native_exchange;
 mod outbox;
 mod passkeys;
 mod revocations;
+mod second_factors;
 mod sessions;
 mod throttle;
 mod unit_of_work;
@@ -65,10 +66,8 @@ const POSTGRES_SESSION: &str = "SET statement_timeout = '30s'; \
 /// Per-connection SQLite settings. `busy_timeout` first, so the rest wait for locks;
 /// `synchronous=FULL` because a refresh that returned 200 must survive a crash (in WAL mode
 /// FULL syncs the WAL at every commit); `foreign_keys` for the `ON DELETE CASCADE`s.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
-                              PRAGMA journal_mode = WAL; \
-                              PRAGMA synchronous = FULL; \
-                              PRAGMA foreign_keys = ON;";
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                              PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 /// The SQL implementation of [`Store`] for SQLite and PostgreSQL. Cheap to clone (the pools
 /// are reference counted).

@@ -44,6 +44,7 @@ macro_rules! expires_at {
     };
 }
 pub(super) use expires_at;
+pub(super) use live_at;
 
 /// The rotation compare-and-swap, written once for both backends.
 ///

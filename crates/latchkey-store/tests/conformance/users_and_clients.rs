@@ -100,6 +100,7 @@ pub async fn clients_round_trip(db: TestDatabase) {
         backchannel_logout_uri: None,
         backchannel_logout_session_required: false,
         signup: ClientSignup { self_registration: Some(false), require_verified_email: false },
+        mfa: latchkey_core::mfa::MfaPolicy::Optional,
     };
     store.create_client(&public, NOW + 1).await.unwrap();
 
@@ -139,6 +140,10 @@ pub async fn clients_round_trip(db: TestDatabase) {
     let omega = store.client_by_id("omega").await.unwrap().unwrap();
     assert_eq!(omega.signup, ClientSignup::default(), "NULL: the server's setting");
     assert!(omega.signup.allows_signup(true) && !omega.signup.allows_signup(false));
+    assert_eq!(
+        (alpha.mfa, zeta.mfa),
+        (latchkey_core::mfa::MfaPolicy::Optional, latchkey_core::mfa::MfaPolicy::Off)
+    );
 
     let ids: Vec<String> = store.list_clients().await.unwrap().into_iter().map(|c| c.id).collect();
     assert_eq!(ids, ["alpha", "omega", "zeta"]);

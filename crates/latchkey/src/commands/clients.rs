@@ -35,6 +35,7 @@ pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()>
             no_pkce,
             dpop,
             dpop_nonce,
+            mfa,
             json,
         } => {
             for uri in redirect_uris.iter().chain(&post_logout_redirect_uris) {
@@ -60,6 +61,7 @@ pub async fn run(target: &Target, command: ClientsCommand) -> anyhow::Result<()>
                 pkce_required: !no_pkce,
                 dpop: Some(dpop.as_str().to_owned()),
                 dpop_nonce,
+                mfa: Some(mfa),
                 backchannel_logout_uri,
                 backchannel_logout_session_required,
                 self_registration: (self_registration || no_self_registration).then_some(self_registration),

@@ -1,15 +1,18 @@
 //! The account page (`/account`), behind the single-sign-on browser session: who the user is,
-//! their application sessions (end one, or all), their passkeys (add, remove: `passkeys`),
+//! their application sessions (end one, or all), their second factors (`factors`), their
+//! passkeys (add, remove: `passkeys`), a change of e-mail (`email_change`)
 //! and a password change (the current password
 //! through [`crate::authn`], the new one through the one policy). Every form is CSRF-checked
 //! and answers with the page again, saying what happened.
 
 mod actions;
 mod email_change;
+mod factors;
 mod passkeys;
 
 pub use actions::{change_password, end_session, end_sessions};
 pub use email_change::change_email;
+pub use factors::{recovery_codes, remove_factor, totp_begin, totp_confirm, Shown};
 pub use passkeys::{add_passkey, passkey_options, remove_passkey};
 
 use std::collections::HashMap;
@@ -58,6 +61,18 @@ async fn page(
     notice: Option<&str>,
     error: Option<&str>,
 ) -> Result<Response, ApiError> {
+    page_with(state, headers, user, notice, error, Shown::Nothing).await
+}
+
+/// The page, showing also what an action of the second-factor section made.
+async fn page_with(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &User,
+    notice: Option<&str>,
+    error: Option<&str>,
+    shown: Shown,
+) -> Result<Response, ApiError> {
     let sessions = state.store.list_live_sessions(Some(&user.id), state.clock.now()).await?;
     let names: HashMap<String, String> =
         state.store.list_clients().await?.into_iter().map(|c| (c.id, c.name)).collect();
@@ -100,8 +115,10 @@ async fn page(
         add: &add,
         remove: &remove,
     };
+    let factors = factors::section(state, user, shown).await?;
     forms::with_csrf(state, headers, |csrf| {
         account::account_page(&AccountView {
+            factors: &factors,
             end_session: &end_session,
             end_sessions: &end_sessions,
             change_password: &change_password,

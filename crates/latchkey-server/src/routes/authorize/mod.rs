@@ -9,6 +9,7 @@
 //! 3. [`pkce`]: the PKCE requirement;
 //! 4. [`scope`]: the scope to grant;
 //! 5. [`login_policy`]: the signed-in user, or the login page;
+//!    [`second_factor_policy`]: a strong enough sign-in, or the second-factor page;
 //! 6. [`consent_policy`]: the user's consent, or the consent page;
 //! 7. [`issue_code`]: the code, redirected to the client.
 //!
@@ -34,6 +35,8 @@ mod pkce;
 pub(crate) mod redirect;
 mod resolve_client;
 mod scope;
+mod second_factor;
+mod second_factor_policy;
 
 use std::ops::ControlFlow;
 
@@ -52,6 +55,7 @@ pub use federation::{
 };
 pub use login::login;
 pub use passkey_login::{passkey_sign_in, passkey_sign_in_options};
+pub use second_factor::{enrol_totp, second_factor};
 
 use crate::browser::Interaction;
 use crate::routes::form_body::{form_body, FormBodyError};
@@ -112,6 +116,11 @@ pub async fn run(
         ControlFlow::Continue(signed_in) => signed_in,
         ControlFlow::Break(login_page) => return Ok(login_page),
     };
+    if let ControlFlow::Break(second_factor_page) =
+        second_factor_policy::check(&ctx, &client_request, &request, &signed_in).await?
+    {
+        return Ok(second_factor_page);
+    }
     if let ControlFlow::Break(consent_page) =
         consent_policy::check(&ctx, &client_request, &request, &scope, &signed_in).await?
     {

@@ -3,9 +3,11 @@
 //! The user is authenticated by [`crate::authn`] (throttle, verify, hash upgrade, audit).
 //! Every refusal — unknown user, disabled user, wrong password, throttled — answers the same
 //! `invalid_grant` body (RFC 6749 §5.2), so the wording tells nothing about which usernames
-//! exist or which are being guessed at.
+//! exist or which are being guessed at. A client that requires a second factor (or an
+//! `optional` one, for a user who enrolled one) is refused: only the browser flow asks for it.
 
 use axum::response::{IntoResponse, Response};
+use latchkey_core::mfa::MfaPolicy;
 use latchkey_core::scope::Scope;
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
@@ -22,6 +24,15 @@ fn bad_credentials_error() -> OAuthError {
     OAuthError::invalid_grant("invalid username or password")
 }
 
+/// The password grant cannot ask for a second factor (docs/architecture.md, "Multi-factor
+/// authentication"): the browser flow can.
+fn second_factor_needed() -> OAuthError {
+    OAuthError::invalid_grant(
+        "this sign-in needs a second factor, which the password grant cannot ask for; \
+         use the authorization code flow in a browser",
+    )
+}
+
 pub async fn grant(
     state: &AppState,
     client: &Client,
@@ -31,6 +42,9 @@ pub async fn grant(
     origin: Origin,
     dpop_jkt: Option<&str>,
 ) -> Result<Response, ApiError> {
+    if client.mfa == MfaPolicy::Required {
+        return Err(second_factor_needed().into());
+    }
     let allowed = Scope::from_tokens(&client.scopes)?;
     let scope = Scope::grant(requested, &allowed)?;
     let attempt = Attempt {
@@ -48,6 +62,11 @@ pub async fn grant(
         }
         Refused::Throttled | Refused::BadCredentials => bad_credentials_error().into(),
     })?;
+    // A user who enrolled a factor is asked for it by an `optional` client too, which this
+    // grant cannot do.
+    if client.mfa == MfaPolicy::Optional && !crate::mfa::enrolled(state, &user.id).await?.is_empty() {
+        return Err(second_factor_needed().into());
+    }
     let started =
         session::start_direct(state, client, &user, &scope, origin, &SignInMethod::password(), dpop_jkt)
             .await?;

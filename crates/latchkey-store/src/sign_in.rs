@@ -1,8 +1,14 @@
-//! How a user signed in: the `amr` (RFC 8176) and `idp` claims of every token of that login.
+//! How a user signed in: what every token of that sign-in says about it (`amr`, `acr`, `idp`),
+//! kept on the browser session, the authorization code and the session it starts, so that a
+//! refresh says what the sign-in said.
+
+use latchkey_core::mfa;
 
 /// How a user signed in, for the `amr` (RFC 8176) and `idp` claims of every token of that
-/// login: a password (`["pwd"]`), an upstream provider (`["fed"]` and its name), or a passkey
-/// ([`SignInMethod::passkey`]).
+/// login: a password (`["pwd"]`), an upstream provider (`["fed"]` and its name) or a passkey
+/// ([`SignInMethod::passkey`]), and after a second factor its value and `mfa` too. The `acr` is not stored beside it: it follows from
+/// `amr` ([`SignInMethod::is_multi_factor`]; docs/architecture.md, "Multi-factor
+/// authentication"), so the two can never disagree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInMethod {
     pub amr: Vec<String>,
@@ -26,5 +32,15 @@ impl SignInMethod {
     pub fn passkey(synced: bool) -> Self {
         let key = if synced { "swk" } else { "hwk" };
         Self { amr: vec![key.to_owned(), "mfa".to_owned()], idp: None }
+    }
+
+    /// The same sign-in completed by the second factor whose RFC 8176 value is `factor`.
+    pub fn with_second_factor(&self, factor: &str) -> Self {
+        Self { amr: mfa::with_second_factor(&self.amr, factor), idp: self.idp.clone() }
+    }
+
+    /// Whether two factors or more were used: the multi-factor `acr`.
+    pub fn is_multi_factor(&self) -> bool {
+        mfa::is_multi_factor(&self.amr)
     }
 }

@@ -1,0 +1,94 @@
+//! The hosted second-factor pages (docs/architecture.md, "Multi-factor authentication"):
+//! the code asked after the password, the TOTP enrolment (a QR code rendered as inline SVG by
+//! the server, and the secret as text) and the recovery codes shown once. Plain forms, no
+//! JavaScript; the account page reuses the enrolment and recovery-code markup.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{html, Markup, PreEscaped};
+
+use super::render;
+use crate::mfa::totp::Enrolment;
+
+/// Where a form posts and what it carries besides the code.
+pub struct CodeForm<'a> {
+    pub action: &'a str,
+    pub csrf: &'a str,
+    /// The signed interaction (hosted login), or none (account page).
+    pub interaction: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+fn code_fields(form: &CodeForm<'_>, label: &str, button: &str) -> Markup {
+    html! {
+        @if let Some(error) = form.error { div class="error" role="alert" { (error) } }
+        form method="post" action=(form.action) {
+            input type="hidden" name="csrf" value=(form.csrf);
+            @if let Some(interaction) = form.interaction {
+                input type="hidden" name="interaction" value=(interaction);
+            }
+            label for="code" { (label) }
+            input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"
+                autocapitalize="none" spellcheck="false" required autofocus;
+            button type="submit" { (button) }
+        }
+    }
+}
+
+fn status_of(form: &CodeForm<'_>) -> StatusCode {
+    if form.error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// The second factor after the password.
+pub fn challenge_page(client_name: &str, form: &CodeForm<'_>) -> Response {
+    let content = html! {
+        h1 { "Two-step verification" }
+        p { "to continue to " strong { (client_name) } ". Enter the code your authenticator app shows, or one of your recovery codes." }
+        (code_fields(form, "Code", "Verify"))
+    };
+    render(status_of(form), "Two-step verification", content)
+}
+
+/// The QR code and secret of an enrolment, then the form for its first code.
+pub fn enrolment_markup(enrolment: &Enrolment, form: &CodeForm<'_>) -> Markup {
+    html! {
+        p { "Scan this code with an authenticator app, or type in the key below, then enter the code the app shows." }
+        // The SVG is generated here from the key URI; it carries no outside text.
+        div class="qr" { (PreEscaped(&enrolment.qr_svg)) }
+        p { "Key: " code id="totp-secret" { (enrolment.secret) } }
+        (code_fields(form, "Code from the app", "Turn on two-step verification"))
+    }
+}
+
+/// Enrolment during sign-in, for a client that requires a second factor.
+pub fn enrol_page(client_name: &str, enrolment: &Enrolment, form: &CodeForm<'_>) -> Response {
+    let content = html! {
+        h1 { "Set up two-step verification" }
+        p { strong { (client_name) } " requires a second step when you sign in." }
+        (enrolment_markup(enrolment, form))
+    };
+    render(status_of(form), "Set up two-step verification", content)
+}
+
+/// The recovery codes, shown once.
+pub fn recovery_codes_markup(codes: &[String]) -> Markup {
+    html! {
+        h2 { "Your recovery codes" }
+        p { "Each code works once, if you lose your authenticator. Keep them somewhere safe: they are not shown again." }
+        ul id="recovery-codes" { @for code in codes { li { code { (code) } } } }
+    }
+}
+
+/// After enrolment during sign-in: the recovery codes, then on to the application.
+pub fn enrolled_page(codes: &[String], continue_href: &str) -> Response {
+    let content = html! {
+        h1 { "Two-step verification is on" }
+        (recovery_codes_markup(codes))
+        p { a class="provider" href=(continue_href) { "Continue" } }
+    };
+    render(StatusCode::OK, "Two-step verification is on", content)
+}

@@ -1,0 +1,145 @@
+//! The account page's second-factor forms (docs/architecture.md, "Multi-factor
+//! authentication"): `POST /account/totp/begin` and `/account/totp/confirm` (enrol an
+//! authenticator app), `/account/recovery-codes` (a new set, shown once) and
+//! `/account/remove-factor`.
+//!
+//! New recovery codes and removing a factor need a recent authentication with a factor: a
+//! current code (TOTP or recovery) entered in the same form, checked through the throttle like
+//! every code. The last factor of a user who has a live session with a client whose policy is
+//! `required` cannot be removed: that client would lead them straight back to enrolment.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use latchkey_store::{AuditEvent, User};
+
+use super::actions::checked;
+use super::{page, page_with};
+use crate::error::ApiError;
+use crate::mfa::codes::{self, CodeCheck};
+use crate::mfa::totp::Enrolment;
+use crate::mfa::{self, recovery_codes, totp, SecondFactor};
+use crate::pages::account_factors::FactorsView;
+use crate::public_urls::Endpoint;
+use crate::routes::authorize::error::AuthorizeError;
+use crate::state::AppState;
+
+/// What an action made, shown once on the page.
+pub enum Shown {
+    Nothing,
+    /// An enrolment waiting for its first code.
+    Enrolment(Enrolment),
+    /// New recovery codes.
+    RecoveryCodes(Vec<String>),
+}
+
+/// The section's content for `user`.
+pub async fn section(state: &AppState, user: &User, shown: Shown) -> Result<FactorsView, ApiError> {
+    let urls = &state.urls;
+    Ok(FactorsView {
+        enrolled: mfa::enrolled(state, &user.id).await?,
+        recovery_codes_left: state.store.recovery_codes_left(&user.id).await?,
+        shown,
+        totp_begin: urls.path(Endpoint::AccountTotpBegin),
+        totp_confirm: urls.path(Endpoint::AccountTotpConfirm),
+        recovery_codes: urls.path(Endpoint::AccountRecoveryCodes),
+        remove_factor: urls.path(Endpoint::AccountRemoveFactor),
+    })
+}
+
+const WRONG_CODE: &str = "That code is not valid.";
+
+pub async fn totp_begin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let (_, _, user) = match checked(&state, &headers, body).await? {
+        Ok(checked) => checked,
+        Err(page) => return Ok(page),
+    };
+    Ok(match totp::begin_enrolment(&state, &user).await? {
+        Some(enrolment) => {
+            page_with(&state, &headers, &user, None, None, Shown::Enrolment(enrolment)).await?
+        }
+        None => page(&state, &headers, &user, None, Some("An authenticator app is already set up.")).await?,
+    })
+}
+
+pub async fn totp_confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let (form, session, user) = match checked(&state, &headers, body).await? {
+        Ok(checked) => checked,
+        Err(page) => return Ok(page),
+    };
+    let code = form.get("code").unwrap_or_default().trim();
+    if !totp::accept(&state, &user.id, code, true).await? {
+        let shown = totp::pending_enrolment(&state, &user).await?.map_or(Shown::Nothing, Shown::Enrolment);
+        return Ok(page_with(&state, &headers, &user, None, Some(WRONG_CODE), shown).await?);
+    }
+    // The code just entered is a second factor of this browser session's sign-in.
+    let method = session.method.with_second_factor(latchkey_core::mfa::AMR_OTP);
+    state.store.step_up_browser_session(&session.id, &method, state.clock.now()).await?;
+    audit(&state, &user, "second_factor_enrolled").await?;
+    let codes = recovery_codes::generate(&state, &user.id).await?;
+    let notice = Some("Two-step verification is on.");
+    Ok(page_with(&state, &headers, &user, notice, None, Shown::RecoveryCodes(codes)).await?)
+}
+
+pub async fn recovery_codes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let (form, _, user) = match checked(&state, &headers, body).await? {
+        Ok(checked) => checked,
+        Err(page) => return Ok(page),
+    };
+    if codes::check(&state, &user, form.get("code").unwrap_or_default()).await? == CodeCheck::Refused {
+        return Ok(page(&state, &headers, &user, None, Some(WRONG_CODE)).await?);
+    }
+    let codes = recovery_codes::generate(&state, &user.id).await?;
+    let notice = Some("New recovery codes were made; the old ones no longer work.");
+    Ok(page_with(&state, &headers, &user, notice, None, Shown::RecoveryCodes(codes)).await?)
+}
+
+pub async fn remove_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let (form, _, user) = match checked(&state, &headers, body).await? {
+        Ok(checked) => checked,
+        Err(page) => return Ok(page),
+    };
+    if codes::check(&state, &user, form.get("code").unwrap_or_default()).await? == CodeCheck::Refused {
+        return Ok(page(&state, &headers, &user, None, Some(WRONG_CODE)).await?);
+    }
+    let enrolled = mfa::enrolled(&state, &user.id).await?;
+    let last = enrolled == [SecondFactor::Totp];
+    if last && state.store.has_session_with_mfa_required_client(&user.id, state.clock.now()).await? {
+        let error = "An application you are signed in to requires two-step verification: \
+                     this authenticator is your last second factor and cannot be removed.";
+        return Ok(page(&state, &headers, &user, None, Some(error)).await?);
+    }
+    state.store.remove_totp(&user.id).await?;
+    audit(&state, &user, "second_factor_removed").await?;
+    Ok(page(&state, &headers, &user, Some("The authenticator app was removed."), None).await?)
+}
+
+async fn audit(state: &AppState, user: &User, kind: &str) -> Result<(), ApiError> {
+    let event = AuditEvent {
+        at: state.clock.now(),
+        kind: kind.to_owned(),
+        user_id: Some(user.id.clone()),
+        client_id: None,
+        session_id: None,
+        detail: Some("factor=totp".to_owned()),
+    };
+    Ok(state.store.record_audit_event(&event).await?)
+}

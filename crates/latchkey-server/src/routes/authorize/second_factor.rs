@@ -1,0 +1,150 @@
+//! The hosted second-factor forms (docs/architecture.md, "Multi-factor authentication"):
+//! `POST /login/second-factor` (a TOTP or recovery code after the password) and
+//! `POST /login/enrol-totp` (the first code of an authenticator enrolled during sign-in).
+//!
+//! Both are bound to the browser session the password (or upstream provider) just started:
+//! the signed interaction names it, and the request's cookie must be that session. Success is
+//! a step-up: the session's method gains the factor's `amr` value and `mfa`, its `auth_time`
+//! becomes now, and the browser goes back into the authorization request. A passkey is one
+//! more form here, completing the same way ([`step_up`]).
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use latchkey_core::form::FormParams;
+use latchkey_core::mfa::AMR_OTP;
+use latchkey_store::{BrowserSession, Client, User};
+
+use super::error::AuthorizeError;
+use super::redirect::{redirect_to, with_query};
+use super::{forms, resolve_client};
+use crate::browser::{self, Interaction, INTERACTION_TTL};
+use crate::error::ApiError;
+use crate::mfa::codes::{self, CodeCheck};
+use crate::mfa::{recovery_codes, totp};
+use crate::pages::second_factor::{self as pages, CodeForm};
+use crate::public_urls::Endpoint;
+use crate::state::AppState;
+
+const WRONG_CODE: &str = "That code is not valid. Try the next one your app shows.";
+
+/// The second-factor page for `interaction`; `error` makes it a 401.
+pub fn challenge_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &Client,
+    interaction: &Interaction,
+    error: Option<&str>,
+) -> Result<Response, ApiError> {
+    let sealed = interaction.seal(&state.page_mac)?;
+    let action = state.urls.path(Endpoint::SecondFactor);
+    forms::with_csrf(state, headers, |csrf| {
+        let form = CodeForm { action: &action, csrf, interaction: Some(&sealed), error };
+        pages::challenge_page(&client.name, &form)
+    })
+}
+
+/// The enrolment page: a new secret, or after a wrong code (`error`) the same one again.
+pub async fn enrol_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &Client,
+    user: &User,
+    interaction: &Interaction,
+    error: Option<&str>,
+) -> Result<Response, ApiError> {
+    let enrolment = match error {
+        None => totp::begin_enrolment(state, user).await?,
+        Some(_) => totp::pending_enrolment(state, user).await?,
+    };
+    // Enrolled meanwhile (another tab): ask for the code instead.
+    let Some(enrolment) = enrolment else { return challenge_page(state, headers, client, interaction, None) };
+    let sealed = interaction.seal(&state.page_mac)?;
+    let action = state.urls.path(Endpoint::EnrolTotp);
+    forms::with_csrf(state, headers, |csrf| {
+        let form = CodeForm { action: &action, csrf, interaction: Some(&sealed), error };
+        pages::enrol_page(&client.name, &enrolment, &form)
+    })
+}
+
+/// A posted form of these pages, checked: its interaction, the browser session it is bound
+/// to (the request's own), its user and client.
+struct Posted {
+    form: FormParams,
+    interaction: Interaction,
+    session: BrowserSession,
+    user: User,
+    client: Client,
+}
+
+async fn posted(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Posted, AuthorizeError> {
+    let form = forms::read_checked_form(state, headers, body)?;
+    let expired =
+        || AuthorizeError::page("This sign-in form has expired. Go back to the application and try again.");
+    let interaction = form
+        .get("interaction")
+        .and_then(|sealed| Interaction::open(&state.page_mac, sealed, state.clock.now()))
+        .ok_or_else(expired)?;
+    let session = browser::current_session(state, headers)
+        .await?
+        .filter(|session| interaction.bs.as_deref() == Some(session.id.as_str()))
+        .ok_or_else(expired)?;
+    let user =
+        state.store.user_by_id(&session.user_id).await?.filter(|user| !user.disabled).ok_or_else(expired)?;
+    let client = resolve_client::resolve(state, &interaction.q).await?.client;
+    Ok(Posted { form, interaction, session, user, client })
+}
+
+/// The second factor completed the session's sign-in: its method and `auth_time` change
+/// (the step-up), and the URL that resumes the authorization request is returned.
+async fn step_up(state: &AppState, posted: &Posted, amr: &str) -> Result<String, ApiError> {
+    let now = state.clock.now();
+    let method = posted.session.method.with_second_factor(amr);
+    state.store.step_up_browser_session(&posted.session.id, &method, now).await?;
+    tracing::info!(user_id = %posted.user.id, amr, "second factor presented");
+    let next = Interaction { exp: now + INTERACTION_TTL, ..posted.interaction.clone() };
+    Ok(with_query(
+        &state.urls.path(Endpoint::AuthorizeResume),
+        &[("interaction", &next.seal(&state.page_mac)?)],
+    ))
+}
+
+/// `POST /login/second-factor`.
+pub async fn second_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let posted = posted(&state, &headers, body).await?;
+    let code = posted.form.get("code").unwrap_or_default();
+    match codes::check(&state, &posted.user, code).await? {
+        CodeCheck::Accepted(amr) => Ok(redirect_to(&step_up(&state, &posted, amr).await?, &[])),
+        CodeCheck::Refused => {
+            Ok(challenge_page(&state, &headers, &posted.client, &posted.interaction, Some(WRONG_CODE))?)
+        }
+    }
+}
+
+/// `POST /login/enrol-totp`: the first code confirms the authenticator; the recovery codes
+/// are then shown once, with the way on to the application.
+pub async fn enrol_totp(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AuthorizeError> {
+    let posted = posted(&state, &headers, body).await?;
+    let code = posted.form.get("code").unwrap_or_default().trim();
+    if !totp::accept(&state, &posted.user.id, code, true).await? {
+        let (client, interaction) = (&posted.client, &posted.interaction);
+        return Ok(enrol_page(&state, &headers, client, &posted.user, interaction, Some(WRONG_CODE)).await?);
+    }
+    let next = step_up(&state, &posted, AMR_OTP).await?;
+    let codes = recovery_codes::generate(&state, &posted.user.id).await?;
+    Ok(pages::enrolled_page(&codes, &next))
+}
