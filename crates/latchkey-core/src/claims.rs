@@ -54,6 +54,10 @@ pub struct AccessTokenClaims {
     /// How the user signed in (RFC 8176): `["pwd"]`, or `["fed"]` through an upstream provider.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<String>,
+    /// The authentication context class of the sign-in (OpenID Connect Core §2), which a
+    /// resource may require (RFC 9470, [`crate::step_up`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     /// The upstream identity provider of a federated login, by its name here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp: Option<String>,
@@ -167,6 +171,7 @@ mod tests {
             preferred_username: None,
             roles: vec![],
             amr: vec![],
+            acr: None,
             idp: None,
             cnf: None,
         }

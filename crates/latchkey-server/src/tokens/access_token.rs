@@ -52,6 +52,7 @@ pub fn issue(state: &AppState, spec: &AccessTokenSpec<'_>) -> Result<IssuedAcces
         roles: spec.roles.to_vec(),
         cnf: spec.dpop_jkt.map(|jkt| Confirmation { jkt: jkt.to_owned() }),
         amr: spec.method.map(|m| m.amr.clone()).unwrap_or_default(),
+        acr: None,
         idp: spec.method.and_then(|m| m.idp.clone()),
     };
     let token = state.keys.access_token_signer().sign_jwt(ACCESS_TOKEN_TYP, &claims)?;
