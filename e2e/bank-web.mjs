@@ -1,10 +1,15 @@
 // The bank's web front end in a real browser: headless Chromium (Debian's package), driven
 // by Playwright, signs in through Latchkey's hosted page, deposits, transfers, reloads, acts
-// in two tabs at once, and signs out in one tab while the other finds itself signed out.
+// in two tabs at once, makes a large transfer once its sign-in is older than the bank allows
+// (the bank's RFC 9470 step-up challenge reaches the page through the BFF, the page sends the
+// user through a step-up sign-in and retries the transfer), and signs out in one tab while
+// the other finds itself signed out.
 // Throughout, no token reaches the page: not in a response body, not in document.cookie,
 // not in localStorage or sessionStorage.
 //
-// Environment: BANK_URL, USERNAME, PASSWORD, RECIPIENT, SCREENSHOT_DIR, CHROMIUM (optional).
+// Environment: BANK_URL, USERNAME, PASSWORD, RECIPIENT, SCREENSHOT_DIR, STEP_UP_MAX_AGE (the
+// bank's maximum authentication age for transfers above 1,000.00, in seconds), CHROMIUM
+// (optional).
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,8 +36,10 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 // Every body the bank's origin sends the page: none may carry a token.
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 const leaks = [];
+const challenges = [];
 context.on('response', async (response) => {
   if (new URL(response.url()).origin !== bank.origin) return;
+  if (response.status() === 401) challenges.push(response.headers()['www-authenticate'] ?? '');
   const body = await response.text().catch(() => '');
   if (JWT.test(body) || /access_token|refresh_token|id_token/.test(body)) leaks.push(response.url());
 });
@@ -48,10 +55,17 @@ async function assertNoTokenInPage(tab) {
 
 const balanceOf = async (tab) => (await tab.locator('#balance').textContent()).trim();
 
-async function act(tab, form, fields) {
+async function act(tab, form, fields, { waitForDone = true } = {}) {
   for (const [label, value] of Object.entries(fields)) await tab.getByLabel(label).fill(value);
   await tab.locator(`#${form} button[type=submit]`).click();
-  await tab.getByRole('status').filter({ hasText: 'done' }).waitFor();
+  if (waitForDone) await tab.getByRole('status').filter({ hasText: 'done' }).waitFor();
+}
+
+async function signIn(tab) {
+  await tab.getByLabel('Username').fill(env('USERNAME'));
+  await tab.getByLabel('Password').fill(env('PASSWORD'));
+  await tab.getByRole('button', { name: 'Sign in' }).click();
+  await tab.waitForURL((u) => u.origin === bank.origin && !u.pathname.startsWith('/bff/'));
 }
 
 const tab = context.pages()[0] ?? (await context.newPage());
@@ -60,10 +74,7 @@ let status = 0;
 try {
   await tab.goto(bank.href);
   await tab.getByRole('link', { name: 'Sign in' }).click();
-  await tab.getByLabel('Username').fill(env('USERNAME'));
-  await tab.getByLabel('Password').fill(env('PASSWORD'));
-  await tab.getByRole('button', { name: 'Sign in' }).click();
-  await tab.waitForURL((u) => u.origin === bank.origin && !u.pathname.startsWith('/bff/'));
+  await signIn(tab);
   await tab.getByText(/^Signed in/).waitFor();
   // The balance arrives after the sign-in line: wait for it, then check it exactly.
   await tab.locator('#balance').filter({ hasText: /^0\.00$/ }).waitFor();
@@ -100,6 +111,21 @@ try {
   await other.getByRole('button', { name: 'Refresh' }).click();
   await other.locator('#balance').filter({ hasText: '73.00' }).waitFor();
   console.log('bank web: two tabs at once: ok');
+
+  // Step-up (RFC 9470): a large transfer once the sign-in is older than the bank allows.
+  await act(tab, 'deposit', { 'Amount to deposit': '2000.00' });
+  await tab.locator('#balance').filter({ hasText: '2073.00' }).waitFor();
+  await tab.waitForTimeout((Number(env('STEP_UP_MAX_AGE')) + 2) * 1000);
+  await act(tab, 'transfer', { "Recipient's username": env('RECIPIENT'), 'Amount to transfer': '1500.00' },
+    { waitForDone: false });
+  await tab.waitForURL((u) => u.origin !== bank.origin || u.pathname.startsWith('/bff/'));
+  const challenge = challenges.find((c) => c.includes('insufficient_user_authentication')) ?? '';
+  assert.match(challenge, /^Bearer realm=".*", error="insufficient_user_authentication", .*max_age="\d+"$/);
+  await signIn(tab);
+  await tab.getByRole('status').filter({ hasText: 'Transfer done.' }).waitFor();
+  await tab.locator('#balance').filter({ hasText: '573.00' }).waitFor();
+  await assertNoTokenInPage(tab);
+  console.log('bank web: a large transfer after an old sign-in steps up and is retried: ok');
 
   // Signing out in one tab signs the other out: its next call gets 401.
   await tab.getByRole('button', { name: 'Sign out' }).click();

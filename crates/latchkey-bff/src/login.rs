@@ -1,6 +1,9 @@
 //! `GET {prefix}/login` and `GET {prefix}/callback`: the authorization-code flow with PKCE
 //! as a confidential client (RFC 6749 §4.1, RFC 7636, OpenID Connect Core §3.1).
 //!
+//! A login may be a step-up (RFC 9470 §4): `acr_values` and `max_age` from an API's
+//! challenge go on to `/authorize`, with `prompt=login` when `max_age` is 0.
+//!
 //! The pending sign-in (state, nonce, verifier, where to return) travels in a sealed,
 //! short-lived cookie rather than a table: it binds the callback to the browser that
 //! started the sign-in (RFC 6749 §10.12) and costs no write for abandoned attempts. The
@@ -14,7 +17,7 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use latchkey_client::{AuthorizationRequest, PkceVerifier, State as OAuthState};
+use latchkey_client::{AuthorizationRequest, PkceVerifier, State as OAuthState, StepUp};
 use latchkey_crypto::{digest::sha256, random};
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +41,28 @@ struct PendingLogin {
 #[derive(Deserialize)]
 pub struct LoginQuery {
     return_to: Option<String>,
+    /// A step-up (RFC 9470 §4): what an API's `insufficient_user_authentication` challenge
+    /// asked for, passed on to `/authorize` (OpenID Connect Core §3.1.2.1).
+    acr_values: Option<String>,
+    max_age: Option<i64>,
+}
+
+/// Longest `acr_values` passed on; an API asks for a few short URNs.
+const MAX_ACR_VALUES_LEN: usize = 512;
+
+/// The step-up a login asks for, checked: `acr_values` printable ASCII of bounded length
+/// (it goes to the issuer as is), `max_age` not negative.
+fn step_up(query: &LoginQuery) -> Result<StepUp, BffError> {
+    let acr_values = query.acr_values.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    if acr_values
+        .is_some_and(|v| v.len() > MAX_ACR_VALUES_LEN || !v.bytes().all(|b| (0x20..0x7f).contains(&b)))
+    {
+        return Err(BffError::BadRequest("acr_values must be a short list of printable ASCII values"));
+    }
+    if query.max_age.is_some_and(|age| age < 0) {
+        return Err(BffError::BadRequest("max_age must not be negative"));
+    }
+    Ok(StepUp { acr_values: acr_values.map(str::to_owned), max_age: query.max_age })
 }
 
 /// A `303 See Other` that sets cookies; such answers are never cached.
@@ -61,6 +86,7 @@ fn random_value() -> Result<String, BffError> {
 pub async fn login(State(bff): State<Bff>, Query(query): Query<LoginQuery>) -> Result<Response, BffError> {
     let inner = &bff.inner;
     let config = &inner.config;
+    let step_up = step_up(&query)?;
     let state = OAuthState::generate().map_err(|_| BffError::Internal("no randomness"))?;
     let verifier = PkceVerifier::generate().map_err(|_| BffError::Internal("no randomness"))?;
     let nonce = random_value()?;
@@ -87,6 +113,7 @@ pub async fn login(State(bff): State<Bff>, Query(query): Query<LoginQuery>) -> R
         scope: Some(scope.join(" ")),
         state,
         verifier,
+        step_up,
     };
     let mut url = request.url(&endpoint);
     url.query_pairs_mut().append_pair("nonce", &nonce);

@@ -5,7 +5,9 @@
 //! `Authorization` (only the BFF chooses the bearer) — minus hop-by-hop headers (RFC 9110
 //! §7.6.1, plus those `Connection` names) and the CSRF header, plus `Authorization: Bearer`
 //! (RFC 6750 §2.1). What the browser sees: the upstream's answer minus `Set-Cookie` (an API
-//! must not plant cookies on the app's origin) and hop-by-hop headers. Bodies stream both
+//! must not plant cookies on the app's origin) and hop-by-hop headers; its
+//! `WWW-Authenticate` is relayed, so the page can read a step-up challenge (RFC 9470 §3)
+//! and send the user through [`crate::login`] with what it asks for. Bodies stream both
 //! ways; the whole exchange is bounded by `upstream_timeout`. The upstream is the route's,
 //! never derived from the request, and dot segments are refused so a path cannot climb out
 //! of the upstream's base path.

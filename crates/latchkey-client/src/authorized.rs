@@ -3,6 +3,9 @@
 //! was touched) renew through [`TokenManager::on_unauthorized`] and retry exactly once. A
 //! second 401 goes back to the caller: looping would only hammer the server.
 //!
+//! A 401 with an RFC 9470 step-up challenge is not retried: it becomes
+//! [`ClientError::StepUpRequired`], since a renewed token carries the same sign-in.
+//!
 //! A session bound to a DPoP key (RFC 9449 §7) sends `Authorization: DPoP` and a fresh proof
 //! with each attempt, with the nonce last seen from that origin; a 401 `use_dpop_nonce` that
 //! brings a new nonce is retried once with it, without renewing the token (§9).
@@ -19,6 +22,7 @@ use reqwest::{IntoUrl, Method, Request, RequestBuilder, Response, StatusCode};
 use crate::dpop::DpopKey;
 use crate::error::ClientError;
 use crate::manager::TokenManager;
+use crate::step_up;
 
 /// A reqwest client whose requests carry the manager's access token.
 #[derive(Clone)]
@@ -53,7 +57,8 @@ impl AuthorizedClient {
     /// Sends `request` with a bearer token, renewing it and retrying once on a 401.
     /// Any response other than that first 401 — including error statuses — is returned
     /// as is; errors are a failed renewal ([`ClientError::LoginRequired`] when the session
-    /// is over) or a transport failure.
+    /// is over), a step-up challenge ([`ClientError::StepUpRequired`], RFC 9470: no renewal,
+    /// the user must sign in again) or a transport failure.
     pub async fn send(&self, request: RequestBuilder) -> Result<Response, ClientError> {
         let token = self.tokens.access_token().await?;
         let key = self.tokens.dpop_key().await;
@@ -70,6 +75,10 @@ impl AuthorizedClient {
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
             }
+        }
+        let challenge = response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok());
+        if let Some(step_up) = challenge.and_then(step_up::from_challenge) {
+            return Err(ClientError::StepUpRequired(step_up));
         }
         let renewed = self.tokens.on_unauthorized(&token).await?;
         match retry {

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use latchkey_core::step_up::StepUp;
 use serde::Deserialize;
 
 /// An OAuth 2.0 error code (RFC 6749 §5.2 and §4.1.2.1). `Display` is the code itself.
@@ -143,6 +144,12 @@ pub enum ClientError {
     /// retrying cannot help.
     #[error("login required: the session has ended")]
     LoginRequired,
+    /// A resource server asks for a stronger or more recent sign-in than the token's
+    /// (RFC 9470 §3): sign the user in again asking for this
+    /// ([`OAuthClient::begin_step_up`](crate::OAuthClient::begin_step_up)), then retry.
+    /// Renewing the token cannot help: a refresh keeps the sign-in it started from.
+    #[error("the resource needs a stronger or more recent sign-in ({})", .0.description())]
+    StepUpRequired(StepUp),
     /// The server answered an RFC 6749 error.
     #[error("the authorization server refused: {0}")]
     OAuth(OAuthError),

@@ -9,7 +9,9 @@
 //!   one [`ClientError::LoginRequired`], never a retry loop.
 //! - [`AuthorizedClient`]: reqwest with `Authorization: Bearer` (RFC 6750) and one retry on
 //!   401; with DPoP (RFC 9449, [`TokenManagerBuilder::dpop`]) `Authorization: DPoP` and a
-//!   proof on every request, one retry on `use_dpop_nonce`, nonces cached per origin.
+//!   proof on every request, one retry on `use_dpop_nonce`, nonces cached per origin; a
+//!   resource's step-up challenge (RFC 9470) is [`ClientError::StepUpRequired`], naming
+//!   the sign-in to ask for with [`OAuthClient::begin_step_up`].
 //! - [`PkceVerifier`], [`State`] and the native-app login (RFC 7636, RFC 8252):
 //!   [`OAuthClient::login_native`] with a [`LoopbackListener`] and a [`BrowserOpener`].
 //! - [`RefreshTokenStore`]: [`MemoryStore`] (default) or [`FileStore`] (atomic, 0600).
@@ -44,6 +46,7 @@ mod manager;
 mod metadata;
 mod oauth_client;
 mod pkce;
+mod step_up;
 mod store;
 mod token;
 
@@ -56,6 +59,7 @@ pub use dpop::DpopKey;
 pub use error::{CallbackError, ClientError, ErrorCode, OAuthError};
 pub use exchange::SubjectToken;
 pub use latchkey_core::clock::{Clock, ManualClock, SystemClock};
+pub use latchkey_core::step_up::StepUp;
 pub use manager::{TokenManager, TokenManagerBuilder, DEFAULT_SKEW};
 pub use metadata::Endpoints;
 pub use oauth_client::{Credentials, OAuthClient};

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::error::ErrorCode;
 use crate::form::{is_form_content_type, FormParams};
+use crate::step_up::StepUp;
 
 /// Longest access token accepted, in bytes. Latchkey's are under 2 KiB; anything longer is
 /// refused before it is parsed (§3.1 `invalid_request`), bounding the work a request can
@@ -39,6 +40,9 @@ pub enum BearerError {
     InvalidDpopProof(String),
     /// RFC 9449 §9: the proof must carry the server's current nonce: `401 use_dpop_nonce`.
     UseDpopNonce,
+    /// RFC 9470 §3: the sign-in behind the token is not strong or recent enough:
+    /// `401 insufficient_user_authentication`, with what to ask for at `/authorize`.
+    InsufficientUserAuthentication(StepUp),
 }
 
 /// The authentication scheme a request used (RFC 6750 §2.1, RFC 9449 §7.1).
@@ -68,9 +72,11 @@ impl BearerError {
     /// The HTTP status of §3.1.
     pub fn status(&self) -> u16 {
         match self {
-            Self::MissingToken | Self::InvalidToken(_) | Self::InvalidDpopProof(_) | Self::UseDpopNonce => {
-                401
-            }
+            Self::MissingToken
+            | Self::InvalidToken(_)
+            | Self::InvalidDpopProof(_)
+            | Self::UseDpopNonce
+            | Self::InsufficientUserAuthentication(_) => 401,
             Self::InvalidRequest(_) => 400,
             Self::InsufficientScope(_) => 403,
         }
@@ -85,6 +91,7 @@ impl BearerError {
             Self::InsufficientScope(_) => Some(ErrorCode::InsufficientScope),
             Self::InvalidDpopProof(_) => Some(ErrorCode::InvalidDpopProof),
             Self::UseDpopNonce => Some(ErrorCode::UseDpopNonce),
+            Self::InsufficientUserAuthentication(_) => Some(ErrorCode::InsufficientUserAuthentication),
         }
     }
 
@@ -95,20 +102,33 @@ impl BearerError {
             Self::InvalidRequest(why) | Self::InvalidToken(why) | Self::InvalidDpopProof(why) => why.clone(),
             Self::UseDpopNonce => "the DPoP proof must carry the nonce of the DPoP-Nonce header".to_owned(),
             Self::InsufficientScope(scope) => format!("this resource needs the scope {scope}"),
+            Self::InsufficientUserAuthentication(step_up) => step_up.description(),
         }
     }
 
     /// The JSON body: `error` and `error_description` as in RFC 6749 §5.2, without `error`
-    /// when no credentials were sent.
+    /// when no credentials were sent; a step-up also names what to ask for, as its challenge
+    /// does (for a browser script that cannot read the challenge easily).
     pub fn body(&self) -> Value {
-        match self.code() {
+        let mut body = match self.code() {
             Some(code) => json!({ "error": code.as_str(), "error_description": self.description() }),
             None => json!({ "error_description": self.description() }),
+        };
+        if let Self::InsufficientUserAuthentication(step_up) = self {
+            if let Some(acr_values) = &step_up.acr_values {
+                body["acr_values"] = acr_values.as_str().into();
+            }
+            if let Some(max_age) = step_up.max_age {
+                body["max_age"] = max_age.into();
+            }
         }
+        body
     }
 
     /// The `WWW-Authenticate` value (§3): `Bearer` with the realm, and for a refused token
-    /// the error code, its description and (for `insufficient_scope`) the scope needed.
+    /// the error code, its description and (for `insufficient_scope`) the scope needed, or
+    /// (for `insufficient_user_authentication`) the `acr_values` and `max_age` to ask for
+    /// (RFC 9470 §3, `max_age` quoted as in its examples).
     /// Without credentials the challenge is bare: only the realm.
     pub fn challenge(&self, realm: Option<&str>) -> String {
         self.challenge_for(Scheme::Bearer, realm, None)
@@ -130,6 +150,14 @@ impl BearerError {
         }
         if let Self::InsufficientScope(scope) = self {
             params.push(format!("scope=\"{}\"", restricted(scope)));
+        }
+        if let Self::InsufficientUserAuthentication(step_up) = self {
+            if let Some(acr_values) = &step_up.acr_values {
+                params.push(format!("acr_values={}", quoted_string(acr_values)));
+            }
+            if let Some(max_age) = step_up.max_age {
+                params.push(format!("max_age=\"{max_age}\""));
+            }
         }
         if params.is_empty() {
             scheme.as_str().to_owned()
@@ -275,124 +303,5 @@ fn restricted(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    fn token(values: &[&'static str]) -> Result<Option<&'static str>, BearerError> {
-        token_from_authorization(values.iter().map(|value| value.as_bytes()))
-    }
-
-    #[test]
-    fn scheme_is_case_insensitive_and_other_schemes_are_no_token() {
-        assert_eq!(token(&["bEaReR  a.b.c"]), Ok(Some("a.b.c")));
-        assert_eq!(token(&["Basic dTpw"]), Err(BearerError::MissingToken));
-        assert_eq!(token(&["Bearer"]), Err(BearerError::InvalidRequest("the bearer token is empty".into())));
-        assert_eq!(token(&[]), Ok(None));
-    }
-
-    #[test]
-    fn dpop_scheme_is_found_and_challenged_with_its_algorithms() {
-        let found = credentials_from_authorization([b"dpop a.b.c".as_slice()]);
-        assert_eq!(found, Ok(Some((Scheme::Dpop, "a.b.c"))));
-        assert_eq!(token(&["DPoP a.b.c"]), Err(BearerError::MissingToken), "not a bearer token");
-        let error = BearerError::InvalidDpopProof("the proof is too old".into());
-        assert_eq!(error.status(), 401);
-        assert_eq!(
-            error.challenge_for(Scheme::Dpop, None, Some("ES256 EdDSA")),
-            "DPoP algs=\"ES256 EdDSA\", error=\"invalid_dpop_proof\", error_description=\"the proof is too old\""
-        );
-        assert_eq!(
-            BearerError::MissingToken.challenge_for(Scheme::Dpop, None, Some("ES256")),
-            "DPoP algs=\"ES256\""
-        );
-    }
-
-    #[test]
-    fn two_authorization_headers_are_a_bad_request() {
-        assert!(matches!(token(&["Bearer a", "Bearer b"]), Err(BearerError::InvalidRequest(_))));
-    }
-
-    #[test]
-    fn oversized_empty_and_binary_tokens_are_bad_requests() {
-        let long = format!("Bearer {}", "a".repeat(MAX_TOKEN_LEN + 1));
-        assert_eq!(token_from_authorization([long.as_bytes()]), Err(BearerError::too_large()));
-        assert!(matches!(token(&["Bearer "]), Err(BearerError::InvalidRequest(_))));
-        let binary: &[u8] = b"Bearer \xff\xfe";
-        assert!(matches!(token_from_authorization([binary]), Err(BearerError::InvalidRequest(_))));
-    }
-
-    const FORM: Option<&str> = Some("application/x-www-form-urlencoded; charset=UTF-8");
-
-    #[test]
-    fn a_form_body_carries_the_token_only_as_a_single_part_form() {
-        assert_eq!(token_from_form_body(FORM, b"access_token=a.b.c&x=1"), Ok(Some("a.b.c".into())));
-        assert_eq!(token_from_form_body(Some("application/json"), b"access_token=a.b.c"), Ok(None));
-        assert_eq!(
-            token_from_form_body(Some("multipart/form-data; boundary=x"), b"access_token=a"),
-            Ok(None)
-        );
-        assert_eq!(token_from_form_body(None, b"access_token=a.b.c"), Ok(None));
-        assert_eq!(token_from_form_body(FORM, b"access_token="), Ok(None));
-        assert!(matches!(
-            token_from_form_body(FORM, b"access_token=a&access_token=b"),
-            Err(BearerError::InvalidRequest(_))
-        ));
-        let long = format!("access_token={}", "a".repeat(MAX_TOKEN_LEN + 1));
-        assert_eq!(token_from_form_body(FORM, long.as_bytes()), Err(BearerError::too_large()));
-    }
-
-    #[test]
-    fn header_and_body_together_are_two_methods() {
-        let both = token_from_header_or_form([&b"Bearer a.b.c"[..]], FORM, b"access_token=d.e.f");
-        assert!(matches!(both, Err(BearerError::InvalidRequest(_))));
-        assert_eq!(
-            token_from_header_or_form([&b"Bearer a.b.c"[..]], FORM, b""),
-            Ok((Scheme::Bearer, "a.b.c".into()))
-        );
-        assert_eq!(
-            token_from_header_or_form([&b"DPoP a.b.c"[..]], FORM, b""),
-            Ok((Scheme::Dpop, "a.b.c".into()))
-        );
-        assert_eq!(
-            token_from_header_or_form([&b"Basic dTpw"[..]], FORM, b"access_token=t"),
-            Ok((Scheme::Bearer, "t".into()))
-        );
-        assert_eq!(token_from_header_or_form([], FORM, b"x=1"), Err(BearerError::MissingToken));
-    }
-
-    #[test]
-    fn status_code_and_body_per_error() {
-        assert_eq!(BearerError::MissingToken.status(), 401);
-        assert_eq!(BearerError::MissingToken.body().get("error"), None);
-        assert_eq!(BearerError::InvalidRequest("x".into()).status(), 400);
-        assert_eq!(BearerError::InvalidToken("x".into()).body()["error"], "invalid_token");
-        let scope = BearerError::InsufficientScope("openid".into());
-        assert_eq!((scope.status(), scope.body()["error"].as_str()), (403, Some("insufficient_scope")));
-    }
-
-    #[test]
-    fn missing_token_gets_a_bare_challenge() {
-        assert_eq!(BearerError::MissingToken.challenge(Some("api")), "Bearer realm=\"api\"");
-        assert_eq!(BearerError::MissingToken.challenge(None), "Bearer");
-    }
-
-    #[test]
-    fn descriptions_cannot_break_out_of_the_quoted_string() {
-        let error = BearerError::InvalidToken("no key \"a\\\"\r\nX-Evil: 1\" é".into());
-        assert_eq!(
-            error.challenge(Some("api")),
-            "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"no key 'a''??X-Evil: 1' ?\""
-        );
-    }
-
-    #[test]
-    fn the_realm_is_escaped_and_the_scope_named() {
-        let error = BearerError::InsufficientScope("openid".into());
-        assert_eq!(
-            error.challenge(Some("a \"b\" \\ c\n")),
-            "Bearer realm=\"a \\\"b\\\" \\\\ c?\", error=\"insufficient_scope\", \
-             error_description=\"this resource needs the scope openid\", scope=\"openid\""
-        );
-    }
-}
+#[path = "bearer_tests.rs"]
+mod tests;

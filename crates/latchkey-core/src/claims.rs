@@ -57,7 +57,7 @@ pub struct AccessTokenClaims {
     pub amr: Vec<String>,
     /// The authentication context class of the sign-in (OpenID Connect Core §2), one of the
     /// server's configured names for single- and multi-factor (docs/architecture.md,
-    /// "Multi-factor authentication"); what RFC 9470 step-up compares.
+    /// "Multi-factor authentication"); what RFC 9470 step-up compares ([`crate::step_up`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acr: Option<String>,
     /// The upstream identity provider of a federated login, by its name here.

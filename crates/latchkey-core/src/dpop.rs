@@ -144,6 +144,9 @@ pub struct AcceptedProof {
     pub replay_key: String,
     /// Until when the replay store must remember it: after that, `iat` is too old anyway.
     pub remember_until: i64,
+    /// The server nonce the proof carried, when one was required: the caller sends the next
+    /// one with its answer when this one is due to change (§8.2).
+    pub nonce: Option<String>,
 }
 
 /// The proof of a request, from all its `DPoP` header values: exactly one (§4.3 check 1).
@@ -183,6 +186,29 @@ pub fn access_token_hash(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.as_bytes()))
 }
 
+/// Whether `ath` is [`access_token_hash`] of `access_token`, encoded on the stack (this runs
+/// on every request with a bound token; see docs/architecture.md, "Performance budgets").
+fn is_access_token_hash(ath: &str, access_token: &str) -> bool {
+    let mut encoded = [0u8; 43];
+    let digest = Sha256::digest(access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode_slice(digest, &mut encoded).is_ok_and(|len| &encoded[..len] == ath.as_bytes())
+}
+
+/// The proof's `htu` in the form it is compared and remembered in, when it names the endpoint
+/// at `url` (§4.3 check 9). A client usually writes the URL exactly as the endpoint's: then
+/// nothing is parsed; otherwise both are normalized ([`normalize_htu`]) and compared.
+fn matching_htu(htu: &str, url: &str) -> Result<String, DpopError> {
+    if htu == url {
+        return Ok(htu.to_owned());
+    }
+    let htu =
+        normalize_htu(htu).ok_or(DpopError::InvalidProof("the DPoP proof's htu is not an http(s) URL"))?;
+    if Some(htu.as_str()) != normalize_htu(url).as_deref() {
+        return Err(DpopError::InvalidProof("the DPoP proof's htu is not this endpoint's URL"));
+    }
+    Ok(htu)
+}
+
 /// An `htu` or endpoint URL in the form RFC 9449 §4.3 compares: scheme and host lower-case,
 /// default port dropped, path kept, query and fragment removed (RFC 3986 §6.2.2-§6.2.3).
 pub fn normalize_htu(url: &str) -> Option<String> {
@@ -215,10 +241,7 @@ pub fn check_proof(
     if claims.htm != expected.method {
         return Err(InvalidProof("the DPoP proof's htm is not this request's method"));
     }
-    let htu = normalize_htu(&claims.htu).ok_or(InvalidProof("the DPoP proof's htu is not an http(s) URL"))?;
-    if Some(htu.as_str()) != normalize_htu(expected.url).as_deref() {
-        return Err(InvalidProof("the DPoP proof's htu is not this endpoint's URL"));
-    }
+    let htu = matching_htu(&claims.htu, expected.url)?;
     if claims.iat > now + window.max_future {
         return Err(InvalidProof("the DPoP proof was issued in the future; check the clock"));
     }
@@ -228,7 +251,7 @@ pub fn check_proof(
         Some(_) | None => {}
     }
     match (expected.access_token, claims.ath.as_deref()) {
-        (Some(token), Some(ath)) if ath == access_token_hash(token) => {}
+        (Some(token), Some(ath)) if is_access_token_hash(ath, token) => {}
         (Some(_), _) => return Err(InvalidProof("the DPoP proof's ath is not the access token's hash")),
         (None, _) => {}
     }
@@ -239,6 +262,7 @@ pub fn check_proof(
         jkt: jkt.to_owned(),
         replay_key: format!("{jkt} {htu} {}", claims.jti),
         remember_until: claims.iat.max(now) + window.max_age + window.max_future,
+        nonce: expected.nonce.and(claims.nonce.clone()),
     })
 }
 

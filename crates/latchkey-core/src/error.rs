@@ -42,6 +42,8 @@ pub enum ErrorCode {
     InvalidDpopProof,
     /// RFC 9449 §8: the DPoP proof must carry the server's current nonce.
     UseDpopNonce,
+    /// RFC 9470 §3: the token's sign-in is not strong or recent enough for this resource.
+    InsufficientUserAuthentication,
     /// RFC 6749 §4.1.2.1: an unexpected condition; details go to the log, never to the client.
     ServerError,
 }
@@ -69,6 +71,7 @@ impl ErrorCode {
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
+            Self::InsufficientUserAuthentication => "insufficient_user_authentication",
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod redirect_uri;
 pub mod refresh;
 pub mod scope;
 pub mod session;
+pub mod step_up;
 pub mod token_exchange;
 pub mod token_request;
 

@@ -42,11 +42,22 @@ impl DpopNonces {
 
     /// Whether `nonce` was issued in the current or the previous time step.
     pub fn is_valid(&self, nonce: &str, now: i64) -> bool {
-        let Some(bytes) = b64::decode(nonce) else { return false };
-        let Some((body, tag)) = bytes.split_first_chunk::<8>() else { return false };
-        let step = i64::from_be_bytes(*body);
         let current = now.div_euclid(STEP_SECS);
-        (step == current || step == current - 1) && self.mac.verify(body, tag)
+        self.step_of(nonce).is_some_and(|step| step == current || step == current - 1)
+    }
+
+    /// The nonce to hand out with a successful answer to a proof that carried `nonce`
+    /// (RFC 9449 §8.2): the current one when `nonce` is from the previous step and so
+    /// expires at the end of this one; `None` while `nonce` is current.
+    pub fn replacement(&self, nonce: &str, now: i64) -> Option<String> {
+        (self.step_of(nonce) != Some(now.div_euclid(STEP_SECS))).then(|| self.current(now))
+    }
+
+    /// The time step of a nonce this key issued.
+    fn step_of(&self, nonce: &str) -> Option<i64> {
+        let bytes = b64::decode(nonce)?;
+        let (body, tag) = bytes.split_first_chunk::<8>()?;
+        self.mac.verify(body, tag).then(|| i64::from_be_bytes(*body))
     }
 }
 
@@ -65,6 +76,15 @@ mod tests {
         assert!(nonces(1).is_valid(&issued, 1_000 + STEP_SECS));
         assert!(!nonces(1).is_valid(&issued, 1_000 + 2 * STEP_SECS), "expired");
         assert!(!nonces(1).is_valid(&issued, 1_000 - STEP_SECS), "from the future");
+    }
+
+    #[test]
+    fn a_replacement_is_due_once_the_nonce_is_from_the_previous_step() {
+        let issued = nonces(1).current(1_000);
+        assert_eq!(nonces(1).replacement(&issued, 1_000), None, "still current");
+        let next = nonces(1).replacement(&issued, 1_000 + STEP_SECS);
+        assert_eq!(next, Some(nonces(1).current(1_000 + STEP_SECS)), "expires at the end of this step");
+        assert!(nonces(1).replacement("forged", 1_000).is_some());
     }
 
     #[test]

@@ -96,7 +96,9 @@ fn refused(why: impl Into<String>) -> Rejection {
 }
 
 impl DpopCheck {
-    /// Checks the request's proof for `token`, bound to `jkt`, and records it as used.
+    /// Checks the request's proof for `token`, bound to `jkt`, and records it as used. With
+    /// nonces, the answer is the nonce to send with the response when the proof's is due to
+    /// change (RFC 9449 §8.2), so a busy client never meets `use_dpop_nonce` again.
     pub(crate) async fn check(
         &self,
         headers: &HeaderMap,
@@ -105,7 +107,7 @@ impl DpopCheck {
         token: &str,
         jkt: &str,
         now: i64,
-    ) -> Result<(), Rejection> {
+    ) -> Result<Option<String>, Rejection> {
         let values = headers.get_all(HEADER).iter().map(HeaderValue::as_bytes);
         let proof = proof_from_headers(values)
             .map_err(|e| refused(e.description()))?
@@ -140,7 +142,11 @@ impl DpopCheck {
             (error, _) => refused(error.description()),
         })?;
         match self.replay.record(&accepted.replay_key, accepted.remember_until, now).await {
-            Ok(true) => Ok(()),
+            Ok(true) => Ok(self
+                .nonces
+                .as_ref()
+                .zip(accepted.nonce.as_deref())
+                .and_then(|(nonces, nonce)| nonces.replacement(nonce, now))),
             Ok(false) => Err(refused("the DPoP proof was already used")),
             Err(why) => {
                 tracing::error!(error = %why, "the DPoP replay store failed");

@@ -6,6 +6,7 @@
 //! JSON body.
 
 use latchkey_core::bearer::BearerError;
+use latchkey_core::claims::AccessTokenClaims;
 use latchkey_core::ErrorCode;
 use thiserror::Error;
 
@@ -73,6 +74,17 @@ pub enum Rejection {
     /// The authorization server (introspection) or the DPoP replay store could not be
     /// asked: `503`.
     Unavailable(String),
+}
+
+impl Rejection {
+    /// The refusal of a request whose token verified, challenged with the scheme that token
+    /// must be sent with: `DPoP` for a bound token (RFC 9449 §7.1), else `Bearer`.
+    pub(crate) fn for_token(claims: &AccessTokenClaims, error: BearerError) -> Self {
+        match claims.cnf {
+            Some(_) => Self::Dpop { error, nonce: None },
+            None => Self::Bearer(error),
+        }
+    }
 }
 
 impl From<BearerError> for Rejection {

@@ -32,7 +32,7 @@ impl Claims {
         if self.has_scope(scope) {
             Ok(())
         } else {
-            Err(BearerError::InsufficientScope(scope.to_owned()).into())
+            Err(Rejection::for_token(&self.0, BearerError::InsufficientScope(scope.to_owned())))
         }
     }
 }
@@ -68,10 +68,11 @@ impl<S: ScopeName, St: Send + Sync> FromRequestParts<St> for RequireScope<S> {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, Rejection> {
-        if has_scope(verified(parts)?, S::NAME) {
+        let claims = verified(parts)?;
+        if has_scope(claims, S::NAME) {
             Ok(Self(PhantomData))
         } else {
-            Err(BearerError::InsufficientScope(S::NAME.to_owned()).into())
+            Err(Rejection::for_token(claims, BearerError::InsufficientScope(S::NAME.to_owned())))
         }
     }
 }
@@ -100,7 +101,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Introspected {
     }
 }
 
-fn verified(parts: &Parts) -> Result<&AccessTokenClaims, Rejection> {
+pub(crate) fn verified(parts: &Parts) -> Result<&AccessTokenClaims, Rejection> {
     parts.extensions.get::<AccessTokenClaims>().ok_or(BearerError::MissingToken.into())
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 use latchkey_core::claims::AccessTokenClaims;
 use latchkey_core::clock::Clock;
+use latchkey_core::dpop::ProofWindow;
 use reqwest::Client;
 
 use crate::dpop::ReplayStore;
@@ -55,7 +56,7 @@ impl Guard {
         path: &str,
         headers: &HeaderMap,
     ) -> Result<AccessTokenClaims, Rejection> {
-        self.verifier.authenticate(method, path, headers).await
+        self.verifier.authenticate(method, path, headers).await.map(|(claims, _)| claims)
     }
 
     /// Verifies `token` offline: signature, `typ`, `iss`, `aud`, `exp`/`nbf`, revocation.
@@ -167,6 +168,19 @@ impl GuardBuilder {
     /// right for one instance only (see [`instances`](Self::instances)).
     pub fn dpop_replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
         self.settings.dpop_replay = Some(store);
+        self
+    }
+
+    /// How old (`max_age`) or how far ahead of this server's clock (`max_future`) a DPoP
+    /// proof's `iat` may be (RFC 9449 §11.1); 300 s and 60 s by default. Mobile clocks drift:
+    /// widen `max_future` for apps on phones rather than refusing their proofs, or require a
+    /// nonce ([`dpop_nonce_secret`](Self::dpop_nonce_secret)), which bounds freshness by
+    /// the server's own clock instead of `max_age`. Used proofs are remembered for the
+    /// whole window.
+    pub fn dpop_proof_window(mut self, max_age: Duration, max_future: Duration) -> Self {
+        let seconds = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        self.settings.dpop_window =
+            Some(ProofWindow { max_age: seconds(max_age), max_future: seconds(max_future) });
         self
     }
 

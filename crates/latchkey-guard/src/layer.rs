@@ -5,16 +5,18 @@
 //! verified request carries its [`AccessTokenClaims`] (read them with
 //! [`Claims`](crate::Claims)) and the guard's verifier (for the introspection extractor) in
 //! its extensions. On the way out, challenges made by those extractors get
-//! the guard's realm.
+//! the guard's realm, and a DPoP client whose nonce is about to expire gets the next one in
+//! `DPoP-Nonce` (RFC 9449 §8.2).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::http::Request;
+use axum::http::{HeaderValue, Request};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::claims::AccessTokenClaims;
+use latchkey_core::dpop::NONCE_HEADER;
 use tower::{Layer, Service};
 
 use crate::challenge::add_realm;
@@ -68,11 +70,13 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let guard = self.guard.clone();
         Box::pin(async move {
+            let mut next_nonce = None;
             if !guard.is_public(request.uri().path()) {
                 let (method, path) = (request.method().as_str(), request.uri().path());
                 match guard.authenticate(method, path, request.headers()).await {
-                    Ok(claims) => {
+                    Ok((claims, nonce)) => {
                         request.extensions_mut().insert::<AccessTokenClaims>(claims);
+                        next_nonce = nonce;
                     }
                     Err(rejection) => {
                         let mut response = rejection.into_response();
@@ -84,6 +88,9 @@ where
             request.extensions_mut().insert(guard.clone());
             let mut response = inner.call(request).await?;
             add_realm(&mut response, &guard.realm);
+            if let Some(nonce) = next_nonce.and_then(|nonce| HeaderValue::from_str(&nonce).ok()) {
+                response.headers_mut().insert(NONCE_HEADER, nonce);
+            }
             Ok(response)
         })
     }

@@ -14,7 +14,9 @@
 //! [`GuardLayer`] wraps a router: it refuses requests with `401` and an RFC 6750 §3
 //! `WWW-Authenticate: Bearer` challenge, lets configured public paths through, and hands the
 //! verified claims to handlers through the [`Claims`] extractor; [`RequireScope`] and
-//! [`Claims::require_scope`] answer `403 insufficient_scope` (RFC 6750 §3.1).
+//! [`Claims::require_scope`] answer `403 insufficient_scope` (RFC 6750 §3.1); [`SignIn`]
+//! asks for a stronger or more recent sign-in with `401 insufficient_user_authentication`
+//! (RFC 9470).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), latchkey_guard::GuardError> {
@@ -53,6 +55,7 @@ mod layer;
 mod paths;
 mod revocation;
 mod setup;
+mod step_up;
 mod verifier;
 
 pub use dpop::{InMemoryReplayStore, ReplayFuture, ReplayStore};
@@ -61,4 +64,6 @@ pub use extract::{Claims, Introspected, RequireScope, ScopeName};
 pub use guard::{Guard, GuardBuilder};
 pub use latchkey_core::bearer::{BearerError, MAX_TOKEN_LEN};
 pub use latchkey_core::claims::{AccessTokenClaims, Audience};
+pub use latchkey_core::step_up::{AuthenticationRequirement, StepUp};
 pub use layer::{GuardLayer, GuardService};
+pub use step_up::SignIn;

@@ -46,6 +46,7 @@ pub(crate) struct Settings {
     pub(crate) dpop_public_url: Option<String>,
     pub(crate) dpop_replay: Option<Arc<dyn ReplayStore>>,
     pub(crate) dpop_nonce_secret: Option<[u8; 32]>,
+    pub(crate) dpop_window: Option<ProofWindow>,
     /// 0 means the default, one.
     pub(crate) instances: usize,
 }
@@ -67,6 +68,7 @@ pub(crate) async fn start(settings: Settings) -> Result<Verifier, GuardError> {
         settings.dpop_public_url,
         settings.dpop_replay,
         settings.dpop_nonce_secret,
+        settings.dpop_window.unwrap_or_default(),
         settings.instances,
     )?;
     let http = settings.http.unwrap_or_default();
@@ -131,6 +133,7 @@ fn dpop_check(
     public_url: Option<String>,
     replay: Option<Arc<dyn ReplayStore>>,
     nonce_secret: Option<[u8; 32]>,
+    window: ProofWindow,
     instances: usize,
 ) -> Result<Option<DpopCheck>, GuardError> {
     let replay = replay.unwrap_or_else(|| Arc::new(InMemoryReplayStore::default()));
@@ -140,7 +143,7 @@ fn dpop_check(
     Ok(public_url.map(|public_url| DpopCheck {
         public_url,
         replay,
-        window: ProofWindow::default(),
+        window,
         nonces: nonce_secret.map(|secret| DpopNonces::new(MacKey::from_bytes(secret))),
         keys: EmbeddedKeyCache::default(),
     }))

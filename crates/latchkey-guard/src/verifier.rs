@@ -57,13 +57,14 @@ impl Verifier {
     }
 
     /// Finds the access token in `headers` and verifies it; a DPoP-bound token needs the
-    /// `DPoP` scheme and a proof for `method` and `path` (RFC 9449 §7).
+    /// `DPoP` scheme and a proof for `method` and `path` (RFC 9449 §7). With the claims
+    /// comes the `DPoP-Nonce` to send back when the client's is due to change (§8.2).
     pub(crate) async fn authenticate(
         &self,
         method: &str,
         path: &str,
         headers: &HeaderMap,
-    ) -> Result<AccessTokenClaims, Rejection> {
+    ) -> Result<(AccessTokenClaims, Option<String>), Rejection> {
         let (scheme, token) = bearer::token(headers, self.cookie.as_deref())?;
         let as_scheme = |rejection| match (scheme, rejection) {
             (Scheme::Dpop, Rejection::Bearer(error)) => Rejection::Dpop { error, nonce: None },
@@ -73,14 +74,14 @@ impl Verifier {
         let Some(jkt) = required_proof_key(scheme, claims.cnf.as_ref())
             .map_err(|error| Rejection::Dpop { error, nonce: None })?
         else {
-            return Ok(claims);
+            return Ok((claims, None));
         };
         let Some(dpop) = &self.dpop else {
             let error = BearerError::InvalidToken("this resource does not accept DPoP-bound tokens".into());
             return Err(Rejection::Dpop { error, nonce: None });
         };
-        dpop.check(headers, method, path, token, jkt, self.clock.now()).await?;
-        Ok(claims)
+        let next_nonce = dpop.check(headers, method, path, token, jkt, self.clock.now()).await?;
+        Ok((claims, next_nonce))
     }
 
     /// Verifies `token` offline. An unknown `kid` makes the guard refetch the JWKS (at most

@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use latchkey_guard::Rejection;
 use serde_json::json;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -21,6 +22,9 @@ pub enum BankError {
     Unavailable,
     #[error("internal error")]
     Internal(String),
+    /// The guard's refusal (a step-up challenge, RFC 9470), answered as the guard answers it.
+    #[error("{}", .0.description())]
+    Authentication(Rejection),
 }
 
 impl BankError {
@@ -32,6 +36,7 @@ impl BankError {
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Authentication(rejection) => rejection.clone().into_response().status(),
         }
     }
 
@@ -44,6 +49,7 @@ impl BankError {
             Self::Unprocessable(_) => "unprocessable",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal_error",
+            Self::Authentication(rejection) => rejection.code().unwrap_or("unauthorized"),
         }
     }
 
@@ -66,6 +72,9 @@ impl IntoResponse for BankError {
     fn into_response(self) -> Response {
         if let Self::Internal(detail) = &self {
             tracing::error!(%detail, "internal error");
+        }
+        if let Self::Authentication(rejection) = self {
+            return rejection.into_response();
         }
         (self.status(), Json(self.body())).into_response()
     }

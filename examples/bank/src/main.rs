@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use latchkey_bank::{router, web, Ledger};
+use latchkey_bank::{router, step_up, web, Ledger, StepUpPolicy};
 use latchkey_bff::{Bff, BffConfig};
 use latchkey_crypto::MasterKey;
-use latchkey_guard::Guard;
+use latchkey_guard::{AuthenticationRequirement, Guard};
 
 #[derive(Parser)]
 #[command(about = "The Latchkey example bank: an API protected by latchkey-guard")]
@@ -46,9 +46,27 @@ struct Args {
     /// Its secret
     #[arg(long, env = "BANK_WEB_CLIENT_SECRET", hide_env_values = true)]
     web_client_secret: Option<String>,
+    /// Transfers of more than this many minor units (cents) need a step-up sign-in (RFC 9470)
+    #[arg(long, env = "BANK_STEP_UP_ABOVE", default_value_t = step_up::DEFAULT_ABOVE)]
+    step_up_above: i64,
+    /// How recent that sign-in must be
+    #[arg(long, env = "BANK_STEP_UP_MAX_AGE", default_value = "5m", value_parser = humantime::parse_duration)]
+    step_up_max_age: Duration,
+    /// The `acr` values (one of which) that sign-in must carry, e.g. urn:latchkey:acr:mfa
+    /// [default: any]
+    #[arg(long, env = "BANK_STEP_UP_ACR", value_delimiter = ',')]
+    step_up_acr: Vec<String>,
     /// Where the web sessions are kept (the BFF's own tables, apart from the ledger)
     #[arg(long, env = "BANK_WEB_SESSION_DATABASE_URL", default_value = "sqlite::memory:")]
     web_session_database_url: String,
+}
+
+/// Which transfers need which sign-in.
+fn step_up_policy(args: &Args) -> StepUpPolicy {
+    let max_age = i64::try_from(args.step_up_max_age.as_secs()).unwrap_or(i64::MAX);
+    let requirement =
+        AuthenticationRequirement { acr_values: args.step_up_acr.clone(), max_age: Some(max_age) };
+    StepUpPolicy { above: args.step_up_above, requirement }
 }
 
 /// The API alone, or with the web front end behind the embedded BFF.
@@ -56,7 +74,7 @@ async fn app(args: &Args, ledger: Ledger, guard: &Guard) -> anyhow::Result<axum:
     let (Some(client_id), Some(secret), Some(public_url)) =
         (&args.web_client_id, &args.web_client_secret, &args.public_url)
     else {
-        return Ok(router(ledger, guard));
+        return Ok(router(ledger, guard, step_up_policy(args)));
     };
     let mut config =
         BffConfig::new(&args.issuer, client_id, secret, public_url.parse().context("--public-url")?);
@@ -64,7 +82,7 @@ async fn app(args: &Args, ledger: Ledger, guard: &Guard) -> anyhow::Result<axum:
     config.embedded_prefixes = vec![web::API_PREFIX.into()];
     // One process: a key of its own; sessions end when it stops.
     let bff = Bff::new(config, &args.web_session_database_url, MasterKey::generate()?).await?;
-    Ok(web::app(ledger, guard, &bff))
+    Ok(web::app(ledger, guard, step_up_policy(args), &bff))
 }
 
 #[tokio::main]

@@ -9,8 +9,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::{Json, Router};
-use latchkey_guard::{Claims, Guard, RequireScope, ScopeName};
+use latchkey_guard::{Claims, Guard, RequireScope, ScopeName, SignIn};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -18,6 +19,7 @@ use crate::db::{self, Ledger, StoredResponse};
 use crate::error::BankError;
 use crate::money::Amount;
 use crate::operations::{self, Actor, Operation};
+use crate::step_up::StepUpPolicy;
 
 pub struct BankRead;
 impl ScopeName for BankRead {
@@ -36,8 +38,9 @@ fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// The API, behind `guard` except for `/healthz`.
-pub fn router(ledger: Ledger, guard: &Guard) -> Router {
+/// The API, behind `guard` except for `/healthz`; large transfers need the sign-in `step_up`
+/// asks for.
+pub fn router(ledger: Ledger, guard: &Guard, step_up: StepUpPolicy) -> Router {
     Router::new()
         .route("/balance", get(balance))
         .route("/history", get(history))
@@ -45,6 +48,7 @@ pub fn router(ledger: Ledger, guard: &Guard) -> Router {
         .route("/withdraw", post(withdraw))
         .route("/transfer", post(transfer))
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
+        .layer(Extension(std::sync::Arc::new(step_up)))
         .layer(guard.layer())
         .with_state(ledger)
 }
@@ -111,12 +115,15 @@ async fn withdraw(
 
 async fn transfer(
     State(ledger): State<Ledger>,
+    Extension(step_up): Extension<std::sync::Arc<StepUpPolicy>>,
     claims: Claims,
+    sign_in: SignIn,
     _: RequireScope<BankWrite>,
     headers: HeaderMap,
     request: Result<Json<TransferBody>, JsonRejection>,
 ) -> Result<Response, BankError> {
     let TransferBody { to, amount } = body(request)?;
+    step_up.check_transfer(amount, &sign_in)?;
     idempotent(&ledger, &claims, &headers, Operation::Transfer { to, amount }).await
 }
 

@@ -14,7 +14,7 @@ use axum::Router;
 use latchkey_bff::Bff;
 use latchkey_guard::Guard;
 
-use crate::{router, Ledger};
+use crate::{router, Ledger, StepUpPolicy};
 
 const INDEX: &str = include_str!("../web/index.html");
 const SCRIPT: &str = include_str!("../web/app.js");
@@ -40,12 +40,12 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 
 /// The page, the API under [`API_PREFIX`] and the BFF's routes, behind the BFF's layer.
 /// `bff` must list [`API_PREFIX`] in its `embedded_prefixes`.
-pub fn app(ledger: Ledger, guard: &Guard, bff: &Bff) -> Router {
+pub fn app(ledger: Ledger, guard: &Guard, step_up: StepUpPolicy, bff: &Bff) -> Router {
     Router::new()
         .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX) }))
         .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
         .route("/app.css", get(|| async { asset("text/css; charset=utf-8", STYLE) }))
-        .nest(API_PREFIX, router(ledger, guard))
+        .nest(API_PREFIX, router(ledger, guard, step_up))
         .merge(bff.router())
         .layer(bff.layer())
 }

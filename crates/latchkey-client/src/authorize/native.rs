@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use latchkey_core::step_up::StepUp;
+
 use crate::authorize::{AuthorizationRequest, BrowserOpener, ExpectedRedirect, LoopbackListener};
 use crate::error::{CallbackError, ClientError};
 use crate::oauth_client::OAuthClient;
@@ -20,6 +22,18 @@ impl OAuthClient {
         browser: &dyn BrowserOpener,
         timeout: Duration,
     ) -> Result<TokenResponse, ClientError> {
+        self.step_up_native(scope, &StepUp::default(), browser, timeout).await
+    }
+
+    /// As [`login_native`](Self::login_native), asking for the sign-in a resource demanded
+    /// ([`ClientError::StepUpRequired`], RFC 9470 §4).
+    pub async fn step_up_native(
+        &self,
+        scope: Option<&str>,
+        step_up: &StepUp,
+        browser: &dyn BrowserOpener,
+        timeout: Duration,
+    ) -> Result<TokenResponse, ClientError> {
         let endpoints = self.endpoints();
         let endpoint = endpoints
             .authorization
@@ -32,6 +46,7 @@ impl OAuthClient {
             scope: scope.map(str::to_owned),
             state: State::generate()?,
             verifier: PkceVerifier::generate()?,
+            step_up: step_up.clone(),
         };
         let expected = ExpectedRedirect {
             state: &request.state,

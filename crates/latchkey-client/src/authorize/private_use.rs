@@ -6,6 +6,7 @@
 //! redirect URI, then the code is redeemed with the PKCE verifier (RFC 7636 §4.5): another
 //! app that claimed the same scheme learns a code it cannot redeem (RFC 8252 §8.1).
 
+use latchkey_core::step_up::StepUp;
 use reqwest::Url;
 
 use crate::authorize::loopback::check_redirect;
@@ -50,6 +51,17 @@ impl OAuthClient {
         redirect_uri: &str,
         scope: Option<&str>,
     ) -> Result<PendingAuthorization, ClientError> {
+        self.begin_step_up(redirect_uri, scope, &StepUp::default())
+    }
+
+    /// As [`begin_authorization`](Self::begin_authorization), asking for the sign-in a
+    /// resource demanded ([`ClientError::StepUpRequired`], RFC 9470 §4).
+    pub fn begin_step_up(
+        &self,
+        redirect_uri: &str,
+        scope: Option<&str>,
+        step_up: &StepUp,
+    ) -> Result<PendingAuthorization, ClientError> {
         let endpoint =
             self.endpoints().authorization.as_ref().ok_or_else(|| {
                 ClientError::Config("the server announces no authorization_endpoint".into())
@@ -60,6 +72,7 @@ impl OAuthClient {
             scope: scope.map(str::to_owned),
             state: State::generate()?,
             verifier: PkceVerifier::generate()?,
+            step_up: step_up.clone(),
         };
         let url = request.url(endpoint);
         Ok(PendingAuthorization { request, url })

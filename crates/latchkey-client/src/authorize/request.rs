@@ -1,8 +1,12 @@
 //! The authorization request URL (RFC 6749 §4.1.1 with RFC 7636 §4.3): `response_type=code`,
-//! the client, the redirect URI, the scope, `state`, and the S256 code challenge. Query
+//! the client, the redirect URI, the scope, `state`, and the S256 code challenge; for a
+//! step-up (RFC 9470 §4) the `acr_values` and `max_age` a resource asked for (OpenID Connect
+//! Core §3.1.2.1), with `prompt=login` when `max_age` is 0 (no earlier sign-in can do). Query
 //! parameters are form-encoded by [`Url`], so nothing in a value can inject another one.
 
 use reqwest::Url;
+
+use latchkey_core::step_up::StepUp;
 
 use crate::pkce::{PkceVerifier, State};
 
@@ -15,6 +19,8 @@ pub struct AuthorizationRequest {
     pub scope: Option<String>,
     pub state: State,
     pub verifier: PkceVerifier,
+    /// The sign-in a resource asked for (RFC 9470); the default asks for nothing more.
+    pub step_up: StepUp,
 }
 
 impl AuthorizationRequest {
@@ -34,6 +40,15 @@ impl AuthorizationRequest {
                 .append_pair("state", self.state.as_str())
                 .append_pair("code_challenge", &self.verifier.challenge())
                 .append_pair("code_challenge_method", "S256");
+            if let Some(acr_values) = &self.step_up.acr_values {
+                query.append_pair("acr_values", acr_values);
+            }
+            if let Some(max_age) = self.step_up.max_age {
+                query.append_pair("max_age", &max_age.to_string());
+                if max_age == 0 {
+                    query.append_pair("prompt", "login");
+                }
+            }
         }
         url
     }
@@ -53,6 +68,7 @@ mod tests {
             scope: Some("profile bank:read".into()),
             state: State::generate().unwrap(),
             verifier: PkceVerifier::generate().unwrap(),
+            step_up: StepUp::default(),
         };
         let endpoint = Url::parse("https://auth.example.com/authorize?tenant=a%26b").unwrap();
         let url = request.url(&endpoint);
@@ -79,8 +95,32 @@ mod tests {
             scope: None,
             state: State::generate().unwrap(),
             verifier: PkceVerifier::generate().unwrap(),
+            step_up: StepUp::default(),
         };
         let url = request.url(&Url::parse("https://a.example/authorize").unwrap());
         assert!(url.query_pairs().all(|(k, _)| k != "scope"));
+    }
+
+    #[test]
+    fn a_step_up_asks_for_its_acr_values_and_max_age() {
+        let request = AuthorizationRequest {
+            client_id: "app".into(),
+            redirect_uri: "http://127.0.0.1:1/callback".into(),
+            scope: None,
+            state: State::generate().unwrap(),
+            verifier: PkceVerifier::generate().unwrap(),
+            step_up: StepUp { acr_values: Some("urn:latchkey:acr:mfa".into()), max_age: Some(300) },
+        };
+        let url = request.url(&Url::parse("https://a.example/authorize").unwrap());
+        let query: HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(query["acr_values"], "urn:latchkey:acr:mfa");
+        assert_eq!(query["max_age"], "300");
+        assert!(!query.contains_key("prompt"), "the server judges max_age itself");
+
+        let now = AuthorizationRequest { step_up: StepUp { acr_values: None, max_age: Some(0) }, ..request };
+        let query: HashMap<_, _> =
+            now.url(&Url::parse("https://a.example/authorize").unwrap()).query_pairs().into_owned().collect();
+        assert_eq!((query["max_age"].as_str(), query["prompt"].as_str()), ("0", "login"));
+        assert!(!query.contains_key("acr_values"));
     }
 }

@@ -2,7 +2,10 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use latchkey_guard::{Claims, Guard, GuardBuilder, Introspected, Rejection, RequireScope, ScopeName};
+use latchkey_guard::{
+    AuthenticationRequirement, Claims, Guard, GuardBuilder, Introspected, Rejection, RequireScope, ScopeName,
+    SignIn,
+};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
@@ -33,6 +36,15 @@ async fn write(_: RequireScope<BankWrite>) -> &'static str {
 async fn write_helper(claims: Claims) -> Result<&'static str, Rejection> {
     claims.require_scope("bank:write")?;
     Ok("written")
+}
+
+/// The step-up route: a second-factor sign-in within the last 300 s (RFC 9470).
+pub const STEP_UP_ACR: &str = "urn:latchkey:acr:mfa";
+
+async fn step_up(sign_in: SignIn) -> Result<&'static str, Rejection> {
+    sign_in
+        .require(&AuthenticationRequirement { acr_values: vec![STEP_UP_ACR.into()], max_age: Some(300) })?;
+    Ok("stepped up")
 }
 
 async fn critical(Introspected(claims): Introspected) -> String {
@@ -93,6 +105,7 @@ impl Protected {
             .route("/write", get(write))
             .route("/write-helper", get(write_helper))
             .route("/critical", get(critical))
+            .route("/step-up", get(step_up))
             .route("/healthz", get(|| async { "up" }))
             .route("/docs/{*rest}", get(|| async { "docs" }))
             .layer(guard.layer());

@@ -1,7 +1,8 @@
 //! DPoP-bound tokens from the thief's side (RFC 9449 §5, §7, §8): a stolen bound refresh or
 //! access token is useless without the key; a refresh without the key's proof is refused and
 //! is not taken for reuse (the family survives); concurrent duplicate refreshes with proofs
-//! still get one successor; `required` clients and server nonces.
+//! still get one successor; `required` clients and server nonces, replaced on a successful
+//! answer when due to change.
 
 use latchkey_core::client::ClientKind;
 use latchkey_core::clock::Clock;
@@ -197,7 +198,18 @@ async fn a_client_that_needs_a_nonce_gets_one_and_it_works(server: TestServer) {
     assert_oauth_error(token_with(&server, &client, &[&forged]).await, 400, "use_dpop_nonce").await;
     // With a valid nonce, the proof's age no longer matters (the nonce is the freshness).
     let old = server.clock.now() - 3_600;
-    assert_eq!(token_with(&server, &client, &[&with_nonce(&nonce, old)]).await.status(), 200);
+    let response = token_with(&server, &client, &[&with_nonce(&nonce, old)]).await;
+    assert_eq!(response.status(), 200);
+    assert!(!response.headers().contains_key("dpop-nonce"), "the nonce is current: nothing to replace");
+    // One step on, the nonce still works but is due to change: its successor comes with the
+    // tokens (RFC 9449 §8.2), and works in the step after, when the first has expired.
+    server.clock.advance(60);
+    let response = token_with(&server, &client, &[&with_nonce(&nonce, server.clock.now())]).await;
+    assert_eq!(response.status(), 200);
+    let next = response.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    assert_ne!(next, nonce);
+    server.clock.advance(60);
+    assert_eq!(token_with(&server, &client, &[&with_nonce(&next, server.clock.now())]).await.status(), 200);
     server.clock.advance(300);
     let stale = with_nonce(&nonce, server.clock.now());
     let response = token_with(&server, &client, &[&stale]).await;

@@ -33,7 +33,7 @@ async fn start_bank(issuer: &str, db: &TestDatabase) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let guard = Guard::builder().issuer(issuer).audience(issuer).build().await.unwrap();
-    let app = router(Ledger::open(&db.url).await.unwrap(), &guard);
+    let app = router(Ledger::open(&db.url).await.unwrap(), &guard, latchkey_bank::StepUpPolicy::default());
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .await

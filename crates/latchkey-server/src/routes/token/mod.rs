@@ -13,8 +13,9 @@ mod token_exchange;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
+use latchkey_core::dpop::NONCE_HEADER;
 use latchkey_core::token_request::{TokenGrant, TokenRequest};
 use latchkey_core::OAuthError;
 use std::net::{IpAddr, SocketAddr};
@@ -63,8 +64,8 @@ pub async fn token(
         .into());
     }
     let origin = Origin::from_request(&state, peer, &headers);
-    let jkt = dpop::proven_key(&state, &client, &headers).await?;
-    let jkt = jkt.as_deref();
+    let proven = dpop::proven_key(&state, &client, &headers).await?;
+    let jkt = proven.jkt.as_deref();
     let issued = match request.grant {
         TokenGrant::Password { username, password, scope } => {
             password::grant(&state, &client, &username, password, scope.as_ref(), origin, jkt).await
@@ -91,8 +92,10 @@ pub async fn token(
             token_exchange::grant(&state, &client, &params, scope.as_ref(), origin, jkt).await
         }
     };
-    if issued.is_ok() {
-        state.metrics.record_token(grant_type.as_str(), &client.id);
+    let mut response = issued?;
+    state.metrics.record_token(grant_type.as_str(), &client.id);
+    if let Some(nonce) = proven.next_nonce.and_then(|nonce| HeaderValue::from_str(&nonce).ok()) {
+        response.headers_mut().insert(NONCE_HEADER, nonce);
     }
-    issued
+    Ok(response)
 }
