@@ -13,16 +13,18 @@
 #   BENCH_PARTS="..."  any of: refs sqlite logs flood postgres scale (all)
 #   BENCH_BINS="a=/path/one b=/path/two"   Latchkey binaries to compare side by side, each
 #                      measured in every run (default: this tree's release build)
-#   LATCHKEY_BENCH_POSTGRES=URL   admin URL (postgres://postgres@127.0.0.1:5432/test)
+#   BENCH_POSTGRES=URL   admin URL (postgres://postgres@127.0.0.1:5432/test)
+#   BENCH_SHARED=DIR              the shared bench folder (../shared/bench beside the checkout)
+# (Not LATCHKEY_*: the server reads every LATCHKEY_ variable as a setting and refuses unknown ones.)
 # About 2.5 minutes per run at 5 s; `BENCH_RUNS=3` stays under 10 minutes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=$root/../shared/bench
+shared=${BENCH_SHARED:-$root/../shared/bench}
 secs=${1:-5}
 conc=${2:-16}
 runs=${BENCH_RUNS:-1}
 parts=" ${BENCH_PARTS:-refs sqlite logs flood postgres scale} "
-pg_admin=${LATCHKEY_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
+pg_admin=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
 out=$(mktemp -d)
 results=$out/results.tsv # label <TAB> measurement <TAB> one JSON object
 trap 'rm -rf "$out"' EXIT
@@ -38,9 +40,11 @@ pg_up() { psql "$pg_admin" -qc 'select 1' >/dev/null 2>&1; }
 record() { # label measurement < JSON lines (oauth-bench's, or {"rss_kb": N} ...)
   while IFS= read -r line; do printf '%s\t%s\t%s\n' "$1" "$2" "$line" >>"$results"; done
 }
-load() { # label measurement oauth-bench arguments...
-  local label=$1 what=$2; shift 2
-  taskset -c 1 "$gen" --concurrency "$conc" --seconds "$secs" "$@" | record "$label" "$what"
+load() { # label measurement oauth-bench arguments... (the run's concurrency and seconds unless given)
+  local label=$1 what=$2 defaults=(); shift 2
+  [[ " $* " == *" --concurrency "* ]] || defaults+=(--concurrency "$conc")
+  [[ " $* " == *" --seconds "* ]] || defaults+=(--seconds "$secs")
+  taskset -c 1 "$gen" "${defaults[@]}" "$@" | record "$label" "$what"
 }
 rss() { echo "{\"rss_kb\": $(ps -o rss= -p "$1" | tr -d ' ')}"; }
 
@@ -48,7 +52,7 @@ rss() { echo "{\"rss_kb\": $(ps -o rss= -p "$1" | tr -d ' ')}"; }
 # Sets: data db port pid client secret; `bin` is the binary under test.
 setup_latchkey() { # database-url-or-empty
   data=$(mktemp -d "$out/lk.XXXX"); db=(); [ -n "$1" ] && db=(--database-url "$1")
-  "$bin" --data-dir "$data" "${db[@]}" users add bench --password-stdin <<<"bench-password-0123" >/dev/null
+  "$bin" --data-dir "$data" "${db[@]}" users add bench --password-stdin <<<"horse-battery-0123" >/dev/null
   read -r client secret < <("$bin" --data-dir "$data" "${db[@]}" clients add bench --type confidential \
       --grant client_credentials,password,refresh_token --scope api --json |
     python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["client_id"], c["client_secret"])')
@@ -56,13 +60,13 @@ setup_latchkey() { # database-url-or-empty
 serve() { # log-level -> sets port pid (one more process on the same data and database)
   port=$((18000 + RANDOM % 2000))
   LATCHKEY_LOG=$1 taskset -c 0 "$bin" --data-dir "$data" "${db[@]}" serve --listen "127.0.0.1:$port" \
-    >/dev/null 2>&1 & pid=$!
+    >/dev/null 2>"$out/serve.$port.log" & pid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done
-  echo "latchkey did not start on $port" >&2; return 1
+  echo "latchkey did not start on $port:" >&2; tail -n 5 "$out/serve.$port.log" >&2; return 1
 }
 login() { # port [password] -> one response
   curl -s -u "$client:$secret" "http://127.0.0.1:$1/token" -d grant_type=password \
-    -d username=bench -d "password=${2:-bench-password-0123}"
+    -d username=bench -d "password=${2:-horse-battery-0123}"
 }
 mint_tokens() { # port count file: refresh tokens from sequential password logins
   : >"$3"
@@ -92,20 +96,20 @@ flood() { # label: on the running server (port pid)
   local url=http://127.0.0.1:$port/token
   # A burst of 64 concurrent correct logins, then the memory left once they are answered.
   seq 64 | taskset -c 1 xargs -P 64 -I{} curl -s -o /dev/null -u "$client:$secret" "$url" \
-    -d grant_type=password -d username=bench -d password=bench-password-0123
+    -d grant_type=password -d username=bench -d password=horse-battery-0123
   sleep 1; rss $pid | record "$1" after_burst
   # Login throughput: one at a time (≈ Argon2id time), then as many as the pool takes.
   taskset -c 1 "$gen" --mode password --url "$url" --client-id="$client" --client-secret="$secret" \
-    --username bench --password bench-password-0123 --concurrency 1 --seconds 2 | record "$1" login_single
+    --username bench --password horse-battery-0123 --concurrency 1 --seconds 2 | record "$1" login_single
   load "$1" login --mode password --url "$url" --client-id="$client" --client-secret="$secret" \
-    --username bench --password bench-password-0123
+    --username bench --password horse-battery-0123
   # Quiet JWKS, then refresh and JWKS during a flood of 64 concurrent logins. The flood uses
   # the right password: from one address, wrong ones are refused without hashing after the
   # IP's free failures (docs/architecture.md, "Guessing and lockout"), which tests nothing.
   load "$1" jwks --mode get --url "http://127.0.0.1:$port/jwks.json" --concurrency 1 --seconds 2
   mint_tokens $port "$conc" "$out/tokens"
   taskset -c 1 "$gen" --mode password --url "$url" --client-id="$client" --client-secret="$secret" \
-    --username bench --password bench-password-0123 --concurrency 64 --seconds $((secs + 2)) \
+    --username bench --password horse-battery-0123 --concurrency 64 --seconds $((secs + 2)) \
     --warmup 0 >/dev/null & local flooding=$!
   sleep 1
   load "$1" refresh_flood --mode refresh --url "$url" --client-id="$client" --client-secret="$secret" \
