@@ -59,7 +59,8 @@ setup_latchkey() { # database-url-or-empty
 }
 serve() { # log-level -> sets port pid (one more process on the same data and database)
   port=$((18000 + RANDOM % 2000))
-  LATCHKEY_LOG=$1 taskset -c 0 "$bin" --data-dir "$data" "${db[@]}" serve --listen "127.0.0.1:$port" \
+  # Every process on one database serves one issuer (not each its own listen address).
+  LATCHKEY_ISSUER=http://127.0.0.1:18000 LATCHKEY_LOG=$1 taskset -c 0 "$bin" --data-dir "$data" "${db[@]}" serve --listen "127.0.0.1:$port" \
     >/dev/null 2>"$out/serve.$port.log" & pid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done
   echo "latchkey did not start on $port:" >&2; tail -n 5 "$out/serve.$port.log" >&2; return 1
