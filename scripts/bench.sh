@@ -1,61 +1,183 @@
 #!/usr/bin/env bash
-# Token-endpoint throughput, Latchkey beside the reference server (node-oidc-provider).
+# Token-endpoint throughput and memory: Latchkey beside two reference servers measured in the
+# same run (node-oidc-provider and Glewlwyd, ../shared/bench), then the log-level comparison,
+# a login burst and flood, and two and three processes on one PostgreSQL database.
 #
-# Each server runs pinned to CPU 0 and the shared load generator (../shared/bench/oauth-bench)
-# to CPU 1, with the same concurrency and duration for all. Latchkey is measured on SQLite
-# (durable: WAL, synchronous=FULL) and, when reachable, on PostgreSQL.
+# Every server runs pinned to CPU 0 and every load generator (../shared/bench/oauth-bench) to
+# CPU 1, with the same concurrency and duration. Latchkey is measured on SQLite (durable: WAL,
+# synchronous=FULL) and on PostgreSQL (a fresh database, dropped afterwards).
 #
-# Usage: scripts/bench.sh [seconds] [concurrency]        (documented in BENCHMARKS.md)
+# Usage: scripts/bench.sh [seconds=5] [concurrency=16]        (documented in BENCHMARKS.md)
+# Environment:
+#   BENCH_RUNS=N       every measurement N times, alternating; the table shows medians (1)
+#   BENCH_PARTS="..."  any of: refs sqlite logs flood postgres scale (all)
+#   BENCH_BINS="a=/path/one b=/path/two"   Latchkey binaries to compare side by side, each
+#                      measured in every run (default: this tree's release build)
+#   BENCH_POSTGRES=URL   admin URL (postgres://postgres@127.0.0.1:5432/test)
+#   BENCH_SHARED=DIR              the shared bench folder (../shared/bench beside the checkout)
+# (Not LATCHKEY_*: the server reads every LATCHKEY_ variable as a setting and refuses unknown ones.)
+# About 2.5 minutes per run at 5 s; `BENCH_RUNS=3` stays under 10 minutes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=$root/../shared/bench
+shared=${BENCH_SHARED:-$root/../shared/bench}
 secs=${1:-5}
 conc=${2:-16}
-pg_admin=${LATCHKEY_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
+runs=${BENCH_RUNS:-1}
+parts=" ${BENCH_PARTS:-refs sqlite logs flood postgres scale} "
+pg_admin=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
+out=$(mktemp -d)
+results=$out/results.tsv # label <TAB> measurement <TAB> one JSON object
+trap 'rm -rf "$out"' EXIT
 
 cargo build --release --quiet --manifest-path "$shared/oauth-bench/Cargo.toml"
-cargo build --release --quiet -p latchkey --manifest-path "$root/Cargo.toml"
 gen=$shared/oauth-bench/target/release/oauth-bench
-bin=$root/target/release/latchkey
+if [ -z "${BENCH_BINS:-}" ]; then
+  cargo build --release --quiet -p latchkey --manifest-path "$root/Cargo.toml"
+  BENCH_BINS="latchkey=$root/target/release/latchkey"
+fi
+has() { [[ $parts == *" $1 "* ]]; }
+pg_up() { psql "$pg_admin" -qc 'select 1' >/dev/null 2>&1; }
+record() { # label measurement < JSON lines (oauth-bench's, or {"rss_kb": N} ...)
+  while IFS= read -r line; do printf '%s\t%s\t%s\n' "$1" "$2" "$line" >>"$results"; done
+}
+load() { # label measurement oauth-bench arguments... (the run's concurrency and seconds unless given)
+  local label=$1 what=$2 defaults=(); shift 2
+  [[ " $* " == *" --concurrency "* ]] || defaults+=(--concurrency "$conc")
+  [[ " $* " == *" --seconds "* ]] || defaults+=(--seconds "$secs")
+  taskset -c 1 "$gen" "${defaults[@]}" "$@" | record "$label" "$what"
+}
+rss() { echo "{\"rss_kb\": $(ps -o rss= -p "$1" | tr -d ' ')}"; }
 
-echo "== reference: node-oidc-provider =="
-"$shared/node-oidc-provider/peer.sh" "$secs"
-
-bench_latchkey() { # backend database-url-or-empty
-  local backend=$1 url=$2 data port pid client secret tokens
-  data=$(mktemp -d); port=$((18000 + RANDOM % 1000)); tokens=$data/refresh_tokens.txt
-  local -a db=(); [ -n "$url" ] && db=(--database-url "$url")
-  local lk=("$bin" --data-dir "$data/data" "${db[@]}")
-  "${lk[@]}" users add bench --password-stdin <<<"bench-password-0123" >/dev/null
-  read -r client secret < <("${lk[@]}" clients add bench --type confidential \
+# --- one Latchkey instance: database, user, client, then serve ---------------------------------
+# Sets: data db port pid client secret; `bin` is the binary under test.
+setup_latchkey() { # database-url-or-empty
+  data=$(mktemp -d "$out/lk.XXXX"); db=(); [ -n "$1" ] && db=(--database-url "$1")
+  "$bin" --data-dir "$data" "${db[@]}" users add bench --password-stdin <<<"horse-battery-0123" >/dev/null
+  read -r client secret < <("$bin" --data-dir "$data" "${db[@]}" clients add bench --type confidential \
       --grant client_credentials,password,refresh_token --scope api --json |
     python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["client_id"], c["client_secret"])')
-  LATCHKEY_LOG=warn taskset -c 0 "${lk[@]}" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 & pid=$!
-  trap 'kill $pid 2>/dev/null || true' RETURN
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-  local idle_rss; idle_rss=$(ps -o rss= -p $pid)
-  : >"$tokens"
-  for _ in $(seq "$conc"); do
-    curl -s -u "$client:$secret" "http://127.0.0.1:$port/token" -d grant_type=password \
-      -d username=bench -d password=bench-password-0123 |
-      python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])' >>"$tokens"
+}
+serve() { # log-level -> sets port pid (one more process on the same data and database)
+  port=$((18000 + RANDOM % 2000))
+  # Every process on one database serves one issuer (not each its own listen address).
+  LATCHKEY_ISSUER=http://127.0.0.1:18000 LATCHKEY_LOG=$1 taskset -c 0 "$bin" --data-dir "$data" "${db[@]}" serve --listen "127.0.0.1:$port" \
+    >/dev/null 2>"$out/serve.$port.log" & pid=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done
+  echo "latchkey did not start on $port:" >&2; tail -n 5 "$out/serve.$port.log" >&2; return 1
+}
+login() { # port [password] -> one response
+  curl -s -u "$client:$secret" "http://127.0.0.1:$1/token" -d grant_type=password \
+    -d username=bench -d "password=${2:-horse-battery-0123}"
+}
+mint_tokens() { # port count file: refresh tokens from sequential password logins
+  : >"$3"
+  for _ in $(seq "$2"); do
+    login "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])' >>"$3"
   done
-  echo "== latchkey ($backend) =="
-  taskset -c 1 "$gen" --mode client-credentials --url "http://127.0.0.1:$port/token" \
-    --client-id="$client" --client-secret="$secret" --scope api --concurrency "$conc" --seconds "$secs"
-  taskset -c 1 "$gen" --mode refresh --url "http://127.0.0.1:$port/token" \
-    --client-id="$client" --client-secret="$secret" --tokens "$tokens" --concurrency "$conc" --seconds "$secs"
-  echo "{\"latchkey_idle_rss_kb\": $idle_rss, \"latchkey_rss_kb_after_load\": $(ps -o rss= -p $pid)}"
-  kill $pid; wait $pid 2>/dev/null || true
-  rm -rf "$data"
+}
+token_runs() { # label port: client credentials then refresh, chained rotations
+  local url=http://127.0.0.1:$2/token
+  load "$1" cc --mode client-credentials --url "$url" --client-id="$client" --client-secret="$secret" --scope api
+  mint_tokens "$2" "$conc" "$out/tokens"
+  load "$1" refresh --mode refresh --url "$url" --client-id="$client" --client-secret="$secret" --tokens "$out/tokens"
+}
+stop() { kill "$@" 2>/dev/null || true; for p in "$@"; do wait "$p" 2>/dev/null || true; done; }
+
+# --- scenarios ---------------------------------------------------------------------------------
+sqlite_and_logs() { # label: warn level (RSS idle, after load), then info level
+  setup_latchkey ""
+  serve warn; rss $pid | record "$1" idle
+  token_runs "$1" $port; rss $pid | record "$1" after_load
+  if has flood; then flood "$1"; fi
+  stop $pid
+  if has logs; then serve info; token_runs "$1 (info)" $port; stop $pid; fi
 }
 
-bench_latchkey sqlite ""
-if psql "$pg_admin" -qc 'select 1' >/dev/null 2>&1; then
-  dbname=lk_bench_$$
+flood() { # label: on the running server (port pid)
+  local url=http://127.0.0.1:$port/token
+  # A burst of 64 concurrent correct logins, then the memory left once they are answered.
+  seq 64 | taskset -c 1 xargs -P 64 -I{} curl -s -o /dev/null -u "$client:$secret" "$url" \
+    -d grant_type=password -d username=bench -d password=horse-battery-0123
+  sleep 1; rss $pid | record "$1" after_burst
+  # Login throughput: one at a time (≈ Argon2id time), then as many as the pool takes.
+  taskset -c 1 "$gen" --mode password --url "$url" --client-id="$client" --client-secret="$secret" \
+    --username bench --password horse-battery-0123 --concurrency 1 --seconds 2 | record "$1" login_single
+  load "$1" login --mode password --url "$url" --client-id="$client" --client-secret="$secret" \
+    --username bench --password horse-battery-0123
+  # Quiet JWKS, then refresh and JWKS during a flood of 64 concurrent logins. The flood uses
+  # the right password: from one address, wrong ones are refused without hashing after the
+  # IP's free failures (docs/architecture.md, "Guessing and lockout"), which tests nothing.
+  load "$1" jwks --mode get --url "http://127.0.0.1:$port/jwks.json" --concurrency 1 --seconds 2
+  mint_tokens $port "$conc" "$out/tokens"
+  taskset -c 1 "$gen" --mode password --url "$url" --client-id="$client" --client-secret="$secret" \
+    --username bench --password horse-battery-0123 --concurrency 64 --seconds $((secs + 2)) \
+    --warmup 0 >/dev/null & local flooding=$!
+  sleep 1
+  load "$1" refresh_flood --mode refresh --url "$url" --client-id="$client" --client-secret="$secret" \
+    --tokens "$out/tokens" --warmup 0 &
+  load "$1" jwks_flood --mode get --url "http://127.0.0.1:$port/jwks.json" --concurrency 1 --warmup 0
+  wait; wait $flooding 2>/dev/null || true
+  sleep 1; rss $pid | record "$1" after_flood
+}
+
+postgres_run() { # label
+  local dbname=lk_bench_$$_$RANDOM
   psql "$pg_admin" -qc "CREATE DATABASE $dbname" >/dev/null
-  bench_latchkey postgres "${pg_admin%/*}/$dbname"
+  setup_latchkey "${pg_admin%/*}/$dbname"
+  serve warn; rss $pid | record "$1 pg" idle
+  token_runs "$1 pg" $port; rss $pid | record "$1 pg" after_load
+  stop $pid
+  if has scale; then for n in 2 3; do scale_out "$1 pg ×$n" "$n"; done; fi
   psql "$pg_admin" -qc "DROP DATABASE $dbname WITH (FORCE)" >/dev/null
-else
-  echo "== latchkey (postgres): skipped, $pg_admin unreachable =="
-fi
+}
+
+scale_out() { # label processes: N servers on one database, the load split between them
+  local label=$1 n=$2 pids=() ports=() i
+  for i in $(seq "$n"); do serve warn; pids+=($pid); ports+=($port); done
+  # Concurrent-refresh guarantee across processes: one token sent to every process at once;
+  # one rotation wins and the others are duplicates within the reuse window, so every answer
+  # carries the same successor (docs/architecture.md, "Refresh tokens").
+  local agreed=0 rounds=20 t
+  for _ in $(seq $rounds); do
+    t=$(login "${ports[0]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')
+    for p in "${ports[@]}"; do
+      curl -s -u "$client:$secret" "http://127.0.0.1:$p/token" -d grant_type=refresh_token \
+        -d "refresh_token=$t" >"$out/answer.$p" &
+    done
+    wait
+    cat "$out"/answer.* | python3 -c '
+import json, sys
+answers = [json.loads(line) for line in sys.stdin if line.strip()]
+tokens = {a.get("refresh_token") for a in answers}
+sys.exit(0 if len(answers) > 1 and len(tokens) == 1 and None not in tokens else 1)' && agreed=$((agreed + 1))
+    rm -f "$out"/answer.*
+  done
+  echo "{\"agreed\": $agreed, \"rounds\": $rounds}" | record "$label" guarantee
+  # Throughput: each process gets its share of the connections and its own token chains.
+  local share=$(( (conc + n - 1) / n ))
+  for p in "${ports[@]}"; do
+    mint_tokens "$p" "$share" "$out/tokens.$p"
+    taskset -c 1 "$gen" --mode refresh --url "http://127.0.0.1:$p/token" --client-id="$client" \
+      --client-secret="$secret" --tokens "$out/tokens.$p" --concurrency "$share" --seconds "$secs" \
+      >"$out/scale.$p" &
+  done
+  wait
+  cat "$out"/scale.* | record "$label" refresh_total
+  rm -f "$out"/scale.* "$out"/tokens.*
+  stop "${pids[@]}"
+}
+
+for run in $(seq "$runs"); do
+  echo "== run $run of $runs =="
+  if has refs; then
+    "$shared/node-oidc-provider/peer.sh" "$secs" | record node-oidc-provider ref
+    "$shared/glewlwyd/peer.sh" "$secs" 2>/dev/null | record glewlwyd ref
+  fi
+  for spec in $BENCH_BINS; do
+    label=${spec%%=*}; bin=${spec#*=}
+    if has sqlite || has logs || has flood; then sqlite_and_logs "$label"; fi
+    if (has postgres || has scale) && pg_up; then postgres_run "$label"; fi
+  done
+done
+has postgres && ! pg_up && echo "PostgreSQL runs skipped: $pg_admin unreachable"
+python3 "$root/scripts/bench_table.py" "$results"

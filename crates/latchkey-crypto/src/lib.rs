@@ -33,7 +33,7 @@ pub use jwk::{Jwk, JwkSet};
 pub use jws::{decode_unverified, verify_jwt, JwsError, JwsHeader, Verified, MAX_TOKEN_LEN};
 pub use keys::{KeySet, SigningKey, VerifyingKey};
 pub use mac::MacKey;
-pub use password::{Argon2Params, PasswordCheck, PasswordHasher};
+pub use password::{Argon2Memory, Argon2Params, PasswordCheck, PasswordHasher};
 pub use sealed::MasterKey;
 
 #[cfg(test)]

@@ -11,10 +11,12 @@
 //! Unknown and disabled users go through [`PasswordHasher::dummy_verify`], which does the same
 //! work as a real verification, so response time does not reveal whether an account exists.
 
+mod memory;
+
 use std::hint::black_box;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
 use base64::alphabet;
 use base64::engine::general_purpose::NO_PAD;
 use base64::engine::GeneralPurpose;
@@ -23,6 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CryptoError;
 use crate::random;
+
+pub use memory::Argon2Memory;
 
 /// Largest Argon2 memory cost accepted, in KiB (1 GiB).
 pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
@@ -111,15 +115,14 @@ impl PasswordHasher {
     /// no hashing (so starting a server does not allocate Argon2's memory).
     pub fn new(params: Argon2Params) -> Result<Self, CryptoError> {
         let argon_params = params.to_params().map_err(CryptoError::InvalidPasswordParams)?;
-        let salt = SaltString::encode_b64(&random::bytes::<SALT_LEN>()?)
-            .map_err(|e| CryptoError::PasswordHash(e.to_string()))?;
-        let output = PHC_B64.encode(random::bytes::<{ Params::DEFAULT_OUTPUT_LEN }>()?);
-        let Argon2Params { memory_kib, iterations, parallelism } = params;
-        let dummy_hash =
-            format!("$argon2id$v=19$m={memory_kib},t={iterations},p={parallelism}${salt}${output}");
+        let dummy_hash = phc_string(
+            params,
+            &random::bytes::<SALT_LEN>()?,
+            &random::bytes::<{ Params::DEFAULT_OUTPUT_LEN }>()?,
+        )?;
         Ok(PasswordHasher {
             params,
-            argon2: Argon2::new(argon2::Algorithm::Argon2id, Version::V0x13, argon_params),
+            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
             dummy_hash,
         })
     }
@@ -132,20 +135,30 @@ impl PasswordHasher {
     /// An Argon2id PHC string (`$argon2id$v=19$m=..,t=..,p=..$salt$hash`) with a fresh random
     /// salt. Blocking and slow on purpose.
     pub fn hash(&self, password: &str) -> Result<String, CryptoError> {
-        let salt_bytes = random::bytes::<SALT_LEN>()?;
-        let salt =
-            SaltString::encode_b64(&salt_bytes).map_err(|e| CryptoError::PasswordHash(e.to_string()))?;
+        self.hash_in(password, &mut Argon2Memory::default())
+    }
+
+    /// [`PasswordHasher::hash`], computed in `memory`.
+    pub fn hash_in(&self, password: &str, memory: &mut Argon2Memory) -> Result<String, CryptoError> {
+        let salt = random::bytes::<SALT_LEN>()?;
+        let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        let blocks = memory.blocks(self.argon2.params().block_count());
         self.argon2
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| CryptoError::PasswordHash(e.to_string()))
+            .hash_password_into_with_memory(password.as_bytes(), &salt, &mut output, blocks)
+            .map_err(|e| CryptoError::PasswordHash(e.to_string()))?;
+        phc_string(self.params, &salt, &output)
     }
 
     /// Checks `password` against a stored Argon2 PHC string (`$argon2id$`, `$argon2i$`,
     /// `$argon2d$`) or bcrypt hash (`$2a$`, `$2b$`, `$2y$`).
     pub fn verify(&self, password: &str, stored_hash: &str) -> PasswordCheck {
+        self.verify_in(password, stored_hash, &mut Argon2Memory::default())
+    }
+
+    /// [`PasswordHasher::verify`], with Argon2 computed in `memory`.
+    pub fn verify_in(&self, password: &str, stored_hash: &str, memory: &mut Argon2Memory) -> PasswordCheck {
         if stored_hash.starts_with("$argon2") {
-            self.verify_argon2(password, stored_hash)
+            self.verify_argon2(password, stored_hash, memory)
         } else if is_bcrypt(stored_hash) {
             match bcrypt::verify(password.as_bytes(), stored_hash) {
                 Ok(true) => PasswordCheck::ValidNeedsRehash,
@@ -156,17 +169,30 @@ impl PasswordHasher {
         }
     }
 
-    fn verify_argon2(&self, password: &str, stored_hash: &str) -> PasswordCheck {
-        let Some((hash, params)) = parse_argon2(stored_hash) else {
+    fn verify_argon2(&self, password: &str, stored_hash: &str, memory: &mut Argon2Memory) -> PasswordCheck {
+        let Some(stored) = parse_argon2(stored_hash) else {
             return PasswordCheck::Invalid;
         };
-        // The verifier recomputes with the algorithm, version and parameters in the hash.
-        if self.argon2.verify_password(password.as_bytes(), &hash).is_err() {
+        // Recomputed with the algorithm, version and parameters in the hash, as the argon2
+        // crate's verifier does; `Output`'s comparison is constant-time.
+        let argon2 =
+            Argon2::new(stored.algorithm, stored.version.unwrap_or_default(), stored.argon_params.clone());
+        let mut salt = [0u8; 64];
+        let Ok(salt) = stored.salt.decode_b64(&mut salt) else {
+            return PasswordCheck::Invalid;
+        };
+        let blocks = memory.blocks(stored.argon_params.block_count());
+        let computed = Output::init_with(stored.expected.len(), |out| {
+            argon2
+                .hash_password_into_with_memory(password.as_bytes(), salt, out, blocks)
+                .map_err(|_| argon2::password_hash::Error::Password)
+        });
+        if computed.ok() != Some(stored.expected) {
             return PasswordCheck::Invalid;
         }
-        let current = hash.algorithm.as_str() == "argon2id"
-            && hash.version == Some(Version::V0x13.into())
-            && params == self.params;
+        let current = stored.algorithm == Algorithm::Argon2id
+            && stored.version == Some(Version::V0x13)
+            && stored.params == self.params;
         if current {
             PasswordCheck::Valid
         } else {
@@ -177,7 +203,12 @@ impl PasswordHasher {
     /// Verifies `password` against a dummy hash with our parameters and ignores the result:
     /// the same work as a real [`PasswordHasher::verify`], for unknown or disabled users.
     pub fn dummy_verify(&self, password: &str) {
-        black_box(self.verify(black_box(password), &self.dummy_hash));
+        self.dummy_verify_in(password, &mut Argon2Memory::default());
+    }
+
+    /// [`PasswordHasher::dummy_verify`], computed in `memory`.
+    pub fn dummy_verify_in(&self, password: &str, memory: &mut Argon2Memory) {
+        black_box(self.verify_in(black_box(password), &self.dummy_hash, memory));
     }
 
     /// Whether an imported hash is one [`PasswordHasher::verify`] can check: an Argon2 PHC
@@ -192,26 +223,39 @@ impl PasswordHasher {
     }
 }
 
+/// A stored Argon2 hash, parsed.
+struct StoredArgon2<'a> {
+    algorithm: Algorithm,
+    /// `None` when the string has no `v=`; the argon2 crate then computes its default (0x13).
+    version: Option<Version>,
+    params: Argon2Params,
+    argon_params: Params,
+    salt: argon2::password_hash::Salt<'a>,
+    expected: Output,
+}
+
 /// Parses an Argon2 PHC string: one of the three variants, parameters within our caps, with a
 /// salt and a hash. `None` for anything else.
-fn parse_argon2(stored_hash: &str) -> Option<(PasswordHash<'_>, Argon2Params)> {
+fn parse_argon2(stored_hash: &str) -> Option<StoredArgon2<'_>> {
     let hash = PasswordHash::new(stored_hash).ok()?;
-    if !matches!(hash.algorithm.as_str(), "argon2id" | "argon2i" | "argon2d") {
-        return None;
-    }
-    if hash.version.is_some_and(|v| Version::try_from(v).is_err()) {
-        return None;
-    }
-    hash.salt?;
-    hash.hash?;
-    let parsed = Params::try_from(&hash).ok()?;
+    let algorithm = Algorithm::try_from(hash.algorithm).ok()?;
+    let version = hash.version.map(Version::try_from).transpose().ok()?;
+    let argon_params = Params::try_from(&hash).ok()?;
     let params = Argon2Params {
-        memory_kib: parsed.m_cost(),
-        iterations: parsed.t_cost(),
-        parallelism: parsed.p_cost(),
+        memory_kib: argon_params.m_cost(),
+        iterations: argon_params.t_cost(),
+        parallelism: argon_params.p_cost(),
     };
     params.to_params().ok()?;
-    Some((hash, params))
+    Some(StoredArgon2 { algorithm, version, params, argon_params, salt: hash.salt?, expected: hash.hash? })
+}
+
+/// The PHC string of an Argon2id hash with `params` (RFC 9106 §3.1 parameters, version 0x13).
+fn phc_string(params: Argon2Params, salt: &[u8], output: &[u8]) -> Result<String, CryptoError> {
+    let salt = SaltString::encode_b64(salt).map_err(|e| CryptoError::PasswordHash(e.to_string()))?;
+    let Argon2Params { memory_kib, iterations, parallelism } = params;
+    let output = PHC_B64.encode(output);
+    Ok(format!("$argon2id$v=19$m={memory_kib},t={iterations},p={parallelism}${salt}${output}"))
 }
 
 /// `$2a$`, `$2b$` or `$2y$`, a two-digit cost in 04..=31, `$`, then 22 characters of salt
@@ -247,9 +291,9 @@ mod tests {
     fn dummy_hash_is_a_current_argon2id_hash_nothing_verifies_against() {
         let params = Argon2Params { memory_kib: 256, iterations: 1, parallelism: 1 };
         let hasher = PasswordHasher::new(params).unwrap();
-        let (hash, parsed) = parse_argon2(&hasher.dummy_hash).unwrap();
-        assert_eq!(parsed, params, "same parameters, so the same work as a real verify");
-        assert_eq!(hash.algorithm.as_str(), "argon2id");
+        let parsed = parse_argon2(&hasher.dummy_hash).unwrap();
+        assert_eq!(parsed.params, params, "same parameters, so the same work as a real verify");
+        assert_eq!(parsed.algorithm, Algorithm::Argon2id);
         assert_eq!(hasher.verify("", &hasher.dummy_hash), PasswordCheck::Invalid);
         assert_ne!(PasswordHasher::new(params).unwrap().dummy_hash, hasher.dummy_hash, "random per hasher");
     }
