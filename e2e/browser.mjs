@@ -124,7 +124,7 @@ try {
   // Latchkey's login page: labelled inputs, a form that posts under the issuer's path.
   await tab.waitForURL((u) => u.href.startsWith(issuer.href));
   const issuerPath = issuer.pathname.replace(/\/$/, '');
-  assert.equal(await tab.locator('form').getAttribute('action'), `${issuerPath}/login`);
+  assert.equal(await tab.locator('form:has(input[name="password"])').getAttribute('action'), `${issuerPath}/login`);
   await tab.getByLabel('Username').fill(env('USERNAME'));
   await tab.getByLabel('Password').fill(env('PASSWORD'));
   await tab.screenshot({ path: join(screenshots, 'login.png') });
