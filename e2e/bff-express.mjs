@@ -7,36 +7,17 @@
 //
 // Environment: BFF_URL, USERNAME, PASSWORD, USER_ID, SCREENSHOT_DIR, CHROMIUM (optional).
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
 import { env } from './lib.mjs';
+import { launchChromium, visibleState, watchTokenLeaks } from './token-free-page.mjs';
 
 const app = new URL(env('BFF_URL'));
 const screenshots = env('SCREENSHOT_DIR');
 mkdirSync(screenshots, { recursive: true });
-
-const userDataDir = mkdtempSync(join(tmpdir(), 'latchkey-bff-express-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
-
-// Every body the BFF's origin sends the page: none may carry a token.
-const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
-const leaks = [];
-context.on('response', async (response) => {
-  if (new URL(response.url()).origin !== app.origin) return;
-  const body = await response.text().catch(() => '');
-  if (JWT.test(body) || /access_token|refresh_token|id_token/.test(body)) leaks.push(response.url());
-});
+const { context, userDataDir } = await launchChromium('bff-express');
+const leaks = watchTokenLeaks(context, app.origin);
 
 const tab = context.pages()[0] ?? (await context.newPage());
 tab.setDefaultTimeout(30_000);
@@ -56,11 +37,7 @@ try {
   assert.equal(typeof me.sid, 'string');
   console.log('bff express: sign-in and a call to the Express API through the BFF: ok');
 
-  const state = await tab.evaluate(() => ({
-    cookie: document.cookie,
-    local: Object.keys(localStorage).length,
-    session: Object.keys(sessionStorage).length,
-  }));
+  const state = await visibleState(tab);
   assert.deepEqual(state, { cookie: '', local: 0, session: 0 });
   const session = (await context.cookies(app.href)).find((c) => c.name.endsWith('latchkey-bff'));
   assert.equal(session?.httpOnly, true);
