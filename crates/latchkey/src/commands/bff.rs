@@ -6,7 +6,7 @@
 //! generate`), which every process sharing a session database must have.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -14,6 +14,7 @@ use clap::Args;
 use latchkey_bff::{ApiRoute, Bff, BffConfig};
 use latchkey_crypto::MasterKey;
 use serde::Deserialize;
+use tower_http::services::ServeDir;
 
 use super::{parse_seconds, read_password_stdin};
 
@@ -56,6 +57,10 @@ pub struct BffArgs {
     /// Sessions end this long after sign-in [default: 24h]
     #[arg(long, value_name = "DURATION")]
     pub session_absolute: Option<String>,
+    /// Serve the files of DIR (the single-page app) at every path the BFF's own routes and the
+    /// proxied prefixes leave free, so the page shares the BFF's origin
+    #[arg(long = "static", value_name = "DIR")]
+    pub static_dir: Option<PathBuf>,
 }
 
 /// The `--config` file: the flags' keys.
@@ -73,6 +78,8 @@ struct BffFile {
     post_logout_redirect_uri: Option<String>,
     session_idle: Option<String>,
     session_absolute: Option<String>,
+    #[serde(rename = "static")]
+    static_dir: Option<PathBuf>,
 }
 
 fn seconds(raw: Option<String>, default: u64) -> anyhow::Result<Duration> {
@@ -139,7 +146,17 @@ pub async fn run(
     let database_url = database_url.or(file.database_url).unwrap_or_else(|| "sqlite::memory:".into());
     let listen = args.listen.or(file.listen).unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8081)));
 
+    let static_dir = args.static_dir.clone().or(file.static_dir);
+    if let Some(dir) = &static_dir {
+        anyhow::ensure!(dir.is_dir(), "--static {} is not a directory", dir.display());
+    }
+
     let bff = Bff::new(config, &database_url, session_key()?).await?;
+    let app = match static_dir {
+        // Only what the routes leave free: `/bff/...` and the API prefixes stay the BFF's.
+        Some(dir) => bff.router().fallback_service(ServeDir::new(dir)),
+        None => bff.router(),
+    };
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     println!(
@@ -147,7 +164,7 @@ pub async fn run(
         listener.local_addr()?,
         bff.config().origin()
     );
-    axum::serve(listener, bff.router())
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
