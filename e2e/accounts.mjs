@@ -45,7 +45,7 @@ async function signIn(tab, password) {
   await tab.getByRole('link', { name: 'Create an account' }).waitFor();
   await tab.getByLabel('Username').fill(email);
   await tab.getByLabel('Password', { exact: true }).fill(password);
-  await tab.getByRole('button', { name: 'Sign in' }).click();
+  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
   // Consent is asked once per client; a second sign-in goes straight back.
   const allow = tab.getByRole('button', { name: 'Allow' });
   await Promise.race([tab.waitForURL((u) => u.href.startsWith(redirectUri)), allow.waitFor()]);

@@ -64,7 +64,7 @@ async function act(tab, form, fields, { waitForDone = true } = {}) {
 async function signIn(tab) {
   await tab.getByLabel('Username').fill(env('USERNAME'));
   await tab.getByLabel('Password').fill(env('PASSWORD'));
-  await tab.getByRole('button', { name: 'Sign in' }).click();
+  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
   await tab.waitForURL((u) => u.origin === bank.origin && !u.pathname.startsWith('/bff/'));
 }
 

@@ -28,7 +28,7 @@ try {
   await tab.getByRole('link', { name: 'Sign in' }).click();
   await tab.getByLabel('Username').fill(env('USERNAME'));
   await tab.getByLabel('Password').fill(env('PASSWORD'));
-  await tab.getByRole('button', { name: 'Sign in' }).click();
+  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
   await tab.waitForURL((u) => u.origin === app.origin && !u.pathname.startsWith('/bff/'));
   await tab.getByText(/^Signed in as /).waitFor();
   await tab.locator('#me').filter({ hasText: /\S/ }).waitFor();

@@ -128,7 +128,7 @@ try {
   await tab.getByLabel('Username').fill(env('USERNAME'));
   await tab.getByLabel('Password').fill(env('PASSWORD'));
   await tab.screenshot({ path: join(screenshots, 'login.png') });
-  await tab.getByRole('button', { name: 'Sign in' }).click();
+  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
 
   // The consent page lists the scopes in words.
   await tab.getByRole('heading', { name: 'Allow access?' }).waitFor();
