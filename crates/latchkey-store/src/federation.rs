@@ -37,6 +37,8 @@ pub struct UpstreamProviderRecord {
     pub native_client_ids: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Bumped by every update: the admin API's `ETag` (docs/architecture.md, "Admin API").
+    pub version: i64,
 }
 
 /// An upstream account linked to a local user.
@@ -90,6 +92,22 @@ pub trait FederationStore: Send + Sync {
     async fn upstream_provider(&self, name: &str) -> Result<Option<UpstreamProviderRecord>, StoreError>;
     /// Ordered by name.
     async fn list_upstream_providers(&self) -> Result<Vec<UpstreamProviderRecord>, StoreError>;
+    /// A page of providers in the order of their names (keyset pagination): at most `limit`
+    /// whose name sorts after `after`.
+    async fn upstream_providers_page(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<UpstreamProviderRecord>, StoreError>;
+    /// Replaces the settings of the provider called `provider.name` (all but its name and
+    /// creation time) and bumps its version, in ONE compare-and-swap statement: only while
+    /// its version is `expected_version`, so of N admins with the same `ETag` exactly one
+    /// wins. `None` when the version moved on or there is no such provider.
+    async fn update_upstream_provider(
+        &self,
+        provider: &UpstreamProviderRecord,
+        expected_version: i64,
+    ) -> Result<Option<UpstreamProviderRecord>, StoreError>;
     /// Deletes the provider, its linked identities and flows (`ON DELETE CASCADE`; the users
     /// stay); false when absent.
     async fn remove_upstream_provider(&self, name: &str) -> Result<bool, StoreError>;

@@ -56,6 +56,7 @@
 //! [`StoreError::Conflict`] is a unique violation, naming what conflicted.
 
 mod account_traits;
+mod admin_pages;
 mod backchannel_logout;
 mod client_model;
 mod client_traits;
@@ -74,6 +75,7 @@ mod traits;
 mod unit_of_work;
 
 pub use account_traits::{AccountToken, AccountTokenStore, EmailChange, OutboxMail, OutboxStore};
+pub use admin_pages::{AdminPageStore, SessionFilter};
 pub use backchannel_logout::{BackchannelLogout, BackchannelLogoutStore};
 pub use client_model::{Client, ClientSignup, NewClient};
 pub use client_traits::ClientStore;

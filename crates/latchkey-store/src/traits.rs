@@ -370,6 +370,7 @@ pub trait Store:
     + LinkedIdentityStore
     + OutboxStore
     + AccountTokenStore
+    + crate::admin_pages::AdminPageStore
     + crate::second_factors::SecondFactorStore
     + Transactional
     + Send

@@ -80,6 +80,10 @@ latchkey_store::on_both_backends!(
     deleting_a_user_and_rotating_a_client_secret,
     audit_events_are_filtered_paged_and_expired,
     an_admin_email_change_unverifies_the_address,
+    sessions_are_paged_in_the_database_by_id_with_filters,
+    signing_keys_are_paged_in_the_database_by_kid,
+    a_provider_update_is_compare_and_swap_on_version,
+    concurrent_provider_updates_with_one_version_have_one_winner,
     every_ended_session_enqueues_one_backchannel_logout,
     a_backchannel_logout_is_claimed_once_across_pools,
 );
@@ -90,6 +94,14 @@ use admin::{
     an_admin_email_change_unverifies_the_address, audit_events_are_filtered_paged_and_expired,
     concurrent_user_updates_with_one_version_have_one_winner, deleting_a_user_and_rotating_a_client_secret,
     user_update_is_compare_and_swap_on_version,
+};
+
+#[path = "conformance/admin_pages.rs"]
+mod admin_pages;
+use admin_pages::{
+    a_provider_update_is_compare_and_swap_on_version,
+    concurrent_provider_updates_with_one_version_have_one_winner,
+    sessions_are_paged_in_the_database_by_id_with_filters, signing_keys_are_paged_in_the_database_by_kid,
 };
 
 #[path = "conformance/accounts.rs"]

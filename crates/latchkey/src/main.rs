@@ -68,8 +68,7 @@ async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
             commands::clients::run(&target(config, &cli.global).await?, command).await
         }
         Command::Providers(command) => {
-            let target = target(config, &cli.global).await?;
-            commands::providers::run(target.local("providers")?, command).await
+            commands::providers::run(&target(config, &cli.global).await?, command).await
         }
         Command::Sessions(command) => {
             commands::sessions::run(&target(config, &cli.global).await?, command).await

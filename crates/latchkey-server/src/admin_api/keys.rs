@@ -8,7 +8,7 @@ use latchkey_store::SigningKeyRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::page::{page_by_key, Page, PageQuery};
+use super::page::{page_of_rows, Page, PageQuery};
 use super::problem::{Problem, ProblemBody};
 use crate::keys;
 use crate::state::AppState;
@@ -90,9 +90,8 @@ pub async fn list(
     page: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<KeyView>>, Problem> {
     let Query(page) = page?;
-    let mut keys = state.store.signing_keys().await?;
-    keys.sort_by(|a, b| a.kid.cmp(&b.kid));
-    Ok(Json(page_by_key(keys, &page, |key| key.kid.as_str())?))
+    let keys = state.store.signing_keys_page(page.after()?.as_deref(), page.rows()).await?;
+    Ok(Json(page_of_rows(keys, &page, |key| key.kid.clone())))
 }
 
 #[utoipa::path(post, operation_id = "keys_rotate", path = "/admin/keys/rotate", tag = "keys", request_body = RotateRequest,

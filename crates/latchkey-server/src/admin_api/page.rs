@@ -4,9 +4,8 @@
 //! base64url-encoded so that callers do not build their own), so pages stay right while items
 //! are added or removed: the next page is the items whose key sorts after it.
 //!
-//! Users, clients and audit events are cut in SQL (keyset pagination: `key > $cursor ORDER BY
-//! key LIMIT n + 1`, the extra row only telling that more follow; [`page_of_rows`]); the short
-//! lists (sessions of the server, signing keys) in memory ([`page_by_key`]).
+//! Every list is cut in SQL (keyset pagination: `key > $cursor ORDER BY key LIMIT n + 1`, the
+//! extra row only telling that more follow; [`page_of_rows`]).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -65,53 +64,40 @@ pub struct Page<T> {
 
 /// The page of `rows`, fetched from the database as [`PageQuery::rows`] rows after
 /// [`PageQuery::after`] in the order of `key`, each shown as a `V`.
-pub fn page_of_rows<T, V>(mut rows: Vec<T>, query: &PageQuery, key: impl Fn(&T) -> String) -> Page<V>
+pub fn page_of_rows<T, V>(rows: Vec<T>, query: &PageQuery, key: impl Fn(&T) -> String) -> Page<V>
 where
     V: for<'a> From<&'a T>,
 {
+    page_of_rows_shown(rows, query, key, |row| V::from(row))
+}
+
+/// [`page_of_rows`] for views that need more than the row (`show`).
+pub fn page_of_rows_shown<T, V>(
+    mut rows: Vec<T>,
+    query: &PageQuery,
+    key: impl Fn(&T) -> String,
+    show: impl Fn(&T) -> V,
+) -> Page<V> {
     let more = rows.len() > query.limit();
     rows.truncate(query.limit());
     let next_cursor = if more { rows.last().map(|last| cursor_of(&key(last))) } else { None };
-    Page { items: rows.iter().map(V::from).collect(), next_cursor }
-}
-
-/// The page after `query.cursor` of `items`, which are sorted by `key`, ascending.
-pub fn page_by_key<T, V>(
-    items: Vec<T>,
-    query: &PageQuery,
-    key: impl Fn(&T) -> &str,
-) -> Result<Page<V>, Problem>
-where
-    V: for<'a> From<&'a T>,
-{
-    let after = query.after()?;
-    let rest: Vec<T> =
-        items.into_iter().filter(|item| after.as_deref().is_none_or(|after| key(item) > after)).collect();
-    let rows: Vec<T> = rest.into_iter().take(query.limit() + 1).collect();
-    Ok(page_of_rows(rows, query, |item| key(item).to_owned()))
+    Page { items: rows.iter().map(show).collect(), next_cursor }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn page_of(items: &[&str], cursor: Option<String>, limit: u32) -> (Vec<String>, Option<String>) {
-        let query = PageQuery { cursor, limit: Some(limit) };
-        let items: Vec<String> = items.iter().map(|s| s.to_string()).collect();
-        let page: Page<String> = page_by_key(items, &query, |s| s.as_str()).unwrap();
-        (page.items, page.next_cursor)
-    }
-
     #[test]
-    fn pages_follow_each_other_without_gaps_or_repeats() {
-        let all = ["a", "b", "c", "d", "e"];
-        let (first, after_b) = page_of(&all, None, 2);
-        assert_eq!(first, ["a", "b"]);
-        let (second, after_d) = page_of(&all, after_b.clone(), 2);
-        assert_eq!(second, ["c", "d"]);
-        assert_eq!(page_of(&all, after_d, 2), (vec!["e".into()], None));
-        // An item removed after the cursor was handed out moves nothing.
-        assert_eq!(page_of(&["a", "c", "d"], after_b, 2), (vec!["c".into(), "d".into()], None));
+    fn a_page_names_its_last_key_only_when_more_rows_follow() {
+        let query = PageQuery { cursor: None, limit: Some(2) };
+        let rows = vec!["a".to_owned(), "b".into(), "c".into()]; // the extra row: more follow
+        let page: Page<String> = page_of_rows(rows, &query, String::clone);
+        assert_eq!(page.items, ["a", "b"]);
+        let next = PageQuery { cursor: page.next_cursor, limit: Some(2) };
+        assert_eq!(next.after().unwrap().as_deref(), Some("b"), "the next page starts after b");
+        let last: Page<String> = page_of_rows(vec!["c".to_owned()], &next, String::clone);
+        assert_eq!((last.items, last.next_cursor), (vec!["c".to_owned()], None));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `/admin/sessions`: the live sessions (refresh-token families), one session, and ending
-//! one — what `latchkey sessions` shows and does.
+//! one — what `latchkey sessions` shows and does. The list is paged in the database, in the
+//! order of session ids.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -9,7 +10,7 @@ use latchkey_store::Session;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::page::{page_by_key, Page, PageQuery};
+use super::page::{page_of_rows, Page, PageQuery};
 use super::problem::{Problem, ProblemBody};
 use crate::admin;
 use crate::state::AppState;
@@ -65,10 +66,11 @@ pub async fn list(
     filter: Result<Query<SessionFilter>, QueryRejection>,
 ) -> Result<Json<Page<SessionView>>, Problem> {
     let (Query(page), Query(filter)) = (page?, filter?);
-    let mut sessions = state.store.list_live_sessions(filter.user_id.as_deref(), state.clock.now()).await?;
-    sessions.retain(|s| filter.client_id.as_ref().is_none_or(|client| &s.client_id == client));
-    sessions.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Json(page_by_key(sessions, &page, |session| session.id.as_str())?))
+    let filter = latchkey_store::SessionFilter { user_id: filter.user_id, client_id: filter.client_id };
+    let after = page.after()?;
+    let now = state.clock.now();
+    let sessions = state.store.sessions_page(&filter, after.as_deref(), now, page.rows()).await?;
+    Ok(Json(page_of_rows(sessions, &page, |session| session.id.clone())))
 }
 
 #[utoipa::path(get, operation_id = "sessions_get", path = "/admin/sessions/{id}", tag = "sessions", params(("id" = String, Path)),

@@ -4,13 +4,14 @@
 //! never removes the last way in (the store checks it inside its one `DELETE`).
 
 use latchkey_store::{AuditEvent, Store, Unlinked, User};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::sign_in::NO_PASSWORD;
 use crate::error::ApiError;
 
 /// One linked provider.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LinkedProvider {
     pub provider: String,
     pub linked_at: i64,
@@ -18,7 +19,7 @@ pub struct LinkedProvider {
 }
 
 /// Everything the user can sign in with.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SignInMethods {
     pub password: bool,
     pub identities: Vec<LinkedProvider>,

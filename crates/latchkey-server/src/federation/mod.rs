@@ -10,6 +10,8 @@ pub mod exchange;
 pub mod identities;
 pub mod kept_tokens;
 pub mod mapping;
+pub mod provider_ops;
+pub mod provider_request;
 pub mod providers;
 pub mod sign_in;
 pub mod upstream;

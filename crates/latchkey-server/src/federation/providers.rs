@@ -67,10 +67,15 @@ impl SecretSealer {
 /// What the `endpoints` column holds: the kind (issuer or OAuth 2.0 endpoints) and the
 /// overrides.
 #[derive(Serialize, Deserialize)]
-struct StoredEndpoints {
-    provider: ProviderKind,
+pub(super) struct StoredEndpoints {
+    pub provider: ProviderKind,
     #[serde(default)]
-    overrides: EndpointOverrides,
+    pub overrides: EndpointOverrides,
+}
+
+/// The endpoints of a stored provider.
+pub(super) fn stored_endpoints(record: &UpstreamProviderRecord) -> anyhow::Result<StoredEndpoints> {
+    serde_json::from_str(&record.endpoints).context("the stored endpoints are not valid JSON")
 }
 
 /// A provider to register.
@@ -118,11 +123,43 @@ pub async fn add_provider(
     now: i64,
 ) -> anyhow::Result<UpstreamProviderRecord> {
     check_name(&spec.name)?;
-    ensure!(!spec.client_id.is_empty(), "the client id is empty");
     ensure!(!spec.client_secret.is_empty(), "the client secret is empty");
+    let sealed = sealer.seal_secret(&spec.name, &spec.client_secret)?;
+    let record = record_of(spec, sealed, now)?;
+    store.create_upstream_provider(&record).await?;
+    Ok(record)
+}
+
+/// Gives the provider `current` the settings of `spec`, checked as [`add_provider`] checks
+/// them, as one compare-and-swap on `expected_version` (the admin API's `If-Match`); an
+/// empty client secret keeps the sealed one. `None` when the provider changed meanwhile.
+pub async fn update_provider(
+    store: &dyn Store,
+    sealer: &SecretSealer,
+    current: &UpstreamProviderRecord,
+    spec: ProviderSpec,
+    expected_version: i64,
+    now: i64,
+) -> anyhow::Result<Option<UpstreamProviderRecord>> {
+    ensure!(spec.name == current.name, "a provider's name cannot change");
+    let sealed = match spec.client_secret.is_empty() {
+        true => current.sealed_client_secret.clone(),
+        false => sealer.seal_secret(&spec.name, &spec.client_secret)?,
+    };
+    let record = UpstreamProviderRecord { created_at: current.created_at, ..record_of(spec, sealed, now)? };
+    Ok(store.update_upstream_provider(&record, expected_version).await?)
+}
+
+/// The row of a checked provider whose secret is sealed.
+fn record_of(
+    spec: ProviderSpec,
+    sealed_client_secret: Vec<u8>,
+    now: i64,
+) -> anyhow::Result<UpstreamProviderRecord> {
+    ensure!(!spec.client_id.is_empty(), "the client id is empty");
     spec.mapping.validate().map_err(anyhow::Error::msg)?;
     if let ProviderKind::Oidc { issuer } = &spec.kind {
-        let url = url::Url::parse(issuer).with_context(|| format!("the issuer {issuer:?} is not a URL"))?;
+        let url = url::Url::parse(issuer).context("the issuer is not a URL")?;
         if url.query().is_some() || url.fragment().is_some() {
             bail!("an issuer has no query or fragment (OpenID Connect Discovery 1.0 §2)");
         }
@@ -132,13 +169,13 @@ pub async fn add_provider(
         ProviderKind::OAuth2 { .. } => None,
     };
     let endpoints = StoredEndpoints { provider: spec.kind.clone(), overrides: spec.overrides };
-    let record = UpstreamProviderRecord {
+    Ok(UpstreamProviderRecord {
         kind: if issuer.is_some() { "oidc" } else { "oauth2" }.to_owned(),
         issuer,
         flavor: spec.flavor.as_str().to_owned(),
         endpoints: serde_json::to_string(&endpoints)?,
         client_id: spec.client_id,
-        sealed_client_secret: sealer.seal_secret(&spec.name, &spec.client_secret)?,
+        sealed_client_secret,
         scopes: spec.scopes,
         linking: spec.linking.as_str().to_owned(),
         create_users: spec.create_users,
@@ -148,10 +185,9 @@ pub async fn add_provider(
         native_client_ids: spec.native_client_ids,
         created_at: now,
         updated_at: now,
+        version: 0,
         name: spec.name,
-    };
-    store.create_upstream_provider(&record).await?;
-    Ok(record)
+    })
 }
 
 /// The provider called `name`, its secret unsealed; `None` when there is none.
@@ -164,8 +200,7 @@ pub async fn load(store: &dyn Store, sealer: &SecretSealer, name: &str) -> anyho
 
 /// A stored row, opened.
 pub fn open(sealer: &SecretSealer, record: &UpstreamProviderRecord) -> anyhow::Result<Provider> {
-    let endpoints: StoredEndpoints =
-        serde_json::from_str(&record.endpoints).context("the stored endpoints are not valid JSON")?;
+    let endpoints = stored_endpoints(record)?;
     let config = ProviderConfig {
         name: record.name.clone(),
         kind: endpoints.provider,

@@ -16,6 +16,7 @@ use latchkey_store::on_both_backends;
 on_both_backends!(
     users_page_through_inserts_without_repeats_or_gaps,
     clients_page_through_inserts_without_repeats_or_gaps,
+    sessions_page_through_new_logins_in_id_order_with_filters,
 );
 
 /// Every page of `path` (limit 3), calling `between` after each one.
@@ -95,4 +96,41 @@ async fn clients_page_through_inserts_without_repeats_or_gaps(server: TestServer
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), seen.len(), "no repeats: {seen:?}");
     assert!(first.iter().all(|id| seen.contains(id)), "no gaps: {seen:?}");
     assert!(seen.iter().all(|id| first.contains(id) || added.contains(id)));
+}
+
+/// Every live session's id, in one page.
+async fn session_ids(server: &TestServer, token: &str, query: &str) -> Vec<String> {
+    let url = format!("/sessions?limit=200{query}");
+    let page: Value = admin(server, token, Method::GET, &url).send().await.unwrap().json().await.unwrap();
+    page["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn sessions_page_through_new_logins_in_id_order_with_filters(server: TestServer) {
+    let token = admin_token(&server).await;
+    let app = server.with_app_and_alice().await;
+    for _ in 0..5 {
+        server.login_alice(&app).await;
+    }
+    let bob = server.add_user("bob", &[]).await;
+    let first = session_ids(&server, &token, "").await;
+    assert_eq!(first.len(), 5);
+    let mut logins = 0;
+    let pages = pages(&server, &token, "/sessions", "id", async |_| {
+        if logins < 3 {
+            logins += 1;
+            server.login_alice(&app).await;
+        }
+    })
+    .await;
+    assert!(pages.len() > 1, "{pages:?}");
+    let seen: Vec<String> = pages.concat();
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), seen.len(), "no repeats: {seen:?}");
+    assert!(first.iter().all(|id| seen.contains(id)), "no gaps: {seen:?}");
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted, "in id order");
+    assert_eq!(session_ids(&server, &token, "").await.len(), 8, "five, then three during the paging");
+    let alice_at_app = session_ids(&server, &token, &format!("&client_id={app}")).await;
+    assert_eq!(alice_at_app.len(), 8);
+    assert!(session_ids(&server, &token, &format!("&user_id={}&client_id={app}", bob.id)).await.is_empty());
 }

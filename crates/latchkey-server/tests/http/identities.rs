@@ -25,7 +25,7 @@ async fn unlink(server: &TestServer, access_token: &str, provider: &str) -> reqw
     server.http.delete(url).bearer_auth(access_token).send().await.unwrap()
 }
 
-async fn link(server: &TestServer, provider: &str, subject: &str, user_id: &str) {
+pub async fn link(server: &TestServer, provider: &str, subject: &str, user_id: &str) {
     let mut work = latchkey_store::Transactional::begin(server.store.as_ref()).await.unwrap();
     let identity = FederatedIdentity {
         provider: provider.into(),

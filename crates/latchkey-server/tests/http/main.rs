@@ -21,6 +21,7 @@ mod admin_kit;
 mod admin_metrics;
 mod admin_openapi;
 mod admin_paging;
+mod admin_providers;
 mod admin_resources;
 mod admin_schemathesis;
 mod admin_users;

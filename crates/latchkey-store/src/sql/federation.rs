@@ -16,7 +16,7 @@ use crate::model::User;
 macro_rules! provider_columns {
     () => {
         "name, kind, flavor, issuer, endpoints, client_id, sealed_client_secret, scopes, linking, \
-         create_users, store_tokens, pkce, claim_mapping, native_client_ids, created_at, updated_at"
+         create_users, store_tokens, pkce, claim_mapping, native_client_ids, created_at, updated_at, version"
     };
 }
 
@@ -44,6 +44,7 @@ fn provider_from_row(row: &AnyRow) -> Result<UpstreamProviderRecord, StoreError>
         native_client_ids: from_json(row, "native_client_ids")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
+        version: col(row, "version")?,
     })
 }
 
@@ -56,6 +57,28 @@ fn identity_from_row(row: &AnyRow) -> Result<FederatedIdentity, StoreError> {
         linked_at: col(row, "linked_at")?,
         last_login_at: col(row, "last_login_at")?,
     })
+}
+
+/// Binds a provider's settings, `kind` to `native_client_ids` in the order of
+/// `provider_columns!`, for the insert and the update alike.
+fn bind_settings<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    p: &'q UpstreamProviderRecord,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    query
+        .bind(&p.kind)
+        .bind(&p.flavor)
+        .bind(&p.issuer)
+        .bind(&p.endpoints)
+        .bind(&p.client_id)
+        .bind(&p.sealed_client_secret)
+        .bind(to_json(&p.scopes))
+        .bind(&p.linking)
+        .bind(flag(p.create_users))
+        .bind(flag(p.store_tokens))
+        .bind(&p.pkce)
+        .bind(&p.claim_mapping)
+        .bind(to_json(&p.native_client_ids))
 }
 
 /// Links an upstream identity (shared with the unit of work, where a new user and its
@@ -77,30 +100,19 @@ pub(super) fn insert_identity(identity: &FederatedIdentity) -> Query<'_, Any, An
 #[async_trait]
 impl FederationStore for SqlStore {
     async fn create_upstream_provider(&self, p: &UpstreamProviderRecord) -> Result<(), StoreError> {
-        sqlx::query(concat!(
+        let query = sqlx::query(concat!(
             "INSERT INTO upstream_providers (",
             provider_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         ))
-        .bind(&p.name)
-        .bind(&p.kind)
-        .bind(&p.flavor)
-        .bind(&p.issuer)
-        .bind(&p.endpoints)
-        .bind(&p.client_id)
-        .bind(&p.sealed_client_secret)
-        .bind(to_json(&p.scopes))
-        .bind(&p.linking)
-        .bind(flag(p.create_users))
-        .bind(flag(p.store_tokens))
-        .bind(&p.pkce)
-        .bind(&p.claim_mapping)
-        .bind(to_json(&p.native_client_ids))
-        .bind(p.created_at)
-        .bind(p.updated_at)
-        .execute(&self.writer)
-        .await
-        .map_err(|e| self.fail(e, || format!("provider {}", p.name)))?;
+        .bind(&p.name);
+        bind_settings(query, p)
+            .bind(p.created_at)
+            .bind(p.updated_at)
+            .bind(p.version)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || format!("provider {}", p.name)))?;
         Ok(())
     }
 
@@ -123,6 +135,59 @@ impl FederationStore for SqlStore {
             .iter()
             .map(provider_from_row)
             .collect()
+    }
+
+    async fn upstream_providers_page(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<UpstreamProviderRecord>, StoreError> {
+        // The primary key serves the order and the cursor.
+        let query = match after {
+            None => sqlx::query(concat!(
+                "SELECT ",
+                provider_columns!(),
+                " FROM upstream_providers ORDER BY name LIMIT $1"
+            )),
+            Some(after) => sqlx::query(concat!(
+                "SELECT ",
+                provider_columns!(),
+                " FROM upstream_providers WHERE name > $1 ORDER BY name LIMIT $2"
+            ))
+            .bind(after),
+        };
+        query
+            .bind(limit.max(0))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| self.fail(e, || "providers".into()))?
+            .iter()
+            .map(provider_from_row)
+            .collect()
+    }
+
+    async fn update_upstream_provider(
+        &self,
+        p: &UpstreamProviderRecord,
+        expected_version: i64,
+    ) -> Result<Option<UpstreamProviderRecord>, StoreError> {
+        let query = sqlx::query(concat!(
+            "UPDATE upstream_providers SET version = version + 1, kind = $3, flavor = $4, \
+             issuer = $5, endpoints = $6, client_id = $7, sealed_client_secret = $8, scopes = $9, \
+             linking = $10, create_users = $11, store_tokens = $12, pkce = $13, claim_mapping = $14, \
+             native_client_ids = $15, updated_at = $16 WHERE name = $1 AND version = $2 RETURNING ",
+            provider_columns!()
+        ))
+        .bind(&p.name)
+        .bind(expected_version);
+        bind_settings(query, p)
+            .bind(p.updated_at)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || format!("provider {}", p.name)))?
+            .as_ref()
+            .map(provider_from_row)
+            .transpose()
     }
 
     async fn remove_upstream_provider(&self, name: &str) -> Result<bool, StoreError> {

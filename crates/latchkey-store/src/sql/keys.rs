@@ -12,10 +12,10 @@ use crate::error::StoreError;
 use crate::model::SigningKeyRecord;
 use crate::traits::KeyStore;
 
-const COLUMNS: &str = "kid, alg, purpose, state, sealed_private_key, public_jwk, created_at, \
+pub(super) const COLUMNS: &str = "kid, alg, purpose, state, sealed_private_key, public_jwk, created_at, \
                        activate_at, retire_at, delete_at, revoked_at";
 
-fn key_from_row(row: &AnyRow) -> Result<SigningKeyRecord, StoreError> {
+pub(super) fn key_from_row(row: &AnyRow) -> Result<SigningKeyRecord, StoreError> {
     let purpose: String = col(row, "purpose")?;
     let state: String = col(row, "state")?;
     Ok(SigningKeyRecord {

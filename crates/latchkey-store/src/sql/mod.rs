@@ -1,6 +1,7 @@
 //! [`SqlStore`]: the one implementation of the storage traits, over `sqlx::AnyPool`.
 
 mod account_tokens;
+mod admin_pages;
 mod audit;
 mod backchannel_logout;
 mod browser_sessions;

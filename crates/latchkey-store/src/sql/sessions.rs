@@ -45,6 +45,7 @@ macro_rules! expires_at {
 }
 pub(super) use expires_at;
 pub(super) use live_at;
+pub(super) use session_columns;
 
 /// The rotation compare-and-swap, written once for both backends.
 ///
@@ -122,7 +123,7 @@ pub(super) fn revoke_of_browser_session<'q>(
     .bind(reason)
 }
 
-fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
+pub(super) fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
     Ok(Session {
         id: col(row, "id")?,
         user_id: col(row, "user_id")?,

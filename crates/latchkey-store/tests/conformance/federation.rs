@@ -28,6 +28,7 @@ pub fn provider(name: &str) -> UpstreamProviderRecord {
         native_client_ids: vec!["ios-app".into()],
         created_at: NOW,
         updated_at: NOW,
+        version: 0,
     }
 }
 

@@ -1,147 +1,102 @@
 //! `latchkey providers add|list|remove|restrict|test-mapping`: upstream identity providers
-//! (`docs/architecture.md`, "Federation"), through the server crate's
-//! `federation::providers` like the server itself.
+//! (`docs/architecture.md`, "Federation"). On the database through the server crate's
+//! `federation::provider_ops` and `federation::providers`, like the server itself; with
+//! `--server`, through the admin API (`/admin/providers`), which runs the same functions.
+//! Either way the flags become one [`ProviderRequest`] and the answer is a [`ProviderView`].
 
 use std::io::Read;
 
 use anyhow::{bail, Context as _};
-use latchkey_core::federation_linking::Linking;
-use latchkey_core::token_exchange::NonceHashing;
-use latchkey_server::federation::mapping::ClaimMapping;
-use latchkey_server::federation::providers::{self, ProviderSpec, SecretSealer};
-use latchkey_server::federation::sign_in;
-use latchkey_server::federation::upstream::{preset, EndpointOverrides, Flavor, ProviderKind};
-use latchkey_store::UpstreamProviderRecord;
+use latchkey_server::admin_api::ProviderView;
+use latchkey_server::federation::provider_ops::{self, LoginOptions, MappingTest};
+use latchkey_server::federation::provider_request::ProviderRequest;
+use latchkey_server::federation::providers::SecretSealer;
+use reqwest::Method;
 use serde_json::{json, Value};
-use url::Url;
-use zeroize::Zeroizing;
 
 use crate::cli::{ProviderAddArgs, ProviderKindArg, ProvidersCommand};
 use crate::context::Context;
 use crate::output::print_json;
+use crate::target::Target;
 
-fn url(flag: &str, raw: Option<&String>) -> anyhow::Result<Option<Url>> {
-    raw.map(|raw| Url::parse(raw).with_context(|| format!("--{flag} {raw:?} is not a URL"))).transpose()
-}
-
-fn required(flag: &str, raw: Option<&String>) -> anyhow::Result<Url> {
-    url(flag, raw)?.with_context(|| format!("--kind oauth2 needs --{flag}"))
-}
-
-fn read_secret_stdin() -> anyhow::Result<Zeroizing<String>> {
-    let mut input = Zeroizing::new(String::new());
+fn read_secret_stdin() -> anyhow::Result<String> {
+    let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
         .context("cannot read the client secret from standard input")?;
-    let secret = Zeroizing::new(input.trim_end_matches(['\r', '\n']).to_owned());
+    let secret = input.trim_end_matches(['\r', '\n']).to_owned();
     anyhow::ensure!(!secret.is_empty(), "no client secret on standard input");
     Ok(secret)
 }
 
 /// The provider the flags describe.
-fn spec(args: &ProviderAddArgs, client_secret: Zeroizing<String>) -> anyhow::Result<ProviderSpec> {
-    let preset = match &args.preset {
-        Some(name) => Some(preset(name).with_context(|| {
-            format!("unknown preset {name:?}: google, apple, microsoft, github or facebook")
-        })?),
-        None => None,
-    };
-    let kind = match (&preset, args.kind) {
-        (_, Some(ProviderKindArg::Oidc)) => {
-            ProviderKind::Oidc { issuer: args.issuer.clone().context("--kind oidc needs --issuer")? }
-        }
-        (_, Some(ProviderKindArg::Oauth2)) => ProviderKind::OAuth2 {
-            authorization_endpoint: required("authorization-endpoint", args.authorization_endpoint.as_ref())?,
-            token_endpoint: required("token-endpoint", args.token_endpoint.as_ref())?,
-            userinfo_endpoint: required("userinfo-endpoint", args.userinfo_endpoint.as_ref())?,
-        },
-        (Some(preset), None) => match (&preset.kind, &args.issuer) {
-            (ProviderKind::Oidc { .. }, Some(issuer)) => ProviderKind::Oidc { issuer: issuer.clone() },
-            (kind, _) => kind.clone(),
-        },
-        (None, None) => bail!("give --preset or --kind"),
-    };
-    let flavor = match (&args.flavor, &preset) {
-        (Some(flavor), _) => flavor.parse().map_err(anyhow::Error::msg)?,
-        (None, Some(preset)) => preset.flavor,
-        (None, None) => Flavor::Generic,
-    };
-    let mapping = match &args.mapping {
-        Some(raw) => serde_json::from_str(raw).context("--mapping is not a valid claim mapping")?,
-        None => ClaimMapping::for_flavor(flavor),
-    };
-    let scopes = match (args.scopes.is_empty(), &preset) {
-        (true, Some(preset)) => preset.scopes.clone(),
-        _ => args.scopes.clone(),
-    };
-    Ok(ProviderSpec {
-        name: args.name.clone(),
+fn request(args: ProviderAddArgs, client_secret: String) -> anyhow::Result<ProviderRequest> {
+    let claim_mapping = args.mapping.as_deref().map(serde_json::from_str::<Value>).transpose();
+    let kind = args.kind.map(|kind| match kind {
+        ProviderKindArg::Oidc => "oidc".to_owned(),
+        ProviderKindArg::Oauth2 => "oauth2".to_owned(),
+    });
+    Ok(ProviderRequest {
+        name: args.name,
+        preset: args.preset,
         kind,
-        flavor,
-        client_id: args.client_id.clone(),
-        client_secret,
-        scopes,
-        linking: Linking::parse(&args.linking).context("--linking is never, prompt or auto")?,
+        issuer: args.issuer,
+        authorization_endpoint: args.authorization_endpoint,
+        token_endpoint: args.token_endpoint,
+        userinfo_endpoint: args.userinfo_endpoint,
+        jwks_uri: args.jwks_uri,
+        emails_endpoint: args.emails_endpoint,
+        flavor: args.flavor,
+        client_id: args.client_id,
+        client_secret: Some(client_secret),
+        scopes: args.scopes,
+        linking: Some(args.linking),
         create_users: args.create_users,
         store_tokens: args.store_tokens,
-        pkce: args.pkce.parse().map_err(anyhow::Error::msg)?,
-        mapping,
-        overrides: EndpointOverrides {
-            authorization_endpoint: url("authorization-endpoint", args.authorization_endpoint.as_ref())?,
-            token_endpoint: url("token-endpoint", args.token_endpoint.as_ref())?,
-            userinfo_endpoint: url("userinfo-endpoint", args.userinfo_endpoint.as_ref())?,
-            jwks_uri: url("jwks-uri", args.jwks_uri.as_ref())?,
-            emails_endpoint: url("emails-endpoint", args.emails_endpoint.as_ref())?,
-        },
-        native_client_ids: args.native_client_ids.clone(),
+        pkce: Some(args.pkce),
+        claim_mapping: claim_mapping.context("--mapping is not JSON")?,
+        native_client_ids: args.native_client_ids,
+        nonce_hashing: args.nonce_hashing,
     })
 }
 
-/// A provider as shown to an operator: never its secret.
-fn provider_json(record: &UpstreamProviderRecord, callback: &str) -> Value {
-    json!({
-        "name": record.name,
-        "kind": record.kind,
-        "flavor": record.flavor,
-        "issuer": record.issuer,
-        "endpoints": serde_json::from_str::<Value>(&record.endpoints).unwrap_or(Value::Null),
-        "client_id": record.client_id,
-        "scopes": record.scopes,
-        "linking": record.linking,
-        "create_users": record.create_users,
-        "store_tokens": record.store_tokens,
-        "pkce": record.pkce,
-        "native_client_ids": record.native_client_ids,
-        "claim_mapping": serde_json::from_str::<Value>(&record.claim_mapping).unwrap_or(Value::Null),
-        "redirect_uri": callback,
-        "created_at": record.created_at,
-    })
+/// The server's issuer, which the redirect URIs of the views start with.
+fn issuer(ctx: &Context) -> anyhow::Result<String> {
+    Ok(ctx.config.issuer()?.as_str().to_owned())
 }
 
-pub async fn run(ctx: &Context, command: ProvidersCommand) -> anyhow::Result<()> {
-    let issuer = ctx.config.issuer()?;
-    let callback = |name: &str| format!("{}/federation/{name}/callback", issuer.as_str());
+pub async fn run(target: &Target, command: ProvidersCommand) -> anyhow::Result<()> {
     match command {
         ProvidersCommand::Add(args) => {
-            let sealer = SecretSealer::new(&ctx.master_key().await?)?;
-            let spec = spec(&args, read_secret_stdin()?)?;
-            let nonce_hashing = args.nonce_hashing.as_deref().map(NonceHashing::parse).transpose();
-            let nonce_hashing = nonce_hashing.map_err(|e| anyhow::anyhow!("--nonce-hashing: {e}"))?;
-            let record = providers::add_provider(ctx.store.as_ref(), &sealer, spec, ctx.now()).await?;
-            if let Some(mode) = nonce_hashing {
-                ctx.store.set_provider_nonce_hashing(&record.name, Some(mode.as_str())).await?;
+            let json = args.json;
+            let request = request(*args, read_secret_stdin()?)?;
+            let view: ProviderView = match target {
+                Target::Local(ctx) => {
+                    let sealer = SecretSealer::new(&ctx.master_key().await?)?;
+                    let record =
+                        provider_ops::register(ctx.store.as_ref(), &sealer, request, ctx.now()).await?;
+                    ProviderView::new(&record, &issuer(ctx)?)
+                }
+                Target::Remote(api) => api.call(Method::POST, "/providers", Some(&request)).await?,
+            };
+            if json {
+                return print_json(&serde_json::to_value(&view)?);
             }
-            if args.json {
-                return print_json(&provider_json(&record, &callback(&record.name)));
-            }
-            println!("added provider {}", record.name);
-            println!("register this redirect URI at the provider: {}", callback(&record.name));
+            println!("added provider {}", view.name);
+            println!("register this redirect URI at the provider: {}", view.redirect_uri);
             Ok(())
         }
         ProvidersCommand::List { json } => {
-            let list = ctx.store.list_upstream_providers().await?;
+            let list: Vec<ProviderView> = match target {
+                Target::Local(ctx) => {
+                    let issuer = issuer(ctx)?;
+                    let records = ctx.store.list_upstream_providers().await?;
+                    records.iter().map(|p| ProviderView::new(p, &issuer)).collect()
+                }
+                Target::Remote(api) => api.list_all("/providers", &[]).await?,
+            };
             if json {
-                return print_json(&list.iter().map(|p| provider_json(p, &callback(&p.name))).collect());
+                return print_json(&serde_json::to_value(&list)?);
             }
             for p in &list {
                 let at = p.issuer.clone().unwrap_or_else(|| p.kind.clone());
@@ -150,8 +105,13 @@ pub async fn run(ctx: &Context, command: ProvidersCommand) -> anyhow::Result<()>
             Ok(())
         }
         ProvidersCommand::Remove { name, json } => {
-            if !ctx.store.remove_upstream_provider(&name).await? {
-                bail!("no provider called {name:?}");
+            match target {
+                Target::Local(ctx) => {
+                    if !ctx.store.remove_upstream_provider(&name).await? {
+                        bail!("no provider called {name:?}");
+                    }
+                }
+                Target::Remote(api) => api.call_empty(Method::DELETE, &format!("/providers/{name}")).await?,
             }
             if json {
                 return print_json(&json!({ "removed": name }));
@@ -160,40 +120,41 @@ pub async fn run(ctx: &Context, command: ProvidersCommand) -> anyhow::Result<()>
             Ok(())
         }
         ProvidersCommand::Restrict { client_id, names, no_password_login } => {
-            ctx.store
-                .client_by_id(&client_id)
-                .await?
-                .with_context(|| format!("no client with id {client_id:?}"))?;
-            ctx.store.set_client_upstream_providers(&client_id, &names).await?;
-            ctx.store.set_client_password_login(&client_id, !no_password_login).await?;
-            let offered = ctx.store.client_upstream_providers(&client_id).await?;
-            let password = if no_password_login { "" } else { "the password form, " };
-            println!("client {client_id} offers: {password}{}", offered.join(", "));
+            let options = LoginOptions { providers: names, password_login: !no_password_login };
+            let offered: LoginOptions = match target {
+                Target::Local(ctx) => provider_ops::restrict(ctx.store.as_ref(), &client_id, &options)
+                    .await?
+                    .with_context(|| format!("no client with id {client_id:?}"))?,
+                Target::Remote(api) => {
+                    let path = format!("/clients/{client_id}/providers");
+                    api.call(Method::PUT, &path, Some(&options)).await?
+                }
+            };
+            let password = if offered.password_login { "the password form, " } else { "" };
+            println!("client {client_id} offers: {password}{}", offered.providers.join(", "));
             Ok(())
         }
         ProvidersCommand::TestMapping { name, claims, json } => {
-            let sealer = SecretSealer::new(&ctx.master_key().await?)?;
-            let provider = providers::load(ctx.store.as_ref(), &sealer, &name)
-                .await?
-                .with_context(|| format!("no provider called {name:?}"))?;
             let raw = std::fs::read_to_string(&claims)
                 .with_context(|| format!("cannot read {}", claims.display()))?;
             let claims: Value = serde_json::from_str(&raw).context("the claims file is not JSON")?;
-            let subject = match claims.get("sub").or_else(|| claims.get("id")) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => bail!("the claims have no subject (\"sub\", or \"id\" for OAuth 2.0 providers)"),
+            let tested: MappingTest = match target {
+                Target::Local(ctx) => {
+                    let sealer = SecretSealer::new(&ctx.master_key().await?)?;
+                    provider_ops::test_mapping(ctx.store.as_ref(), &sealer, &name, &claims)
+                        .await?
+                        .with_context(|| format!("no provider called {name:?}"))?
+                }
+                Target::Remote(api) => {
+                    api.call(Method::POST, &format!("/providers/{name}/test-mapping"), Some(&claims)).await?
+                }
             };
-            let profile = provider.config.mapping.normalize(provider.config.flavor, &claims);
-            let decision = sign_in::decide(ctx.store.as_ref(), &provider, &subject, &profile).await?;
             if json {
-                return print_json(
-                    &json!({ "subject": subject, "profile": profile, "decision": decision.to_string() }),
-                );
+                return print_json(&serde_json::to_value(&tested)?);
             }
-            println!("subject: {subject}");
-            println!("profile: {}", serde_json::to_string(&profile)?);
-            println!("would {decision}");
+            println!("subject: {}", tested.subject);
+            println!("profile: {}", tested.profile);
+            println!("would {}", tested.decision);
             Ok(())
         }
     }

@@ -9,7 +9,7 @@ use anyhow::{bail, Context as _};
 use indicatif::{ProgressBar, ProgressStyle};
 use latchkey_server::admin::{self, UserSpec};
 use latchkey_server::admin_api::{NewUserRequest, PasswordRequest, SessionsEnded, Unlocked, UserView};
-use latchkey_server::federation::identities;
+use latchkey_server::federation::identities::{self, SignInMethods};
 use latchkey_store::Unlinked;
 use reqwest::Method;
 use serde::Deserialize;
@@ -149,9 +149,15 @@ pub async fn run(target: &Target, command: UsersCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UsersCommand::Identities { username, json } => {
-            let ctx = target.local("users identities")?;
-            let user = stored_user(ctx, &target.user(&username).await?).await?;
-            let methods = identities::of_user(ctx.store.as_ref(), &user).await?;
+            let user = target.user(&username).await?;
+            let methods: SignInMethods = match target {
+                Target::Local(ctx) => {
+                    identities::of_user(ctx.store.as_ref(), &stored_user(ctx, &user).await?).await?
+                }
+                Target::Remote(api) => {
+                    api.call(Method::GET, &format!("/users/{}/identities", user.id), None::<&()>).await?
+                }
+            };
             if json {
                 return print_json(&serde_json::to_value(&methods)?);
             }
@@ -165,9 +171,18 @@ pub async fn run(target: &Target, command: UsersCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UsersCommand::Unlink { username, provider } => {
-            let ctx = target.local("users unlink")?;
-            let user = stored_user(ctx, &target.user(&username).await?).await?;
-            match identities::unlink(ctx.store.as_ref(), &user, &provider, ctx.now()).await? {
+            let user = target.user(&username).await?;
+            let ctx = match target {
+                Target::Local(ctx) => ctx,
+                Target::Remote(api) => {
+                    let path = format!("/users/{}/identities/{provider}", user.id);
+                    api.call_empty(Method::DELETE, &path).await?;
+                    println!("unlinked {provider} from {username}");
+                    return Ok(());
+                }
+            };
+            let stored = stored_user(ctx, &user).await?;
+            match identities::unlink(ctx.store.as_ref(), &stored, &provider, ctx.now()).await? {
                 Unlinked::Unlinked => println!("unlinked {provider} from {username}"),
                 Unlinked::NotLinked => bail!("{username} has no identity at {provider:?}"),
                 Unlinked::LastWay => {

@@ -13,6 +13,7 @@ use latchkey_store::on_both_backends;
 on_both_backends!(blocking;
     the_cli_through_the_admin_api_gives_what_it_gives_on_the_database,
     clients_update_on_the_database_and_through_the_api_agree,
+    providers_and_identities_through_the_api_agree_with_the_database,
 );
 
 /// Runs the binary against `server` with the admin credentials, from an empty directory.
@@ -141,4 +142,62 @@ fn clients_update_on_the_database_and_through_the_api_agree(env: Env) {
     let words = "client_credentials needs a confidential client";
     assert!(String::from_utf8_lossy(&remote_refusal.stderr).contains(words), "{remote_refusal:?}");
     assert!(String::from_utf8_lossy(&local_refusal.stderr).contains(words), "{local_refusal:?}");
+}
+
+/// `providers` (every subcommand) and `users identities|unlink` give through the API what
+/// they give on the database; the upstream client secret is never printed.
+fn providers_and_identities_through_the_api_agree_with_the_database(env: Env) {
+    let app = env.alice_and_app();
+    let ops = env.run_ok_json(&["clients", "add", "ops", "--admin", "--json"], "");
+    let admin =
+        (ops["client_id"].as_str().unwrap().to_owned(), ops["client_secret"].as_str().unwrap().to_owned());
+    let server = ServerProcess::start(&env, &[]);
+
+    let add = ["providers", "add", "gh", "--preset", "github", "--client-id", "Iv1.abc"];
+    let add = [&add[..], &["--client-secret-stdin", "--linking", "prompt", "--json"]].concat();
+    let added = remote_json(&server, &admin, &add, "gh-secret-value\n");
+    assert_eq!((&added["name"], &added["linking"]), (&"gh".into(), &"prompt".into()));
+    assert_eq!(added["redirect_uri"], format!("{}/federation/gh/callback", server.issuer));
+    // The redirect URIs start with the issuer, which this directory's configuration does not set.
+    let list = ["providers", "list", "--json"];
+    let without_redirect_uris = |mut list: Value| {
+        for provider in list.as_array_mut().unwrap() {
+            provider.as_object_mut().unwrap().remove("redirect_uri");
+        }
+        list
+    };
+    let local = without_redirect_uris(env.run_ok_json(&list, ""));
+    assert_eq!(
+        local,
+        without_redirect_uris(serde_json::json!([added])),
+        "the server's provider is in the database"
+    );
+    assert_eq!(without_redirect_uris(remote_json(&server, &admin, &list, "")), local);
+    assert!(!local.to_string().contains("gh-secret-value"));
+
+    let claims = env.dir.path().join("claims.json");
+    std::fs::write(&claims, r#"{"id": 42, "email": "octo@example.com", "email_verified": true}"#).unwrap();
+    let dry = ["providers", "test-mapping", "gh", "--claims", claims.to_str().unwrap(), "--json"];
+    let remote_dry = remote_json(&server, &admin, &dry, "");
+    assert_eq!(remote_dry, env.run_ok_json(&dry, ""));
+    assert!(remote_dry["decision"].as_str().unwrap().starts_with("create a new user"), "{remote_dry}");
+
+    let restricted = remote(&server, &admin, &["providers", "restrict", "--client", &app, "gh"], "");
+    let offers = format!("client {app} offers: the password form, gh\n");
+    assert_eq!(String::from_utf8_lossy(&restricted.stdout), offers);
+    let unknown = remote(&server, &admin, &["providers", "restrict", "--client", "nobody", "gh"], "");
+    assert!(!unknown.status.success());
+
+    let identities = ["users", "identities", "alice", "--json"];
+    let methods = remote_json(&server, &admin, &identities, "");
+    assert_eq!(methods, serde_json::json!({"password": true, "identities": []}));
+    assert_eq!(env.run_ok_json(&identities, ""), methods);
+    let unlink = remote(&server, &admin, &["users", "unlink", "alice", "gh"], "");
+    assert!(!unlink.status.success() && !env.run(&["users", "unlink", "alice", "gh"], "").status.success());
+    assert!(String::from_utf8_lossy(&unlink.stderr).contains("no such identity"), "{unlink:?}");
+
+    let removed = remote_json(&server, &admin, &["providers", "remove", "gh", "--json"], "");
+    assert_eq!(removed["removed"], "gh");
+    assert_eq!(env.run_ok_json(&list, ""), serde_json::json!([]));
+    assert!(!remote(&server, &admin, &["providers", "remove", "gh"], "").status.success());
 }
