@@ -123,7 +123,7 @@ async fn providers_are_registered_listed_updated_and_removed_and_never_show_thei
     let dry: Value =
         admin(&server, &token, Method::POST, url).json(&claims).send().await.unwrap().json().await.unwrap();
     assert_eq!((&dry["subject"], &dry["profile"]["email"]), (&json!("s1"), &json!("a@example.com")));
-    let (app, _) = server.add_client(ClientKind::Public, &[GrantType::AuthorizationCode], "").await;
+    let (app, _) = server.add_client(ClientKind::Public, &[GrantType::Password], "").await;
     let options = json!({"providers": ["gh"], "password_login": false});
     let url = format!("/clients/{app}/providers");
     let offered = admin(&server, &token, Method::PUT, &url).json(&options).send().await.unwrap();
