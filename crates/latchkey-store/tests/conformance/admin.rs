@@ -52,23 +52,39 @@ pub async fn concurrent_user_updates_with_one_version_have_one_winner(db: TestDa
     let first = db.store().await;
     first.create_user(&new_user("u1", "alice"), NOW).await.unwrap();
     let stores: Vec<Arc<dyn Store>> = vec![Arc::new(first), Arc::new(db.store().await)];
-    let barrier = Arc::new(tokio::sync::Barrier::new(8));
-    let attempts: Vec<_> = (0..8)
-        .map(|i| {
-            let (store, barrier) = (stores[i % 2].clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                store.update_user(&update(0, &format!("admin{i}@example")), NOW + 1).await.unwrap()
-            })
-        })
-        .collect();
-    let mut winners = Vec::new();
-    for attempt in attempts {
-        winners.extend(attempt.await.unwrap());
-    }
+    let winners = eight_at_once(&stores, |store, i| async move {
+        store.update_user(&update(0, &format!("admin{i}@example")), NOW + 1).await.unwrap()
+    })
+    .await;
     assert_eq!(winners.len(), 1, "exactly one update with version 0 wins");
     let stored = stores[0].user_by_id("u1").await.unwrap().unwrap();
     assert_eq!((stored.version, stored.email), (1, winners[0].email.clone()));
+}
+
+/// Runs `attempt` eight times at once, alternately on each of `stores` (pools on one
+/// database: server processes), all released together; what the attempts returned.
+pub async fn eight_at_once<T, F, Fut>(stores: &[Arc<dyn Store>], attempt: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(Arc<dyn Store>, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Option<T>> + Send,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(8));
+    let attempts: Vec<_> = (0..8)
+        .map(|i| {
+            let (store, barrier, attempt) =
+                (stores[i % stores.len()].clone(), barrier.clone(), attempt.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                attempt(store, i).await
+            })
+        })
+        .collect();
+    let mut done = Vec::new();
+    for attempt in attempts {
+        done.extend(attempt.await.unwrap());
+    }
+    done
 }
 
 pub async fn deleting_a_user_and_rotating_a_client_secret(db: TestDatabase) {

@@ -7,9 +7,11 @@ use std::sync::Arc;
 use latchkey_core::key_rotation::{KeyPurpose, KeyState};
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{
-    AdminPageStore, FederationStore, KeyStore, SessionFilter, SessionStore, Store, UserStore,
+    AdminPageStore, FederationStore, KeyStore, SessionFilter, SessionStore, Store, UpstreamProviderRecord,
+    UserStore,
 };
 
+use super::admin::eight_at_once;
 use super::federation::provider;
 use super::keys_and_audit::key;
 use super::{new_session, new_user, seeded, NOW};
@@ -59,9 +61,7 @@ pub async fn a_provider_update_is_compare_and_swap_on_version(db: TestDatabase) 
     for name in ["google", "acme", "github"] {
         store.create_upstream_provider(&provider(name)).await.unwrap();
     }
-    let names = |page: Vec<latchkey_store::UpstreamProviderRecord>| {
-        page.into_iter().map(|p| p.name).collect::<Vec<_>>()
-    };
+    let names = |page: Vec<UpstreamProviderRecord>| page.into_iter().map(|p| p.name).collect::<Vec<_>>();
     assert_eq!(names(store.upstream_providers_page(None, 2).await.unwrap()), ["acme", "github"]);
     assert_eq!(names(store.upstream_providers_page(Some("github"), 2).await.unwrap()), ["google"]);
 
@@ -91,22 +91,11 @@ pub async fn concurrent_provider_updates_with_one_version_have_one_winner(db: Te
     let first = seeded(&db).await;
     first.create_upstream_provider(&provider("google")).await.unwrap();
     let stores: Vec<Arc<dyn Store>> = vec![Arc::new(first), Arc::new(db.store().await)];
-    let barrier = Arc::new(tokio::sync::Barrier::new(8));
-    let attempts: Vec<_> = (0..8)
-        .map(|i| {
-            let (store, barrier) = (stores[i % 2].clone(), barrier.clone());
-            tokio::spawn(async move {
-                let mut change = provider("google");
-                change.client_id = format!("admin{i}");
-                barrier.wait().await;
-                store.update_upstream_provider(&change, 0).await.unwrap()
-            })
-        })
-        .collect();
-    let mut winners = Vec::new();
-    for attempt in attempts {
-        winners.extend(attempt.await.unwrap());
-    }
+    let winners = eight_at_once(&stores, |store, i| async move {
+        let change = UpstreamProviderRecord { client_id: format!("admin{i}"), ..provider("google") };
+        store.update_upstream_provider(&change, 0).await.unwrap()
+    })
+    .await;
     assert_eq!(winners.len(), 1, "exactly one update with version 0 wins");
     let stored = stores[0].upstream_provider("google").await.unwrap().unwrap();
     assert_eq!((stored.version, stored.client_id), (1, winners[0].client_id.clone()));
