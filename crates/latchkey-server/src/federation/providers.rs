@@ -1,7 +1,8 @@
-//! Configured upstream providers (`docs/architecture.md`, "Federation"): registering one
-//! (`latchkey providers add`, shared by the CLI and the tests), and turning a stored row back
-//! into the [`ProviderConfig`] the upstream client takes, plus what the flow needs (the
-//! linking policy, whether users may be created).
+//! Configured upstream providers (`docs/architecture.md`, "Federation"): registering one and
+//! updating it under one set of checks (`record_of`; for `latchkey providers add`,
+//! `/admin/providers` and the tests), and turning a stored row back into the
+//! [`ProviderConfig`] the upstream client takes, plus what the flow needs (the linking
+//! policy, whether users may be created).
 //!
 //! The client secret is sealed under the master key (AES-256-GCM, as signing keys are), with
 //! the provider's name as associated data, so a sealed secret copied to another row does not
@@ -142,9 +143,10 @@ pub async fn update_provider(
     now: i64,
 ) -> anyhow::Result<Option<UpstreamProviderRecord>> {
     ensure!(spec.name == current.name, "a provider's name cannot change");
-    let sealed = match spec.client_secret.is_empty() {
-        true => current.sealed_client_secret.clone(),
-        false => sealer.seal_secret(&spec.name, &spec.client_secret)?,
+    let sealed = if spec.client_secret.is_empty() {
+        current.sealed_client_secret.clone()
+    } else {
+        sealer.seal_secret(&spec.name, &spec.client_secret)?
     };
     let record = UpstreamProviderRecord { created_at: current.created_at, ..record_of(spec, sealed, now)? };
     Ok(store.update_upstream_provider(&record, expected_version).await?)
