@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Token-endpoint throughput and memory: Latchkey beside two reference servers measured in the
 # same run (node-oidc-provider and Glewlwyd, ../shared/bench), then the log-level comparison,
-# a login burst and flood, and two and three processes on one PostgreSQL database.
+# a login burst and flood, DPoP beside bearer, and two and three processes on one PostgreSQL
+# database.
 #
 # Every server runs pinned to CPU 0 and every load generator (../shared/bench/oauth-bench) to
 # CPU 1, with the same concurrency and duration. Latchkey is measured on SQLite (durable: WAL,
@@ -10,11 +11,13 @@
 # Usage: scripts/bench.sh [seconds=5] [concurrency=16]        (documented in BENCHMARKS.md)
 # Environment:
 #   BENCH_RUNS=N       every measurement N times, alternating; the table shows medians (1)
-#   BENCH_PARTS="..."  any of: refs sqlite logs flood postgres scale (all)
+#   BENCH_PARTS="..."  any of: refs sqlite dpop logs flood postgres scale (all)
 #   BENCH_BINS="a=/path/one b=/path/two"   Latchkey binaries to compare side by side, each
 #                      measured in every run (default: this tree's release build)
 #   BENCH_POSTGRES=URL   admin URL (postgres://postgres@127.0.0.1:5432/test)
 #   BENCH_SHARED=DIR              the shared bench folder (../shared/bench beside the checkout)
+#   BENCH_DPOP_LOAD=PATH          the dpop part's generator (default: this tree's release build
+#                                 of latchkey-client's `dpop_load` example)
 # (Not LATCHKEY_*: the server reads every LATCHKEY_ variable as a setting and refuses unknown ones.)
 # About 2.5 minutes per run at 5 s; `BENCH_RUNS=3` stays under 10 minutes.
 set -euo pipefail
@@ -23,7 +26,7 @@ shared=${BENCH_SHARED:-$root/../shared/bench}
 secs=${1:-5}
 conc=${2:-16}
 runs=${BENCH_RUNS:-1}
-parts=" ${BENCH_PARTS:-refs sqlite logs flood postgres scale} "
+parts=" ${BENCH_PARTS:-refs sqlite dpop logs flood postgres scale} "
 pg_admin=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
 out=$(mktemp -d)
 results=$out/results.tsv # label <TAB> measurement <TAB> one JSON object
@@ -36,6 +39,11 @@ if [ -z "${BENCH_BINS:-}" ]; then
   BENCH_BINS="latchkey=$root/target/release/latchkey"
 fi
 has() { [[ $parts == *" $1 "* ]]; }
+dpop_gen=${BENCH_DPOP_LOAD:-}
+if has dpop && [ -z "$dpop_gen" ]; then # proofs need a signer: the SDK's, in `dpop_load`
+  cargo build --release --quiet -p latchkey-client --example dpop_load --manifest-path "$root/Cargo.toml"
+  dpop_gen=$root/target/release/examples/dpop_load
+fi
 pg_up() { psql "$pg_admin" -qc 'select 1' >/dev/null 2>&1; }
 record() { # label measurement < JSON lines (oauth-bench's, or {"rss_kb": N} ...)
   while IFS= read -r line; do printf '%s\t%s\t%s\n' "$1" "$2" "$line" >>"$results"; done
@@ -46,6 +54,7 @@ load() { # label measurement oauth-bench arguments... (the run's concurrency and
   [[ " $* " == *" --seconds "* ]] || defaults+=(--seconds "$secs")
   taskset -c 1 "$gen" "${defaults[@]}" "$@" | record "$label" "$what"
 }
+dpop_load() { local gen=$dpop_gen; load "$@"; } # load, with dpop_load as the generator
 rss() { echo "{\"rss_kb\": $(ps -o rss= -p "$1" | tr -d ' ')}"; }
 
 # --- one Latchkey instance: database, user, client, then serve ---------------------------------
@@ -57,10 +66,11 @@ setup_latchkey() { # database-url-or-empty
       --grant client_credentials,password,refresh_token --scope api --json |
     python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["client_id"], c["client_secret"])')
 }
+# Every process on one database serves one issuer (not each its own listen address).
+issuer=http://127.0.0.1:18000
 serve() { # log-level -> sets port pid (one more process on the same data and database)
   port=$((18000 + RANDOM % 2000))
-  # Every process on one database serves one issuer (not each its own listen address).
-  LATCHKEY_ISSUER=http://127.0.0.1:18000 LATCHKEY_LOG=$1 taskset -c 0 "$bin" --data-dir "$data" "${db[@]}" serve --listen "127.0.0.1:$port" \
+  LATCHKEY_ISSUER=$issuer LATCHKEY_LOG=$1 taskset -c 0 "$bin" --data-dir "$data" "${db[@]}" serve --listen "127.0.0.1:$port" \
     >/dev/null 2>"$out/serve.$port.log" & pid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done
   echo "latchkey did not start on $port:" >&2; tail -n 5 "$out/serve.$port.log" >&2; return 1
@@ -81,6 +91,16 @@ token_runs() { # label port: client credentials then refresh, chained rotations
   mint_tokens "$2" "$conc" "$out/tokens"
   load "$1" refresh --mode refresh --url "$url" --client-id="$client" --client-secret="$secret" --tokens "$out/tokens"
 }
+dpop_runs() { # label port: bearer, then DPoP, with the same generator and client
+  # The proofs name the issuer's token endpoint (its htu); --connect reaches this process.
+  local args=(--url "$issuer/token" --connect "127.0.0.1:$2" --client-id="$client" --client-secret="$secret"
+    --scope api --username bench --password horse-battery-0123) mode what
+  for mode in client-credentials refresh; do
+    what=${mode/client-credentials/cc}
+    dpop_load "$1" "dpop_${what}_bearer" --mode "$mode" "${args[@]}" --bearer
+    dpop_load "$1" "dpop_$what" --mode "$mode" "${args[@]}"
+  done
+}
 stop() { kill "$@" 2>/dev/null || true; for p in "$@"; do wait "$p" 2>/dev/null || true; done; }
 
 # --- scenarios ---------------------------------------------------------------------------------
@@ -88,6 +108,7 @@ sqlite_and_logs() { # label: warn level (RSS idle, after load), then info level
   setup_latchkey ""
   serve warn; rss $pid | record "$1" idle
   token_runs "$1" $port; rss $pid | record "$1" after_load
+  if has dpop; then dpop_runs "$1" $port; fi
   if has flood; then flood "$1"; fi
   stop $pid
   if has logs; then serve info; token_runs "$1 (info)" $port; stop $pid; fi
@@ -175,7 +196,7 @@ for run in $(seq "$runs"); do
   fi
   for spec in $BENCH_BINS; do
     label=${spec%%=*}; bin=${spec#*=}
-    if has sqlite || has logs || has flood; then sqlite_and_logs "$label"; fi
+    if has sqlite || has dpop || has logs || has flood; then sqlite_and_logs "$label"; fi
     if (has postgres || has scale) && pg_up; then postgres_run "$label"; fi
   done
 done

@@ -1,7 +1,7 @@
 """The table of scripts/bench.sh: medians over its runs, with ratios to the references.
 
-Input: one line per measurement, `label <TAB> measurement <TAB> JSON` (oauth-bench's line,
-`{"rss_kb": N}`, `{"peer_rss_kb": N}` or `{"agreed": N, "rounds": M}`).
+Input: one line per measurement, `label <TAB> measurement <TAB> JSON` (the line of oauth-bench
+or of dpop_load, `{"rss_kb": N}`, `{"peer_rss_kb": N}` or `{"agreed": N, "rounds": M}`).
 """
 import json
 import statistics
@@ -52,6 +52,12 @@ def fmt(value, unit=""):
     return f"{value:,.0f}"
 
 
+def header(*columns):
+    """A Markdown table's first two lines, after a blank line."""
+    print(f"\n| {' | '.join(columns)} |")
+    print("|---" * len(columns) + "|")
+
+
 def ratio(value, base):
     return f" ({value / base:.1f}×)" if value and base else ""
 
@@ -67,8 +73,7 @@ def main(path):
     labels = list(dict.fromkeys(label for label, _ in rows))
     servers = [label for label in labels if (label, "cc") in rows and "×" not in label]
     refs = {ref: (median(rows, (ref, "cc"), "rps"), median(rows, (ref, "refresh"), "rps")) for ref in REFS}
-    print("\n| server | client credentials/s | p99 | refresh/s | p99 | RSS idle | RSS after load |")
-    print("|---|---|---|---|---|---|---|")
+    header("server", "client credentials/s", "p99", "refresh/s", "p99", "RSS idle", "RSS after load")
     for label in servers:
         cc, rf = median(rows, (label, "cc"), "rps"), median(rows, (label, "refresh"), "rps")
         vs = "" if label in REFS else ratios(cc, [refs[r][0] for r in REFS])
@@ -81,8 +86,7 @@ def main(path):
 
     logged = [label for label in servers if f"{label} (info)" in labels]
     if logged:
-        print("\n| log level | client credentials/s | info/warn | refresh/s | info/warn |")
-        print("|---|---|---|---|---|")
+        header("log level", "client credentials/s", "info/warn", "refresh/s", "info/warn")
         for label in logged:
             w_cc, i_cc = median(rows, (label, "cc"), "rps"), median(rows, (f"{label} (info)", "cc"), "rps")
             w_rf, i_rf = median(rows, (label, "refresh"), "rps"), median(rows, (f"{label} (info)", "refresh"), "rps")
@@ -91,9 +95,8 @@ def main(path):
 
     flooded = [label for label in servers if (label, "refresh_flood") in rows]
     if flooded:
-        print("\n| logins | RSS after 64 at once | one login | logins/s (÷ 1 core / one login) "
-              "| refresh/s quiet → flood | JWKS p99 quiet → flood | RSS after flood |")
-        print("|---|---|---|---|---|---|---|")
+        header("logins", "RSS after 64 at once", "one login", "logins/s (÷ 1 core / one login)",
+               "refresh/s quiet → flood", "JWKS p99 quiet → flood", "RSS after flood")
         for label in flooded:
             one = median(rows, (label, "login_single"), "p50_us")
             logins = median(rows, (label, "login"), "rps")
@@ -105,10 +108,23 @@ def main(path):
                   f"{fmt(median(rows, (label, 'jwks_flood'), 'p99_us'), 'ms')} "
                   f"| {fmt(median(rows, (label, 'after_flood'), 'rss_kb'), 'MB')} |")
 
+    dpop = [label for label in servers if (label, "dpop_cc") in rows]
+    if dpop:
+        header("DPoP (same server and generator)", "client credentials/s bearer → DPoP", "p99",
+               "refresh/s bearer → DPoP", "p99")
+        for label in dpop:
+            cells = []
+            for what in ("cc", "refresh"):
+                bearer, proof = (label, f"dpop_{what}_bearer"), (label, f"dpop_{what}")
+                b, d = median(rows, bearer, "rps"), median(rows, proof, "rps")
+                cells.append(f"{fmt(b)} → {fmt(d)}{ratio(d, b)} "
+                             f"| {fmt(median(rows, bearer, 'p99_us'), 'ms')} → "
+                             f"{fmt(median(rows, proof, 'p99_us'), 'ms')}")
+            print(f"| {label} | {' | '.join(cells)} |")
+
     scaled = [label for label in labels if (label, "refresh_total") in rows]
     if scaled:
-        print("\n| PostgreSQL processes | total refresh/s | vs one process | concurrent refresh: one successor |")
-        print("|---|---|---|---|")
+        header("PostgreSQL processes", "total refresh/s", "vs one process", "concurrent refresh: one successor")
         for label in scaled:
             one = median(rows, (label.rsplit(" ×", 1)[0], "refresh"), "rps")
             all_ = total(rows, (label, "refresh_total"), "rps")

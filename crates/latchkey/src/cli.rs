@@ -149,11 +149,15 @@ pub enum SessionsCommand {
 /// [`latchkey_server::Config`] by [`crate::settings::command`].
 #[derive(Args, Clone, Default)]
 pub struct ServeArgs {
-    /// Create the demo user (with a random password) and a demo public client that may use
-    /// the password grant, and print how to get a token with curl. When they exist already
-    /// (a restart), the password and sessions are kept
+    /// Create the demo user (with a random password), a demo public client that may use
+    /// the password grant and the bank's web client (`bank-web`), and print how to start
+    /// the bank and get a token with curl. When they exist already (a restart), the password
+    /// and sessions are kept; the bank's web client gets a new secret
     #[arg(long)]
     pub demo: bool,
+    /// The port the printed bank command listens on
+    #[arg(long, default_value_t = 8081, requires = "demo")]
+    pub demo_bank_port: u16,
     /// Move the database to the configured issuer. Without it, a process whose issuer differs
     /// from the one stored with the database refuses to start: tokens of one would be
     /// rejected by the other. Tokens issued under the old issuer stop being accepted

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bff;
 pub mod client_update;
 pub mod clients;
+pub mod demo;
 pub mod keys;
 pub mod master_key;
 pub mod providers;

@@ -18,7 +18,7 @@ use reqwest::Method;
 use crate::{Env, ServerProcess, BIN, PASSWORD};
 
 /// A child process killed when dropped.
-struct Killed(Child);
+pub struct Killed(pub Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -27,7 +27,7 @@ impl Drop for Killed {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::commands::{read_demo_banner, wait_with_timeout};
+use crate::commands::{serve_demo, wait_with_timeout};
 use latchkey_store::on_both_backends;
 
 use crate::{Env, BIN};
@@ -106,17 +106,7 @@ fn refresh_status(issuer: &str, client_id: &str, refresh_token: &str) -> u16 {
 }
 
 fn serve_demo_restart_keeps_the_password_and_the_sessions(env: Env) {
-    let serve_demo = |listen: &str| {
-        let mut child = env
-            .command(&["serve", "--demo", "--listen", listen])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let banner = read_demo_banner(&mut child);
-        (child, banner)
-    };
-    let (mut first, banner) = serve_demo("127.0.0.1:0");
+    let (mut first, banner) = serve_demo(&env, &["--listen", "127.0.0.1:0"]);
     let password = banner.password().unwrap().to_owned();
     let (status, login) = demo_login(&banner.issuer, &banner.client_id, &password);
     assert_eq!(status, 200, "{login}");
@@ -125,7 +115,7 @@ fn serve_demo_restart_keeps_the_password_and_the_sessions(env: Env) {
     wait_with_timeout(&mut first, Duration::from_secs(10));
 
     // The restart listens where the first process did: the same issuer (the database keeps it).
-    let (mut second, again) = serve_demo(banner.issuer.trim_start_matches("http://"));
+    let (mut second, again) = serve_demo(&env, &["--listen", banner.issuer.trim_start_matches("http://")]);
     assert_eq!(again.client_id, banner.client_id);
     assert_eq!(again.password(), None, "a restart shows no new password: {}", again.user);
     assert!(again.user.contains("kept"), "the banner says the password is kept: {}", again.user);

@@ -6,6 +6,7 @@ mod admin_api;
 mod backchannel_logout;
 mod bff;
 mod commands;
+mod demo_bank;
 mod dpop;
 #[allow(dead_code)]
 #[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
