@@ -5,8 +5,9 @@
 //!
 //! New recovery codes and removing a factor need a recent authentication with a factor: a
 //! current code (TOTP or recovery) entered in the same form, checked through the throttle like
-//! every code. The last factor of a user who has a live session with a client whose policy is
-//! `required` cannot be removed: that client would lead them straight back to enrolment.
+//! every code. The last factor (an authenticator app or passkey) of a user who has a live
+//! session with a client whose policy is `required` cannot be removed
+//! ([`mfa::last_factor_kept`]): that client would lead them straight back to enrolment.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -49,7 +50,10 @@ pub async fn section(state: &AppState, user: &User, shown: Shown) -> Result<Fact
     })
 }
 
-const WRONG_CODE: &str = "That code is not valid.";
+pub(super) const WRONG_CODE: &str = "That code is not valid.";
+/// The refusal of the last factor's removal ([`mfa::last_factor_kept`]).
+pub(super) const LAST_FACTOR: &str = "An application you are signed in to requires two-step verification: \
+                                      this is your last second factor and cannot be removed.";
 
 pub async fn totp_begin(
     State(state): State<AppState>,
@@ -120,12 +124,9 @@ pub async fn remove_factor(
     if codes::check(&state, &user, form.get("code").unwrap_or_default()).await? == CodeCheck::Refused {
         return Ok(page(&state, &headers, &user, None, Some(WRONG_CODE)).await?);
     }
-    let enrolled = mfa::enrolled(&state, &user.id).await?;
-    let last = enrolled == [SecondFactor::Totp];
-    if last && state.store.has_session_with_mfa_required_client(&user.id, state.clock.now()).await? {
-        let error = "An application you are signed in to requires two-step verification: \
-                     this authenticator is your last second factor and cannot be removed.";
-        return Ok(page(&state, &headers, &user, None, Some(error)).await?);
+    let left = mfa::enrolled(&state, &user.id).await?.into_iter().filter(|f| *f != SecondFactor::Totp);
+    if mfa::last_factor_kept(&state, &user.id, &left.collect::<Vec<_>>()).await? {
+        return Ok(page(&state, &headers, &user, None, Some(LAST_FACTOR)).await?);
     }
     state.store.remove_totp(&user.id).await?;
     audit(&state, &user, "second_factor_removed").await?;
