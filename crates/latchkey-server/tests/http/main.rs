@@ -62,6 +62,7 @@ mod login_policy;
 mod mail_outbox;
 mod mfa;
 mod mfa_kit;
+mod mfa_passkeys;
 #[path = "../federation_upstream/native_app.rs"]
 mod native_app;
 mod native_redirect;
