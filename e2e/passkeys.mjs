@@ -2,11 +2,12 @@
 // Playwright, with Chrome's virtual authenticator (CDP WebAuthn domain: CTAP2, resident keys,
 // user verification) standing in for a phone or a security key. The user registers a passkey
 // on the account page, signs out, signs in without a password, and the client's tokens say
-// so (`amr`). Then the attacker's side: an assertion made for another origin (a phishing
+// so (`amr`); on a client that requires a second factor, the password then the passkey
+// ("Use a passkey") sign in, and the tokens say both. Then the attacker's side: an assertion made for another origin (a phishing
 // site's) and a credential claiming another user are refused, and so is a removed passkey.
 //
 // Environment: ISSUER (http://localhost:<port>: WebAuthn needs a domain, not an IP),
-// CLIENT_ID (a public client), REDIRECT_URI (its redirect URI: a page of the issuer, so the
+// CLIENT_ID (a public client), MFA_CLIENT_ID (one with mfa=required), REDIRECT_URI (its redirect URI: a page of the issuer, so the
 // browser lands somewhere real), USERNAME and PASSWORD of a user,
 // SCREENSHOT_DIR, CHROMIUM (optional).
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ import { env } from './lib.mjs';
 
 const issuer = env('ISSUER').replace(/\/$/, '');
 const clientId = env('CLIENT_ID');
+const mfaClientId = env('MFA_CLIENT_ID');
 const username = env('USERNAME');
 const password = env('PASSWORD');
 const screenshots = env('SCREENSHOT_DIR');
@@ -38,11 +40,11 @@ async function withAuthenticator(tab) {
 }
 
 /** Starts the authorization request and waits for the login page; returns the PKCE verifier. */
-async function openLogin(tab) {
+async function openLogin(tab, client = clientId) {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const query = new URLSearchParams({
-    response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'openid offline_access',
+    response_type: 'code', client_id: client, redirect_uri: redirectUri, scope: 'openid offline_access',
     code_challenge: challenge, code_challenge_method: 'S256', state: 'xyz', nonce: 'n-0S6_WzA2Mj',
   });
   await tab.goto(`${issuer}/authorize?${query}`);
@@ -61,11 +63,11 @@ async function codeAfterSignIn(tab) {
   return code;
 }
 
-async function tokens(code, verifier) {
+async function tokens(code, verifier, client = clientId) {
   const response = await fetch(`${issuer}/token`, {
     method: 'POST',
     body: new URLSearchParams({
-      grant_type: 'authorization_code', code, code_verifier: verifier, client_id: clientId, redirect_uri: redirectUri,
+      grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client, redirect_uri: redirectUri,
     }),
   });
   const body = await response.json();
@@ -158,6 +160,23 @@ await runInChromium('passkeys', screenshots, async (context, tab) => {
   await tab.goto(`${issuer}/account`);
   await tab.locator('li[data-passkey="laptop"]', { hasText: 'last used' }).waitFor();
   console.log('passkeys: passwordless sign-in, amr ["hwk","mfa"] in the ID and access tokens: ok');
+
+  // The password, then the passkey as the second factor of a client that requires one.
+  await signOut(tab);
+  const mfaVerifier = await openLogin(tab, mfaClientId);
+  await tab.getByLabel('Username').fill(username);
+  await tab.getByLabel('Password', { exact: true }).fill(password);
+  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await tab.getByRole('button', { name: 'Use a passkey' }).click();
+  const twoFactors = await tokens(await codeAfterSignIn(tab), mfaVerifier, mfaClientId);
+  assert.deepEqual(claims(twoFactors.id_token).amr, ['pwd', 'hwk', 'mfa']);
+  assert.equal(claims(twoFactors.access_token).acr, 'urn:latchkey:acr:mfa');
+  // Its session ends, so that the passkey is no longer a factor that client holds on to.
+  const revoked = await fetch(`${issuer}/revoke`, {
+    method: 'POST', body: new URLSearchParams({ token: twoFactors.refresh_token, client_id: mfaClientId }),
+  });
+  assert.equal(revoked.status, 200);
+  console.log('passkeys: the password then a passkey as second factor, amr ["pwd","hwk","mfa"]: ok');
 
   // A phishing origin's assertion, relayed to the real login page, is refused: its
   // clientDataJSON names the other origin and its authenticator data the other relying party.

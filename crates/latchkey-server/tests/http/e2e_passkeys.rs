@@ -1,6 +1,7 @@
 //! Passkeys end to end in headless Chromium with Chrome's virtual authenticator
 //! (`e2e/passkeys.mjs`): registration on the account page, a passwordless sign-in whose
-//! tokens carry `amr` `["hwk","mfa"]`, and refusals seen from the attacker's side (an
+//! tokens carry `amr` `["hwk","mfa"]`, the password then the passkey as the second factor of
+//! a client that requires one (`["pwd","hwk","mfa"]`), and refusals seen from the attacker's side (an
 //! assertion for another origin, a credential claiming another user, a removed passkey).
 //!
 //! WebAuthn needs a domain for its relying party, not an IP address, so the issuer is
@@ -13,6 +14,7 @@ use std::time::Duration;
 use latchkey_core::client::ClientKind;
 use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_core::grant::GrantType;
+use latchkey_core::mfa::MfaPolicy;
 use latchkey_store::testing::TestDatabase;
 
 use crate::e2e::{available, e2e_dir};
@@ -38,12 +40,25 @@ async fn chromium_registers_a_passkey_and_signs_in_with_it_alone() {
             |spec| spec.redirect_uris = vec![redirect_uri.clone()],
         )
         .await;
+    // A client that requires a second factor: the password, then the passkey.
+    let (mfa_client_id, _) = server
+        .add_client_with(
+            ClientKind::Public,
+            &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            "openid offline_access",
+            |spec| {
+                spec.redirect_uris = vec![redirect_uri.clone()];
+                spec.mfa = MfaPolicy::Required;
+            },
+        )
+        .await;
     let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots/passkeys");
     let run = tokio::process::Command::new("node")
         .arg("passkeys.mjs")
         .current_dir(e2e_dir())
         .env("ISSUER", &issuer)
         .env("CLIENT_ID", &client_id)
+        .env("MFA_CLIENT_ID", &mfa_client_id)
         .env("REDIRECT_URI", &redirect_uri)
         .env("USERNAME", "alice")
         .env("PASSWORD", PASSWORD)
