@@ -14,6 +14,7 @@ mod testkit;
 mod facebook_stand_in;
 
 mod account;
+mod account_factors;
 mod account_page;
 mod admin_auth;
 mod admin_clients;
