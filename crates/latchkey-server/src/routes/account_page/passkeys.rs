@@ -18,7 +18,7 @@ use latchkey_core::federation_linking::recent_enough_to_link;
 use latchkey_core::OAuthError;
 use latchkey_store::BrowserSession;
 
-use super::actions::checked;
+use super::actions::AccountForm;
 use super::factors::LAST_FACTOR;
 use super::{page, signed_in};
 use crate::error::ApiError;
@@ -56,12 +56,8 @@ pub async fn passkey_options(
 pub async fn add_passkey(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { form, user, .. }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (form, _, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
     let (handle, credential, name) = (
         form.get("ceremony").unwrap_or_default(),
         form.get("credential").unwrap_or_default(),
@@ -83,12 +79,8 @@ pub async fn add_passkey(
 pub async fn remove_passkey(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { form, session, user }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (form, session, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
     let code = form.get("code").unwrap_or_default();
     let proven = (recent(&state, &session) && session.method.is_multi_factor())
         || (!code.trim().is_empty() && codes::check(&state, &user, code).await? != CodeCheck::Refused);

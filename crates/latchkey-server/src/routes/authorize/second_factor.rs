@@ -33,12 +33,29 @@ const WRONG_CODE: &str = "That code is not valid. Try the next one your app show
 /// The one message of a form whose interaction or session is gone.
 pub(super) const EXPIRED: &str = "This sign-in form has expired. Go back to the application and try again.";
 
-/// The passkey ceremony of these pages at `options` and `action`, when this deployment can
-/// have passkeys ([`crate::passkeys::available`]).
-fn passkey_form(state: &AppState, options: Endpoint, action: Endpoint) -> Option<(String, String, String)> {
+/// Renders one of these pages: its code form posting to `action` with the sealed
+/// `interaction`, and the passkey ceremony at `passkey` (its options and its answer) when this
+/// deployment can have passkeys ([`crate::passkeys::available`]).
+fn render_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    interaction: &Interaction,
+    (action, error): (Endpoint, Option<&str>),
+    passkey: Option<(Endpoint, Endpoint)>,
+    render: impl FnOnce(&CodeForm<'_>, Option<&PasskeySignIn<'_>>) -> Response,
+) -> Result<Response, ApiError> {
     let urls = &state.urls;
-    crate::passkeys::available(state)
-        .then(|| (urls.path(Endpoint::PasskeyScript), urls.path(options), urls.path(action)))
+    let passkey = passkey
+        .filter(|_| crate::passkeys::available(state))
+        .map(|(options, answer)| (urls.path(Endpoint::PasskeyScript), urls.path(options), urls.path(answer)));
+    let sealed = interaction.seal(&state.page_mac)?;
+    let action = urls.path(action);
+    forms::with_csrf(state, headers, |csrf| {
+        let form = CodeForm { action: &action, csrf, interaction: Some(&sealed), error };
+        let passkey =
+            passkey.as_ref().map(|(script, options, action)| PasskeySignIn { script, options, action });
+        render(&form, passkey.as_ref())
+    })
 }
 
 /// The second-factor page of `user` for `interaction`: a code for an authenticator app, an
@@ -52,15 +69,12 @@ pub async fn challenge_page(
     error: Option<&str>,
 ) -> Result<Response, ApiError> {
     let enrolled = mfa::enrolled(state, &user.id).await?;
-    let passkey = passkey_form(state, Endpoint::SecondFactorPasskeyOptions, Endpoint::SecondFactorPasskey)
-        .filter(|_| enrolled.contains(&SecondFactor::Passkey));
-    let sealed = interaction.seal(&state.page_mac)?;
-    let action = state.urls.path(Endpoint::SecondFactor);
-    forms::with_csrf(state, headers, |csrf| {
-        let form = CodeForm { action: &action, csrf, interaction: Some(&sealed), error };
-        let passkey =
-            passkey.as_ref().map(|(script, options, action)| PasskeySignIn { script, options, action });
-        pages::challenge_page(&client.name, &form, enrolled.contains(&SecondFactor::Totp), passkey.as_ref())
+    let passkey = enrolled
+        .contains(&SecondFactor::Passkey)
+        .then_some((Endpoint::SecondFactorPasskeyOptions, Endpoint::SecondFactorPasskey));
+    let codes = enrolled.contains(&SecondFactor::Totp);
+    render_form(state, headers, interaction, (Endpoint::SecondFactor, error), passkey, |form, passkey| {
+        pages::challenge_page(&client.name, form, codes, passkey)
     })
 }
 
@@ -82,14 +96,9 @@ pub async fn enrol_page(
     let Some(enrolment) = enrolment else {
         return challenge_page(state, headers, client, user, interaction, None).await;
     };
-    let passkey = passkey_form(state, Endpoint::EnrolPasskeyOptions, Endpoint::EnrolPasskey);
-    let sealed = interaction.seal(&state.page_mac)?;
-    let action = state.urls.path(Endpoint::EnrolTotp);
-    forms::with_csrf(state, headers, |csrf| {
-        let form = CodeForm { action: &action, csrf, interaction: Some(&sealed), error };
-        let passkey =
-            passkey.as_ref().map(|(script, options, action)| PasskeySignIn { script, options, action });
-        pages::enrol_page(&client.name, &enrolment, &form, passkey.as_ref())
+    let passkey = Some((Endpoint::EnrolPasskeyOptions, Endpoint::EnrolPasskey));
+    render_form(state, headers, interaction, (Endpoint::EnrolTotp, error), passkey, |form, passkey| {
+        pages::enrol_page(&client.name, &enrolment, form, passkey)
     })
 }
 
