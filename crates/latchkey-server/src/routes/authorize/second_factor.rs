@@ -58,24 +58,35 @@ fn render_form(
     })
 }
 
-/// The second-factor page of `user` for `interaction`: a code for an authenticator app, an
+/// Whose page: the client of the authorization request, the user signing in, and the
+/// interaction that resumes the request.
+pub struct Step<'a> {
+    pub client: &'a Client,
+    pub user: &'a User,
+    pub interaction: &'a Interaction,
+}
+
+/// The second-factor page of the step's user: a code for an authenticator app, an
 /// assertion for a passkey (whichever they enrolled); `error` makes it a 401.
 pub async fn challenge_page(
     state: &AppState,
     headers: &HeaderMap,
-    client: &Client,
-    user: &User,
-    interaction: &Interaction,
+    step: &Step<'_>,
     error: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let enrolled = mfa::enrolled(state, &user.id).await?;
+    let enrolled = mfa::enrolled(state, &step.user.id).await?;
     let passkey = enrolled
         .contains(&SecondFactor::Passkey)
         .then_some((Endpoint::SecondFactorPasskeyOptions, Endpoint::SecondFactorPasskey));
     let codes = enrolled.contains(&SecondFactor::Totp);
-    render_form(state, headers, interaction, (Endpoint::SecondFactor, error), passkey, |form, passkey| {
-        pages::challenge_page(&client.name, form, codes, passkey)
-    })
+    render_form(
+        state,
+        headers,
+        step.interaction,
+        (Endpoint::SecondFactor, error),
+        passkey,
+        |form, passkey| pages::challenge_page(&step.client.name, form, codes, passkey),
+    )
 }
 
 /// The enrolment page: a new secret, or after a wrong code (`error`) the same one again; and
@@ -83,22 +94,20 @@ pub async fn challenge_page(
 pub async fn enrol_page(
     state: &AppState,
     headers: &HeaderMap,
-    client: &Client,
-    user: &User,
-    interaction: &Interaction,
+    step: &Step<'_>,
     error: Option<&str>,
 ) -> Result<Response, ApiError> {
     let enrolment = match error {
-        None => totp::begin_enrolment(state, user).await?,
-        Some(_) => totp::pending_enrolment(state, user).await?,
+        None => totp::begin_enrolment(state, step.user).await?,
+        Some(_) => totp::pending_enrolment(state, step.user).await?,
     };
     // Enrolled meanwhile (another tab): ask for the code instead.
     let Some(enrolment) = enrolment else {
-        return challenge_page(state, headers, client, user, interaction, None).await;
+        return challenge_page(state, headers, step, None).await;
     };
     let passkey = Some((Endpoint::EnrolPasskeyOptions, Endpoint::EnrolPasskey));
-    render_form(state, headers, interaction, (Endpoint::EnrolTotp, error), passkey, |form, passkey| {
-        pages::enrol_page(&client.name, &enrolment, form, passkey)
+    render_form(state, headers, step.interaction, (Endpoint::EnrolTotp, error), passkey, |form, passkey| {
+        pages::enrol_page(&step.client.name, &enrolment, form, passkey)
     })
 }
 
@@ -110,6 +119,12 @@ pub(super) struct Posted {
     pub session: BrowserSession,
     pub user: User,
     pub client: Client,
+}
+
+impl Posted {
+    pub fn step(&self) -> Step<'_> {
+        Step { client: &self.client, user: &self.user, interaction: &self.interaction }
+    }
 }
 
 /// The interaction `form` carries and the browser session it is bound to, which must be the
@@ -173,10 +188,7 @@ pub async fn second_factor(
     let code = posted.form.get("code").unwrap_or_default();
     match codes::check(&state, &posted.user, code).await? {
         CodeCheck::Accepted(amr) => Ok(redirect_to(&step_up(&state, &posted, amr).await?, &[])),
-        CodeCheck::Refused => {
-            let (client, user, interaction) = (&posted.client, &posted.user, &posted.interaction);
-            Ok(challenge_page(&state, &headers, client, user, interaction, Some(WRONG_CODE)).await?)
-        }
+        CodeCheck::Refused => Ok(challenge_page(&state, &headers, &posted.step(), Some(WRONG_CODE)).await?),
     }
 }
 
@@ -190,8 +202,7 @@ pub async fn enrol_totp(
     let posted = posted(&state, &headers, body).await?;
     let code = posted.form.get("code").unwrap_or_default().trim();
     if !totp::accept(&state, &posted.user.id, code, true).await? {
-        let (client, interaction) = (&posted.client, &posted.interaction);
-        return Ok(enrol_page(&state, &headers, client, &posted.user, interaction, Some(WRONG_CODE)).await?);
+        return Ok(enrol_page(&state, &headers, &posted.step(), Some(WRONG_CODE)).await?);
     }
     let next = step_up(&state, &posted, AMR_OTP).await?;
     let codes = recovery_codes::generate(&state, &posted.user.id).await?;

@@ -74,10 +74,7 @@ pub async fn second_factor_passkey(
     };
     match codes::throttled(&state, &posted.user, finish).await? {
         Some(amr) => Ok(redirect_to(&step_up(&state, &posted, &amr).await?, &[])),
-        None => {
-            let (client, user, interaction) = (&posted.client, &posted.user, &posted.interaction);
-            Ok(challenge_page(&state, &headers, client, user, interaction, Some(PASSKEY_REFUSED)).await?)
-        }
+        None => Ok(challenge_page(&state, &headers, &posted.step(), Some(PASSKEY_REFUSED)).await?),
     }
 }
 
@@ -119,9 +116,6 @@ pub async fn enrol_passkey(
             tracing::info!(user_id = %posted.user.id, "passkey enrolled during sign-in");
             Ok(redirect_to(&resume_url(&state, &posted)?, &[]))
         }
-        Err(refusal) => {
-            let (client, user, interaction) = (&posted.client, &posted.user, &posted.interaction);
-            Ok(enrol_page(&state, &headers, client, user, interaction, Some(refusal.message())).await?)
-        }
+        Err(refusal) => Ok(enrol_page(&state, &headers, &posted.step(), Some(refusal.message())).await?),
     }
 }

@@ -43,14 +43,10 @@ pub async fn check(
         fresh: signed_in.fresh,
         exp: state.clock.now() + INTERACTION_TTL,
     };
+    let step = second_factor::Step { client, user: &signed_in.user, interaction: &interaction };
     let page = match need {
-        SecondFactorNeed::Enrol => {
-            second_factor::enrol_page(state, ctx.headers, client, &signed_in.user, &interaction, None).await?
-        }
-        _ => {
-            second_factor::challenge_page(state, ctx.headers, client, &signed_in.user, &interaction, None)
-                .await?
-        }
+        SecondFactorNeed::Enrol => second_factor::enrol_page(state, ctx.headers, &step, None).await?,
+        _ => second_factor::challenge_page(state, ctx.headers, &step, None).await?,
     };
     Ok(ControlFlow::Break(page))
 }
