@@ -2,7 +2,7 @@
 // authentication"): headless Chromium, driven by Playwright, signs in on a client that
 // requires a second factor as a user who has none. After the password it is led to the
 // enrolment; like a person with an authenticator app, the test reads the key off the page and
-// computes the code (RFC 6238, a few lines below), turns two-step verification on, sees the
+// computes the code (RFC 6238, `totp` in lib.mjs), turns two-step verification on, sees the
 // recovery codes once and continues to the client, whose tokens say `pwd`, `otp`, `mfa`. A
 // second sign-in asks for the code instead of enrolling again.
 //
@@ -11,11 +11,11 @@
 // seconds: the test's clock stands still, and the app's must agree with it), SCREENSHOT_DIR,
 // CHROMIUM (optional).
 import assert from 'node:assert/strict';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 import { runInChromium } from './chromium.mjs';
-import { env } from './lib.mjs';
+import { base32, env, totp } from './lib.mjs';
 
 const issuer = env('ISSUER').replace(/\/$/, '');
 const clientId = env('CLIENT_ID');
@@ -24,23 +24,6 @@ const username = env('USERNAME');
 const password = env('PASSWORD');
 const screenshots = env('SCREENSHOT_DIR');
 const now = Number(env('NOW'));
-
-/** RFC 4648 base32, as an authenticator app reads the key. */
-function base32(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of text.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  return Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
-}
-
-/** RFC 6238 TOTP (RFC 4226 §5.3 truncation): SHA-1, 6 digits, 30 s steps, at `seconds`. */
-function totp(key, seconds) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
