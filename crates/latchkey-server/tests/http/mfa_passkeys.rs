@@ -1,7 +1,9 @@
 //! Passkeys as second factors over HTTP (docs/architecture.md, "Multi-factor
 //! authentication"), with a software authenticator, on both backends: after the password a
 //! `required` client takes alice's passkey, and only hers (another user's and a removed one
-//! are refused; a password alone cannot plant one); tokens say `pwd`, `hwk`, `mfa`. The
+//! are refused; a password alone cannot plant one); tokens say `pwd`, `hwk`, `mfa`. A user
+//! without a factor may enrol a passkey instead of an app; refused passkeys count in the
+//! second-factor throttle like wrong codes. The
 //! last-factor rule counts passkeys: the authenticator app may go while a passkey stays, the
 //! last passkey may not, and removing a passkey needs a factor proved.
 
@@ -22,6 +24,7 @@ use crate::testkit::{assert_oauth_error, TestServer, PASSWORD};
 
 latchkey_store::on_both_backends!(
     a_passkey_is_the_second_factor_after_the_password,
+    a_passkey_enrolled_at_sign_in_is_asked_for_and_throttled_like_codes,
     the_last_factor_rule_counts_passkeys,
 );
 
@@ -107,10 +110,7 @@ async fn a_passkey_is_the_second_factor_after_the_password(db: TestDatabase) {
     assert!(refused.text().await.unwrap().contains(REFUSED));
 
     let stepped = present(&mut browser, &page, &mut laptop).await;
-    assert_eq!(stepped.status(), 303);
-    let redirect = location(&browser.get(&location(&stepped)).await);
-    assert!(redirect.starts_with(REDIRECT_URI), "{redirect}");
-    let tokens: Value = required.exchange(&server, &query_of(&redirect)["code"]).await.json().await.unwrap();
+    let tokens = tokens_after(&server, &required, &mut browser, stepped).await;
     for token in ["access_token", "id_token"] {
         let claims = decode_unverified(tokens[token].as_str().unwrap()).unwrap().1;
         assert_eq!(claims["amr"], json!(["pwd", "hwk", "mfa"]), "{claims}");
@@ -133,6 +133,61 @@ async fn a_passkey_is_the_second_factor_after_the_password(db: TestDatabase) {
     let refused = present(&mut browser, &page, &mut laptop).await;
     assert_eq!(refused.status(), 401);
     assert_eq!(present(&mut browser, &page, &mut phone).await.status(), 303);
+}
+
+/// Follows `response` (the 303 of a completed second factor) to the client; its tokens.
+async fn tokens_after(server: &TestServer, rp: &Rp, browser: &mut Browser, response: Response) -> Value {
+    assert_eq!(response.status(), 303);
+    let redirect = location(&browser.get(&location(&response)).await);
+    assert!(redirect.starts_with(REDIRECT_URI), "{redirect}");
+    rp.exchange(server, &query_of(&redirect)["code"]).await.json().await.unwrap()
+}
+
+async fn a_passkey_enrolled_at_sign_in_is_asked_for_and_throttled_like_codes(db: TestDatabase) {
+    let server = server_at_localhost(db).await;
+    server.add_user("alice", &[]).await;
+    let required = required_rp(&server).await;
+
+    // No factor yet: the enrolment offers a passkey beside the app.
+    let (mut browser, page) = after_password(&server, &required, "alice").await;
+    assert!(
+        page.contains("action=\"/login/enrol-totp\"") && page.contains("Set up a passkey instead"),
+        "{page}"
+    );
+    let (interaction, csrf) = (hidden(&page, "interaction"), hidden(&page, "csrf"));
+    let form = [("csrf", csrf.as_str()), ("interaction", &interaction)];
+    let options: Value =
+        browser.post("/login/enrol-passkey/options", &form, None).await.json().await.unwrap();
+    let mut laptop = SoftAuthenticator::new(&server.issuer);
+    let credential = laptop.register(&options);
+    let ceremony = options["ceremony"].as_str().unwrap();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("interaction", &interaction),
+        ("ceremony", ceremony),
+        ("credential", &credential),
+        ("name", "laptop"),
+    ];
+    let enrolled = browser.post("/login/enrol-passkey", &form, None).await;
+    assert_eq!(enrolled.status(), 303);
+    // Back into the request, which now asks for that passkey.
+    let page = browser.get(&location(&enrolled)).await.text().await.unwrap();
+    assert!(page.contains("Use a passkey"), "{page}");
+    let stepped = present(&mut browser, &page, &mut laptop).await;
+    let tokens = tokens_after(&server, &required, &mut browser, stepped).await;
+    let claims = decode_unverified(tokens["access_token"].as_str().unwrap()).unwrap().1;
+    assert_eq!(claims["amr"], json!(["pwd", "hwk", "mfa"]));
+
+    // Unknown passkeys, six times: then even hers is refused, until the wait is over.
+    let (mut browser, page) = after_password(&server, &required, "alice").await;
+    let mut stranger = SoftAuthenticator::new(&server.issuer);
+    for _ in 0..6 {
+        assert_eq!(present(&mut browser, &page, &mut stranger).await.status(), 401);
+    }
+    assert_eq!(present(&mut browser, &page, &mut laptop).await.status(), 401, "throttled: hers refused");
+    server.clock.advance(3_600);
+    let (mut browser, page) = after_password(&server, &required, "alice").await;
+    assert_eq!(present(&mut browser, &page, &mut laptop).await.status(), 303, "after the wait it works");
 }
 
 async fn remove_passkey(browser: &mut Browser, credential_id: &str, code: &str) -> String {
