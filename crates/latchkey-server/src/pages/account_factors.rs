@@ -57,7 +57,8 @@ pub fn factors_markup(view: &FactorsView, csrf: &str) -> Markup {
                 }
             }
         }
-        @if !view.enrolled.is_empty() {
+        // Recovery codes stand in for the authenticator app (they go with it).
+        @if view.enrolled.contains(&SecondFactor::Totp) {
             p { "Recovery codes left: " (view.recovery_codes_left) }
             (with_code(&view.recovery_codes, csrf, "Make new recovery codes"))
         }
