@@ -47,22 +47,36 @@ async fn after_password(server: &TestServer, rp: &Rp, username: &str) -> (Browse
     (browser, page)
 }
 
-/// Runs the second-factor passkey ceremony of `page` with `authenticator`.
-async fn present(browser: &mut Browser, page: &str, authenticator: &mut SoftAuthenticator) -> Response {
+/// Runs the passkey ceremony at `path` of `page` (its options at `{path}/options`), the
+/// authenticator answering with `answer`; `extra` fields go with the answer.
+async fn ceremony(
+    browser: &mut Browser,
+    page: &str,
+    path: &str,
+    answer: impl FnOnce(&Value) -> String,
+    extra: &[(&str, &str)],
+) -> Response {
     let (interaction, csrf) = (hidden(page, "interaction"), hidden(page, "csrf"));
     let form = [("csrf", csrf.as_str()), ("interaction", &interaction)];
-    let response = browser.post("/login/second-factor/passkey/options", &form, None).await;
+    let response = browser.post(&format!("{path}/options"), &form, None).await;
     assert_eq!(response.status(), 200);
     let options: Value = response.json().await.unwrap();
-    let credential = authenticator.assert(&options);
+    let credential = answer(&options);
     let ceremony = options["ceremony"].as_str().unwrap();
-    let form = [
+    let mut form = vec![
         ("csrf", csrf.as_str()),
         ("interaction", &interaction),
         ("ceremony", ceremony),
         ("credential", &credential),
     ];
-    browser.post("/login/second-factor/passkey", &form, None).await
+    form.extend_from_slice(extra);
+    browser.post(path, &form, None).await
+}
+
+/// Runs the second-factor passkey ceremony of `page` with `authenticator`.
+async fn present(browser: &mut Browser, page: &str, authenticator: &mut SoftAuthenticator) -> Response {
+    ceremony(browser, page, "/login/second-factor/passkey", |options| authenticator.assert(options), &[])
+        .await
 }
 
 /// A browser signed in as `username` (password) with `authenticator` registered as a passkey.
@@ -154,21 +168,10 @@ async fn a_passkey_enrolled_at_sign_in_is_asked_for_and_throttled_like_codes(db:
         page.contains("action=\"/login/enrol-totp\"") && page.contains("Set up a passkey instead"),
         "{page}"
     );
-    let (interaction, csrf) = (hidden(&page, "interaction"), hidden(&page, "csrf"));
-    let form = [("csrf", csrf.as_str()), ("interaction", &interaction)];
-    let options: Value =
-        browser.post("/login/enrol-passkey/options", &form, None).await.json().await.unwrap();
     let mut laptop = SoftAuthenticator::new(&server.issuer);
-    let credential = laptop.register(&options);
-    let ceremony = options["ceremony"].as_str().unwrap();
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("interaction", &interaction),
-        ("ceremony", ceremony),
-        ("credential", &credential),
-        ("name", "laptop"),
-    ];
-    let enrolled = browser.post("/login/enrol-passkey", &form, None).await;
+    let register = |options: &Value| laptop.register(options);
+    let enrolled =
+        ceremony(&mut browser, &page, "/login/enrol-passkey", register, &[("name", "laptop")]).await;
     assert_eq!(enrolled.status(), 303);
     // Back into the request, which now asks for that passkey.
     let page = browser.get(&location(&enrolled)).await.text().await.unwrap();
