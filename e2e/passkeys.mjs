@@ -3,8 +3,9 @@
 // user verification) standing in for a phone or a security key. The user registers a passkey
 // on the account page, signs out, signs in without a password, and the client's tokens say
 // so (`amr`); on a client that requires a second factor, the password then the passkey
-// ("Use a passkey") sign in, and the tokens say both. Then the attacker's side: an assertion made for another origin (a phishing
-// site's) and a credential claiming another user are refused, and so is a removed passkey.
+// ("Use a passkey") sign in, and the tokens say both. Then the attacker's side: an assertion
+// made for another origin (a phishing site's) and a credential claiming another user are
+// refused, and so is a removed passkey, alone or as the second factor.
 //
 // Environment: ISSUER (http://localhost:<port>: WebAuthn needs a domain, not an IP),
 // CLIENT_ID (a public client), MFA_CLIENT_ID (one with mfa=required), REDIRECT_URI (its redirect URI: a page of the issuer, so the
@@ -204,13 +205,51 @@ await runInChromium('passkeys', screenshots, async (context, tab) => {
   await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...stored, signCount: stored.signCount + 30 } });
   console.log('passkeys: a credential claiming another user is refused: ok');
 
-  // Removed from the account (right after a sign-in: recent enough), it signs in no more.
+  // Removed from the account (right after a sign-in with it: recent, a factor), it signs in
+  // no more. A second passkey, on another device (a tab with its own authenticator), stays.
   await passkeySignIn(tab);
+  const phoneTab = await context.newPage();
+  await withAuthenticator(phoneTab);
+  await phoneTab.goto(`${issuer}/account`);
+  await phoneTab.getByLabel('Name of the new passkey').fill('phone');
+  await phoneTab.getByRole('button', { name: 'Add a passkey' }).click();
+  await phoneTab.getByText('The passkey \u201cphone\u201d was added.').waitFor();
   await tab.goto(`${issuer}/account`);
   await tab.getByRole('button', { name: 'Remove laptop' }).click();
   await tab.getByText('The passkey was removed.').waitFor();
   await signOut(tab);
   await passkeySignIn(tab, { refused: true });
   console.log('passkeys: a removed passkey is refused: ok');
+
+  // Nor is it a second factor: the page asks for alice's passkeys (the phone's), and the
+  // removed one, offered anyway (an assertion made without that list), is refused.
+  await openLogin(tab, mfaClientId);
+  await tab.getByLabel('Username').fill(username);
+  await tab.getByLabel('Password', { exact: true }).fill(password);
+  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await tab.getByRole('button', { name: 'Use a passkey' }).waitFor();
+  await tab.evaluate(async () => {
+    const form = document.querySelector('form[data-passkey-options]');
+    const body = new URLSearchParams({ csrf: form.elements.csrf.value, interaction: form.elements.interaction.value });
+    const options = await (await fetch(form.dataset.passkeyOptions, { method: 'POST', body })).json();
+    const bytes = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    const b64 = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer)))
+      .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const credential = await navigator.credentials.get({
+      publicKey: { challenge: bytes(options.publicKey.challenge), userVerification: 'required' },
+    });
+    const r = credential.response;
+    form.elements.ceremony.value = options.ceremony;
+    form.elements.credential.value = JSON.stringify({
+      id: credential.id, rawId: b64(credential.rawId), type: credential.type, extensions: {},
+      response: {
+        clientDataJSON: b64(r.clientDataJSON), authenticatorData: b64(r.authenticatorData),
+        signature: b64(r.signature), userHandle: r.userHandle ? b64(r.userHandle) : null,
+      },
+    });
+    form.submit();
+  });
+  await tab.getByText('That passkey could not be used.').waitFor();
+  console.log('passkeys: a removed passkey is refused as the second factor: ok');
   console.log('passkeys: all checks passed');
 });

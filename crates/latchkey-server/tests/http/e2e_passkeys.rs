@@ -1,8 +1,9 @@
 //! Passkeys end to end in headless Chromium with Chrome's virtual authenticator
 //! (`e2e/passkeys.mjs`): registration on the account page, a passwordless sign-in whose
 //! tokens carry `amr` `["hwk","mfa"]`, the password then the passkey as the second factor of
-//! a client that requires one (`["pwd","hwk","mfa"]`), and refusals seen from the attacker's side (an
-//! assertion for another origin, a credential claiming another user, a removed passkey).
+//! a client that requires one (`["pwd","hwk","mfa"]`), and refusals seen from the attacker's
+//! side (an assertion for another origin, a credential claiming another user, a removed
+//! passkey, alone or as the second factor).
 //!
 //! Beside it, the authenticator app in Chromium (`e2e/mfa.mjs`).
 //!
