@@ -1,8 +1,9 @@
 // The bank's web front end in a real browser: headless Chromium (Debian's package), driven
 // by Playwright, signs in through Latchkey's hosted page, deposits, transfers, reloads, acts
 // in two tabs at once, makes a large transfer once its sign-in is older than the bank allows
-// (the bank's RFC 9470 step-up challenge reaches the page through the BFF, the page sends the
-// user through a step-up sign-in and retries the transfer), and signs out in one tab while
+// (the bank's RFC 9470 step-up challenge, asking for a recent multi-factor sign-in, reaches
+// the page through the BFF; the page sends the user through a step-up sign-in, where alice
+// enrols an authenticator app, and retries the transfer), and signs out in one tab while
 // the other finds itself signed out.
 // Throughout, no token reaches the page: not in a response body, not in document.cookie,
 // not in localStorage or sessionStorage.
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { env } from './lib.mjs';
+import { base32, env, totp } from './lib.mjs';
 
 const bank = new URL(env('BANK_URL'));
 const screenshots = env('SCREENSHOT_DIR');
@@ -65,6 +66,23 @@ async function signIn(tab) {
   await tab.getByLabel('Username').fill(env('USERNAME'));
   await tab.getByLabel('Password').fill(env('PASSWORD'));
   await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await tab.waitForURL((u) => u.origin === bank.origin && !u.pathname.startsWith('/bff/'));
+}
+
+/**
+ * The step-up sign-in the bank asks for: the password, then (alice has no second factor yet)
+ * the enrolment of an authenticator app, whose code the test computes from the key on the
+ * page, the recovery codes, and back to the bank.
+ */
+async function signInWithNewAuthenticator(tab) {
+  await tab.getByLabel('Username').fill(env('USERNAME'));
+  await tab.getByLabel('Password').fill(env('PASSWORD'));
+  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await tab.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
+  const key = base32((await tab.locator('#totp-secret').textContent()).trim());
+  await tab.getByLabel('Code from the app').fill(totp(key, Date.now() / 1000));
+  await tab.getByRole('button', { name: 'Turn on two-step verification' }).click();
+  await tab.getByRole('link', { name: 'Continue' }).click();
   await tab.waitForURL((u) => u.origin === bank.origin && !u.pathname.startsWith('/bff/'));
 }
 
@@ -121,11 +139,12 @@ try {
   await tab.waitForURL((u) => u.origin !== bank.origin || u.pathname.startsWith('/bff/'));
   const challenge = challenges.find((c) => c.includes('insufficient_user_authentication')) ?? '';
   assert.match(challenge, /^Bearer realm=".*", error="insufficient_user_authentication", .*max_age="\d+"$/);
-  await signIn(tab);
+  assert.match(challenge, /acr_values="urn:latchkey:acr:mfa"/, 'the bank asks for a second factor');
+  await signInWithNewAuthenticator(tab);
   await tab.getByRole('status').filter({ hasText: 'Transfer done.' }).waitFor();
   await tab.locator('#balance').filter({ hasText: '573.00' }).waitFor();
   await assertNoTokenInPage(tab);
-  console.log('bank web: a large transfer after an old sign-in steps up and is retried: ok');
+  console.log('bank web: a large transfer after an old sign-in steps up with a second factor and is retried: ok');
 
   // Signing out in one tab signs the other out: its next call gets 401.
   await tab.getByRole('button', { name: 'Sign out' }).click();

@@ -1,5 +1,8 @@
 // Shared helpers for the end-to-end scripts: a tiny cookie jar and the hosted login form,
-// driven with fetch exactly as a browser without JavaScript would drive it.
+// driven with fetch exactly as a browser without JavaScript would drive it; and the code of
+// an authenticator app.
+
+import { createHmac } from 'node:crypto';
 
 export class CookieJar {
   constructor() {
@@ -83,3 +86,21 @@ export function env(name) {
   if (!value) throw new Error(`set ${name}`);
   return value;
 }
+
+/** RFC 4648 base32, as an authenticator app reads the key a page shows. */
+export function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of text.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  return Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+}
+
+/** RFC 6238 TOTP (RFC 4226 §5.3 truncation) of `key`: SHA-1, 6 digits, 30 s steps, at `seconds`. */
+export function totp(key, seconds) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+

@@ -2,11 +2,13 @@
 // Playwright, with Chrome's virtual authenticator (CDP WebAuthn domain: CTAP2, resident keys,
 // user verification) standing in for a phone or a security key. The user registers a passkey
 // on the account page, signs out, signs in without a password, and the client's tokens say
-// so (`amr`). Then the attacker's side: an assertion made for another origin (a phishing
-// site's) and a credential claiming another user are refused, and so is a removed passkey.
+// so (`amr`); on a client that requires a second factor, the password then the passkey
+// ("Use a passkey") sign in, and the tokens say both. Then the attacker's side: an assertion
+// made for another origin (a phishing site's) and a credential claiming another user are
+// refused, and so is a removed passkey, alone or as the second factor.
 //
 // Environment: ISSUER (http://localhost:<port>: WebAuthn needs a domain, not an IP),
-// CLIENT_ID (a public client), REDIRECT_URI (its redirect URI: a page of the issuer, so the
+// CLIENT_ID (a public client), MFA_CLIENT_ID (one with mfa=required), REDIRECT_URI (its redirect URI: a page of the issuer, so the
 // browser lands somewhere real), USERNAME and PASSWORD of a user,
 // SCREENSHOT_DIR, CHROMIUM (optional).
 import assert from 'node:assert/strict';
@@ -18,6 +20,7 @@ import { env } from './lib.mjs';
 
 const issuer = env('ISSUER').replace(/\/$/, '');
 const clientId = env('CLIENT_ID');
+const mfaClientId = env('MFA_CLIENT_ID');
 const username = env('USERNAME');
 const password = env('PASSWORD');
 const screenshots = env('SCREENSHOT_DIR');
@@ -38,11 +41,11 @@ async function withAuthenticator(tab) {
 }
 
 /** Starts the authorization request and waits for the login page; returns the PKCE verifier. */
-async function openLogin(tab) {
+async function openLogin(tab, client = clientId) {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const query = new URLSearchParams({
-    response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'openid offline_access',
+    response_type: 'code', client_id: client, redirect_uri: redirectUri, scope: 'openid offline_access',
     code_challenge: challenge, code_challenge_method: 'S256', state: 'xyz', nonce: 'n-0S6_WzA2Mj',
   });
   await tab.goto(`${issuer}/authorize?${query}`);
@@ -61,11 +64,11 @@ async function codeAfterSignIn(tab) {
   return code;
 }
 
-async function tokens(code, verifier) {
+async function tokens(code, verifier, client = clientId) {
   const response = await fetch(`${issuer}/token`, {
     method: 'POST',
     body: new URLSearchParams({
-      grant_type: 'authorization_code', code, code_verifier: verifier, client_id: clientId, redirect_uri: redirectUri,
+      grant_type: 'authorization_code', code, code_verifier: verifier, client_id: client, redirect_uri: redirectUri,
     }),
   });
   const body = await response.json();
@@ -159,6 +162,23 @@ await runInChromium('passkeys', screenshots, async (context, tab) => {
   await tab.locator('li[data-passkey="laptop"]', { hasText: 'last used' }).waitFor();
   console.log('passkeys: passwordless sign-in, amr ["hwk","mfa"] in the ID and access tokens: ok');
 
+  // The password, then the passkey as the second factor of a client that requires one.
+  await signOut(tab);
+  const mfaVerifier = await openLogin(tab, mfaClientId);
+  await tab.getByLabel('Username').fill(username);
+  await tab.getByLabel('Password', { exact: true }).fill(password);
+  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await tab.getByRole('button', { name: 'Use a passkey' }).click();
+  const twoFactors = await tokens(await codeAfterSignIn(tab), mfaVerifier, mfaClientId);
+  assert.deepEqual(claims(twoFactors.id_token).amr, ['pwd', 'hwk', 'mfa']);
+  assert.equal(claims(twoFactors.access_token).acr, 'urn:latchkey:acr:mfa');
+  // Its session ends, so that the passkey is no longer a factor that client holds on to.
+  const revoked = await fetch(`${issuer}/revoke`, {
+    method: 'POST', body: new URLSearchParams({ token: twoFactors.refresh_token, client_id: mfaClientId }),
+  });
+  assert.equal(revoked.status, 200);
+  console.log('passkeys: the password then a passkey as second factor, amr ["pwd","hwk","mfa"]: ok');
+
   // A phishing origin's assertion, relayed to the real login page, is refused: its
   // clientDataJSON names the other origin and its authenticator data the other relying party.
   const phishingTab = await context.newPage();
@@ -185,13 +205,51 @@ await runInChromium('passkeys', screenshots, async (context, tab) => {
   await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...stored, signCount: stored.signCount + 30 } });
   console.log('passkeys: a credential claiming another user is refused: ok');
 
-  // Removed from the account (right after a sign-in: recent enough), it signs in no more.
+  // Removed from the account (right after a sign-in with it: recent, a factor), it signs in
+  // no more. A second passkey, on another device (a tab with its own authenticator), stays.
   await passkeySignIn(tab);
+  const phoneTab = await context.newPage();
+  await withAuthenticator(phoneTab);
+  await phoneTab.goto(`${issuer}/account`);
+  await phoneTab.getByLabel('Name of the new passkey').fill('phone');
+  await phoneTab.getByRole('button', { name: 'Add a passkey' }).click();
+  await phoneTab.getByText('The passkey \u201cphone\u201d was added.').waitFor();
   await tab.goto(`${issuer}/account`);
   await tab.getByRole('button', { name: 'Remove laptop' }).click();
   await tab.getByText('The passkey was removed.').waitFor();
   await signOut(tab);
   await passkeySignIn(tab, { refused: true });
   console.log('passkeys: a removed passkey is refused: ok');
+
+  // Nor is it a second factor: the page asks for alice's passkeys (the phone's), and the
+  // removed one, offered anyway (an assertion made without that list), is refused.
+  await openLogin(tab, mfaClientId);
+  await tab.getByLabel('Username').fill(username);
+  await tab.getByLabel('Password', { exact: true }).fill(password);
+  await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await tab.getByRole('button', { name: 'Use a passkey' }).waitFor();
+  await tab.evaluate(async () => {
+    const form = document.querySelector('form[data-passkey-options]');
+    const body = new URLSearchParams({ csrf: form.elements.csrf.value, interaction: form.elements.interaction.value });
+    const options = await (await fetch(form.dataset.passkeyOptions, { method: 'POST', body })).json();
+    const bytes = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    const b64 = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer)))
+      .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const credential = await navigator.credentials.get({
+      publicKey: { challenge: bytes(options.publicKey.challenge), userVerification: 'required' },
+    });
+    const r = credential.response;
+    form.elements.ceremony.value = options.ceremony;
+    form.elements.credential.value = JSON.stringify({
+      id: credential.id, rawId: b64(credential.rawId), type: credential.type, extensions: {},
+      response: {
+        clientDataJSON: b64(r.clientDataJSON), authenticatorData: b64(r.authenticatorData),
+        signature: b64(r.signature), userHandle: r.userHandle ? b64(r.userHandle) : null,
+      },
+    });
+    form.submit();
+  });
+  await tab.getByText('That passkey could not be used.').waitFor();
+  console.log('passkeys: a removed passkey is refused as the second factor: ok');
   console.log('passkeys: all checks passed');
 });

@@ -61,6 +61,12 @@ pub enum Endpoint {
     /// The second factor after the password, and the TOTP enrolment during sign-in.
     SecondFactor,
     EnrolTotp,
+    /// A passkey as that second factor (its options, its answer), and a passkey enrolled
+    /// instead of an authenticator app during sign-in.
+    SecondFactorPasskeyOptions,
+    SecondFactorPasskey,
+    EnrolPasskeyOptions,
+    EnrolPasskey,
     /// The account page's second-factor forms.
     AccountTotpBegin,
     AccountTotpConfirm,
@@ -103,6 +109,10 @@ impl Endpoint {
             Self::AccountRemovePasskey => "/account/passkeys/remove",
             Self::SecondFactor => "/login/second-factor",
             Self::EnrolTotp => "/login/enrol-totp",
+            Self::SecondFactorPasskeyOptions => "/login/second-factor/passkey/options",
+            Self::SecondFactorPasskey => "/login/second-factor/passkey",
+            Self::EnrolPasskeyOptions => "/login/enrol-passkey/options",
+            Self::EnrolPasskey => "/login/enrol-passkey",
             Self::AccountTotpBegin => "/account/totp/begin",
             Self::AccountTotpConfirm => "/account/totp/confirm",
             Self::AccountRecoveryCodes => "/account/recovery-codes",

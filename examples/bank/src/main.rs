@@ -52,9 +52,9 @@ struct Args {
     /// How recent that sign-in must be
     #[arg(long, env = "BANK_STEP_UP_MAX_AGE", default_value = "5m", value_parser = humantime::parse_duration)]
     step_up_max_age: Duration,
-    /// The `acr` values (one of which) that sign-in must carry, e.g. urn:latchkey:acr:mfa
-    /// [default: any]
-    #[arg(long, env = "BANK_STEP_UP_ACR", value_delimiter = ',')]
+    /// The `acr` values (one of which) that sign-in must carry: by default Latchkey's
+    /// multi-factor class (match the server's `acr_multi_factor`); "" for any (age only)
+    #[arg(long, env = "BANK_STEP_UP_ACR", value_delimiter = ',', default_value = step_up::DEFAULT_ACR)]
     step_up_acr: Vec<String>,
     /// Where the web sessions are kept (the BFF's own tables, apart from the ledger)
     #[arg(long, env = "BANK_WEB_SESSION_DATABASE_URL", default_value = "sqlite::memory:")]
@@ -64,8 +64,8 @@ struct Args {
 /// Which transfers need which sign-in.
 fn step_up_policy(args: &Args) -> StepUpPolicy {
     let max_age = i64::try_from(args.step_up_max_age.as_secs()).unwrap_or(i64::MAX);
-    let requirement =
-        AuthenticationRequirement { acr_values: args.step_up_acr.clone(), max_age: Some(max_age) };
+    let acr_values = args.step_up_acr.iter().filter(|acr| !acr.is_empty()).cloned().collect();
+    let requirement = AuthenticationRequirement { acr_values, max_age: Some(max_age) };
     StepUpPolicy { above: args.step_up_above, requirement }
 }
 

@@ -1,7 +1,8 @@
 //! Step-up for large transfers (RFC 9470): a transfer above [`StepUpPolicy::above`] needs a
 //! sign-in that meets [`StepUpPolicy::requirement`] — by default one within the last 5
-//! minutes, and when configured one of given `acr` values (e.g. `urn:latchkey:acr:mfa` for a
-//! second factor). A token from an older or weaker sign-in gets the guard's
+//! minutes with a second factor (`acr` [`DEFAULT_ACR`], Latchkey's default multi-factor
+//! class: docs/architecture.md, "Multi-factor authentication"), so that a stolen password
+//! re-entered is not enough. A token from an older or weaker sign-in gets the guard's
 //! `401 insufficient_user_authentication` challenge, and the client signs the user in again
 //! asking for it. Smaller transfers, deposits and withdrawals pass with any sign-in.
 
@@ -14,6 +15,9 @@ use crate::money::Amount;
 pub const DEFAULT_ABOVE: i64 = 100_000;
 /// How recent the sign-in must be by default, in seconds.
 pub const DEFAULT_MAX_AGE: i64 = 300;
+/// The `acr` the sign-in must carry by default: Latchkey's multi-factor class (its
+/// `acr_multi_factor` setting's default).
+pub const DEFAULT_ACR: &str = "urn:latchkey:acr:mfa";
 
 /// Which transfers need which sign-in.
 #[derive(Debug, Clone)]
@@ -27,7 +31,10 @@ impl Default for StepUpPolicy {
     fn default() -> Self {
         Self {
             above: DEFAULT_ABOVE,
-            requirement: AuthenticationRequirement { acr_values: Vec::new(), max_age: Some(DEFAULT_MAX_AGE) },
+            requirement: AuthenticationRequirement {
+                acr_values: vec![DEFAULT_ACR.to_owned()],
+                max_age: Some(DEFAULT_MAX_AGE),
+            },
         }
     }
 }

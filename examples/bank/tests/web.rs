@@ -69,11 +69,12 @@ async fn the_web_front_end_in_chromium_never_holds_a_token() {
     config.embedded_prefixes = vec![web::API_PREFIX.into()];
     let sessions = TestDatabase::sqlite();
     let bff = Bff::new(config, &sessions.url, MasterKey::generate().unwrap()).await.unwrap();
-    // Transfers above 1,000.00 need a sign-in from the last few seconds (RFC 9470), so the
-    // script can let its sign-in age instead of waiting five minutes.
+    // Transfers above 1,000.00 need a multi-factor sign-in (the default) from the last few
+    // seconds (RFC 9470), so the script can let its sign-in age instead of waiting five minutes.
+    let default = StepUpPolicy::default();
     let step_up = StepUpPolicy {
-        requirement: AuthenticationRequirement { acr_values: vec![], max_age: Some(STEP_UP_MAX_AGE) },
-        ..StepUpPolicy::default()
+        requirement: AuthenticationRequirement { max_age: Some(STEP_UP_MAX_AGE), ..default.requirement },
+        ..default
     };
     let app = web::app(ledger, &guard, step_up, &bff);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

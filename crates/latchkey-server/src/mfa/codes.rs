@@ -1,6 +1,9 @@
 //! Checking a second-factor code someone typed: a TOTP code, or else a recovery code,
 //! through the account-security throttle (`crate::authn::Throttle`, key
-//! [`Key::second_factor`]) so that six digits cannot be guessed.
+//! [`Key::second_factor`]) so that six digits cannot be guessed. A passkey presented as the
+//! second factor goes through the same key ([`throttled`]).
+
+use std::future::Future;
 
 use latchkey_core::mfa::AMR_OTP;
 use latchkey_store::User;
@@ -20,25 +23,39 @@ pub enum CodeCheck {
     Refused,
 }
 
-/// Checks `code` for `user`. While the user's key waits, every code is refused, right or
-/// wrong; a wrong code counts a failure, a right one clears them.
-pub async fn check(state: &AppState, user: &User, code: &str) -> Result<CodeCheck, ApiError> {
+/// Runs `check` of a second factor of `user` through the user's throttle key: while the key
+/// waits, `check` is not even run and the answer is `None`, right factor or wrong; a refusal
+/// (`None`) counts a failure, an acceptance clears them.
+pub async fn throttled<T>(
+    state: &AppState,
+    user: &User,
+    check: impl Future<Output = Result<Option<T>, ApiError>>,
+) -> Result<Option<T>, ApiError> {
     let now = state.clock.now();
     let keys = [Key::second_factor(&user.id)];
-    if state.login_throttle.check(&keys, now).await? != Verdict::Open {
-        state.login_throttle.record_failure(&keys, now).await?;
-        return Ok(CodeCheck::Refused);
+    let outcome =
+        if state.login_throttle.check(&keys, now).await? == Verdict::Open { check.await? } else { None };
+    match outcome {
+        Some(accepted) => {
+            state.login_throttle.record_success(&keys).await?;
+            Ok(Some(accepted))
+        }
+        None => {
+            state.login_throttle.record_failure(&keys, now).await?;
+            Ok(None)
+        }
     }
+}
+
+/// Checks `code` for `user` ([`throttled`]).
+pub async fn check(state: &AppState, user: &User, code: &str) -> Result<CodeCheck, ApiError> {
     let code = code.trim();
-    let accepted = !code.is_empty()
-        && code.len() <= 32
-        && (totp::accept(state, &user.id, code, false).await?
-            || recovery_codes::accept(state, user, code).await?);
-    if accepted {
-        state.login_throttle.record_success(&keys).await?;
-        Ok(CodeCheck::Accepted(AMR_OTP))
-    } else {
-        state.login_throttle.record_failure(&keys, now).await?;
-        Ok(CodeCheck::Refused)
-    }
+    let accepted = throttled(state, user, async {
+        let accepted = !code.is_empty()
+            && code.len() <= 32
+            && (totp::accept(state, &user.id, code, false).await?
+                || recovery_codes::accept(state, user, code).await?);
+        Ok(accepted.then_some(AMR_OTP))
+    });
+    Ok(accepted.await?.map_or(CodeCheck::Refused, CodeCheck::Accepted))
 }

@@ -2,9 +2,9 @@
 //! enrolled, checking a code, and the `acr` a sign-in earns.
 //!
 //! A second factor is one [`SecondFactor`] variant. The hosted login's second-factor step
-//! (`routes::authorize::second_factor_policy`) asks for whichever the user enrolled, and the
-//! account page lists them; a WebAuthn passkey is added as one more variant, its own check
-//! beside [`totp`], and an arm in the pages that show the factors.
+//! (`routes::authorize::second_factor_policy`) asks for whichever the user enrolled (a code
+//! for [`totp`], an assertion for a passkey: `crate::passkeys::assertion`), and the account
+//! page lists them.
 
 pub mod codes;
 pub mod recovery_codes;
@@ -20,12 +20,31 @@ use crate::state::AppState;
 pub enum SecondFactor {
     /// An authenticator app (RFC 6238 TOTP), confirmed by its first code.
     Totp,
+    /// One WebAuthn passkey or more (docs/architecture.md, "Passkeys").
+    Passkey,
 }
 
 /// The second factors the user enrolled (and confirmed).
 pub async fn enrolled(state: &AppState, user_id: &str) -> Result<Vec<SecondFactor>, ApiError> {
     let totp = state.store.totp_factor(user_id).await?.is_some_and(|t| t.confirmed_at.is_some());
-    Ok(totp.then_some(SecondFactor::Totp).into_iter().collect())
+    let passkey = !state.store.passkeys_of_user(user_id).await?.is_empty();
+    Ok([(totp, SecondFactor::Totp), (passkey, SecondFactor::Passkey)]
+        .into_iter()
+        .filter_map(|(has, factor)| has.then_some(factor))
+        .collect())
+}
+
+/// Whether the user must keep their factors: none would be `left` after a removal, and they
+/// have a live session with a client whose policy is `required` (that client would send them
+/// straight back to enrolment). "Whose client" is read from live refresh sessions, which every
+/// code exchange starts.
+pub async fn last_factor_kept(
+    state: &AppState,
+    user_id: &str,
+    left: &[SecondFactor],
+) -> Result<bool, ApiError> {
+    Ok(left.is_empty()
+        && state.store.has_session_with_mfa_required_client(user_id, state.clock.now()).await?)
 }
 
 /// The `acr` of a sign-in (OpenID Connect Core §2): the configured multi-factor class when

@@ -1,6 +1,6 @@
 //! The account page's second-factor section (docs/architecture.md, "Multi-factor
-//! authentication"): the enrolled factors, enrolment, recovery codes and removal. A passkey
-//! is one more [`SecondFactor`] arm in [`factors_markup`].
+//! authentication"): the enrolled factors, enrolment, recovery codes and removal. Passkeys
+//! are listed here as a factor, and added or removed in their own section (`super::passkeys`).
 
 use maud::{html, Markup};
 
@@ -39,6 +39,7 @@ pub fn factors_markup(view: &FactorsView, csrf: &str) -> Markup {
             @for factor in &view.enrolled {
                 @match factor {
                     SecondFactor::Totp => li { "Authenticator app" (with_code(&view.remove_factor, csrf, "Remove the authenticator app")) },
+                    SecondFactor::Passkey => li { "Passkeys (listed under \u{201c}Passkeys\u{201d})" },
                 }
             }
         }
@@ -56,7 +57,8 @@ pub fn factors_markup(view: &FactorsView, csrf: &str) -> Markup {
                 }
             }
         }
-        @if !view.enrolled.is_empty() {
+        // Recovery codes stand in for the authenticator app (they go with it).
+        @if view.enrolled.contains(&SecondFactor::Totp) {
             p { "Recovery codes left: " (view.recovery_codes_left) }
             (with_code(&view.recovery_codes, csrf, "Make new recovery codes"))
         }

@@ -1,9 +1,9 @@
 // The passkey ceremonies of the hosted pages (docs/architecture.md, "Passkeys"), served as
 // /passkeys.js: the Content-Security-Policy allows this server's scripts and no inline one.
 // Each form marked data-passkey-options gets its ceremony's options from that address (a
-// POST with the form's CSRF token), asks the browser for a credential (data-passkey-ceremony:
-// "create" registers one, "get" signs in with one), then submits the form with the
-// ceremony's handle and the credential as JSON. Binary fields travel as base64url, as
+// POST with the form's CSRF token, and its signed interaction when it has one), asks the
+// browser for a credential (data-passkey-ceremony: "create" registers one, "get" signs in
+// with one), then submits the form with the ceremony's handle and the credential as JSON. Binary fields travel as base64url, as
 // webauthn-rs reads and writes them.
 'use strict';
 
@@ -48,6 +48,8 @@
 
   const run = async (form) => {
     const body = new URLSearchParams({ csrf: form.elements.csrf.value });
+    // The hosted login's second factor and enrolment: the options are for the signed-in user.
+    if (form.elements.interaction) body.set('interaction', form.elements.interaction.value);
     const answer = await fetch(form.dataset.passkeyOptions, { method: 'POST', body, credentials: 'same-origin' });
     const options = await answer.json();
     if (!answer.ok) throw new Error(options.error_description || 'the options were refused');

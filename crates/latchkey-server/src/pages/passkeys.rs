@@ -24,6 +24,9 @@ pub struct PasskeysSection<'a> {
     pub options: &'a str,
     pub add: &'a str,
     pub remove: &'a str,
+    /// Whether the user has an authenticator app: its current code can then prove a factor
+    /// for a removal, instead of a recent sign-in with one.
+    pub codes: bool,
 }
 
 /// A form the script completes: `ceremony` and `credential` are filled in before it is sent.
@@ -48,6 +51,10 @@ pub fn account_section(section: &PasskeysSection<'_>, csrf: &str) -> Markup {
                     form method="post" action=(section.remove) {
                         input type="hidden" name="csrf" value=(csrf);
                         input type="hidden" name="passkey" value=(row.credential_id);
+                        @if section.codes {
+                            label { "Current code (unless you signed in with a second factor just now)"
+                                input type="text" name="code" autocomplete="one-time-code"; }
+                        }
                         button type="submit" class="secondary" { "Remove " (row.name) }
                     }
                 }
@@ -63,20 +70,51 @@ pub fn account_section(section: &PasskeysSection<'_>, csrf: &str) -> Markup {
     }
 }
 
-/// The login page's passkey button.
+/// A passkey form of the hosted login: where the script fetches the ceremony's options and
+/// where the form posts.
 pub struct PasskeySignIn<'a> {
     pub script: &'a str,
     pub options: &'a str,
     pub action: &'a str,
 }
 
-pub fn sign_in_button(form: &PasskeySignIn<'_>, interaction: &str, csrf: &str) -> Markup {
+/// A form of the hosted login whose ceremony (`get` or `create`) the script runs, carrying the
+/// signed interaction (the options request sends it too).
+fn login_ceremony(
+    form: &PasskeySignIn<'_>,
+    ceremony: &str,
+    interaction: &str,
+    csrf: &str,
+    inner: Markup,
+) -> Markup {
     html! {
-        form method="post" action=(form.action) data-passkey-options=(form.options) data-passkey-ceremony="get" {
+        form method="post" action=(form.action) data-passkey-options=(form.options) data-passkey-ceremony=(ceremony) {
             input type="hidden" name="interaction" value=(interaction);
             (ceremony_fields(csrf))
-            button type="submit" class="secondary" { "Sign in with a passkey" }
+            (inner)
         }
         script src=(form.script) defer {}
     }
+}
+
+/// The login page's passkey button.
+pub fn sign_in_button(form: &PasskeySignIn<'_>, interaction: &str, csrf: &str) -> Markup {
+    let button = html! { button type="submit" class="secondary" { "Sign in with a passkey" } };
+    login_ceremony(form, "get", interaction, csrf, button)
+}
+
+/// The second-factor page's passkey button: an assertion with one of the user's passkeys.
+pub fn second_factor_button(form: &PasskeySignIn<'_>, interaction: &str, csrf: &str) -> Markup {
+    let button = html! { button type="submit" { "Use a passkey" } };
+    login_ceremony(form, "get", interaction, csrf, button)
+}
+
+/// The enrolment page's alternative to an authenticator app: registering a passkey.
+pub fn enrol_form(form: &PasskeySignIn<'_>, interaction: &str, csrf: &str) -> Markup {
+    let inner = html! {
+        label for="passkey-name" { "Name of the new passkey" }
+        input type="text" id="passkey-name" name="name" maxlength="64" required placeholder="e.g. laptop";
+        button type="submit" class="secondary" { "Set up a passkey instead" }
+    };
+    login_ceremony(form, "create", interaction, csrf, inner)
 }

@@ -1,12 +1,15 @@
 //! The hosted second-factor pages (docs/architecture.md, "Multi-factor authentication"):
 //! the code asked after the password, the TOTP enrolment (a QR code rendered as inline SVG by
-//! the server, and the secret as text) and the recovery codes shown once. Plain forms, no
-//! JavaScript; the account page reuses the enrolment and recovery-code markup.
+//! the server, and the secret as text) and the recovery codes shown once. Plain forms; a user
+//! with a passkey also gets "Use a passkey", and the enrolment offers one instead of an app
+//! (those two run the ceremony through `/passkeys.js`, as the login page's passkey button).
+//! The account page reuses the enrolment and recovery-code markup.
 
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup, PreEscaped};
 
+use super::passkeys::{enrol_form, second_factor_button, PasskeySignIn};
 use super::render;
 use crate::mfa::totp::Enrolment;
 
@@ -43,12 +46,26 @@ fn status_of(form: &CodeForm<'_>) -> StatusCode {
     }
 }
 
-/// The second factor after the password.
-pub fn challenge_page(client_name: &str, form: &CodeForm<'_>) -> Response {
+/// The second factor after the password: the code form when the user has an authenticator
+/// app (`codes`), the passkey button when they have a passkey.
+pub fn challenge_page(
+    client_name: &str,
+    form: &CodeForm<'_>,
+    codes: bool,
+    passkey: Option<&PasskeySignIn<'_>>,
+) -> Response {
     let content = html! {
         h1 { "Two-step verification" }
-        p { "to continue to " strong { (client_name) } ". Enter the code your authenticator app shows, or one of your recovery codes." }
-        (code_fields(form, "Code", "Verify"))
+        p { "to continue to " strong { (client_name) } "." }
+        @if codes {
+            p { "Enter the code your authenticator app shows, or one of your recovery codes." }
+            (code_fields(form, "Code", "Verify"))
+        } @else if let Some(error) = form.error {
+            div class="error" role="alert" { (error) }
+        }
+        @if let Some(passkey) = passkey {
+            (second_factor_button(passkey, form.interaction.unwrap_or_default(), form.csrf))
+        }
     };
     render(status_of(form), "Two-step verification", content)
 }
@@ -64,12 +81,22 @@ pub fn enrolment_markup(enrolment: &Enrolment, form: &CodeForm<'_>) -> Markup {
     }
 }
 
-/// Enrolment during sign-in, for a client that requires a second factor.
-pub fn enrol_page(client_name: &str, enrolment: &Enrolment, form: &CodeForm<'_>) -> Response {
+/// Enrolment during sign-in, for a client that requires a second factor: an authenticator
+/// app, or a passkey when this deployment can have them (`passkey`).
+pub fn enrol_page(
+    client_name: &str,
+    enrolment: &Enrolment,
+    form: &CodeForm<'_>,
+    passkey: Option<&PasskeySignIn<'_>>,
+) -> Response {
     let content = html! {
         h1 { "Set up two-step verification" }
         p { strong { (client_name) } " requires a second step when you sign in." }
         (enrolment_markup(enrolment, form))
+        @if let Some(passkey) = passkey {
+            h2 { "Or use a passkey" }
+            (enrol_form(passkey, form.interaction.unwrap_or_default(), form.csrf))
+        }
     };
     render(status_of(form), "Set up two-step verification", content)
 }

@@ -9,6 +9,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use latchkey_core::form::FormParams;
 use latchkey_core::OAuthError;
 use serde::Serialize;
 
@@ -28,17 +29,17 @@ pub async fn script() -> Response {
     response
 }
 
-/// Checks an options request: a form from our own page with its CSRF token.
+/// Checks an options request: a form from our own page with its CSRF token. Returns the form.
 pub fn check_options_request(
     state: &AppState,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(), ApiError> {
+) -> Result<FormParams, ApiError> {
     let form = read_form(headers, body)?;
     if !browser::check_form_post(state, headers, form.get("csrf")) {
         return Err(OAuthError::invalid_request("the request was not sent from this site").into());
     }
-    Ok(())
+    Ok(form)
 }
 
 /// The ceremony's options (webauthn-rs's `{"publicKey": …}`) with its `ceremony` handle.

@@ -14,6 +14,7 @@ mod testkit;
 mod facebook_stand_in;
 
 mod account;
+mod account_factors;
 mod account_page;
 mod admin_auth;
 mod admin_clients;
@@ -63,6 +64,7 @@ mod login_policy;
 mod mail_outbox;
 mod mfa;
 mod mfa_kit;
+mod mfa_passkeys;
 #[path = "../federation_upstream/native_app.rs"]
 mod native_app;
 mod native_redirect;

@@ -1,7 +1,8 @@
 //! Multi-factor authentication over HTTP (docs/architecture.md, "Multi-factor
 //! authentication"): a `required` client leads a new user through TOTP enrolment and asks
 //! for the code afterwards; codes are single use, also across two servers on one database;
-//! wrong codes are throttled; recovery codes work once; `acr_values` steps a session up; the
+//! wrong codes are throttled; recovery codes work once; `acr_values` steps a session up (and
+//! leads a user without a factor through enrolment); the
 //! password grant cannot satisfy `required`; and `acr`/`amr`/`auth_time` travel in access
 //! tokens, ID tokens, introspection and refreshes.
 
@@ -23,6 +24,7 @@ on_both_backends!(
     wrong_codes_are_throttled_even_before_the_right_one,
     recovery_codes_work_once_and_are_audited,
     acr_values_steps_up_the_browser_session,
+    acr_values_leads_a_user_without_a_factor_through_enrolment,
     password_grant_cannot_satisfy_required,
 );
 
@@ -199,6 +201,25 @@ async fn acr_values_steps_up_the_browser_session(server: TestServer) {
     assert_eq!(id["acr"], MFA);
     assert_eq!(id["auth_time"], server.clock.now(), "the step-up is the session's new auth_time");
     assert_eq!(id["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+}
+
+/// What a resource server's step-up (RFC 9470) sends to an `off` client's sign-in: the
+/// multi-factor class, for a user who has no factor yet — enrolment, then tokens that say so.
+async fn acr_values_leads_a_user_without_a_factor_through_enrolment(server: TestServer) {
+    server.add_user("alice", &[]).await;
+    let rp =
+        Rp::register_with(&server, ClientKind::Public, "openid", |spec| spec.require_consent = false).await;
+    let mut app = None;
+    let mut browser = Browser::new(&server);
+    let (params, codes) =
+        authorize_with_mfa(&server, &mut browser, &rp, &[("acr_values", MFA)], &mut app).await;
+    assert_eq!(codes.len(), 10, "enrolled on the way");
+    let tokens: Value = rp.exchange(&server, &params["code"]).await.json().await.unwrap();
+    let access = payload(tokens["access_token"].as_str().unwrap());
+    assert_eq!(
+        (&access["acr"], &access["amr"]),
+        (&serde_json::json!(MFA), &serde_json::json!(["pwd", "otp", "mfa"]))
+    );
 }
 
 async fn password_grant_cannot_satisfy_required(server: TestServer) {

@@ -42,7 +42,7 @@ async fn options(browser: &mut Browser, path: &str, csrf: &str) -> Value {
 }
 
 /// Registers `authenticator` as alice's passkey `name` from the account page.
-async fn register(browser: &mut Browser, authenticator: &mut SoftAuthenticator, name: &str) -> Response {
+pub async fn register(browser: &mut Browser, authenticator: &mut SoftAuthenticator, name: &str) -> Response {
     let csrf = hidden(&browser.get("/account").await.text().await.unwrap(), "csrf");
     let options = options(browser, "/account/passkeys/options", &csrf).await;
     let credential = authenticator.register(&options);

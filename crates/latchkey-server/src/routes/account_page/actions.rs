@@ -4,10 +4,9 @@
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use latchkey_core::form::FormParams;
 use latchkey_core::password_policy;
 use latchkey_core::token_request::Secret;
@@ -22,17 +21,28 @@ use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
 use crate::state::AppState;
 
-/// The checked form and the signed-in user, or the page to answer with.
-pub(super) async fn checked(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Result<(FormParams, BrowserSession, User), Response>, AuthorizeError> {
-    let form = forms::read_checked_form(state, headers, body)?;
-    Ok(match signed_in(state, headers).await? {
-        Some((session, user)) => Ok((form, session, user)),
-        None => Err(account::signed_out_account_page()),
-    })
+/// A form of the account page, checked: read, sent from this site's own page (`Origin`, CSRF
+/// token), by a browser signed in as an enabled user. Every account form's handler takes it,
+/// so none can forget a check; a refusal is the error page, or the signed-out page.
+pub struct AccountForm {
+    pub form: FormParams,
+    pub session: BrowserSession,
+    pub user: User,
+}
+
+impl FromRequest<AppState> for AccountForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        let body = Bytes::from_request(request, state).await;
+        let form = forms::read_checked_form(state, &headers, body).map_err(IntoResponse::into_response)?;
+        match signed_in(state, &headers).await {
+            Ok(Some((session, user))) => Ok(Self { form, session, user }),
+            Ok(None) => Err(account::signed_out_account_page()),
+            Err(error) => Err(error.into_response()),
+        }
+    }
 }
 
 /// Whether `password` is the user's, through the authentication door (throttled per account
@@ -59,12 +69,8 @@ pub(super) async fn is_current_password(
 pub async fn end_session(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { form, user, .. }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (form, _, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
     let id = form.get("session").unwrap_or_default();
     // Another user's session is treated as absent, so ids cannot be probed.
     let own = state.store.session(id).await?.is_some_and(|s| s.session.user_id == user.id);
@@ -76,12 +82,8 @@ pub async fn end_session(
 pub async fn end_sessions(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { user, .. }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (_, _, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
     state.store.revoke_user_sessions(&user.id, state.clock.now(), "ended_by_user", None).await?;
     Ok(page(&state, &headers, &user, Some("Every application session was ended."), None).await?)
 }
@@ -93,12 +95,8 @@ pub async fn change_password(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { form, session, user }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (form, session, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
     let new_password = form.get("new_password").unwrap_or_default();
     let names = [user.username.as_str(), user.email.as_deref().unwrap_or_default()];
     if let Err(refusal) = password_policy::check(new_password, state.config.password_min_length, &names) {

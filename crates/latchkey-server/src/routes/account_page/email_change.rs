@@ -15,8 +15,6 @@
 
 use std::net::SocketAddr;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -24,7 +22,7 @@ use latchkey_core::federation_linking::recent_enough_to_link;
 use latchkey_core::token_request::Secret;
 use latchkey_store::{BrowserSession, User};
 
-use super::actions::{checked, is_current_password};
+use super::actions::{is_current_password, AccountForm};
 use super::page;
 use crate::account_links::{self, EMAIL_CHANGE, EMAIL_VERIFICATION_TTL};
 use crate::authn::Channel;
@@ -45,12 +43,8 @@ pub async fn change_email(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { form, session, user }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (form, session, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
     let new_email = form.get("new_email").unwrap_or_default().trim();
     let refusal = if !mail_requests::is_email(new_email) {
         Some("Enter an e-mail address.")

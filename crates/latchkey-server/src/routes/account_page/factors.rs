@@ -5,17 +5,16 @@
 //!
 //! New recovery codes and removing a factor need a recent authentication with a factor: a
 //! current code (TOTP or recovery) entered in the same form, checked through the throttle like
-//! every code. The last factor of a user who has a live session with a client whose policy is
-//! `required` cannot be removed: that client would lead them straight back to enrolment.
+//! every code. The last factor (an authenticator app or passkey) of a user who has a live
+//! session with a client whose policy is `required` cannot be removed
+//! ([`mfa::last_factor_kept`]): that client would lead them straight back to enrolment.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use latchkey_store::{AuditEvent, User};
 
-use super::actions::checked;
+use super::actions::AccountForm;
 use super::{page, page_with};
 use crate::error::ApiError;
 use crate::mfa::codes::{self, CodeCheck};
@@ -49,17 +48,16 @@ pub async fn section(state: &AppState, user: &User, shown: Shown) -> Result<Fact
     })
 }
 
-const WRONG_CODE: &str = "That code is not valid.";
+pub(super) const WRONG_CODE: &str = "That code is not valid.";
+/// The refusal of the last factor's removal ([`mfa::last_factor_kept`]).
+pub(super) const LAST_FACTOR: &str = "An application you are signed in to requires two-step verification: \
+                                      this is your last second factor and cannot be removed.";
 
 pub async fn totp_begin(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { user, .. }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (_, _, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
     Ok(match totp::begin_enrolment(&state, &user).await? {
         Some(enrolment) => {
             page_with(&state, &headers, &user, None, None, Shown::Enrolment(enrolment)).await?
@@ -71,12 +69,8 @@ pub async fn totp_begin(
 pub async fn totp_confirm(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { form, session, user }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (form, session, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
     let code = form.get("code").unwrap_or_default().trim();
     if !totp::accept(&state, &user.id, code, true).await? {
         let shown = totp::pending_enrolment(&state, &user).await?.map_or(Shown::Nothing, Shown::Enrolment);
@@ -91,18 +85,32 @@ pub async fn totp_confirm(
     Ok(page_with(&state, &headers, &user, notice, None, Shown::RecoveryCodes(codes)).await?)
 }
 
+/// An account form that carries a current code of the user (TOTP or recovery, through the
+/// throttle): the recent authentication with a factor that new recovery codes and removing a
+/// factor need. A wrong code is the page again, saying so.
+pub struct WithCurrentCode(AccountForm);
+
+impl FromRequest<AppState> for WithCurrentCode {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        let account = AccountForm::from_request(request, state).await?;
+        let code = account.form.get("code").unwrap_or_default();
+        let refused = match codes::check(state, &account.user, code).await {
+            Ok(CodeCheck::Accepted(_)) => return Ok(Self(account)),
+            Ok(CodeCheck::Refused) => page(state, &headers, &account.user, None, Some(WRONG_CODE)).await,
+            Err(error) => Err(error),
+        };
+        Err(refused.unwrap_or_else(IntoResponse::into_response))
+    }
+}
+
 pub async fn recovery_codes(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    WithCurrentCode(AccountForm { user, .. }): WithCurrentCode,
 ) -> Result<Response, AuthorizeError> {
-    let (form, _, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
-    if codes::check(&state, &user, form.get("code").unwrap_or_default()).await? == CodeCheck::Refused {
-        return Ok(page(&state, &headers, &user, None, Some(WRONG_CODE)).await?);
-    }
     let codes = recovery_codes::generate(&state, &user.id).await?;
     let notice = Some("New recovery codes were made; the old ones no longer work.");
     Ok(page_with(&state, &headers, &user, notice, None, Shown::RecoveryCodes(codes)).await?)
@@ -111,21 +119,11 @@ pub async fn recovery_codes(
 pub async fn remove_factor(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    WithCurrentCode(AccountForm { user, .. }): WithCurrentCode,
 ) -> Result<Response, AuthorizeError> {
-    let (form, _, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
-    if codes::check(&state, &user, form.get("code").unwrap_or_default()).await? == CodeCheck::Refused {
-        return Ok(page(&state, &headers, &user, None, Some(WRONG_CODE)).await?);
-    }
-    let enrolled = mfa::enrolled(&state, &user.id).await?;
-    let last = enrolled == [SecondFactor::Totp];
-    if last && state.store.has_session_with_mfa_required_client(&user.id, state.clock.now()).await? {
-        let error = "An application you are signed in to requires two-step verification: \
-                     this authenticator is your last second factor and cannot be removed.";
-        return Ok(page(&state, &headers, &user, None, Some(error)).await?);
+    let left = mfa::enrolled(&state, &user.id).await?.into_iter().filter(|f| *f != SecondFactor::Totp);
+    if mfa::last_factor_kept(&state, &user.id, &left.collect::<Vec<_>>()).await? {
+        return Ok(page(&state, &headers, &user, None, Some(LAST_FACTOR)).await?);
     }
     state.store.remove_totp(&user.id).await?;
     audit(&state, &user, "second_factor_removed").await?;

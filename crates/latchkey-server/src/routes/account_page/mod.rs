@@ -93,6 +93,7 @@ async fn page_with(
         urls.path(Endpoint::AccountChangePassword),
         urls.path(Endpoint::AccountChangeEmail),
     );
+    let factors = factors::section(state, user, shown).await?;
     let passkeys = state.store.passkeys_of_user(&user.id).await?;
     let (script, options, add, remove) = (
         urls.path(Endpoint::PasskeyScript),
@@ -114,8 +115,8 @@ async fn page_with(
         options: &options,
         add: &add,
         remove: &remove,
+        codes: factors.enrolled.contains(&crate::mfa::SecondFactor::Totp),
     };
-    let factors = factors::section(state, user, shown).await?;
     forms::with_csrf(state, headers, |csrf| {
         account::account_page(&AccountView {
             factors: &factors,

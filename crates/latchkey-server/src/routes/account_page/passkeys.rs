@@ -1,10 +1,13 @@
 //! The account page's passkeys (docs/architecture.md, "Passkeys"):
 //! `POST /account/passkeys/options` starts a registration (JSON, for the page's script),
 //! `POST /account/passkeys/add` finishes it under the user's label, and
-//! `POST /account/passkeys/remove` removes one. Adding or removing a way to sign in needs a
-//! recent authentication (the browser session's `auth_time` within the five minutes of
+//! `POST /account/passkeys/remove` removes one. Adding a way to sign in needs a recent
+//! authentication (the browser session's `auth_time` within the five minutes of
 //! `latchkey_core::federation_linking::recent_enough_to_link`, the rule that guards linking a
-//! provider): a session cookie left behind must not be enough to plant or remove a passkey.
+//! provider): a session cookie left behind must not be enough to plant a passkey. Removing
+//! one removes a second factor, so it follows the factors' rules (docs/architecture.md,
+//! "Multi-factor authentication"): a recent authentication *with a factor*, and never the
+//! last factor of a user whom a `required` client holds.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -15,16 +18,20 @@ use latchkey_core::federation_linking::recent_enough_to_link;
 use latchkey_core::OAuthError;
 use latchkey_store::BrowserSession;
 
-use super::actions::checked;
+use super::actions::AccountForm;
+use super::factors::LAST_FACTOR;
 use super::{page, signed_in};
 use crate::error::ApiError;
+use crate::mfa::codes::{self, CodeCheck};
+use crate::mfa::{self, SecondFactor};
 use crate::passkeys::registration;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::passkeys::{check_options_request, options_response};
 use crate::state::AppState;
 
-const SIGN_IN_AGAIN: &str =
-    "For your safety, sign out and sign in again (within five minutes) before you add or remove a passkey.";
+/// Why removing a passkey was refused: no recent authentication with a factor.
+const PROVE_A_FACTOR: &str = "For your safety, sign out and sign in again with a second factor \
+                              (then remove it within five minutes), or enter a current code.";
 
 fn recent(state: &AppState, session: &BrowserSession) -> bool {
     recent_enough_to_link(session.auth_time, state.clock.now())
@@ -49,12 +56,8 @@ pub async fn passkey_options(
 pub async fn add_passkey(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { form, user, .. }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (form, _, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
     let (handle, credential, name) = (
         form.get("ceremony").unwrap_or_default(),
         form.get("credential").unwrap_or_default(),
@@ -70,19 +73,28 @@ pub async fn add_passkey(
     })
 }
 
+/// Removing a passkey needs a recent authentication with a factor: a sign-in within five
+/// minutes whose `amr` is multi-factor, or a current code in the form; and the last factor of
+/// a user whom a `required` client holds stays ([`mfa::last_factor_kept`]).
 pub async fn remove_passkey(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AccountForm { form, session, user }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
-    let (form, session, user) = match checked(&state, &headers, body).await? {
-        Ok(checked) => checked,
-        Err(page) => return Ok(page),
-    };
-    if !recent(&state, &session) {
-        return Ok(page(&state, &headers, &user, None, Some(SIGN_IN_AGAIN)).await?);
+    let code = form.get("code").unwrap_or_default();
+    let proven = (recent(&state, &session) && session.method.is_multi_factor())
+        || (!code.trim().is_empty() && codes::check(&state, &user, code).await? != CodeCheck::Refused);
+    if !proven {
+        return Ok(page(&state, &headers, &user, None, Some(PROVE_A_FACTOR)).await?);
     }
     let credential_id = form.get("passkey").unwrap_or_default();
+    let passkeys = state.store.passkeys_of_user(&user.id).await?;
+    if passkeys.len() == 1 && passkeys[0].credential_id == credential_id {
+        let left = mfa::enrolled(&state, &user.id).await?.into_iter().filter(|f| *f != SecondFactor::Passkey);
+        if mfa::last_factor_kept(&state, &user.id, &left.collect::<Vec<_>>()).await? {
+            return Ok(page(&state, &headers, &user, None, Some(LAST_FACTOR)).await?);
+        }
+    }
     // Another user's passkey is treated as absent, so ids cannot be probed.
     let notice = if state.store.remove_passkey(&user.id, credential_id).await? {
         crate::passkeys::audit(&state, &user.id, "passkey_removed", credential_id).await?;

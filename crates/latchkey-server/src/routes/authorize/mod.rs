@@ -36,6 +36,7 @@ pub(crate) mod redirect;
 mod resolve_client;
 mod scope;
 mod second_factor;
+mod second_factor_passkey;
 mod second_factor_policy;
 
 use std::ops::ControlFlow;
@@ -56,6 +57,9 @@ pub use federation::{
 pub use login::login;
 pub use passkey_login::{passkey_sign_in, passkey_sign_in_options};
 pub use second_factor::{enrol_totp, second_factor};
+pub use second_factor_passkey::{
+    enrol_passkey, enrol_passkey_options, second_factor_passkey, second_factor_passkey_options,
+};
 
 use crate::browser::Interaction;
 use crate::routes::form_body::{form_body, FormBodyError};

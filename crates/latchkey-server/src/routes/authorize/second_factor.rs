@@ -6,7 +6,7 @@
 //! the signed interaction names it, and the request's cookie must be that session. Success is
 //! a step-up: the session's method gains the factor's `amr` value and `mfa`, its `auth_time`
 //! becomes now, and the browser goes back into the authorization request. A passkey is one
-//! more form here, completing the same way ([`step_up`]).
+//! more form (`super::second_factor_passkey`), completing the same way ([`step_up`]).
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -23,96 +23,159 @@ use super::{forms, resolve_client};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
 use crate::error::ApiError;
 use crate::mfa::codes::{self, CodeCheck};
-use crate::mfa::{recovery_codes, totp};
+use crate::mfa::{self, recovery_codes, totp, SecondFactor};
+use crate::pages::passkeys::PasskeySignIn;
 use crate::pages::second_factor::{self as pages, CodeForm};
 use crate::public_urls::Endpoint;
 use crate::state::AppState;
 
 const WRONG_CODE: &str = "That code is not valid. Try the next one your app shows.";
+/// The one message of a form whose interaction or session is gone.
+pub(super) const EXPIRED: &str = "This sign-in form has expired. Go back to the application and try again.";
 
-/// The second-factor page for `interaction`; `error` makes it a 401.
-pub fn challenge_page(
+/// Renders one of these pages: its code form posting to `action` with the sealed
+/// `interaction`, and the passkey ceremony at `passkey` (its options and its answer) when this
+/// deployment can have passkeys ([`crate::passkeys::available`]).
+fn render_form(
     state: &AppState,
     headers: &HeaderMap,
-    client: &Client,
     interaction: &Interaction,
-    error: Option<&str>,
+    (action, error): (Endpoint, Option<&str>),
+    passkey: Option<(Endpoint, Endpoint)>,
+    render: impl FnOnce(&CodeForm<'_>, Option<&PasskeySignIn<'_>>) -> Response,
 ) -> Result<Response, ApiError> {
+    let urls = &state.urls;
+    let passkey = passkey
+        .filter(|_| crate::passkeys::available(state))
+        .map(|(options, answer)| (urls.path(Endpoint::PasskeyScript), urls.path(options), urls.path(answer)));
     let sealed = interaction.seal(&state.page_mac)?;
-    let action = state.urls.path(Endpoint::SecondFactor);
+    let action = urls.path(action);
     forms::with_csrf(state, headers, |csrf| {
         let form = CodeForm { action: &action, csrf, interaction: Some(&sealed), error };
-        pages::challenge_page(&client.name, &form)
+        let passkey =
+            passkey.as_ref().map(|(script, options, action)| PasskeySignIn { script, options, action });
+        render(&form, passkey.as_ref())
     })
 }
 
-/// The enrolment page: a new secret, or after a wrong code (`error`) the same one again.
+/// Whose page: the client of the authorization request, the user signing in, and the
+/// interaction that resumes the request.
+pub struct Step<'a> {
+    pub client: &'a Client,
+    pub user: &'a User,
+    pub interaction: &'a Interaction,
+}
+
+/// The second-factor page of the step's user: a code for an authenticator app, an
+/// assertion for a passkey (whichever they enrolled); `error` makes it a 401.
+pub async fn challenge_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    step: &Step<'_>,
+    error: Option<&str>,
+) -> Result<Response, ApiError> {
+    let enrolled = mfa::enrolled(state, &step.user.id).await?;
+    let passkey = enrolled
+        .contains(&SecondFactor::Passkey)
+        .then_some((Endpoint::SecondFactorPasskeyOptions, Endpoint::SecondFactorPasskey));
+    let codes = enrolled.contains(&SecondFactor::Totp);
+    render_form(
+        state,
+        headers,
+        step.interaction,
+        (Endpoint::SecondFactor, error),
+        passkey,
+        |form, passkey| pages::challenge_page(&step.client.name, form, codes, passkey),
+    )
+}
+
+/// The enrolment page: a new secret, or after a wrong code (`error`) the same one again; and
+/// a passkey instead, when this deployment can have passkeys.
 pub async fn enrol_page(
     state: &AppState,
     headers: &HeaderMap,
-    client: &Client,
-    user: &User,
-    interaction: &Interaction,
+    step: &Step<'_>,
     error: Option<&str>,
 ) -> Result<Response, ApiError> {
     let enrolment = match error {
-        None => totp::begin_enrolment(state, user).await?,
-        Some(_) => totp::pending_enrolment(state, user).await?,
+        None => totp::begin_enrolment(state, step.user).await?,
+        Some(_) => totp::pending_enrolment(state, step.user).await?,
     };
     // Enrolled meanwhile (another tab): ask for the code instead.
-    let Some(enrolment) = enrolment else { return challenge_page(state, headers, client, interaction, None) };
-    let sealed = interaction.seal(&state.page_mac)?;
-    let action = state.urls.path(Endpoint::EnrolTotp);
-    forms::with_csrf(state, headers, |csrf| {
-        let form = CodeForm { action: &action, csrf, interaction: Some(&sealed), error };
-        pages::enrol_page(&client.name, &enrolment, &form)
+    let Some(enrolment) = enrolment else {
+        return challenge_page(state, headers, step, None).await;
+    };
+    let passkey = Some((Endpoint::EnrolPasskeyOptions, Endpoint::EnrolPasskey));
+    render_form(state, headers, step.interaction, (Endpoint::EnrolTotp, error), passkey, |form, passkey| {
+        pages::enrol_page(&step.client.name, &enrolment, form, passkey)
     })
 }
 
 /// A posted form of these pages, checked: its interaction, the browser session it is bound
 /// to (the request's own), its user and client.
-struct Posted {
-    form: FormParams,
-    interaction: Interaction,
-    session: BrowserSession,
-    user: User,
-    client: Client,
+pub(super) struct Posted {
+    pub form: FormParams,
+    pub interaction: Interaction,
+    pub session: BrowserSession,
+    pub user: User,
+    pub client: Client,
 }
 
-async fn posted(
+impl Posted {
+    pub fn step(&self) -> Step<'_> {
+        Step { client: &self.client, user: &self.user, interaction: &self.interaction }
+    }
+}
+
+/// The interaction `form` carries and the browser session it is bound to, which must be the
+/// request's own, with its enabled user; `None` when any of them is not so (expired, another
+/// browser's, signed out, disabled).
+pub(super) async fn bound(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &FormParams,
+) -> Result<Option<(Interaction, BrowserSession, User)>, ApiError> {
+    let interaction = form
+        .get("interaction")
+        .and_then(|sealed| Interaction::open(&state.page_mac, sealed, state.clock.now()));
+    let Some(interaction) = interaction else { return Ok(None) };
+    let session = browser::current_session(state, headers)
+        .await?
+        .filter(|session| interaction.bs.as_deref() == Some(session.id.as_str()));
+    let Some(session) = session else { return Ok(None) };
+    let user = state.store.user_by_id(&session.user_id).await?.filter(|user| !user.disabled);
+    Ok(user.map(|user| (interaction, session, user)))
+}
+
+pub(super) async fn posted(
     state: &AppState,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Posted, AuthorizeError> {
     let form = forms::read_checked_form(state, headers, body)?;
-    let expired =
-        || AuthorizeError::page("This sign-in form has expired. Go back to the application and try again.");
-    let interaction = form
-        .get("interaction")
-        .and_then(|sealed| Interaction::open(&state.page_mac, sealed, state.clock.now()))
-        .ok_or_else(expired)?;
-    let session = browser::current_session(state, headers)
-        .await?
-        .filter(|session| interaction.bs.as_deref() == Some(session.id.as_str()))
-        .ok_or_else(expired)?;
-    let user =
-        state.store.user_by_id(&session.user_id).await?.filter(|user| !user.disabled).ok_or_else(expired)?;
+    let Some((interaction, session, user)) = bound(state, headers, &form).await? else {
+        return Err(AuthorizeError::page(EXPIRED));
+    };
     let client = resolve_client::resolve(state, &interaction.q).await?.client;
     Ok(Posted { form, interaction, session, user, client })
 }
 
-/// The second factor completed the session's sign-in: its method and `auth_time` change
-/// (the step-up), and the URL that resumes the authorization request is returned.
-async fn step_up(state: &AppState, posted: &Posted, amr: &str) -> Result<String, ApiError> {
-    let now = state.clock.now();
-    let method = posted.session.method.with_second_factor(amr);
-    state.store.step_up_browser_session(&posted.session.id, &method, now).await?;
-    tracing::info!(user_id = %posted.user.id, amr, "second factor presented");
-    let next = Interaction { exp: now + INTERACTION_TTL, ..posted.interaction.clone() };
+/// The URL that resumes the authorization request of `posted`, with a fresh interaction.
+pub(super) fn resume_url(state: &AppState, posted: &Posted) -> Result<String, ApiError> {
+    let next = Interaction { exp: state.clock.now() + INTERACTION_TTL, ..posted.interaction.clone() };
     Ok(with_query(
         &state.urls.path(Endpoint::AuthorizeResume),
         &[("interaction", &next.seal(&state.page_mac)?)],
     ))
+}
+
+/// The second factor completed the session's sign-in: its method and `auth_time` change
+/// (the step-up), and the URL that resumes the authorization request is returned.
+pub(super) async fn step_up(state: &AppState, posted: &Posted, amr: &str) -> Result<String, ApiError> {
+    let method = posted.session.method.with_second_factor(amr);
+    state.store.step_up_browser_session(&posted.session.id, &method, state.clock.now()).await?;
+    tracing::info!(user_id = %posted.user.id, amr, "second factor presented");
+    resume_url(state, posted)
 }
 
 /// `POST /login/second-factor`.
@@ -125,9 +188,7 @@ pub async fn second_factor(
     let code = posted.form.get("code").unwrap_or_default();
     match codes::check(&state, &posted.user, code).await? {
         CodeCheck::Accepted(amr) => Ok(redirect_to(&step_up(&state, &posted, amr).await?, &[])),
-        CodeCheck::Refused => {
-            Ok(challenge_page(&state, &headers, &posted.client, &posted.interaction, Some(WRONG_CODE))?)
-        }
+        CodeCheck::Refused => Ok(challenge_page(&state, &headers, &posted.step(), Some(WRONG_CODE)).await?),
     }
 }
 
@@ -141,8 +202,7 @@ pub async fn enrol_totp(
     let posted = posted(&state, &headers, body).await?;
     let code = posted.form.get("code").unwrap_or_default().trim();
     if !totp::accept(&state, &posted.user.id, code, true).await? {
-        let (client, interaction) = (&posted.client, &posted.interaction);
-        return Ok(enrol_page(&state, &headers, client, &posted.user, interaction, Some(WRONG_CODE)).await?);
+        return Ok(enrol_page(&state, &headers, &posted.step(), Some(WRONG_CODE)).await?);
     }
     let next = step_up(&state, &posted, AMR_OTP).await?;
     let codes = recovery_codes::generate(&state, &posted.user.id).await?;

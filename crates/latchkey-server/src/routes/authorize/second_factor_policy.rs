@@ -1,8 +1,8 @@
 //! Step 5b: is the sign-in strong enough? (docs/architecture.md, "Multi-factor
 //! authentication".) The client's MFA policy, the request's `acr_values` (OpenID Connect Core
 //! §3.1.2.1) and the user's enrolled factors decide ([`latchkey_core::mfa::second_factor_need`]);
-//! a sign-in that needs more gets the second-factor page, or the TOTP enrolment when the user
-//! has no factor yet (Keycloak's "configure OTP" required action), or with `prompt=none` the
+//! a sign-in that needs more gets the second-factor page, or the enrolment (TOTP or a passkey)
+//! when the user has no factor yet (Keycloak's "configure OTP" required action), or with `prompt=none` the
 //! `interaction_required` error (§3.1.2.6).
 
 use std::ops::ControlFlow;
@@ -43,11 +43,10 @@ pub async fn check(
         fresh: signed_in.fresh,
         exp: state.clock.now() + INTERACTION_TTL,
     };
+    let step = second_factor::Step { client, user: &signed_in.user, interaction: &interaction };
     let page = match need {
-        SecondFactorNeed::Enrol => {
-            second_factor::enrol_page(state, ctx.headers, client, &signed_in.user, &interaction, None).await?
-        }
-        _ => second_factor::challenge_page(state, ctx.headers, client, &interaction, None)?,
+        SecondFactorNeed::Enrol => second_factor::enrol_page(state, ctx.headers, &step, None).await?,
+        _ => second_factor::challenge_page(state, ctx.headers, &step, None).await?,
     };
     Ok(ControlFlow::Break(page))
 }
