@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::Router;
 use latchkey_core::clock::Clock;
 use latchkey_core::token_request::Secret;
-use latchkey_crypto::{MasterKey, PasswordHasher, SigningKey};
+use latchkey_crypto::{random, MasterKey, PasswordHasher, SigningKey};
 use latchkey_store::{Client, Store, User};
 use tokio::sync::oneshot;
 
@@ -23,10 +23,14 @@ use crate::password_pool::PasswordPool;
 use crate::serve::{self, ConnectionLimits};
 use crate::{App, Config};
 
-/// The defaults with small Argon2 parameters (tests exercise logic, not password cost), and
-/// `/metrics` on a loopback port of its own.
+/// The defaults with small Argon2 parameters (tests exercise logic, not password cost),
+/// `/metrics` on a loopback port of its own, and a data directory of its own under the
+/// system's temporary directory (where e-mails go without SMTP), never the working directory.
 pub fn test_config() -> Config {
+    let data_dir =
+        std::env::temp_dir().join(format!("latchkey-test-{}", random::token(12).expect("random bytes")));
     Config {
+        data_dir,
         argon2_memory_kib: 1024,
         argon2_iterations: 1,
         argon2_parallelism: 1,
