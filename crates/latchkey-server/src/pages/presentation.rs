@@ -7,6 +7,7 @@
 //! page or an e-mail template asks [`tr`] for a text without every handler passing the
 //! language along (and the pages of other areas pick up the branding without a change).
 
+use std::future::Future;
 use std::sync::{Arc, LazyLock};
 
 use axum::extract::{Request, State};
@@ -63,6 +64,18 @@ pub async fn scope(State(state): State<AppState>, request: Request, next: Next) 
     let presentation = state.presentation.clone();
     let language = presentation.catalogue.negotiate(accept_language.unwrap_or_default());
     CURRENT.scope(Current { presentation, language }, next.run(request)).await
+}
+
+/// `future` with the current presentation and language: for the work a handler spawns (the
+/// e-mails it queues after answering, so the answer's timing tells nothing).
+pub fn carry<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let current = CURRENT.try_with(Clone::clone).ok();
+    async move {
+        match current {
+            Some(current) => CURRENT.scope(current, future).await,
+            None => future.await,
+        }
+    }
 }
 
 /// `f` of the current presentation and language.

@@ -75,11 +75,11 @@ pub async fn change_email(
     }
     if verdict == Verdict::Open {
         let (state, user, new_email) = (state.clone(), user.clone(), new_email.to_owned());
-        tokio::spawn(async move {
+        tokio::spawn(crate::pages::presentation::carry(async move {
             if let Err(e) = request_mails(&state, &user, &new_email).await {
                 tracing::warn!(error = %e, "could not queue the e-mails of an e-mail change");
             }
-        });
+        }));
     }
     Ok(page(&state, &headers, &user, Some(LINK_SENT), None).await?)
 }

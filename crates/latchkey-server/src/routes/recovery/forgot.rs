@@ -58,11 +58,11 @@ pub async fn forgot_password_request(
     }
     if verdict == Verdict::Open {
         let (state, email) = (state.clone(), email.to_owned());
-        tokio::spawn(async move {
+        tokio::spawn(crate::pages::presentation::carry(async move {
             if let Err(e) = send_link(&state, &email).await {
                 tracing::warn!(error = %e, "could not queue a forgotten-password e-mail");
             }
-        });
+        }));
     }
     Ok(recovery::link_sent_page(PASSWORD_RESET_TTL / 60))
 }

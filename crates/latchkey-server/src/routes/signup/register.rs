@@ -160,7 +160,7 @@ pub async fn signup_request(
     };
     if verdict == Verdict::Open {
         let (state, email) = (state.clone(), email.to_owned());
-        tokio::spawn(async move {
+        tokio::spawn(crate::pages::presentation::carry(async move {
             let mail = match created {
                 Some(user) => verification_mail(&state, &user).await,
                 None => owner_mail(&state, &email).await,
@@ -168,7 +168,7 @@ pub async fn signup_request(
             if let Err(e) = mail {
                 tracing::warn!(error = %e, "could not queue a sign-up e-mail");
             }
-        });
+        }));
     }
     Ok(signup::check_email_page())
 }
