@@ -98,17 +98,21 @@ fn render(status: StatusCode, title: &str, content: Markup) -> Response {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorPage {
     pub status: StatusCode,
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     pub message: Cow<'static, str>,
 }
 
 impl ErrorPage {
-    pub fn new(status: StatusCode, title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, title, message: message.into() }
+    pub fn new(
+        status: StatusCode,
+        title: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self { status, title: title.into(), message: message.into() }
     }
 
     /// 400: the request cannot be completed, for `message`'s reason.
-    pub fn bad_request(title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn bad_request(title: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, title, message)
     }
 }
@@ -116,7 +120,7 @@ impl ErrorPage {
 impl IntoResponse for ErrorPage {
     fn into_response(self) -> Response {
         let content = html! { h1 { (self.title) } p { (self.message) } };
-        render(self.status, self.title, content)
+        render(self.status, &self.title, content)
     }
 }
 

@@ -6,7 +6,22 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 
+use latchkey_core::password_policy::Refusal;
+use latchkey_core::token_request::MAX_PASSWORD_LEN;
+
 use super::{render, tr, tr_args};
+
+/// Why a new password was refused, in the request's language (NIST SP 800-63B §3.1.1.2: the
+/// reason is shown); for every form that sets a password.
+pub fn password_refusal(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::TooShort(min) => tr_args("password-too-short", &[("min", (*min).into())]),
+        Refusal::TooLong => tr_args("password-too-long", &[("max", MAX_PASSWORD_LEN.into())]),
+        Refusal::Common => tr("password-common"),
+        Refusal::Guessable => tr("password-guessable"),
+        Refusal::ContainsAccountName => tr("password-contains-name"),
+    }
+}
 
 /// The page that asks for the address; `error` (a 400) when the form was not usable.
 pub fn forgot_password_page(action: &str, csrf: &str, error: Option<&str>) -> Response {
