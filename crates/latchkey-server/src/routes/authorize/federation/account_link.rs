@@ -156,21 +156,21 @@ pub(super) async fn finish(
     };
     if flow.provider != name || !same_browser {
         let message = tr("link-other-browser");
-        return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, message.into()).await);
+        return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, message).await);
     }
     let session = state.store.session(&link.session_id).await?;
     let live = session.is_some_and(|s| s.session.is_live(now) && s.session.user_id == link.user_id);
     let user = state.store.user_by_id(&link.user_id).await?.filter(|user| !user.disabled);
     let Some(user) = user.filter(|_| live) else {
         let message = tr("link-session-ended");
-        return Err(fail("session_ended", StatusCode::BAD_REQUEST, message.into()).await);
+        return Err(fail("session_ended", StatusCode::BAD_REQUEST, message).await);
     };
     let provider = super::provider(state, name).await?;
     let login = match redeem(state, &provider, flow, form).await? {
         Ok(login) => login,
         Err(UpstreamError::AccessDenied) => {
             let message = tr("link-cancelled");
-            return Err(fail("access_denied", StatusCode::BAD_REQUEST, message.into()).await);
+            return Err(fail("access_denied", StatusCode::BAD_REQUEST, message).await);
         }
         Err(error) => return Err(upstream_failure(state, name, error).await),
     };
