@@ -192,6 +192,22 @@ pub struct Config {
     /// for the second factor
     #[arg(long, value_name = "URI")]
     pub acr_multi_factor: String,
+    /// Product name on the hosted pages and in e-mails (docs/architecture.md, "Branding and
+    /// languages")
+    #[arg(long, value_name = "NAME")]
+    pub brand_name: String,
+    /// Logo shown above the hosted pages: an https URL (http only on a loopback host)
+    /// [default: none]
+    #[arg(long, value_name = "URL")]
+    pub brand_logo_url: Option<String>,
+    /// Accent colour of the hosted pages' buttons and focus rings: #rgb or #rrggbb
+    #[arg(long, value_name = "COLOR")]
+    pub brand_accent: String,
+    /// Folder of extra message catalogues: one `<language tag>/` folder of `.ftl` files each,
+    /// chosen per request by Accept-Language; `en/` rewords the built-in English [default:
+    /// none, English only]
+    #[arg(long, value_name = "DIR")]
+    pub messages_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -237,6 +253,10 @@ impl Default for Config {
             self_registration: false,
             acr_single_factor: "urn:latchkey:acr:sfa".to_owned(),
             acr_multi_factor: "urn:latchkey:acr:mfa".to_owned(),
+            brand_name: "Latchkey".to_owned(),
+            brand_logo_url: None,
+            brand_accent: crate::pages::DEFAULT_ACCENT.to_owned(),
+            messages_dir: None,
         }
     }
 }

@@ -33,6 +33,7 @@ pub(crate) mod client_cache;
 pub(crate) mod cookies;
 pub(crate) mod dpop;
 pub(crate) mod error;
+pub(crate) mod i18n;
 pub(crate) mod issuer;
 pub(crate) mod mail;
 pub(crate) mod metrics;
@@ -105,6 +106,7 @@ impl App {
     ) -> anyhow::Result<Self> {
         let urls = PublicUrls::new(config.issuer()?);
         let tls = config.tls()?;
+        let presentation = Arc::new(pages::Presentation::from_config(&config)?);
         let keys = SigningKeys::load(store.as_ref(), master, &config, clock.now()).await?;
         let hasher = PasswordHasher::new(config.argon2_params())?;
         let uptime = uptime::Uptime::start(store.as_ref(), clock.now()).await?;
@@ -138,6 +140,7 @@ impl App {
             clients: Arc::default(),
             federation,
             outbox,
+            presentation,
         };
         Ok(Self { state, mail_transport, tls })
     }

@@ -62,6 +62,8 @@ pub struct AppState {
     pub federation: Arc<Federation>,
     /// Queues e-mails for the outbox worker ([`crate::mail`]).
     pub outbox: crate::mail::Outbox,
+    /// The hosted pages' and e-mails' branding, stylesheet and message catalogue.
+    pub presentation: Arc<crate::pages::Presentation>,
 }
 
 /// Token lifetimes for one client: its overrides, else the server defaults (seconds).

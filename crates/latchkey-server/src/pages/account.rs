@@ -9,7 +9,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 
 use super::account_factors::{factors_markup, FactorsView};
-use super::render;
+use super::{render, tr, tr_args, tr_markup};
 
 /// One application session, as listed.
 pub struct SessionRow<'a> {
@@ -44,17 +44,21 @@ pub struct AccountView<'a> {
 
 fn sessions_markup(view: &AccountView<'_>) -> Markup {
     html! {
-        h2 { "Signed-in applications" }
-        @if view.sessions.is_empty() { p { "No application is signed in." } }
+        h2 { (tr("account-sessions")) }
+        @if view.sessions.is_empty() { p { (tr("account-no-sessions")) } }
         ul {
             @for session in &view.sessions {
                 li {
-                    strong { (session.client) } " — since " (session.started) ", last used " (session.last_used)
-                    " — " (session.device)
+                    (tr_markup("account-session", &[
+                        ("client", html! { strong { (session.client) } }),
+                        ("started", html! { (session.started) }),
+                        ("last_used", html! { (session.last_used) }),
+                        ("device", html! { (session.device) }),
+                    ]))
                     form method="post" action=(view.end_session) {
                         input type="hidden" name="csrf" value=(view.csrf);
                         input type="hidden" name="session" value=(session.id);
-                        button type="submit" class="secondary" { "End this session" }
+                        button type="submit" class="secondary" { (tr("account-end-session")) }
                     }
                 }
             }
@@ -62,7 +66,7 @@ fn sessions_markup(view: &AccountView<'_>) -> Markup {
         @if view.sessions.len() > 1 {
             form method="post" action=(view.end_sessions) {
                 input type="hidden" name="csrf" value=(view.csrf);
-                button type="submit" class="secondary" { "End every application session" }
+                button type="submit" class="secondary" { (tr("account-end-sessions")) }
             }
         }
     }
@@ -72,28 +76,31 @@ pub fn account_page(view: &AccountView<'_>) -> Response {
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     render(
         status,
-        "Your account",
+        &tr("account-title"),
         html! {
-            h1 { "Your account" }
+            h1 { (tr("account-title")) }
             @if let Some(notice) = view.notice { p role="status" { (notice) } }
             @if let Some(error) = view.error { div class="error" role="alert" { (error) } }
             p {
-                "Username: " strong { (view.username) } br;
-                "E-mail: " (view.email.unwrap_or("none"))
-                @if view.email.is_some() { " (" (if view.email_verified { "verified" } else { "not verified" }) ")" }
+                (tr_markup("account-username", &[("username", html! { strong { (view.username) } })])) br;
+                @match view.email {
+                    Some(email) if view.email_verified => (tr_args("account-email-verified", &[("email", email.into())])),
+                    Some(email) => (tr_args("account-email-unverified", &[("email", email.into())])),
+                    None => (tr("account-email-none")),
+                }
             }
             (sessions_markup(view))
             (super::account_email::change_email_markup(view.change_email, view.csrf, view.has_password))
             @if let Some(passkeys) = view.passkeys { (super::passkeys::account_section(passkeys, view.csrf)) }
             (factors_markup(view.factors, view.csrf))
-            h2 { "Change your password" }
+            h2 { (tr("account-change-password")) }
             form method="post" action=(view.change_password) {
                 input type="hidden" name="csrf" value=(view.csrf);
-                label for="current" { "Current password" }
+                label for="current" { (tr("field-current-password")) }
                 input type="password" id="current" name="current_password" autocomplete="current-password" required;
-                label for="new" { "New password" }
+                label for="new" { (tr("field-new-password")) }
                 input type="password" id="new" name="new_password" autocomplete="new-password" required;
-                button type="submit" { "Change the password" }
+                button type="submit" { (tr("password-submit")) }
             }
         },
     )
@@ -103,7 +110,7 @@ pub fn account_page(view: &AccountView<'_>) -> Response {
 pub fn signed_out_account_page() -> Response {
     render(
         StatusCode::UNAUTHORIZED,
-        "Not signed in",
-        html! { h1 { "You are not signed in" } p { "Sign in through an application first, then come back to this page." } },
+        &tr("account-signed-out-title"),
+        html! { h1 { (tr("account-signed-out-heading")) } p { (tr("account-signed-out-hint")) } },
     )
 }

@@ -6,22 +6,22 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 
-use super::render;
+use super::{render, tr, tr_markup};
 
 /// The form, posting to `action`.
 pub fn change_email_markup(action: &str, csrf: &str, has_password: bool) -> Markup {
     html! {
-        h2 { "Change your e-mail address" }
-        p { "We send a link to the new address; the change happens when you open it." }
+        h2 { (tr("email-change-heading")) }
+        p { (tr("email-change-hint")) }
         form method="post" action=(action) {
             input type="hidden" name="csrf" value=(csrf);
-            label for="new_email" { "New e-mail address" }
+            label for="new_email" { (tr("field-new-email")) }
             input type="text" id="new_email" name="new_email" autocomplete="email" inputmode="email" required;
             @if has_password {
-                label for="email_current" { "Current password" }
+                label for="email_current" { (tr("field-current-password")) }
                 input type="password" id="email_current" name="current_password" autocomplete="current-password" required;
             }
-            button type="submit" { "Change the e-mail address" }
+            button type="submit" { (tr("email-change-submit")) }
         }
     }
 }
@@ -30,10 +30,10 @@ pub fn change_email_markup(action: &str, csrf: &str, has_password: bool) -> Mark
 pub fn email_changed_page(new_email: &str) -> Response {
     render(
         StatusCode::OK,
-        "E-mail address changed",
+        &tr("email-changed-title"),
         html! {
-            h1 { "Your e-mail address was changed" }
-            p { "Your account's e-mail address is now " strong { (new_email) } ", and it is verified." }
+            h1 { (tr("email-changed-heading")) }
+            p { (tr_markup("email-changed-text", &[("email", html! { strong { (new_email) } })])) }
         },
     )
 }
@@ -42,10 +42,10 @@ pub fn email_changed_page(new_email: &str) -> Response {
 pub fn email_in_use_page() -> Response {
     render(
         StatusCode::CONFLICT,
-        "E-mail address not changed",
+        &tr("email-in-use-title"),
         html! {
-            h1 { "Your e-mail address was not changed" }
-            p { "Another account uses this address now. Your account keeps its address." }
+            h1 { (tr("email-in-use-heading")) }
+            p { (tr("email-in-use-text")) }
         },
     )
 }

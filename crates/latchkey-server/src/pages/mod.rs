@@ -9,7 +9,10 @@
 pub mod account;
 pub mod account_email;
 pub mod account_factors;
+mod branding;
+mod consent;
 pub mod passkeys;
+pub mod presentation;
 pub mod recovery;
 pub mod second_factor;
 mod security_headers;
@@ -21,9 +24,13 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+pub use branding::DEFAULT_ACCENT;
+pub use consent::{consent_page, ConsentForm};
+pub use presentation::{tr, tr_args, tr_markup, Presentation};
 pub use security_headers::add_security_headers;
 
-/// The one stylesheet, inline and allowed by its hash in the Content-Security-Policy.
+/// The one stylesheet, inline and allowed by its hash in the Content-Security-Policy; its
+/// [`DEFAULT_ACCENT`] is replaced by the configured `brand_accent` ([`Presentation`]).
 const STYLE: &str = "\
 *{box-sizing:border-box}\
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;\
@@ -38,36 +45,45 @@ border-radius:8px;font:inherit}\
 input:focus{outline:2px solid #2563eb;outline-offset:1px;border-color:#2563eb}\
 button{width:100%;margin-top:1.25rem;padding:.65rem;border:0;border-radius:8px;background:#2563eb;\
 color:#fff;font:inherit;font-weight:600;cursor:pointer}\
-button:hover{background:#1d4ed8}\
+button:hover{filter:brightness(.88)}\
 button.secondary{background:#fff;color:#374151;border:1px solid #d1d5db;margin-top:.6rem}\
 button.secondary:hover{background:#f9fafb}\
 ul{padding-left:1.2rem;margin:.5rem 0 0}li{margin:.3rem 0}\
 .error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;border-radius:8px;padding:.6rem .75rem;margin:1rem 0 0}\
 .brand{font-size:.8rem;letter-spacing:.08em;text-transform:uppercase;color:#6b7280;margin-bottom:1rem}\
+.brand img{display:block;max-height:3rem;max-width:100%;margin-bottom:.5rem}\
 code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}\
 a.provider{display:block;margin-top:.6rem;padding:.65rem;border:1px solid #d1d5db;border-radius:8px;\
 text-align:center;color:#374151;text-decoration:none;font-weight:600}\
 a.provider:hover{background:#f9fafb}";
 
-/// A whole page around `content`, with the security headers.
+/// A whole page around `content`, with the branding, in the request's language, with the
+/// security headers.
 fn render(status: StatusCode, title: &str, content: Markup) -> Response {
-    let html = html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width,initial-scale=1";
-                title { (title) }
-                style { (PreEscaped(STYLE)) }
-            }
-            body {
-                main {
-                    div class="brand" { "Latchkey" }
-                    (content)
+    let page = presentation::with_current(|presentation, _| {
+        let branding = &presentation.branding;
+        html! {
+            (DOCTYPE)
+            html lang=(presentation::language_tag()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width,initial-scale=1";
+                    title { (title) " · " (branding.name) }
+                    style { (PreEscaped(&presentation.style)) }
+                }
+                body {
+                    main {
+                        div class="brand" {
+                            @if let Some(logo) = &branding.logo { img src=(logo.as_str()) alt=""; }
+                            (branding.name)
+                        }
+                        (content)
+                    }
                 }
             }
         }
-    };
+    });
+    let html = page.unwrap_or(content);
     let mut response = (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
@@ -84,17 +100,21 @@ fn render(status: StatusCode, title: &str, content: Markup) -> Response {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorPage {
     pub status: StatusCode,
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     pub message: Cow<'static, str>,
 }
 
 impl ErrorPage {
-    pub fn new(status: StatusCode, title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, title, message: message.into() }
+    pub fn new(
+        status: StatusCode,
+        title: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self { status, title: title.into(), message: message.into() }
     }
 
     /// 400: the request cannot be completed, for `message`'s reason.
-    pub fn bad_request(title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn bad_request(title: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, title, message)
     }
 }
@@ -102,7 +122,7 @@ impl ErrorPage {
 impl IntoResponse for ErrorPage {
     fn into_response(self) -> Response {
         let content = html! { h1 { (self.title) } p { (self.message) } };
-        render(self.status, self.title, content)
+        render(self.status, &self.title, content)
     }
 }
 
@@ -131,8 +151,8 @@ pub struct LoginForm<'a> {
 fn login_markup(form: &LoginForm<'_>) -> Markup {
     let has_username = !form.username.is_empty();
     html! {
-        h1 { "Sign in" }
-        p { "to continue to " strong { (form.client_name) } }
+        h1 { (tr("login-title")) }
+        p { (tr_markup("login-continue-to", &[("client", html! { strong { (form.client_name) } })])) }
         @if let Some(error) = form.error {
             div class="error" role="alert" { (error) }
         }
@@ -140,22 +160,22 @@ fn login_markup(form: &LoginForm<'_>) -> Markup {
         form method="post" action=(form.action) {
             input type="hidden" name="interaction" value=(form.interaction);
             input type="hidden" name="csrf" value=(form.csrf);
-            label for="username" { "Username" }
+            label for="username" { (tr("field-username")) }
             input type="text" id="username" name="username" value=(form.username) autocomplete="username"
                 autocapitalize="none" spellcheck="false" required autofocus[!has_username];
-            label for="password" { "Password" }
+            label for="password" { (tr("field-password")) }
             input type="password" id="password" name="password" autocomplete="current-password" required
                 autofocus[has_username];
-            button type="submit" { "Sign in" }
+            button type="submit" { (tr("login-submit")) }
         }
         @if let Some(passkey) = form.passkey { (passkeys::sign_in_button(passkey, form.interaction, form.csrf)) }
         }
         @for (name, href) in form.providers {
-            a class="provider" href=(href) { "Continue with " (name) }
+            a class="provider" href=(href) { (tr_args("login-continue-with", &[("provider", name.into())])) }
         }
         p {
-            a href=(form.forgot_password) { "Forgot password?" }
-            @if let Some(signup) = form.signup { " · " a href=(signup) { "Create an account" } }
+            a href=(form.forgot_password) { (tr("login-forgot-password")) }
+            @if let Some(signup) = form.signup { " · " a href=(signup) { (tr("login-create-account")) } }
         }
     }
 }
@@ -175,10 +195,12 @@ pub struct LinkForm<'a> {
 /// identity to it (`docs/architecture.md`, "Federation").
 pub fn link_page(status: StatusCode, form: &LinkForm<'_>) -> Response {
     let content = html! {
-        h1 { "Link your account" }
+        h1 { (tr("link-title")) }
         p {
-            "An account with your e-mail address exists: " strong { (form.username) }
-            ". Enter its password to sign in with " strong { (form.provider) } " from now on."
+            (tr_markup("link-intro", &[
+                ("username", html! { strong { (form.username) } }),
+                ("provider", html! { strong { (form.provider) } }),
+            ]))
         }
         @if let Some(error) = form.error {
             div class="error" role="alert" { (error) }
@@ -186,85 +208,29 @@ pub fn link_page(status: StatusCode, form: &LinkForm<'_>) -> Response {
         form method="post" action=(form.action) {
             input type="hidden" name="pending" value=(form.pending);
             input type="hidden" name="csrf" value=(form.csrf);
-            label for="password" { "Password" }
+            label for="password" { (tr("field-password")) }
             input type="password" id="password" name="password" autocomplete="current-password" required autofocus;
-            button type="submit" { "Link and sign in" }
+            button type="submit" { (tr("link-submit")) }
         }
     };
-    render(status, "Link your account", content)
+    render(status, &tr("link-title"), content)
 }
 
 pub fn login_page(status: StatusCode, form: &LoginForm<'_>) -> Response {
-    render(status, "Sign in", login_markup(form))
-}
-
-/// A scope in words, for the consent page.
-pub fn describe_scope(scope: &str) -> String {
-    match scope {
-        "openid" => "Know who you are (your account identifier)".to_owned(),
-        "profile" => "See your username and profile".to_owned(),
-        "email" => "See your email address".to_owned(),
-        "offline_access" => "Stay connected while you are away (keep access until you sign out)".to_owned(),
-        other => format!("Use the permission \u{201c}{other}\u{201d}"),
-    }
-}
-
-/// What the consent form needs.
-pub struct ConsentForm<'a> {
-    /// Where the form posts: the consent endpoint's public path.
-    pub action: &'a str,
-    pub client_name: &'a str,
-    pub username: &'a str,
-    pub scopes: Vec<&'a str>,
-    pub interaction: &'a str,
-    pub csrf: &'a str,
-}
-
-/// The scopes in words, the standard ones first.
-fn described_scopes(scopes: &[&str]) -> Vec<String> {
-    if scopes.is_empty() {
-        return vec!["Sign you in (no other access)".to_owned()];
-    }
-    let standard = ["openid", "profile", "email", "offline_access"];
-    let mut scopes = scopes.to_vec();
-    scopes.sort_by_key(|s| standard.iter().position(|k| k == s).unwrap_or(standard.len()));
-    scopes.into_iter().map(describe_scope).collect()
-}
-
-fn consent_markup(form: &ConsentForm<'_>) -> Markup {
-    html! {
-        h1 { "Allow access?" }
-        p {
-            strong { (form.client_name) } " wants to access your account "
-            strong { (form.username) } ". It will be able to:"
-        }
-        ul {
-            @for item in described_scopes(&form.scopes) { li { (item) } }
-        }
-        form method="post" action=(form.action) {
-            input type="hidden" name="interaction" value=(form.interaction);
-            input type="hidden" name="csrf" value=(form.csrf);
-            button type="submit" name="decision" value="allow" { "Allow" }
-            button type="submit" name="decision" value="deny" class="secondary" { "Deny" }
-        }
-    }
-}
-
-pub fn consent_page(form: &ConsentForm<'_>) -> Response {
-    render(StatusCode::OK, "Allow access?", consent_markup(form))
+    render(status, &tr("login-title"), login_markup(form))
 }
 
 fn logout_confirm_markup(action: &str, fields: &[(&str, &str)], csrf: &str) -> Markup {
     html! {
-        h1 { "Sign out?" }
-        p { "Do you want to sign out of Latchkey?" }
+        h1 { (tr("logout-title")) }
+        p { (tr("logout-question")) }
         form method="post" action=(action) {
             @for (name, value) in fields {
                 input type="hidden" name=(name) value=(value);
             }
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="confirm" value="yes";
-            button type="submit" { "Sign out" }
+            button type="submit" { (tr("logout-submit")) }
         }
     }
 }
@@ -273,14 +239,14 @@ fn logout_confirm_markup(action: &str, fields: &[(&str, &str)], csrf: &str) -> M
 /// current session (or that came without one); the form
 /// posts to `action`, the logout endpoint's public path.
 pub fn logout_confirm_page(action: &str, fields: &[(&str, &str)], csrf: &str) -> Response {
-    render(StatusCode::OK, "Sign out?", logout_confirm_markup(action, fields, csrf))
+    render(StatusCode::OK, &tr("logout-title"), logout_confirm_markup(action, fields, csrf))
 }
 
 pub fn signed_out_page() -> Response {
     render(
         StatusCode::OK,
-        "Signed out",
-        html! { h1 { "You are signed out" } p { "You can close this window." } },
+        &tr("signed-out-title"),
+        html! { h1 { (tr("signed-out-heading")) } p { (tr("signed-out-close")) } },
     )
 }
 
@@ -329,20 +295,5 @@ mod tests {
         assert!(login_markup(&form).into_string().contains("spellcheck=\"false\" required autofocus>"));
         form.username = "alice";
         assert!(login_markup(&form).into_string().contains("current-password\" required autofocus>"));
-    }
-
-    #[test]
-    fn consent_lists_standard_scopes_first() {
-        assert_eq!(described_scopes(&["x<y", "openid"])[0], describe_scope("openid"));
-        assert_eq!(described_scopes(&[]), ["Sign you in (no other access)"]);
-        let form = ConsentForm {
-            action: "/consent",
-            client_name: "App",
-            username: "u",
-            scopes: vec!["x<y"],
-            interaction: "i",
-            csrf: "c",
-        };
-        assert!(consent_markup(&form).into_string().contains("\u{201c}x&lt;y\u{201d}"));
     }
 }

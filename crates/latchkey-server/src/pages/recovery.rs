@@ -6,24 +6,39 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 
-use super::render;
+use latchkey_core::password_policy::Refusal;
+use latchkey_core::token_request::MAX_PASSWORD_LEN;
+
+use super::{render, tr, tr_args};
+
+/// Why a new password was refused, in the request's language (NIST SP 800-63B §3.1.1.2: the
+/// reason is shown); for every form that sets a password.
+pub fn password_refusal(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::TooShort(min) => tr_args("password-too-short", &[("min", (*min).into())]),
+        Refusal::TooLong => tr_args("password-too-long", &[("max", MAX_PASSWORD_LEN.into())]),
+        Refusal::Common => tr("password-common"),
+        Refusal::Guessable => tr("password-guessable"),
+        Refusal::ContainsAccountName => tr("password-contains-name"),
+    }
+}
 
 /// The page that asks for the address; `error` (a 400) when the form was not usable.
 pub fn forgot_password_page(action: &str, csrf: &str, error: Option<&str>) -> Response {
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     render(
         status,
-        "Forgot your password?",
+        &tr("forgot-title"),
         html! {
-            h1 { "Forgot your password?" }
-            p { "Enter the e-mail address of your account. We will send you a link to choose a new password." }
+            h1 { (tr("forgot-title")) }
+            p { (tr("forgot-hint")) }
             @if let Some(error) = error { div class="error" role="alert" { (error) } }
             form method="post" action=(action) {
                 input type="hidden" name="csrf" value=(csrf);
-                label for="email" { "E-mail address" }
+                label for="email" { (tr("field-email")) }
                 input type="text" id="email" name="email" autocomplete="email" inputmode="email"
                     autocapitalize="none" spellcheck="false" required autofocus;
-                button type="submit" { "Send the link" }
+                button type="submit" { (tr("forgot-submit")) }
             }
         },
     )
@@ -33,13 +48,10 @@ pub fn forgot_password_page(action: &str, csrf: &str, error: Option<&str>) -> Re
 pub fn link_sent_page(minutes: i64) -> Response {
     render(
         StatusCode::OK,
-        "Check your e-mail",
+        &tr("check-email-title"),
         html! {
-            h1 { "Check your e-mail" }
-            p {
-                "If an account uses this address, we have sent it a link to choose a new password. "
-                "The link works once, for " (minutes) " minutes."
-            }
+            h1 { (tr("check-email-title")) }
+            p { (tr_args("reset-link-sent", &[("minutes", minutes.into())])) }
         },
     )
 }
@@ -49,17 +61,17 @@ pub fn reset_password_page(action: &str, token: &str, csrf: &str, error: Option<
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     render(
         status,
-        "Choose a new password",
+        &tr("reset-title"),
         html! {
-            h1 { "Choose a new password" }
-            p { "Every session of your account will be signed out." }
+            h1 { (tr("reset-title")) }
+            p { (tr("reset-hint")) }
             @if let Some(error) = error { div class="error" role="alert" { (error) } }
             form method="post" action=(action) {
                 input type="hidden" name="token" value=(token);
                 input type="hidden" name="csrf" value=(csrf);
-                label for="password" { "New password" }
+                label for="password" { (tr("field-new-password")) }
                 input type="password" id="password" name="password" autocomplete="new-password" required autofocus;
-                button type="submit" { "Change the password" }
+                button type="submit" { (tr("password-submit")) }
             }
         },
     )
@@ -70,11 +82,11 @@ pub fn reset_password_page(action: &str, token: &str, csrf: &str, error: Option<
 pub fn invalid_link_page(forgot_password: &str) -> Response {
     render(
         StatusCode::BAD_REQUEST,
-        "Link no longer valid",
+        &tr("invalid-link-title"),
         html! {
-            h1 { "This link is no longer valid" }
-            p { "It was already used, it expired, or a newer link was sent." }
-            p { a href=(forgot_password) { "Ask for a new link" } }
+            h1 { (tr("invalid-link-heading")) }
+            p { (tr("invalid-link-text")) }
+            p { a href=(forgot_password) { (tr("invalid-link-again")) } }
         },
     )
 }
@@ -83,13 +95,10 @@ pub fn invalid_link_page(forgot_password: &str) -> Response {
 pub fn password_reset_done_page(ended_sessions: u64) -> Response {
     render(
         StatusCode::OK,
-        "Password changed",
+        &tr("reset-done-title"),
         html! {
-            h1 { "Your password was changed" }
-            p {
-                "For your safety, every session of your account was signed out ("
-                (ended_sessions) " in applications). Sign in again with the new password."
-            }
+            h1 { (tr("reset-done-heading")) }
+            p { (tr_args("reset-done-text", &[("sessions", ended_sessions.into())])) }
         },
     )
 }

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 
-use super::render;
+use super::{render, tr};
 
 /// What the sign-up form shows again after a refusal.
 pub struct SignupForm<'a> {
@@ -20,21 +20,21 @@ pub fn signup_page(form: &SignupForm<'_>) -> Response {
     let status = if form.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     render(
         status,
-        "Create an account",
+        &tr("signup-title"),
         html! {
-            h1 { "Create an account" }
+            h1 { (tr("signup-title")) }
             @if let Some(error) = form.error { div class="error" role="alert" { (error) } }
             form method="post" action=(form.action) {
                 input type="hidden" name="csrf" value=(form.csrf);
-                label for="email" { "E-mail address" }
+                label for="email" { (tr("field-email")) }
                 input type="text" id="email" name="email" value=(form.email) autocomplete="email"
                     inputmode="email" autocapitalize="none" spellcheck="false" required;
-                label for="username" { "Username (optional; otherwise your address)" }
+                label for="username" { (tr("signup-username")) }
                 input type="text" id="username" name="username" value=(form.username) autocomplete="username"
                     autocapitalize="none" spellcheck="false";
-                label for="password" { "Password" }
+                label for="password" { (tr("field-password")) }
                 input type="password" id="password" name="password" autocomplete="new-password" required;
-                button type="submit" { "Create the account" }
+                button type="submit" { (tr("signup-submit")) }
             }
         },
     )
@@ -44,11 +44,10 @@ pub fn signup_page(form: &SignupForm<'_>) -> Response {
 pub fn check_email_page() -> Response {
     render(
         StatusCode::OK,
-        "Check your e-mail",
+        &tr("check-email-title"),
         html! {
-            h1 { "Check your e-mail" }
-            p { "We have sent a message to this address. Follow its link to verify the address; "
-                "you can sign in once it is verified." }
+            h1 { (tr("check-email-title")) }
+            p { (tr("signup-check-email")) }
         },
     )
 }
@@ -58,13 +57,13 @@ pub fn check_email_page() -> Response {
 pub fn verify_email_page(action: &str, token: &str, csrf: &str) -> Response {
     render(
         StatusCode::OK,
-        "Verify your e-mail address",
+        &tr("verify-title"),
         html! {
-            h1 { "Verify your e-mail address" }
+            h1 { (tr("verify-title")) }
             form method="post" action=(action) {
                 input type="hidden" name="token" value=(token);
                 input type="hidden" name="csrf" value=(csrf);
-                button type="submit" { "Verify" }
+                button type="submit" { (tr("verify-submit")) }
             }
         },
     )
@@ -73,10 +72,10 @@ pub fn verify_email_page(action: &str, token: &str, csrf: &str) -> Response {
 pub fn email_verified_page() -> Response {
     render(
         StatusCode::OK,
-        "E-mail address verified",
+        &tr("verified-title"),
         html! {
-            h1 { "Your e-mail address is verified" }
-            p { "You can now sign in." }
+            h1 { (tr("verified-heading")) }
+            p { (tr("verified-text")) }
         },
     )
 }

@@ -26,13 +26,13 @@ use latchkey_store::BrowserSession;
 
 use super::authorize::{forms, redirect, AuthorizeError};
 use crate::browser;
-use crate::pages::{self, ErrorPage};
+use crate::pages::{self, tr, ErrorPage};
 use crate::public_urls::Endpoint;
 use crate::state::AppState;
 use crate::tokens::id_token::IdTokenClaims;
 
-fn bad(message: &'static str) -> AuthorizeError {
-    ErrorPage::bad_request("Cannot sign out", message).into()
+fn bad(message: String) -> AuthorizeError {
+    ErrorPage::bad_request(tr("logout-error-title"), message).into()
 }
 
 pub async fn logout(
@@ -47,19 +47,19 @@ pub async fn logout(
     } else {
         match FormParams::parse(query.unwrap_or_default().as_bytes()) {
             Ok(form) => form,
-            Err(_) => return Err(bad("The sign-out request is malformed.")),
+            Err(_) => return Err(bad(tr("logout-malformed"))),
         }
     };
 
     let hint = match form.get("id_token_hint") {
         Some(hint) => match verify_jwt::<IdTokenClaims>(hint, &state.keys.verifiers()) {
             Ok(verified) if verified.claims.iss == *state.issuer => Some(verified.claims),
-            _ => return Err(bad("The id_token_hint is not an ID token issued here.")),
+            _ => return Err(bad(tr("logout-bad-hint"))),
         },
         None => None,
     };
     let client_id = match (hint.as_ref().map(|h| h.aud.as_str()), form.get("client_id")) {
-        (Some(aud), Some(id)) if aud != id => return Err(bad("client_id does not match the id_token_hint.")),
+        (Some(aud), Some(id)) if aud != id => return Err(bad(tr("logout-client-mismatch"))),
         (Some(aud), _) => Some(aud.to_owned()),
         (None, id) => id.map(str::to_owned),
     };
@@ -67,13 +67,13 @@ pub async fn logout(
         Some(uri) => {
             let client = match &client_id {
                 Some(id) => state.store.client_by_id(id).await?,
-                None => return Err(bad("post_logout_redirect_uri needs an id_token_hint or a client_id.")),
+                None => return Err(bad(tr("logout-needs-hint"))),
             };
             match client {
                 Some(client) if redirect_uri::is_registered(&client.post_logout_redirect_uris, uri) => {
                     Some(uri.to_owned())
                 }
-                _ => return Err(bad("The application asked to return to an address it has not registered.")),
+                _ => return Err(bad(tr("error-unregistered-redirect"))),
             }
         }
         None => None,

@@ -43,7 +43,9 @@ pub fn too_many(mut page: Response, retry_after: i64) -> Response {
 }
 
 /// The message of a form refused by [`too_many`].
-pub const TOO_MANY: &str = "Too many requests from your network. Try again later.";
+pub fn too_many_text() -> String {
+    crate::pages::tr("too-many-requests")
+}
 
 #[derive(Deserialize)]
 pub struct LinkQuery {

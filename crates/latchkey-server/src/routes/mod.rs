@@ -112,5 +112,6 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(body_limit::reject_declared_oversize))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::presentation::scope))
         .with_state(state)
 }

@@ -58,10 +58,10 @@ async fn the_address_changes_only_through_the_link_and_the_old_one_is_told(db: T
     let mut mails = [sink.next_mail().await, sink.next_mail().await];
     mails.sort_by(|a, b| a.to.cmp(&b.to));
     assert_eq!(mails[0].to, ["alice@example.com"]);
-    assert_eq!(mails[0].subject, "A change of your e-mail address was requested");
+    assert_eq!(mails[0].subject, "Latchkey: A change of your e-mail address was requested");
     assert!(mails[0].text.contains("alice@new.example") && !mails[0].text.contains(LINK_PREFIX));
     assert_eq!(mails[1].to, ["alice@new.example"]);
-    assert_eq!(mails[1].subject, "Confirm your new e-mail address");
+    assert_eq!(mails[1].subject, "Latchkey: Confirm your new e-mail address");
     assert_eq!(email_of(&server, "alice").await, (Some("alice@example.com".into()), false), "not yet");
 
     let link = mails[1].link(&server.url(LINK_PREFIX));
@@ -72,7 +72,7 @@ async fn the_address_changes_only_through_the_link_and_the_old_one_is_told(db: T
     let told = sink.next_mail().await;
     assert_eq!(
         (told.to.as_slice(), told.subject.as_str()),
-        (&["alice@example.com".to_owned()][..], "Your e-mail address was changed")
+        (&["alice@example.com".to_owned()][..], "Latchkey: Your e-mail address was changed")
     );
     assert_eq!(submit_link_form(&server, &link, "/verify-email", &[]).await.status(), 400, "used once");
     let events = server.store.audit_events(None, 50).await.unwrap();
@@ -92,7 +92,7 @@ async fn an_address_of_another_account_gets_the_same_answer_and_no_link(db: Test
     first.sort_by(|a, b| a.to.cmp(&b.to));
     second.sort_by(|a, b| a.to.cmp(&b.to));
     assert_eq!(first[1].to, ["bob@example.com"]);
-    assert_eq!(first[1].subject, "Someone tried to use your e-mail address", "the owner is told");
+    assert_eq!(first[1].subject, "Latchkey: Someone tried to use your e-mail address", "the owner is told");
     assert!(!first[1].text.contains(LINK_PREFIX), "no link to take the address with");
     assert_eq!(first[0].to, ["alice@example.com"]);
     assert_eq!(first[0].subject, second[0].subject, "alice's old address is told the same");

@@ -33,6 +33,7 @@ mod backchannel_logout;
 mod backchannel_logout_sid;
 mod bad_input;
 mod bearer;
+mod branding;
 mod client_credentials;
 mod client_signup;
 mod code_exchange;

@@ -54,7 +54,7 @@ pub async fn request_link(server: &TestServer, email: &str) -> Response {
 
 /// The link of a forgotten-password e-mail.
 fn reset_link(mail: &ReceivedMail, server: &TestServer) -> String {
-    assert_eq!(mail.subject, "Reset your password");
+    assert_eq!(mail.subject, "Latchkey: Reset your password");
     mail.link(&server.url("/reset-password?token="))
 }
 

@@ -56,7 +56,7 @@ async fn a_new_account_signs_in_only_after_its_address_is_verified(db: TestDatab
     let mail = sink.next_mail().await;
     assert_eq!(
         (mail.to.as_slice(), mail.subject.as_str()),
-        (&["newbie@example.com".to_owned()][..], "Verify your e-mail address")
+        (&["newbie@example.com".to_owned()][..], "Latchkey: Verify your e-mail address")
     );
     let link = mail.link(&server.url("/verify-email?token="));
     let user = server.store.user_by_username("newbie").await.unwrap().unwrap();
@@ -85,8 +85,8 @@ async fn the_answer_does_not_tell_whether_the_address_is_registered(db: TestData
     let mut mails = [sink.next_mail().await, sink.next_mail().await];
     mails.sort_by(|a, b| a.to.cmp(&b.to));
     assert_eq!(mails[0].to, ["alice@example.com"]);
-    assert_eq!(mails[0].subject, "You already have an account", "the owner is told instead");
-    assert_eq!(mails[1].subject, "Verify your e-mail address");
+    assert_eq!(mails[0].subject, "Latchkey: You already have an account", "the owner is told instead");
+    assert_eq!(mails[1].subject, "Latchkey: Verify your e-mail address");
     assert!(sink.mail_within(Duration::from_secs(2)).await.is_none());
     assert_eq!(server.password_login(&app, "alice", PASSWORD).await.status(), 200, "alice is untouched");
     assert_eq!(server.password_login(&app, "alice@example.com", CHOSEN).await.status(), 400);

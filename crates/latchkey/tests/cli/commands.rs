@@ -385,7 +385,26 @@ fn every_serve_option_is_documented_in_help() {
         "--argon2-memory-kib",
         "--log-format",
         "--config",
+        "--brand-name",
+        "--brand-logo-url",
+        "--brand-accent",
+        "--messages-dir",
     ] {
         assert!(help.contains(flag), "serve --help does not mention {flag}");
+    }
+}
+
+#[test]
+fn hostile_branding_stops_serve_naming_the_setting() {
+    let hostile = [
+        ("LATCHKEY_BRAND_ACCENT", "red;}body{display:none", "brand_accent"),
+        ("LATCHKEY_BRAND_LOGO_URL", "javascript:alert(1)", "brand_logo_url"),
+    ];
+    for (variable, value, setting) in hostile {
+        let env = Env::sqlite();
+        let output =
+            env.command(&["serve", "--listen", "127.0.0.1:0"]).env(variable, value).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && stderr.contains(setting), "{stderr}");
     }
 }

@@ -17,6 +17,7 @@ use crate::authn::{self, Attempt, Channel};
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::pages::account;
+use crate::pages::tr;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
 use crate::state::AppState;
@@ -75,8 +76,8 @@ pub async fn end_session(
     // Another user's session is treated as absent, so ids cannot be probed.
     let own = state.store.session(id).await?.is_some_and(|s| s.session.user_id == user.id);
     let ended = own && state.store.revoke_session(id, state.clock.now(), "ended_by_user").await?;
-    let notice = if ended { "The session was ended." } else { "That session had already ended." };
-    Ok(page(&state, &headers, &user, Some(notice), None).await?)
+    let notice = if ended { tr("account-session-ended") } else { tr("account-session-gone") };
+    Ok(page(&state, &headers, &user, Some(&notice), None).await?)
 }
 
 pub async fn end_sessions(
@@ -85,7 +86,7 @@ pub async fn end_sessions(
     AccountForm { user, .. }: AccountForm,
 ) -> Result<Response, AuthorizeError> {
     state.store.revoke_user_sessions(&user.id, state.clock.now(), "ended_by_user", None).await?;
-    Ok(page(&state, &headers, &user, Some("Every application session was ended."), None).await?)
+    Ok(page(&state, &headers, &user, Some(&tr("account-sessions-ended")), None).await?)
 }
 
 /// The current password through the authentication door (throttled like every door), the new
@@ -100,11 +101,18 @@ pub async fn change_password(
     let new_password = form.get("new_password").unwrap_or_default();
     let names = [user.username.as_str(), user.email.as_deref().unwrap_or_default()];
     if let Err(refusal) = password_policy::check(new_password, state.config.password_min_length, &names) {
-        return Ok(page(&state, &headers, &user, None, Some(&refusal.to_string())).await?);
+        return Ok(page(
+            &state,
+            &headers,
+            &user,
+            None,
+            Some(&crate::pages::recovery::password_refusal(&refusal)),
+        )
+        .await?);
     }
     let current = Secret::new(form.get("current_password").unwrap_or_default());
     if !is_current_password(&state, peer, &headers, &user, current, Channel::PasswordChange).await? {
-        return Ok(page(&state, &headers, &user, None, Some("The current password is wrong.")).await?);
+        return Ok(page(&state, &headers, &user, None, Some(&tr("wrong-current-password"))).await?);
     }
     let hash = state.passwords.hash(new_password.to_owned()).await?;
     let now = state.clock.now();
@@ -121,14 +129,7 @@ pub async fn change_password(
         Some(&session),
     )
     .await?;
-    let mut response = page(
-        &state,
-        &headers,
-        &user,
-        Some("Your password was changed; every other session was ended."),
-        None,
-    )
-    .await?;
+    let mut response = page(&state, &headers, &user, Some(&tr("account-password-changed")), None).await?;
     response.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
     Ok(response)
 }

@@ -29,15 +29,12 @@ use crate::authn::Channel;
 use crate::error::ApiError;
 use crate::federation::sign_in::NO_PASSWORD;
 use crate::mail::templates;
+use crate::pages::tr;
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::mail_requests;
 use crate::state::AppState;
 use crate::throttle::Verdict;
-
-/// What the page says after every accepted request, whoever has the address.
-const LINK_SENT: &str =
-    "We sent a link to the new address. Your e-mail address changes when you open it (within 24 hours).";
 
 pub async fn change_email(
     State(state): State<AppState>,
@@ -47,35 +44,35 @@ pub async fn change_email(
 ) -> Result<Response, AuthorizeError> {
     let new_email = form.get("new_email").unwrap_or_default().trim();
     let refusal = if !mail_requests::is_email(new_email) {
-        Some("Enter an e-mail address.")
+        Some(tr("enter-email"))
     } else if user.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(new_email)) {
-        Some("That is already your e-mail address.")
+        Some(tr("email-change-same"))
     } else {
         let password = Secret::new(form.get("current_password").unwrap_or_default());
         let proven = proven(&state, peer, &headers, &session, &user, password).await?;
         (!proven).then_some(if user.password_hash == NO_PASSWORD {
-            "Sign in again, then change your address within five minutes."
+            tr("email-change-sign-in-again")
         } else {
-            "The current password is wrong."
+            tr("wrong-current-password")
         })
     };
     if let Some(refusal) = refusal {
-        return Ok(page(&state, &headers, &user, None, Some(refusal)).await?);
+        return Ok(page(&state, &headers, &user, None, Some(&refusal)).await?);
     }
     let verdict = mail_requests::admit(&state, peer, &headers, new_email).await?;
     if let Verdict::RateLimited { retry_after } = verdict {
-        let page = page(&state, &headers, &user, None, Some(mail_requests::TOO_MANY)).await?;
+        let page = page(&state, &headers, &user, None, Some(&mail_requests::too_many_text())).await?;
         return Ok(mail_requests::too_many(page, retry_after));
     }
     if verdict == Verdict::Open {
         let (state, user, new_email) = (state.clone(), user.clone(), new_email.to_owned());
-        tokio::spawn(async move {
+        tokio::spawn(crate::pages::presentation::carry(async move {
             if let Err(e) = request_mails(&state, &user, &new_email).await {
                 tracing::warn!(error = %e, "could not queue the e-mails of an e-mail change");
             }
-        });
+        }));
     }
-    Ok(page(&state, &headers, &user, Some(LINK_SENT), None).await?)
+    Ok(page(&state, &headers, &user, Some(&tr("email-change-link-sent")), None).await?)
 }
 
 /// The current password, or a recent sign-in for an account that has none.

@@ -14,6 +14,7 @@ use super::error::AuthorizeError;
 use super::{forms, run, Step};
 use crate::browser::{self, Interaction};
 use crate::error::ApiError;
+use crate::pages::tr;
 use crate::pages::{self, ConsentForm};
 use crate::public_urls::Endpoint;
 use crate::state::AppState;
@@ -51,19 +52,15 @@ pub async fn consent(
         form.get("interaction").and_then(|sealed| Interaction::open(&state.page_mac, sealed, now));
     let session = browser::current_session(&state, &headers).await?;
     let (Some(interaction), Some(session)) = (interaction, session) else {
-        return Err(AuthorizeError::page(
-            "This consent form has expired. Go back to the application and try again.",
-        ));
+        return Err(AuthorizeError::page(tr("consent-expired")));
     };
     if interaction.bs.as_deref() != Some(session.id.as_str()) {
-        return Err(AuthorizeError::page(
-            "You signed in or out since this page was shown. Go back to the application and try again.",
-        ));
+        return Err(AuthorizeError::page(tr("consent-session-changed")));
     }
     let allow = match form.get("decision") {
         Some("allow") => true,
         Some("deny") => false,
-        _ => return Err(AuthorizeError::page("Choose Allow or Deny.")),
+        _ => return Err(AuthorizeError::page(tr("consent-choose"))),
     };
     let step = Step::Consent { bs: session.id, allow, fresh: interaction.fresh };
     run(&state, &headers, &interaction.q, &step).await

@@ -18,7 +18,7 @@ use latchkey_store::StoreError;
 
 use super::redirect::redirect_to;
 use crate::error::ApiError;
-use crate::pages::ErrorPage;
+use crate::pages::{tr, ErrorPage};
 
 /// Why an authorization request, or a hosted form on its way, stopped.
 #[derive(Debug)]
@@ -30,12 +30,14 @@ pub enum AuthorizeError {
 }
 
 /// The title of the error pages of the authorization flow.
-pub const TITLE: &str = "This request cannot be completed";
+pub fn title() -> String {
+    tr("error-title")
+}
 
 impl AuthorizeError {
     /// A 400 error page saying `message`.
     pub fn page(message: impl Into<std::borrow::Cow<'static, str>>) -> Self {
-        Self::Page(ErrorPage::bad_request(TITLE, message))
+        Self::Page(ErrorPage::bad_request(title(), message))
     }
 }
 
@@ -52,19 +54,11 @@ impl From<ApiError> for AuthorizeError {
         let page = match &error {
             ApiError::Unavailable(_) => {
                 tracing::warn!(%error, "database unavailable");
-                ErrorPage::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    TITLE,
-                    "The service is temporarily unavailable. Try again in a moment.",
-                )
+                ErrorPage::new(StatusCode::SERVICE_UNAVAILABLE, title(), tr("error-unavailable"))
             }
             _ => {
                 tracing::error!(%error, "authorization request failed");
-                ErrorPage::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    TITLE,
-                    "Something went wrong on our side. Try again later.",
-                )
+                ErrorPage::new(StatusCode::INTERNAL_SERVER_ERROR, title(), tr("error-internal"))
             }
         };
         Self::Page(page)

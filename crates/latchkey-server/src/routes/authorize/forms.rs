@@ -11,17 +11,14 @@ use latchkey_core::form::FormParams;
 use super::error::AuthorizeError;
 use crate::browser;
 use crate::error::ApiError;
+use crate::pages::tr;
 use crate::pages::ErrorPage;
 use crate::routes::form_body::form_body;
 use crate::state::AppState;
 
 /// The page for a form post that failed the `Origin` or CSRF check.
 pub fn forbidden_page() -> ErrorPage {
-    ErrorPage::new(
-        StatusCode::FORBIDDEN,
-        "Request refused",
-        "This form was not sent from this site, or it has expired. Go back, reload the page and try again.",
-    )
+    ErrorPage::new(StatusCode::FORBIDDEN, tr("forbidden-title"), tr("forbidden-text"))
 }
 
 /// Reads a hosted form's body: its parameters, or the page to answer with.
@@ -32,7 +29,7 @@ pub fn read_page_form(
     form_body(headers, body)
         .ok()
         .and_then(|body| FormParams::parse(&body).ok())
-        .ok_or_else(|| ErrorPage::bad_request(super::error::TITLE, "The form could not be read."))
+        .ok_or_else(|| ErrorPage::bad_request(super::error::title(), tr("error-form-unreadable")))
 }
 
 /// Reads a hosted form's body and checks that it was sent from this site's own page

@@ -31,7 +31,9 @@ use crate::public_urls::Endpoint;
 use crate::state::AppState;
 
 /// The one message for every failed login.
-pub const LOGIN_FAILED: &str = "Wrong username or password.";
+pub fn login_failed() -> String {
+    crate::pages::tr("login-failed")
+}
 
 /// How the client's login page lets users sign in.
 pub struct SignInOptions {
@@ -127,7 +129,7 @@ pub async fn login(
         return Err(forms::forbidden_page().into());
     }
     let fail = |state: &AppState| {
-        form_page(state, &headers, &client, &interaction, username, Some(LOGIN_FAILED), &options)
+        form_page(state, &headers, &client, &interaction, username, Some(&login_failed()), &options)
             .map_err(AuthorizeError::from)
     };
     if username.is_empty()
@@ -164,9 +166,7 @@ pub async fn login(
 pub fn open_interaction(state: &AppState, form: &FormParams) -> Result<Interaction, AuthorizeError> {
     form.get("interaction")
         .and_then(|sealed| Interaction::open(&state.page_mac, sealed, state.clock.now()))
-        .ok_or_else(|| {
-            AuthorizeError::page("This sign-in form has expired. Go back to the application and try again.")
-        })
+        .ok_or_else(|| AuthorizeError::page(crate::pages::tr("sign-in-form-expired")))
 }
 
 /// Starts a new browser session for the user who just signed in (by password here, or

@@ -62,6 +62,7 @@ pub use second_factor_passkey::{
 };
 
 use crate::browser::Interaction;
+use crate::pages::tr;
 use crate::routes::form_body::{form_body, FormBodyError};
 use crate::state::AppState;
 
@@ -150,12 +151,11 @@ pub async fn authorize_post(
 ) -> Result<Response, AuthorizeError> {
     let body = form_body(&headers, body).map_err(|error| {
         AuthorizeError::page(match error {
-            FormBodyError::NotAForm => "The authorization request must be a form post.",
-            FormBodyError::TooLarge | FormBodyError::Unreadable(_) => "The request body could not be read.",
+            FormBodyError::NotAForm => tr("authorize-not-a-form"),
+            FormBodyError::TooLarge | FormBodyError::Unreadable(_) => tr("authorize-body-unreadable"),
         })
     })?;
-    let query =
-        std::str::from_utf8(&body).map_err(|_| AuthorizeError::page("The request is not valid UTF-8."))?;
+    let query = std::str::from_utf8(&body).map_err(|_| AuthorizeError::page(tr("authorize-not-utf8")))?;
     run(&state, &headers, query, &Step::Start).await
 }
 
@@ -168,9 +168,7 @@ pub(crate) fn interaction_in_query(
         .ok()
         .and_then(|form| form.get("interaction").map(str::to_owned))
         .and_then(|sealed| Interaction::open(&state.page_mac, &sealed, state.clock.now()))
-        .ok_or_else(|| {
-            AuthorizeError::page("This sign-in link has expired. Go back to the application and try again.")
-        })
+        .ok_or_else(|| AuthorizeError::page(tr("sign-in-link-expired")))
 }
 
 /// `GET /authorize/resume?interaction=...`: where the login form sends the browser.

@@ -5,6 +5,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::pages::tr;
 use crate::pages::{self, ErrorPage};
 
 /// `uri` with `params` appended to its query (`uri` itself when there are none).
@@ -35,7 +36,7 @@ pub fn redirect_to(uri: &str, params: &[(&str, &str)]) -> Response {
     let mut response = match HeaderValue::from_str(&location) {
         Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
         Err(_) => {
-            return ErrorPage::bad_request("Cannot return", "The return address is invalid.").into_response()
+            return ErrorPage::bad_request(tr("return-error-title"), tr("return-error-text")).into_response()
         }
     };
     pages::add_security_headers(&mut response);

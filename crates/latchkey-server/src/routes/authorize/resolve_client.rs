@@ -11,6 +11,7 @@ use latchkey_core::redirect_uri::{self, Unresolved};
 use latchkey_store::Client;
 
 use super::error::{AuthorizeError, ReturnTo};
+use crate::pages::{tr, tr_args};
 use crate::state::AppState;
 
 /// Longest query string or body the endpoint reads.
@@ -30,18 +31,16 @@ pub struct ClientRequest {
 /// The request's parameters, or the page saying why they cannot be read.
 pub fn decode(query: &str) -> Result<Vec<(String, String)>, AuthorizeError> {
     if query.len() > MAX_REQUEST_LEN {
-        return Err(AuthorizeError::page("The authorization request is too long."));
+        return Err(AuthorizeError::page(tr("authorize-too-long")));
     }
-    FormParams::parse_all(query.as_bytes()).map_err(|_| {
-        AuthorizeError::page("The authorization request is malformed (bad encoding or too many parameters).")
-    })
+    FormParams::parse_all(query.as_bytes()).map_err(|_| AuthorizeError::page(tr("authorize-malformed")))
 }
 
 /// The page for a request whose `redirect_uri` cannot be resolved.
 fn unresolved_page(problem: Unresolved) -> AuthorizeError {
     AuthorizeError::page(match problem {
-        Unresolved::NotRegistered => "The application asked to return to an address it has not registered.",
-        Unresolved::Missing => "The application did not say where to return to (redirect_uri).",
+        Unresolved::NotRegistered => tr("error-unregistered-redirect"),
+        Unresolved::Missing => tr("authorize-no-redirect"),
     })
 }
 
@@ -49,13 +48,13 @@ fn unresolved_page(problem: Unresolved) -> AuthorizeError {
 pub async fn resolve(state: &AppState, query: &str) -> Result<ClientRequest, AuthorizeError> {
     let pairs = decode(query)?;
     let target = Target::parse(&pairs).map_err(|problem| {
-        AuthorizeError::page(format!("The application sent an invalid request: {problem}."))
+        AuthorizeError::page(tr_args("authorize-invalid", &[("problem", problem.to_string().into())]))
     })?;
     let client = state
         .store
         .client_by_id(&target.client_id)
         .await?
-        .ok_or_else(|| AuthorizeError::page("The application that sent you here is not registered."))?;
+        .ok_or_else(|| AuthorizeError::page(tr("authorize-unknown-client")))?;
     let redirect_uri = redirect_uri::resolve(&client.redirect_uris, target.redirect_uri.as_deref())
         .map_err(unresolved_page)?;
     let return_to =

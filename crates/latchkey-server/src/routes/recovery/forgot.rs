@@ -19,6 +19,7 @@ use crate::account_links::{self, PASSWORD_RESET, PASSWORD_RESET_TTL};
 use crate::error::ApiError;
 use crate::mail::templates;
 use crate::pages::recovery;
+use crate::pages::tr;
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
@@ -47,22 +48,22 @@ pub async fn forgot_password_request(
     let form_params = forms::read_checked_form(&state, &headers, body)?;
     let email = form_params.get("email").unwrap_or_default().trim();
     if !mail_requests::is_email(email) {
-        return Ok(form(&state, &headers, Some("Enter an e-mail address."))?);
+        return Ok(form(&state, &headers, Some(&tr("enter-email")))?);
     }
     let verdict = mail_requests::admit(&state, peer, &headers, email).await?;
     if let Verdict::RateLimited { retry_after } = verdict {
         return Ok(mail_requests::too_many(
-            form(&state, &headers, Some(mail_requests::TOO_MANY))?,
+            form(&state, &headers, Some(&mail_requests::too_many_text()))?,
             retry_after,
         ));
     }
     if verdict == Verdict::Open {
         let (state, email) = (state.clone(), email.to_owned());
-        tokio::spawn(async move {
+        tokio::spawn(crate::pages::presentation::carry(async move {
             if let Err(e) = send_link(&state, &email).await {
                 tracing::warn!(error = %e, "could not queue a forgotten-password e-mail");
             }
-        });
+        }));
     }
     Ok(recovery::link_sent_page(PASSWORD_RESET_TTL / 60))
 }

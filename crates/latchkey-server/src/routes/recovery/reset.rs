@@ -69,7 +69,7 @@ pub async fn reset_password_submit(
     if let Err(refusal) =
         password_policy::check(password.expose(), state.config.password_min_length, &account)
     {
-        return Ok(form(&state, &headers, token, Some(&refusal.to_string()))?);
+        return Ok(form(&state, &headers, token, Some(&recovery::password_refusal(&refusal)))?);
     }
     let hash = state.passwords.hash(password.expose().to_owned()).await?;
     let now = state.clock.now();

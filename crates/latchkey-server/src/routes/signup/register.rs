@@ -27,6 +27,7 @@ use crate::error::ApiError;
 use crate::mail::templates;
 use crate::pages::signup::{self, SignupForm};
 use crate::pages::ErrorPage;
+use crate::pages::{tr, tr_args};
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::authorize::forms;
@@ -36,7 +37,7 @@ use crate::state::AppState;
 use crate::throttle::Verdict;
 
 fn not_offered() -> Response {
-    ErrorPage::new(StatusCode::NOT_FOUND, "Not found", "This server does not offer sign-up.").into_response()
+    ErrorPage::new(StatusCode::NOT_FOUND, tr("signup-off-title"), tr("signup-off-text")).into_response()
 }
 
 /// `?client_id=…`: the sign-up comes from that client's login page.
@@ -116,20 +117,20 @@ pub async fn signup_request(
             .map_err(AuthorizeError::from)
     };
     if !mail_requests::is_email(email) {
-        return refuse("Enter an e-mail address.");
+        return refuse(&tr("enter-email"));
     }
     if let Err(e) = admin::check_username(username) {
-        return refuse(&format!("This username cannot be used: {e}."));
+        return refuse(&tr_args("signup-bad-username", &[("reason", e.to_string().into())]));
     }
     let password = params.get("password").unwrap_or_default();
     if let Err(refusal) =
         password_policy::check(password, state.config.password_min_length, &[username, email])
     {
-        return refuse(&refusal.to_string());
+        return refuse(&crate::pages::recovery::password_refusal(&refusal));
     }
     let verdict = mail_requests::admit(&state, peer, &headers, email).await?;
     if let Verdict::RateLimited { retry_after } = verdict {
-        return Ok(mail_requests::too_many(refuse(mail_requests::TOO_MANY)?, retry_after));
+        return Ok(mail_requests::too_many(refuse(&mail_requests::too_many_text())?, retry_after));
     }
     let now = state.clock.now();
     // Hashed whether or not the address is registered: the time taken tells nothing.
@@ -151,7 +152,7 @@ pub async fn signup_request(
             match state.store.create_user(&user, now).await {
                 Ok(user) => Some(user),
                 Err(StoreError::Conflict(_)) if !chosen.is_empty() => {
-                    return refuse("This username is taken: choose another.");
+                    return refuse(&tr("signup-username-taken"));
                 }
                 Err(StoreError::Conflict(_)) => None,
                 Err(e) => return Err(ApiError::from(e).into()),
@@ -160,7 +161,7 @@ pub async fn signup_request(
     };
     if verdict == Verdict::Open {
         let (state, email) = (state.clone(), email.to_owned());
-        tokio::spawn(async move {
+        tokio::spawn(crate::pages::presentation::carry(async move {
             let mail = match created {
                 Some(user) => verification_mail(&state, &user).await,
                 None => owner_mail(&state, &email).await,
@@ -168,7 +169,7 @@ pub async fn signup_request(
             if let Err(e) = mail {
                 tracing::warn!(error = %e, "could not queue a sign-up e-mail");
             }
-        });
+        }));
     }
     Ok(signup::check_email_page())
 }

@@ -43,6 +43,7 @@ use crate::federation::providers;
 use crate::federation::sign_in;
 use crate::federation::upstream::UpstreamError;
 use crate::pages::ErrorPage;
+use crate::pages::{tr, tr_args};
 use crate::state::AppState;
 
 const LABEL: &[u8] = b"latchkey account link v1\0";
@@ -154,22 +155,22 @@ pub(super) async fn finish(
         failure(state, name, reason, status, message)
     };
     if flow.provider != name || !same_browser {
-        let message = "This link was opened in another browser or for another provider; nothing changed.";
-        return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, message.into()).await);
+        let message = tr("link-other-browser");
+        return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, message).await);
     }
     let session = state.store.session(&link.session_id).await?;
     let live = session.is_some_and(|s| s.session.is_live(now) && s.session.user_id == link.user_id);
     let user = state.store.user_by_id(&link.user_id).await?.filter(|user| !user.disabled);
     let Some(user) = user.filter(|_| live) else {
-        let message = "Your session ended before the link was completed. Sign in again and retry.";
-        return Err(fail("session_ended", StatusCode::BAD_REQUEST, message.into()).await);
+        let message = tr("link-session-ended");
+        return Err(fail("session_ended", StatusCode::BAD_REQUEST, message).await);
     };
     let provider = super::provider(state, name).await?;
     let login = match redeem(state, &provider, flow, form).await? {
         Ok(login) => login,
         Err(UpstreamError::AccessDenied) => {
-            let message = "The link was cancelled at the identity provider; nothing changed.";
-            return Err(fail("access_denied", StatusCode::BAD_REQUEST, message.into()).await);
+            let message = tr("link-cancelled");
+            return Err(fail("access_denied", StatusCode::BAD_REQUEST, message).await);
         }
         Err(error) => return Err(upstream_failure(state, name, error).await),
     };
@@ -178,17 +179,15 @@ pub(super) async fn finish(
     if !sign_in::link(state, name, subject, email, &user, &link.client_id, keep).await? {
         let linked = state.store.federated_identity(name, subject).await?;
         if linked.is_none_or(|identity| identity.user_id != user.id) {
-            let message = format!(
-                "This {name} account is already linked to another account, so it cannot be linked to yours."
-            );
+            let message = tr_args("link-taken", &[("provider", name.into())]);
             return Err(fail("linked_to_another_user", StatusCode::CONFLICT, message).await);
         }
     }
     let mut response = match link.return_to {
         Some(path) => redirect_to(&path, &[]),
         None => {
-            let message = format!("You can now sign in with {name}. You may close this window.");
-            ErrorPage::new(StatusCode::OK, "Sign-in method linked", message).into_response()
+            let message = tr_args("link-done", &[("provider", name.into())]);
+            ErrorPage::new(StatusCode::OK, tr("link-done-title"), message).into_response()
         }
     };
     let clear = state.cookies.set_cookie(state.cookies.federation_name, "", 0);

@@ -38,6 +38,7 @@ use crate::federation::kept_tokens;
 use crate::federation::providers::Provider;
 use crate::federation::sign_in::{self, SignedIn};
 use crate::federation::upstream::{CallbackInput, UpstreamError, UpstreamLogin};
+use crate::pages::{tr, tr_args};
 use crate::state::AppState;
 
 /// The parameters a callback may carry (RFC 6749 §4.1.2, RFC 9207 `iss`, Apple's `user`).
@@ -62,11 +63,11 @@ pub async fn callback_get(
     RawQuery(query): RawQuery,
 ) -> Result<Response, AuthorizeError> {
     let form = FormParams::parse(query.unwrap_or_default().as_bytes())
-        .map_err(|_| AuthorizeError::page("The sign-in response could not be read."))?;
+        .map_err(|_| AuthorizeError::page(tr("federation-unreadable")))?;
     let fail = |reason: &'static str, status: StatusCode, message: &str| {
         failure(&state, &name, reason, status, message.to_owned())
     };
-    let expired = "This sign-in has expired or was already used. Go back to the application and try again.";
+    let expired = &tr("federation-expired");
     let Some(flow_state) = form.get("state") else {
         return Err(fail("state_missing", StatusCode::BAD_REQUEST, expired).await);
     };
@@ -86,7 +87,7 @@ pub async fn callback_get(
         return account_link::finish(&state, &name, &flow, link, &form, same_browser).await;
     }
     if flow.provider != name || !same_browser {
-        let message = "This sign-in was started in another browser or for another provider. Try again.";
+        let message = &tr("federation-other-browser");
         return Err(fail("state_mismatch", StatusCode::BAD_REQUEST, message).await);
     }
     let Some(interaction) = Interaction::open(&state.page_mac, &flow.interaction, now) else {
@@ -120,7 +121,7 @@ pub async fn callback_get(
         }
         SignedIn::PromptLink(user) => prompt_page(&state, &headers, &name, &login, &user, &interaction.q)?,
         SignedIn::Refused(why) => {
-            let message = format!("You cannot sign in this way: {why}.");
+            let message = tr_args("federation-refused", &[("why", why.to_string().into())]);
             return Err(failure(&state, &name, "refused", StatusCode::FORBIDDEN, message).await);
         }
     };

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::error::AuthorizeError;
 use super::super::forms;
-use super::super::login::{resume_signed_in, LOGIN_FAILED};
+use super::super::login::{login_failed, resume_signed_in};
 use super::super::resolve_client;
 use super::FLOW_TTL;
 use crate::authn::{self, Attempt, Channel, Refused};
@@ -29,6 +29,7 @@ use crate::client_ip::client_ip;
 use crate::error::ApiError;
 use crate::federation::sign_in;
 use crate::federation::upstream::UpstreamLogin;
+use crate::pages::tr;
 use crate::pages::{self, LinkForm};
 use crate::public_urls::Endpoint;
 use crate::state::AppState;
@@ -101,7 +102,7 @@ pub async fn link(
 ) -> Result<Response, AuthorizeError> {
     let form = forms::read_checked_form(&state, &headers, body)?;
     let now = state.clock.now();
-    let expired = || AuthorizeError::page("This form has expired. Go back to the application and try again.");
+    let expired = || AuthorizeError::page(tr("form-expired"));
     let sealed = form.get("pending").ok_or_else(expired)?;
     let pending: PendingLink = open_signed(&state.page_mac, LABEL, sealed)
         .filter(|p: &PendingLink| p.exp > now)
@@ -109,7 +110,8 @@ pub async fn link(
     let user = state.store.user_by_id(&pending.user_id).await?.filter(|u| !u.disabled).ok_or_else(expired)?;
     let client = resolve_client::resolve(&state, &pending.q).await?.client;
     let password = form.get("password").unwrap_or_default();
-    let fail = |state: &AppState| page(state, &headers, &pending, sealed, &user.username, Some(LOGIN_FAILED));
+    let fail =
+        |state: &AppState| page(state, &headers, &pending, sealed, &user.username, Some(&login_failed()));
     if password.is_empty() || password.len() > MAX_PASSWORD_LEN {
         return Ok(fail(&state)?);
     }
@@ -132,7 +134,7 @@ pub async fn link(
     if !sign_in::link(&state, provider, subject, pending.email.as_deref(), &user, &client.id, None).await? {
         let linked = state.store.federated_identity(provider, subject).await?;
         if linked.is_none_or(|identity| identity.user_id != user.id) {
-            return Err(AuthorizeError::page("This sign-in is linked to another account."));
+            return Err(AuthorizeError::page(tr("federation-linked-elsewhere")));
         }
     }
     Ok(resume_signed_in(&state, &headers, &user.id, SignInMethod::federated(provider), &pending.q).await?)

@@ -23,10 +23,11 @@ pub use link::link;
 pub use link_ticket::open as open_link_ticket;
 pub use start::{begin, start};
 
-use super::error::{AuthorizeError, TITLE};
+use super::error::{title, AuthorizeError};
 use crate::error::ApiError;
 use crate::federation::providers::{self, Provider};
 use crate::federation::upstream::UpstreamError;
+use crate::pages::tr;
 use crate::pages::ErrorPage;
 use crate::state::AppState;
 
@@ -57,7 +58,7 @@ async fn failure(
     message: String,
 ) -> AuthorizeError {
     match audit_failure(state, provider, reason).await {
-        Ok(()) => ErrorPage::new(status, TITLE, message).into(),
+        Ok(()) => ErrorPage::new(status, title(), message).into(),
         Err(error) => error.into(),
     }
 }
@@ -78,6 +79,6 @@ async fn provider(state: &AppState, name: &str) -> Result<Provider, AuthorizeErr
         .store
         .upstream_provider(name)
         .await?
-        .ok_or_else(|| AuthorizeError::page("This sign-in provider is not configured."))?;
+        .ok_or_else(|| AuthorizeError::page(tr("federation-not-configured")))?;
     providers::open(&state.federation.sealer, &record).map_err(|e| ApiError::Internal(e).into())
 }

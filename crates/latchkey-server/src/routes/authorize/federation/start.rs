@@ -21,6 +21,7 @@ use crate::browser::Interaction;
 use crate::error::ApiError;
 use crate::federation::providers::Provider;
 use crate::federation::upstream::{OutboundRequest, UpstreamError};
+use crate::pages::tr;
 use crate::state::AppState;
 
 /// The SHA-256 of a flow secret (`state`, the flow cookie), as stored.
@@ -47,7 +48,7 @@ pub async fn begin(
     q: &str,
 ) -> Result<Response, AuthorizeError> {
     if !state.store.client_upstream_providers(&client.id).await?.iter().any(|p| p == name) {
-        return Err(AuthorizeError::page("This application does not offer this sign-in provider."));
+        return Err(AuthorizeError::page(tr("federation-not-offered")));
     }
     let provider = provider(state, name).await?;
     let now = state.clock.now();
