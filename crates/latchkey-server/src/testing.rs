@@ -8,12 +8,13 @@ mod dpop;
 pub use dpop::DpopProver;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::Router;
 use latchkey_core::clock::Clock;
 use latchkey_core::token_request::Secret;
-use latchkey_crypto::{random, MasterKey, PasswordHasher, SigningKey};
+use latchkey_crypto::{MasterKey, PasswordHasher, SigningKey};
 use latchkey_store::{Client, Store, User};
 use tokio::sync::oneshot;
 
@@ -27,8 +28,9 @@ use crate::{App, Config};
 /// `/metrics` on a loopback port of its own, and a data directory of its own under the
 /// system's temporary directory (where e-mails go without SMTP), never the working directory.
 pub fn test_config() -> Config {
-    let data_dir =
-        std::env::temp_dir().join(format!("latchkey-test-{}", random::token(12).expect("random bytes")));
+    static SERVERS: AtomicUsize = AtomicUsize::new(0);
+    let n = SERVERS.fetch_add(1, Ordering::Relaxed);
+    let data_dir = std::env::temp_dir().join(format!("latchkey-test-{}-{n}", std::process::id()));
     Config {
         data_dir,
         argon2_memory_kib: 1024,
