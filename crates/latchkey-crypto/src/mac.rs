@@ -6,14 +6,20 @@
 //! "Refresh tokens"). Keys come from [`crate::MasterKey::derive_mac_key`], one per purpose.
 
 use std::fmt;
+use std::sync::Arc;
 
 use aws_lc_rs::hmac;
 use zeroize::Zeroize;
 
 /// An HMAC-SHA256 key. `Debug` does not show the key.
+///
+/// Cloning shares the key: copying an `hmac::Key` copies and later wipes its HMAC contexts,
+/// and the server state that holds several keys is cloned for every request (measured: a
+/// tenth of a refresh's CPU time went to those copies; docs/architecture.md, "Performance
+/// budgets").
 #[derive(Clone)]
 pub struct MacKey {
-    key: hmac::Key,
+    key: Arc<hmac::Key>,
 }
 
 impl fmt::Debug for MacKey {
@@ -28,14 +34,14 @@ impl MacKey {
         let mut bytes = bytes;
         let key = hmac::Key::new(hmac::HMAC_SHA256, &bytes);
         bytes.zeroize();
-        MacKey { key }
+        MacKey { key: Arc::new(key) }
     }
 
     /// A key from a secret of any length that someone else chose, e.g. a Facebook app secret
     /// for its `appsecret_proof` (HMAC-SHA256 of the access token under the app secret).
     /// RFC 2104 §2 hashes keys longer than the block size and zero-pads shorter ones.
     pub fn from_secret(secret: &[u8]) -> Self {
-        MacKey { key: hmac::Key::new(hmac::HMAC_SHA256, secret) }
+        MacKey { key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret)) }
     }
 
     /// The 32-byte HMAC-SHA256 tag of `data`.

@@ -13,6 +13,7 @@ use latchkey_core::form::{decode_component, FormParams};
 use latchkey_core::token_request::Secret;
 use latchkey_core::OAuthError;
 use latchkey_store::Client;
+use std::sync::Arc;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -49,18 +50,18 @@ pub async fn authenticate_form_client(
     state: &AppState,
     headers: &HeaderMap,
     form: &FormParams,
-) -> Result<Client, ApiError> {
+) -> Result<Arc<Client>, ApiError> {
     let secret = form.get("client_secret").map(Secret::new);
     authenticate_client(state, headers, form.get("client_id"), secret.as_ref()).await
 }
 
-/// Authenticates a client and returns its registration.
+/// Authenticates a client and returns its registration (shared with the client cache).
 pub async fn authenticate_client(
     state: &AppState,
     headers: &HeaderMap,
     body_client_id: Option<&str>,
     body_secret: Option<&Secret>,
-) -> Result<Client, ApiError> {
+) -> Result<Arc<Client>, ApiError> {
     let basic = basic_credentials(headers)?;
     let (client_id, secret) = match (basic, body_secret) {
         (Some(_), Some(_)) => {

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod context;
+mod log_writer;
 mod output;
 mod remote;
 mod settings;
@@ -18,23 +19,27 @@ use cli::{Cli, Command};
 use context::Context;
 use target::Target;
 
-/// Logs go to stderr (stdout is for results and `--json`); `RUST_LOG` or `LATCHKEY_LOG`
-/// picks the level, `info` by default.
-fn init_logging(format: LogFormat) {
+/// Logs go to stderr (stdout is for results and `--json`), in batches ([`log_writer`]);
+/// `RUST_LOG` or `LATCHKEY_LOG` picks the level, `info` by default. The returned guard writes
+/// the last lines when dropped: hold it until the command ends.
+#[must_use]
+fn init_logging(format: LogFormat) -> log_writer::Flushed {
     let filter = std::env::var("LATCHKEY_LOG")
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
         .or_else(|| EnvFilter::try_from_default_env().ok())
         .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
     // Colours only for a person at a terminal: not in a log file or a pipe.
+    let (writer, flushed) = log_writer::batched_stderr();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
     }
+    flushed
 }
 
 /// The database, or the admin API of `--server`.
@@ -47,7 +52,7 @@ async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
     if let Command::Bff(args) = cli.command {
         // The BFF has settings of its own (`--config` names a BFF file); only the database
         // URL flag is shared, and only when given on the command line.
-        init_logging(LogFormat::Text);
+        let _flushed = init_logging(LogFormat::Text);
         let database_url = matches.subcommand_matches("bff").and_then(|m| {
             let given = m.value_source("database_url") == Some(clap::parser::ValueSource::CommandLine);
             given.then(|| m.get_one::<String>("database_url").cloned()).flatten()
@@ -55,7 +60,7 @@ async fn run(matches: clap::ArgMatches) -> anyhow::Result<()> {
         return commands::bff::run(args, cli.global.config.as_deref(), database_url).await;
     }
     let config = settings::load(&matches, cli.global.config.as_deref())?;
-    init_logging(config.log_format);
+    let _flushed = init_logging(config.log_format);
     match cli.command {
         Command::Serve(args) => commands::serve::run(Context::open(config).await?, args).await,
         Command::Migrate => {

@@ -12,8 +12,9 @@
 //! The compare-and-swap semantics are unchanged: statements in a batch run in order, so two
 //! rotations of the same generation in one batch still produce exactly one winner.
 
-use sqlx::any::AnyRow;
-use sqlx::AnyPool;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{map_sqlx, StoreError};
@@ -85,6 +86,10 @@ async fn run(writer: AnyPool, rotate_sql: &'static str, mut receiver: mpsc::Rece
 
 /// Runs every job in one immediate transaction. A failing statement fails only its job
 /// (SQLite keeps the transaction open); a failing `BEGIN` or `COMMIT` fails the batch.
+///
+/// A batch of one is its statement alone: in autocommit mode a single statement is its own
+/// transaction, as atomic and as durable (one fsync), and each statement is a round trip to
+/// sqlx's connection thread, so `BEGIN` and `COMMIT` would triple the work of a lone rotation.
 async fn commit_batch(
     writer: &AnyPool,
     rotate_sql: &'static str,
@@ -92,23 +97,32 @@ async fn commit_batch(
 ) -> Result<Vec<Result<Option<AnyRow>, StoreError>>, StoreError> {
     let database = || "database".to_owned();
     let mut conn = writer.acquire().await.map_err(|e| map_sqlx(e, database))?;
+    if let [job] = jobs {
+        return Ok(vec![rotate(rotate_sql, job).fetch_optional(&mut *conn).await.map_err(failed(job))]);
+    }
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await.map_err(|e| map_sqlx(e, database))?;
     let mut rows = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let row = sqlx::query(rotate_sql)
-            .bind(&job.id)
-            .bind(job.expected_generation)
-            .bind(job.now)
-            .bind(job.new_idle_expires_at)
-            .bind(&job.dpop_jkt)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(|e| map_sqlx(e, || format!("session {}", job.id)));
-        rows.push(row);
+        rows.push(rotate(rotate_sql, job).fetch_optional(&mut *conn).await.map_err(failed(job)));
     }
     if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         return Err(map_sqlx(e, database));
     }
     Ok(rows)
+}
+
+/// The rotation statement with the job's parameters.
+fn rotate<'q>(rotate_sql: &'static str, job: &'q Job) -> Query<'q, Any, AnyArguments<'q>> {
+    sqlx::query(rotate_sql)
+        .bind(&job.id)
+        .bind(job.expected_generation)
+        .bind(job.now)
+        .bind(job.new_idle_expires_at)
+        .bind(&job.dpop_jkt)
+}
+
+/// The error of one job's statement, naming its session.
+fn failed(job: &Job) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |e| map_sqlx(e, || format!("session {}", job.id))
 }

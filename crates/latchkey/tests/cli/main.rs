@@ -20,6 +20,7 @@ mod lifecycle;
 mod native_nonce;
 mod nginx;
 mod providers;
+mod request_log;
 mod throttle;
 mod tls;
 mod token_exchange;

@@ -1,0 +1,51 @@
+//! The request log of a real `latchkey serve`: its lines are written in batches
+//! (`crates/latchkey/src/log_writer.rs`), and none is lost when the server stops.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::commands::wait_with_timeout;
+use crate::{Env, SHARED_ISSUER};
+
+/// Requests sent just before SIGTERM: their lines are still in the batch when the signal
+/// arrives, so they reach stderr only if the shutdown writes what is buffered.
+const REQUESTS: usize = 40;
+
+#[test]
+fn every_request_line_reaches_stderr_when_the_server_stops() {
+    let env = Env::sqlite();
+    let mut child = env
+        .command(&["serve", "--listen", "127.0.0.1:0", "--issuer", SHARED_ISSUER])
+        .env("LATCHKEY_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reading = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    });
+    let banner = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let address = banner
+        .strip_prefix("Latchkey is listening on ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(address, _)| address.to_owned())
+        .expect("no address in the banner");
+    let http = reqwest::blocking::Client::new();
+    for _ in 0..REQUESTS {
+        assert_eq!(http.get(format!("{address}/jwks.json")).send().unwrap().status(), 200);
+    }
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = wait_with_timeout(&mut child, Duration::from_secs(20));
+    assert!(status.success(), "the server did not stop cleanly: {status:?}");
+    let logged = reading.join().unwrap();
+    let served = logged
+        .lines()
+        .filter(|line| line.contains(r#"path="/jwks.json""#) && line.contains(" served "))
+        .count();
+    assert_eq!(served, REQUESTS, "one line per request, none lost at shutdown:\n{logged}");
+}
