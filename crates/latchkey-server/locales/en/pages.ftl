@@ -154,6 +154,7 @@ email-change-sign-in-again = Sign in again, then change your address within five
 too-many-requests = Too many requests from your network. Try again later.
 logout-client-mismatch = client_id does not match the id_token_hint.
 logout-needs-hint = post_logout_redirect_uri needs an id_token_hint or a client_id.
+login-unverified-only = This application accepts only verified e-mail addresses. Open the verification link we sent you, or change your address on your account page, then try again.
 
 ## Password policy (NIST SP 800-63B §3.1.1.2: the reason of a refusal is shown)
 password-too-short = The password must have at least { $min } characters.
@@ -161,3 +162,66 @@ password-too-long = The password is too long (at most { $max } bytes).
 password-common = This password is one of the most commonly used passwords: choose another.
 password-guessable = This password is too easy to guess (repeated or sequential characters): choose another.
 password-contains-name = The password must not contain your username or e-mail address.
+
+## Two-step verification during sign-in (docs/architecture.md, "Multi-factor authentication")
+mfa-title = Two-step verification
+mfa-continue-to = to continue to { $client }.
+mfa-enter-code = Enter the code your authenticator app shows, or one of your recovery codes.
+mfa-code = Code
+mfa-verify = Verify
+mfa-wrong-code = That code is not valid. Try the next one your app shows.
+mfa-passkey-refused = That passkey could not be used. Try again, or use another factor.
+mfa-enrol-title = Set up two-step verification
+mfa-enrol-required = { $client } requires a second step when you sign in.
+mfa-enrol-hint = Scan this code with an authenticator app, or type in the key below, then enter the code the app shows.
+mfa-enrol-key = Key: { $key }
+mfa-enrol-code = Code from the app
+mfa-enrol-submit = Turn on two-step verification
+mfa-enrol-or-passkey = Or use a passkey
+mfa-on-title = Two-step verification is on
+mfa-continue = Continue
+mfa-recovery-codes = Your recovery codes
+mfa-recovery-codes-hint = Each code works once, if you lose your authenticator. Keep them somewhere safe: they are not shown again.
+
+## The account page's second factors
+factors-off = Off: your password alone signs you in.
+factors-app = Authenticator app
+factors-passkeys = Passkeys (listed under “Passkeys”)
+factors-current-code = Current code (authenticator or recovery code)
+factors-remove-app = Remove the authenticator app
+factors-set-up-app = Set up an authenticator app
+factors-codes-left = Recovery codes left: { $count }
+factors-new-codes = Make new recovery codes
+factors-wrong-code = That code is not valid.
+factors-app-exists = An authenticator app is already set up.
+factors-on = Two-step verification is on.
+factors-new-codes-made = New recovery codes were made; the old ones no longer work.
+factors-app-removed = The authenticator app was removed.
+factors-last = An application you are signed in to requires two-step verification: this is your last second factor and cannot be removed.
+
+## Passkeys (docs/architecture.md, "Passkeys")
+passkeys-title = Passkeys
+passkeys-none = No passkey yet. A passkey signs you in without a password.
+passkey-row-used = { $name } — added { $created }, last used { $last_used }
+passkey-row-unused = { $name } — added { $created }, never used
+passkey-current-code = Current code (unless you signed in with a second factor just now)
+passkey-remove = Remove { $name }
+passkey-name = Name of the new passkey
+passkey-name-example = e.g. laptop
+passkey-add = Add a passkey
+passkey-sign-in = Sign in with a passkey
+passkey-use = Use a passkey
+passkey-instead = Set up a passkey instead
+passkey-added = The passkey “{ $name }” was added.
+passkey-removed = The passkey was removed.
+passkey-already-removed = That passkey had already been removed.
+passkey-prove-factor = For your safety, sign out and sign in again with a second factor (then remove it within five minutes), or enter a current code.
+passkey-sign-in-failed = That passkey could not sign you in.
+passkey-expired = The passkey request expired. Try again.
+passkey-invalid = The passkey could not be verified. Try again.
+passkey-registered-already = This passkey is registered already.
+passkey-bad-name = Name the passkey with 1 to 64 characters.
+# Shown by /passkeys.js while a ceremony runs (the script reads them from the page).
+passkey-unsupported = This browser does not support passkeys.
+passkey-waiting = Waiting for your passkey…
+passkey-not-used = The passkey was not used:

@@ -4,7 +4,8 @@
 // POST with the form's CSRF token, and its signed interaction when it has one), asks the
 // browser for a credential (data-passkey-ceremony: "create" registers one, "get" signs in
 // with one), then submits the form with the ceremony's handle and the credential as JSON. Binary fields travel as base64url, as
-// webauthn-rs reads and writes them.
+// webauthn-rs reads and writes them. Its texts come from the page (the status line's data-
+// attributes, from the message catalogue), in the request's language.
 'use strict';
 
 (() => {
@@ -67,12 +68,12 @@
       event.preventDefault();
       const status = form.querySelector('[data-passkey-status]');
       if (!window.PublicKeyCredential) {
-        status.textContent = 'This browser does not support passkeys.';
+        status.textContent = status.dataset.unsupported;
         return;
       }
-      status.textContent = 'Waiting for your passkey…';
+      status.textContent = status.dataset.waiting;
       run(form).catch((error) => {
-        status.textContent = `The passkey was not used: ${error.message}`;
+        status.textContent = `${status.dataset.notUsed} ${error.message}`;
       });
     });
   }
