@@ -47,13 +47,14 @@
     return encoded;
   };
 
-  const run = async (form) => {
+  const run = async (form, status) => {
     const body = new URLSearchParams({ csrf: form.elements.csrf.value });
     // The hosted login's second factor and enrolment: the options are for the signed-in user.
     if (form.elements.interaction) body.set('interaction', form.elements.interaction.value);
     const answer = await fetch(form.dataset.passkeyOptions, { method: 'POST', body, credentials: 'same-origin' });
+    // The refusal's error_description is English, for developers: the user reads the page's.
+    if (!answer.ok) throw new Error(answer.status === 429 ? status.dataset.tooMany : status.dataset.refused);
     const options = await answer.json();
-    if (!answer.ok) throw new Error(options.error_description || 'the options were refused');
     const publicKey = decodeOptions(options.publicKey);
     const credential = form.dataset.passkeyCeremony === 'create'
       ? await navigator.credentials.create({ publicKey })
@@ -72,7 +73,7 @@
         return;
       }
       status.textContent = status.dataset.waiting;
-      run(form).catch((error) => {
+      run(form, status).catch((error) => {
         status.textContent = `${status.dataset.notUsed} ${error.message}`;
       });
     });

@@ -41,7 +41,8 @@ fn ceremony_fields(csrf: &str) -> Markup {
         input type="hidden" name="credential" value="";
         p class="passkey-status" role="status" data-passkey-status
             data-unsupported=(tr("passkey-unsupported")) data-waiting=(tr("passkey-waiting"))
-            data-not-used=(tr("passkey-not-used")) {}
+            data-not-used=(tr("passkey-not-used")) data-refused=(tr("passkey-refused"))
+            data-too-many=(tr("too-many-requests")) {}
     }
 }
 
