@@ -30,14 +30,37 @@ pub struct UserSpec {
     pub roles: Vec<String>,
 }
 
-pub(crate) fn check_username(username: &str) -> anyhow::Result<()> {
-    ensure!(!username.is_empty(), "the username is empty");
-    ensure!(username.len() <= MAX_USERNAME_LEN, "the username is longer than {MAX_USERNAME_LEN} bytes");
-    ensure!(
-        !username.chars().any(|c| c.is_whitespace() || c.is_control()),
-        "the username {username:?} contains whitespace or control characters"
-    );
-    Ok(())
+/// Why a username cannot be used: the operator reads it in English ([`check_username`]), a
+/// user signing up in the request's language (`routes/signup/register.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BadUsername {
+    Empty,
+    TooLong,
+    /// Whitespace or control characters.
+    Characters,
+}
+
+pub(crate) fn username_problem(username: &str) -> Option<BadUsername> {
+    if username.is_empty() {
+        Some(BadUsername::Empty)
+    } else if username.len() > MAX_USERNAME_LEN {
+        Some(BadUsername::TooLong)
+    } else if username.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some(BadUsername::Characters)
+    } else {
+        None
+    }
+}
+
+fn check_username(username: &str) -> anyhow::Result<()> {
+    match username_problem(username) {
+        None => Ok(()),
+        Some(BadUsername::Empty) => bail!("the username is empty"),
+        Some(BadUsername::TooLong) => bail!("the username is longer than {MAX_USERNAME_LEN} bytes"),
+        Some(BadUsername::Characters) => {
+            bail!("the username {username:?} contains whitespace or control characters")
+        }
+    }
 }
 
 /// Checks a new password against the one policy ([`password_policy`]) with the default

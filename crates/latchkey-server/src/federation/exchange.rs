@@ -124,8 +124,9 @@ pub async fn sign_in_with(
     Ok(match sign_in::sign_in(state, &provider, &login, &client.id).await? {
         SignedIn::User(user) => Ok((user, name)),
         SignedIn::PromptLink(_) => Err(Refusal::Request(OAuthError::invalid_request(NOT_LINKED))),
-        SignedIn::Refused(why) => Err(Refusal::Request(OAuthError::invalid_request(format!(
-            "this provider login cannot be used: {why}"
+        SignedIn::Refused(refusal) => Err(Refusal::Request(OAuthError::invalid_request(format!(
+            "this provider login cannot be used: {}",
+            refusal.why()
         )))),
     })
 }

@@ -27,8 +27,28 @@ pub enum SignedIn {
     User(User),
     /// Ask for this user's password before linking (`prompt`).
     PromptLink(User),
-    /// Why not, in words for the user.
-    Refused(&'static str),
+    Refused(Refusal),
+}
+
+/// Why an upstream login cannot sign anyone in (the hosted callback says it in the request's
+/// language; the token exchange in its English `error_description`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No account, and the provider creates none (the linking policy's reason).
+    NotKnown(&'static str),
+    Disabled,
+    /// A new user's name is another account's.
+    NameTaken,
+}
+
+impl Refusal {
+    pub fn why(self) -> &'static str {
+        match self {
+            Self::NotKnown(why) => why,
+            Self::Disabled => "this account is disabled",
+            Self::NameTaken => "an account with this name exists already",
+        }
+    }
 }
 
 /// The linking decision for `login` at `provider`, and its inputs as read from the store.
@@ -71,13 +91,13 @@ pub async fn sign_in(
         Outcome::PromptLink { user_id } => {
             return Ok(match active_user(state, &user_id).await? {
                 Some(user) => SignedIn::PromptLink(user),
-                None => SignedIn::Refused(DISABLED),
+                None => SignedIn::Refused(Refusal::Disabled),
             });
         }
-        Outcome::Refuse => return Ok(SignedIn::Refused(decision.why)),
+        Outcome::Refuse => return Ok(SignedIn::Refused(Refusal::NotKnown(decision.why))),
         Outcome::Link { user_id } => {
             let Some(user) = active_user(state, &user_id).await? else {
-                return Ok(SignedIn::Refused(DISABLED));
+                return Ok(SignedIn::Refused(Refusal::Disabled));
             };
             let (subject, email) = (&login.subject, login.profile.email.as_deref());
             link(state, &provider.config.name, subject, email, &user, client_id, None)
@@ -87,16 +107,16 @@ pub async fn sign_in(
         Outcome::Create => create(state, provider, login, client_id).await?,
     };
     if let Some(user_id) = user_id {
-        return Ok(active_user(state, &user_id).await?.map_or(SignedIn::Refused(DISABLED), SignedIn::User));
+        return Ok(active_user(state, &user_id)
+            .await?
+            .map_or(SignedIn::Refused(Refusal::Disabled), SignedIn::User));
     }
     // Another callback linked this identity first: sign in its user.
     match state.store.federated_identity(&provider.config.name, &login.subject).await? {
         Some(identity) => log_in(state, provider, login, &identity.user_id, client_id).await,
-        None => Ok(SignedIn::Refused("an account with this name exists already")),
+        None => Ok(SignedIn::Refused(Refusal::NameTaken)),
     }
 }
-
-const DISABLED: &str = "this account is disabled";
 
 async fn active_user(state: &AppState, user_id: &str) -> Result<Option<User>, ApiError> {
     Ok(state.store.user_by_id(user_id).await?.filter(|user| !user.disabled))
@@ -133,7 +153,9 @@ async fn log_in(
     user_id: &str,
     client_id: &str,
 ) -> Result<SignedIn, ApiError> {
-    let Some(user) = active_user(state, user_id).await? else { return Ok(SignedIn::Refused(DISABLED)) };
+    let Some(user) = active_user(state, user_id).await? else {
+        return Ok(SignedIn::Refused(Refusal::Disabled));
+    };
     let now = state.clock.now();
     let name = &provider.config.name;
     let mut work = state.store.begin().await?;
@@ -148,7 +170,7 @@ async fn log_in(
     work.record_audit_event(&audit("federated_login", &user.id, client_id, name, now)).await?;
     work.commit().await?;
     state.store.touch_federated_identity(name, &login.subject, now).await?;
-    Ok(active_user(state, user_id).await?.map_or(SignedIn::Refused(DISABLED), SignedIn::User))
+    Ok(active_user(state, user_id).await?.map_or(SignedIn::Refused(Refusal::Disabled), SignedIn::User))
 }
 
 fn identity(

@@ -4,6 +4,8 @@
 
 use maud::{html, Markup};
 
+use super::{tr, tr_args};
+
 use super::second_factor::{enrolment_markup, recovery_codes_markup, CodeForm};
 use crate::mfa::SecondFactor;
 use crate::routes::account_page::Shown;
@@ -24,7 +26,7 @@ fn with_code(action: &str, csrf: &str, button: &str) -> Markup {
     html! {
         form method="post" action=(action) {
             input type="hidden" name="csrf" value=(csrf);
-            label { "Current code (authenticator or recovery code)"
+            label { (tr("factors-current-code"))
                 input type="text" name="code" autocomplete="one-time-code" required; }
             button type="submit" class="secondary" { (button) }
         }
@@ -33,13 +35,13 @@ fn with_code(action: &str, csrf: &str, button: &str) -> Markup {
 
 pub fn factors_markup(view: &FactorsView, csrf: &str) -> Markup {
     html! {
-        h2 { "Two-step verification" }
-        @if view.enrolled.is_empty() { p { "Off: your password alone signs you in." } }
+        h2 { (tr("mfa-title")) }
+        @if view.enrolled.is_empty() { p { (tr("factors-off")) } }
         ul id="second-factors" {
             @for factor in &view.enrolled {
                 @match factor {
-                    SecondFactor::Totp => li { "Authenticator app" (with_code(&view.remove_factor, csrf, "Remove the authenticator app")) },
-                    SecondFactor::Passkey => li { "Passkeys (listed under \u{201c}Passkeys\u{201d})" },
+                    SecondFactor::Totp => li { (tr("factors-app")) (with_code(&view.remove_factor, csrf, &tr("factors-remove-app"))) },
+                    SecondFactor::Passkey => li { (tr("factors-passkeys")) },
                 }
             }
         }
@@ -52,15 +54,15 @@ pub fn factors_markup(view: &FactorsView, csrf: &str) -> Markup {
                 @if !view.enrolled.contains(&SecondFactor::Totp) {
                     form method="post" action=(view.totp_begin) {
                         input type="hidden" name="csrf" value=(csrf);
-                        button type="submit" class="secondary" { "Set up an authenticator app" }
+                        button type="submit" class="secondary" { (tr("factors-set-up-app")) }
                     }
                 }
             }
         }
         // Recovery codes stand in for the authenticator app (they go with it).
         @if view.enrolled.contains(&SecondFactor::Totp) {
-            p { "Recovery codes left: " (view.recovery_codes_left) }
-            (with_code(&view.recovery_codes, csrf, "Make new recovery codes"))
+            p { (tr_args("factors-codes-left", &[("count", view.recovery_codes_left.into())])) }
+            (with_code(&view.recovery_codes, csrf, &tr("factors-new-codes")))
         }
     }
 }

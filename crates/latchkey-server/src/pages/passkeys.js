@@ -4,7 +4,8 @@
 // POST with the form's CSRF token, and its signed interaction when it has one), asks the
 // browser for a credential (data-passkey-ceremony: "create" registers one, "get" signs in
 // with one), then submits the form with the ceremony's handle and the credential as JSON. Binary fields travel as base64url, as
-// webauthn-rs reads and writes them.
+// webauthn-rs reads and writes them. Its texts come from the page (the status line's data-
+// attributes, from the message catalogue), in the request's language.
 'use strict';
 
 (() => {
@@ -46,13 +47,14 @@
     return encoded;
   };
 
-  const run = async (form) => {
+  const run = async (form, status) => {
     const body = new URLSearchParams({ csrf: form.elements.csrf.value });
     // The hosted login's second factor and enrolment: the options are for the signed-in user.
     if (form.elements.interaction) body.set('interaction', form.elements.interaction.value);
     const answer = await fetch(form.dataset.passkeyOptions, { method: 'POST', body, credentials: 'same-origin' });
+    // The refusal's error_description is English, for developers: the user reads the page's.
+    if (!answer.ok) throw new Error(answer.status === 429 ? status.dataset.tooMany : status.dataset.refused);
     const options = await answer.json();
-    if (!answer.ok) throw new Error(options.error_description || 'the options were refused');
     const publicKey = decodeOptions(options.publicKey);
     const credential = form.dataset.passkeyCeremony === 'create'
       ? await navigator.credentials.create({ publicKey })
@@ -67,12 +69,12 @@
       event.preventDefault();
       const status = form.querySelector('[data-passkey-status]');
       if (!window.PublicKeyCredential) {
-        status.textContent = 'This browser does not support passkeys.';
+        status.textContent = status.dataset.unsupported;
         return;
       }
-      status.textContent = 'Waiting for your passkey…';
-      run(form).catch((error) => {
-        status.textContent = `The passkey was not used: ${error.message}`;
+      status.textContent = status.dataset.waiting;
+      run(form, status).catch((error) => {
+        status.textContent = `${status.dataset.notUsed} ${error.message}`;
       });
     });
   }

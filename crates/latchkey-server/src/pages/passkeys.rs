@@ -8,6 +8,8 @@
 
 use maud::{html, Markup};
 
+use super::{tr, tr_args, tr_markup};
+
 /// One registered passkey, as listed.
 pub struct PasskeyRow<'a> {
     pub credential_id: &'a str,
@@ -30,41 +32,62 @@ pub struct PasskeysSection<'a> {
 }
 
 /// A form the script completes: `ceremony` and `credential` are filled in before it is sent.
+/// The status line carries the texts the script shows, in the request's language (the script
+/// itself has none).
 fn ceremony_fields(csrf: &str) -> Markup {
     html! {
         input type="hidden" name="csrf" value=(csrf);
         input type="hidden" name="ceremony" value="";
         input type="hidden" name="credential" value="";
-        p class="passkey-status" role="status" data-passkey-status {}
+        p class="passkey-status" role="status" data-passkey-status
+            data-unsupported=(tr("passkey-unsupported")) data-waiting=(tr("passkey-waiting"))
+            data-not-used=(tr("passkey-not-used")) data-refused=(tr("passkey-refused"))
+            data-too-many=(tr("too-many-requests")) {}
+    }
+}
+
+/// The label and field of a new passkey's name.
+fn name_field() -> Markup {
+    html! {
+        label for="passkey-name" { (tr("passkey-name")) }
+        input type="text" id="passkey-name" name="name" maxlength="64" required placeholder=(tr("passkey-name-example"));
+    }
+}
+
+/// "name — added …, last used …" (or never used), the name in bold.
+fn row_text(row: &PasskeyRow<'_>) -> Markup {
+    let name = ("name", html! { strong { (row.name) } });
+    let created = ("created", html! { (row.created) });
+    match &row.last_used {
+        Some(at) => tr_markup("passkey-row-used", &[name, created, ("last_used", html! { (at) })]),
+        None => tr_markup("passkey-row-unused", &[name, created]),
     }
 }
 
 pub fn account_section(section: &PasskeysSection<'_>, csrf: &str) -> Markup {
     html! {
-        h2 { "Passkeys" }
-        @if section.rows.is_empty() { p { "No passkey yet. A passkey signs you in without a password." } }
+        h2 { (tr("passkeys-title")) }
+        @if section.rows.is_empty() { p { (tr("passkeys-none")) } }
         ul {
             @for row in &section.rows {
                 li data-passkey=(row.name) {
-                    strong { (row.name) } " — added " (row.created) ", "
-                    @match &row.last_used { Some(at) => { "last used " (at) }, None => { "never used" } }
+                    (row_text(row))
                     form method="post" action=(section.remove) {
                         input type="hidden" name="csrf" value=(csrf);
                         input type="hidden" name="passkey" value=(row.credential_id);
                         @if section.codes {
-                            label { "Current code (unless you signed in with a second factor just now)"
+                            label { (tr("passkey-current-code"))
                                 input type="text" name="code" autocomplete="one-time-code"; }
                         }
-                        button type="submit" class="secondary" { "Remove " (row.name) }
+                        button type="submit" class="secondary" { (tr_args("passkey-remove", &[("name", row.name.into())])) }
                     }
                 }
             }
         }
         form method="post" action=(section.add) data-passkey-options=(section.options) data-passkey-ceremony="create" {
-            label for="passkey-name" { "Name of the new passkey" }
-            input type="text" id="passkey-name" name="name" maxlength="64" required placeholder="e.g. laptop";
+            (name_field())
             (ceremony_fields(csrf))
-            button type="submit" { "Add a passkey" }
+            button type="submit" { (tr("passkey-add")) }
         }
         script src=(section.script) defer {}
     }
@@ -99,22 +122,21 @@ fn login_ceremony(
 
 /// The login page's passkey button.
 pub fn sign_in_button(form: &PasskeySignIn<'_>, interaction: &str, csrf: &str) -> Markup {
-    let button = html! { button type="submit" class="secondary" { "Sign in with a passkey" } };
+    let button = html! { button type="submit" class="secondary" { (tr("passkey-sign-in")) } };
     login_ceremony(form, "get", interaction, csrf, button)
 }
 
 /// The second-factor page's passkey button: an assertion with one of the user's passkeys.
 pub fn second_factor_button(form: &PasskeySignIn<'_>, interaction: &str, csrf: &str) -> Markup {
-    let button = html! { button type="submit" { "Use a passkey" } };
+    let button = html! { button type="submit" { (tr("passkey-use")) } };
     login_ceremony(form, "get", interaction, csrf, button)
 }
 
 /// The enrolment page's alternative to an authenticator app: registering a passkey.
 pub fn enrol_form(form: &PasskeySignIn<'_>, interaction: &str, csrf: &str) -> Markup {
     let inner = html! {
-        label for="passkey-name" { "Name of the new passkey" }
-        input type="text" id="passkey-name" name="name" maxlength="64" required placeholder="e.g. laptop";
-        button type="submit" class="secondary" { "Set up a passkey instead" }
+        (name_field())
+        button type="submit" class="secondary" { (tr("passkey-instead")) }
     };
     login_ceremony(form, "create", interaction, csrf, inner)
 }

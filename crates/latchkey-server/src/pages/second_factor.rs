@@ -10,7 +10,7 @@ use axum::response::Response;
 use maud::{html, Markup, PreEscaped};
 
 use super::passkeys::{enrol_form, second_factor_button, PasskeySignIn};
-use super::render;
+use super::{render, tr, tr_markup};
 use crate::mfa::totp::Enrolment;
 
 /// Where a form posts and what it carries besides the code.
@@ -55,11 +55,11 @@ pub fn challenge_page(
     passkey: Option<&PasskeySignIn<'_>>,
 ) -> Response {
     let content = html! {
-        h1 { "Two-step verification" }
-        p { "to continue to " strong { (client_name) } "." }
+        h1 { (tr("mfa-title")) }
+        p { (tr_markup("mfa-continue-to", &[("client", html! { strong { (client_name) } })])) }
         @if codes {
-            p { "Enter the code your authenticator app shows, or one of your recovery codes." }
-            (code_fields(form, "Code", "Verify"))
+            p { (tr("mfa-enter-code")) }
+            (code_fields(form, &tr("mfa-code"), &tr("mfa-verify")))
         } @else if let Some(error) = form.error {
             div class="error" role="alert" { (error) }
         }
@@ -67,17 +67,17 @@ pub fn challenge_page(
             (second_factor_button(passkey, form.interaction.unwrap_or_default(), form.csrf))
         }
     };
-    render(status_of(form), "Two-step verification", content)
+    render(status_of(form), &tr("mfa-title"), content)
 }
 
 /// The QR code and secret of an enrolment, then the form for its first code.
 pub fn enrolment_markup(enrolment: &Enrolment, form: &CodeForm<'_>) -> Markup {
     html! {
-        p { "Scan this code with an authenticator app, or type in the key below, then enter the code the app shows." }
+        p { (tr("mfa-enrol-hint")) }
         // The SVG is generated here from the key URI; it carries no outside text.
         div class="qr" { (PreEscaped(&enrolment.qr_svg)) }
-        p { "Key: " code id="totp-secret" { (enrolment.secret) } }
-        (code_fields(form, "Code from the app", "Turn on two-step verification"))
+        p { (tr_markup("mfa-enrol-key", &[("key", html! { code id="totp-secret" { (enrolment.secret) } })])) }
+        (code_fields(form, &tr("mfa-enrol-code"), &tr("mfa-enrol-submit")))
     }
 }
 
@@ -90,22 +90,22 @@ pub fn enrol_page(
     passkey: Option<&PasskeySignIn<'_>>,
 ) -> Response {
     let content = html! {
-        h1 { "Set up two-step verification" }
-        p { strong { (client_name) } " requires a second step when you sign in." }
+        h1 { (tr("mfa-enrol-title")) }
+        p { (tr_markup("mfa-enrol-required", &[("client", html! { strong { (client_name) } })])) }
         (enrolment_markup(enrolment, form))
         @if let Some(passkey) = passkey {
-            h2 { "Or use a passkey" }
+            h2 { (tr("mfa-enrol-or-passkey")) }
             (enrol_form(passkey, form.interaction.unwrap_or_default(), form.csrf))
         }
     };
-    render(status_of(form), "Set up two-step verification", content)
+    render(status_of(form), &tr("mfa-enrol-title"), content)
 }
 
 /// The recovery codes, shown once.
 pub fn recovery_codes_markup(codes: &[String]) -> Markup {
     html! {
-        h2 { "Your recovery codes" }
-        p { "Each code works once, if you lose your authenticator. Keep them somewhere safe: they are not shown again." }
+        h2 { (tr("mfa-recovery-codes")) }
+        p { (tr("mfa-recovery-codes-hint")) }
         ul id="recovery-codes" { @for code in codes { li { code { (code) } } } }
     }
 }
@@ -113,9 +113,9 @@ pub fn recovery_codes_markup(codes: &[String]) -> Markup {
 /// After enrolment during sign-in: the recovery codes, then on to the application.
 pub fn enrolled_page(codes: &[String], continue_href: &str) -> Response {
     let content = html! {
-        h1 { "Two-step verification is on" }
+        h1 { (tr("mfa-on-title")) }
         (recovery_codes_markup(codes))
-        p { a class="provider" href=(continue_href) { "Continue" } }
+        p { a class="provider" href=(continue_href) { (tr("mfa-continue")) } }
     };
-    render(StatusCode::OK, "Two-step verification is on", content)
+    render(StatusCode::OK, &tr("mfa-on-title"), content)
 }

@@ -12,6 +12,7 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 
 use super::{ceremony, credential_json, parse_credential, relying_party, user_handle, Handle};
 use crate::error::ApiError;
+use crate::pages::tr;
 use crate::state::AppState;
 
 /// Longest passkey label, in characters.
@@ -31,12 +32,13 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn message(self) -> &'static str {
+    /// What the user is told, in the request's language.
+    pub fn message(self) -> String {
         match self {
-            Self::Expired => "The passkey request expired. Try again.",
-            Self::Invalid => "The passkey could not be verified. Try again.",
-            Self::AlreadyRegistered => "This passkey is registered already.",
-            Self::BadName => "Name the passkey with 1 to 64 characters.",
+            Self::Expired => tr("passkey-expired"),
+            Self::Invalid => tr("passkey-invalid"),
+            Self::AlreadyRegistered => tr("passkey-registered-already"),
+            Self::BadName => tr("passkey-bad-name"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Branding and languages over HTTP (docs/architecture.md, "Branding and languages"): the
 //! configured name, logo and accent colour on the pages and in the e-mails, a policy whose
 //! style hash is the one of the stylesheet actually served, hostile settings refused at
-//! start, and the language chosen by `Accept-Language` with English as the fallback.
+//! start, and the language chosen by `Accept-Language` with English as the fallback (on the
+//! second-factor pages too).
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use latchkey_server::Config;
 use latchkey_store::testing::TestDatabase;
 use latchkey_store::{SqlStore, Store};
 
-use crate::flow::{hidden, Browser};
+use crate::flow::{authorize_as_alice, hidden, Browser, Rp};
 use crate::recovery::request_link;
 use crate::smtp_sink::SmtpSink;
 use crate::testkit::{test_config, TestServer, START};
@@ -106,7 +107,8 @@ async fn the_language_follows_accept_language_with_english_as_fallback(db: TestD
     std::fs::create_dir(messages.path().join("fr")).unwrap();
     std::fs::write(
         messages.path().join("fr/pages.ftl"),
-        "forgot-title = Mot de passe oublié ?\nforgot-submit = Envoyer le lien\n",
+        "forgot-title = Mot de passe oublié ?\nforgot-submit = Envoyer le lien\n\
+         mfa-title = Validation en deux étapes\n",
     )
     .unwrap();
     std::fs::write(
@@ -143,4 +145,18 @@ async fn the_language_follows_accept_language_with_english_as_fallback(db: TestD
     let sent = browser.post_with("/forgot-password", &fields, None, &[("accept-language", "fr")]).await;
     assert_eq!(sent.status(), 200);
     assert_eq!(sink.next_mail().await.subject, "Latchkey : nouveau mot de passe", "the e-mail in French");
+
+    // The second-factor section of the account page, from the catalogue too.
+    let rp = Rp::register(&server, "openid").await;
+    authorize_as_alice(&mut browser, &rp, &[]).await;
+    let csrf = hidden(&browser.get("/account").await.text().await.unwrap(), "csrf");
+    let enrolment = browser
+        .post_with("/account/totp/begin", &[("csrf", &csrf)], None, &[("accept-language", "fr")])
+        .await;
+    let enrolment = enrolment.text().await.unwrap();
+    assert!(enrolment.contains("<h2>Validation en deux étapes</h2>"), "{enrolment}");
+    assert!(
+        enrolment.contains("Scan this code with an authenticator app"),
+        "untranslated: English: {enrolment}"
+    );
 }

@@ -73,6 +73,10 @@ async fn a_new_account_signs_in_only_after_its_address_is_verified(db: TestDatab
     assert!(weak.text().await.unwrap().contains("most commonly used passwords"));
     let taken = sign_up(&server, "other@example.com", "newbie", CHOSEN).await;
     assert_eq!(taken.status(), 400, "usernames are public handles");
+    let spaced = sign_up(&server, "other@example.com", "new bie", CHOSEN).await;
+    assert_eq!(spaced.status(), 400);
+    let spaced = spaced.text().await.unwrap();
+    assert!(spaced.contains("the username contains whitespace or control characters"), "{spaced}");
 }
 
 async fn the_answer_does_not_tell_whether_the_address_is_registered(db: TestDatabase) {

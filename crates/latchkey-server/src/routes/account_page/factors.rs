@@ -21,6 +21,7 @@ use crate::mfa::codes::{self, CodeCheck};
 use crate::mfa::totp::Enrolment;
 use crate::mfa::{self, recovery_codes, totp, SecondFactor};
 use crate::pages::account_factors::FactorsView;
+use crate::pages::tr;
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::state::AppState;
@@ -48,10 +49,10 @@ pub async fn section(state: &AppState, user: &User, shown: Shown) -> Result<Fact
     })
 }
 
-pub(super) const WRONG_CODE: &str = "That code is not valid.";
 /// The refusal of the last factor's removal ([`mfa::last_factor_kept`]).
-pub(super) const LAST_FACTOR: &str = "An application you are signed in to requires two-step verification: \
-                                      this is your last second factor and cannot be removed.";
+pub(super) fn last_factor() -> String {
+    tr("factors-last")
+}
 
 pub async fn totp_begin(
     State(state): State<AppState>,
@@ -62,7 +63,7 @@ pub async fn totp_begin(
         Some(enrolment) => {
             page_with(&state, &headers, &user, None, None, Shown::Enrolment(enrolment)).await?
         }
-        None => page(&state, &headers, &user, None, Some("An authenticator app is already set up.")).await?,
+        None => page(&state, &headers, &user, None, Some(&tr("factors-app-exists"))).await?,
     })
 }
 
@@ -74,15 +75,15 @@ pub async fn totp_confirm(
     let code = form.get("code").unwrap_or_default().trim();
     if !totp::accept(&state, &user.id, code, true).await? {
         let shown = totp::pending_enrolment(&state, &user).await?.map_or(Shown::Nothing, Shown::Enrolment);
-        return Ok(page_with(&state, &headers, &user, None, Some(WRONG_CODE), shown).await?);
+        return Ok(page_with(&state, &headers, &user, None, Some(&tr("factors-wrong-code")), shown).await?);
     }
     // The code just entered is a second factor of this browser session's sign-in.
     let method = session.method.with_second_factor(latchkey_core::mfa::AMR_OTP);
     state.store.step_up_browser_session(&session.id, &method, state.clock.now()).await?;
     audit(&state, &user, "second_factor_enrolled").await?;
     let codes = recovery_codes::generate(&state, &user.id).await?;
-    let notice = Some("Two-step verification is on.");
-    Ok(page_with(&state, &headers, &user, notice, None, Shown::RecoveryCodes(codes)).await?)
+    let notice = Some(tr("factors-on"));
+    Ok(page_with(&state, &headers, &user, notice.as_deref(), None, Shown::RecoveryCodes(codes)).await?)
 }
 
 /// An account form that carries a current code of the user (TOTP or recovery, through the
@@ -99,7 +100,9 @@ impl FromRequest<AppState> for WithCurrentCode {
         let code = account.form.get("code").unwrap_or_default();
         let refused = match codes::check(state, &account.user, code).await {
             Ok(CodeCheck::Accepted(_)) => return Ok(Self(account)),
-            Ok(CodeCheck::Refused) => page(state, &headers, &account.user, None, Some(WRONG_CODE)).await,
+            Ok(CodeCheck::Refused) => {
+                page(state, &headers, &account.user, None, Some(&tr("factors-wrong-code"))).await
+            }
             Err(error) => Err(error),
         };
         Err(refused.unwrap_or_else(IntoResponse::into_response))
@@ -112,8 +115,8 @@ pub async fn recovery_codes(
     WithCurrentCode(AccountForm { user, .. }): WithCurrentCode,
 ) -> Result<Response, AuthorizeError> {
     let codes = recovery_codes::generate(&state, &user.id).await?;
-    let notice = Some("New recovery codes were made; the old ones no longer work.");
-    Ok(page_with(&state, &headers, &user, notice, None, Shown::RecoveryCodes(codes)).await?)
+    let notice = Some(tr("factors-new-codes-made"));
+    Ok(page_with(&state, &headers, &user, notice.as_deref(), None, Shown::RecoveryCodes(codes)).await?)
 }
 
 pub async fn remove_factor(
@@ -123,11 +126,11 @@ pub async fn remove_factor(
 ) -> Result<Response, AuthorizeError> {
     let left = mfa::enrolled(&state, &user.id).await?.into_iter().filter(|f| *f != SecondFactor::Totp);
     if mfa::last_factor_kept(&state, &user.id, &left.collect::<Vec<_>>()).await? {
-        return Ok(page(&state, &headers, &user, None, Some(LAST_FACTOR)).await?);
+        return Ok(page(&state, &headers, &user, None, Some(&last_factor())).await?);
     }
     state.store.remove_totp(&user.id).await?;
     audit(&state, &user, "second_factor_removed").await?;
-    Ok(page(&state, &headers, &user, Some("The authenticator app was removed."), None).await?)
+    Ok(page(&state, &headers, &user, Some(&tr("factors-app-removed")), None).await?)
 }
 
 async fn audit(state: &AppState, user: &User, kind: &str) -> Result<(), ApiError> {

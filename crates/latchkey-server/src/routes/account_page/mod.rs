@@ -27,6 +27,7 @@ use crate::browser;
 use crate::error::ApiError;
 use crate::pages::account::{self, AccountView, SessionRow};
 use crate::pages::passkeys::{PasskeyRow, PasskeysSection};
+use crate::pages::tr;
 use crate::public_urls::Endpoint;
 use crate::routes::authorize::forms;
 use crate::state::AppState;
@@ -76,6 +77,7 @@ async fn page_with(
     let sessions = state.store.list_live_sessions(Some(&user.id), state.clock.now()).await?;
     let names: HashMap<String, String> =
         state.store.list_clients().await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let unknown_device = tr("account-unknown-device");
     let rows = sessions
         .iter()
         .map(|s| SessionRow {
@@ -83,7 +85,7 @@ async fn page_with(
             client: names.get(&s.client_id).map_or(s.client_id.as_str(), String::as_str),
             started: when(s.created_at),
             last_used: when(s.last_used_at),
-            device: s.user_agent.as_deref().or(s.ip.as_deref()).unwrap_or("unknown device"),
+            device: s.user_agent.as_deref().or(s.ip.as_deref()).unwrap_or(&unknown_device),
         })
         .collect();
     let urls = &state.urls;

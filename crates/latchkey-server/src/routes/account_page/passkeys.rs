@@ -19,19 +19,16 @@ use latchkey_core::OAuthError;
 use latchkey_store::BrowserSession;
 
 use super::actions::AccountForm;
-use super::factors::LAST_FACTOR;
+use super::factors::last_factor;
 use super::{page, signed_in};
 use crate::error::ApiError;
 use crate::mfa::codes::{self, CodeCheck};
 use crate::mfa::{self, SecondFactor};
+use crate::pages::{tr, tr_args};
 use crate::passkeys::registration;
 use crate::routes::authorize::error::AuthorizeError;
 use crate::routes::passkeys::{check_options_request, options_response};
 use crate::state::AppState;
-
-/// Why removing a passkey was refused: no recent authentication with a factor.
-const PROVE_A_FACTOR: &str = "For your safety, sign out and sign in again with a second factor \
-                              (then remove it within five minutes), or enter a current code.";
 
 fn recent(state: &AppState, session: &BrowserSession) -> bool {
     recent_enough_to_link(session.auth_time, state.clock.now())
@@ -66,10 +63,10 @@ pub async fn add_passkey(
     Ok(match registration::finish(&state, &user, handle, credential, name).await? {
         Ok(record) => {
             tracing::info!(user_id = %user.id, "passkey registered");
-            let notice = format!("The passkey \u{201c}{}\u{201d} was added.", record.name);
+            let notice = tr_args("passkey-added", &[("name", record.name.as_str().into())]);
             page(&state, &headers, &user, Some(&notice), None).await?
         }
-        Err(refusal) => page(&state, &headers, &user, None, Some(refusal.message())).await?,
+        Err(refusal) => page(&state, &headers, &user, None, Some(&refusal.message())).await?,
     })
 }
 
@@ -85,22 +82,23 @@ pub async fn remove_passkey(
     let proven = (recent(&state, &session) && session.method.is_multi_factor())
         || (!code.trim().is_empty() && codes::check(&state, &user, code).await? != CodeCheck::Refused);
     if !proven {
-        return Ok(page(&state, &headers, &user, None, Some(PROVE_A_FACTOR)).await?);
+        // No recent authentication with a factor.
+        return Ok(page(&state, &headers, &user, None, Some(&tr("passkey-prove-factor"))).await?);
     }
     let credential_id = form.get("passkey").unwrap_or_default();
     let passkeys = state.store.passkeys_of_user(&user.id).await?;
     if passkeys.len() == 1 && passkeys[0].credential_id == credential_id {
         let left = mfa::enrolled(&state, &user.id).await?.into_iter().filter(|f| *f != SecondFactor::Passkey);
         if mfa::last_factor_kept(&state, &user.id, &left.collect::<Vec<_>>()).await? {
-            return Ok(page(&state, &headers, &user, None, Some(LAST_FACTOR)).await?);
+            return Ok(page(&state, &headers, &user, None, Some(&last_factor())).await?);
         }
     }
     // Another user's passkey is treated as absent, so ids cannot be probed.
     let notice = if state.store.remove_passkey(&user.id, credential_id).await? {
         crate::passkeys::audit(&state, &user.id, "passkey_removed", credential_id).await?;
-        "The passkey was removed."
+        tr("passkey-removed")
     } else {
-        "That passkey had already been removed."
+        tr("passkey-already-removed")
     };
-    Ok(page(&state, &headers, &user, Some(notice), None).await?)
+    Ok(page(&state, &headers, &user, Some(&notice), None).await?)
 }

@@ -17,10 +17,7 @@ use super::error::AuthorizeError;
 use super::resolve_client::ClientRequest;
 use super::{federation, login, Context};
 use crate::browser::{self, Interaction, INTERACTION_TTL};
-
-/// Why a client that requires verified addresses (`require_verified_email`) refuses a user.
-const UNVERIFIED: &str = "This application accepts only verified e-mail addresses. Open the verification \
-                          link we sent you, or change your address on your account page, then try again.";
+use crate::pages::tr;
 
 /// The signed-in user the request goes on with.
 #[derive(Debug, Clone)]
@@ -82,7 +79,8 @@ pub async fn check(
     match (decide(auth_time, fresh, request.prompt, request.max_age, now), signed_in) {
         (LoginDecision::Proceed, Some(signed_in)) => {
             if !client_request.client.signup.admits(signed_in.user.email_verified) {
-                return Err(AuthorizeError::page(UNVERIFIED));
+                // A client that requires verified addresses (`require_verified_email`).
+                return Err(AuthorizeError::page(tr("login-unverified-only")));
             }
             Ok(ControlFlow::Continue(signed_in))
         }

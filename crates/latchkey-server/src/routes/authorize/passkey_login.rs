@@ -20,12 +20,10 @@ use crate::authn::passkey::PasskeyAttempt;
 use crate::authn::Refused;
 use crate::client_ip::client_ip;
 use crate::error::ApiError;
+use crate::pages::tr;
 use crate::passkeys::assertion;
 use crate::routes::passkeys::{check_options_request, options_response};
 use crate::state::AppState;
-
-/// The one message for every refused passkey sign-in.
-pub const PASSKEY_FAILED: &str = "That passkey could not sign you in.";
 
 pub async fn passkey_sign_in_options(
     State(state): State<AppState>,
@@ -59,8 +57,9 @@ pub async fn passkey_sign_in(
     if !options.password {
         return Err(forms::forbidden_page().into());
     }
+    // The one message for every refused passkey sign-in.
     let fail = |state: &AppState| {
-        form_page(state, &headers, &client, &interaction, "", Some(PASSKEY_FAILED), &options)
+        form_page(state, &headers, &client, &interaction, "", Some(&tr("passkey-sign-in-failed")), &options)
             .map_err(AuthorizeError::from)
     };
     let ip = client_ip(peer, &headers, &state.config.trusted_proxies);

@@ -26,12 +26,9 @@ use crate::mfa::codes::{self, CodeCheck};
 use crate::mfa::{self, recovery_codes, totp, SecondFactor};
 use crate::pages::passkeys::PasskeySignIn;
 use crate::pages::second_factor::{self as pages, CodeForm};
+use crate::pages::tr;
 use crate::public_urls::Endpoint;
 use crate::state::AppState;
-
-const WRONG_CODE: &str = "That code is not valid. Try the next one your app shows.";
-/// The one message of a form whose interaction or session is gone.
-pub(super) const EXPIRED: &str = "This sign-in form has expired. Go back to the application and try again.";
 
 /// Renders one of these pages: its code form posting to `action` with the sealed
 /// `interaction`, and the passkey ceremony at `passkey` (its options and its answer) when this
@@ -154,10 +151,15 @@ pub(super) async fn posted(
 ) -> Result<Posted, AuthorizeError> {
     let form = forms::read_checked_form(state, headers, body)?;
     let Some((interaction, session, user)) = bound(state, headers, &form).await? else {
-        return Err(AuthorizeError::page(EXPIRED));
+        return Err(expired());
     };
     let client = resolve_client::resolve(state, &interaction.q).await?.client;
     Ok(Posted { form, interaction, session, user, client })
+}
+
+/// The one refusal of a form whose interaction or session is gone.
+pub(super) fn expired() -> AuthorizeError {
+    AuthorizeError::page(tr("sign-in-form-expired"))
 }
 
 /// The URL that resumes the authorization request of `posted`, with a fresh interaction.
@@ -188,7 +190,9 @@ pub async fn second_factor(
     let code = posted.form.get("code").unwrap_or_default();
     match codes::check(&state, &posted.user, code).await? {
         CodeCheck::Accepted(amr) => Ok(redirect_to(&step_up(&state, &posted, amr).await?, &[])),
-        CodeCheck::Refused => Ok(challenge_page(&state, &headers, &posted.step(), Some(WRONG_CODE)).await?),
+        CodeCheck::Refused => {
+            Ok(challenge_page(&state, &headers, &posted.step(), Some(&tr("mfa-wrong-code"))).await?)
+        }
     }
 }
 
@@ -202,7 +206,7 @@ pub async fn enrol_totp(
     let posted = posted(&state, &headers, body).await?;
     let code = posted.form.get("code").unwrap_or_default().trim();
     if !totp::accept(&state, &posted.user.id, code, true).await? {
-        return Ok(enrol_page(&state, &headers, &posted.step(), Some(WRONG_CODE)).await?);
+        return Ok(enrol_page(&state, &headers, &posted.step(), Some(&tr("mfa-wrong-code"))).await?);
     }
     let next = step_up(&state, &posted, AMR_OTP).await?;
     let codes = recovery_codes::generate(&state, &posted.user.id).await?;

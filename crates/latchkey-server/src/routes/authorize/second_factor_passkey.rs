@@ -23,15 +23,13 @@ use latchkey_store::User;
 
 use super::error::AuthorizeError;
 use super::redirect::redirect_to;
-use super::second_factor::{bound, challenge_page, enrol_page, posted, resume_url, step_up, EXPIRED};
+use super::second_factor::{bound, challenge_page, enrol_page, expired, posted, resume_url, step_up};
 use crate::error::ApiError;
 use crate::mfa::{self, codes};
+use crate::pages::tr;
 use crate::passkeys::{assertion, registration};
 use crate::routes::passkeys::{check_options_request, options_response};
 use crate::state::AppState;
-
-/// The one message for every refused passkey here.
-const PASSKEY_REFUSED: &str = "That passkey could not be used. Try again, or use another factor.";
 
 /// The user an options request is for: the CSRF-checked form's interaction, bound to the
 /// request's browser session.
@@ -74,7 +72,8 @@ pub async fn second_factor_passkey(
     };
     match codes::throttled(&state, &posted.user, finish).await? {
         Some(amr) => Ok(redirect_to(&step_up(&state, &posted, &amr).await?, &[])),
-        None => Ok(challenge_page(&state, &headers, &posted.step(), Some(PASSKEY_REFUSED)).await?),
+        // The one message for every refused passkey here.
+        None => Ok(challenge_page(&state, &headers, &posted.step(), Some(&tr("mfa-passkey-refused"))).await?),
     }
 }
 
@@ -103,7 +102,7 @@ pub async fn enrol_passkey(
 ) -> Result<Response, AuthorizeError> {
     let posted = posted(&state, &headers, body).await?;
     if !may_enrol(&state, &posted.user).await? {
-        return Err(AuthorizeError::page(EXPIRED));
+        return Err(expired());
     }
     let form = &posted.form;
     let (handle, credential, name) = (
@@ -116,6 +115,6 @@ pub async fn enrol_passkey(
             tracing::info!(user_id = %posted.user.id, "passkey enrolled during sign-in");
             Ok(redirect_to(&resume_url(&state, &posted)?, &[]))
         }
-        Err(refusal) => Ok(enrol_page(&state, &headers, &posted.step(), Some(refusal.message())).await?),
+        Err(refusal) => Ok(enrol_page(&state, &headers, &posted.step(), Some(&refusal.message())).await?),
     }
 }

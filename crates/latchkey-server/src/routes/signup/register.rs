@@ -18,11 +18,12 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::password_policy;
+use latchkey_core::token_request::MAX_USERNAME_LEN;
 use latchkey_store::{NewUser, StoreError, User};
 use serde::Deserialize;
 
 use crate::account_links::{self, EMAIL_VERIFICATION, EMAIL_VERIFICATION_TTL};
-use crate::admin;
+use crate::admin::{self, BadUsername};
 use crate::error::ApiError;
 use crate::mail::templates;
 use crate::pages::signup::{self, SignupForm};
@@ -119,8 +120,12 @@ pub async fn signup_request(
     if !mail_requests::is_email(email) {
         return refuse(&tr("enter-email"));
     }
-    if let Err(e) = admin::check_username(username) {
-        return refuse(&tr_args("signup-bad-username", &[("reason", e.to_string().into())]));
+    if let Some(problem) = admin::username_problem(username) {
+        return refuse(&match problem {
+            BadUsername::Empty => tr("signup-username-empty"),
+            BadUsername::TooLong => tr_args("signup-username-too-long", &[("max", MAX_USERNAME_LEN.into())]),
+            BadUsername::Characters => tr("signup-username-characters"),
+        });
     }
     let password = params.get("password").unwrap_or_default();
     if let Err(refusal) =

@@ -36,9 +36,9 @@ use crate::cookies::read_cookie;
 use crate::error::ApiError;
 use crate::federation::kept_tokens;
 use crate::federation::providers::Provider;
-use crate::federation::sign_in::{self, SignedIn};
+use crate::federation::sign_in::{self, Refusal, SignedIn};
 use crate::federation::upstream::{CallbackInput, UpstreamError, UpstreamLogin};
-use crate::pages::{tr, tr_args};
+use crate::pages::tr;
 use crate::state::AppState;
 
 /// The parameters a callback may carry (RFC 6749 §4.1.2, RFC 9207 `iss`, Apple's `user`).
@@ -120,8 +120,12 @@ pub async fn callback_get(
             resume_signed_in(&state, &headers, &user.id, method, &interaction.q).await?
         }
         SignedIn::PromptLink(user) => prompt_page(&state, &headers, &name, &login, &user, &interaction.q)?,
-        SignedIn::Refused(why) => {
-            let message = tr_args("federation-refused", &[("why", why.to_string().into())]);
+        SignedIn::Refused(refusal) => {
+            let message = match refusal {
+                Refusal::NotKnown(_) => tr("federation-refused-unknown"),
+                Refusal::Disabled => tr("federation-refused-disabled"),
+                Refusal::NameTaken => tr("federation-refused-name-taken"),
+            };
             return Err(failure(&state, &name, "refused", StatusCode::FORBIDDEN, message).await);
         }
     };
