@@ -9,7 +9,6 @@
 use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
 
-use super::SqlStore;
 use crate::error::Backend;
 
 /// Version 0001's checksum before its comment was corrected, per backend.
@@ -58,7 +57,7 @@ pub(super) async fn accept(pool: &AnyPool, backend: Backend, migrator: &Migrator
 }
 
 #[cfg(any(test, feature = "testing"))]
-impl SqlStore {
+impl super::SqlStore {
     /// Writes `checksum` as the recorded checksum of an applied `version`, as an older release
     /// (or a tampered file) would have left it: test support only.
     pub async fn set_migration_checksum(&self, version: i64, checksum: &[u8]) -> Result<(), sqlx::Error> {
