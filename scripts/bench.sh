@@ -32,8 +32,9 @@ out=$(mktemp -d)
 results=$out/results.tsv # label <TAB> measurement <TAB> one JSON object
 trap 'rm -rf "$out"' EXIT
 
-cargo build --release --quiet --manifest-path "$shared/oauth-bench/Cargo.toml"
-gen=$shared/oauth-bench/target/release/oauth-bench
+# Built into this tree's target/: ../shared is read-only for the sessions that share it.
+cargo build --release --quiet --manifest-path "$shared/oauth-bench/Cargo.toml" --target-dir "$root/target/oauth-bench"
+gen=$root/target/oauth-bench/release/oauth-bench
 if [ -z "${BENCH_BINS:-}" ]; then
   cargo build --release --quiet -p latchkey --manifest-path "$root/Cargo.toml"
   BENCH_BINS="latchkey=$root/target/release/latchkey"
