@@ -136,9 +136,10 @@ flood() { # label: on the running server (port pid)
     --warmup 0 >/dev/null & local flooding=$!
   sleep 1
   load "$1" refresh_flood --mode refresh --url "$url" --client-id="$client" --client-secret="$secret" \
-    --tokens "$out/tokens" --warmup 0 &
+    --tokens "$out/tokens" --warmup 0 & local refreshing=$!
   load "$1" jwks_flood --mode get --url "http://127.0.0.1:$port/jwks.json" --concurrency 1 --warmup 0
-  wait; wait $flooding 2>/dev/null || true
+  # Wait for these jobs by pid: a bare `wait` would also wait for the server.
+  wait $refreshing; wait $flooding 2>/dev/null || true
   sleep 1; rss $pid | record "$1" after_flood
 }
 
@@ -159,14 +160,15 @@ scale_out() { # label processes: N servers on one database, the load split betwe
   # Concurrent-refresh guarantee across processes: one token sent to every process at once;
   # one rotation wins and the others are duplicates within the reuse window, so every answer
   # carries the same successor (docs/architecture.md, "Refresh tokens").
-  local agreed=0 rounds=20 t
+  local agreed=0 rounds=20 t jobs
   for _ in $(seq $rounds); do
+    jobs=()
     t=$(login "${ports[0]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')
     for p in "${ports[@]}"; do
       curl -s -u "$client:$secret" "http://127.0.0.1:$p/token" -d grant_type=refresh_token \
-        -d "refresh_token=$t" >"$out/answer.$p" &
+        -d "refresh_token=$t" >"$out/answer.$p" & jobs+=($!)
     done
-    wait
+    wait "${jobs[@]}"
     cat "$out"/answer.* | python3 -c '
 import json, sys
 answers = [json.loads(line) for line in sys.stdin if line.strip()]
@@ -177,13 +179,14 @@ sys.exit(0 if len(answers) > 1 and len(tokens) == 1 and None not in tokens else 
   echo "{\"agreed\": $agreed, \"rounds\": $rounds}" | record "$label" guarantee
   # Throughput: each process gets its share of the connections and its own token chains.
   local share=$(( (conc + n - 1) / n ))
+  jobs=()
   for p in "${ports[@]}"; do
     mint_tokens "$p" "$share" "$out/tokens.$p"
     taskset -c 1 "$gen" --mode refresh --url "http://127.0.0.1:$p/token" --client-id="$client" \
       --client-secret="$secret" --tokens "$out/tokens.$p" --concurrency "$share" --seconds "$secs" \
-      >"$out/scale.$p" &
+      >"$out/scale.$p" & jobs+=($!)
   done
-  wait
+  wait "${jobs[@]}"
   cat "$out"/scale.* | record "$label" refresh_total
   rm -f "$out"/scale.* "$out"/tokens.*
   stop "${pids[@]}"
