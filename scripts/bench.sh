@@ -169,7 +169,8 @@ scale_out() { # label processes: N servers on one database, the load split betwe
         -d "refresh_token=$t" >"$out/answer.$p" & jobs+=($!)
     done
     wait "${jobs[@]}"
-    cat "$out"/answer.* | python3 -c '
+    # One answer per file, without a final newline: one per line for the check.
+    for f in "$out"/answer.*; do cat "$f"; echo; done | python3 -c '
 import json, sys
 answers = [json.loads(line) for line in sys.stdin if line.strip()]
 tokens = {a.get("refresh_token") for a in answers}

@@ -8,6 +8,7 @@ use std::time::Duration;
 use latchkey_store::on_both_backends;
 use serde_json::Value;
 
+use crate::demo_banner::read_demo_banner;
 use crate::{Env, BIN};
 
 on_both_backends!(
@@ -17,62 +18,6 @@ on_both_backends!(
     clients_add_accepts_native_redirects_and_warns_about_localhost,
     users_import_reports_rejected_lines_and_imports_the_rest,
 );
-
-/// What `serve --demo` prints about the demo user and client.
-pub struct DemoBanner {
-    pub issuer: String,
-    /// The text after `Demo user:`: `demo / PASSWORD` on first start.
-    pub user: String,
-    pub client_id: String,
-    /// The printed command that starts the bank with its web front end.
-    pub bank_command: String,
-}
-
-impl DemoBanner {
-    /// The password, when the banner shows one.
-    pub fn password(&self) -> Option<&str> {
-        self.user.strip_prefix("demo / ")
-    }
-}
-
-/// Starts `latchkey serve --demo ARGS` and reads its banner.
-pub fn serve_demo(env: &Env, args: &[&str]) -> (Child, DemoBanner) {
-    let mut child = env
-        .command(&[&["serve", "--demo"], args].concat())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let banner = read_demo_banner(&mut child);
-    (child, banner)
-}
-
-/// Reads the server's stdout until the demo instructions are printed.
-pub fn read_demo_banner(child: &mut Child) -> DemoBanner {
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut issuer, mut user, mut client_id, mut bank_command) = (None, None, None, None);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("Latchkey is listening on ") {
-            issuer = rest.split("(issuer ").nth(1).map(|s| s.trim_end_matches(')').to_owned());
-        } else if let Some(rest) = line.strip_prefix("Demo user:   ") {
-            user = Some(rest.to_owned());
-        } else if let Some(rest) = line.strip_prefix("Demo client: ") {
-            client_id = rest.split(' ').next().map(str::to_owned);
-        } else if line.contains(" -p latchkey-bank ") {
-            bank_command = Some(line.trim().to_owned());
-            break;
-        }
-    }
-    // Keep draining stdout so the server never writes into a closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    DemoBanner {
-        issuer: issuer.unwrap(),
-        user: user.unwrap(),
-        client_id: client_id.unwrap(),
-        bank_command: bank_command.expect("the banner prints the bank's command"),
-    }
-}
 
 fn serve_demo_prints_a_working_login_and_stops_cleanly_on_sigterm(env: Env) {
     let config = env.dir.path().join("latchkey.toml");

@@ -16,7 +16,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::bff::{free_port, Killed};
-use crate::commands::{serve_demo, wait_with_timeout, DemoBanner};
+use crate::commands::wait_with_timeout;
+use crate::demo_banner::{serve_demo, DemoBanner};
 use crate::{Env, BIN};
 
 on_both_backends!(

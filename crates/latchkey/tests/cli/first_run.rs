@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::commands::{serve_demo, wait_with_timeout};
+use crate::commands::wait_with_timeout;
+use crate::demo_banner::serve_demo;
 use latchkey_store::on_both_backends;
 
 use crate::{Env, BIN};

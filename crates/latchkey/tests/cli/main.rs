@@ -7,6 +7,7 @@ mod backchannel_logout;
 mod bff;
 mod commands;
 mod demo_bank;
+mod demo_banner;
 mod dpop;
 #[allow(dead_code)]
 #[path = "../../../latchkey-server/tests/federation_upstream/facebook_stand_in.rs"]
