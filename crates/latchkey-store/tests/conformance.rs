@@ -63,6 +63,7 @@ latchkey_store::on_both_backends!(
     heartbeat_and_downtimes_round_trip,
     dpop_client_settings_round_trip,
     dpop_proof_is_recorded_once_across_pools_and_purged,
+    dpop_proofs_queued_together_are_each_recorded_once,
     bound_session_rotates_only_with_its_key,
     upstream_providers_round_trip_and_are_unique,
     an_upstream_identity_links_to_one_user,
@@ -127,7 +128,7 @@ use second_factors::{
 mod dpop;
 use dpop::{
     bound_session_rotates_only_with_its_key, dpop_client_settings_round_trip,
-    dpop_proof_is_recorded_once_across_pools_and_purged,
+    dpop_proof_is_recorded_once_across_pools_and_purged, dpop_proofs_queued_together_are_each_recorded_once,
 };
 
 #[path = "conformance/native_exchange.rs"]

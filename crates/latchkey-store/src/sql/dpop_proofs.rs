@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use super::group_commit::RECORD_PROOF;
 use super::SqlStore;
 use crate::error::StoreError;
 use crate::traits::DpopProofStore;
@@ -10,16 +11,17 @@ use crate::traits::DpopProofStore;
 #[async_trait]
 impl DpopProofStore for SqlStore {
     async fn record_dpop_proof(&self, replay_key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO dpop_proofs (replay_key, expires_at) VALUES ($1, $2) \
-             ON CONFLICT (replay_key) DO NOTHING",
-        )
-        .bind(replay_key)
-        .bind(expires_at)
-        .execute(&self.writer)
-        .await
-        .map_err(|e| self.fail(e, || "DPoP proof".into()))?;
-        Ok(done.rows_affected() == 1)
+        // One per DPoP request: group-committed on SQLite files, like rotations.
+        if let Some(queue) = &self.group_commit {
+            return queue.record_proof(replay_key, expires_at).await.map_err(|e| self.note(e));
+        }
+        let row = sqlx::query(RECORD_PROOF)
+            .bind(replay_key)
+            .bind(expires_at)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(|e| self.fail(e, || "DPoP proof".into()))?;
+        Ok(row.is_some())
     }
 
     async fn delete_expired_dpop_proofs(&self, now: i64, limit: i64) -> Result<u64, StoreError> {

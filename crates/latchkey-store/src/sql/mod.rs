@@ -85,8 +85,8 @@ pub struct SqlStore {
     writer: AnyPool,
     backend: Backend,
     outages: OutageClock,
-    /// SQLite files only: rotations are group-committed (see [`group_commit`]).
-    rotations: Option<group_commit::RotationQueue>,
+    /// SQLite files only: rotations and DPoP proofs are group-committed (see [`group_commit`]).
+    group_commit: Option<group_commit::WriteQueue>,
     /// SQLite files only: the lock file that serialises migrations ([`migration_lock`]).
     migration_lock: Option<PathBuf>,
 }
@@ -176,7 +176,7 @@ impl SqlStore {
                     writer: pool,
                     backend,
                     outages,
-                    rotations: None,
+                    group_commit: None,
                     migration_lock: None,
                 }
             }
@@ -192,7 +192,7 @@ impl SqlStore {
                     writer: pool,
                     backend,
                     outages,
-                    rotations: None,
+                    group_commit: None,
                     migration_lock: None,
                 }
             }
@@ -202,9 +202,9 @@ impl SqlStore {
                 // exclusive lock) before any reader has it open.
                 let writer = open(&url, sqlite_pool_options().max_connections(1)).await?;
                 let reader = open(&url, sqlite_pool_options().max_connections(SQLITE_READERS)).await?;
-                let rotations = Some(group_commit::RotationQueue::start(writer.clone(), sessions::ROTATE));
+                let group_commit = Some(group_commit::WriteQueue::start(writer.clone(), sessions::ROTATE));
                 let migration_lock = Some(migration_lock::path_for(&url)?);
-                SqlStore { reader, writer, backend, outages, rotations, migration_lock }
+                SqlStore { reader, writer, backend, outages, group_commit, migration_lock }
             }
         };
         tracing::debug!(%backend, "database pools opened");

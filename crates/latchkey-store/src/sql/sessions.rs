@@ -231,7 +231,7 @@ impl SessionStore for SqlStore {
         new_idle_expires_at: i64,
         dpop_jkt: Option<&str>,
     ) -> Result<Option<SessionWithUser>, StoreError> {
-        let row = match &self.rotations {
+        let row = match &self.group_commit {
             Some(queue) => queue
                 .rotate(id, expected_generation, now, new_idle_expires_at, dpop_jkt)
                 .await

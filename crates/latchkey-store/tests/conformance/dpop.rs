@@ -36,6 +36,30 @@ pub async fn dpop_proof_is_recorded_once_across_pools_and_purged(db: TestDatabas
     assert_eq!(second.delete_expired_dpop_proofs(NOW + 500, 1).await.unwrap(), 1, "limit honoured");
 }
 
+/// Many proofs at once in one process — on SQLite one group-committed batch, some keys
+/// repeated within it: each key is fresh for exactly one caller.
+pub async fn dpop_proofs_queued_together_are_each_recorded_once(db: TestDatabase) {
+    let store = std::sync::Arc::new(db.store().await);
+    let keys: Vec<String> = (0..48).map(|i| format!("k{}", i % 12)).collect();
+    let tasks: Vec<_> = keys
+        .iter()
+        .map(|key| {
+            let (store, key) = (store.clone(), key.clone());
+            tokio::spawn(async move { store.record_dpop_proof(&key, NOW + 60).await.unwrap() })
+        })
+        .collect();
+    let mut fresh = Vec::new();
+    for (key, task) in keys.iter().zip(tasks) {
+        if task.await.unwrap() {
+            fresh.push(key.clone());
+        }
+    }
+    fresh.sort();
+    let mut expected: Vec<String> = (0..12).map(|i| format!("k{i}")).collect();
+    expected.sort();
+    assert_eq!(fresh, expected, "each key recorded exactly once");
+}
+
 pub async fn bound_session_rotates_only_with_its_key(db: TestDatabase) {
     let store = seeded(&db).await;
     let mut bound = new_session("s1", "u1", "c1", NOW);
