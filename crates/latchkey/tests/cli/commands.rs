@@ -1,6 +1,5 @@
 //! Administration commands and `serve --demo`, as a user types them.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
