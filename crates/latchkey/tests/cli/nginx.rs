@@ -114,7 +114,14 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    /// SIGTERM first: nginx's master then stops its workers, which a killed master would leave
+    /// running (orphans still holding the listening sockets); SIGKILL only if it hangs.
     fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
