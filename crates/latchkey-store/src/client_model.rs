@@ -8,45 +8,29 @@ use latchkey_core::grant::GrantType;
 use latchkey_core::mfa::MfaPolicy;
 use latchkey_core::scope::Scope;
 
-/// A registered OAuth client (RFC 6749 §2) as read back: a [`NewClient`] plus when it was
-/// created. `secret_hash` is a keyed hash of the server-generated secret, `None` for public
-/// clients. The TTLs override the server defaults when set (seconds).
+/// A registered OAuth client (RFC 6749 §2) as read back: its [`NewClient`] registration
+/// (read through `Deref`) plus when it was created and its version. `secret_hash` is a keyed
+/// hash of the server-generated secret, `None` for public clients.
 #[derive(Debug, Clone)]
 pub struct Client {
-    pub id: String,
-    pub name: String,
-    pub kind: ClientKind,
-    pub secret_hash: Option<Vec<u8>>,
-    pub grant_types: Vec<GrantType>,
-    pub scopes: Vec<String>,
-    pub access_token_ttl: Option<i64>,
-    pub refresh_idle_ttl: Option<i64>,
-    pub refresh_absolute_ttl: Option<i64>,
-    pub reuse_window: Option<i64>,
-    /// Registered redirect URIs, compared as exact strings (loopback ports excepted).
-    pub redirect_uris: Vec<String>,
-    /// Where RP-initiated logout may send the browser afterwards.
-    pub post_logout_redirect_uris: Vec<String>,
-    /// Whether users are asked to consent; first-party clients may skip it.
-    pub require_consent: bool,
-    /// Whether the code flow needs a PKCE challenge (`latchkey_core::pkce::require_for`);
-    /// only legacy confidential clients are registered without.
-    pub pkce_required: bool,
-    /// DPoP (RFC 9449 §5): off, optional or required at the token endpoint.
-    pub dpop: DpopPolicy,
-    /// Whether this client's DPoP proofs must carry a server nonce (RFC 9449 §8).
-    pub dpop_nonce: bool,
-    /// Where this client receives logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.2).
-    pub backchannel_logout_uri: Option<String>,
-    /// Whether its logout tokens must carry `sid` (Back-Channel Logout 1.0 §2.2).
-    pub backchannel_logout_session_required: bool,
-    /// Whether its login page offers sign-up, and whether it refuses unverified users.
-    pub signup: ClientSignup,
-    /// Whether its users must present a second factor (`latchkey_core::mfa`).
-    pub mfa: MfaPolicy,
+    pub registration: NewClient,
     pub created_at: i64,
     /// Bumped by every update: the admin API's `ETag` (compare-and-swap, RFC 9110 §13.1.1).
     pub version: i64,
+}
+
+impl std::ops::Deref for Client {
+    type Target = NewClient;
+
+    fn deref(&self) -> &NewClient {
+        &self.registration
+    }
+}
+
+impl std::ops::DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut NewClient {
+        &mut self.registration
+    }
 }
 
 /// A client to register: the one type every way of creating a client goes through (the CLI,

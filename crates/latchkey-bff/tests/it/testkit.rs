@@ -52,7 +52,7 @@ impl Fixture for Harness {
             latchkey,
             clock,
             alice,
-            client_id: client.id,
+            client_id: client.registration.id,
             client_secret: secret.unwrap(),
             echo: start_echo().await,
             bff_db,
@@ -115,7 +115,8 @@ impl Harness {
         let receiver = format!("http://{}/bff/backchannel-logout", listener.local_addr().unwrap());
         let spec = NewClient { backchannel_logout_uri: Some(receiver), ..client_spec() };
         let (client, secret) = self.latchkey.add_client(spec, START).await.unwrap();
-        let config = BffConfig { client_id: client.id, client_secret: secret.unwrap(), ..self.config() };
+        let config =
+            BffConfig { client_id: client.registration.id, client_secret: secret.unwrap(), ..self.config() };
         self.start_bff_on(listener, config).await
     }
 

@@ -105,7 +105,7 @@ impl TestServer {
             ..NewClient::new("sdk test", kind, grants, Scope::parse(scope).unwrap())
         };
         let (client, secret) = self.latchkey.add_client(spec, self.clock.now()).await.unwrap();
-        Credentials { client_id: client.id, client_secret: secret }
+        Credentials { client_id: client.registration.id, client_secret: secret }
     }
 
     /// A discovered client. The revocation endpoint is filled in when the metadata does not

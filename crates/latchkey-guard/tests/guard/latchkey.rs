@@ -54,8 +54,8 @@ impl Fixture for Latchkey {
         let (rs_client, rs_secret) = latchkey.add_client(rs_spec, now).await.unwrap();
         Self {
             issuer: latchkey.issuer.clone(),
-            app_client: app_client.id,
-            resource_server: (rs_client.id, rs_secret.unwrap()),
+            app_client: app_client.registration.id,
+            resource_server: (rs_client.registration.id, rs_secret.unwrap()),
             http: reqwest::Client::new(),
             latchkey,
             _db: db,

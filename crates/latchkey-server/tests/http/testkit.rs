@@ -85,7 +85,7 @@ impl TestServer {
         let mut spec = NewClient::new("test client", kind, grants, Scope::parse(scope).unwrap());
         adjust(&mut spec);
         let (client, secret) = self.latchkey.add_client(spec, self.clock.now()).await.unwrap();
-        (client.id, secret)
+        (client.registration.id, secret)
     }
 
     /// A public client with the password and refresh grants (alice must exist).

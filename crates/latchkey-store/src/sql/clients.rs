@@ -64,7 +64,7 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         .iter()
         .map(|g| GrantType::parse(g).map_err(|e| StoreError::corrupt("client grant type", e)))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Client {
+    let registration = NewClient {
         id: col(row, "id")?,
         name: col(row, "name")?,
         kind,
@@ -75,8 +75,6 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         refresh_idle_ttl: col(row, "refresh_idle_ttl")?,
         refresh_absolute_ttl: col(row, "refresh_absolute_ttl")?,
         reuse_window: col(row, "reuse_window")?,
-        created_at: col(row, "created_at")?,
-        version: col(row, "version")?,
         redirect_uris: from_json(row, "redirect_uris")?,
         post_logout_redirect_uris: from_json(row, "post_logout_redirect_uris")?,
         require_consent: col::<i64>(row, "require_consent")? != 0,
@@ -92,7 +90,8 @@ fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         },
         mfa: MfaPolicy::parse(&col::<String>(row, "mfa")?)
             .ok_or_else(|| StoreError::corrupt("client mfa", "not off, optional or required"))?,
-    })
+    };
+    Ok(Client { registration, created_at: col(row, "created_at")?, version: col(row, "version")? })
 }
 
 #[async_trait]

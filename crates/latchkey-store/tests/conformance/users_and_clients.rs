@@ -145,7 +145,8 @@ pub async fn clients_round_trip(db: TestDatabase) {
         (latchkey_core::mfa::MfaPolicy::Optional, latchkey_core::mfa::MfaPolicy::Off)
     );
 
-    let ids: Vec<String> = store.list_clients().await.unwrap().into_iter().map(|c| c.id).collect();
+    let ids: Vec<String> =
+        store.list_clients().await.unwrap().into_iter().map(|c| c.registration.id).collect();
     assert_eq!(ids, ["alpha", "omega", "zeta"]);
     assert!(store.client_by_id("nobody").await.unwrap().is_none());
 

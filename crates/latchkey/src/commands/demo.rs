@@ -59,7 +59,7 @@ pub async fn prepare(ctx: &Context, master: &MasterKey) -> anyhow::Result<Demo> 
         None => {
             let grants = [GrantType::Password, GrantType::RefreshToken];
             let client = NewClient::new(DEMO_CLIENT, ClientKind::Public, &grants, Scope::parse(DEMO_SCOPE)?);
-            admin::add_client(store, &secrets, client, ctx.now()).await?.0.id
+            admin::add_client(store, &secrets, client, ctx.now()).await?.0.registration.id
         }
     };
     let (bank_web_id, bank_web_secret) = bank_web_client(ctx, &secrets, &clients).await?;
@@ -90,7 +90,7 @@ async fn bank_web_client(
     client.require_consent = false; // first party: the demo's own bank
     let (client, secret) = admin::add_client(store, secrets, client, ctx.now()).await?;
     let secret = secret.ok_or_else(|| anyhow::anyhow!("a confidential client without a secret"))?;
-    Ok((client.id, secret))
+    Ok((client.registration.id, secret))
 }
 
 /// Prints the demo user and clients and the commands to try them, on stdout (never in a

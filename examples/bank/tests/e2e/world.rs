@@ -95,8 +95,8 @@ async fn world(db: TestDatabase, bank_db: TestDatabase) -> World {
     World {
         issuer,
         bank,
-        app_client_id: app.id,
-        dpop_app_client_id: dpop_app.id,
+        app_client_id: app.registration.id,
+        dpop_app_client_id: dpop_app.registration.id,
         clock,
         http: reqwest::Client::new(),
         latchkey,

@@ -31,8 +31,13 @@ pub async fn list_sessions(
     user: AccountUser,
 ) -> Result<Json<Vec<SessionView>>, ApiError> {
     let sessions = state.store.list_live_sessions(Some(&user.claims.sub), state.clock.now()).await?;
-    let names: HashMap<String, String> =
-        state.store.list_clients().await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let names: HashMap<String, String> = state
+        .store
+        .list_clients()
+        .await?
+        .into_iter()
+        .map(|c| (c.registration.id, c.registration.name))
+        .collect();
     let views = sessions
         .into_iter()
         .map(|s| SessionView {

@@ -75,8 +75,13 @@ async fn page_with(
     shown: Shown,
 ) -> Result<Response, ApiError> {
     let sessions = state.store.list_live_sessions(Some(&user.id), state.clock.now()).await?;
-    let names: HashMap<String, String> =
-        state.store.list_clients().await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let names: HashMap<String, String> = state
+        .store
+        .list_clients()
+        .await?
+        .into_iter()
+        .map(|c| (c.registration.id, c.registration.name))
+        .collect();
     let unknown_device = tr("account-unknown-device");
     let rows = sessions
         .iter()
