@@ -87,7 +87,18 @@ latchkey_store::on_both_backends!(
     concurrent_provider_updates_with_one_version_have_one_winner,
     every_ended_session_enqueues_one_backchannel_logout,
     a_backchannel_logout_is_claimed_once_across_pools,
+    rotations_of_one_token_queued_together_have_one_winner,
+    rotations_queued_together_each_get_their_own_session,
+    a_bound_session_in_a_batch_rotates_only_with_its_key,
+    proofs_and_rotations_queued_together_are_each_answered,
 );
+
+#[path = "conformance/batches.rs"]
+mod batches;
+use batches::{
+    a_bound_session_in_a_batch_rotates_only_with_its_key, proofs_and_rotations_queued_together_are_each_answered,
+    rotations_of_one_token_queued_together_have_one_winner, rotations_queued_together_each_get_their_own_session,
+};
 
 #[path = "conformance/admin.rs"]
 mod admin;

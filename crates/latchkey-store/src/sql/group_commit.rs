@@ -1,25 +1,43 @@
-//! Group commit for the SQLite writes of the hot paths: refresh-token rotations and DPoP
-//! proofs' replay keys (one per DPoP request, RFC 9449 §11.1).
+//! Group commit for the writes of the hot paths: refresh-token rotations and DPoP proofs'
+//! replay keys (one per DPoP request, RFC 9449 §11.1), on both backends.
 //!
-//! With `synchronous=FULL`, every SQLite commit waits for an fsync of the WAL, so one commit
-//! per request caps durable rotations, and DPoP requests, at the disk's sync rate (measured
-//! here: ~500/s for rotations; ~2,000/s DPoP client credentials against 13,000/s bearer).
-//! SQLite has no group commit of its own (PostgreSQL does, so this is SQLite-only). These
-//! writes are therefore queued to one task that runs everything waiting — up to [`MAX_BATCH`] — inside
-//! one `BEGIN IMMEDIATE ... COMMIT`, and answers each caller only after the commit: every 200
-//! is still durable, and one fsync covers the whole batch. A lone rotation is not delayed:
-//! the task starts a batch as soon as one job is queued, and the jobs that arrive during its
-//! fsync form the next batch.
+//! Every write is queued to one task per store, which takes everything waiting — up to
+//! [`MAX_BATCH`] — and writes it with one statement per kind (the batch as one JSON
+//! parameter: `rotate_batch!` in `sessions`, `record_proofs!` in `dpop_proofs`), answering each
+//! caller only after the commit, so every 200 is still durable. A lone write is not delayed:
+//! the task starts a batch as soon as one job is queued, and the jobs that arrive meanwhile
+//! form the next batch.
 //!
-//! The compare-and-swap semantics are unchanged: statements in a batch run in order, so two
-//! rotations of the same generation in one batch still produce exactly one winner.
+//! Why: with `synchronous=FULL` every SQLite commit waits for an fsync of the WAL, and SQLite
+//! has no group commit of its own, so one commit per request capped durable rotations at the
+//! disk's sync rate (~500/s measured here). And sqlx runs each SQLite statement on a
+//! per-connection thread, a round trip of 4–5 context switches: a batch of n rotations used to
+//! cost n + 2 of them (`BEGIN`, n statements, `COMMIT`), now one. PostgreSQL has group commit,
+//! but each rotation was a round trip and a transaction of its own; a burst is now one.
+//!
+//! A batch holding only rotations (or only proofs) is one statement, atomic on its own, so it
+//! runs without `BEGIN`/`COMMIT`. A batch with several statements (both kinds, or a session
+//! rotated by differing jobs, see [`plan`]) runs them in one write transaction: one fsync on
+//! SQLite. If a batch fails for any reason but an outage — for example PostgreSQL picking it
+//! as a deadlock victim (SQLSTATE 40P01) when another process's batch locks the same sessions
+//! in another order — its jobs are retried one by one, so no job loses its answer to another
+//! one. (The rows are sorted by key, which makes such a deadlock rare, not impossible: the
+//! order of locking is the plan's.) A retry is safe even when the failure left it unknown
+//! whether the batch committed: a rotation that did commit then loses its compare-and-swap
+//! (the refresh grant treats that as a concurrent duplicate), a proof then reads as a replay.
 
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::query::Query;
-use sqlx::{Any, AnyPool};
+mod plan;
+
+use sqlx::any::AnyRow;
+use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::{map_sqlx, StoreError};
+use self::plan::{plan, Statement};
+use super::dpop_proofs::{RECORD_PROOFS_POSTGRES, RECORD_PROOFS_SQLITE};
+use super::sessions::{ROTATE_POSTGRES, ROTATE_SQLITE};
+use super::col;
+use super::unit_of_work::begin_write;
+use crate::error::{map_sqlx, Backend, StoreError};
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 256;
@@ -28,27 +46,33 @@ const QUEUE: usize = 4096;
 
 /// What a queued job writes.
 enum Write {
-    /// The `ROTATE` statement's parameters.
-    Rotate {
-        id: String,
-        expected_generation: i64,
-        now: i64,
-        new_idle_expires_at: i64,
-        dpop_jkt: Option<String>,
-    },
-    /// [`RECORD_PROOF`]'s parameters.
-    RecordProof { replay_key: String, expires_at: i64 },
+    Rotate(Rotation),
+    RecordProof(Proof),
 }
 
-/// Records a DPoP proof's replay key once: a row back when the key was new, none when a
-/// proof with that key was recorded before (a replay).
-pub(super) const RECORD_PROOF: &str = "INSERT INTO dpop_proofs (replay_key, expires_at) VALUES ($1, $2) \
-     ON CONFLICT (replay_key) DO NOTHING RETURNING replay_key";
+/// One refresh-token rotation: `SessionStore::rotate_session`'s arguments.
+#[derive(PartialEq, Eq)]
+struct Rotation {
+    id: String,
+    expected_generation: i64,
+    now: i64,
+    new_idle_expires_at: i64,
+    dpop_jkt: Option<String>,
+}
+
+/// One DPoP proof's replay key.
+struct Proof {
+    replay_key: String,
+    expires_at: i64,
+}
+
+/// The answer to one job: the row the statement returned for it, if any.
+type Answer = Result<Option<AnyRow>, StoreError>;
 
 /// One queued write and where to answer.
 struct Job {
     write: Write,
-    reply: oneshot::Sender<Result<Option<AnyRow>, StoreError>>,
+    reply: oneshot::Sender<Answer>,
 }
 
 /// The handle the store keeps; the task ends when every handle is dropped.
@@ -58,10 +82,10 @@ pub(super) struct WriteQueue {
 }
 
 impl WriteQueue {
-    /// Starts the committing task on `writer` (the single SQLite writer connection).
-    pub(super) fn start(writer: AnyPool, rotate_sql: &'static str) -> Self {
+    /// Starts the committing task on `writer` (SQLite: the single writer connection).
+    pub(super) fn start(writer: AnyPool, backend: Backend) -> Self {
         let (jobs, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(run(writer, rotate_sql, receiver));
+        tokio::spawn(run(writer, backend, receiver));
         Self { jobs }
     }
 
@@ -73,25 +97,24 @@ impl WriteQueue {
         now: i64,
         new_idle_expires_at: i64,
         dpop_jkt: Option<&str>,
-    ) -> Result<Option<AnyRow>, StoreError> {
-        let dpop_jkt = dpop_jkt.map(str::to_owned);
-        self.submit(Write::Rotate {
+    ) -> Answer {
+        self.submit(Write::Rotate(Rotation {
             id: id.to_owned(),
             expected_generation,
             now,
             new_idle_expires_at,
-            dpop_jkt,
-        })
+            dpop_jkt: dpop_jkt.map(str::to_owned),
+        }))
         .await
     }
 
     /// Records a DPoP proof's replay key through the next batch: `true` when it was new.
     pub(super) async fn record_proof(&self, replay_key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let row = self.submit(Write::RecordProof { replay_key: replay_key.to_owned(), expires_at }).await?;
+        let row = self.submit(Write::RecordProof(Proof { replay_key: replay_key.to_owned(), expires_at })).await?;
         Ok(row.is_some())
     }
 
-    async fn submit(&self, write: Write) -> Result<Option<AnyRow>, StoreError> {
+    async fn submit(&self, write: Write) -> Answer {
         let (reply, answer) = oneshot::channel();
         let stopped = || StoreError::Unavailable("the group-commit writer has stopped".into());
         self.jobs.send(Job { write, reply }).await.map_err(|_| stopped())?;
@@ -99,73 +122,78 @@ impl WriteQueue {
     }
 }
 
-async fn run(writer: AnyPool, rotate_sql: &'static str, mut receiver: mpsc::Receiver<Job>) {
+/// The batch statements of one backend.
+#[derive(Clone, Copy)]
+struct Sql {
+    backend: Backend,
+    rotate: &'static str,
+    record_proofs: &'static str,
+}
+
+impl Sql {
+    fn of(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Sql { backend, rotate: ROTATE_SQLITE, record_proofs: RECORD_PROOFS_SQLITE },
+            Backend::Postgres => Sql { backend, rotate: ROTATE_POSTGRES, record_proofs: RECORD_PROOFS_POSTGRES },
+        }
+    }
+}
+
+async fn run(writer: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job>) {
+    let sql = Sql::of(backend);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match commit_batch(&writer, rotate_sql, &batch).await {
-            Ok(rows) => {
-                for (job, row) in batch.drain(..).zip(rows) {
-                    let _ = job.reply.send(row);
-                }
+        let answers = answer(&writer, sql, &batch).await;
+        for (job, answer) in batch.drain(..).zip(answers) {
+            let _ = job.reply.send(answer);
+        }
+    }
+}
+
+/// Commits the batch, or on a failure that is not an outage, each of its jobs alone.
+async fn answer(writer: &AnyPool, sql: Sql, jobs: &[Job]) -> Vec<Answer> {
+    match commit(writer, sql, jobs).await {
+        Ok(rows) => rows.into_iter().map(Ok).collect(),
+        Err(error) if jobs.len() > 1 && !error.is_unavailable() => {
+            tracing::debug!(%error, jobs = jobs.len(), "group commit failed; retrying its jobs one by one");
+            let mut answers = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                answers.push(commit(writer, sql, std::slice::from_ref(job)).await.map(|mut rows| rows.pop().flatten()));
             }
-            Err(error) => {
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(error.clone()));
-                }
-            }
+            answers
         }
+        Err(error) => jobs.iter().map(|_| Err(error.clone())).collect(),
     }
 }
 
-/// Runs every job in one immediate transaction. A failing statement fails only its job
-/// (SQLite keeps the transaction open); a failing `BEGIN` or `COMMIT` fails the batch.
-///
-/// A batch of one is its statement alone: in autocommit mode a single statement is its own
-/// transaction, as atomic and as durable (one fsync), and each statement is a round trip to
-/// sqlx's connection thread, so `BEGIN` and `COMMIT` would triple the work of a lone rotation.
-async fn commit_batch(
-    writer: &AnyPool,
-    rotate_sql: &'static str,
-    jobs: &[Job],
-) -> Result<Vec<Result<Option<AnyRow>, StoreError>>, StoreError> {
-    let database = || "database".to_owned();
-    let mut conn = writer.acquire().await.map_err(|e| map_sqlx(e, database))?;
-    if let [job] = jobs {
-        return Ok(vec![statement(rotate_sql, job).fetch_optional(&mut *conn).await.map_err(failed(job))]);
+/// Runs the batch's statements (in one transaction when there are several) and gives each
+/// job the row returned for it.
+async fn commit(writer: &AnyPool, sql: Sql, jobs: &[Job]) -> Result<Vec<Option<AnyRow>>, StoreError> {
+    let statements = plan(jobs.iter().map(|job| &job.write), sql);
+    let mut answers: Vec<Option<AnyRow>> = jobs.iter().map(|_| None).collect();
+    let failed = |e| map_sqlx(e, || "refresh sessions and DPoP proofs".into());
+    if let [statement] = statements.as_slice() {
+        let rows = statement.query().fetch_all(writer).await.map_err(failed)?;
+        deliver(statement, rows, &mut answers)?;
+        return Ok(answers);
     }
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await.map_err(|e| map_sqlx(e, database))?;
-    let mut rows = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        rows.push(statement(rotate_sql, job).fetch_optional(&mut *conn).await.map_err(failed(job)));
+    // Dropped on an error: sqlx rolls it back.
+    let mut tx = begin_write(writer, sql.backend).await.map_err(failed)?;
+    for statement in &statements {
+        let rows = statement.query().fetch_all(&mut *tx).await.map_err(failed)?;
+        deliver(statement, rows, &mut answers)?;
     }
-    if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
-        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-        return Err(map_sqlx(e, database));
-    }
-    Ok(rows)
+    tx.commit().await.map_err(failed)?;
+    Ok(answers)
 }
 
-/// The job's statement with its parameters.
-fn statement<'q>(rotate_sql: &'static str, job: &'q Job) -> Query<'q, Any, AnyArguments<'q>> {
-    match &job.write {
-        Write::Rotate { id, expected_generation, now, new_idle_expires_at, dpop_jkt } => {
-            sqlx::query(rotate_sql)
-                .bind(id)
-                .bind(*expected_generation)
-                .bind(*now)
-                .bind(*new_idle_expires_at)
-                .bind(dpop_jkt)
-        }
-        Write::RecordProof { replay_key, expires_at } => {
-            sqlx::query(RECORD_PROOF).bind(replay_key).bind(*expires_at)
+/// Gives each returned row to the job it answers, by its key column.
+fn deliver(statement: &Statement, rows: Vec<AnyRow>, answers: &mut [Option<AnyRow>]) -> Result<(), StoreError> {
+    for row in rows {
+        let key: String = col(&row, statement.key_column)?;
+        if let Some(answer) = statement.job_of(&key).and_then(|job| answers.get_mut(job)) {
+            *answer = Some(row);
         }
     }
-}
-
-/// The error of one job's statement, naming what it wrote.
-fn failed(job: &Job) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
-    move |e| match &job.write {
-        Write::Rotate { id, .. } => map_sqlx(e, || format!("session {id}")),
-        Write::RecordProof { .. } => map_sqlx(e, || "DPoP proof".to_owned()),
-    }
+    Ok(())
 }

@@ -85,8 +85,8 @@ pub struct SqlStore {
     writer: AnyPool,
     backend: Backend,
     outages: OutageClock,
-    /// SQLite files only: rotations and DPoP proofs are group-committed (see [`group_commit`]).
-    group_commit: Option<group_commit::WriteQueue>,
+    /// Rotations and DPoP proofs, committed in batches (see [`group_commit`]).
+    group_commit: group_commit::WriteQueue,
     /// SQLite files only: the lock file that serialises migrations ([`migration_lock`]).
     migration_lock: Option<PathBuf>,
 }
@@ -154,7 +154,7 @@ impl SqlStore {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let outages = OutageClock::new();
-        let store = match backend {
+        let (reader, writer, migration_lock) = match backend {
             Backend::Postgres => {
                 let clock = outages.clone();
                 let options = pool_options()
@@ -171,14 +171,7 @@ impl SqlStore {
                     });
                 connect_once(url).await?;
                 let pool = open(url, options).await?;
-                SqlStore {
-                    reader: pool.clone(),
-                    writer: pool,
-                    backend,
-                    outages,
-                    group_commit: None,
-                    migration_lock: None,
-                }
+                (pool.clone(), pool, None)
             }
             Backend::Sqlite if url.contains(":memory:") || url.contains("mode=memory") => {
                 let options = sqlite_pool_options()
@@ -187,14 +180,7 @@ impl SqlStore {
                     .idle_timeout(None)
                     .max_lifetime(None);
                 let pool = open(url, options).await?;
-                SqlStore {
-                    reader: pool.clone(),
-                    writer: pool,
-                    backend,
-                    outages,
-                    group_commit: None,
-                    migration_lock: None,
-                }
+                (pool.clone(), pool, None)
             }
             Backend::Sqlite => {
                 let url = sqlite_url_with_mode(url);
@@ -202,11 +188,11 @@ impl SqlStore {
                 // exclusive lock) before any reader has it open.
                 let writer = open(&url, sqlite_pool_options().max_connections(1)).await?;
                 let reader = open(&url, sqlite_pool_options().max_connections(SQLITE_READERS)).await?;
-                let group_commit = Some(group_commit::WriteQueue::start(writer.clone(), sessions::ROTATE));
-                let migration_lock = Some(migration_lock::path_for(&url)?);
-                SqlStore { reader, writer, backend, outages, group_commit, migration_lock }
+                (reader, writer, Some(migration_lock::path_for(&url)?))
             }
         };
+        let group_commit = group_commit::WriteQueue::start(writer.clone(), backend);
+        let store = SqlStore { reader, writer, backend, outages, group_commit, migration_lock };
         tracing::debug!(%backend, "database pools opened");
         Ok(store)
     }

@@ -3,7 +3,7 @@
 //! `browser_sessions` and `audit`), so each write is written once.
 
 use async_trait::async_trait;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 
 use super::{account_tokens, audit, browser_sessions, federation, sessions, users, SqlStore};
 use crate::account_traits::AccountToken;
@@ -19,15 +19,19 @@ struct SqlUnitOfWork {
     store: SqlStore,
 }
 
+/// A write transaction; on SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so it
+/// never fails half-way on a lock upgrade.
+pub(super) async fn begin_write(writer: &AnyPool, backend: Backend) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => writer.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => writer.begin().await,
+    }
+}
+
 impl SqlStore {
-    /// A write transaction; on SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
-    /// it never fails half-way on a lock upgrade.
+    /// [`begin_write`] on this store's writer.
     pub(super) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
-        }
-        .map_err(|e| self.fail(e, || "database".into()))
+        begin_write(&self.writer, self.backend).await.map_err(|e| self.fail(e, || "database".into()))
     }
 }
 
