@@ -96,8 +96,10 @@ latchkey_store::on_both_backends!(
 #[path = "conformance/batches.rs"]
 mod batches;
 use batches::{
-    a_bound_session_in_a_batch_rotates_only_with_its_key, proofs_and_rotations_queued_together_are_each_answered,
-    rotations_of_one_token_queued_together_have_one_winner, rotations_queued_together_each_get_their_own_session,
+    a_bound_session_in_a_batch_rotates_only_with_its_key,
+    proofs_and_rotations_queued_together_are_each_answered,
+    rotations_of_one_token_queued_together_have_one_winner,
+    rotations_queued_together_each_get_their_own_session,
 };
 
 #[path = "conformance/admin.rs"]

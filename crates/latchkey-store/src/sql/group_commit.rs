@@ -33,9 +33,9 @@ use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
 use self::plan::{plan, Statement};
+use super::col;
 use super::dpop_proofs::{RECORD_PROOFS_POSTGRES, RECORD_PROOFS_SQLITE};
 use super::sessions::{ROTATE_POSTGRES, ROTATE_SQLITE};
-use super::col;
 use super::unit_of_work::begin_write;
 use crate::error::{map_sqlx, Backend, StoreError};
 
@@ -110,7 +110,8 @@ impl WriteQueue {
 
     /// Records a DPoP proof's replay key through the next batch: `true` when it was new.
     pub(super) async fn record_proof(&self, replay_key: &str, expires_at: i64) -> Result<bool, StoreError> {
-        let row = self.submit(Write::RecordProof(Proof { replay_key: replay_key.to_owned(), expires_at })).await?;
+        let row =
+            self.submit(Write::RecordProof(Proof { replay_key: replay_key.to_owned(), expires_at })).await?;
         Ok(row.is_some())
     }
 
@@ -134,7 +135,9 @@ impl Sql {
     fn of(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => Sql { backend, rotate: ROTATE_SQLITE, record_proofs: RECORD_PROOFS_SQLITE },
-            Backend::Postgres => Sql { backend, rotate: ROTATE_POSTGRES, record_proofs: RECORD_PROOFS_POSTGRES },
+            Backend::Postgres => {
+                Sql { backend, rotate: ROTATE_POSTGRES, record_proofs: RECORD_PROOFS_POSTGRES }
+            }
         }
     }
 }
@@ -158,7 +161,9 @@ async fn answer(writer: &AnyPool, sql: Sql, jobs: &[Job]) -> Vec<Answer> {
             tracing::debug!(%error, jobs = jobs.len(), "group commit failed; retrying its jobs one by one");
             let mut answers = Vec::with_capacity(jobs.len());
             for job in jobs {
-                answers.push(commit(writer, sql, std::slice::from_ref(job)).await.map(|mut rows| rows.pop().flatten()));
+                answers.push(
+                    commit(writer, sql, std::slice::from_ref(job)).await.map(|mut rows| rows.pop().flatten()),
+                );
             }
             answers
         }
@@ -188,7 +193,11 @@ async fn commit(writer: &AnyPool, sql: Sql, jobs: &[Job]) -> Result<Vec<Option<A
 }
 
 /// Gives each returned row to the job it answers, by its key column.
-fn deliver(statement: &Statement, rows: Vec<AnyRow>, answers: &mut [Option<AnyRow>]) -> Result<(), StoreError> {
+fn deliver(
+    statement: &Statement,
+    rows: Vec<AnyRow>,
+    answers: &mut [Option<AnyRow>],
+) -> Result<(), StoreError> {
     for row in rows {
         let key: String = col(&row, statement.key_column)?;
         if let Some(answer) = statement.job_of(&key).and_then(|job| answers.get_mut(job)) {

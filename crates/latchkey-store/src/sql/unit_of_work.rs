@@ -21,7 +21,10 @@ struct SqlUnitOfWork {
 
 /// A write transaction; on SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so it
 /// never fails half-way on a lock upgrade.
-pub(super) async fn begin_write(writer: &AnyPool, backend: Backend) -> Result<Transaction<'static, Any>, sqlx::Error> {
+pub(super) async fn begin_write(
+    writer: &AnyPool,
+    backend: Backend,
+) -> Result<Transaction<'static, Any>, sqlx::Error> {
     match backend {
         Backend::Sqlite => writer.begin_with("BEGIN IMMEDIATE").await,
         Backend::Postgres => writer.begin().await,

@@ -2,11 +2,26 @@
 //! batches (one statement per kind), and each caller still gets what running the writes one at
 //! a time would give it.
 
+use std::future::Future;
+
 use futures::future::join_all;
 use latchkey_store::testing::TestDatabase;
-use latchkey_store::{DpopProofStore, SessionStore, UserStore};
+use latchkey_store::{DpopProofStore, SessionStore, SqlStore, Transactional, UserStore};
 
 use super::{new_session, new_user, seeded, IDLE, NOW};
+
+/// Runs `writes` while a transaction holds the sessions of user `u1` (and, on SQLite, the one
+/// writer connection), so that the writes queue up behind it and, once it is rolled back, all
+/// but the first few go in one batch.
+async fn queued_together<T>(store: &SqlStore, writes: impl Future<Output = T>) -> T {
+    let mut hold = store.begin().await.unwrap();
+    hold.revoke_user_sessions("u1", NOW, "held", None).await.unwrap();
+    let release = async move {
+        tokio::task::yield_now().await;
+        drop(hold);
+    };
+    tokio::join!(writes, release).0
+}
 
 /// Queued together, 32 rotations of one token have one winner.
 pub async fn rotations_of_one_token_queued_together_have_one_winner(db: TestDatabase) {
@@ -15,10 +30,16 @@ pub async fn rotations_of_one_token_queued_together_have_one_winner(db: TestData
     for generation in 0..3 {
         let now = NOW + 10 * (generation + 1);
         // Some at another second: equal jobs and differing ones for the same session.
-        let rotations = (0..32).map(|i| store.rotate_session("s1", generation, now + i % 2, now + IDLE, None));
-        let winners: Vec<_> = join_all(rotations).await.into_iter().map(Result::unwrap).flatten().collect();
+        let rotations =
+            (0..32).map(|i| store.rotate_session("s1", generation, now + i % 2, now + IDLE, None));
+        let rotated = queued_together(&store, join_all(rotations)).await;
+        let winners: Vec<_> =
+            (0..).zip(rotated).filter_map(|(i, rotated)| Some((i, rotated.unwrap()?))).collect();
         assert_eq!(winners.len(), 1, "generation {generation}");
-        assert_eq!((winners[0].session.generation, winners[0].username.as_str()), (generation + 1, "alice"));
+        let (i, won) = &winners[0];
+        assert_eq!((won.session.generation, won.username.as_str()), (generation + 1, "alice"));
+        // The winner's own time, not another job's.
+        assert_eq!(won.session.rotated_at, Some(now + i % 2));
     }
     assert_eq!(store.session("s1").await.unwrap().unwrap().session.generation, 3);
 }
@@ -38,7 +59,8 @@ pub async fn rotations_queued_together_each_get_their_own_session(db: TestDataba
     // Queued in reverse order of id, with a missing session in the middle.
     let mut queued: Vec<&str> = ids.iter().rev().map(String::as_str).collect();
     queued.insert(12, "missing");
-    let rotated = join_all(queued.iter().map(|id| store.rotate_session(id, 0, now, now + IDLE, None))).await;
+    let rotations = queued.iter().map(|id| store.rotate_session(id, 0, now, now + IDLE, None));
+    let rotated = queued_together(&store, join_all(rotations)).await;
     for (id, rotated) in queued.iter().zip(rotated) {
         let rotated = rotated.unwrap();
         if *id == "missing" {
@@ -66,7 +88,8 @@ pub async fn a_bound_session_in_a_batch_rotates_only_with_its_key(db: TestDataba
     store.create_session(&bound).await.unwrap();
     let t = NOW + 1;
     let keys = [Some("key-b"), None, Some("key-a"), Some("key-b"), Some("key-a")];
-    let rotated = join_all(keys.iter().map(|key| store.rotate_session("s1", 0, t, t + IDLE, *key))).await;
+    let rotations = keys.iter().map(|key| store.rotate_session("s1", 0, t, t + IDLE, *key));
+    let rotated = queued_together(&store, join_all(rotations)).await;
     let winners: Vec<_> = keys.iter().zip(rotated).filter(|(_, r)| r.as_ref().unwrap().is_some()).collect();
     assert_eq!(winners.len(), 1);
     assert_eq!(*winners[0].0, Some("key-a"));
@@ -83,10 +106,13 @@ pub async fn proofs_and_rotations_queued_together_are_each_answered(db: TestData
     }
     let now = NOW + 3;
     let keys = ["dup", "a", "dup", "b", "c", "dup"];
-    let (fresh, rotated) = futures::join!(
-        join_all(keys.iter().map(|key| store.record_dpop_proof(key, now + 60))),
-        join_all(["s1", "s2", "s1"].map(|id| store.rotate_session(id, 0, now, now + IDLE, None))),
-    );
+    let (fresh, rotated) = queued_together(&store, async {
+        futures::join!(
+            join_all(keys.iter().map(|key| store.record_dpop_proof(key, now + 60))),
+            join_all(["s1", "s2", "s1"].map(|id| store.rotate_session(id, 0, now, now + IDLE, None))),
+        )
+    })
+    .await;
     let fresh: Vec<bool> = fresh.into_iter().map(Result::unwrap).collect();
     assert_eq!(keys.iter().zip(&fresh).filter(|(key, fresh)| **key == "dup" && **fresh).count(), 1);
     assert!(keys.iter().zip(&fresh).all(|(key, fresh)| *key == "dup" || *fresh));

@@ -118,7 +118,11 @@ pub(super) fn plan<'a>(writes: impl Iterator<Item = &'a Write>, sql: Sql) -> Vec
 }
 
 /// One statement for `jobs`, whose keys are distinct.
-fn statement<'a, T: BatchRow>(sql: &'static str, key_column: &'static str, mut jobs: Vec<(usize, &'a T)>) -> Statement<'a> {
+fn statement<'a, T: BatchRow>(
+    sql: &'static str,
+    key_column: &'static str,
+    mut jobs: Vec<(usize, &'a T)>,
+) -> Statement<'a> {
     jobs.sort_unstable_by(|(_, a), (_, b)| a.key().cmp(b.key()));
     let rows = Value::Array(jobs.iter().map(|(_, write)| write.json()).collect()).to_string();
     let jobs = jobs.into_iter().map(|(job, write)| (write.key(), job)).collect();
