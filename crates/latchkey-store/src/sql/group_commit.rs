@@ -26,6 +26,8 @@
 //! whether the batch committed: a rotation that did commit then loses its compare-and-swap
 //! (the refresh grant treats that as a concurrent duplicate), a proof then reads as a replay.
 
+#[cfg(test)]
+mod explain;
 mod plan;
 
 use sqlx::any::AnyRow;
