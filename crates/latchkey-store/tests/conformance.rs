@@ -91,12 +91,13 @@ latchkey_store::on_both_backends!(
     rotations_queued_together_each_get_their_own_session,
     a_bound_session_in_a_batch_rotates_only_with_its_key,
     proofs_and_rotations_queued_together_are_each_answered,
+    a_refused_write_fails_alone_in_its_batch,
 );
 
 #[path = "conformance/batches.rs"]
 mod batches;
 use batches::{
-    a_bound_session_in_a_batch_rotates_only_with_its_key,
+    a_bound_session_in_a_batch_rotates_only_with_its_key, a_refused_write_fails_alone_in_its_batch,
     proofs_and_rotations_queued_together_are_each_answered,
     rotations_of_one_token_queued_together_have_one_winner,
     rotations_queued_together_each_get_their_own_session,

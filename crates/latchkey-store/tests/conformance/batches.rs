@@ -123,3 +123,25 @@ pub async fn proofs_and_rotations_queued_together_are_each_answered(db: TestData
         assert!(!store.record_dpop_proof(key, now + 60).await.unwrap(), "{key} is a replay now");
     }
 }
+
+/// A write the database refuses fails alone: the writes queued with it are still answered.
+/// (PostgreSQL refuses a NUL character in text; SQLite stores it.)
+pub async fn a_refused_write_fails_alone_in_its_batch(db: TestDatabase) {
+    let store = seeded(&db).await;
+    store.create_session(&new_session("s1", "u1", "c1", NOW)).await.unwrap();
+    let now = NOW + 3;
+    let keys = ["k1", "bad\0key", "k2"];
+    let (fresh, rotated) = queued_together(&store, async {
+        futures::join!(
+            join_all(keys.iter().map(|key| store.record_dpop_proof(key, now + 60))),
+            store.rotate_session("s1", 0, now, now + IDLE, None),
+        )
+    })
+    .await;
+    assert!(*fresh[0].as_ref().unwrap() && *fresh[2].as_ref().unwrap(), "{fresh:?}");
+    match db.backend() {
+        latchkey_store::Backend::Postgres => assert!(fresh[1].is_err(), "{fresh:?}"),
+        latchkey_store::Backend::Sqlite => assert!(*fresh[1].as_ref().unwrap()),
+    }
+    assert_eq!(rotated.unwrap().unwrap().session.generation, 1);
+}
