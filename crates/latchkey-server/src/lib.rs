@@ -117,7 +117,7 @@ impl App {
         // secret links) and the admin API's key operations.
         let shared_master = Arc::new(MasterKey::from_base64(&master.to_base64())?);
         let outbox = mail::Outbox::new(store.clone(), clock.clone(), shared_master.clone());
-        let state = AppState {
+        let state = AppState::new(state::SharedState {
             uptime: Arc::new(uptime),
             cookies: Arc::new(CookiePolicy::for_issuer(&urls)),
             page_mac: master.derive_mac_key(PAGES_KEY_PURPOSE),
@@ -141,7 +141,7 @@ impl App {
             federation,
             outbox,
             presentation,
-        };
+        });
         Ok(Self { state, mail_transport, tls })
     }
 

@@ -10,10 +10,12 @@
 //!
 //! One registry per server (in its state, not global), so tests can run many servers.
 
+use std::borrow::Cow;
 use std::sync::atomic::AtomicI64;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use latchkey_core::refresh::ReuseCause;
@@ -28,22 +30,24 @@ use prometheus_client::registry::Registry;
 use crate::error::DatabaseFailure;
 use crate::state::AppState;
 
+// Label values that are known in advance are `&'static str` or numbers, so counting a
+// request allocates only the route's name (docs/architecture.md, "Performance budgets").
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     route: String,
-    method: String,
-    status: String,
+    method: Cow<'static, str>,
+    status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     route: String,
-    method: String,
+    method: Cow<'static, str>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TokenLabels {
-    grant_type: String,
+    grant_type: &'static str,
     client_id: String,
 }
 
@@ -154,8 +158,8 @@ impl Metrics {
     }
 
     /// A token response of `grant_type` to `client_id`.
-    pub fn record_token(&self, grant_type: &str, client_id: &str) {
-        let labels = TokenLabels { grant_type: grant_type.into(), client_id: client_id.into() };
+    pub fn record_token(&self, grant_type: &'static str, client_id: &str) {
+        let labels = TokenLabels { grant_type, client_id: client_id.into() };
         self.tokens.get_or_create(&labels).inc();
     }
 
@@ -181,24 +185,33 @@ impl Metrics {
     }
 }
 
+/// The label of a request method: the standard ones (RFC 9110 §9) without allocating.
+fn method_label(method: &Method) -> Cow<'static, str> {
+    const STANDARD: [&str; 9] =
+        ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE"];
+    match STANDARD.iter().find(|name| **name == method.as_str()) {
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(method.as_str().to_owned()),
+    }
+}
+
 /// Counts and times every request by its route template (`/admin/users/{id}`, not the ids
 /// in it, so the series stay few); requests that matched no route count as `unmatched`.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let metrics = &state.metrics;
-    let status = response.status().as_u16().to_string();
+    let status = response.status().as_u16();
     if let Some(DatabaseFailure(kind)) = response.extensions().get::<DatabaseFailure>() {
         let backend = state.store.backend().as_str().to_owned();
         let labels = DatabaseErrorLabels { backend, kind: (*kind).to_owned(), route: route.clone() };
         metrics.database_errors.get_or_create(&labels).inc();
     }
-    metrics
-        .requests
-        .get_or_create(&RequestLabels { route: route.clone(), method: method.clone(), status })
-        .inc();
-    metrics.latency.get_or_create(&RouteLabels { route, method }).observe(started.elapsed().as_secs_f64());
+    let route = RouteLabels { route, method };
+    metrics.latency.get_or_create(&route).observe(started.elapsed().as_secs_f64());
+    let RouteLabels { route, method } = route;
+    metrics.requests.get_or_create(&RequestLabels { route, method, status }).inc();
     response
 }

@@ -23,9 +23,28 @@ use crate::public_urls::PublicUrls;
 use crate::tokens::client_secret::ClientSecrets;
 use crate::tokens::refresh_token::RefreshTokenCodec;
 
-/// Shared, cheaply clonable application state.
+/// Shared application state: one reference-counted pointer, so the clones axum makes for
+/// every request (one per `State` extractor and per middleware with state) cost one atomic
+/// increment, not one per field (docs/architecture.md, "Performance budgets").
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl AppState {
+    pub fn new(state: SharedState) -> Self {
+        Self(Arc::new(state))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct SharedState {
     pub config: Arc<Config>,
     /// The issuer identifier (`iss`), as [`PublicUrls::issuer`] spells it.
     pub issuer: Arc<str>,

@@ -63,12 +63,13 @@ pub async fn token(
         ))
         .into());
     }
-    let origin = Origin::from_request(&state, peer, &headers);
+    // Only the grants that start a session record where the request came from.
+    let origin = || Origin::from_request(&state, peer, &headers);
     let proven = dpop::proven_key(&state, &client, &headers).await?;
     let jkt = proven.jkt.as_deref();
     let issued = match request.grant {
         TokenGrant::Password { username, password, scope } => {
-            password::grant(&state, &client, &username, password, scope.as_ref(), origin, jkt).await
+            password::grant(&state, &client, &username, password, scope.as_ref(), origin(), jkt).await
         }
         TokenGrant::RefreshToken { refresh_token, scope } => {
             refresh::grant(&state, &client, refresh_token.expose(), scope.as_ref(), jkt).await
@@ -83,13 +84,13 @@ pub async fn token(
                 &code,
                 redirect_uri.as_deref(),
                 code_verifier.as_ref(),
-                origin,
+                origin(),
                 jkt,
             )
             .await
         }
         TokenGrant::TokenExchange { params, scope } => {
-            token_exchange::grant(&state, &client, &params, scope.as_ref(), origin, jkt).await
+            token_exchange::grant(&state, &client, &params, scope.as_ref(), origin(), jkt).await
         }
     };
     let mut response = issued?;
