@@ -113,7 +113,6 @@ impl NonceCache {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use latchkey_core::dpop::ProofClaims;
     use latchkey_crypto::jws::verify_with_embedded_jwk;
 
     #[test]
@@ -121,12 +120,12 @@ mod tests {
         let key = DpopKey::generate().unwrap();
         let url = Url::parse("https://bank.example/accounts?page=2#top").unwrap();
         let proof = key.proof("GET", &url, Some("the-token"), Some("n1")).unwrap();
-        let signed = verify_with_embedded_jwk::<ProofClaims>(&proof, &Algorithm::ALL).unwrap();
+        let signed = verify_with_embedded_jwk::<serde_json::Value>(&proof, &Algorithm::ALL).unwrap();
         assert_eq!(signed.thumbprint, key.thumbprint());
         assert_eq!(signed.typ.as_deref(), Some(PROOF_TYP));
-        assert_eq!(signed.claims.htu, "https://bank.example/accounts");
-        assert_eq!(signed.claims.ath, Some(access_token_hash("the-token")));
-        assert_eq!(signed.claims.nonce.as_deref(), Some("n1"));
+        assert_eq!(signed.claims["htu"], "https://bank.example/accounts");
+        assert_eq!(signed.claims["ath"], access_token_hash("the-token"));
+        assert_eq!(signed.claims["nonce"], "n1");
         let again = DpopKey::from_pkcs8(&key.to_pkcs8().unwrap()).unwrap();
         assert_eq!(again.thumbprint(), key.thumbprint());
     }

@@ -10,6 +10,8 @@
 //! [`AcceptedProof::remember_until`]) and asks whether a nonce is valid through a closure.
 //! See docs/architecture.md, "Sender-constrained tokens (DPoP)".
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
@@ -64,17 +66,23 @@ impl DpopPolicy {
     }
 }
 
-/// The claims of a proof (RFC 9449 §4.2); unknown claims are ignored.
+/// The claims of a proof (RFC 9449 §4.2); unknown claims are ignored. The strings borrow
+/// from the decoded payload unless JSON escapes made a copy necessary: a proof is parsed on
+/// every DPoP request, and nothing in it outlives the checks (docs/architecture.md,
+/// "Performance budgets").
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct ProofClaims {
-    pub jti: String,
-    pub htm: String,
-    pub htu: String,
+pub struct ProofClaims<'a> {
+    #[serde(borrow)]
+    pub jti: Cow<'a, str>,
+    #[serde(borrow)]
+    pub htm: Cow<'a, str>,
+    #[serde(borrow)]
+    pub htu: Cow<'a, str>,
     pub iat: i64,
-    #[serde(default)]
-    pub ath: Option<String>,
-    #[serde(default)]
-    pub nonce: Option<String>,
+    #[serde(default, borrow)]
+    pub ath: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub nonce: Option<Cow<'a, str>>,
 }
 
 /// How old or how far ahead a proof's `iat` may be, in seconds (RFC 9449 §11.1). When the
@@ -197,16 +205,16 @@ fn is_access_token_hash(ath: &str, access_token: &str) -> bool {
 /// The proof's `htu` in the form it is compared and remembered in, when it names the endpoint
 /// at `url` (§4.3 check 9). A client usually writes the URL exactly as the endpoint's: then
 /// nothing is parsed; otherwise both are normalized ([`normalize_htu`]) and compared.
-fn matching_htu(htu: &str, url: &str) -> Result<String, DpopError> {
+fn matching_htu<'a>(htu: &'a str, url: &str) -> Result<Cow<'a, str>, DpopError> {
     if htu == url {
-        return Ok(htu.to_owned());
+        return Ok(Cow::Borrowed(htu));
     }
     let htu =
         normalize_htu(htu).ok_or(DpopError::InvalidProof("the DPoP proof's htu is not an http(s) URL"))?;
     if Some(htu.as_str()) != normalize_htu(url).as_deref() {
         return Err(DpopError::InvalidProof("the DPoP proof's htu is not this endpoint's URL"));
     }
-    Ok(htu)
+    Ok(Cow::Owned(htu))
 }
 
 /// An `htu` or endpoint URL in the form RFC 9449 §4.3 compares: scheme and host lower-case,
@@ -226,7 +234,7 @@ pub fn normalize_htu(url: &str) -> Option<String> {
 pub fn check_proof(
     typ: Option<&str>,
     jkt: &str,
-    claims: &ProofClaims,
+    claims: &ProofClaims<'_>,
     expected: &Expected<'_>,
     window: ProofWindow,
     now: i64,
@@ -262,7 +270,7 @@ pub fn check_proof(
         jkt: jkt.to_owned(),
         replay_key: format!("{jkt} {htu} {}", claims.jti),
         remember_until: claims.iat.max(now) + window.max_age + window.max_future,
-        nonce: expected.nonce.and(claims.nonce.clone()),
+        nonce: expected.nonce.and(claims.nonce.as_deref().map(str::to_owned)),
     })
 }
 

@@ -6,15 +6,22 @@ const NOW: i64 = 1_000_000;
 const URL: &str = "https://id.example/auth/token";
 const JKT: &str = "thumbprint-of-the-proof-key";
 
-fn claims() -> ProofClaims {
-    ProofClaims { jti: "a".repeat(22), htm: "POST".into(), htu: URL.into(), iat: NOW, ath: None, nonce: None }
+fn claims() -> ProofClaims<'static> {
+    ProofClaims {
+        jti: "a".repeat(22).into(),
+        htm: "POST".into(),
+        htu: URL.into(),
+        iat: NOW,
+        ath: None,
+        nonce: None,
+    }
 }
 
 fn expected() -> Expected<'static> {
     Expected { method: "POST", url: URL, access_token: None, bound_jkt: None, nonce: None }
 }
 
-fn check(claims: &ProofClaims, expected: &Expected<'_>) -> Result<AcceptedProof, DpopError> {
+fn check(claims: &ProofClaims<'_>, expected: &Expected<'_>) -> Result<AcceptedProof, DpopError> {
     check_proof(Some(PROOF_TYP), JKT, claims, expected, ProofWindow::default(), NOW)
 }
 
@@ -28,10 +35,10 @@ fn a_fitting_proof_is_accepted_and_keyed_by_key_htu_and_jti() {
 
 #[test]
 fn each_mutation_is_refused() {
-    type Mutation = fn(&mut ProofClaims);
+    type Mutation = fn(&mut ProofClaims<'static>);
     let table: [(&str, Mutation); 11] = [
-        ("short jti", |c| c.jti = "a".repeat(15)),
-        ("huge jti", |c| c.jti = "a".repeat(300)),
+        ("short jti", |c| c.jti = "a".repeat(15).into()),
+        ("huge jti", |c| c.jti = "a".repeat(300).into()),
         ("htm", |c| c.htm = "GET".into()),
         ("htm case", |c| c.htm = "post".into()),
         ("htu scheme", |c| c.htu = "http://id.example/auth/token".into()),
@@ -84,9 +91,9 @@ fn ath_must_be_the_hash_of_the_presented_token() {
     let with_token = Expected { access_token: Some("the-token"), ..expected() };
     assert!(check(&claims(), &with_token).is_err(), "missing ath");
     let mut c = claims();
-    c.ath = Some(access_token_hash("another-token"));
+    c.ath = Some(access_token_hash("another-token").into());
     assert!(check(&c, &with_token).is_err(), "wrong ath");
-    c.ath = Some(access_token_hash("the-token"));
+    c.ath = Some(access_token_hash("the-token").into());
     assert!(check(&c, &with_token).is_ok());
     // RFC 9449 §4.2 example: ath of the token "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU".
     assert_eq!(

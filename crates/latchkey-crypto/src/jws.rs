@@ -28,14 +28,14 @@
 mod compact;
 mod embedded;
 
-pub use embedded::{verify_with_embedded_jwk, EmbeddedKeyCache, EmbeddedKeyJws};
+pub use embedded::{verify_with_embedded_jwk, EmbeddedKeyCache, EmbeddedKeyJws, EmbeddedKeyPayload};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::keys::{KeySet, VerifyingKey};
-use compact::{parse_header, split, with_decoded};
+use compact::{parse_header, parse_json, split, with_decoded};
 
 /// Largest token accepted, in bytes. Ours are under 2 KiB; the limit bounds the work an
 /// attacker can make a verifier do before the signature check.
@@ -156,10 +156,8 @@ fn check_signature(parts: &compact::Parts<'_>, key: &VerifyingKey) -> Result<(),
 /// Decodes and deserializes the payload; called only once the signature has verified.
 #[inline]
 fn decode_claims<C: DeserializeOwned>(parts: &compact::Parts<'_>) -> Result<C, JwsError> {
-    with_decoded(parts.payload, |payload| {
-        serde_json::from_slice::<C>(payload).map_err(|e| JwsError::InvalidClaims(e.to_string()))
-    })
-    .ok_or_else(|| JwsError::Malformed("the payload is not valid base64url".into()))?
+    with_decoded(parts.payload, |payload| parse_json::<C>(payload))
+        .ok_or_else(|| JwsError::Malformed("the payload is not valid base64url".into()))?
 }
 
 /// Decodes the header and claims without verifying anything, for the `token inspect`
@@ -213,6 +211,26 @@ mod tests {
 
         // And the forged token is still refused on the remembered path.
         assert_eq!(verify_jwt::<serde_json::Value>(&forged, &keys).unwrap_err(), JwsError::BadSignature);
+    }
+
+    #[test]
+    fn claims_must_be_utf8_even_where_they_are_not_read() {
+        #[derive(Deserialize)]
+        struct Subject {
+            #[allow(dead_code)]
+            sub: String,
+        }
+        let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+        let keys = KeySet::new(vec![key.verifying_key()]);
+        let header = crate::b64::encode(format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, key.kid()).as_bytes());
+        let sign = |payload: &[u8]| {
+            let input = format!("{header}.{}", crate::b64::encode(payload));
+            format!("{input}.{}", crate::b64::encode(&key.sign_raw(input.as_bytes()).unwrap()))
+        };
+        assert!(verify_jwt::<Subject>(&sign(br#"{"sub":"a","x":"ok"}"#), &keys).is_ok());
+        // RFC 7519 §7.2 step 9: the claims set is UTF-8, also in a claim nobody reads.
+        let invalid = sign(b"{\"sub\":\"a\",\"x\":\"\xff\"}");
+        assert!(matches!(verify_jwt::<Subject>(&invalid, &keys), Err(JwsError::InvalidClaims(_))));
     }
 
     #[test]

@@ -112,10 +112,7 @@ impl DpopCheck {
         let proof = proof_from_headers(values)
             .map_err(|e| refused(e.description()))?
             .ok_or_else(|| refused("a DPoP proof is required"))?;
-        let signed = self
-            .keys
-            .verify::<ProofClaims>(proof, &SUPPORTED_ALGS)
-            .map_err(|_| refused("the DPoP proof is not a JWS signed by the key in its header"))?;
+        // In a block: the nonce closure is not `Send`, and must be gone before the store is awaited.
         let checked = {
             let url = format!("{}{path}", self.public_url.trim_end_matches('/'));
             let valid_nonce = |nonce: &str| self.nonces.as_ref().is_some_and(|n| n.is_valid(nonce, now));
@@ -126,14 +123,12 @@ impl DpopCheck {
                 bound_jkt: Some(jkt),
                 nonce: self.nonces.is_some().then_some(&valid_nonce as &dyn Fn(&str) -> bool),
             };
-            check_proof(
-                signed.typ.as_deref(),
-                &signed.thumbprint,
-                &signed.claims,
-                &expected,
-                self.window,
-                now,
-            )
+            self.keys
+                .verify_payload(proof, &SUPPORTED_ALGS, |signed| {
+                    let claims: ProofClaims<'_> = signed.claims()?;
+                    Ok(check_proof(signed.typ, signed.thumbprint, &claims, &expected, self.window, now))
+                })
+                .map_err(|_| refused("the DPoP proof is not a JWS signed by the key in its header"))?
         };
         let accepted = checked.map_err(|error| match (error, &self.nonces) {
             (DpopError::UseNonce, Some(nonces)) => {

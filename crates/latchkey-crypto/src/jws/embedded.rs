@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::compact::{split, with_decoded, with_signature, Parts};
+use super::compact::{parse_json, split, with_decoded, with_signature, Parts};
 use super::JwsError;
 use crate::algorithm::Algorithm;
 use crate::jwk::Jwk;
@@ -25,6 +25,37 @@ use crate::keys::VerifyingKey;
 
 /// JWK members that only a private (or symmetric) key has (RFC 7518 §6.2.2, §6.3.2, §6.4).
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// A JWS whose signature verified with the public key in its own header, borrowed from the
+/// token and the key cache: the payload is decoded but not parsed, so the caller can parse its
+/// claims into borrowed strings (see [`EmbeddedKeyCache::verify_payload`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EmbeddedKeyPayload<'a> {
+    /// The algorithm it was signed with (one of the caller's allowlist).
+    pub alg: Algorithm,
+    /// The header's `typ`, as written.
+    pub typ: Option<&'a str>,
+    /// The RFC 7638 thumbprint of the embedded public key (SHA-256, base64url).
+    pub thumbprint: &'a str,
+    /// The decoded payload; not yet checked to be UTF-8 or JSON.
+    pub payload: &'a [u8],
+}
+
+impl<'a> EmbeddedKeyPayload<'a> {
+    /// The payload parsed as JSON claims `C`, which may borrow from it.
+    pub fn claims<C: Deserialize<'a>>(&self) -> Result<C, JwsError> {
+        parse_json(self.payload)
+    }
+
+    fn into_owned<C: DeserializeOwned>(self) -> Result<EmbeddedKeyJws<C>, JwsError> {
+        Ok(EmbeddedKeyJws {
+            alg: self.alg,
+            typ: self.typ.map(str::to_owned),
+            thumbprint: self.thumbprint.to_owned(),
+            claims: self.claims()?,
+        })
+    }
+}
 
 /// A JWS whose signature verified with the public key in its own header.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,25 +125,25 @@ fn header_key(segment: &str, allowed: &[Algorithm]) -> Result<HeaderKey, JwsErro
     Ok(HeaderKey { alg, typ: header.typ, thumbprint, key })
 }
 
-/// The signature check with the header's key, then the claims.
-fn verify_parts<C: DeserializeOwned>(
+/// The signature check with the header's key, then `f` on the decoded payload.
+fn verify_parts<R>(
     parts: &Parts<'_>,
     header: &HeaderKey,
-) -> Result<EmbeddedKeyJws<C>, JwsError> {
+    f: impl FnOnce(EmbeddedKeyPayload<'_>) -> Result<R, JwsError>,
+) -> Result<R, JwsError> {
     with_signature(parts.signature, |signature| {
         header.key.verify_raw(parts.signing_input.as_bytes(), signature)
     })?
     .map_err(|_| JwsError::BadSignature)?;
-    let claims = with_decoded(parts.payload, |payload| {
-        serde_json::from_slice::<C>(payload).map_err(|e| JwsError::InvalidClaims(e.to_string()))
+    with_decoded(parts.payload, |payload| {
+        f(EmbeddedKeyPayload {
+            alg: header.alg,
+            typ: header.typ.as_deref(),
+            thumbprint: &header.thumbprint,
+            payload,
+        })
     })
-    .ok_or_else(|| malformed("the payload is not valid base64url"))??;
-    Ok(EmbeddedKeyJws {
-        alg: header.alg,
-        typ: header.typ.clone(),
-        thumbprint: header.thumbprint.clone(),
-        claims,
-    })
+    .ok_or_else(|| malformed("the payload is not valid base64url"))?
 }
 
 fn split_bounded(token: &str) -> Result<Parts<'_>, JwsError> {
@@ -128,7 +159,7 @@ pub fn verify_with_embedded_jwk<C: DeserializeOwned>(
     allowed: &[Algorithm],
 ) -> Result<EmbeddedKeyJws<C>, JwsError> {
     let parts = split_bounded(token)?;
-    verify_parts(&parts, &header_key(parts.header, allowed)?)
+    verify_parts(&parts, &header_key(parts.header, allowed)?, |signed| signed.into_owned())
 }
 
 /// Header segments the cache holds before it starts over.
@@ -139,9 +170,13 @@ const CACHE_CAPACITY: usize = 4096;
 /// the JWK parse and thumbprint, which cost as much as an RS256 signature check. A
 /// byte-identical segment parses to the same header, so the cache changes no outcome; only
 /// headers whose signature verified are kept, and the map is emptied when full.
+///
+/// The map hashes whole header segments (an RSA key makes one about 0.5 KiB) on every request,
+/// with foldhash rather than SipHash: several times cheaper, still seeded at random per
+/// process, and an entry costs a sender a signature with a key of its own.
 #[derive(Default)]
 pub struct EmbeddedKeyCache {
-    known: RwLock<HashMap<Box<str>, Arc<HeaderKey>>>,
+    known: RwLock<HashMap<Box<str>, Arc<HeaderKey>, foldhash::fast::RandomState>>,
 }
 
 impl std::fmt::Debug for EmbeddedKeyCache {
@@ -157,13 +192,25 @@ impl EmbeddedKeyCache {
         token: &str,
         allowed: &[Algorithm],
     ) -> Result<EmbeddedKeyJws<C>, JwsError> {
+        self.verify_payload(token, allowed, |signed| signed.into_owned())
+    }
+
+    /// Verifies `token` as [`verify_with_embedded_jwk`] does, then hands the verified header
+    /// and decoded payload to `f` (only when the signature verified), so that claims can be
+    /// parsed and checked without copying them out.
+    pub fn verify_payload<R>(
+        &self,
+        token: &str,
+        allowed: &[Algorithm],
+        f: impl FnOnce(EmbeddedKeyPayload<'_>) -> Result<R, JwsError>,
+    ) -> Result<R, JwsError> {
         let parts = split_bounded(token)?;
         let known = self.known.read().ok().and_then(|known| known.get(parts.header).cloned());
         if let Some(header) = known.filter(|header| allowed.contains(&header.alg)) {
-            return verify_parts(&parts, &header);
+            return verify_parts(&parts, &header, f);
         }
         let header = Arc::new(header_key(parts.header, allowed)?);
-        let verified = verify_parts(&parts, &header)?;
+        let verified = verify_parts(&parts, &header, f)?;
         if let Ok(mut known) = self.known.write() {
             if known.len() >= CACHE_CAPACITY {
                 known.clear();

@@ -36,12 +36,8 @@ pub(crate) async fn check_request_proof(
         Ok(None) => return Ok(Ok(None)),
         Err(refused) => return Ok(Err(refused)),
     };
-    let Ok(signed) = state.dpop_keys.verify::<ProofClaims>(proof, &SUPPORTED_ALGS) else {
-        return Ok(Err(DpopError::InvalidProof(
-            "the DPoP proof is not a JWS signed by the key in its header",
-        )));
-    };
     let now = state.clock.now();
+    // In a block: the nonce closure is not `Send`, and must be gone before the store is awaited.
     let checked = {
         let url = state.urls.url_of_route(request.route);
         let nonces = &state.dpop_nonces;
@@ -53,14 +49,18 @@ pub(crate) async fn check_request_proof(
             bound_jkt: request.bound_jkt,
             nonce: request.nonce_required.then_some(&valid_nonce as &dyn Fn(&str) -> bool),
         };
-        check_proof(
-            signed.typ.as_deref(),
-            &signed.thumbprint,
-            &signed.claims,
-            &expected,
-            state.dpop_window,
-            now,
-        )
+        let verified = state.dpop_keys.verify_payload(proof, &SUPPORTED_ALGS, |signed| {
+            let claims: ProofClaims<'_> = signed.claims()?;
+            Ok(check_proof(signed.typ, signed.thumbprint, &claims, &expected, state.dpop_window, now))
+        });
+        match verified {
+            Ok(checked) => checked,
+            Err(_) => {
+                return Ok(Err(DpopError::InvalidProof(
+                    "the DPoP proof is not a JWS signed by the key in its header",
+                )))
+            }
+        }
     };
     let accepted = match checked {
         Ok(accepted) => accepted,
