@@ -107,8 +107,9 @@ where
         let mut this = self.project();
         let result = ready!(this.inner.as_mut().poll(cx));
         if let Ok(response) = &result {
+            // Inside the span, not only its child: JSON logs list the spans entered.
+            let _in = this.inner.span().enter();
             tracing::info!(
-                parent: this.inner.span(),
                 status = response.status().as_u16(),
                 latency_us = this.start.elapsed().as_micros() as u64,
                 "served"
