@@ -132,19 +132,19 @@ mod tests {
 
     /// The nice value of a thread of this process, as the kernel reports it (proc(5):
     /// `/proc/<pid>/task/<tid>/stat`, field 19).
-    fn nice_of(thread: &str) -> i32 {
-        let stat = std::fs::read_to_string(format!("/proc/self/task/{thread}/stat")).unwrap();
+    fn nice_of(thread: &str) -> Option<i32> {
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{thread}/stat")).ok()?;
         // Field 2, the command name, is in parentheses and may hold spaces: count after it.
-        let after_name = &stat[stat.rfind(')').unwrap() + 1..];
-        after_name.split_whitespace().nth(16).unwrap().parse().unwrap()
+        let after_name = &stat[stat.rfind(')')? + 1..];
+        after_name.split_whitespace().nth(16)?.parse().ok()
     }
 
     #[tokio::test]
     async fn hashing_runs_below_the_priority_of_the_thread_that_started_the_pool() {
         let pool = PasswordPool::new(PasswordHasher::new(Argon2Params::default()).unwrap());
-        let server = nice_of(&rustix::thread::gettid().as_raw_nonzero().to_string());
+        let server = nice_of(&rustix::thread::gettid().as_raw_nonzero().to_string()).unwrap();
         let hashing = pool.run(|_, _| rustix::thread::gettid()).await.unwrap();
-        let hashing = nice_of(&hashing.as_raw_nonzero().to_string());
+        let hashing = nice_of(&hashing.as_raw_nonzero().to_string()).unwrap();
         assert_eq!(hashing, (server + NICE_BELOW_SERVER).min(19), "server thread at nice {server}");
     }
 }
