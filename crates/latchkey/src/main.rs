@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod context;
+mod log_writer;
 mod output;
 mod remote;
 mod settings;
@@ -12,7 +13,6 @@ use std::io::IsTerminal;
 
 use clap::FromArgMatches;
 use latchkey_server::LogFormat;
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use cli::{Cli, Command};
@@ -20,24 +20,16 @@ use context::Context;
 use target::Target;
 
 /// Logs go to stderr (stdout is for results and `--json`); `RUST_LOG` or `LATCHKEY_LOG` picks
-/// the level, `info` by default.
-///
-/// At `info` the server logs one line per request, and one `write(2)` per line cost more than
-/// formatting it (docs/architecture.md, "Performance budgets"). So a request only queues its
-/// line for `tracing_appender`'s writer thread, which writes whatever has queued through one
-/// buffer and flushes it whenever the queue is empty: under load many lines per write, when
-/// quiet each line at once. The queue is not lossy (a full queue makes the logger wait rather
-/// than drop lines), and the returned guard writes the last lines when dropped: hold it until
-/// the command ends.
-fn init_logging(format: LogFormat) -> WorkerGuard {
+/// the level, `info` by default. Lines are written in batches by a thread of their own
+/// (`log_writer.rs`): hold the returned guard until the command ends, it writes the last ones.
+fn init_logging(format: LogFormat) -> log_writer::Flushed {
     let filter = std::env::var("LATCHKEY_LOG")
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
         .or_else(|| EnvFilter::try_from_default_env().ok())
         .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn"));
     // Colours only for a person at a terminal: not in a log file or a pipe.
-    let (writer, flushed) =
-        NonBlockingBuilder::default().lossy(false).finish(std::io::BufWriter::new(std::io::stderr()));
+    let (writer, flushed) = log_writer::batched_stderr();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
