@@ -7,4 +7,5 @@ mod sessions;
 
 pub use identities::{link_identity, list_identities, unlink_identity};
 pub use password::change_password;
+pub(crate) use sessions::client_names;
 pub use sessions::{end_session, list_sessions, logout};

@@ -26,18 +26,19 @@ pub struct SessionView {
     current: bool,
 }
 
+/// Every registered client's display name by client id: how a session list names the app
+/// each session belongs to (the JSON list here, the account page's table).
+pub(crate) async fn client_names(state: &AppState) -> Result<HashMap<String, String>, ApiError> {
+    let clients = state.store.list_clients().await?;
+    Ok(clients.into_iter().map(|c| (c.registration.id, c.registration.name)).collect())
+}
+
 pub async fn list_sessions(
     State(state): State<AppState>,
     user: AccountUser,
 ) -> Result<Json<Vec<SessionView>>, ApiError> {
     let sessions = state.store.list_live_sessions(Some(&user.claims.sub), state.clock.now()).await?;
-    let names: HashMap<String, String> = state
-        .store
-        .list_clients()
-        .await?
-        .into_iter()
-        .map(|c| (c.registration.id, c.registration.name))
-        .collect();
+    let names = client_names(&state).await?;
     let views = sessions
         .into_iter()
         .map(|s| SessionView {

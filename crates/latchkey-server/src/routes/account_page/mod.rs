@@ -15,7 +15,6 @@ pub use email_change::change_email;
 pub use factors::{recovery_codes, remove_factor, totp_begin, totp_confirm, Shown};
 pub use passkeys::{add_passkey, passkey_options, remove_passkey};
 
-use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::extract::State;
@@ -29,6 +28,7 @@ use crate::pages::account::{self, AccountView, SessionRow};
 use crate::pages::passkeys::{PasskeyRow, PasskeysSection};
 use crate::pages::tr;
 use crate::public_urls::Endpoint;
+use crate::routes::account::client_names;
 use crate::routes::authorize::forms;
 use crate::state::AppState;
 
@@ -75,13 +75,7 @@ async fn page_with(
     shown: Shown,
 ) -> Result<Response, ApiError> {
     let sessions = state.store.list_live_sessions(Some(&user.id), state.clock.now()).await?;
-    let names: HashMap<String, String> = state
-        .store
-        .list_clients()
-        .await?
-        .into_iter()
-        .map(|c| (c.registration.id, c.registration.name))
-        .collect();
+    let names = client_names(state).await?;
     let unknown_device = tr("account-unknown-device");
     let rows = sessions
         .iter()
