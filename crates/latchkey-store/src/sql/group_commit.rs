@@ -4,9 +4,12 @@
 //! Every write is queued to one task per store, which takes everything waiting — up to
 //! [`MAX_BATCH`] — and writes it with one statement per kind (the batch as one JSON
 //! parameter: `rotate_batch!` in `sessions`, `record_proofs!` in `dpop_proofs`), answering each
-//! caller only after the commit, so every 200 is still durable. A lone write is not delayed:
-//! the task starts a batch as soon as one job is queued, and the jobs that arrive meanwhile
-//! form the next batch.
+//! caller only after the commit, so every 200 is still durable. A lone write is not delayed
+//! by a timer: the task starts a batch as soon as one job is queued, after yielding once to
+//! the runtime so that the requests already runnable can queue theirs (tokio runs a task it
+//! has just woken next, which made every first job a batch of its own: measured 5 rotations
+//! per commit without the yield, 7.5 with it, and 8–11 % more refreshes/s on SQLite). The
+//! jobs that arrive during a commit form the next batch.
 //!
 //! Why: with `synchronous=FULL` every SQLite commit waits for an fsync of the WAL, and SQLite
 //! has no group commit of its own, so one commit per request capped durable rotations at the
@@ -148,6 +151,12 @@ async fn run(writer: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job
     let sql = Sql::of(backend);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // Let the requests that are already runnable queue their writes (module doc).
+        tokio::task::yield_now().await;
+        while batch.len() < MAX_BATCH {
+            let Ok(job) = receiver.try_recv() else { break };
+            batch.push(job);
+        }
         let answers = answer(&writer, sql, &batch).await;
         for (job, answer) in batch.drain(..).zip(answers) {
             let _ = job.reply.send(answer);
