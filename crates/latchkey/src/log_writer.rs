@@ -9,9 +9,11 @@
 //! never holds the lock while writing, so a slow stderr does not stop loggers; a buffer that
 //! reaches [`LIMIT`] makes them wait for the writer instead of dropping lines (not lossy). The
 //! [`Flushed`] guard writes what is left when the command ends, so no line is lost at a normal
-//! exit.
+//! exit; it waits at most [`FLUSH_LIMIT`] for that, so a stderr that nobody reads (a full pipe)
+//! cannot keep the process from exiting.
 
 use std::io::Write;
+use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -24,6 +26,8 @@ const LINGER: Duration = Duration::from_millis(20);
 const HIGH_WATER: usize = 64 * 1024;
 /// Loggers wait while this much is waiting to be written (about 25,000 request lines).
 const LIMIT: usize = 4 * 1024 * 1024;
+/// How long the end of the command waits for the last lines to be written.
+const FLUSH_LIMIT: Duration = Duration::from_secs(2);
 
 #[derive(Default)]
 struct Shared {
@@ -71,22 +75,29 @@ pub struct BatchedStderr {
 /// as anything may log.
 pub struct Flushed {
     shared: Arc<Shared>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// Disconnected when the writer thread has ended (its sender is dropped then, even when
+    /// it panics); `None` without a thread.
+    writer_ended: Option<Receiver<()>>,
 }
 
 /// The writer and its guard; starts the writer thread.
 pub fn batched_stderr() -> (BatchedStderr, Flushed) {
     let shared = Arc::new(Shared::default());
     let for_thread = Arc::clone(&shared);
-    let thread = std::thread::Builder::new()
+    let (ended, writer_ended) = channel::<()>();
+    let started = std::thread::Builder::new()
         .name("latchkey-log".into())
-        .spawn(move || writer_thread(&for_thread))
-        .ok();
-    if thread.is_none() {
+        .spawn(move || {
+            let _ended = ended;
+            writer_thread(&for_thread)
+        })
+        .is_ok();
+    if !started {
         // Without the thread, every logger writes its own line.
         shared.lock().closed = true;
     }
-    (BatchedStderr { shared: Arc::clone(&shared) }, Flushed { shared, thread })
+    let writer_ended = started.then_some(writer_ended);
+    (BatchedStderr { shared: Arc::clone(&shared) }, Flushed { shared, writer_ended })
 }
 
 fn writer_thread(shared: &Shared) {
@@ -124,8 +135,10 @@ impl Drop for Flushed {
         self.shared.lock().closed = true;
         self.shared.to_writer.notify_one();
         self.shared.room.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        if let Some(writer_ended) = self.writer_ended.take() {
+            // Nothing is ever sent: this returns when the thread ends or at the limit, after
+            // which the process exits without it (its lines could not be written anyway).
+            let _ = writer_ended.recv_timeout(FLUSH_LIMIT);
         }
     }
 }

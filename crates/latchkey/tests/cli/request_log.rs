@@ -1,8 +1,9 @@
 //! The request log of a real `latchkey serve`: its lines are written in batches
-//! (`crates/latchkey/src/log_writer.rs`), and none is lost when the server stops.
+//! (`crates/latchkey/src/log_writer.rs`), none is lost when the server stops, and a stderr
+//! nobody reads does not keep it from stopping.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use crate::commands::wait_with_timeout;
@@ -12,28 +13,37 @@ use crate::{Env, SHARED_ISSUER};
 /// arrives, so they reach stderr only if the shutdown writes what is buffered.
 const REQUESTS: usize = 40;
 
-#[test]
-fn every_request_line_reaches_stderr_when_the_server_stops() {
-    let env = Env::sqlite();
-    let mut child = env
-        .command(&["serve", "--listen", "127.0.0.1:0", "--issuer", SHARED_ISSUER])
+/// `latchkey serve` at `info`, its stdout and stderr piped.
+fn serve_logging_at_info(env: &Env) -> Child {
+    env.command(&["serve", "--listen", "127.0.0.1:0", "--issuer", SHARED_ISSUER])
         .env("LATCHKEY_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// The address from the banner the server prints once it listens.
+fn listening_address(child: &mut Child) -> String {
+    let banner = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    banner
+        .strip_prefix("Latchkey is listening on ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(address, _)| address.to_owned())
+        .expect("no address in the banner")
+}
+
+#[test]
+fn every_request_line_reaches_stderr_when_the_server_stops() {
+    let env = Env::sqlite();
+    let mut child = serve_logging_at_info(&env);
     let mut stderr = child.stderr.take().unwrap();
     let reading = std::thread::spawn(move || {
         let mut text = String::new();
         stderr.read_to_string(&mut text).unwrap();
         text
     });
-    let banner = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
-    let address = banner
-        .strip_prefix("Latchkey is listening on ")
-        .and_then(|rest| rest.split_once(' '))
-        .map(|(address, _)| address.to_owned())
-        .expect("no address in the banner");
+    let address = listening_address(&mut child);
     let http = reqwest::blocking::Client::new();
     for _ in 0..REQUESTS {
         assert_eq!(http.get(format!("{address}/jwks.json")).send().unwrap().status(), 200);
@@ -48,4 +58,26 @@ fn every_request_line_reaches_stderr_when_the_server_stops() {
         .filter(|line| line.contains(r#"path="/jwks.json""#) && line.contains(" served "))
         .count();
     assert_eq!(served, REQUESTS, "one line per request, none lost at shutdown:\n{logged}");
+}
+
+/// Enough request lines to fill a pipe's buffer (64 KiB on Linux) several times over.
+const LINES_PAST_A_FULL_PIPE: usize = 1_500;
+
+/// A stderr that nobody reads (a full pipe) blocks the log writer thread in `write(2)`; the
+/// server must still serve and, on SIGTERM, exit instead of waiting for that thread forever.
+#[test]
+fn a_stderr_nobody_reads_does_not_keep_the_server_from_exiting() {
+    let env = Env::sqlite();
+    let mut child = serve_logging_at_info(&env);
+    // Held open and never read.
+    let _stderr = child.stderr.take().unwrap();
+    let address = listening_address(&mut child);
+    let http = reqwest::blocking::Client::new();
+    for _ in 0..LINES_PAST_A_FULL_PIPE {
+        assert_eq!(http.get(format!("{address}/jwks.json")).send().unwrap().status(), 200);
+    }
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = wait_with_timeout(&mut child, Duration::from_secs(30));
+    assert!(status.success(), "the server did not stop cleanly: {status:?}");
 }
