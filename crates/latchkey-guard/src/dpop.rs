@@ -16,10 +16,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use latchkey_core::bearer::BearerError;
 use latchkey_core::dpop::{
-    check_proof, proof_from_headers, DpopError, Expected, ProofClaims, ProofWindow, HEADER,
+    check_proof, proof_from_headers, DpopError, EndpointUrl, Expected, ProofClaims, ProofWindow,
 };
 use latchkey_crypto::dpop_nonce::DpopNonces;
 use latchkey_crypto::jws::EmbeddedKeyCache;
@@ -79,9 +79,14 @@ impl ReplayStore for InMemoryReplayStore {
     }
 }
 
+/// [`latchkey_core::dpop::HEADER`] as a header name made once: a `&str` name is parsed
+/// again by every `HeaderMap` lookup.
+const PROOF_HEADER: HeaderName = HeaderName::from_static("dpop");
+
 /// How the guard checks proofs, fixed at build time.
 pub(crate) struct DpopCheck {
-    /// The resource server's public base URL: `htu` is compared with it plus the path.
+    /// The resource server's public base URL without a trailing slash: `htu` is compared
+    /// with it plus the path.
     pub(crate) public_url: String,
     pub(crate) replay: Arc<dyn ReplayStore>,
     pub(crate) window: ProofWindow,
@@ -108,17 +113,16 @@ impl DpopCheck {
         jkt: &str,
         now: i64,
     ) -> Result<Option<String>, Rejection> {
-        let values = headers.get_all(HEADER).iter().map(HeaderValue::as_bytes);
+        let values = headers.get_all(PROOF_HEADER).iter().map(HeaderValue::as_bytes);
         let proof = proof_from_headers(values)
             .map_err(|e| refused(e.description()))?
             .ok_or_else(|| refused("a DPoP proof is required"))?;
         // In a block: the nonce closure is not `Send`, and must be gone before the store is awaited.
         let checked = {
-            let url = format!("{}{path}", self.public_url.trim_end_matches('/'));
             let valid_nonce = |nonce: &str| self.nonces.as_ref().is_some_and(|n| n.is_valid(nonce, now));
             let expected = Expected {
                 method,
-                url: &url,
+                url: EndpointUrl { base: &self.public_url, path },
                 access_token: Some(token),
                 bound_jkt: Some(jkt),
                 nonce: self.nonces.is_some().then_some(&valid_nonce as &dyn Fn(&str) -> bool),
@@ -155,6 +159,11 @@ impl DpopCheck {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn the_proof_header_is_the_one_core_names() {
+        assert_eq!(PROOF_HEADER, HeaderName::try_from(latchkey_core::dpop::HEADER).unwrap());
+    }
 
     #[tokio::test]
     async fn the_in_memory_store_accepts_a_key_once_until_it_expires() {

@@ -141,7 +141,7 @@ fn dpop_check(
         return Err(GuardError::ReplayStoreNotShared(instances));
     }
     Ok(public_url.map(|public_url| DpopCheck {
-        public_url,
+        public_url: public_url.trim_end_matches('/').to_owned(),
         replay,
         window,
         nonces: nonce_secret.map(|secret| DpopNonces::new(MacKey::from_bytes(secret))),

@@ -44,7 +44,7 @@ pub(crate) async fn check_request_proof(
         let valid_nonce = |nonce: &str| nonces.is_valid(nonce, now);
         let expected = Expected {
             method: request.method,
-            url: &url,
+            url,
             access_token: request.access_token,
             bound_jkt: request.bound_jkt,
             nonce: request.nonce_required.then_some(&valid_nonce as &dyn Fn(&str) -> bool),
