@@ -107,8 +107,10 @@ pub struct Expected<'a> {
     pub method: &'a str,
     /// The endpoint's public URL, never built from the `Host` header (RFC 9449 §4.3 check 9).
     pub url: EndpointUrl<'a>,
-    /// The access token presented with the proof, if any: `ath` must be its hash (§4.3 check 11).
-    pub access_token: Option<&'a str>,
+    /// The SHA-256 of the access token presented with the proof ([`access_token_sha256`]), if
+    /// any: `ath` must be its base64url (§4.3 check 11). The caller hashes, so that one that
+    /// sees a token again can remember its hash.
+    pub access_token_sha256: Option<[u8; 32]>,
     /// The key the token is bound to (`cnf.jkt`), if any (§7.1).
     pub bound_jkt: Option<&'a str>,
     /// When `Some`, a nonce is required and the closure says whether one is currently valid.
@@ -215,17 +217,21 @@ pub fn required_proof_key(scheme: Scheme, cnf: Option<&Confirmation>) -> Result<
 
 /// `ath`: base64url(SHA-256(access token)) (RFC 9449 §4.2).
 pub fn access_token_hash(access_token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.as_bytes()))
+    URL_SAFE_NO_PAD.encode(access_token_sha256(access_token))
 }
 
-/// Whether `ath` is [`access_token_hash`] of `access_token`: the hash is computed once and
-/// encoded on the stack (this runs on every request with a bound token; see
-/// docs/architecture.md, "Performance budgets"), and compared in constant time.
-fn is_access_token_hash(ath: &str, access_token: &str) -> bool {
+/// SHA-256 of an access token, of which `ath` is the base64url (RFC 9449 §4.2).
+pub fn access_token_sha256(access_token: &str) -> [u8; 32] {
+    Sha256::digest(access_token.as_bytes()).into()
+}
+
+/// Whether `ath` is the base64url of `sha256`, encoded on the stack (this runs on every request
+/// with a bound token; see docs/architecture.md, "Performance budgets") and compared in
+/// constant time.
+fn is_access_token_hash(ath: &str, sha256: &[u8; 32]) -> bool {
     let mut encoded = [0u8; 43];
-    let digest = Sha256::digest(access_token.as_bytes());
     URL_SAFE_NO_PAD
-        .encode_slice(digest, &mut encoded)
+        .encode_slice(sha256, &mut encoded)
         .is_ok_and(|len| constant_time_eq(&encoded[..len], ath.as_bytes()))
 }
 
@@ -291,8 +297,8 @@ pub fn check_proof(
         None if claims.iat < now - window.max_age => return Err(InvalidProof("the DPoP proof is too old")),
         Some(_) | None => {}
     }
-    match (expected.access_token, claims.ath.as_deref()) {
-        (Some(token), Some(ath)) if is_access_token_hash(ath, token) => {}
+    match (&expected.access_token_sha256, claims.ath.as_deref()) {
+        (Some(sha256), Some(ath)) if is_access_token_hash(ath, sha256) => {}
         (Some(_), _) => return Err(InvalidProof("the DPoP proof's ath is not the access token's hash")),
         (None, _) => {}
     }

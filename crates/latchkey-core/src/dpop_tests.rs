@@ -19,7 +19,7 @@ fn claims() -> ProofClaims<'static> {
 }
 
 fn expected() -> Expected<'static> {
-    Expected { method: "POST", url: ENDPOINT, access_token: None, bound_jkt: None, nonce: None }
+    Expected { method: "POST", url: ENDPOINT, access_token_sha256: None, bound_jkt: None, nonce: None }
 }
 
 fn check(claims: &ProofClaims<'_>, expected: &Expected<'_>) -> Result<AcceptedProof, DpopError> {
@@ -92,7 +92,7 @@ fn the_window_edges_are_inclusive() {
 
 #[test]
 fn ath_must_be_the_hash_of_the_presented_token() {
-    let with_token = Expected { access_token: Some("the-token"), ..expected() };
+    let with_token = Expected { access_token_sha256: Some(access_token_sha256("the-token")), ..expected() };
     assert!(check(&claims(), &with_token).is_err(), "missing ath");
     let mut c = claims();
     c.ath = Some(access_token_hash("another-token").into());

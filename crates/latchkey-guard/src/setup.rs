@@ -15,7 +15,7 @@ use latchkey_crypto::MacKey;
 use reqwest::{Client, Url};
 use serde::Deserialize;
 
-use crate::dpop::{DpopCheck, InMemoryReplayStore, ReplayStore};
+use crate::dpop::{DpopCheck, InMemoryReplayStore, ReplayStore, TokenHashes};
 use crate::error::GuardError;
 use crate::fetch::{get_json, Credentials};
 use crate::introspect::Introspection;
@@ -146,6 +146,7 @@ fn dpop_check(
         window,
         nonces: nonce_secret.map(|secret| DpopNonces::new(MacKey::from_bytes(secret))),
         keys: EmbeddedKeyCache::default(),
+        token_hashes: TokenHashes::default(),
     }))
 }
 
