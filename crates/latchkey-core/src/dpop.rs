@@ -105,15 +105,41 @@ impl Default for ProofWindow {
 pub struct Expected<'a> {
     /// The request method, e.g. `POST`.
     pub method: &'a str,
-    /// The endpoint's public URL: the issuer's public URL plus the path, never built from
-    /// the `Host` header (RFC 9449 §4.3 check 9).
-    pub url: &'a str,
-    /// The access token presented with the proof, if any: `ath` must be its hash (§4.3 check 11).
-    pub access_token: Option<&'a str>,
+    /// The endpoint's public URL, never built from the `Host` header (RFC 9449 §4.3 check 9).
+    pub url: EndpointUrl<'a>,
+    /// The SHA-256 of the access token presented with the proof ([`access_token_sha256`]), if
+    /// any: `ath` must be its base64url (§4.3 check 11). The caller hashes, so that one that
+    /// sees a token again can remember its hash.
+    pub access_token_sha256: Option<[u8; 32]>,
     /// The key the token is bound to (`cnf.jkt`), if any (§7.1).
     pub bound_jkt: Option<&'a str>,
     /// When `Some`, a nonce is required and the closure says whether one is currently valid.
     pub nonce: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+/// An endpoint's public URL as the server's public base URL and the route's path, which it
+/// is the concatenation of. Kept in two parts because a proof's `htu` is nearly always written
+/// exactly so: comparing it part by part needs no URL built for each request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointUrl<'a> {
+    /// The public base URL, e.g. `https://api.example.com` or `https://id.example/auth`.
+    pub base: &'a str,
+    /// The path after it, e.g. `/accounts`.
+    pub path: &'a str,
+}
+
+impl EndpointUrl<'_> {
+    /// Whether `url` is this URL, character for character.
+    fn is(&self, url: &str) -> bool {
+        url.strip_prefix(self.base).is_some_and(|path| path == self.path)
+    }
+}
+
+impl std::fmt::Display for EndpointUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.base)?;
+        f.write_str(self.path)
+    }
 }
 
 /// Why a proof is refused.
@@ -191,27 +217,40 @@ pub fn required_proof_key(scheme: Scheme, cnf: Option<&Confirmation>) -> Result<
 
 /// `ath`: base64url(SHA-256(access token)) (RFC 9449 §4.2).
 pub fn access_token_hash(access_token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.as_bytes()))
+    URL_SAFE_NO_PAD.encode(access_token_sha256(access_token))
 }
 
-/// Whether `ath` is [`access_token_hash`] of `access_token`, encoded on the stack (this runs
-/// on every request with a bound token; see docs/architecture.md, "Performance budgets").
-fn is_access_token_hash(ath: &str, access_token: &str) -> bool {
+/// SHA-256 of an access token, of which `ath` is the base64url (RFC 9449 §4.2).
+pub fn access_token_sha256(access_token: &str) -> [u8; 32] {
+    Sha256::digest(access_token.as_bytes()).into()
+}
+
+/// Whether `ath` is the base64url of `sha256`, encoded on the stack (this runs on every request
+/// with a bound token; see docs/architecture.md, "Performance budgets") and compared in
+/// constant time.
+fn is_access_token_hash(ath: &str, sha256: &[u8; 32]) -> bool {
     let mut encoded = [0u8; 43];
-    let digest = Sha256::digest(access_token.as_bytes());
-    URL_SAFE_NO_PAD.encode_slice(digest, &mut encoded).is_ok_and(|len| &encoded[..len] == ath.as_bytes())
+    URL_SAFE_NO_PAD
+        .encode_slice(sha256, &mut encoded)
+        .is_ok_and(|len| constant_time_eq(&encoded[..len], ath.as_bytes()))
+}
+
+/// Whether `a` and `b` are equal, in a time that depends on their lengths only.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let differences = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    a.len() == b.len() && std::hint::black_box(differences) == 0
 }
 
 /// The proof's `htu` in the form it is compared and remembered in, when it names the endpoint
 /// at `url` (§4.3 check 9). A client usually writes the URL exactly as the endpoint's: then
-/// nothing is parsed; otherwise both are normalized ([`normalize_htu`]) and compared.
-fn matching_htu<'a>(htu: &'a str, url: &str) -> Result<Cow<'a, str>, DpopError> {
-    if htu == url {
+/// nothing is parsed or built; otherwise both are normalized ([`normalize_htu`]) and compared.
+fn matching_htu<'a>(htu: &'a str, url: EndpointUrl<'_>) -> Result<Cow<'a, str>, DpopError> {
+    if url.is(htu) {
         return Ok(Cow::Borrowed(htu));
     }
     let htu =
         normalize_htu(htu).ok_or(DpopError::InvalidProof("the DPoP proof's htu is not an http(s) URL"))?;
-    if Some(htu.as_str()) != normalize_htu(url).as_deref() {
+    if Some(htu.as_str()) != normalize_htu(&url.to_string()).as_deref() {
         return Err(DpopError::InvalidProof("the DPoP proof's htu is not this endpoint's URL"));
     }
     Ok(Cow::Owned(htu))
@@ -258,8 +297,8 @@ pub fn check_proof(
         None if claims.iat < now - window.max_age => return Err(InvalidProof("the DPoP proof is too old")),
         Some(_) | None => {}
     }
-    match (expected.access_token, claims.ath.as_deref()) {
-        (Some(token), Some(ath)) if is_access_token_hash(ath, token) => {}
+    match (&expected.access_token_sha256, claims.ath.as_deref()) {
+        (Some(sha256), Some(ath)) if is_access_token_hash(ath, sha256) => {}
         (Some(_), _) => return Err(InvalidProof("the DPoP proof's ath is not the access token's hash")),
         (None, _) => {}
     }
@@ -268,7 +307,8 @@ pub fn check_proof(
     }
     Ok(AcceptedProof {
         jkt: jkt.to_owned(),
-        replay_key: format!("{jkt} {htu} {}", claims.jti),
+        // One allocation of the right size; `format!` grows its buffer several times here.
+        replay_key: [jkt, &*htu, &*claims.jti].join(" "),
         remember_until: claims.iat.max(now) + window.max_age + window.max_future,
         nonce: expected.nonce.and(claims.nonce.as_deref().map(str::to_owned)),
     })

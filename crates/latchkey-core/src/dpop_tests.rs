@@ -4,6 +4,7 @@ use super::*;
 
 const NOW: i64 = 1_000_000;
 const URL: &str = "https://id.example/auth/token";
+const ENDPOINT: EndpointUrl<'static> = EndpointUrl { base: "https://id.example/auth", path: "/token" };
 const JKT: &str = "thumbprint-of-the-proof-key";
 
 fn claims() -> ProofClaims<'static> {
@@ -18,7 +19,7 @@ fn claims() -> ProofClaims<'static> {
 }
 
 fn expected() -> Expected<'static> {
-    Expected { method: "POST", url: URL, access_token: None, bound_jkt: None, nonce: None }
+    Expected { method: "POST", url: ENDPOINT, access_token_sha256: None, bound_jkt: None, nonce: None }
 }
 
 fn check(claims: &ProofClaims<'_>, expected: &Expected<'_>) -> Result<AcceptedProof, DpopError> {
@@ -29,14 +30,14 @@ fn check(claims: &ProofClaims<'_>, expected: &Expected<'_>) -> Result<AcceptedPr
 fn a_fitting_proof_is_accepted_and_keyed_by_key_htu_and_jti() {
     let accepted = check(&claims(), &expected()).unwrap();
     assert_eq!(accepted.jkt, JKT);
-    assert!(accepted.replay_key.contains(JKT) && accepted.replay_key.contains(URL));
+    assert_eq!(accepted.replay_key, format!("{JKT} {URL} {}", "a".repeat(22)));
     assert_eq!(accepted.remember_until, NOW + 360);
 }
 
 #[test]
 fn each_mutation_is_refused() {
     type Mutation = fn(&mut ProofClaims<'static>);
-    let table: [(&str, Mutation); 11] = [
+    let table: [(&str, Mutation); 13] = [
         ("short jti", |c| c.jti = "a".repeat(15).into()),
         ("huge jti", |c| c.jti = "a".repeat(300).into()),
         ("htm", |c| c.htm = "GET".into()),
@@ -44,6 +45,8 @@ fn each_mutation_is_refused() {
         ("htu scheme", |c| c.htu = "http://id.example/auth/token".into()),
         ("htu port", |c| c.htu = "https://id.example:8443/auth/token".into()),
         ("htu path", |c| c.htu = "https://id.example/token".into()),
+        ("htu base only", |c| c.htu = "https://id.example/auth".into()),
+        ("htu longer path", |c| c.htu = "https://id.example/auth/token/x".into()),
         ("htu host", |c| c.htu = "https://evil.example/auth/token".into()),
         ("htu not a url", |c| c.htu = "/auth/token".into()),
         ("iat too old", |c| c.iat = NOW - 301),
@@ -70,7 +73,8 @@ fn htu_is_normalized_case_default_port_query_and_fragment() {
     ] {
         let mut c = claims();
         c.htu = htu.into();
-        assert!(check(&c, &expected()).is_ok(), "{htu}");
+        let accepted = check(&c, &expected()).unwrap_or_else(|e| panic!("{htu}: {e:?}"));
+        assert!(accepted.replay_key.contains(&format!(" {URL} ")), "remembered normalized: {htu}");
     }
     let mut c = claims();
     c.htu = "https://id.example/AUTH/token".into();
@@ -88,7 +92,7 @@ fn the_window_edges_are_inclusive() {
 
 #[test]
 fn ath_must_be_the_hash_of_the_presented_token() {
-    let with_token = Expected { access_token: Some("the-token"), ..expected() };
+    let with_token = Expected { access_token_sha256: Some(access_token_sha256("the-token")), ..expected() };
     assert!(check(&claims(), &with_token).is_err(), "missing ath");
     let mut c = claims();
     c.ath = Some(access_token_hash("another-token").into());

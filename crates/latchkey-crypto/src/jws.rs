@@ -16,7 +16,7 @@
 //!    deserialized straight from the decoded slice. Each key also remembers the few header
 //!    encodings that have verified with it (all tokens of one issuer, key and `typ` share one),
 //!    so the header is parsed once per kind of token rather than once per token; see
-//!    [`verify_jwt`] for why that cannot change an outcome.
+//!    [`verify_jwt_with`] for why that cannot change an outcome.
 //! 3. **Scope.** Only three algorithms (ES256, RS256, EdDSA) and one serialization are needed;
 //!    the whole path fits in a page and can be reviewed.
 //!
@@ -113,6 +113,18 @@ fn echo(text: &str) -> String {
 /// [`JwsError::AlgorithmMismatch`]. Does not check `exp`, `nbf`, `iss` or `aud`: the caller
 /// does, with its own clock and configuration.
 pub fn verify_jwt<C: DeserializeOwned>(token: &str, keys: &KeySet) -> Result<Verified<C>, JwsError> {
+    verify_jwt_with(token, keys, |header, claims| Verified { header: header.clone(), claims })
+}
+
+/// [`verify_jwt`] that lends the header to `f` instead of copying it into the result: on the
+/// common path it is the key's memo of this header segment, so a caller that only reads a
+/// member or two (a resource server's `typ` and `kid` on every request) allocates nothing for
+/// the header. `f` runs only once the signature has verified and the claims have parsed.
+pub fn verify_jwt_with<C: DeserializeOwned, R>(
+    token: &str,
+    keys: &KeySet,
+    f: impl FnOnce(&JwsHeader, C) -> R,
+) -> Result<R, JwsError> {
     let parts = split(token)?;
 
     // Fast path: this exact header segment already verified with a key of the set (the common
@@ -121,8 +133,7 @@ pub fn verify_jwt<C: DeserializeOwned>(token: &str, keys: &KeySet) -> Result<Ver
     // alg is this key's) already passed for it; only the signature and claims remain.
     if let Some((key, header)) = keys.find_by_header(parts.header) {
         check_signature(&parts, key)?;
-        let claims = decode_claims(&parts)?;
-        return Ok(Verified { header: header.clone(), claims });
+        return Ok(f(header, decode_claims(&parts)?));
     }
 
     let header = parse_header(parts.header)?;
@@ -140,8 +151,7 @@ pub fn verify_jwt<C: DeserializeOwned>(token: &str, keys: &KeySet) -> Result<Ver
     check_signature(&parts, key)?;
     let header = header.into_public();
     key.remember_header(parts.header, &header);
-    let claims = decode_claims(&parts)?;
-    Ok(Verified { header, claims })
+    Ok(f(&header, decode_claims(&parts)?))
 }
 
 /// Checks the signature over the original `header.payload` bytes with `key`'s algorithm.

@@ -30,7 +30,7 @@ pub mod totp;
 pub use algorithm::Algorithm;
 pub use error::CryptoError;
 pub use jwk::{Jwk, JwkSet};
-pub use jws::{decode_unverified, verify_jwt, JwsError, JwsHeader, Verified, MAX_TOKEN_LEN};
+pub use jws::{decode_unverified, verify_jwt, verify_jwt_with, JwsError, JwsHeader, Verified, MAX_TOKEN_LEN};
 pub use keys::{KeySet, SigningKey, VerifyingKey};
 pub use mac::MacKey;
 pub use password::{Argon2Memory, Argon2Params, PasswordCheck, PasswordHasher};

@@ -14,12 +14,13 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use latchkey_core::bearer::BearerError;
 use latchkey_core::dpop::{
-    check_proof, proof_from_headers, DpopError, Expected, ProofClaims, ProofWindow, HEADER,
+    access_token_sha256, check_proof, proof_from_headers, DpopError, EndpointUrl, Expected, ProofClaims,
+    ProofWindow,
 };
 use latchkey_crypto::dpop_nonce::DpopNonces;
 use latchkey_crypto::jws::EmbeddedKeyCache;
@@ -79,9 +80,46 @@ impl ReplayStore for InMemoryReplayStore {
     }
 }
 
+/// Bound tokens whose hash the guard remembers before it starts over.
+const TOKEN_HASHES_CAPACITY: usize = 1024;
+
+/// The SHA-256 of the bound access tokens seen lately, which a proof's `ath` must encode
+/// (RFC 9449 §4.2). A client presents one token on many requests, and hashing the whole token
+/// is, after the JSON, the largest fixed cost of a DPoP request (docs/architecture.md,
+/// "Performance budgets"). Keyed by the whole token, so a hit is the hash of exactly these
+/// bytes; filled only with tokens whose signature verified, which are useless without their
+/// DPoP key; emptied when full. foldhash, seeded per process, hashes the key several times
+/// faster than SipHash.
+#[derive(Default)]
+pub(crate) struct TokenHashes {
+    known: RwLock<HashMap<Box<str>, [u8; 32], foldhash::fast::RandomState>>,
+}
+
+impl TokenHashes {
+    /// [`access_token_sha256`] of `token`, remembered.
+    fn sha256(&self, token: &str) -> [u8; 32] {
+        if let Some(hash) = self.known.read().ok().and_then(|known| known.get(token).copied()) {
+            return hash;
+        }
+        let hash = access_token_sha256(token);
+        if let Ok(mut known) = self.known.write() {
+            if known.len() >= TOKEN_HASHES_CAPACITY {
+                known.clear();
+            }
+            known.insert(token.into(), hash);
+        }
+        hash
+    }
+}
+
+/// [`latchkey_core::dpop::HEADER`] as a header name made once: a `&str` name is parsed
+/// again by every `HeaderMap` lookup.
+const PROOF_HEADER: HeaderName = HeaderName::from_static("dpop");
+
 /// How the guard checks proofs, fixed at build time.
 pub(crate) struct DpopCheck {
-    /// The resource server's public base URL: `htu` is compared with it plus the path.
+    /// The resource server's public base URL without a trailing slash: `htu` is compared
+    /// with it plus the path.
     pub(crate) public_url: String,
     pub(crate) replay: Arc<dyn ReplayStore>,
     pub(crate) window: ProofWindow,
@@ -89,6 +127,8 @@ pub(crate) struct DpopCheck {
     pub(crate) nonces: Option<DpopNonces>,
     /// The keys of proof headers that verified, so a client's next proof skips parsing.
     pub(crate) keys: EmbeddedKeyCache,
+    /// The hashes of the bound tokens seen lately, so a client's next request skips hashing.
+    pub(crate) token_hashes: TokenHashes,
 }
 
 fn refused(why: impl Into<String>) -> Rejection {
@@ -108,18 +148,17 @@ impl DpopCheck {
         jkt: &str,
         now: i64,
     ) -> Result<Option<String>, Rejection> {
-        let values = headers.get_all(HEADER).iter().map(HeaderValue::as_bytes);
+        let values = headers.get_all(PROOF_HEADER).iter().map(HeaderValue::as_bytes);
         let proof = proof_from_headers(values)
             .map_err(|e| refused(e.description()))?
             .ok_or_else(|| refused("a DPoP proof is required"))?;
         // In a block: the nonce closure is not `Send`, and must be gone before the store is awaited.
         let checked = {
-            let url = format!("{}{path}", self.public_url.trim_end_matches('/'));
             let valid_nonce = |nonce: &str| self.nonces.as_ref().is_some_and(|n| n.is_valid(nonce, now));
             let expected = Expected {
                 method,
-                url: &url,
-                access_token: Some(token),
+                url: EndpointUrl { base: &self.public_url, path },
+                access_token_sha256: Some(self.token_hashes.sha256(token)),
                 bound_jkt: Some(jkt),
                 nonce: self.nonces.is_some().then_some(&valid_nonce as &dyn Fn(&str) -> bool),
             };
@@ -155,6 +194,24 @@ impl DpopCheck {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn the_proof_header_is_the_one_core_names() {
+        assert_eq!(PROOF_HEADER, HeaderName::try_from(latchkey_core::dpop::HEADER).unwrap());
+    }
+
+    #[test]
+    fn a_remembered_token_hash_is_that_tokens_and_the_memo_is_bounded() {
+        let hashes = TokenHashes::default();
+        for _ in 0..2 {
+            assert_eq!(hashes.sha256("a.b.c"), access_token_sha256("a.b.c"));
+            assert_eq!(hashes.sha256("a.b.d"), access_token_sha256("a.b.d"));
+        }
+        for i in 0..TOKEN_HASHES_CAPACITY + 1 {
+            assert_eq!(hashes.sha256(&i.to_string()), access_token_sha256(&i.to_string()));
+        }
+        assert!(hashes.known.read().unwrap().len() <= TOKEN_HASHES_CAPACITY);
+    }
 
     #[tokio::test]
     async fn the_in_memory_store_accepts_a_key_once_until_it_expires() {

@@ -15,7 +15,7 @@ use latchkey_crypto::MacKey;
 use reqwest::{Client, Url};
 use serde::Deserialize;
 
-use crate::dpop::{DpopCheck, InMemoryReplayStore, ReplayStore};
+use crate::dpop::{DpopCheck, InMemoryReplayStore, ReplayStore, TokenHashes};
 use crate::error::GuardError;
 use crate::fetch::{get_json, Credentials};
 use crate::introspect::Introspection;
@@ -141,11 +141,12 @@ fn dpop_check(
         return Err(GuardError::ReplayStoreNotShared(instances));
     }
     Ok(public_url.map(|public_url| DpopCheck {
-        public_url,
+        public_url: public_url.trim_end_matches('/').to_owned(),
         replay,
         window,
         nonces: nonce_secret.map(|secret| DpopNonces::new(MacKey::from_bytes(secret))),
         keys: EmbeddedKeyCache::default(),
+        token_hashes: TokenHashes::default(),
     }))
 }
 

@@ -14,7 +14,7 @@ use latchkey_core::bearer::{BearerError, Scheme, MAX_TOKEN_LEN};
 use latchkey_core::claims::{check_access_token, AccessTokenClaims, ClaimChecks};
 use latchkey_core::clock::Clock;
 use latchkey_core::dpop::required_proof_key;
-use latchkey_crypto::{verify_jwt, JwsError, KeySet};
+use latchkey_crypto::{verify_jwt_with, JwsError, JwsHeader, KeySet};
 
 use crate::bearer;
 use crate::dpop::DpopCheck;
@@ -70,7 +70,9 @@ impl Verifier {
             (Scheme::Dpop, Rejection::Bearer(error)) => Rejection::Dpop { error, nonce: None },
             (_, rejection) => rejection,
         };
-        let claims = self.verify(token).await.map_err(as_scheme)?;
+        // One reading of the clock for the token's and the proof's checks.
+        let now = self.clock.now();
+        let claims = self.verify_at(token, now).await.map_err(as_scheme)?;
         let Some(jkt) = required_proof_key(scheme, claims.cnf.as_ref())
             .map_err(|error| Rejection::Dpop { error, nonce: None })?
         else {
@@ -80,7 +82,7 @@ impl Verifier {
             let error = BearerError::InvalidToken("this resource does not accept DPoP-bound tokens".into());
             return Err(Rejection::Dpop { error, nonce: None });
         };
-        let next_nonce = dpop.check(headers, method, path, token, jkt, self.clock.now()).await?;
+        let next_nonce = dpop.check(headers, method, path, token, jkt, now).await?;
         Ok((claims, next_nonce))
     }
 
@@ -88,41 +90,48 @@ impl Verifier {
     /// once per interval) and try once more, so keys rotated at the issuer are picked up
     /// without a restart.
     pub(crate) async fn verify(&self, token: &str) -> Result<AccessTokenClaims, Rejection> {
+        self.verify_at(token, self.clock.now()).await
+    }
+
+    /// [`Self::verify`] with the time of the request.
+    async fn verify_at(&self, token: &str, now: i64) -> Result<AccessTokenClaims, Rejection> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(BearerError::too_large().into());
         }
         let keys = self.keys.current();
-        match self.verify_with(token, &keys) {
+        match self.verify_with(token, &keys, now) {
             Err(JwsOrClaims::Jws(JwsError::UnknownKid(_)))
                 if self.keys.refetch_after_unknown_kid(&keys).await =>
             {
-                self.verify_with(token, &self.keys.current()).map_err(Rejection::from)
+                self.verify_with(token, &self.keys.current(), now).map_err(Rejection::from)
             }
             outcome => outcome.map_err(Rejection::from),
         }
     }
 
-    /// The offline checks against one key set.
+    /// The offline checks against one key set. The header is the key set's own memo of it,
+    /// borrowed ([`verify_jwt_with`]): nothing is copied out of it for a request.
     #[inline]
-    fn verify_with(&self, token: &str, keys: &KeySet) -> Result<AccessTokenClaims, JwsOrClaims> {
-        let verified = verify_jwt::<AccessTokenClaims>(token, keys).map_err(JwsOrClaims::Jws)?;
-        let checks = ClaimChecks {
-            issuer: self.issuer.as_deref(),
-            audience: Some(&self.audience),
-            leeway: self.leeway,
-        };
-        let problems =
-            check_access_token(verified.header.typ.as_deref(), &verified.claims, &checks, self.clock.now());
-        if !problems.is_empty() {
-            let described: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            return Err(JwsOrClaims::Claims(described.join("; ")));
-        }
-        if self.revocations.is_revoked(&verified.claims, verified.header.kid.as_deref()) {
-            return Err(JwsOrClaims::Claims(
-                "the token, its session or its signing key has been revoked".into(),
-            ));
-        }
-        Ok(verified.claims)
+    fn verify_with(&self, token: &str, keys: &KeySet, now: i64) -> Result<AccessTokenClaims, JwsOrClaims> {
+        verify_jwt_with(token, keys, |header: &JwsHeader, claims: AccessTokenClaims| {
+            let checks = ClaimChecks {
+                issuer: self.issuer.as_deref(),
+                audience: Some(&self.audience),
+                leeway: self.leeway,
+            };
+            let problems = check_access_token(header.typ.as_deref(), &claims, &checks, now);
+            if !problems.is_empty() {
+                let described: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                return Err(JwsOrClaims::Claims(described.join("; ")));
+            }
+            if self.revocations.is_revoked(&claims, header.kid.as_deref()) {
+                return Err(JwsOrClaims::Claims(
+                    "the token, its session or its signing key has been revoked".into(),
+                ));
+            }
+            Ok(claims)
+        })
+        .map_err(JwsOrClaims::Jws)?
     }
 
     /// Asks the authorization server about a token that already verified offline; fails

@@ -15,6 +15,8 @@
 //! so the proxy forwards it unchanged; OpenID Connect Discovery 1.0 §4's
 //! `{issuer}/.well-known/openid-configuration` goes through the prefix like every other URL.
 
+use latchkey_core::dpop::EndpointUrl;
+
 use crate::issuer::Issuer;
 
 /// An endpoint this server serves and prints the address of.
@@ -138,14 +140,15 @@ impl PublicUrls {
 
     /// The absolute URL of `endpoint` (`https://example.com/auth/token`), for the metadata.
     pub fn url(&self, endpoint: Endpoint) -> String {
-        self.url_of_route(endpoint.route())
+        self.url_of_route(endpoint.route()).to_string()
     }
 
     /// The absolute URL of the server's route `route` (`/account/sessions` →
     /// `https://example.com/auth/account/sessions`): what a DPoP proof's `htu` must name,
-    /// whatever `Host` the request came with (RFC 9449 §4.3).
-    pub fn url_of_route(&self, route: &str) -> String {
-        format!("{}{route}", self.issuer.as_str())
+    /// whatever `Host` the request came with (RFC 9449 §4.3). In two parts, which a proof's
+    /// `htu` is compared with without building the URL.
+    pub fn url_of_route<'a>(&'a self, route: &'a str) -> EndpointUrl<'a> {
+        EndpointUrl { base: self.issuer.as_str(), path: route }
     }
 
     /// The absolute path of `endpoint` on the issuer's host (`/auth/login`), for form actions

@@ -130,7 +130,7 @@ impl VerifyingKey {
 /// A memo of header segments, so verifying the next token with the same header skips parsing
 /// it. Only headers of tokens that verified with this key are recorded, so an attacker cannot
 /// fill the slots; a byte-identical segment parses to the same header, so the memo changes no
-/// outcome (see `crate::jws::verify_jwt`).
+/// outcome (see `crate::jws::verify_jwt_with`).
 impl VerifyingKey {
     /// The parsed header recorded for exactly this base64url `segment`, if any.
     #[inline]

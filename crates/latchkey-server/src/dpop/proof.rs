@@ -4,7 +4,9 @@
 //! records the proof in the table every process shares (one atomic statement).
 
 use axum::http::{HeaderMap, HeaderValue};
-use latchkey_core::dpop::{check_proof, proof_from_headers, AcceptedProof, DpopError, Expected, ProofClaims};
+use latchkey_core::dpop::{
+    access_token_sha256, check_proof, proof_from_headers, AcceptedProof, DpopError, Expected, ProofClaims,
+};
 use latchkey_crypto::Algorithm;
 
 use crate::error::ApiError;
@@ -44,8 +46,8 @@ pub(crate) async fn check_request_proof(
         let valid_nonce = |nonce: &str| nonces.is_valid(nonce, now);
         let expected = Expected {
             method: request.method,
-            url: &url,
-            access_token: request.access_token,
+            url,
+            access_token_sha256: request.access_token.map(access_token_sha256),
             bound_jkt: request.bound_jkt,
             nonce: request.nonce_required.then_some(&valid_nonce as &dyn Fn(&str) -> bool),
         };
