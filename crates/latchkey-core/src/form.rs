@@ -69,9 +69,17 @@ pub fn is_form_content_type(content_type: &str) -> bool {
 
 /// Decodes one form-encoded component (`+` is a space, then percent-decoding), refusing
 /// invalid UTF-8. Also the decoding of HTTP Basic client credentials (RFC 6749 §2.3.1).
+///
+/// A component with neither `+` nor `%` (every token, secret and client id the server issues)
+/// is copied as it is, in one allocation: decoding byte by byte cost a refresh grant 10,000
+/// instructions (docs/architecture.md, "Performance budgets").
 pub fn decode_component(raw: &[u8]) -> Result<String, OAuthError> {
-    let plus_as_space: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
-    let bytes: Vec<u8> = percent_decode(&plus_as_space).collect();
+    let bytes = if raw.iter().any(|b| matches!(b, b'+' | b'%')) {
+        let plus_as_space: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+        percent_decode(&plus_as_space).collect()
+    } else {
+        raw.to_vec()
+    };
     String::from_utf8(bytes).map_err(|_| OAuthError::invalid_request("the request body is not valid UTF-8"))
 }
 
@@ -94,9 +102,10 @@ mod tests {
 
     #[test]
     fn decodes_plus_and_percent() {
-        let form = FormParams::parse(b"a=b+c%2Bd&e=%E2%9C%93").unwrap();
+        let form = FormParams::parse(b"a=b+c%2Bd&e=%E2%9C%93&f=as-is_.~").unwrap();
         assert_eq!(form.get("a"), Some("b c+d"));
         assert_eq!(form.get("e"), Some("\u{2713}"));
+        assert_eq!(form.get("f"), Some("as-is_.~"));
     }
 
     #[test]

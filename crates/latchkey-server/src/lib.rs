@@ -56,6 +56,7 @@ use latchkey_crypto::dpop_nonce::{DpopNonces, NONCE_KEY_PURPOSE};
 use latchkey_crypto::{random, MasterKey, PasswordHasher};
 use latchkey_store::Store;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use config::{Config, LogFormat};
@@ -175,12 +176,20 @@ impl App {
         self.wrap(admin_api::router(self.state.clone()))
     }
 
+    /// Metrics need the matched route, so they wrap each route (`Router::layer`); the rest
+    /// wraps the router once, outside it: axum boxes every route again per `Router::layer`
+    /// and clones a route's boxes on every request, so each layer there costs allocations on
+    /// every request (docs/architecture.md, "Performance budgets").
     fn wrap(&self, router: Router) -> anyhow::Result<Router> {
         let prefix = random::token(6)?;
         let tracked = axum::middleware::from_fn_with_state(self.state.clone(), metrics::track);
-        let router = router.layer(tracked).layer(CatchPanicLayer::new());
-        let router = request_deadline::layer(router, self.state.config.request_timeout);
-        Ok(request_log::layer(router, prefix))
+        let deadline = self.state.config.request_timeout;
+        let wrapped = ServiceBuilder::new()
+            .layer(request_log::layer(prefix))
+            .layer(axum::middleware::from_fn_with_state(deadline, request_deadline::answer_within))
+            .layer(CatchPanicLayer::new())
+            .service(router.layer(tracked));
+        Ok(Router::new().fallback_service(wrapped))
     }
 
     /// Performs due key transitions and reloads the keys every `key_reload_interval`, until

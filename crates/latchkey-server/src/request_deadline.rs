@@ -11,21 +11,15 @@
 
 use std::time::Duration;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 
 use crate::error::ApiError;
 
-/// `router` with every answer due within `deadline`.
-pub fn layer(router: Router, deadline: Duration) -> Router {
-    router.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
-        answer_within(deadline, request, next)
-    }))
-}
-
-async fn answer_within(deadline: Duration, request: Request, next: Next) -> Response {
+/// The middleware (`axum::middleware::from_fn_with_state`, the state being the deadline):
+/// the answer of `next`, or 503 once `deadline` has passed.
+pub async fn answer_within(State(deadline): State<Duration>, request: Request, next: Next) -> Response {
     match tokio::time::timeout(deadline, next.run(request)).await {
         Ok(response) => response,
         Err(_elapsed) => {

@@ -16,7 +16,6 @@ use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 use axum::http::{HeaderName, Request, Response};
-use axum::Router;
 use tower::{Layer, Service};
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tracing::instrument::{Instrument, Instrumented};
@@ -25,7 +24,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Request ids `<process prefix>-<counter>`: unique per process without a syscall.
 #[derive(Clone)]
-struct SequentialRequestId {
+pub struct SequentialRequestId {
     prefix: Arc<str>,
     next: Arc<AtomicU64>,
 }
@@ -37,18 +36,17 @@ impl MakeRequestId for SequentialRequestId {
     }
 }
 
-/// Wraps `router` with request ids (kept from `X-Request-Id` when the caller sent one) and
-/// the per-request log line.
-pub fn layer(router: Router, prefix: String) -> Router {
+/// Request ids (kept from `X-Request-Id` when the caller sent one) and the per-request log
+/// line, outermost first.
+pub fn layer(
+    prefix: String,
+) -> (SetRequestIdLayer<SequentialRequestId>, RequestLogLayer, PropagateRequestIdLayer) {
     let ids = SequentialRequestId { prefix: prefix.into(), next: Arc::new(AtomicU64::new(1)) };
-    router
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(RequestLogLayer)
-        .layer(SetRequestIdLayer::new(REQUEST_ID, ids))
+    (SetRequestIdLayer::new(REQUEST_ID, ids), RequestLogLayer, PropagateRequestIdLayer::new(REQUEST_ID))
 }
 
 #[derive(Clone, Copy)]
-struct RequestLogLayer;
+pub struct RequestLogLayer;
 
 impl<S> Layer<S> for RequestLogLayer {
     type Service = RequestLog<S>;
@@ -59,7 +57,7 @@ impl<S> Layer<S> for RequestLogLayer {
 }
 
 #[derive(Clone)]
-struct RequestLog<S> {
+pub struct RequestLog<S> {
     inner: S,
 }
 
@@ -90,7 +88,7 @@ where
 
 pin_project_lite::pin_project! {
     /// The handler's future in the request's span; logs the line when the response is ready.
-    struct Logged<F> {
+    pub struct Logged<F> {
         #[pin]
         inner: Instrumented<F>,
         start: Instant,

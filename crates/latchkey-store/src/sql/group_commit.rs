@@ -185,7 +185,7 @@ async fn answer(writer: &AnyPool, sql: Sql, jobs: &[Job]) -> Vec<Answer> {
 /// Runs the batch's statements (in one transaction when there are several) and gives each
 /// job the row returned for it.
 async fn commit(writer: &AnyPool, sql: Sql, jobs: &[Job]) -> Result<Vec<Option<AnyRow>>, StoreError> {
-    let statements = plan(jobs.iter().map(|job| &job.write), sql);
+    let statements = plan(jobs.iter().map(|job| &job.write), sql)?;
     let mut answers: Vec<Option<AnyRow>> = jobs.iter().map(|_| None).collect();
     let failed = |e| map_sqlx(e, || "refresh sessions and DPoP proofs".into());
     if let [statement] = statements.as_slice() {

@@ -48,8 +48,8 @@ pub(super) use live_at;
 pub(super) use session_columns;
 
 /// The rotation compare-and-swap for a batch of rotations, written once for both backends;
-/// only where the batch's rows come from differs (`$jobs`, see [`ROTATE_SQLITE`] and
-/// [`ROTATE_POSTGRES`]).
+/// only where the batch's rows come from differs (`$with` and `$jobs`, see [`ROTATE_SQLITE`]
+/// and [`ROTATE_POSTGRES`]).
 ///
 /// The batch is one JSON text parameter, an array of `{sid, expected, now_at, idle_until,
 /// jkt}` (sqlx's `Any` driver cannot bind arrays), read as rows `j`; one `UPDATE ... FROM`
@@ -72,13 +72,14 @@ pub(super) use session_columns;
 /// row per session in a statement and answers duplicates itself.
 ///
 /// Each row of `j` is a primary-key lookup of `sessions`, never a scan (`EXPLAIN` with
-/// thousands of sessions, kept true by the tests in `group_commit/explain.rs`): SQLite scans `json_each` and searches `sqlite_autoindex_sessions_1 (id=?)`;
+/// thousands of sessions, kept true by the tests in `group_commit/explain.rs`): SQLite scans `json_each` into `j`, scans `j` and searches `sqlite_autoindex_sessions_1 (id=?)`;
 /// PostgreSQL, which estimates 100 rows for any set-returning function and would otherwise
 /// hash-join a sequential scan of `sessions`, is given the ids as `id = ANY (ARRAY(...))` and
 /// reads them through `sessions_pkey`.
 macro_rules! rotate_batch {
-    ($jobs:literal, $by_key:literal) => {
+    ($with:literal, $jobs:literal, $by_key:literal) => {
         concat!(
+            $with,
             "UPDATE sessions SET generation = generation + 1, rotated_at = j.now_at, last_used_at = j.now_at, ",
             "idle_expires_at = CASE WHEN j.idle_until < absolute_expires_at THEN j.idle_until ",
             "ELSE absolute_expires_at END FROM ",
@@ -98,15 +99,22 @@ macro_rules! rotate_batch {
     };
 }
 
-/// [`rotate_batch!`] on SQLite (`->>` needs 3.38; the bundled library is 3.46).
+/// [`rotate_batch!`] on SQLite (`->>` needs 3.38, `MATERIALIZED` 3.35; the bundled library is
+/// 3.46). `j` is materialized: as a subquery in `FROM` SQLite folded it into the `UPDATE`,
+/// and each use of a column of `j` (eight per row) printed the row's JSON object back to
+/// text and parsed it again; now each field is extracted once (docs/architecture.md,
+/// "Performance budgets").
 pub(super) const ROTATE_SQLITE: &str = rotate_batch!(
-    "(SELECT value ->> 'sid' AS sid, value ->> 'expected' AS expected, value ->> 'now_at' AS now_at, \
-     value ->> 'idle_until' AS idle_until, value ->> 'jkt' AS jkt FROM json_each($1)) AS j",
+    "WITH j AS MATERIALIZED (SELECT value ->> 'sid' AS sid, value ->> 'expected' AS expected, \
+     value ->> 'now_at' AS now_at, value ->> 'idle_until' AS idle_until, value ->> 'jkt' AS jkt \
+     FROM json_each($1)) ",
+    "j",
     ""
 );
 
 /// [`rotate_batch!`] on PostgreSQL.
 pub(super) const ROTATE_POSTGRES: &str = rotate_batch!(
+    "",
     "json_to_recordset($1::json) AS j(sid text, expected bigint, now_at bigint, idle_until bigint, jkt text)",
     "sessions.id = ANY (ARRAY(SELECT json_array_elements($1::json) ->> 'sid')) AND "
 );

@@ -19,12 +19,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{json, Value};
+use serde::Serialize;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::Any;
 
 use super::{Proof, Rotation, Sql, Write};
+use crate::error::StoreError;
 
 /// One statement of a batch: its SQL, its rows as the JSON bound to `$1`, and the jobs it
 /// answers.
@@ -49,40 +50,68 @@ impl Statement<'_> {
     }
 }
 
-/// A write as a row of its statement's JSON.
+/// A write as a row of its statement's JSON, serialized straight from borrowed fields (no
+/// `serde_json::Value` tree per job: docs/architecture.md, "Performance budgets").
 trait BatchRow {
+    type Row<'r>: Serialize
+    where
+        Self: 'r;
     fn key(&self) -> &str;
-    fn json(&self) -> Value;
+    fn row(&self) -> Self::Row<'_>;
+}
+
+/// A row of `rotate_batch!`'s `j` (`sessions`).
+#[derive(Serialize)]
+struct RotationRow<'r> {
+    sid: &'r str,
+    expected: i64,
+    now_at: i64,
+    idle_until: i64,
+    jkt: Option<&'r str>,
 }
 
 impl BatchRow for Rotation {
+    type Row<'r> = RotationRow<'r>;
+
     fn key(&self) -> &str {
         &self.id
     }
 
-    fn json(&self) -> Value {
-        json!({
-            "sid": self.id,
-            "expected": self.expected_generation,
-            "now_at": self.now,
-            "idle_until": self.new_idle_expires_at,
-            "jkt": self.dpop_jkt,
-        })
+    fn row(&self) -> RotationRow<'_> {
+        RotationRow {
+            sid: &self.id,
+            expected: self.expected_generation,
+            now_at: self.now,
+            idle_until: self.new_idle_expires_at,
+            jkt: self.dpop_jkt.as_deref(),
+        }
     }
 }
 
+/// A row of `record_proofs!`'s `j` (`dpop_proofs`).
+#[derive(Serialize)]
+struct ProofRow<'r> {
+    replay_key: &'r str,
+    expires_at: i64,
+}
+
 impl BatchRow for Proof {
+    type Row<'r> = ProofRow<'r>;
+
     fn key(&self) -> &str {
         &self.replay_key
     }
 
-    fn json(&self) -> Value {
-        json!({ "replay_key": self.replay_key, "expires_at": self.expires_at })
+    fn row(&self) -> ProofRow<'_> {
+        ProofRow { replay_key: &self.replay_key, expires_at: self.expires_at }
     }
 }
 
 /// The statements for `writes`, in the order to run them.
-pub(super) fn plan<'a>(writes: impl Iterator<Item = &'a Write>, sql: Sql) -> Vec<Statement<'a>> {
+pub(super) fn plan<'a>(
+    writes: impl Iterator<Item = &'a Write>,
+    sql: Sql,
+) -> Result<Vec<Statement<'a>>, StoreError> {
     // rounds[n]: the (n + 1)-th distinct rotation of each session in the batch.
     let mut rounds: Vec<Vec<(usize, &Rotation)>> = Vec::new();
     let mut placed: HashMap<&str, Vec<&Rotation>> = HashMap::new();
@@ -110,11 +139,12 @@ pub(super) fn plan<'a>(writes: impl Iterator<Item = &'a Write>, sql: Sql) -> Vec
             }
         }
     }
-    let mut statements: Vec<_> = rounds.into_iter().map(|round| statement(sql.rotate, "id", round)).collect();
+    let mut statements =
+        rounds.into_iter().map(|round| statement(sql.rotate, "id", round)).collect::<Result<Vec<_>, _>>()?;
     if !proofs.is_empty() {
-        statements.push(statement(sql.record_proofs, "replay_key", proofs));
+        statements.push(statement(sql.record_proofs, "replay_key", proofs)?);
     }
-    statements
+    Ok(statements)
 }
 
 /// One statement for `jobs`, whose keys are distinct.
@@ -122,11 +152,12 @@ fn statement<'a, T: BatchRow>(
     sql: &'static str,
     key_column: &'static str,
     mut jobs: Vec<(usize, &'a T)>,
-) -> Statement<'a> {
+) -> Result<Statement<'a>, StoreError> {
     jobs.sort_unstable_by(|(_, a), (_, b)| a.key().cmp(b.key()));
-    let rows = Value::Array(jobs.iter().map(|(_, write)| write.json()).collect()).to_string();
+    let rows = jobs.iter().map(|(_, write)| write.row()).collect::<Vec<_>>();
+    let rows = serde_json::to_string(&rows).map_err(|e| StoreError::Database(format!("batch rows: {e}")))?;
     let jobs = jobs.into_iter().map(|(job, write)| (write.key(), job)).collect();
-    Statement { sql, rows, key_column, jobs }
+    Ok(Statement { sql, rows, key_column, jobs })
 }
 
 #[cfg(test)]
@@ -162,7 +193,7 @@ mod tests {
             proof("p2"),
             rotate("b", 1, Some("k2")),
         ];
-        let statements = plan(writes.iter(), Sql::of(Backend::Sqlite));
+        let statements = plan(writes.iter(), Sql::of(Backend::Sqlite)).unwrap();
         let rows: Vec<serde_json::Value> =
             statements.iter().map(|s| serde_json::from_str(&s.rows).unwrap()).collect();
         let keys = |n: usize, field: &str| -> Vec<String> {
