@@ -33,6 +33,20 @@ fn listening_address(child: &mut Child) -> String {
         .expect("no address in the banner")
 }
 
+/// Sends `requests` requests for `/jwks.json` (one log line each), then SIGTERM; the server
+/// must stop cleanly.
+fn serve_then_stop(child: &mut Child, requests: usize) {
+    let address = listening_address(child);
+    let http = reqwest::blocking::Client::new();
+    for _ in 0..requests {
+        assert_eq!(http.get(format!("{address}/jwks.json")).send().unwrap().status(), 200);
+    }
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = wait_with_timeout(child, Duration::from_secs(30));
+    assert!(status.success(), "the server did not stop cleanly: {status:?}");
+}
+
 #[test]
 fn every_request_line_reaches_stderr_when_the_server_stops() {
     let env = Env::sqlite();
@@ -43,15 +57,7 @@ fn every_request_line_reaches_stderr_when_the_server_stops() {
         stderr.read_to_string(&mut text).unwrap();
         text
     });
-    let address = listening_address(&mut child);
-    let http = reqwest::blocking::Client::new();
-    for _ in 0..REQUESTS {
-        assert_eq!(http.get(format!("{address}/jwks.json")).send().unwrap().status(), 200);
-    }
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = wait_with_timeout(&mut child, Duration::from_secs(20));
-    assert!(status.success(), "the server did not stop cleanly: {status:?}");
+    serve_then_stop(&mut child, REQUESTS);
     let logged = reading.join().unwrap();
     let served = logged
         .lines()
@@ -71,13 +77,5 @@ fn a_stderr_nobody_reads_does_not_keep_the_server_from_exiting() {
     let mut child = serve_logging_at_info(&env);
     // Held open and never read.
     let _stderr = child.stderr.take().unwrap();
-    let address = listening_address(&mut child);
-    let http = reqwest::blocking::Client::new();
-    for _ in 0..LINES_PAST_A_FULL_PIPE {
-        assert_eq!(http.get(format!("{address}/jwks.json")).send().unwrap().status(), 200);
-    }
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = wait_with_timeout(&mut child, Duration::from_secs(30));
-    assert!(status.success(), "the server did not stop cleanly: {status:?}");
+    serve_then_stop(&mut child, LINES_PAST_A_FULL_PIPE);
 }
