@@ -72,7 +72,8 @@ pub(super) use session_columns;
 /// row per session in a statement and answers duplicates itself.
 ///
 /// Each row of `j` is a primary-key lookup of `sessions`, never a scan (`EXPLAIN` with
-/// thousands of sessions, kept true by the tests in `group_commit/explain.rs`): SQLite scans `json_each` into `j`, scans `j` and searches `sqlite_autoindex_sessions_1 (id=?)`;
+/// thousands of sessions, kept true by the tests in `group_commit/explain.rs`): SQLite scans
+/// `json_each` into `j`, scans `j` and searches `sqlite_autoindex_sessions_1 (id=?)`;
 /// PostgreSQL, which estimates 100 rows for any set-returning function and would otherwise
 /// hash-join a sequential scan of `sessions`, is given the ids as `id = ANY (ARRAY(...))` and
 /// reads them through `sessions_pkey`.
