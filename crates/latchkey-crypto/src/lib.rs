@@ -22,6 +22,7 @@ pub mod jwk;
 pub mod jws;
 pub mod keys;
 pub mod mac;
+pub mod memo;
 pub mod password;
 pub mod random;
 pub mod sealed;

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use latchkey_core::bearer::BearerError;
@@ -24,6 +24,7 @@ use latchkey_core::dpop::{
 };
 use latchkey_crypto::dpop_nonce::DpopNonces;
 use latchkey_crypto::jws::EmbeddedKeyCache;
+use latchkey_crypto::memo::BoundedMemo;
 use latchkey_crypto::Algorithm;
 
 use crate::error::Rejection;
@@ -88,26 +89,25 @@ const TOKEN_HASHES_CAPACITY: usize = 1024;
 /// is, after the JSON, the largest fixed cost of a DPoP request (docs/architecture.md,
 /// "Performance budgets"). Keyed by the whole token, so a hit is the hash of exactly these
 /// bytes; filled only with tokens whose signature verified, which are useless without their
-/// DPoP key; emptied when full. foldhash, seeded per process, hashes the key several times
-/// faster than SipHash.
-#[derive(Default)]
+/// DPoP key.
 pub(crate) struct TokenHashes {
-    known: RwLock<HashMap<Box<str>, [u8; 32], foldhash::fast::RandomState>>,
+    known: BoundedMemo<[u8; 32]>,
+}
+
+impl Default for TokenHashes {
+    fn default() -> Self {
+        Self { known: BoundedMemo::new(TOKEN_HASHES_CAPACITY) }
+    }
 }
 
 impl TokenHashes {
     /// [`access_token_sha256`] of `token`, remembered.
     fn sha256(&self, token: &str) -> [u8; 32] {
-        if let Some(hash) = self.known.read().ok().and_then(|known| known.get(token).copied()) {
+        if let Some(hash) = self.known.get(token) {
             return hash;
         }
         let hash = access_token_sha256(token);
-        if let Ok(mut known) = self.known.write() {
-            if known.len() >= TOKEN_HASHES_CAPACITY {
-                known.clear();
-            }
-            known.insert(token.into(), hash);
-        }
+        self.known.insert(token, hash);
         hash
     }
 }
@@ -210,7 +210,7 @@ mod tests {
         for i in 0..TOKEN_HASHES_CAPACITY + 1 {
             assert_eq!(hashes.sha256(&i.to_string()), access_token_sha256(&i.to_string()));
         }
-        assert!(hashes.known.read().unwrap().len() <= TOKEN_HASHES_CAPACITY);
+        assert!(hashes.known.len() <= TOKEN_HASHES_CAPACITY);
     }
 
     #[tokio::test]

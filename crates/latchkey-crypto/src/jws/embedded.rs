@@ -14,14 +14,14 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use super::compact::{parse_json, split, with_decoded, with_signature, Parts};
 use super::JwsError;
 use crate::algorithm::Algorithm;
 use crate::jwk::Jwk;
 use crate::keys::VerifyingKey;
+use crate::memo::BoundedMemo;
 
 /// JWK members that only a private (or symmetric) key has (RFC 7518 §6.2.2, §6.3.2, §6.4).
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
@@ -169,14 +169,16 @@ const CACHE_CAPACITY: usize = 4096;
 /// sends the same header (same `typ`, `alg` and key) with every proof, so its next proof skips
 /// the JWK parse and thumbprint, which cost as much as an RS256 signature check. A
 /// byte-identical segment parses to the same header, so the cache changes no outcome; only
-/// headers whose signature verified are kept, and the map is emptied when full.
-///
-/// The map hashes whole header segments (an RSA key makes one about 0.5 KiB) on every request,
-/// with foldhash rather than SipHash: several times cheaper, still seeded at random per
-/// process, and an entry costs a sender a signature with a key of its own.
-#[derive(Default)]
+/// headers whose signature verified are kept ([`BoundedMemo`]), so an entry costs a sender a
+/// signature with a key of its own.
 pub struct EmbeddedKeyCache {
-    known: RwLock<HashMap<Box<str>, Arc<HeaderKey>, foldhash::fast::RandomState>>,
+    known: BoundedMemo<Arc<HeaderKey>>,
+}
+
+impl Default for EmbeddedKeyCache {
+    fn default() -> Self {
+        Self { known: BoundedMemo::new(CACHE_CAPACITY) }
+    }
 }
 
 impl std::fmt::Debug for EmbeddedKeyCache {
@@ -205,18 +207,12 @@ impl EmbeddedKeyCache {
         f: impl FnOnce(EmbeddedKeyPayload<'_>) -> Result<R, JwsError>,
     ) -> Result<R, JwsError> {
         let parts = split_bounded(token)?;
-        let known = self.known.read().ok().and_then(|known| known.get(parts.header).cloned());
-        if let Some(header) = known.filter(|header| allowed.contains(&header.alg)) {
+        if let Some(header) = self.known.get(parts.header).filter(|header| allowed.contains(&header.alg)) {
             return verify_parts(&parts, &header, f);
         }
         let header = Arc::new(header_key(parts.header, allowed)?);
         let verified = verify_parts(&parts, &header, f)?;
-        if let Ok(mut known) = self.known.write() {
-            if known.len() >= CACHE_CAPACITY {
-                known.clear();
-            }
-            known.insert(parts.header.into(), header);
-        }
+        self.known.insert(parts.header, header);
         Ok(verified)
     }
 }
@@ -292,12 +288,12 @@ mod tests {
         let other = SigningKey::generate(Algorithm::RS256).unwrap();
         let forged = proof(&other, header_for(&key));
         assert_eq!(cache.verify::<Value>(&forged, &Algorithm::ALL).unwrap_err(), JwsError::BadSignature);
-        assert!(cache.known.read().unwrap().is_empty(), "a forged proof is not remembered");
+        assert!(cache.known.is_empty(), "a forged proof is not remembered");
         let genuine = proof(&key, header_for(&key));
         for _ in 0..2 {
             assert_eq!(cache.verify::<Value>(&genuine, &Algorithm::ALL).unwrap().thumbprint, key.kid());
         }
-        assert_eq!(cache.known.read().unwrap().len(), 1);
+        assert_eq!(cache.known.len(), 1);
         assert_eq!(cache.verify::<Value>(&forged, &Algorithm::ALL).unwrap_err(), JwsError::BadSignature);
         assert!(cache.verify::<Value>(&genuine, &[Algorithm::ES256]).is_err(), "the allowlist still applies");
     }
