@@ -13,7 +13,7 @@
 #   BENCH_RUNS=N       every measurement N times, alternating; the table shows medians (1)
 #   BENCH_PARTS="..."  any of: refs sqlite dpop logs flood postgres scale (all)
 #   BENCH_BINS="a=/path/one b=/path/two"   Latchkey binaries to compare side by side, each
-#                      measured in every run (default: this tree's release build)
+#                      measured in every run (default: this tree's `dist` build, fat LTO)
 #   BENCH_POSTGRES=URL   admin URL (postgres://postgres@127.0.0.1:5432/test)
 #   BENCH_SHARED=DIR              the shared bench folder (../shared/bench beside the checkout)
 #   BENCH_DPOP_LOAD=PATH          the dpop part's generator (default: this tree's release build
@@ -35,9 +35,9 @@ trap 'rm -rf "$out"' EXIT
 # Built into this tree's target/: ../shared is read-only for the sessions that share it.
 cargo build --release --quiet --manifest-path "$shared/oauth-bench/Cargo.toml" --target-dir "$root/target/oauth-bench"
 gen=$root/target/oauth-bench/release/oauth-bench
-if [ -z "${BENCH_BINS:-}" ]; then
-  cargo build --release --quiet -p latchkey --manifest-path "$root/Cargo.toml"
-  BENCH_BINS="latchkey=$root/target/release/latchkey"
+if [ -z "${BENCH_BINS:-}" ]; then # the build a deployment runs: Cargo.toml's `dist` profile
+  cargo build --profile dist --quiet -p latchkey --manifest-path "$root/Cargo.toml"
+  BENCH_BINS="latchkey=$root/target/dist/latchkey"
 fi
 has() { [[ $parts == *" $1 "* ]]; }
 dpop_gen=${BENCH_DPOP_LOAD:-}
