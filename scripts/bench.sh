@@ -36,6 +36,7 @@ trap 'rm -rf "$out"' EXIT
 cargo build --release --quiet --manifest-path "$shared/oauth-bench/Cargo.toml" --target-dir "$root/target/oauth-bench"
 gen=$root/target/oauth-bench/release/oauth-bench
 if [ -z "${BENCH_BINS:-}" ]; then # the build a deployment runs: Cargo.toml's `dist` profile
+  echo "building latchkey with the dist profile (fat LTO: a first build takes about 20 minutes)" >&2
   cargo build --profile dist --quiet -p latchkey --manifest-path "$root/Cargo.toml"
   BENCH_BINS="latchkey=$root/target/dist/latchkey"
 fi

@@ -16,11 +16,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use latchkey_core::bearer::BearerError;
 use latchkey_core::dpop::{
     access_token_sha256, check_proof, proof_from_headers, DpopError, EndpointUrl, Expected, ProofClaims,
-    ProofWindow,
+    ProofWindow, HEADER,
 };
 use latchkey_crypto::dpop_nonce::DpopNonces;
 use latchkey_crypto::jws::EmbeddedKeyCache;
@@ -112,10 +112,6 @@ impl TokenHashes {
     }
 }
 
-/// [`latchkey_core::dpop::HEADER`] as a header name made once: a `&str` name is parsed
-/// again by every `HeaderMap` lookup.
-const PROOF_HEADER: HeaderName = HeaderName::from_static("dpop");
-
 /// How the guard checks proofs, fixed at build time.
 pub(crate) struct DpopCheck {
     /// The resource server's public base URL without a trailing slash: `htu` is compared
@@ -148,7 +144,7 @@ impl DpopCheck {
         jkt: &str,
         now: i64,
     ) -> Result<Option<String>, Rejection> {
-        let values = headers.get_all(PROOF_HEADER).iter().map(HeaderValue::as_bytes);
+        let values = headers.get_all(HEADER).iter().map(HeaderValue::as_bytes);
         let proof = proof_from_headers(values)
             .map_err(|e| refused(e.description()))?
             .ok_or_else(|| refused("a DPoP proof is required"))?;
@@ -196,17 +192,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_proof_header_is_the_one_core_names() {
-        assert_eq!(PROOF_HEADER, HeaderName::try_from(latchkey_core::dpop::HEADER).unwrap());
-    }
-
-    #[test]
     fn a_remembered_token_hash_is_that_tokens_and_the_memo_is_bounded() {
         let hashes = TokenHashes::default();
         for _ in 0..2 {
             assert_eq!(hashes.sha256("a.b.c"), access_token_sha256("a.b.c"));
             assert_eq!(hashes.sha256("a.b.d"), access_token_sha256("a.b.d"));
+            assert_eq!(hashes.known.len(), 2, "each token's hash is remembered once");
         }
+        assert_eq!(hashes.known.get("a.b.c"), Some(access_token_sha256("a.b.c")));
         for i in 0..TOKEN_HASHES_CAPACITY + 1 {
             assert_eq!(hashes.sha256(&i.to_string()), access_token_sha256(&i.to_string()));
         }
