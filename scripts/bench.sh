@@ -57,7 +57,9 @@ load() { # label measurement oauth-bench arguments... (the run's concurrency and
   taskset -c 1 "$gen" "${defaults[@]}" "$@" | record "$label" "$what"
 }
 dpop_load() { local gen=$dpop_gen; load "$@"; } # load, with dpop_load as the generator
-rss() { echo "{\"rss_kb\": $(ps -o rss= -p "$1" | tr -d ' ')}"; }
+rss() { # resident set, and its anonymous part (heap, stacks: the rest is mapped binary and libraries)
+  echo "{\"rss_kb\": $(ps -o rss= -p "$1" | tr -d ' '), \"anon_kb\": $(awk '/^RssAnon:/ {print $2}' "/proc/$1/status")}"
+}
 
 # --- one Latchkey instance: database, user, client, then serve ---------------------------------
 # Sets: data db port pid client secret; `bin` is the binary under test.

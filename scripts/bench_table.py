@@ -1,7 +1,7 @@
 """The table of scripts/bench.sh: medians over its runs, with ratios to the references.
 
 Input: one line per measurement, `label <TAB> measurement <TAB> JSON` (the line of oauth-bench
-or of dpop_load, `{"rss_kb": N}`, `{"peer_rss_kb": N}` or `{"agreed": N, "rounds": M}`).
+or of dpop_load, `{"rss_kb": N, "anon_kb": M}`, `{"peer_rss_kb": N}` or `{"agreed": N, "rounds": M}`).
 """
 import json
 import statistics
@@ -52,6 +52,12 @@ def fmt(value, unit=""):
     return f"{value:,.0f}"
 
 
+def anonymous(rows, label):
+    """` (x MB)`: the anonymous part of the idle RSS, where the server reported it."""
+    anon = median(rows, (label, "idle"), "anon_kb")
+    return f" ({fmt(anon, 'MB')})" if anon is not None else ""
+
+
 def header(*columns):
     """A Markdown table's first two lines, after a blank line."""
     print(f"\n| {' | '.join(columns)} |")
@@ -73,14 +79,14 @@ def main(path):
     labels = list(dict.fromkeys(label for label, _ in rows))
     servers = [label for label in labels if (label, "cc") in rows and "×" not in label]
     refs = {ref: (median(rows, (ref, "cc"), "rps"), median(rows, (ref, "refresh"), "rps")) for ref in REFS}
-    header("server", "client credentials/s", "p99", "refresh/s", "p99", "RSS idle", "RSS after load")
+    header("server", "client credentials/s", "p99", "refresh/s", "p99", "RSS idle (anonymous)", "RSS after load")
     for label in servers:
         cc, rf = median(rows, (label, "cc"), "rps"), median(rows, (label, "refresh"), "rps")
         vs = "" if label in REFS else ratios(cc, [refs[r][0] for r in REFS])
         vs_rf = "" if label in REFS else ratios(rf, [refs[r][1] for r in REFS])
         print(f"| {label} | {fmt(cc)}{vs} | {fmt(median(rows, (label, 'cc'), 'p99_us'), 'ms')} "
               f"| {fmt(rf)}{vs_rf} | {fmt(median(rows, (label, 'refresh'), 'p99_us'), 'ms')} "
-              f"| {fmt(median(rows, (label, 'idle'), 'rss_kb'), 'MB')} "
+              f"| {fmt(median(rows, (label, 'idle'), 'rss_kb'), 'MB')}{anonymous(rows, label)} "
               f"| {fmt(median(rows, (label, 'after_load'), 'rss_kb'), 'MB')} |")
     print("(ratios: to node-oidc-provider, then to Glewlwyd)")
 

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod context;
+mod log_line;
 mod log_writer;
 mod output;
 mod remote;
@@ -20,8 +21,9 @@ use context::Context;
 use target::Target;
 
 /// Logs go to stderr (stdout is for results and `--json`); `RUST_LOG` or `LATCHKEY_LOG` picks
-/// the level, `info` by default. Lines are written in batches by a thread of their own
-/// (`log_writer.rs`): hold the returned guard until the command ends, it writes the last ones.
+/// the level, `info` by default. Text lines are laid out by `log_line.rs` and written in
+/// batches by a thread of their own (`log_writer.rs`): hold the returned guard until the
+/// command ends, it writes the last ones.
 fn init_logging(format: LogFormat) -> log_writer::Flushed {
     let filter = std::env::var("LATCHKEY_LOG")
         .ok()
@@ -35,7 +37,7 @@ fn init_logging(format: LogFormat) -> log_writer::Flushed {
         .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
     match format {
-        LogFormat::Text => builder.init(),
+        LogFormat::Text => builder.fmt_fields(log_line::Fields).event_format(log_line::Line).init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
     }
     flushed
