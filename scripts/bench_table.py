@@ -94,8 +94,9 @@ def main(path):
     if logged:
         header("log level", "client credentials/s", "info/warn", "refresh/s", "info/warn")
         for label in logged:
-            w_cc, i_cc = median(rows, (label, "cc"), "rps"), median(rows, (f"{label} (info)", "cc"), "rps")
-            w_rf, i_rf = median(rows, (label, "refresh"), "rps"), median(rows, (f"{label} (info)", "refresh"), "rps")
+            warn, info = f"{label} (warn)", f"{label} (info)"
+            w_cc, i_cc = median(rows, (warn, "cc"), "rps"), median(rows, (info, "cc"), "rps")
+            w_rf, i_rf = median(rows, (warn, "refresh"), "rps"), median(rows, (info, "refresh"), "rps")
             print(f"| {label}: warn → info | {fmt(w_cc)} → {fmt(i_cc)} | {i_cc / w_cc:.2f} "
                   f"| {fmt(w_rf)} → {fmt(i_rf)} | {i_rf / w_rf:.2f} |")
 

@@ -182,13 +182,12 @@ impl App {
     /// every request (docs/architecture.md, "Performance budgets").
     fn wrap(&self, router: Router) -> anyhow::Result<Router> {
         let prefix = random::token(6)?;
-        let tracked = axum::middleware::from_fn_with_state(self.state.clone(), metrics::track);
         let deadline = self.state.config.request_timeout;
         let wrapped = ServiceBuilder::new()
             .layer(request_log::layer(prefix))
-            .layer(axum::middleware::from_fn_with_state(deadline, request_deadline::answer_within))
             .layer(CatchPanicLayer::new())
-            .service(router.layer(tracked));
+            .layer(request_deadline::AnswerWithinLayer { deadline })
+            .service(router.layer(metrics::TrackLayer::new(&self.state)));
         Ok(Router::new().fallback_service(wrapped))
     }
 

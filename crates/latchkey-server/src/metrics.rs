@@ -11,12 +11,15 @@
 //! One registry per server (in its state, not global), so tests can run many servers.
 
 use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::Response;
 use latchkey_core::refresh::ReuseCause;
 use latchkey_store::Store;
@@ -26,6 +29,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use tower::{Layer, Service};
 
 use crate::error::DatabaseFailure;
 use crate::state::AppState;
@@ -195,23 +199,100 @@ fn method_label(method: &Method) -> Cow<'static, str> {
     }
 }
 
+/// Wraps each route in [`Tracked`] (`Router::layer`: the route template is known only
+/// inside the router). A tower layer, not `axum::middleware::from_fn`, which boxes the inner
+/// service and the future on every request (docs/architecture.md, "Performance budgets").
+#[derive(Clone)]
+pub struct TrackLayer {
+    metrics: Arc<Metrics>,
+    backend: &'static str,
+}
+
+impl TrackLayer {
+    pub fn new(state: &AppState) -> Self {
+        Self { metrics: state.metrics.clone(), backend: state.store.backend().as_str() }
+    }
+}
+
+impl<S> Layer<S> for TrackLayer {
+    type Service = Tracked<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Tracked { inner, metrics: self.metrics.clone(), backend: self.backend }
+    }
+}
+
 /// Counts and times every request by its route template (`/admin/users/{id}`, not the ids
 /// in it, so the series stay few); requests that matched no route count as `unmatched`.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
-    let method = method_label(request.method());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let metrics = &state.metrics;
+#[derive(Clone)]
+pub struct Tracked<S> {
+    inner: S,
+    metrics: Arc<Metrics>,
+    backend: &'static str,
+}
+
+impl<S> Service<Request> for Tracked<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Tracking<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let route =
+            request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+        let method = method_label(request.method());
+        Tracking {
+            inner: self.inner.call(request),
+            metrics: self.metrics.clone(),
+            backend: self.backend,
+            labels: Some(RouteLabels { route, method }),
+            started: Instant::now(),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A route's answer; counted once it is ready.
+    pub struct Tracking<F> {
+        #[pin]
+        inner: F,
+        metrics: Arc<Metrics>,
+        backend: &'static str,
+        labels: Option<RouteLabels>,
+        started: Instant,
+    }
+}
+
+impl<F, E> Future for Tracking<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.inner.poll(cx));
+        if let (Ok(response), Some(labels)) = (&result, this.labels.take()) {
+            count(this.metrics, this.backend, labels, *this.started, response);
+        }
+        Poll::Ready(result)
+    }
+}
+
+fn count(metrics: &Metrics, backend: &str, labels: RouteLabels, started: Instant, response: &Response) {
     let status = response.status().as_u16();
     if let Some(DatabaseFailure(kind)) = response.extensions().get::<DatabaseFailure>() {
-        let backend = state.store.backend().as_str().to_owned();
-        let labels = DatabaseErrorLabels { backend, kind: (*kind).to_owned(), route: route.clone() };
+        let backend = backend.to_owned();
+        let labels = DatabaseErrorLabels { backend, kind: (*kind).to_owned(), route: labels.route.clone() };
         metrics.database_errors.get_or_create(&labels).inc();
     }
-    let route = RouteLabels { route, method };
-    metrics.latency.get_or_create(&route).observe(started.elapsed().as_secs_f64());
-    let RouteLabels { route, method } = route;
+    metrics.latency.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    let RouteLabels { route, method } = labels;
     metrics.requests.get_or_create(&RequestLabels { route, method, status }).inc();
-    response
 }

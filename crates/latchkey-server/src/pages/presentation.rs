@@ -9,19 +9,19 @@
 
 use std::future::Future;
 use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll};
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
-use axum::response::Response;
 use maud::{html, Markup, PreEscaped};
+use tokio::task::futures::TaskLocalFuture;
+use tower::{Layer, Service};
 
 use super::branding::{Branding, DEFAULT_ACCENT};
 use super::security_headers::content_security_policy;
 use super::STYLE;
 use crate::config::Config;
 use crate::i18n::{Arg, Catalogue, Language};
-use crate::state::AppState;
 
 /// The settings' presentation, built at start.
 pub struct Presentation {
@@ -43,8 +43,9 @@ impl Presentation {
     }
 }
 
+/// A request's presentation and language.
 #[derive(Clone)]
-struct Current {
+pub struct Current {
     presentation: Arc<Presentation>,
     language: Language,
 }
@@ -57,13 +58,45 @@ tokio::task_local! {
 static DEFAULT: LazyLock<Option<Arc<Presentation>>> =
     LazyLock::new(|| Presentation::from_config(&Config::default()).ok().map(Arc::new));
 
+/// Wraps a route in [`InPresentation`]. A tower layer, not `axum::middleware::from_fn`,
+/// which boxes the inner service and the future on every request (docs/architecture.md,
+/// "Performance budgets").
+#[derive(Clone)]
+pub struct PresentationLayer {
+    pub presentation: Arc<Presentation>,
+}
+
+impl<S> Layer<S> for PresentationLayer {
+    type Service = InPresentation<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        InPresentation { inner, presentation: self.presentation.clone() }
+    }
+}
+
 /// The middleware: the request's language from its `Accept-Language`, and the server's
 /// presentation, for everything the handler renders.
-pub async fn scope(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let accept_language = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    let presentation = state.presentation.clone();
-    let language = presentation.catalogue.negotiate(accept_language.unwrap_or_default());
-    CURRENT.scope(Current { presentation, language }, next.run(request)).await
+#[derive(Clone)]
+pub struct InPresentation<S> {
+    inner: S,
+    presentation: Arc<Presentation>,
+}
+
+impl<S: Service<Request>> Service<Request> for InPresentation<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = TaskLocalFuture<Current, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let accept_language = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        let language = self.presentation.catalogue.negotiate(accept_language.unwrap_or_default());
+        let current = Current { presentation: self.presentation.clone(), language };
+        CURRENT.scope(current, self.inner.call(request))
+    }
 }
 
 /// `future` with the current presentation and language: for the work a handler spawns (the

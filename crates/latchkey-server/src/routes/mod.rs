@@ -27,6 +27,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use tower::ServiceBuilder;
 
+use crate::pages::presentation::PresentationLayer;
 use crate::public_urls::Endpoint;
 use crate::state::AppState;
 
@@ -116,8 +117,8 @@ pub fn router(state: AppState) -> Router {
         // "Performance budgets").
         .layer(
             ServiceBuilder::new()
-                .layer(axum::middleware::from_fn_with_state(state.clone(), crate::pages::presentation::scope))
-                .layer(axum::middleware::from_fn(body_limit::reject_declared_oversize))
+                .layer(PresentationLayer { presentation: state.presentation.clone() })
+                .layer(body_limit::RejectDeclaredOversizeLayer)
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .with_state(state)
