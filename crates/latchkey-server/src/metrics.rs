@@ -247,12 +247,13 @@ where
         let route =
             request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
         let method = method_label(request.method());
+        let started = Instant::now();
         Tracking {
             inner: self.inner.call(request),
             metrics: self.metrics.clone(),
             backend: self.backend,
             labels: Some(RouteLabels { route, method }),
-            started: Instant::now(),
+            started,
         }
     }
 }
@@ -285,6 +286,7 @@ where
     }
 }
 
+/// Records an answered request: by status, its latency, and the database failure it carries.
 fn count(metrics: &Metrics, backend: &str, labels: RouteLabels, started: Instant, response: &Response) {
     let status = response.status().as_u16();
     if let Some(DatabaseFailure(kind)) = response.extensions().get::<DatabaseFailure>() {

@@ -3,11 +3,11 @@
 //!
 //! At `info` the server writes one line per request (`latchkey-server/src/request_log.rs`),
 //! and the default format passes every span name, field name, `=` and separator through
-//! `nu_ansi_term` even when colours are off, and checks the message for escapes by the
-//! character: about 5,000 of the 18,000 instructions the line cost a client-credentials grant
-//! (docs/architecture.md, "Performance budgets": `info` within 10 % of `warn`). Here the line
-//! is written piece by piece, the time by `humantime` (the same RFC 3339 form in a tenth of
-//! the instructions), and only the level is coloured, for a person at a terminal.
+//! `nu_ansi_term` even when colours are off, quotes strings character by character and writes
+//! the time with padded `write!`s: the line cost a client-credentials grant 17,900
+//! instructions, 9,400 written here piece by piece (BENCHMARKS.md; docs/architecture.md,
+//! "Performance budgets": `info` within 10 % of `warn`). The time is `humantime`'s (the same
+//! RFC 3339 form), and only the level is coloured, for a person at a terminal.
 //!
 //! Log injection: every value goes through [`Escaped`], so a value cannot start a new line or
 //! send a terminal escape sequence — also a `Display` value such as an upstream provider's

@@ -3,9 +3,9 @@
 //! the message catalogue with the language of the request (docs/architecture.md, "Branding
 //! and languages").
 //!
-//! A middleware ([`scope`]) makes them the current presentation of each request's task, so a
-//! page or an e-mail template asks [`tr`] for a text without every handler passing the
-//! language along (and the pages of other areas pick up the branding without a change).
+//! A middleware ([`InPresentation`]) makes them the current presentation of each request's
+//! task, so a page or an e-mail template asks [`tr`] for a text without every handler passing
+//! the language along (and the pages of other areas pick up the branding without a change).
 
 use std::future::Future;
 use std::sync::{Arc, LazyLock};
