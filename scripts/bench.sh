@@ -19,7 +19,7 @@
 #   BENCH_DPOP_LOAD=PATH          the dpop part's generator (default: this tree's release build
 #                                 of latchkey-client's `dpop_load` example)
 # (Not LATCHKEY_*: the server reads every LATCHKEY_ variable as a setting and refuses unknown ones.)
-# About 2.5 minutes per run at 5 s; `BENCH_RUNS=3` stays under 10 minutes.
+# About 4.5 minutes per run at 5 s; `BENCH_RUNS=3` about 14 minutes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${BENCH_SHARED:-$root/../shared/bench}
@@ -58,7 +58,8 @@ load() { # label measurement oauth-bench arguments... (the run's concurrency and
 }
 dpop_load() { local gen=$dpop_gen; load "$@"; } # load, with dpop_load as the generator
 rss() { # resident set, and its anonymous part (heap, stacks: the rest is mapped binary and libraries)
-  echo "{\"rss_kb\": $(ps -o rss= -p "$1" | tr -d ' '), \"anon_kb\": $(awk '/^RssAnon:/ {print $2}' "/proc/$1/status")}"
+  local anon; anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$1/status" 2>/dev/null || true)
+  echo "{\"rss_kb\": $(ps -o rss= -p "$1" | tr -d ' ')${anon:+, \"anon_kb\": $anon}}"
 }
 
 # --- one Latchkey instance: database, user, client, then serve ---------------------------------

@@ -77,7 +77,9 @@ def ratios(value, bases):
 def main(path):
     rows = load(path)
     labels = list(dict.fromkeys(label for label, _ in rows))
-    servers = [label for label in labels if (label, "cc") in rows and "×" not in label]
+    # Not the log-level processes (their own table) nor the scale-out ones.
+    servers = [label for label in labels if (label, "cc") in rows and "×" not in label
+               and not label.endswith((" (warn)", " (info)"))]
     refs = {ref: (median(rows, (ref, "cc"), "rps"), median(rows, (ref, "refresh"), "rps")) for ref in REFS}
     header("server", "client credentials/s", "p99", "refresh/s", "p99", "RSS idle (anonymous)", "RSS after load")
     for label in servers:

@@ -161,7 +161,7 @@ fn bearer_error_response(error: &BearerError, scheme: Scheme) -> Response {
     response
 }
 
-/// Marks a response caused by a failed database operation, for [`crate::metrics::Tracked`] to
+/// Marks a response caused by a failed database operation, for [`crate::metrics::Measured`] to
 /// count by backend and route: `unavailable` (the 503s of an outage) or `failed` (500s).
 #[derive(Clone, Copy, Debug)]
 pub struct DatabaseFailure(pub &'static str);

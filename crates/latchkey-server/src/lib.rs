@@ -179,7 +179,9 @@ impl App {
     /// Metrics need the matched route, so they wrap each route (`Router::layer`); the rest
     /// wraps the router once, outside it: axum boxes every route again per `Router::layer`
     /// and clones a route's boxes on every request, so each layer there costs allocations on
-    /// every request (docs/architecture.md, "Performance budgets").
+    /// every request (docs/architecture.md, "Performance budgets"). The deadline sits inside
+    /// the panic guard because it answers with axum's `Response`, which the guard's boxed
+    /// body is not.
     fn wrap(&self, router: Router) -> anyhow::Result<Router> {
         let prefix = random::token(6)?;
         let deadline = self.state.config.request_timeout;
@@ -187,7 +189,7 @@ impl App {
             .layer(request_log::layer(prefix))
             .layer(CatchPanicLayer::new())
             .layer(request_deadline::AnswerWithinLayer { deadline })
-            .service(router.layer(metrics::TrackLayer::new(&self.state)));
+            .service(router.layer(metrics::MetricsLayer::new(&self.state)));
         Ok(Router::new().fallback_service(wrapped))
     }
 

@@ -199,45 +199,45 @@ fn method_label(method: &Method) -> Cow<'static, str> {
     }
 }
 
-/// Wraps each route in [`Tracked`] (`Router::layer`: the route template is known only
+/// Wraps each route in [`Measured`] (`Router::layer`: the route template is known only
 /// inside the router). A tower layer, not `axum::middleware::from_fn`, which boxes the inner
 /// service and the future on every request (docs/architecture.md, "Performance budgets").
 #[derive(Clone)]
-pub struct TrackLayer {
+pub struct MetricsLayer {
     metrics: Arc<Metrics>,
     backend: &'static str,
 }
 
-impl TrackLayer {
+impl MetricsLayer {
     pub fn new(state: &AppState) -> Self {
         Self { metrics: state.metrics.clone(), backend: state.store.backend().as_str() }
     }
 }
 
-impl<S> Layer<S> for TrackLayer {
-    type Service = Tracked<S>;
+impl<S> Layer<S> for MetricsLayer {
+    type Service = Measured<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Tracked { inner, metrics: self.metrics.clone(), backend: self.backend }
+        Measured { inner, metrics: self.metrics.clone(), backend: self.backend }
     }
 }
 
 /// Counts and times every request by its route template (`/admin/users/{id}`, not the ids
 /// in it, so the series stay few); requests that matched no route count as `unmatched`.
 #[derive(Clone)]
-pub struct Tracked<S> {
+pub struct Measured<S> {
     inner: S,
     metrics: Arc<Metrics>,
     backend: &'static str,
 }
 
-impl<S> Service<Request> for Tracked<S>
+impl<S> Service<Request> for Measured<S>
 where
     S: Service<Request, Response = Response>,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Tracking<S::Future>;
+    type Future = Measuring<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -248,7 +248,7 @@ where
             request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
         let method = method_label(request.method());
         let started = Instant::now();
-        Tracking {
+        Measuring {
             inner: self.inner.call(request),
             metrics: self.metrics.clone(),
             backend: self.backend,
@@ -260,7 +260,7 @@ where
 
 pin_project_lite::pin_project! {
     /// A route's answer; counted once it is ready.
-    pub struct Tracking<F> {
+    pub struct Measuring<F> {
         #[pin]
         inner: F,
         metrics: Arc<Metrics>,
@@ -270,7 +270,7 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F, E> Future for Tracking<F>
+impl<F, E> Future for Measuring<F>
 where
     F: Future<Output = Result<Response, E>>,
 {

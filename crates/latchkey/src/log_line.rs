@@ -9,15 +9,20 @@
 //! "Performance budgets": `info` within 10 % of `warn`). The time is `humantime`'s (the same
 //! RFC 3339 form), and only the level is coloured, for a person at a terminal.
 //!
-//! Log injection: every value goes through [`Escaped`], so a value cannot start a new line or
-//! send a terminal escape sequence — also a `Display` value such as an upstream provider's
-//! error text, which the default format writes raw unless it is the message. Strings keep the
-//! default's quoting (`path="/token"`), numbers and booleans are bare.
+//! Log injection: every value goes through [`Escaped`], so no value can start a new line (also
+//! not by U+2028/U+2029), send a terminal escape sequence or reorder what a reader sees (bidi
+//! controls) — also a `Display` value such as an upstream provider's error text. The default
+//! format escapes some control characters in the message and in errors, never `\n` or `\r`,
+//! and writes other values raw. Strings keep the default's quoting (`path="/token"`), numbers
+//! and booleans are bare. Events of the `log` crate (rustls, reqwest) show their own target,
+//! as the default shows them.
 
 use std::fmt::{self, Debug, Write as _};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
@@ -40,8 +45,9 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let meta = event.metadata();
-        write!(writer, "{}", humantime::format_rfc3339_micros(std::time::SystemTime::now()))?;
+        let normalized = event.normalized_metadata();
+        let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        write_time(&mut writer)?;
         write_level(&mut writer, *meta.level())?;
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
@@ -59,6 +65,19 @@ where
         writer.write_str(": ")?;
         ctx.format_fields(writer.by_ref(), event)?;
         writer.write_char('\n')
+    }
+}
+
+/// The first second of the year 10000, which RFC 3339 cannot write.
+const YEAR_10000: Duration = Duration::from_secs(253_402_300_800);
+
+/// The time in RFC 3339, UTC, to the microsecond; what the default writes for a clock it
+/// cannot (before 1970 or after 9999), where `humantime` would panic or fail.
+fn write_time(writer: &mut Writer<'_>) -> fmt::Result {
+    let now = SystemTime::now();
+    match now.duration_since(UNIX_EPOCH) {
+        Ok(since) if since < YEAR_10000 => write!(writer, "{}", humantime::format_rfc3339_micros(now)),
+        _ => writer.write_str("<unknown time>"),
     }
 }
 
@@ -96,9 +115,10 @@ pub struct FieldVisitor<'a> {
 }
 
 impl FieldVisitor<'_> {
-    /// `name=` (nothing for the message), after a space unless it is the first field.
+    /// `name=` (nothing for the message), after a space unless it is the first field; false
+    /// for a field not to write: the `log.` fields of a `log` event are in its metadata.
     fn start(&mut self, field: &Field) -> bool {
-        if self.result.is_err() {
+        if self.result.is_err() || field.name().starts_with("log.") {
             return false;
         }
         if !std::mem::take(&mut self.empty) {
@@ -153,6 +173,23 @@ impl Visit for FieldVisitor<'_> {
             self.result = write!(Escaped(&mut self.writer), "{value:?}");
         }
     }
+
+    /// `name=<error> name.sources=[<source>, …]`, as the default writes an error.
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.record_debug(field, &format_args!("{value}"));
+        let Some(first) = value.source() else { return };
+        if self.result.is_ok() {
+            let name = field.name().strip_prefix("r#").unwrap_or(field.name());
+            let mut out = Escaped(&mut self.writer);
+            self.result = write!(out, " {name}.sources=[{first}");
+            let mut source = first.source();
+            while let (Ok(()), Some(next)) = (self.result, source) {
+                self.result = write!(out, ", {next}");
+                source = next.source();
+            }
+            self.result = self.result.and_then(|()| out.write_char(']'));
+        }
+    }
 }
 
 impl VisitOutput<fmt::Result> for FieldVisitor<'_> {
@@ -168,19 +205,30 @@ impl VisitFmt for FieldVisitor<'_> {
 }
 
 /// Passes text through with control characters (newlines, escapes, C1 controls) written as
-/// Rust escapes (`\n`, `\u{1b}`), so no value can forge a line or drive a terminal.
+/// Rust escapes (`\n`, `\u{1b}`), and the line and paragraph separators and bidi controls as
+/// `\u{…}`, so no value can forge a line, drive a terminal or reorder what a reader sees.
 struct Escaped<'w, 'a>(&'w mut Writer<'a>);
+
+/// U+2028, U+2029 (line breaks to some readers) and the bidi controls (Unicode TR 9, 2.1–2.6).
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
 
 impl fmt::Write for Escaped<'_, '_> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
-        // Below 0x20, DEL, or 0xC2, the lead byte of U+0080–U+00BF, which holds the C1
-        // controls: only then is there anything to look at by the character.
-        if text.bytes().all(|b| b >= 0x20 && b != 0x7f && b != 0xc2) {
+        // Only below 0x20, at DEL, or at the lead bytes of the characters escaped (0xC2:
+        // U+0080–U+00BF, the C1 controls; 0xD8: U+0600–U+063F; 0xE2: U+2000–U+2FFF) is there
+        // anything to look at by the character.
+        if text.bytes().all(|b| b >= 0x20 && !matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2)) {
             return self.0.write_str(text);
         }
         for c in text.chars() {
             if c.is_control() {
                 write!(self.0, "{}", c.escape_debug())?;
+            } else if is_invisible_format(c) {
+                write!(self.0, "{}", c.escape_unicode())?;
             } else {
                 self.0.write_char(c)?;
             }

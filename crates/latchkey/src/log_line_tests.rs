@@ -76,16 +76,81 @@ fn a_request_line_is_laid_out_as_the_default_format_lays_it_out() {
 #[test]
 fn a_value_cannot_forge_a_line_or_send_a_terminal_escape() {
     let sink = Sink::default();
-    let forged = "denied\n2026-12-02T00:00:00.000000Z  INFO admin: granted \u{1b}[2J\u{9b}31m";
+    let forged = "denied\n2026-12-02T00:00:00.000000Z  INFO admin: granted \u{1b}[2J\u{9b}31m\u{7f}";
     let line = capture(ours(&sink, false), &sink, || {
         warn!(error = %forged, "upstream said\r\n{forged}");
     });
     assert_eq!(line.matches('\n').count(), 1, "one line: {line:?}");
     assert!(line.ends_with('\n'));
-    assert!(!line.contains(['\r', '\u{1b}', '\u{9b}']), "{line:?}");
+    assert!(!line.contains(['\r', '\u{1b}', '\u{9b}', '\u{7f}']), "{line:?}");
     assert!(line.contains(r"upstream said\r\ndenied\n2026"), "{line:?}");
     assert!(line.contains(r"error=denied\n2026"), "{line:?}");
-    assert!(line.contains(r"granted \u{1b}[2J\u{9b}31m"), "{line:?}");
+    assert!(line.contains(r"granted \u{1b}[2J\u{9b}31m\u{7f}"), "{line:?}");
+}
+
+#[test]
+fn a_value_cannot_break_a_line_for_other_readers_or_reorder_it() {
+    let sink = Sink::default();
+    let spoof = "ann\u{2028}INFO admin: granted \u{202e}nimda\u{2029}";
+    let line = capture(ours(&sink, false), &sink, || {
+        warn!(user = %spoof, "refused {spoof}");
+    });
+    assert!(!line.contains(['\u{2028}', '\u{2029}', '\u{202e}']), "{line:?}");
+    assert!(line.contains(r"refused ann\u{2028}INFO admin: granted \u{202e}nimda\u{2029}"), "{line:?}");
+    assert!(line.contains(r"user=ann\u{2028}INFO"), "{line:?}");
+}
+
+/// What `rustls` logs through the `log` crate, forwarded as `tracing_subscriber` does.
+fn log_crate_record() {
+    tracing_log::format_trace(
+        &log::Record::builder()
+            .args(format_args!("Sending fatal alert"))
+            .level(log::Level::Warn)
+            .target("rustls::common_state")
+            .module_path(Some("rustls::common_state"))
+            .file(Some("common_state.rs"))
+            .line(Some(613))
+            .build(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_log_crate_record_shows_its_own_target_and_no_log_fields() {
+    let sink = Sink::default();
+    let line = capture(ours(&sink, false), &sink, log_crate_record);
+    assert_eq!(untimed(&line), "  WARN rustls::common_state: Sending fatal alert\n");
+    let sink = Sink::default();
+    assert_eq!(untimed(&line), untimed(&capture(default_format(&sink), &sink, log_crate_record)));
+}
+
+#[derive(Debug)]
+struct Refused(std::fmt::Error);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("upstream refused")
+    }
+}
+
+impl std::error::Error for Refused {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+fn error_with_a_source() {
+    let error = Refused(std::fmt::Error);
+    warn!(error = &error as &(dyn std::error::Error + 'static), "sign-in failed");
+}
+
+#[test]
+fn an_error_is_written_with_its_sources_as_the_default_writes_it() {
+    let sink = Sink::default();
+    let line = capture(ours(&sink, false), &sink, error_with_a_source);
+    assert!(line.contains(" error=upstream refused error.sources=[an error occurred when"), "{line:?}");
+    let sink = Sink::default();
+    assert_eq!(untimed(&line), untimed(&capture(default_format(&sink), &sink, error_with_a_source)));
 }
 
 #[test]

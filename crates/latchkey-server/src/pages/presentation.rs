@@ -95,7 +95,9 @@ impl<S: Service<Request>> Service<Request> for InPresentation<S> {
         let accept_language = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         let language = self.presentation.catalogue.negotiate(accept_language.unwrap_or_default());
         let current = Current { presentation: self.presentation.clone(), language };
-        CURRENT.scope(current, self.inner.call(request))
+        // The inner `call` in the scope too, as the handler's future is polled in it.
+        let answer = CURRENT.sync_scope(current.clone(), || self.inner.call(request));
+        CURRENT.scope(current, answer)
     }
 }
 
