@@ -200,8 +200,8 @@ fn method_label(method: &Method) -> Cow<'static, str> {
 }
 
 /// Wraps each route in [`Measured`] (`Router::layer`: the route template is known only
-/// inside the router). A tower layer, not `axum::middleware::from_fn`, which boxes the inner
-/// service and the future on every request (docs/architecture.md, "Performance budgets").
+/// inside the router). No `axum::middleware::from_fn` (docs/architecture.md, "Performance
+/// budgets").
 #[derive(Clone)]
 pub struct MetricsLayer {
     metrics: Arc<Metrics>,

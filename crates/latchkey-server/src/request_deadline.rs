@@ -22,8 +22,7 @@ use tower::{Layer, Service};
 
 use crate::error::ApiError;
 
-/// Wraps a service in [`AnswerWithin`]. A tower layer, not `axum::middleware::from_fn`,
-/// which boxes the inner service and the future on every request (docs/architecture.md,
+/// Wraps a service in [`AnswerWithin`]. No `axum::middleware::from_fn` (docs/architecture.md,
 /// "Performance budgets").
 #[derive(Clone, Copy)]
 pub struct AnswerWithinLayer {

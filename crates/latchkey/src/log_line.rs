@@ -5,7 +5,7 @@
 //! and the default format passes every span name, field name, `=` and separator through
 //! `nu_ansi_term` even when colours are off, quotes strings character by character and writes
 //! the time with padded `write!`s: the line cost a client-credentials grant 17,900
-//! instructions, 9,400 written here piece by piece (BENCHMARKS.md; docs/architecture.md,
+//! instructions, about 10,000 written here piece by piece (BENCHMARKS.md; docs/architecture.md,
 //! "Performance budgets": `info` within 10 % of `warn`). The time is `humantime`'s (the same
 //! RFC 3339 form), and only the level is coloured, for a person at a terminal.
 //!
@@ -124,16 +124,27 @@ impl FieldVisitor<'_> {
         if !std::mem::take(&mut self.empty) {
             self.result = self.writer.write_char(' ');
         }
-        let name = field.name();
-        if name != "message" {
-            let name = name.strip_prefix("r#").unwrap_or(name);
+        if field.name() != "message" {
             self.result = self
                 .result
-                .and_then(|()| self.writer.write_str(name))
+                .and_then(|()| self.writer.write_str(name_of(field)))
                 .and_then(|()| self.writer.write_char('='));
         }
         self.result.is_ok()
     }
+
+    /// A number or a boolean: bare, nothing in it to escape.
+    fn record_bare(&mut self, field: &Field, value: impl fmt::Display) {
+        if self.start(field) {
+            self.result = write!(self.writer, "{value}");
+        }
+    }
+}
+
+/// A field's name as written: without the `r#` of a raw identifier (`r#type` is `type`).
+fn name_of(field: &Field) -> &'static str {
+    let name = field.name();
+    name.strip_prefix("r#").unwrap_or(name)
 }
 
 impl Visit for FieldVisitor<'_> {
@@ -151,21 +162,15 @@ impl Visit for FieldVisitor<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if self.start(field) {
-            self.result = write!(self.writer, "{value}");
-        }
+        self.record_bare(field, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if self.start(field) {
-            self.result = write!(self.writer, "{value}");
-        }
+        self.record_bare(field, value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if self.start(field) {
-            self.result = write!(self.writer, "{value}");
-        }
+        self.record_bare(field, value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
@@ -179,9 +184,8 @@ impl Visit for FieldVisitor<'_> {
         self.record_debug(field, &format_args!("{value}"));
         let Some(first) = value.source() else { return };
         if self.result.is_ok() {
-            let name = field.name().strip_prefix("r#").unwrap_or(field.name());
             let mut out = Escaped(&mut self.writer);
-            self.result = write!(out, " {name}.sources=[{first}");
+            self.result = write!(out, " {}.sources=[{first}", name_of(field));
             let mut source = first.source();
             while let (Ok(()), Some(next)) = (self.result, source) {
                 self.result = write!(out, ", {next}");

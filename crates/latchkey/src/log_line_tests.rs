@@ -20,24 +20,32 @@ impl io::Write for Sink {
     }
 }
 
-fn ours(sink: &Sink, ansi: bool) -> impl Subscriber + Send + Sync {
-    let sink = sink.clone();
-    tracing_subscriber::fmt()
-        .with_writer(move || sink.clone())
+/// What our format writes while `log` runs; with ANSI escapes as at a terminal if `ansi`.
+fn ours(ansi: bool, log: impl FnOnce()) -> String {
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
         .with_ansi(ansi)
         .fmt_fields(Fields)
         .event_format(Line)
-        .finish()
+        .finish();
+    sink.written_during(subscriber, log)
 }
 
-fn default_format(sink: &Sink) -> impl Subscriber + Send + Sync {
-    let sink = sink.clone();
-    tracing_subscriber::fmt().with_writer(move || sink.clone()).with_ansi(false).finish()
+/// What `tracing_subscriber`'s default format writes while `log` runs, without colours.
+fn default_format(log: impl FnOnce()) -> String {
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+    sink.written_during(subscriber, log)
 }
 
-fn capture(subscriber: impl Subscriber + Send + Sync, sink: &Sink, log: impl FnOnce()) -> String {
-    tracing::subscriber::with_default(subscriber, log);
-    String::from_utf8(sink.0.lock().unwrap().clone()).unwrap()
+impl Sink {
+    fn written_during(&self, subscriber: impl Subscriber + Send + Sync, log: impl FnOnce()) -> String {
+        tracing::subscriber::with_default(subscriber, log);
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
 }
 
 /// The line without its timestamp (the first word), which differs from run to run.
@@ -55,17 +63,16 @@ fn request_lines() {
 
 #[test]
 fn a_request_line_is_laid_out_as_the_default_format_lays_it_out() {
-    let sink = Sink::default();
-    let lines = capture(ours(&sink, false), &sink, request_lines);
+    let lines = ours(false, request_lines);
     let line = lines.lines().next().unwrap().to_owned() + "\n";
     let target = module_path!();
     assert_eq!(
         untimed(&line),
         format!("  INFO request{{id=\"lk-7\" method=POST path=\"/token\"}}: {target}: served status=200 latency_us=53\n")
     );
-    let sink = Sink::default();
-    let default_lines = capture(default_format(&sink), &sink, request_lines);
+    let default_lines = default_format(request_lines);
     assert_eq!(lines.lines().count(), 2);
+    assert_eq!(default_lines.lines().count(), 2);
     for (line, default) in lines.lines().zip(default_lines.lines()) {
         assert_eq!(untimed(line), untimed(default));
     }
@@ -75,11 +82,8 @@ fn a_request_line_is_laid_out_as_the_default_format_lays_it_out() {
 
 #[test]
 fn a_value_cannot_forge_a_line_or_send_a_terminal_escape() {
-    let sink = Sink::default();
     let forged = "denied\n2026-12-02T00:00:00.000000Z  INFO admin: granted \u{1b}[2J\u{9b}31m\u{7f}";
-    let line = capture(ours(&sink, false), &sink, || {
-        warn!(error = %forged, "upstream said\r\n{forged}");
-    });
+    let line = ours(false, || warn!(error = %forged, "upstream said\r\n{forged}"));
     assert_eq!(line.matches('\n').count(), 1, "one line: {line:?}");
     assert!(line.ends_with('\n'));
     assert!(!line.contains(['\r', '\u{1b}', '\u{9b}', '\u{7f}']), "{line:?}");
@@ -90,11 +94,8 @@ fn a_value_cannot_forge_a_line_or_send_a_terminal_escape() {
 
 #[test]
 fn a_value_cannot_break_a_line_for_other_readers_or_reorder_it() {
-    let sink = Sink::default();
     let spoof = "ann\u{2028}INFO admin: granted \u{202e}nimda\u{2029}";
-    let line = capture(ours(&sink, false), &sink, || {
-        warn!(user = %spoof, "refused {spoof}");
-    });
+    let line = ours(false, || warn!(user = %spoof, "refused {spoof}"));
     assert!(!line.contains(['\u{2028}', '\u{2029}', '\u{202e}']), "{line:?}");
     assert!(line.contains(r"refused ann\u{2028}INFO admin: granted \u{202e}nimda\u{2029}"), "{line:?}");
     assert!(line.contains(r"user=ann\u{2028}INFO"), "{line:?}");
@@ -117,11 +118,9 @@ fn log_crate_record() {
 
 #[test]
 fn a_log_crate_record_shows_its_own_target_and_no_log_fields() {
-    let sink = Sink::default();
-    let line = capture(ours(&sink, false), &sink, log_crate_record);
+    let line = ours(false, log_crate_record);
     assert_eq!(untimed(&line), "  WARN rustls::common_state: Sending fatal alert\n");
-    let sink = Sink::default();
-    assert_eq!(untimed(&line), untimed(&capture(default_format(&sink), &sink, log_crate_record)));
+    assert_eq!(untimed(&line), untimed(&default_format(log_crate_record)));
 }
 
 #[derive(Debug)]
@@ -146,20 +145,16 @@ fn error_with_a_source() {
 
 #[test]
 fn an_error_is_written_with_its_sources_as_the_default_writes_it() {
-    let sink = Sink::default();
-    let line = capture(ours(&sink, false), &sink, error_with_a_source);
+    let line = ours(false, error_with_a_source);
     assert!(line.contains(" error=upstream refused error.sources=[an error occurred when"), "{line:?}");
-    let sink = Sink::default();
-    assert_eq!(untimed(&line), untimed(&capture(default_format(&sink), &sink, error_with_a_source)));
+    assert_eq!(untimed(&line), untimed(&default_format(error_with_a_source)));
 }
 
 #[test]
 fn only_the_level_is_coloured_and_only_for_a_terminal() {
-    let sink = Sink::default();
-    let plain = capture(ours(&sink, false), &sink, || warn!(user = "ann", "refused"));
+    let plain = ours(false, || warn!(user = "ann", "refused"));
     assert!(untimed(&plain).starts_with("  WARN "), "{plain:?}");
     assert!(!plain.contains('\u{1b}'), "{plain:?}");
-    let sink = Sink::default();
-    let coloured = capture(ours(&sink, true), &sink, || warn!(user = "ann", "refused"));
+    let coloured = ours(true, || warn!(user = "ann", "refused"));
     assert_eq!(untimed(&coloured), untimed(&plain).replacen("WARN", "\u{1b}[33mWARN\u{1b}[0m", 1));
 }

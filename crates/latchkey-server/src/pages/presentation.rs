@@ -58,8 +58,7 @@ tokio::task_local! {
 static DEFAULT: LazyLock<Option<Arc<Presentation>>> =
     LazyLock::new(|| Presentation::from_config(&Config::default()).ok().map(Arc::new));
 
-/// Wraps a route in [`InPresentation`]. A tower layer, not `axum::middleware::from_fn`,
-/// which boxes the inner service and the future on every request (docs/architecture.md,
+/// Wraps a route in [`InPresentation`]. No `axum::middleware::from_fn` (docs/architecture.md,
 /// "Performance budgets").
 #[derive(Clone)]
 pub struct PresentationLayer {

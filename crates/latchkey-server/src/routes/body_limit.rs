@@ -18,9 +18,8 @@ use tower::{Layer, Service};
 use super::MAX_BODY_BYTES;
 use crate::error::ApiError;
 
-/// Wraps a route in [`RejectDeclaredOversize`]. A tower layer, not
-/// `axum::middleware::from_fn`, which boxes the inner service and the future on every
-/// request (docs/architecture.md, "Performance budgets").
+/// Wraps a route in [`RejectDeclaredOversize`]. No `axum::middleware::from_fn`
+/// (docs/architecture.md, "Performance budgets").
 #[derive(Clone, Copy)]
 pub struct RejectDeclaredOversizeLayer;
 
