@@ -1,8 +1,8 @@
 //! Group commit for the writes of the hot paths: refresh-token rotations and DPoP proofs'
 //! replay keys (one per DPoP request, RFC 9449 §11.1), on both backends.
 //!
-//! Every write is queued to one task per store, which takes everything waiting — up to
-//! [`MAX_BATCH`] — and writes it with one statement per kind (the batch as one JSON
+//! Every write is queued to the store's committing task, which takes everything waiting — up
+//! to [`MAX_BATCH`] — and writes it with one statement per kind (the batch as one JSON
 //! parameter: `rotate_batch!` in `sessions`, `record_proofs!` in `dpop_proofs`), answering each
 //! caller only after the commit, so every 200 is still durable. A lone write is not delayed
 //! by a timer: the task starts a batch as soon as one job is queued, after yielding once to
@@ -10,6 +10,15 @@
 //! has just woken next, which made every first job a batch of its own: measured 5 rotations
 //! per commit without the yield, 7.5 with it, and 8–11 % more refreshes/s on SQLite). The
 //! jobs that arrive during a commit form the next batch.
+//!
+//! On PostgreSQL [`POSTGRES_COMMITTERS`] such tasks take turns at the queue, so that several
+//! batches are in flight, each on a connection of its own: a batch waiting for its commit (or
+//! for a row another transaction has locked) no longer holds up the next one, and
+//! PostgreSQL's own group commit flushes their WAL together. With one committer the database
+//! sat idle between batches (its connections were waiting for the client in 98 % of samples
+//! during a refresh load, both CPUs ~40 % idle); three gave 9–33 % more refreshes/s in three
+//! alternating pairs of runs (BENCHMARKS.md). SQLite keeps one: it has one writer connection
+//! and commits one transaction at a time.
 //!
 //! Why: with `synchronous=FULL` every SQLite commit waits for an fsync of the WAL, and SQLite
 //! has no group commit of its own, so one commit per request capped durable rotations at the
@@ -22,20 +31,26 @@
 //! runs without `BEGIN`/`COMMIT`. A batch with several statements (both kinds, or a session
 //! rotated by differing jobs, see [`plan`]) runs them in one write transaction: one fsync on
 //! SQLite. If a batch fails for any reason but an outage — for example PostgreSQL picking it
-//! as a deadlock victim (SQLSTATE 40P01) when another process's batch locks the same sessions
-//! in another order — its jobs are retried one by one, so no job loses its answer to another
-//! one. (The rows are sorted by key, which makes such a deadlock rare, not impossible: the
-//! order of locking is the plan's.) A retry is safe even when the failure left it unknown
-//! whether the batch committed: a rotation that did commit then loses its compare-and-swap
-//! (the refresh grant treats that as a concurrent duplicate), a proof then reads as a replay.
+//! as a deadlock victim (SQLSTATE 40P01) when another batch (of this process or another)
+//! locks the same sessions in another order — its jobs are retried one by one, so no job
+//! loses its answer to another one. (The rows are sorted by key, which makes such a deadlock
+//! rare, not impossible: the order of locking is the plan's.) A retry is safe even when the
+//! failure left it unknown whether the batch committed: a rotation that did commit then loses
+//! its compare-and-swap (the refresh grant treats that as a concurrent duplicate), a proof
+//! then reads as a replay. The same holds between batches in flight together: the later one
+//! waits for the row lock, then finds the generation moved on or the replay key taken.
 
 #[cfg(test)]
 mod explain;
 mod plan;
+#[cfg(test)]
+mod side_by_side;
 
 use sqlx::any::AnyRow;
 use sqlx::AnyPool;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 use self::plan::{plan, Statement};
 use super::col;
@@ -48,6 +63,8 @@ use crate::error::{map_sqlx, Backend, StoreError};
 const MAX_BATCH: usize = 256;
 /// Queued writes before callers wait for room (back-pressure, not an error).
 const QUEUE: usize = 4096;
+/// Batches in flight at once on PostgreSQL (module doc).
+const POSTGRES_COMMITTERS: usize = 3;
 
 /// What a queued job writes.
 enum Write {
@@ -147,15 +164,36 @@ impl Sql {
     }
 }
 
-async fn run(writer: AnyPool, backend: Backend, mut receiver: mpsc::Receiver<Job>) {
+/// Starts the committers: one on SQLite, [`POSTGRES_COMMITTERS`] on PostgreSQL (module doc).
+async fn run(writer: AnyPool, backend: Backend, receiver: mpsc::Receiver<Job>) {
     let sql = Sql::of(backend);
+    let receiver = Arc::new(Mutex::new(receiver));
+    let committers = match backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => POSTGRES_COMMITTERS,
+    };
+    for _ in 1..committers {
+        tokio::spawn(commit_batches(writer.clone(), sql, Arc::clone(&receiver)));
+    }
+    commit_batches(writer, sql, receiver).await;
+}
+
+/// Takes batches from the queue until every handle is dropped; the lock is held while a batch
+/// is gathered, never during its commit.
+async fn commit_batches(writer: AnyPool, sql: Sql, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        // Let the requests that are already runnable queue their writes (module doc).
-        tokio::task::yield_now().await;
-        while batch.len() < MAX_BATCH {
-            let Ok(job) = receiver.try_recv() else { break };
-            batch.push(job);
+    loop {
+        {
+            let mut receiver = receiver.lock().await;
+            if receiver.recv_many(&mut batch, MAX_BATCH).await == 0 {
+                return;
+            }
+            // Let the requests that are already runnable queue their writes (module doc).
+            tokio::task::yield_now().await;
+            while batch.len() < MAX_BATCH {
+                let Ok(job) = receiver.try_recv() else { break };
+                batch.push(job);
+            }
         }
         let answers = answer(&writer, sql, &batch).await;
         for (job, answer) in batch.drain(..).zip(answers) {
