@@ -12,13 +12,12 @@
 //! jobs that arrive during a commit form the next batch.
 //!
 //! On PostgreSQL [`POSTGRES_COMMITTERS`] such tasks take turns at the queue, so that several
-//! batches are in flight, each on a connection of its own: a batch waiting for its commit (or
-//! for a row another transaction has locked) no longer holds up the next one, and
-//! PostgreSQL's own group commit flushes their WAL together. With one committer the database
-//! sat idle between batches (its connections were waiting for the client in 98 % of samples
-//! during a refresh load, both CPUs ~40 % idle); three gave 9–33 % more refreshes/s in three
-//! alternating pairs of runs (BENCHMARKS.md). SQLite keeps one: it has one writer connection
-//! and commits one transaction at a time.
+//! batches are in flight, each on a connection of its own: a batch waiting for a row that
+//! another transaction holds (a unit of work ending a user's sessions, another process's
+//! batch) no longer stops every other rotation and DPoP request of the process until the lock
+//! is released; the next batches commit beside it. Throughput did not measurably change
+//! (BENCHMARKS.md). SQLite keeps one: it has one writer connection and commits one
+//! transaction at a time.
 //!
 //! Why: with `synchronous=FULL` every SQLite commit waits for an fsync of the WAL, and SQLite
 //! has no group commit of its own, so one commit per request capped durable rotations at the
