@@ -9,15 +9,16 @@
 //! the runtime so that the requests already runnable can queue theirs (tokio runs a task it
 //! has just woken next, which made every first job a batch of its own: measured 5 rotations
 //! per commit without the yield, 7.5 with it, and 8–11 % more refreshes/s on SQLite). The
-//! jobs that arrive during a commit form the next batch.
+//! jobs that arrive during a commit form the next batch (on PostgreSQL, another committer's).
 //!
 //! On PostgreSQL [`POSTGRES_COMMITTERS`] such tasks take turns at the queue, so that several
 //! batches are in flight, each on a connection of its own: a batch waiting for a row that
 //! another transaction holds (a unit of work ending a user's sessions, another process's
 //! batch) no longer stops every other rotation and DPoP request of the process until the lock
-//! is released; the next batches commit beside it. Throughput did not measurably change
-//! (BENCHMARKS.md). SQLite keeps one: it has one writer connection and commits one
-//! transaction at a time.
+//! is released; the next batches commit beside it. The jobs in the waiting batch still wait,
+//! and as many waiting batches as committers (retries of the same locked session, say) stop
+//! the queue as before. Throughput did not measurably change (BENCHMARKS.md). SQLite keeps
+//! one: it has one writer connection and commits one transaction at a time.
 //!
 //! Why: with `synchronous=FULL` every SQLite commit waits for an fsync of the WAL, and SQLite
 //! has no group commit of its own, so one commit per request capped durable rotations at the
@@ -45,10 +46,10 @@ mod plan;
 #[cfg(test)]
 mod side_by_side;
 
-use sqlx::any::AnyRow;
-use sqlx::AnyPool;
 use std::sync::Arc;
 
+use sqlx::any::AnyRow;
+use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use self::plan::{plan, Statement};
@@ -96,14 +97,14 @@ struct Job {
     reply: oneshot::Sender<Answer>,
 }
 
-/// The handle the store keeps; the task ends when every handle is dropped.
+/// The handle the store keeps; the committing tasks end when every handle is dropped.
 #[derive(Clone, Debug)]
 pub(super) struct WriteQueue {
     jobs: mpsc::Sender<Job>,
 }
 
 impl WriteQueue {
-    /// Starts the committing task on `writer` (SQLite: the single writer connection).
+    /// Starts the committing tasks on `writer` (SQLite: the single writer connection).
     pub(super) fn start(writer: AnyPool, backend: Backend) -> Self {
         let (jobs, receiver) = mpsc::channel(QUEUE);
         tokio::spawn(run(writer, backend, receiver));
