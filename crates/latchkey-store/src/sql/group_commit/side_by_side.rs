@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use crate::error::Backend;
 use crate::testing::TestDatabase;
-use crate::{SessionStore, SqlStore, Store};
+use crate::SessionStore;
 
 /// Far above what a rotation takes, and well under the 30 s `statement_timeout` and
 /// `idle_in_transaction_session_timeout` of every connection (`sql/mod.rs`), which would end
@@ -18,8 +18,7 @@ const LIVENESS_BOUND: Duration = Duration::from_secs(10);
 #[tokio::test]
 async fn postgres_a_batch_waiting_for_a_lock_does_not_hold_up_other_sessions() {
     let Some(db) = TestDatabase::of(Backend::Postgres) else { return };
-    let store = SqlStore::connect(&db.url).await.unwrap();
-    store.migrate().await.unwrap();
+    let store = db.store().await;
     for seed in [
         "INSERT INTO users (id, username, password_hash, created_at, updated_at) \
          VALUES ('u1', 'alice', 'x', 0, 0), ('u2', 'bob', 'x', 0, 0)",
